@@ -1,0 +1,22 @@
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
+import { FirebreakStack } from '../lib/firebreak-stack.ts';
+
+const app = new App();
+// `cdk synth -c firebreak:config=path/to/config.json` deploys another configuration.
+const configPath = (app.node.tryGetContext('firebreak:config') as string | undefined) ?? DEFAULT_CONFIG_PATH;
+
+try {
+  const config = loadConfig(configPath);
+  new FirebreakStack(app, 'Firebreak', {
+    config,
+    description: 'Firebreak: event-driven incident response',
+  });
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // The message names the file, each field and why; a stack trace would only bury it.
+  console.error(error.message);
+  process.exit(1);
+}

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+
+/** The hash the first entry of every chain points back to. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditEntry {
+  readonly incidentId: string;
+  readonly seq: number;
+  readonly at: string;
+  /** Who acted: `system:ingest`, `slack:U123`, `policy`... */
+  readonly actor: string;
+  readonly action: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/**
+ * JSON with object keys sorted at every level and no whitespace, so the same entry always hashes
+ * the same way whatever order its fields were built in.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('cannot hash a non-finite number');
+    return JSON.stringify(value ?? null);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Builds the next link of an incident's chain: its hash covers every field and the previous hash. */
+export function chainEntry(entry: Omit<AuditEntry, 'hash'>): AuditEntry {
+  const { incidentId, seq, at, actor, action, data, prevHash } = entry;
+  return { ...entry, hash: sha256(canonicalJson({ incidentId, seq, at, actor, action, data, prevHash })) };
+}
+
+export type ChainVerdict = { valid: true; length: number } | { valid: false; length: number; brokenAt: number; reason: string };
+
+/** Checks an incident's whole chain, in order: sequence, back-links and every hash. */
+export function verifyChain(entries: readonly AuditEntry[]): ChainVerdict {
+  let prevHash = GENESIS_HASH;
+  for (const [index, entry] of entries.entries()) {
+    const broken = (reason: string): ChainVerdict => ({ valid: false, length: entries.length, brokenAt: entry.seq, reason });
+    if (entry.seq !== index + 1) return broken(`expected entry ${index + 1}, found ${entry.seq}`);
+    if (entry.prevHash !== prevHash) return broken('prevHash does not match the previous entry');
+    if (chainEntry({ ...entry }).hash !== entry.hash) return broken('hash does not match the entry contents');
+    prevHash = entry.hash;
+  }
+  return { valid: true, length: entries.length };
+}

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type { Category, FingerprintPart, FirebreakConfig, Rule, Severity } from './config.ts';
+import type { Signal } from './signal.ts';
+
+export interface Classification {
+  /** The rule that decided, or null when none matched and the fallback applied. */
+  readonly rule: string | null;
+  /** A matching rule dropped the signal on purpose. */
+  readonly suppressed: boolean;
+  readonly severity: Severity;
+  readonly category: Category;
+  readonly channel: string;
+  readonly mitigations: readonly string[];
+  readonly fingerprint: string;
+}
+
+export type ClassifierConfig = Pick<FirebreakConfig, 'classification' | 'dedup' | 'slack'>;
+
+/** What an event no rule claims becomes: recorded and visible, never silently dropped. */
+export const FALLBACK = { severity: 'SEV4', category: 'unknown' } as const;
+
+/** Compiles the ordered rules once (per cold start) and classifies signals against them; first match wins. */
+export function createClassifier(config: ClassifierConfig): (signal: Signal) => Classification {
+  const rules = config.classification.rules.map(compileRule);
+  return (signal) => {
+    const rule = rules.find((r) => r.matches(signal))?.rule;
+    const severity = rule?.severity ?? FALLBACK.severity;
+    const category = rule?.category ?? FALLBACK.category;
+    return {
+      rule: rule?.name ?? null,
+      suppressed: rule?.suppress ?? false,
+      severity,
+      category,
+      channel: rule?.channel ?? config.slack.channels[category] ?? config.slack.channels.default,
+      mitigations: rule?.mitigations ?? [],
+      fingerprint: fingerprint(signal, rule?.fingerprint ?? config.dedup.fingerprint),
+    };
+  };
+}
+
+function compileRule(rule: Rule): { rule: Rule; matches: (signal: Signal) => boolean } {
+  const { match } = rule;
+  const list = (value: string | string[] | undefined) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
+  const sources = list(match.source);
+  const kinds = list(match.kind);
+  const hints = list(match.severityHint);
+  const title = match.title ? new RegExp(match.title, 'i') : undefined;
+  const attributes = Object.entries(match.attributes ?? {}).map(([name, pattern]) => [name, new RegExp(pattern, 'i')] as const);
+  return {
+    rule,
+    matches: (signal) =>
+      (!sources || sources.includes(signal.source)) &&
+      (!kinds || kinds.includes(signal.kind)) &&
+      (!match.state || match.state === signal.state) &&
+      (!hints || hints.includes(signal.severityHint)) &&
+      (!title || title.test(signal.title)) &&
+      attributes.every(([name, pattern]) => signal.attributes[name] !== undefined && pattern.test(signal.attributes[name])),
+  };
+}
+
+/**
+ * The dedup key: a hash of the chosen parts, so keys stay short and untrusted text never becomes
+ * part of a DynamoDB key verbatim. A missing attribute counts as empty.
+ */
+export function fingerprint(signal: Signal, parts: readonly FingerprintPart[]): string {
+  const values = parts.map((part) => {
+    if (part.startsWith('attr:')) return `${part}=${signal.attributes[part.slice(5)] ?? ''}`;
+    return `${part}=${signal[part as 'source' | 'kind' | 'subject' | 'account' | 'region']}`;
+  });
+  return createHash('sha256').update(values.join('\n')).digest('hex').slice(0, 32);
+}

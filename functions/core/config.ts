@@ -1,0 +1,210 @@
+import { z } from 'zod';
+
+/** Incident severity: SEV1 is the worst. */
+export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+export const CategorySchema = z.enum(['security', 'availability', 'performance', 'release', 'compliance', 'unknown']);
+export type Category = z.infer<typeof CategorySchema>;
+
+/** How bad the source itself says a signal is, normalized across sources. */
+export const SeverityHintSchema = z.enum(['critical', 'high', 'medium', 'low', 'informational']);
+export type SeverityHint = z.infer<typeof SeverityHintSchema>;
+
+export const SignalStateSchema = z.enum(['firing', 'recovered']);
+export type SignalState = z.infer<typeof SignalStateSchema>;
+
+export const FingerprintPartSchema = z.union([
+  z.enum(['source', 'kind', 'subject', 'account', 'region']),
+  z.string().regex(/^attr:[A-Za-z][A-Za-z0-9]{0,63}$/, 'an attribute part looks like "attr:namespace"'),
+]);
+export type FingerprintPart = z.infer<typeof FingerprintPartSchema>;
+
+const RegexSource = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((pattern) => {
+    try {
+      new RegExp(pattern, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a valid regular expression');
+
+const OneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(item).min(1)]);
+
+/** Slack ids: channels start with C or G, users with U or W, workspaces with T. */
+const ChannelId = z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'must be a Slack channel id such as C0123456789');
+const CatalogId = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes');
+
+export const RuleSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    match: z
+      .object({
+        source: OneOrMany(z.string().min(1)).optional(),
+        kind: OneOrMany(z.string().min(1)).optional(),
+        state: SignalStateSchema.optional(),
+        severityHint: OneOrMany(SeverityHintSchema).optional(),
+        /** Case-insensitive regular expression on the signal title. */
+        title: RegexSource.optional(),
+        /** Case-insensitive regular expressions on the signal's attributes (alarm namespace, finding type...). */
+        attributes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/), RegexSource).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Drop matching signals on purpose (logged and counted, never recorded). */
+    suppress: z.boolean().default(false),
+    severity: SeveritySchema.optional(),
+    category: CategorySchema.optional(),
+    /** Overrides the category's channel. */
+    channel: ChannelId.optional(),
+    mitigations: z.array(CatalogId).default([]),
+    /** Overrides dedup.fingerprint for signals this rule classifies. */
+    fingerprint: z.array(FingerprintPartSchema).min(1).optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    if (!rule.suppress && (!rule.severity || !rule.category)) {
+      ctx.addIssue({ code: 'custom', message: 'a rule that does not suppress must set severity and category' });
+    }
+  });
+export type Rule = z.infer<typeof RuleSchema>;
+
+export const RoleSchema = z.enum(['cto', 'senior', 'responder']);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const MitigationEntrySchema = z
+  .object({
+    id: CatalogId,
+    title: z.string().min(1).max(150),
+    description: z.string().max(1000).default(''),
+    risk: z.enum(['low', 'medium', 'high']),
+    preApproved: z.boolean().default(false),
+  })
+  .strict();
+export type MitigationEntry = z.infer<typeof MitigationEntrySchema>;
+
+const MinutesBySeverity = z
+  .object({ SEV1: z.number().int().positive(), SEV2: z.number().int().positive(), SEV3: z.number().int().positive(), SEV4: z.number().int().positive() })
+  .strict();
+
+export const FirebreakConfigSchema = z
+  .object({
+    slack: z
+      .object({
+        /** The workspace whose requests are accepted. */
+        teamId: z.string().regex(/^T[A-Z0-9]{6,}$/, 'must be a Slack workspace id such as T0123456789'),
+        channels: z
+          .object({
+            default: ChannelId,
+            deployments: ChannelId,
+          })
+          .catchall(ChannelId)
+          .superRefine((channels, ctx) => {
+            for (const key of Object.keys(channels)) {
+              if (key !== 'default' && key !== 'deployments' && !CategorySchema.safeParse(key).success) {
+                ctx.addIssue({ code: 'custom', path: [key], message: `is not a category (${CategorySchema.options.join(', ')})` });
+              }
+            }
+          }),
+      })
+      .strict(),
+    roster: z
+      .array(
+        z
+          .object({
+            slackUserId: z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123456789'),
+            name: z.string().min(1).max(80),
+            role: RoleSchema,
+          })
+          .strict(),
+      )
+      .min(1)
+      .superRefine((roster, ctx) => {
+        if (roster.filter((m) => m.role === 'cto').length !== 1) {
+          ctx.addIssue({ code: 'custom', message: 'must name exactly one member with role "cto"' });
+        }
+        const seen = new Set<string>();
+        roster.forEach((m, i) => {
+          if (seen.has(m.slackUserId)) ctx.addIssue({ code: 'custom', path: [i, 'slackUserId'], message: `${m.slackUserId} appears twice` });
+          seen.add(m.slackUserId);
+        });
+      }),
+    sources: z
+      .object({
+        /** Third-party monitor sources accepted on the firebreak bus besides the "firebreak.monitor" prefix. */
+        custom: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,256}$/)).default([]),
+        /** EC2 instance states worth an incident. */
+        ec2States: z.array(z.enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'])).min(1).default(['stopped', 'terminated']),
+      })
+      .strict()
+      .default({ custom: [], ec2States: ['stopped', 'terminated'] }),
+    classification: z.object({ rules: z.array(RuleSchema) }).strict(),
+    dedup: z
+      .object({
+        fingerprint: z.array(FingerprintPartSchema).min(1).default(['source', 'kind', 'subject']),
+        /** A signal this long after an incident resolved reopens it; later ones open a new incident. */
+        reopenWindowMinutes: z.number().int().min(0).max(10080).default(60),
+      })
+      .strict()
+      .default({ fingerprint: ['source', 'kind', 'subject'], reopenWindowMinutes: 60 }),
+    policy: z
+      .object({
+        /** How long the CTO may stay silent before senior engineers are asked. */
+        ctoTimeoutMinutes: MinutesBySeverity.default({ SEV1: 5, SEV2: 15, SEV3: 60, SEV4: 240 }),
+        seniorQuorum: z
+          .object({ low: z.number().int().min(1), medium: z.number().int().min(1), high: z.number().int().min(1) })
+          .strict()
+          .default({ low: 1, medium: 2, high: 2 }),
+        approvalExpiryMinutes: z.number().int().min(1).max(1440).default(60),
+      })
+      .strict()
+      .default({ ctoTimeoutMinutes: { SEV1: 5, SEV2: 15, SEV3: 60, SEV4: 240 }, seniorQuorum: { low: 1, medium: 2, high: 2 }, approvalExpiryMinutes: 60 }),
+    mitigations: z.array(MitigationEntrySchema).default([]),
+    /** How long processed-event markers are kept for idempotency. */
+    eventRetentionDays: z.number().int().min(1).max(30).default(7),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const catalog = new Set(config.mitigations.map((m) => m.id));
+    config.classification.rules.forEach((rule, i) => {
+      rule.mitigations.forEach((id, j) => {
+        if (!catalog.has(id)) {
+          ctx.addIssue({ code: 'custom', path: ['classification', 'rules', i, 'mitigations', j], message: `"${id}" is not in the mitigation catalog` });
+        }
+      });
+    });
+    const seniors = config.roster.filter((m) => m.role === 'senior').length;
+    const quorum = Math.max(config.policy.seniorQuorum.low, config.policy.seniorQuorum.medium, config.policy.seniorQuorum.high);
+    if (seniors < quorum) {
+      ctx.addIssue({ code: 'custom', path: ['policy', 'seniorQuorum'], message: `needs ${quorum} senior engineers but the roster has ${seniors}` });
+    }
+  });
+
+export type FirebreakConfig = z.infer<typeof FirebreakConfigSchema>;
+export type FirebreakConfigInput = z.input<typeof FirebreakConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly where: string,
+    readonly problems: string[],
+  ) {
+    super(`${where} is not a valid Firebreak configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a parsed configuration; the error names each field and why it is wrong. */
+export function parseConfig(raw: unknown, where = 'configuration'): FirebreakConfig {
+  const result = FirebreakConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ConfigError(where, result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+}

@@ -1,0 +1,251 @@
+import { chainEntry, type AuditEntry, GENESIS_HASH, canonicalJson, sha256 } from './audit.ts';
+import type { Classification } from './classify.ts';
+import type { Category, Severity } from './config.ts';
+import type { Signal } from './signal.ts';
+
+export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
+export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];
+
+/** Stored incident resources and firing resources are capped so one item stays far below 400 KB. */
+export const MAX_STORED_RESOURCES = 100;
+
+export interface Incident {
+  readonly id: string;
+  readonly status: IncidentStatus;
+  readonly severity: Severity;
+  readonly category: Category;
+  readonly title: string;
+  readonly description?: string;
+  readonly url?: string;
+  readonly fingerprint: string;
+  readonly source: string;
+  readonly kind: string;
+  readonly subject: string;
+  readonly account: string;
+  readonly region: string;
+  readonly channel: string;
+  readonly rule: string | null;
+  readonly mitigations: readonly string[];
+  readonly resources: readonly string[];
+  /** Resources whose latest signal is firing; the incident resolves when the last one recovers. */
+  readonly firingResources: readonly string[];
+  readonly signalCount: number;
+  readonly reopenCount: number;
+  /** As reported by the sources. */
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly lastFiringAt: string;
+  /** As decided by Firebreak's clock. */
+  readonly openedAt: string;
+  readonly updatedAt: string;
+  readonly resolvedAt?: string;
+  /** Optimistic-concurrency version: every state change is conditional on it. */
+  readonly version: number;
+  readonly auditSeq: number;
+  readonly auditHead: string;
+}
+
+export type IncidentChange = 'opened' | 'signal' | 'severity_raised' | 'resolved' | 'reopened';
+
+/** What one signal does to the store. Pure data; the adapter turns it into one transaction. */
+export type IngestDecision =
+  | { readonly outcome: 'suppressed'; readonly reason: string }
+  | { readonly outcome: 'ignored'; readonly reason: string; readonly incidentId?: string }
+  | {
+      readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened';
+      readonly incident: Incident;
+      /** The version the stored incident must still have; 0 for a new incident. */
+      readonly expectedVersion: number;
+      readonly changes: readonly IncidentChange[];
+      readonly audit: readonly AuditEntry[];
+      /** A resolved incident past its reopen window that this signal's new incident replaces. */
+      readonly closes?: { readonly incident: Incident; readonly expectedVersion: number; readonly audit: readonly AuditEntry[] };
+    };
+
+export interface DecideInput {
+  /** The incident the fingerprint's lock points to, if any. */
+  readonly current: Incident | undefined;
+  readonly signal: Signal;
+  readonly classification: Classification;
+  /** Identifies this delivery; makes a new incident's id deterministic across retries. */
+  readonly signalKey: string;
+  readonly eventId: string;
+  readonly now: string;
+  readonly reopenWindowMinutes: number;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { SEV1: 1, SEV2: 2, SEV3: 3, SEV4: 4 };
+export const worseSeverity = (a: Severity, b: Severity): Severity => (SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b);
+
+export const INGEST_ACTOR = 'system:ingest';
+
+/** Decides what a classified signal does to the incident its fingerprint points at. */
+export function decideIngest(input: DecideInput): IngestDecision {
+  const { current, signal, classification, now } = input;
+  if (classification.suppressed) return { outcome: 'suppressed', reason: `suppressed by rule "${classification.rule}"` };
+
+  if (!current) {
+    if (signal.state === 'recovered') return { outcome: 'ignored', reason: 'recovery signal with no incident open for its fingerprint' };
+    return openIncident(input);
+  }
+
+  if (current.status === 'resolved' || current.status === 'closed') {
+    if (signal.state === 'recovered') return { outcome: 'ignored', reason: `incident ${current.id} is already ${current.status}`, incidentId: current.id };
+    const resolvedFor = Date.parse(now) - Date.parse(current.resolvedAt ?? current.updatedAt);
+    if (current.status === 'resolved' && resolvedFor <= input.reopenWindowMinutes * 60_000) return reopen(input, current);
+    return openIncident(input, current);
+  }
+
+  if (signal.state === 'recovered') {
+    // EventBridge does not keep order: a recovery older than the latest firing signal is stale.
+    if (signal.observedAt < current.lastFiringAt) {
+      return { outcome: 'ignored', reason: `recovery observed at ${signal.observedAt} is older than the latest firing signal`, incidentId: current.id };
+    }
+    const recovered = new Set(signalResources(signal));
+    const stillFiring = current.firingResources.filter((r) => !recovered.has(r));
+    // A full list may have dropped resources past the cap: only a person can tell it is all clear.
+    const mayResolve = stillFiring.length === 0 && current.firingResources.length < MAX_STORED_RESOURCES;
+    return mayResolve ? resolve(input, current) : update(input, current, { firingResources: stillFiring }, ['signal']);
+  }
+
+  const severity = worseSeverity(current.severity, classification.severity);
+  const changes: IncidentChange[] = severity !== current.severity ? ['signal', 'severity_raised'] : ['signal'];
+  return update(input, current, { severity, firingResources: union(current.firingResources, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, changes);
+}
+
+/** Short, readable and deterministic for a given delivery, so a retried transaction reuses the id. */
+export function incidentIdFor(fingerprint: string, signalKey: string): string {
+  return `INC-${sha256(`${fingerprint}\n${signalKey}`).slice(0, 10).toUpperCase()}`;
+}
+
+/** The idempotency key of one signal of one delivery: the event id plus a digest of its content. */
+export function signalKeyFor(eventId: string, event: unknown, index: number): string {
+  // Keyed on content as well as id: AWS's own published samples reuse ids across different events,
+  // and a real redelivery carries the same id and the same content.
+  return `${eventId}#${sha256(canonicalJson(event)).slice(0, 16)}#${index}`;
+}
+
+function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
+  const { signal, classification, now } = input;
+  const id = incidentIdFor(classification.fingerprint, input.signalKey);
+  const resources = signalResources(signal);
+  const base: Incident = {
+    id,
+    status: 'open',
+    severity: classification.severity,
+    category: classification.category,
+    title: signal.title,
+    ...(signal.description ? { description: signal.description } : {}),
+    ...(signal.url ? { url: signal.url } : {}),
+    fingerprint: classification.fingerprint,
+    source: signal.source,
+    kind: signal.kind,
+    subject: signal.subject,
+    account: signal.account,
+    region: signal.region,
+    channel: classification.channel,
+    rule: classification.rule,
+    mitigations: classification.mitigations,
+    resources: resources.slice(0, MAX_STORED_RESOURCES),
+    firingResources: resources.slice(0, MAX_STORED_RESOURCES),
+    signalCount: 1,
+    reopenCount: 0,
+    firstSeen: signal.observedAt,
+    lastSeen: signal.observedAt,
+    lastFiringAt: signal.observedAt,
+    openedAt: now,
+    updatedAt: now,
+    version: 1,
+    auditSeq: 0,
+    auditHead: GENESIS_HASH,
+  };
+  const { incident, audit } = appendAudit(base, now, [
+    {
+      action: 'incident.opened',
+      data: {
+        severity: classification.severity,
+        category: classification.category,
+        rule: classification.rule,
+        fingerprint: classification.fingerprint,
+        channel: classification.channel,
+        mitigations: classification.mitigations,
+        ...(replaces ? { replaces: replaces.id } : {}),
+      },
+    },
+    signalAudit(input),
+  ]);
+  const decision = { outcome: 'opened' as const, incident, expectedVersion: 0, changes: ['opened'] as IncidentChange[], audit };
+  if (!replaces) return decision;
+  const closed = appendAudit({ ...replaces, status: 'closed', updatedAt: now, version: replaces.version + 1 }, now, [
+    { action: 'incident.closed', data: { reason: 'new signal after the reopen window', successor: id } },
+  ]);
+  return { ...decision, closes: { incident: closed.incident, expectedVersion: replaces.version, audit: closed.audit } };
+}
+
+function update(input: DecideInput, current: Incident, patch: Partial<Incident>, changes: IncidentChange[]): IngestDecision {
+  const { signal, now } = input;
+  const next: Incident = {
+    ...current,
+    ...patch,
+    resources: union(current.resources, signalResources(signal)),
+    signalCount: current.signalCount + 1,
+    lastSeen: maxIso(current.lastSeen, signal.observedAt),
+    updatedAt: now,
+    version: current.version + 1,
+  };
+  const entries = [signalAudit(input)];
+  if (changes.includes('severity_raised')) entries.push({ action: 'incident.severity_raised', data: { from: current.severity, to: next.severity } });
+  const { incident, audit } = appendAudit(next, now, entries);
+  return { outcome: 'updated', incident, expectedVersion: current.version, changes, audit };
+}
+
+function resolve(input: DecideInput, current: Incident): IngestDecision {
+  const { now } = input;
+  const decision = update(input, current, { status: 'resolved', firingResources: [], resolvedAt: now }, ['signal', 'resolved']);
+  if (decision.outcome !== 'updated') return decision;
+  const { incident, audit } = appendAudit(decision.incident, now, [{ action: 'incident.resolved', data: { reason: 'all firing resources recovered' } }]);
+  return { ...decision, outcome: 'resolved', incident, audit: [...decision.audit, ...audit] };
+}
+
+function reopen(input: DecideInput, current: Incident): IngestDecision {
+  const { signal, now } = input;
+  const { resolvedAt: _resolvedAt, ...rest } = current;
+  const severity = worseSeverity(current.severity, input.classification.severity);
+  const decision = update(input, rest as Incident, { status: 'open', severity, reopenCount: current.reopenCount + 1, firingResources: signalResources(signal), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, ['signal', 'reopened']);
+  if (decision.outcome !== 'updated') return decision;
+  const { incident, audit } = appendAudit(decision.incident, now, [{ action: 'incident.reopened', data: { resolvedAt: current.resolvedAt, reopenCount: current.reopenCount + 1 } }]);
+  return { ...decision, outcome: 'reopened', incident, audit: [...decision.audit, ...audit] };
+}
+
+function signalAudit(input: DecideInput): { action: string; data: Record<string, unknown> } {
+  const { signal } = input;
+  return {
+    action: 'signal.recorded',
+    data: {
+      eventId: input.eventId,
+      source: signal.source,
+      kind: signal.kind,
+      state: signal.state,
+      severityHint: signal.severityHint,
+      title: signal.title,
+      observedAt: signal.observedAt,
+      resources: signal.resources.slice(0, 20),
+    },
+  };
+}
+
+function appendAudit(incident: Incident, at: string, entries: ReadonlyArray<{ action: string; data: Record<string, unknown> }>): { incident: Incident; audit: AuditEntry[] } {
+  let seq = incident.auditSeq;
+  let prevHash = incident.auditHead;
+  const audit = entries.map(({ action, data }) => {
+    const entry = chainEntry({ incidentId: incident.id, seq: ++seq, at, actor: INGEST_ACTOR, action, data, prevHash });
+    prevHash = entry.hash;
+    return entry;
+  });
+  return { incident: { ...incident, auditSeq: seq, auditHead: prevHash }, audit };
+}
+
+/** A signal with no resources still names its subject, so recovery can match it. */
+const signalResources = (signal: Signal): string[] => (signal.resources.length ? [...signal.resources] : [signal.subject]);
+const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].slice(0, MAX_STORED_RESOURCES);
+const maxIso = (a: string, b: string) => (a >= b ? a : b);

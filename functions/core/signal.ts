@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { SeverityHint, SignalState } from './config.ts';
+
+/** EventBridge rejects events over 256 KB, so anything larger is not a real delivery. */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+/** The EventBridge envelope every delivery carries, whatever its source. */
+export const EventEnvelopeSchema = z.object({
+  version: z.string().optional(),
+  id: z.string().min(1).max(256),
+  'detail-type': z.string().min(1).max(256),
+  source: z.string().min(1).max(256),
+  account: z.string().min(1).max(64),
+  time: z.string().min(1),
+  region: z.string().min(1).max(64),
+  resources: z.array(z.string()).default([]),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
+
+/** One normalized observation, whatever source it came from. */
+export interface Signal {
+  /** EventBridge source, e.g. `aws.guardduty`. */
+  readonly source: string;
+  /** What happened, within the source: `alarm`, a finding type, `instance-state`... */
+  readonly kind: string;
+  /** The thing this signal is about, used for dedup: an alarm ARN, an instance id, a CVE... */
+  readonly subject: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly account: string;
+  readonly region: string;
+  /** Affected resources: instance ids and ARNs. */
+  readonly resources: readonly string[];
+  readonly severityHint: SeverityHint;
+  /** When the source observed it (ISO 8601). */
+  readonly observedAt: string;
+  /** For stateful sources: firing, or back to normal. Stateless signals are always firing. */
+  readonly state: SignalState;
+  /** Source-specific facts classification rules can match on (namespace, finding type...). */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Link to the source console or runbook, when the source gives one. */
+  readonly url?: string;
+}
+
+/** Raised for input that cannot become a signal; `field` is the JSON path of the culprit. */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`invalid event: ${field}: ${reason}`);
+  }
+}
+
+export class UnsupportedSourceError extends InvalidEventError {
+  constructor(source: string, detailType: string) {
+    super('source', `no normalizer for source "${source}" with detail-type "${detailType}"`);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Classification } from '../core/classify.ts';
+import { decideIngest, signalKeyFor, type IncidentChange } from '../core/incident.ts';
+import { incidentEvent } from '../core/incident-events.ts';
+import { normalizeEnvelope } from '../core/normalize.ts';
+import type { EventEnvelope, Signal } from '../core/signal.ts';
+import type { EventPublisher } from '../adapters/event-publisher.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
+
+export interface IngestDependencies {
+  readonly store: IncidentStore;
+  readonly publisher: Pick<EventPublisher, 'publish'>;
+  readonly classify: (signal: Signal) => Classification;
+  readonly now: () => Date;
+  readonly reopenWindowMinutes: number;
+  readonly eventRetentionDays: number;
+  readonly customSources: readonly string[];
+}
+
+export type SignalOutcome = {
+  readonly signal: Signal;
+  readonly classification: Classification;
+  readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened' | 'duplicate' | 'ignored' | 'suppressed';
+  readonly incidentId?: string;
+  readonly changes?: readonly IncidentChange[];
+  readonly reason?: string;
+  /** Transactions that lost a race and were retried. */
+  readonly retries: number;
+};
+
+/** Concurrent signals for one fingerprint race on the incident's version; the loser re-reads and retries. */
+const MAX_ATTEMPTS = 40;
+
+/**
+ * Records one validated EventBridge event: each of its signals is classified, deduplicated against
+ * the incident its fingerprint points at, committed in one transaction, and announced on the bus.
+ */
+export async function ingestEnvelope(envelope: EventEnvelope, deps: IngestDependencies): Promise<SignalOutcome[]> {
+  const signals = normalizeEnvelope(envelope, { customSources: deps.customSources });
+  const outcomes: SignalOutcome[] = [];
+  for (const [index, signal] of signals.entries()) {
+    outcomes.push(await ingestSignal(envelope, signal, signalKeyFor(envelope.id, envelope, index), deps));
+  }
+  return outcomes;
+}
+
+async function ingestSignal(envelope: EventEnvelope, signal: Signal, signalKey: string, deps: IngestDependencies): Promise<SignalOutcome> {
+  const classification = deps.classify(signal);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const now = deps.now();
+    const current = classification.suppressed ? undefined : await deps.store.findByFingerprint(classification.fingerprint);
+    const decision = decideIngest({
+      current,
+      signal,
+      classification,
+      signalKey,
+      eventId: envelope.id,
+      now: now.toISOString(),
+      reopenWindowMinutes: deps.reopenWindowMinutes,
+    });
+    if (decision.outcome === 'suppressed' || decision.outcome === 'ignored') {
+      return { signal, classification, outcome: decision.outcome, reason: decision.reason, retries: attempt, ...(decision.outcome === 'ignored' && decision.incidentId ? { incidentId: decision.incidentId } : {}) };
+    }
+    const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
+    const result = await deps.store.commit(decision, signalKey, markerExpiresAt);
+    if (result.committed) {
+      await deps.publisher.publish([incidentEvent(decision.outcome, decision.incident, decision.changes)]);
+      return { signal, classification, outcome: decision.outcome, incidentId: decision.incident.id, changes: decision.changes, retries: attempt };
+    }
+    if (result.reason === 'duplicate') return redelivered(signal, classification, signalKey, deps, attempt);
+    await backoff(attempt);
+  }
+  throw new Error(`gave up after ${MAX_ATTEMPTS} conflicting attempts on fingerprint ${classification.fingerprint}; the delivery will be retried`);
+}
+
+/**
+ * A redelivered event changes nothing. Its first delivery may have failed between the commit and
+ * the announcement, so the incident's current state is announced again (consumers compare versions).
+ */
+async function redelivered(signal: Signal, classification: Classification, signalKey: string, deps: IngestDependencies, retries: number): Promise<SignalOutcome> {
+  const processed = await deps.store.getProcessedEvent(signalKey);
+  const incident = processed && (await deps.store.getIncident(processed.incidentId));
+  if (processed && incident) await deps.publisher.publish([incidentEvent(processed.outcome, incident, [], true)]);
+  return { signal, classification, outcome: 'duplicate', reason: 'event already processed', retries, ...(processed ? { incidentId: processed.incidentId } : {}) };
+}
+
+/** Full jitter, capped: spreads racing writers apart without long waits. */
+function backoff(attempt: number): Promise<void> {
+  const cap = Math.min(250, 5 * 2 ** Math.min(attempt, 6));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+}

