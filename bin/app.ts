@@ -1,4 +1,4 @@
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
 import { FirebreakStack } from '../lib/firebreak-stack.ts';
@@ -13,7 +13,9 @@ try {
     config,
     description: 'Firebreak: event-driven incident response',
   });
-  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  // cdk-nag 3 is a policy-validation plugin: any unacknowledged finding fails the synth. Acknowledged
+  // rules are also written to the template metadata, so reviewers see each reason next to its resource.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }));
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // The message names the file, each field and why; a stack trace would only bury it.

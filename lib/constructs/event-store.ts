@@ -12,7 +12,7 @@ import { TABLE } from '../../functions/adapters/table.ts';
  * Both survive `cdk destroy` (RETAIN, deletion protection): the audit trail is evidence.
  */
 export class EventStore extends Construct {
-  readonly table: dynamodb.TableV2;
+  readonly table: dynamodb.Table;
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string) {
@@ -24,23 +24,24 @@ export class EventStore extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.table = new dynamodb.TableV2(this, 'Table', {
+    // Table, not TableV2: a global table with a customer key needs a concrete region at synth
+    // time, and the stack stays environment-agnostic so `cdk synth` works without credentials.
+    this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
-      billing: dynamodb.Billing.onDemand(),
-      encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.key),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
-      globalSecondaryIndexes: [
-        {
-          indexName: TABLE.byStatusIndex.name,
-          partitionKey: { name: TABLE.byStatusIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: TABLE.byStatusIndex.sortKey, type: dynamodb.AttributeType.STRING },
-          projectionType: dynamodb.ProjectionType.ALL,
-        },
-      ],
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.byStatusIndex.name,
+      partitionKey: { name: TABLE.byStatusIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.byStatusIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
   }
 }

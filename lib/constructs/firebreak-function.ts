@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 
 /** The repository root: esbuild resolves entries and dependencies from here. */
@@ -41,6 +40,8 @@ export interface FirebreakFunctionProps
  */
 export class FirebreakFunction extends NodejsFunction {
   readonly logGroup: logs.ILogGroup;
+  /** The function's own role (same as `role`, but never undefined). */
+  readonly executionRole: iam.Role;
   readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: FirebreakFunctionProps) {
@@ -95,25 +96,18 @@ export class FirebreakFunction extends NodejsFunction {
       },
     });
     this.logGroup = logGroup;
+    this.executionRole = role;
     this.serviceName = serviceName;
 
-    NagSuppressions.addResourceSuppressions(this, [
-      {
-        id: 'AwsSolutions-L1',
-        reason: 'Node.js 22 is pinned on purpose: the repository runs tests, drills and benchmarks on the node@22 devDependency, so production runs the runtime that was tested. Move both together.',
-      },
-    ]);
-    NagSuppressions.addResourceSuppressions(
-      role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
-    );
+    // cdk-nag acknowledgements apply to the construct and its children (the CfnFunction, the policy).
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is pinned on purpose: tests, drills and benchmarks run on the node@22 devDependency, so production runs the runtime that was tested. Upgrade both together.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
+    });
   }
 }
 

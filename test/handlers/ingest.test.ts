@@ -1,0 +1,191 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../functions/core/audit.ts';
+import { createClassifier } from '../../functions/core/classify.ts';
+import { InvalidEventError } from '../../functions/core/signal.ts';
+import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
+import { IncidentStore } from '../../functions/adapters/incident-store.ts';
+import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
+import type { IngestDependencies } from '../../functions/ingest/ingest.ts';
+import { lambdaContext } from '../../functions/local/event-bus.ts';
+import { VirtualClock } from '../../functions/local/runtime.ts';
+import { exampleConfig, fixture, freshTable, withNewId } from '../support.ts';
+
+const config = exampleConfig();
+const eventBridge = mockClient(EventBridgeClient);
+let table: Awaited<ReturnType<typeof freshTable>> | undefined;
+let store: IncidentStore;
+let clock: VirtualClock;
+let ingest: (event: unknown) => Promise<IngestResult>;
+
+afterAll(() => table?.client.destroy());
+
+beforeEach(async () => {
+  // A fresh table per test keeps fingerprints from leaking between cases.
+  table?.client.destroy();
+  table = await freshTable('ingest');
+  store = new IncidentStore(table.client, table.tableName);
+  clock = new VirtualClock('2026-11-23T09:00:00Z');
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
+  const deps: IngestDependencies = {
+    store,
+    publisher: new EventPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'firebreak'),
+    classify: createClassifier(config),
+    now: clock.now,
+    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
+    eventRetentionDays: config.eventRetentionDays,
+    customSources: config.sources.custom,
+  };
+  const handler = createIngestHandler(() => deps);
+  ingest = (event) => handler(event as never, lambdaContext('ingest')) as Promise<IngestResult>;
+});
+
+const published = () =>
+  eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).map((e) => ({ ...e, Detail: JSON.parse(e.Detail ?? '{}') }));
+
+async function itemCount(): Promise<number> {
+  const out = await table!.client.send(new ScanCommand({ TableName: table!.tableName, Select: 'COUNT' }));
+  return out.Count ?? 0;
+}
+
+describe('ingest handler on DynamoDB Local', () => {
+  it('opens a classified incident, records its signal in a valid audit chain, and announces it', async () => {
+    const result = await ingest(fixture('guardduty-finding-ec2-high-wrapped.json'));
+    expect(result.outcomes).toEqual([expect.objectContaining({ outcome: 'opened', severity: 'SEV2', category: 'security', rule: 'GuardDuty high finding' })]);
+    const incident = await store.getIncident(result.outcomes[0]!.incidentId!);
+    expect(incident).toMatchObject({ status: 'open', signalCount: 1, subject: 'i-99999999', channel: 'C0SECURITY1', version: 1 });
+    const audit = await store.getAudit(incident!.id);
+    expect(audit.map((a) => a.action)).toEqual(['incident.opened', 'signal.recorded']);
+    expect(verifyChain(audit)).toEqual({ valid: true, length: 2 });
+    expect(published()).toEqual([
+      expect.objectContaining({ Source: 'firebreak', DetailType: 'Incident Opened', EventBusName: 'firebreak', Detail: expect.objectContaining({ incidentId: incident!.id, version: 1, severity: 'SEV2' }) }),
+    ]);
+  });
+
+  it('counts a repeat signal on the same incident instead of opening another', async () => {
+    const first = await ingest(fixture('guardduty-finding-ec2-high-wrapped.json'));
+    clock.advance(60_000);
+    const repeat = await ingest(withNewId(fixture('guardduty-finding-ec2-high-wrapped.json')));
+    expect(repeat.outcomes[0]).toMatchObject({ outcome: 'updated', incidentId: first.outcomes[0]!.incidentId });
+    const incident = await store.getIncident(first.outcomes[0]!.incidentId!);
+    expect(incident).toMatchObject({ signalCount: 2, version: 2 });
+    expect(verifyChain(await store.getAudit(incident!.id)).valid).toBe(true);
+    expect(published().map((e) => e.DetailType)).toEqual(['Incident Opened', 'Incident Updated']);
+  });
+
+  it("resolves an alarm's incident when the alarm returns to OK", async () => {
+    const opened = await ingest(fixture('cloudwatch-alarm-state-change-alarm.json'));
+    clock.advance(5 * 60_000);
+    const ok = await ingest(fixture('cloudwatch-alarm-state-change-ok-derived.json'));
+    expect(ok.outcomes[0]).toMatchObject({ outcome: 'resolved', incidentId: opened.outcomes[0]!.incidentId });
+    const incident = await store.getIncident(opened.outcomes[0]!.incidentId!);
+    expect(incident).toMatchObject({ status: 'resolved', resolvedAt: '2026-11-23T09:05:00.000Z', firingResources: [] });
+    expect((await store.listIncidents(['resolved'])).map((i) => i.id)).toEqual([incident!.id]);
+    expect(await store.listIncidents(['open'])).toEqual([]);
+    expect(published().at(-1)).toMatchObject({ DetailType: 'Incident Resolved' });
+  });
+
+  it('reopens a resolved incident on a signal inside the reopen window, and opens a new one after it', async () => {
+    const opened = await ingest(fixture('cloudwatch-alarm-state-change-alarm.json'));
+    const id = opened.outcomes[0]!.incidentId!;
+    await ingest(fixture('cloudwatch-alarm-state-change-ok-derived.json'));
+    clock.advance(10 * 60_000);
+    const reopened = await ingest(withNewId(fixture('cloudwatch-alarm-state-change-alarm.json')));
+    expect(reopened.outcomes[0]).toMatchObject({ outcome: 'reopened', incidentId: id });
+    expect(await store.getIncident(id)).toMatchObject({ status: 'open', reopenCount: 1 });
+    expect((await store.getIncident(id))?.resolvedAt).toBeUndefined();
+
+    await ingest(withNewId(fixture('cloudwatch-alarm-state-change-ok-derived.json')));
+    clock.advance(61 * 60_000);
+    const fresh = await ingest(withNewId(fixture('cloudwatch-alarm-state-change-alarm.json')));
+    expect(fresh.outcomes[0]).toMatchObject({ outcome: 'opened' });
+    expect(fresh.outcomes[0]!.incidentId).not.toBe(id);
+    expect(await store.getIncident(id)).toMatchObject({ status: 'closed' });
+    const oldAudit = await store.getAudit(id);
+    expect(oldAudit.at(-1)?.action).toBe('incident.closed');
+    expect(verifyChain(oldAudit).valid).toBe(true);
+  });
+
+  it('changes nothing when the same event is delivered twice, and re-announces the incident', async () => {
+    const event = fixture('guardduty-finding-ec2-high-wrapped.json');
+    const first = await ingest(event);
+    const before = await itemCount();
+    const again = await ingest(structuredClone(event));
+    expect(again.outcomes[0]).toMatchObject({ outcome: 'duplicate', incidentId: first.outcomes[0]!.incidentId });
+    expect(await itemCount()).toBe(before);
+    expect(await store.getIncident(first.outcomes[0]!.incidentId!)).toMatchObject({ signalCount: 1, version: 1 });
+    // At-least-once announcement: the repeat carries the same version, so consumers drop it.
+    expect(published().map((e) => [e.DetailType, e.Detail.version, e.Detail.redelivery])).toEqual([
+      ['Incident Opened', 1, undefined],
+      ['Incident Opened', 1, true],
+    ]);
+  });
+
+  it('treats AWS sample events that reuse an id with different content as different events', async () => {
+    // Both GuardDuty samples carry id cd2d702e-…: they are different findings on different accounts.
+    await ingest(fixture('guardduty-finding-ec2-high-wrapped.json'));
+    const low = await ingest(fixture('guardduty-finding-ec2-low-awsdocs-wrapped.json'));
+    expect(low.outcomes[0]).toMatchObject({ outcome: 'opened', severity: 'SEV4' });
+  });
+
+  it('records 20 concurrent deliveries for one fingerprint as exactly one incident with count 20', async () => {
+    const base = fixture('guardduty-finding-ec2-high-wrapped.json');
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ingest(withNewId(base, `concurrent-${i}`))));
+    const ids = new Set(results.map((r) => r.outcomes[0]!.incidentId));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.outcomes[0]!.outcome === 'opened')).toHaveLength(1);
+    const incidents = await store.listIncidents(['open']);
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ signalCount: 20, version: 20 });
+    const audit = await store.getAudit(incidents[0]!.id);
+    expect(audit).toHaveLength(21);
+    expect(verifyChain(audit).valid).toBe(true);
+  });
+
+  it('does not open an incident for a recovery with nothing open, and writes nothing', async () => {
+    const result = await ingest(fixture('cloudwatch-alarm-state-change-ok-canary.json'));
+    expect(result.outcomes[0]).toMatchObject({ outcome: 'ignored' });
+    expect(await itemCount()).toBe(0);
+    expect(published()).toEqual([]);
+  });
+
+  it('records one incident per Security Hub finding and suppresses copies of GuardDuty findings', async () => {
+    const critical = await ingest(fixture('securityhub-findings-imported-afsbp-critical-wrapped.json'));
+    expect(critical.outcomes[0]).toMatchObject({ outcome: 'opened', severity: 'SEV2', category: 'compliance' });
+    const copy = await ingest(fixture('securityhub-findings-imported-guardduty-ec2-wrapped.json'));
+    expect(copy.outcomes[0]).toMatchObject({ outcome: 'suppressed' });
+  });
+
+  describe('malformed events: a typed error naming the field, and no write', () => {
+    const cases: Array<[string, () => unknown, string]> = [
+      ['missing detail', () => { const e: Record<string, unknown> = { ...fixture('guardduty-finding-ec2-high-wrapped.json') }; delete e.detail; return e; }, 'detail'],
+      ['wrong type', () => { const e = fixture('guardduty-finding-ec2-high-wrapped.json'); (e.detail as Record<string, unknown>).severity = 'high'; return e; }, 'detail.severity'],
+      ['a 1 MB payload', () => { const e = fixture('cloudwatch-alarm-state-change-alarm.json'); (e.detail as Record<string, unknown>).padding = 'x'.repeat(1024 * 1024); return e; }, '(event)'],
+      ['an unknown source', () => ({ ...fixture('cloudwatch-alarm-state-change-alarm.json'), source: 'evil.source' }), 'source'],
+      ['not an object', () => 'hello', '(event)'],
+      ['a bad time', () => ({ ...fixture('ec2-instance-state-change-terminated.json'), time: 'yesterday' }), 'time'],
+    ];
+    it.each(cases)('%s', async (_name, build, field) => {
+      const error = await ingest(build()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect((error as InvalidEventError).field).toBe(field);
+      expect(await itemCount()).toBe(0);
+      expect(published()).toEqual([]);
+    });
+  });
+
+  it('fails the delivery (to be retried) when the announcement fails, and a retry re-announces', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'boom' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
+    const event = fixture('health-ec2-issue.json');
+    await expect(ingest(event)).rejects.toThrow(/PutEvents failed/);
+    const retry = await ingest(event);
+    expect(retry.outcomes[0]).toMatchObject({ outcome: 'duplicate' });
+    expect(published().at(-1)).toMatchObject({ DetailType: 'Incident Opened', Detail: expect.objectContaining({ redelivery: true }) });
+  });
+});
