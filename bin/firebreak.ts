@@ -136,7 +136,7 @@ async function incidents(args: string[], values: { json: boolean; local: boolean
       return 1;
     }
     const audit = await store.getAudit(incident.id);
-    const verdict = verifyChain(audit);
+    const verdict = verifyChain(audit, { seq: incident.auditSeq, hash: incident.auditHead });
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ incident, audit, auditChain: verdict }, null, 2)}\n`);
     } else {

@@ -1,5 +1,5 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../core/audit.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus, type IngestDecision } from '../core/incident.ts';
 import { TABLE } from './table.ts';
@@ -74,8 +74,8 @@ export class IncidentStore {
         Put: {
           TableName: this.tableName,
           Item: { ...lockKey(incident.fingerprint), type: 'fingerprint-lock', incidentId: incident.id },
-          ...(decision.closes
-            ? { ConditionExpression: 'incidentId = :previous', ExpressionAttributeValues: { ':previous': decision.closes.incident.id } }
+          ...(decision.replaces
+            ? { ConditionExpression: 'incidentId = :previous', ExpressionAttributeValues: { ':previous': decision.replaces } }
             : { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }),
         },
       });
@@ -98,49 +98,48 @@ export class IncidentStore {
 
   /** Incidents in the given statuses, newest first. */
   async listIncidents(statuses: readonly IncidentStatus[] = ACTIVE_STATUSES, limit = 50): Promise<Incident[]> {
-    const pages = await Promise.all(
+    const perStatus = await Promise.all(
       statuses.map((status) =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
+        this.queryAll(
+          {
             IndexName: TABLE.byStatusIndex.name,
             KeyConditionExpression: '#pk = :pk',
             ExpressionAttributeNames: { '#pk': TABLE.byStatusIndex.partitionKey },
             ExpressionAttributeValues: { ':pk': `STATUS#${status}` },
             ScanIndexForward: false,
-            Limit: limit,
-          }),
+          },
+          limit,
         ),
       ),
     );
-    return pages
-      .flatMap((page) => (page.Items ?? []).map(toIncident))
+    return perStatus
+      .flat()
+      .map(toIncident)
       .sort((a, b) => (a.openedAt < b.openedAt ? 1 : a.openedAt > b.openedAt ? -1 : 0))
       .slice(0, limit);
   }
 
   /** An incident's whole audit chain, in order. */
   async getAudit(incidentId: string): Promise<AuditEntry[]> {
-    const entries: AuditEntry[] = [];
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :aud)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': `INC#${incidentId}`, ':aud': 'AUD#' },
+      ConsistentRead: true,
+    });
+    return items.map(({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) => ({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) as AuditEntry);
+  }
+
+  /** Follows a query's pages (each at most 1 MB) until `limit` items or the end. */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, limit = Number.POSITIVE_INFINITY): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :aud)',
-          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-          ExpressionAttributeValues: { ':pk': `INC#${incidentId}`, ':aud': 'AUD#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const { incidentId: id, seq, at, actor, action, data, prevHash, hash } = item;
-        entries.push({ incidentId: id, seq, at, actor, action, data, prevHash, hash } as AuditEntry);
-      }
+      const page = await this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return entries;
+    } while (startKey && items.length < limit);
+    return items.slice(0, limit);
   }
 
   private incidentWrite(incident: Incident, expectedVersion: number): TransactItem {

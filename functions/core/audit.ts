@@ -43,15 +43,22 @@ export function chainEntry(entry: Omit<AuditEntry, 'hash'>): AuditEntry {
 
 export type ChainVerdict = { valid: true; length: number } | { valid: false; length: number; brokenAt: number; reason: string };
 
-/** Checks an incident's whole chain, in order: sequence, back-links and every hash. */
-export function verifyChain(entries: readonly AuditEntry[]): ChainVerdict {
+/**
+ * Checks an incident's whole chain, in order: sequence, back-links and every hash. With the head
+ * the incident records (auditSeq, auditHead), it also catches entries cut off the end.
+ */
+export function verifyChain(entries: readonly AuditEntry[], head?: { seq: number; hash: string }): ChainVerdict {
   let prevHash = GENESIS_HASH;
   for (const [index, entry] of entries.entries()) {
-    const broken = (reason: string): ChainVerdict => ({ valid: false, length: entries.length, brokenAt: entry.seq, reason });
+    // Reported by position: a tampered entry's own seq cannot be trusted.
+    const broken = (reason: string): ChainVerdict => ({ valid: false, length: entries.length, brokenAt: index + 1, reason });
     if (entry.seq !== index + 1) return broken(`expected entry ${index + 1}, found ${entry.seq}`);
     if (entry.prevHash !== prevHash) return broken('prevHash does not match the previous entry');
     if (chainEntry({ ...entry }).hash !== entry.hash) return broken('hash does not match the entry contents');
     prevHash = entry.hash;
+  }
+  if (head && (head.seq !== entries.length || head.hash !== prevHash)) {
+    return { valid: false, length: entries.length, brokenAt: entries.length + 1, reason: `the incident's head is entry ${head.seq} ${head.hash.slice(0, 12)}, the chain ends at ${entries.length}` };
   }
   return { valid: true, length: entries.length };
 }

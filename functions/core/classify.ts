@@ -63,9 +63,7 @@ function compileRule(rule: Rule): { rule: Rule; matches: (signal: Signal) => boo
  * part of a DynamoDB key verbatim. A missing attribute counts as empty.
  */
 export function fingerprint(signal: Signal, parts: readonly FingerprintPart[]): string {
-  const values = parts.map((part) => {
-    if (part.startsWith('attr:')) return `${part}=${signal.attributes[part.slice(5)] ?? ''}`;
-    return `${part}=${signal[part as 'source' | 'kind' | 'subject' | 'account' | 'region']}`;
-  });
-  return createHash('sha256').update(values.join('\n')).digest('hex').slice(0, 32);
+  const values = parts.map((part) => [part, part.startsWith('attr:') ? (signal.attributes[part.slice(5)] ?? '') : signal[part as 'source' | 'kind' | 'subject' | 'account' | 'region']]);
+  // JSON keeps the parts apart: no text inside one part can imitate a boundary between two.
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
 }

@@ -41,7 +41,7 @@ const CatalogId = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case
 
 export const RuleSchema = z
   .object({
-    name: z.string().min(1).max(100),
+    name: z.string().min(1).max(200),
     match: z
       .object({
         source: OneOrMany(z.string().min(1)).optional(),

@@ -29,6 +29,8 @@ export interface Incident {
   readonly resources: readonly string[];
   /** Resources whose latest signal is firing; the incident resolves when the last one recovers. */
   readonly firingResources: readonly string[];
+  /** More resources fired than are stored: only a person can tell when all of them are clear. */
+  readonly firingOverflow: boolean;
   readonly signalCount: number;
   readonly reopenCount: number;
   /** As reported by the sources. */
@@ -58,7 +60,9 @@ export type IngestDecision =
       readonly expectedVersion: number;
       readonly changes: readonly IncidentChange[];
       readonly audit: readonly AuditEntry[];
-      /** A resolved incident past its reopen window that this signal's new incident replaces. */
+      /** The incident the fingerprint's lock pointed at before this new one took it over. */
+      readonly replaces?: string;
+      /** A resolved incident past its reopen window, closed as this signal's new incident replaces it. */
       readonly closes?: { readonly incident: Incident; readonly expectedVersion: number; readonly audit: readonly AuditEntry[] };
     };
 
@@ -103,14 +107,13 @@ export function decideIngest(input: DecideInput): IngestDecision {
     }
     const recovered = new Set(signalResources(signal));
     const stillFiring = current.firingResources.filter((r) => !recovered.has(r));
-    // A full list may have dropped resources past the cap: only a person can tell it is all clear.
-    const mayResolve = stillFiring.length === 0 && current.firingResources.length < MAX_STORED_RESOURCES;
+    const mayResolve = stillFiring.length === 0 && !current.firingOverflow;
     return mayResolve ? resolve(input, current) : update(input, current, { firingResources: stillFiring }, ['signal']);
   }
 
   const severity = worseSeverity(current.severity, classification.severity);
   const changes: IncidentChange[] = severity !== current.severity ? ['signal', 'severity_raised'] : ['signal'];
-  return update(input, current, { severity, firingResources: union(current.firingResources, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, changes);
+  return update(input, current, { severity, ...firing(current, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, changes);
 }
 
 /** Short, readable and deterministic for a given delivery, so a retried transaction reuses the id. */
@@ -147,7 +150,7 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
     rule: classification.rule,
     mitigations: classification.mitigations,
     resources: resources.slice(0, MAX_STORED_RESOURCES),
-    firingResources: resources.slice(0, MAX_STORED_RESOURCES),
+    ...firing(undefined, resources),
     signalCount: 1,
     reopenCount: 0,
     firstSeen: signal.observedAt,
@@ -174,8 +177,8 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
     },
     signalAudit(input),
   ]);
-  const decision = { outcome: 'opened' as const, incident, expectedVersion: 0, changes: ['opened'] as IncidentChange[], audit };
-  if (!replaces) return decision;
+  const decision = { outcome: 'opened' as const, incident, expectedVersion: 0, changes: ['opened'] as IncidentChange[], audit, ...(replaces ? { replaces: replaces.id } : {}) };
+  if (!replaces || replaces.status === 'closed') return decision;
   const closed = appendAudit({ ...replaces, status: 'closed', updatedAt: now, version: replaces.version + 1 }, now, [
     { action: 'incident.closed', data: { reason: 'new signal after the reopen window', successor: id } },
   ]);
@@ -201,7 +204,7 @@ function update(input: DecideInput, current: Incident, patch: Partial<Incident>,
 
 function resolve(input: DecideInput, current: Incident): IngestDecision {
   const { now } = input;
-  const decision = update(input, current, { status: 'resolved', firingResources: [], resolvedAt: now }, ['signal', 'resolved']);
+  const decision = update(input, current, { status: 'resolved', firingResources: [], firingOverflow: false, resolvedAt: now }, ['signal', 'resolved']);
   if (decision.outcome !== 'updated') return decision;
   const { incident, audit } = appendAudit(decision.incident, now, [{ action: 'incident.resolved', data: { reason: 'all firing resources recovered' } }]);
   return { ...decision, outcome: 'resolved', incident, audit: [...decision.audit, ...audit] };
@@ -211,7 +214,7 @@ function reopen(input: DecideInput, current: Incident): IngestDecision {
   const { signal, now } = input;
   const { resolvedAt: _resolvedAt, ...rest } = current;
   const severity = worseSeverity(current.severity, input.classification.severity);
-  const decision = update(input, rest as Incident, { status: 'open', severity, reopenCount: current.reopenCount + 1, firingResources: signalResources(signal), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, ['signal', 'reopened']);
+  const decision = update(input, rest as Incident, { status: 'open', severity, reopenCount: current.reopenCount + 1, ...firing(undefined, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, ['signal', 'reopened']);
   if (decision.outcome !== 'updated') return decision;
   const { incident, audit } = appendAudit(decision.incident, now, [{ action: 'incident.reopened', data: { resolvedAt: current.resolvedAt, reopenCount: current.reopenCount + 1 } }]);
   return { ...decision, outcome: 'reopened', incident, audit: [...decision.audit, ...audit] };
@@ -248,4 +251,9 @@ function appendAudit(incident: Incident, at: string, entries: ReadonlyArray<{ ac
 /** A signal with no resources still names its subject, so recovery can match it. */
 const signalResources = (signal: Signal): string[] => (signal.resources.length ? [...signal.resources] : [signal.subject]);
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].slice(0, MAX_STORED_RESOURCES);
+
+function firing(current: Incident | undefined, resources: readonly string[]): Pick<Incident, 'firingResources' | 'firingOverflow'> {
+  const all = new Set([...(current?.firingResources ?? []), ...resources]);
+  return { firingResources: [...all].slice(0, MAX_STORED_RESOURCES), firingOverflow: (current?.firingOverflow ?? false) || all.size > MAX_STORED_RESOURCES };
+}
 const maxIso = (a: string, b: string) => (a >= b ? a : b);

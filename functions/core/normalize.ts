@@ -107,7 +107,7 @@ const GuardDutyDetail = z.object({
   arn: z.string().optional(),
   type: z.string().min(1),
   severity: z.number().min(0).max(10),
-  title: z.string().min(1),
+  title: z.string().trim().min(1),
   description: z.string().optional(),
   resource: z.object({
     resourceType: z.string().min(1),
@@ -157,7 +157,7 @@ const AsffFinding = z.object({
   ProductName: z.string().optional(),
   GeneratorId: z.string().optional(),
   Types: z.array(z.string()).optional(),
-  Title: z.string().min(1),
+  Title: z.string().trim().min(1),
   Description: z.string().optional(),
   Severity: z.object({ Label: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(), Normalized: z.number().optional() }),
   Resources: z.array(z.object({ Type: z.string(), Id: z.string().min(1) })).min(1),
@@ -219,7 +219,7 @@ function normalizeSecurityHub(event: EventEnvelope, observedAt: string): Signal[
 const InspectorDetail = z.object({
   findingArn: z.string().min(1),
   type: z.string().min(1),
-  title: z.string().min(1),
+  title: z.string().trim().min(1),
   description: z.string().optional(),
   severity: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'UNTRIAGED']),
   status: z.enum(['ACTIVE', 'SUPPRESSED', 'CLOSED']),
@@ -323,14 +323,14 @@ function normalizeEc2State(event: EventEnvelope, observedAt: string): Signal[] {
 
 /** The detail a custom or third-party monitor sends; documented in the README. */
 export const MonitorDetailSchema = z.object({
-  title: z.string().min(1).max(MAX_TITLE),
+  title: z.string().trim().min(1).max(MAX_TITLE),
   severity: SeverityHintSchema.default('medium'),
   state: SignalStateSchema.default('firing'),
   /** What this is about, for dedup; defaults to the first resource, then the title. */
-  subject: z.string().min(1).max(512).optional(),
-  kind: z.string().min(1).max(128).optional(),
+  subject: z.string().trim().min(1).max(512).optional(),
+  kind: z.string().trim().min(1).max(128).optional(),
   description: z.string().max(MAX_DESCRIPTION).optional(),
-  resources: z.array(z.string().min(1).max(2048)).max(MAX_RESOURCES).default([]),
+  resources: z.array(z.string().trim().min(1).max(2048)).max(MAX_RESOURCES).default([]),
   attributes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/), z.string().max(512)).default({}),
   url: z.url({ protocol: /^https$/ }).optional(),
 });

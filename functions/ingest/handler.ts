@@ -14,8 +14,9 @@ import { IncidentStore } from '../adapters/incident-store.ts';
 import { loadRuntimeConfig, requireEnv } from '../adapters/runtime-config.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from './ingest.ts';
 
-const logger = new Logger({ serviceName: 'ingest' });
-const metrics = new Metrics({ namespace: 'Firebreak', serviceName: 'ingest' });
+// Service name and namespace come from the house environment (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE).
+const logger = new Logger();
+const metrics = new Metrics();
 
 type ParsedEvent = { success: true; data: EventEnvelope } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
 

@@ -176,7 +176,7 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
   if (expect.auditChainsValid) {
     const broken: string[] = [];
     for (const incident of incidents) {
-      const verdict = verifyChain(await runtime.store.getAudit(incident.id));
+      const verdict = verifyChain(await runtime.store.getAudit(incident.id), { seq: incident.auditSeq, hash: incident.auditHead });
       if (!verdict.valid) broken.push(`${incident.id} (entry ${verdict.brokenAt}: ${verdict.reason})`);
     }
     checks.push({ expectation: 'every audit chain verifies', passed: broken.length === 0, detail: broken.length ? `broken: ${broken.join(', ')}` : `${incidents.length} chains valid` });

@@ -43,7 +43,7 @@ export async function startDynamoDbLocal(options: { dbPath?: string } = {}): Pro
           await client.send(new ListTablesCommand({ Limit: 1 }));
           return;
         } catch (error) {
-          if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${String(error)}\n${output.slice(-2000)}`);
+          if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s\n${output.slice(-2000)}`, { cause: error });
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }

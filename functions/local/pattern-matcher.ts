@@ -11,6 +11,8 @@ import type { EventPattern } from '../core/event-patterns.ts';
  *   `{ "equals-ignore-case": ... }`), `equals-ignore-case`, `wildcard`, `anything-but` (value, list,
  *   `prefix`, `suffix`, `equals-ignore-case`, `wildcard`), `numeric`, `exists`, `cidr`.
  * - All fields of a pattern must match; `$or: [p1, p2, ...]` matches when any sub-pattern does.
+ *   (EventBridge reads a `$or` that is not a list of two or more patterns as a field named "$or";
+ *   here that is an error, since it is almost always a mistake.)
  * - An array in the event matches when any element does. When several fields are matched inside
  *   objects of the same array, they must come from the same element (array consistency).
  * - Only leaves (strings, numbers, booleans, null) match conditions; `exists` tests for a leaf, so

@@ -54,10 +54,7 @@ export class EventIngestion extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue IS the dead-letter queue of the ingest rules and function; a DLQ for it would only move the problem.',
-    });
+    // No SQS3 acknowledgement needed: cdk-nag sees that this queue is the function's DLQ.
 
     this.ingestFunction = new FirebreakFunction(this, 'Ingest', {
       entry: 'functions/ingest/handler.ts',
@@ -75,6 +72,8 @@ export class EventIngestion extends Construct {
       deadLetterQueue: this.deadLetterQueue,
     });
     props.table.grantReadWriteData(this.ingestFunction);
+    // Also implied by the table grant when the table carries its key; explicit so an imported table works too.
+    props.key.grantEncryptDecrypt(this.ingestFunction);
     this.bus.grantPutEventsTo(this.ingestFunction);
 
     const rules = new Map<string, events.Rule>();

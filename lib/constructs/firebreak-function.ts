@@ -39,7 +39,6 @@ export interface FirebreakFunctionProps
  * which allows writing to every log group in the account). Grant anything else on `role` as usual.
  */
 export class FirebreakFunction extends NodejsFunction {
-  readonly logGroup: logs.ILogGroup;
   /** The function's own role (same as `role`, but never undefined). */
   readonly executionRole: iam.Role;
   readonly serviceName: string;
@@ -95,7 +94,6 @@ export class FirebreakFunction extends NodejsFunction {
         define: props.settings === undefined ? undefined : { 'process.env.FIREBREAK_CONFIG': JSON.stringify(JSON.stringify(props.settings)) },
       },
     });
-    this.logGroup = logGroup;
     this.executionRole = role;
     this.serviceName = serviceName;
 

@@ -1,0 +1,186 @@
+/**
+ * `npm run bench`: Firebreak's performance figures, measured on this machine and printed as a table
+ * and as JSON. Nothing here asserts a threshold; the figures go into the issue notes and the README.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { build } from 'esbuild';
+import { createClassifier } from '../functions/core/classify.ts';
+import { normalizeEvent } from '../functions/core/normalize.ts';
+import type { EventEnvelope } from '../functions/core/signal.ts';
+import { startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
+import { loadConfig } from '../lib/config.ts';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+const { startLocalRuntime } = await import('../functions/local/runtime.ts');
+
+const config = loadConfig();
+const FIXTURES = [
+  'cloudwatch-alarm-state-change-alarm.json',
+  'guardduty-finding-ec2-high-wrapped.json',
+  'securityhub-findings-imported-afsbp-critical-wrapped.json',
+  'inspector2-finding-ec2-package-vulnerability-active.json',
+  'health-ec2-issue.json',
+  'ec2-instance-state-change-terminated.json',
+].map((name) => JSON.parse(readFileSync(new URL(`../test/fixtures/events/${name}`, import.meta.url), 'utf8')) as EventEnvelope);
+
+type Row = { measure: string; value: string };
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+// (a) Classification throughput of the pure core, one core: normalize + classify + fingerprint.
+{
+  const classify = createClassifier(config);
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const { signals } = normalizeEvent(FIXTURES[i % FIXTURES.length]);
+      for (const signal of signals) classify(signal);
+    }
+  };
+  run(5_000); // warm-up
+  const n = 50_000;
+  const t0 = performance.now();
+  run(n);
+  const perSecond = Math.round(n / ((performance.now() - t0) / 1000));
+  results.classification = { events: n, eventsPerSecond: perSecond };
+  rows.push({ measure: 'core: normalize + classify (1 core)', value: `${perSecond.toLocaleString('en-US')} events/s` });
+}
+
+// (b) Ingest through the real handler on DynamoDB Local, with every DynamoDB request counted.
+{
+  const database = await startDynamoDbLocal();
+  try {
+    for (const [label, events] of [
+      ['1,000 distinct events', distinctEvents(1_000)],
+      ['1,000 repeats of 10 fingerprints', repeatEvents(1_000, 10)],
+    ] as const) {
+      const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: `bench-${results.ingest ? 2 : 1}` });
+      const meter = meterDynamo(runtime.client);
+      const t0 = performance.now();
+      for (const event of events) {
+        runtime.bus.put('default', event);
+        await runtime.bus.drain();
+      }
+      if (runtime.bus.deadLetters.length) throw new Error(`benchmark events failed: ${runtime.bus.deadLetters[0]!.error?.message}`);
+      const seconds = (performance.now() - t0) / 1000;
+      const incidents = (await runtime.store.listIncidents(['open'], 2_000)).length;
+      await runtime.stop();
+      const figures = {
+        events: events.length,
+        incidents,
+        eventsPerSecond: Math.round(events.length / seconds),
+        requestsPerEvent: round(meter.requests / events.length),
+        writeUnitsPerEvent: round(meter.writeUnits / events.length),
+        writeUnitsPerEventOnAws: round((meter.writeUnits + meter.transactionalWriteUnits) / events.length),
+        readUnitsPerEvent: round(meter.readUnits / events.length),
+        deadLetters: runtime.bus.deadLetters.length,
+      };
+      ((results.ingest ??= {}) as Record<string, unknown>)[label] = figures;
+      rows.push({
+        measure: `ingest: ${label}`,
+        value: `${figures.eventsPerSecond} events/s, ${figures.requestsPerEvent} requests/event, ${figures.writeUnitsPerEvent} WCU/event (${figures.writeUnitsPerEventOnAws} on AWS), ${figures.readUnitsPerEvent} RCU/event → ${incidents} incidents`,
+      });
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+// (c) Bundle size and cold import time, next to an empty handler bundled the same way.
+{
+  const outdir = join('.firebreak', 'bench-bundles');
+  mkdirSync(outdir, { recursive: true });
+  const empty = join(outdir, 'empty-handler.ts');
+  writeFileSync(empty, 'export const handler = async () => ({ ok: true });\n');
+  const bundles: Record<string, { bytes: number; coldImportMs: number }> = {};
+  for (const [name, entry] of [
+    ['empty handler', empty],
+    ['ingest', 'functions/ingest/handler.ts'],
+  ] as const) {
+    const outfile = join(outdir, `${name.replace(/\W+/g, '-')}.mjs`);
+    // The same settings as FirebreakFunction's bundling (ESM, minified, node22, createRequire banner).
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      minify: true,
+      mainFields: ['module', 'main'],
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      define: { 'process.env.FIREBREAK_CONFIG': JSON.stringify(JSON.stringify(config)) },
+      logLevel: 'silent',
+    });
+    bundles[name] = { bytes: statSync(outfile).size, coldImportMs: coldImport(outfile) };
+    rows.push({ measure: `bundle: ${name}`, value: `${(bundles[name].bytes / 1024).toFixed(0)} KiB, cold import ${bundles[name].coldImportMs} ms (median of 7 fresh processes)` });
+  }
+  results.bundles = bundles;
+}
+
+const width = Math.max(...rows.map((r) => r.measure.length));
+process.stdout.write(`\nFirebreak benchmark (${new Date().toISOString()}, node ${process.version}, ${process.arch})\n\n`);
+for (const row of rows) process.stdout.write(`  ${row.measure.padEnd(width)}  ${row.value}\n`);
+process.stdout.write(`\n${JSON.stringify(results, null, 2)}\n`);
+
+// --- helpers -----------------------------------------------------------------------------------
+
+/** Distinct fingerprints: each event is about its own alarm or instance. */
+function distinctEvents(n: number): EventEnvelope[] {
+  return Array.from({ length: n }, (_, i) => {
+    const event = structuredClone(FIXTURES[i % 2 === 0 ? 0 : 1]!);
+    event.id = `bench-distinct-${i}`;
+    const detail = event.detail as { alarmName?: string; resource?: { instanceDetails: { instanceId: string } } };
+    if (event.source === 'aws.cloudwatch') {
+      detail.alarmName = `ServerCpuTooHigh-${i}`;
+      event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh-${i}`];
+    } else {
+      detail.resource!.instanceDetails.instanceId = `i-${i.toString(16).padStart(8, '0')}`;
+    }
+    return event;
+  });
+}
+
+/** The same few fingerprints over and over: a storm of repeats. */
+function repeatEvents(n: number, fingerprints: number): EventEnvelope[] {
+  const distinct = distinctEvents(fingerprints);
+  return Array.from({ length: n }, (_, i) => ({ ...structuredClone(distinct[i % fingerprints]!), id: `bench-repeat-${i}` }));
+}
+
+/**
+ * Counts requests and the capacity DynamoDB Local reports. It reports one unit per item written
+ * in a transaction; DynamoDB bills transactional writes double, so that figure is reported too.
+ */
+function meterDynamo(client: DynamoDBClient) {
+  const meter = { requests: 0, writeUnits: 0, transactionalWriteUnits: 0, readUnits: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      meter.requests++;
+      const out = await next(args);
+      const consumed = (out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      const units = ((Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as Array<{ CapacityUnits?: number }>).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      const command = context.commandName ?? '';
+      if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(command)) meter.readUnits += units;
+      else meter.writeUnits += units;
+      if (command.startsWith('TransactWrite')) meter.transactionalWriteUnits += units;
+      return out;
+    },
+    { step: 'initialize', name: 'firebreakBenchMeter' },
+  );
+  return meter;
+}
+
+/** Median time to import a bundle in a fresh Node process, as a Lambda cold start does. */
+function coldImport(file: string): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(new URL(file, `file://${process.cwd()}/`).href)});process.stdout.write(String(performance.now()-t));`;
+  const times = Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })));
+  return round(times.sort((a, b) => a - b)[3]!);
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

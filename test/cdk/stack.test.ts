@@ -1,0 +1,346 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, CfnElement, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestRules, type EventPattern } from '../../functions/core/event-patterns.ts';
+import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
+import { ConfigError, loadConfig, type FirebreakConfig } from '../../lib/config.ts';
+import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = join(ROOT, 'test/fixtures/events');
+/** The feature flags `cdk synth` uses, so the tests synthesize the same template. */
+const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+let config: FirebreakConfig;
+let app: App;
+let stack: FirebreakStack;
+let template: Template;
+let resources: Resources;
+
+/** Logical id of the L1 resource behind an L2 construct. */
+const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+
+beforeAll(() => {
+  config = loadConfig(join(ROOT, 'firebreak.config.json'));
+  // Bundling off: these tests check the template; `npm run synth` and the bundling test below cover esbuild.
+  app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  stack = new FirebreakStack(app, 'Firebreak', { config });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Resources;
+});
+
+describe('event bus and rules', () => {
+  it('creates the firebreak bus', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'firebreak' });
+  });
+
+  it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
+    const expected = ingestRules(config);
+    template.resourceCountIs('AWS::Events::Rule', expected.length);
+    for (const ingest of expected) {
+      const rule = stack.ingestion.rules.get(ingest.id);
+      expect(rule, ingest.id).toBeDefined();
+      const properties = resources[logicalId(rule!)]!.Properties;
+      expect(properties.EventPattern, ingest.id).toEqual(ingest.pattern);
+      if (ingest.bus === 'firebreak') expect(properties.EventBusName, ingest.id).toEqual(ref(stack.ingestion.bus));
+      else expect(properties.EventBusName, ingest.id).toBeUndefined();
+    }
+  });
+
+  it('targets ingest with a DLQ, explicit retries and a maximum event age on every rule', () => {
+    for (const rule of stack.ingestion.rules.values()) {
+      expect(resources[logicalId(rule)]!.Properties.Targets).toEqual([
+        {
+          Id: 'Target0',
+          Arn: arnOf(stack.ingestion.ingestFunction),
+          DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        },
+      ]);
+    }
+  });
+
+  it('lets each rule, and only the rules, invoke ingest and write to the DLQ', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', stack.ingestion.rules.size);
+    for (const rule of stack.ingestion.rules.values()) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf(rule),
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sqs:SendMessage',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': arnOf(rule) } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('rule patterns against the sample events', () => {
+  /** Which rule each AWS sample event must reach; every other fixture must reach none. */
+  const expectedRule = (file: string): string | undefined =>
+    [
+      ['cloudwatch-alarm-', 'CloudWatchAlarm'],
+      ['guardduty-finding-', 'GuardDutyFinding'],
+      ['securityhub-findings-imported-', 'SecurityHubFinding'],
+      ['inspector2-finding-', 'InspectorFinding'],
+      ['health-', 'HealthEvent'],
+      ['ec2-instance-state-change-', 'Ec2StateChange'],
+    ].find(([prefix]) => file.startsWith(prefix!))?.[1];
+
+  const fixtures = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));
+  const event = (file: string): unknown => JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+
+  /** The rules whose synthesized pattern (read back from the template) matches the event. */
+  const matchingRules = (evt: unknown) =>
+    [...stack.ingestion.rules]
+      .filter(([, rule]) => matchesPattern(resources[logicalId(rule)]!.Properties.EventPattern as EventPattern, evt))
+      .map(([id]) => id);
+
+  it.each(fixtures)('%s reaches exactly its own rule', (file) => {
+    const expected = expectedRule(file);
+    expect(matchingRules(event(file))).toEqual(expected ? [expected] : []);
+  });
+
+  it('has a sample event for every AWS-source rule', () => {
+    const covered = new Set(fixtures.map(expectedRule));
+    const awsRules = ingestRules(config).filter((rule) => rule.bus === 'default');
+    expect(awsRules.filter((rule) => !covered.has(rule.id)).map((rule) => rule.id)).toEqual([]);
+  });
+
+  const envelope = (source: string, detailType: string, detail: Record<string, unknown>) => ({
+    version: '0',
+    id: '5f1b8e1c-2d3e-4f50-8a6b-7c8d9e0f1a2b',
+    'detail-type': detailType,
+    source,
+    account: '123456789012',
+    time: '2025-11-20T10:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail,
+  });
+
+  it('routes a custom monitor event to the custom monitor rule only', () => {
+    const monitor = envelope('firebreak.monitor.datadog', 'Monitor Alert', { title: 'p99 latency above 2s on checkout', severity: 'high' });
+    expect(matchingRules(monitor)).toEqual(['CustomMonitor']);
+  });
+
+  it('never feeds Firebreak its own events (no loops)', () => {
+    for (const detailType of ['Incident Opened', 'Incident Updated', 'Incident Resolved', 'Mitigation Approved']) {
+      expect(matchingRules(envelope('firebreak', detailType, { incidentId: 'inc-1' })), detailType).toEqual([]);
+    }
+  });
+});
+
+describe('event store', () => {
+  it('encrypts the table with a rotating customer key that is retained', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('creates the one table: on-demand, PITR, customer-key SSE, TTL, byStatus GSI, retained and protected', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(stack.store.key) },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        DeletionProtectionEnabled: true,
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byStatus',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('ingest function', () => {
+  it('runs Node.js 22 on arm64 with the house defaults', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 512,
+      Timeout: 30,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(stack.ingestion.ingestFunction.logGroup) },
+      DeadLetterConfig: { TargetArn: arnOf(stack.ingestion.deadLetterQueue) },
+      Environment: {
+        Variables: {
+          TABLE_NAME: ref(stack.store.table),
+          EVENT_BUS_NAME: ref(stack.ingestion.bus),
+          POWERTOOLS_SERVICE_NAME: 'firebreak-ingest',
+          POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+  });
+
+  it('retries a failed handler twice, then dead-letters the event', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: ref(stack.ingestion.ingestFunction),
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 7200,
+    });
+  });
+
+  it('keeps its logs a month in its own log group', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('has a role without managed policies', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  it('gets least-privilege grants: its log group, the table, the key, the DLQ, PutEvents on the firebreak bus only', () => {
+    const statements = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap((resource) => (resource.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement);
+    const grantsOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
+
+    expect(grantsOf('events:PutEvents')).toEqual([arnOf(stack.ingestion.bus)]);
+    expect(grantsOf('logs:PutLogEvents')).toEqual([arnOf(stack.ingestion.ingestFunction.logGroup)]);
+    expect(grantsOf('sqs:SendMessage')).toEqual([arnOf(stack.ingestion.deadLetterQueue)]);
+    expect(grantsOf('kms:Encrypt')).toEqual([arnOf(stack.store.key)]);
+    expect(grantsOf('kms:Decrypt')).toEqual([arnOf(stack.store.key)]);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']) {
+      expect(grantsOf(action), action).toEqual([[arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }]]);
+    }
+    // The only unscoped resource is X-Ray's, which has no resource-level permissions.
+    const unscoped = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
+    expect(unscoped.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+});
+
+describe('dead-letter queue', () => {
+  it('is encrypted, keeps messages 14 days and refuses plain HTTP', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('exports the bus name, the table name and the DLQ url', () => {
+    template.hasOutput('EventBusName', { Value: ref(stack.ingestion.bus) });
+    template.hasOutput('TableName', { Value: ref(stack.store.table) });
+    template.hasOutput('DeadLetterQueueUrl', { Value: ref(stack.ingestion.deadLetterQueue) });
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('reports no unacknowledged findings', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+  });
+
+  it('gives every acknowledgement a specific written reason', () => {
+    const acknowledged: Array<[string, string]> = [];
+    const visit = (construct: IConstruct) => {
+      for (const entry of construct.node.metadata) {
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) acknowledged.push(...Object.entries(entry.data as Record<string, string>));
+      }
+      construct.node.children.forEach(visit);
+    };
+    visit(stack);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(60);
+  });
+});
+
+describe('configuration', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'firebreak-config-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const raw = () => JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as { classification: { rules: Array<Record<string, unknown>> } };
+
+  it('rejects a bad rule severity, naming the field', () => {
+    const bad = raw();
+    bad.classification.rules[0]!.severity = 'SEV9';
+    const path = write('bad-severity.json', JSON.stringify(bad));
+    expect(() => loadConfig(path)).toThrow(ConfigError);
+    expect(() => loadConfig(path)).toThrow(/classification\.rules\[0\]\.severity/);
+  });
+
+  it('rejects invalid JSON, naming the file', () => {
+    const path = write('broken.json', '{ "slack": ');
+    expect(() => loadConfig(path)).toThrow(ConfigError);
+    expect(() => loadConfig(path)).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\n.*not valid JSON`));
+  });
+
+  it('rejects a missing file, naming it', () => {
+    expect(() => loadConfig(join(dir, 'nope.json'))).toThrow(/nope\.json.*\n.*file not found/);
+  });
+});
+
+describe('bundling', () => {
+  it('bundles ingest as ESM with the createRequire banner and the configuration baked in', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'firebreak-synth-'));
+    try {
+      const bundled = new App({ outdir, context: CDK_CONTEXT });
+      new FirebreakStack(bundled, 'Firebreak', { config });
+      bundled.synth();
+      const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+      expect(assets).toHaveLength(1);
+      const code = readFileSync(join(outdir, assets[0]!, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect(code).not.toContain('process.env.FIREBREAK_CONFIG');
+      expect(code).toContain(config.slack.teamId);
+      expect(readdirSync(join(outdir, assets[0]!))).toContain('index.mjs.map');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
