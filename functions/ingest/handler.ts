@@ -16,7 +16,8 @@ import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from './i
 
 // Service name and namespace come from the house environment (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE).
 const logger = new Logger();
-const metrics = new Metrics();
+// Its warnings go through the logger, so they are structured (and silent in local runs).
+const metrics = new Metrics({ logger });
 
 type ParsedEvent = { success: true; data: EventEnvelope } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
 

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, inject, it } from 'vitest';
+import { loadScenario, runDrill, ScenarioSchema, ScenarioError } from '../../functions/local/drill.ts';
+import { exampleConfig, fixture } from '../support.ts';
+
+const config = exampleConfig();
+const endpoint = () => inject('dynamoEndpoint');
+let tables = 0;
+const tableName = () => `drill-${process.pid}-${++tables}`;
+
+describe('drills', () => {
+  it('runs the bundled default scenario and meets every expectation', async () => {
+    const { scenario, baseDir } = loadScenario('drills/default.json');
+    const outcome = await runDrill(scenario, { config, baseDir, endpoint: endpoint(), tableName: tableName() });
+    expect(outcome.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(outcome.passed).toBe(true);
+    expect(outcome.deadLetters).toHaveLength(1);
+    expect(outcome.transcript.some((line) => line.results.some((r) => r.includes('reopened')))).toBe(true);
+  });
+
+  it('fails, naming each expectation that did not hold', async () => {
+    const scenario = ScenarioSchema.parse({
+      name: 'wrong expectations',
+      steps: [{ inject: fixture('guardduty-finding-ec2-high-wrapped.json') }],
+      expect: {
+        incidents: [{ match: { source: 'aws.guardduty' }, severity: 'SEV1', status: 'resolved' }, { match: { source: 'aws.health' } }],
+        incidentCount: 2,
+        emitted: { 'Incident Opened': 1 },
+      },
+    });
+    const outcome = await runDrill(scenario, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
+    expect(outcome.passed).toBe(false);
+    const failed = outcome.checks.filter((c) => !c.passed).map((c) => `${c.expectation}: ${c.detail}`);
+    expect(failed).toEqual([
+      'incident source~"aws.guardduty": severity is SEV2, expected SEV1; status is open, expected resolved',
+      'incident source~"aws.health": expected exactly one matching incident, found 0',
+      'incident count = 2: found 1',
+    ]);
+  });
+
+  it('repeats, redelivers and advances the clock as the format says', async () => {
+    const scenario = ScenarioSchema.parse({
+      name: 'flapping alarm',
+      start: '2026-11-23T09:00:00Z',
+      steps: [
+        { inject: fixture('cloudwatch-alarm-state-change-alarm.json') },
+        { inject: fixture('cloudwatch-alarm-state-change-alarm.json'), times: 3 },
+        { redeliver: true },
+        { advance: '5m' },
+        { inject: fixture('cloudwatch-alarm-state-change-ok-derived.json') },
+        { advance: '2h' },
+        { inject: { ...fixture('cloudwatch-alarm-state-change-alarm.json'), id: 'late' } },
+      ],
+      expect: {
+        statusCounts: { closed: 1, open: 1 },
+        emitted: { 'Incident Opened': 2, 'Incident Updated': 4, 'Incident Resolved': 1 },
+      },
+    });
+    const outcome = await runDrill(scenario, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
+    // The old incident (4 signals, then resolved) was closed when the late alarm opened a new one.
+    expect(outcome.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(outcome.incidents.find((i) => i.status === 'closed')).toMatchObject({ signalCount: 5, title: 'CloudWatch alarm ServerCpuTooHigh' });
+    expect(outcome.incidents.find((i) => i.status === 'open')).toMatchObject({ signalCount: 1, title: 'CloudWatch alarm ServerCpuTooHigh' });
+  });
+
+  it('rejects a scenario file with a clear reason', () => {
+    expect(() => loadScenario('test/fixtures/events/SOURCES.md')).toThrow(ScenarioError);
+    expect(ScenarioSchema.safeParse({ name: 'x', steps: [{ advance: '5 minutes' }] }).success).toBe(false);
+  });
+});
+
+describe('firebreak CLI', () => {
+  const run = async (args: string[], input?: string) => {
+    const child = promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], { encoding: 'utf8' });
+    if (input !== undefined) {
+      child.child.stdin?.end(input);
+    }
+    try {
+      const { stdout, stderr } = await child;
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('ingest --dry-run prints the signal, classification and fingerprint of each event', async () => {
+    const out = await run(['ingest', '--dry-run', 'test/fixtures/events/securityhub-findings-imported-afsbp-critical-wrapped.json']);
+    expect(out.code).toBe(0);
+    const printed = JSON.parse(out.stdout);
+    expect(printed.results[0]).toMatchObject({
+      signal: { source: 'aws.securityhub', kind: 'EC2.1', severityHint: 'critical' },
+      classification: { severity: 'SEV2', category: 'compliance', rule: 'Security Hub control failed, critical' },
+      fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+  });
+
+  it('ingest --dry-run reads a JSON array from standard input and exits 2 naming each invalid event', async () => {
+    const events = [fixture('health-ec2-issue.json'), { ...fixture('health-ec2-issue.json'), detail: { service: 'EC2' } }];
+    const out = await run(['ingest', '--dry-run', '-'], JSON.stringify(events));
+    expect(out.code).toBe(2);
+    expect(out.stdout).toContain('"eventId": "7bf73129-1428-4cd3-a780-95db273d1602"');
+    expect(out.stderr.trim().split('\n')).toEqual(['firebreak: event[1]: invalid event: detail.eventArn: Invalid input: expected string, received undefined']);
+  });
+
+  it('exits 2 with a one-line reason on bad usage or unreadable input', async () => {
+    expect((await run(['ingest', '--dry-run', 'no-such-file.json'])).code).toBe(2);
+    expect((await run(['ingest', '--dry-run', '-'], 'not json')).stderr).toMatch(/^firebreak: cannot read standard input: /);
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['ingest', 'x.json'])).stderr).toMatch(/--dry-run/);
+  });
+});
