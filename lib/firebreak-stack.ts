@@ -3,6 +3,8 @@ import type { Construct } from 'constructs';
 import type { FirebreakConfig } from './config.ts';
 import { EventIngestion } from './constructs/event-ingestion.ts';
 import { EventStore } from './constructs/event-store.ts';
+import { IncidentWorkflow } from './constructs/incident-workflow.ts';
+import { SlackIngress } from './constructs/slack-ingress.ts';
 
 export interface FirebreakStackProps extends StackProps {
   readonly config: FirebreakConfig;
@@ -14,6 +16,8 @@ export interface FirebreakStackProps extends StackProps {
 export class FirebreakStack extends Stack {
   readonly store: EventStore;
   readonly ingestion: EventIngestion;
+  readonly slack: SlackIngress;
+  readonly workflow: IncidentWorkflow;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -25,9 +29,26 @@ export class FirebreakStack extends Stack {
       key: this.store.key,
       busName: props.busName,
     });
+    this.slack = new SlackIngress(this, 'Slack', {
+      config: props.config,
+      table: this.store.table,
+      key: this.store.key,
+      bus: this.ingestion.bus,
+    });
+    this.workflow = new IncidentWorkflow(this, 'Workflow', {
+      config: props.config,
+      table: this.store.table,
+      key: this.store.key,
+      bus: this.ingestion.bus,
+      deadLetterQueue: this.ingestion.deadLetterQueue,
+      slackSecret: this.slack.secret,
+      slackFunction: this.slack.slackFunction,
+    });
 
     new CfnOutput(this, 'EventBusName', { value: this.ingestion.bus.eventBusName, description: 'Send custom monitor events here (PutEvents)' });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName, description: 'Incidents, mitigations, audit trail and roster' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingestion.deadLetterQueue.queueUrl, description: 'Events that could not be ingested' });
+    new CfnOutput(this, 'SlackRequestUrl', { value: this.slack.endpointUrl, description: 'Paste into the Slack app: slash command and interactivity Request URL' });
+    new CfnOutput(this, 'SlackSecretName', { value: this.slack.secretName, description: 'Put the Slack signing secret, bot token and app id here (JSON)' });
   }
 }

@@ -1,7 +1,8 @@
-import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../core/audit.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus, type IngestDecision } from '../core/incident.ts';
+import type { MitigationRequest } from '../core/mitigation.ts';
 import { TABLE } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -11,10 +12,38 @@ export const incidentKey = (id: string) => ({ [TABLE.partitionKey]: `INC#${id}`,
 const lockKey = (fingerprint: string) => ({ [TABLE.partitionKey]: `FP#${fingerprint}`, [TABLE.sortKey]: 'OPEN' });
 const eventKey = (signalKey: string) => ({ [TABLE.partitionKey]: `EVT#${signalKey}`, [TABLE.sortKey]: 'SEEN' });
 const auditKey = (entry: AuditEntry) => ({ [TABLE.partitionKey]: `INC#${entry.incidentId}`, [TABLE.sortKey]: `AUD#${String(entry.seq).padStart(10, '0')}` });
+const requestKey = (incidentId: string, requestId: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `MIT#${requestId}` });
+const requestLookupKey = (requestId: string) => ({ [TABLE.partitionKey]: `MIT#${requestId}`, [TABLE.sortKey]: 'LOOKUP' });
+const rosterKey = (userId: string) => ({ [TABLE.partitionKey]: 'ROSTER', [TABLE.sortKey]: `USER#${userId}` });
+/** The incident's own message (`SLACK`) or a mitigation request's message in its thread (`SLACK#MIT-…`). */
+const slackStateKey = (incidentId: string, requestId?: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: requestId ? `SLACK#${requestId}` : 'SLACK' });
 const KEY_ATTRIBUTES = new Set<string>([TABLE.partitionKey, TABLE.sortKey, TABLE.byStatusIndex.partitionKey, TABLE.byStatusIndex.sortKey, 'type']);
 
 /** Why a commit did not happen: the event was already processed, or someone else changed the incident first. */
 export type CommitResult = { committed: true } | { committed: false; reason: 'duplicate' | 'conflict' };
+
+/**
+ * A change made by a person or a policy: the incident (its audit head at least) moves on by one
+ * version, with its new audit entries, and optionally a mitigation request is created or changed.
+ * All of it commits together or not at all.
+ */
+export interface WorkflowChange {
+  readonly incident: Incident;
+  readonly expectedIncidentVersion: number;
+  readonly audit: readonly AuditEntry[];
+  readonly createRequest?: MitigationRequest;
+  readonly updateRequest?: { readonly request: MitigationRequest; readonly expectedVersion: number };
+}
+
+/** Where an incident's Slack message lives and what it last showed; owned by notify. */
+export interface SlackState {
+  readonly channel: string;
+  readonly ts: string;
+  readonly renderedVersion: number;
+  readonly renderedAt: string;
+  /** A refresh is scheduled for this time (coalesced updates). */
+  readonly refreshAt?: string;
+}
 
 /** What the processed-event marker remembers, so a redelivery can re-announce what the first one did. */
 export interface ProcessedEvent {
@@ -22,7 +51,7 @@ export interface ProcessedEvent {
   readonly outcome: CommittedDecision['outcome'];
 }
 
-/** The only code that reads and writes incidents, their fingerprint locks, audit chains and event markers. */
+/** The only code that reads and writes incidents, their locks, audit chains, event markers, mitigation requests, roster state and Slack message state. */
 export class IncidentStore {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -142,6 +171,157 @@ export class IncidentStore {
     return items.slice(0, limit);
   }
 
+  /** Commits a person's or a policy's change; `conflict` means someone changed it first: re-read and retry. */
+  async commitChange(change: WorkflowChange): Promise<CommitResult> {
+    const items: TransactItem[] = [this.incidentWrite(change.incident, change.expectedIncidentVersion), ...change.audit.map((entry) => this.auditPut(entry))];
+    if (change.createRequest) {
+      const request = change.createRequest;
+      items.push(
+        { Put: { TableName: this.tableName, Item: { ...requestKey(request.incidentId, request.id), type: 'mitigation', ...request }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } } },
+        { Put: { TableName: this.tableName, Item: { ...requestLookupKey(request.id), type: 'mitigation-lookup', incidentId: request.incidentId }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } } },
+      );
+    }
+    if (change.updateRequest) {
+      const { request, expectedVersion } = change.updateRequest;
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...requestKey(request.incidentId, request.id), type: 'mitigation', ...request },
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        },
+      });
+    }
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
+      return { committed: true };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      if ((error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return { committed: false, reason: 'conflict' };
+      throw error;
+    }
+  }
+
+  async getRequest(incidentId: string, requestId: string): Promise<MitigationRequest | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: requestKey(incidentId, requestId), ConsistentRead: true }));
+    return out.Item ? (strip(out.Item) as unknown as MitigationRequest) : undefined;
+  }
+
+  /** A request by its id alone (slash commands name only the request). */
+  async findRequest(requestId: string): Promise<MitigationRequest | undefined> {
+    const lookup = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: requestLookupKey(requestId), ConsistentRead: true }));
+    const incidentId = lookup.Item?.incidentId as string | undefined;
+    return incidentId ? this.getRequest(incidentId, requestId) : undefined;
+  }
+
+  async listRequests(incidentId: string): Promise<MitigationRequest[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :mit)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': `INC#${incidentId}`, ':mit': 'MIT#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => strip(item) as unknown as MitigationRequest);
+  }
+
+  /** Members' away-until times, as set from Slack; roles come from the configuration. */
+  async getAwayTimes(): Promise<Map<string, string>> {
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :user)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': 'ROSTER', ':user': 'USER#' },
+      ConsistentRead: true,
+    });
+    return new Map(items.filter((item) => typeof item.awayUntil === 'string').map((item) => [item.slackUserId as string, item.awayUntil as string]));
+  }
+
+  /** Marks a member away until a time, or back (until = undefined). */
+  async setAway(userId: string, until: string | undefined, now: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...rosterKey(userId), type: 'roster', slackUserId: userId, ...(until ? { awayUntil: until } : {}), changedAt: now } }),
+    );
+  }
+
+  async getSlackState(incidentId: string, requestId?: string): Promise<Partial<SlackState> | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: slackStateKey(incidentId, requestId), ConsistentRead: true }));
+    return out.Item ? (strip(out.Item) as unknown as SlackState) : undefined;
+  }
+
+  /**
+   * Claims the right to create an incident's Slack message: only one notify invocation posts it.
+   * Returns false when another invocation holds or completed the claim.
+   */
+  async claimSlackMessage(incidentId: string, now: string, requestId?: string): Promise<boolean> {
+    // A claim whose holder died before posting (Slack down, timeout) goes stale after a minute.
+    const stale = new Date(Date.parse(now) - 60_000).toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: slackStateKey(incidentId, requestId),
+          UpdateExpression: 'SET #type = :type, claimedAt = :now',
+          ConditionExpression: 'attribute_not_exists(#pk) OR (attribute_not_exists(#ts) AND claimedAt < :stale)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#ts': 'ts', '#type': 'type' },
+          ExpressionAttributeValues: { ':type': 'slack', ':now': now, ':stale': stale },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Records what was rendered; never moves backwards to an older version. */
+  async saveSlackState(incidentId: string, state: Partial<SlackState>, requestId?: string): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries(state).map(([name, value], index) => {
+      names[`#a${index}`] = name;
+      values[`:v${index}`] = value;
+      return `#a${index} = :v${index}`;
+    });
+    const guard = state.renderedVersion === undefined ? undefined : 'attribute_not_exists(renderedVersion) OR renderedVersion <= :rendered';
+    if (guard) values[':rendered'] = state.renderedVersion;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: slackStateKey(incidentId, requestId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ...(guard ? { ConditionExpression: guard } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Claims the one refresh of an incident's message for a coalescing window; false if already claimed. */
+  async claimRefresh(incidentId: string, refreshAt: string, now: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: slackStateKey(incidentId),
+          UpdateExpression: 'SET refreshAt = :at',
+          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(refreshAt) OR refreshAt < :now)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          ExpressionAttributeValues: { ':at': refreshAt, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   private incidentWrite(incident: Incident, expectedVersion: number): TransactItem {
     const item = {
       ...incidentKey(incident.id),
@@ -191,8 +371,10 @@ export class IncidentStore {
   }
 }
 
-const OPTIONAL_FIELDS = ['resolvedAt', 'description', 'url'] as const;
+const OPTIONAL_FIELDS = ['resolvedAt', 'acknowledgedBy', 'resolvedBy', 'description', 'url'] as const;
 
-function toIncident(item: Record<string, unknown>): Incident {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name))) as unknown as Incident;
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name)));
 }
+
+const toIncident = (item: Record<string, unknown>): Incident => strip(item) as unknown as Incident;

@@ -76,15 +76,62 @@ export type Rule = z.infer<typeof RuleSchema>;
 export const RoleSchema = z.enum(['cto', 'senior', 'responder']);
 export type Role = z.infer<typeof RoleSchema>;
 
+const ParameterName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,49}$/, 'must be letters and digits, starting with a letter');
+
+/** A mitigation's parameter: every value is checked against `allowedPattern` before anything runs. */
+export const MitigationParameterSchema = z
+  .object({
+    description: z.string().max(300).default(''),
+    /** An anchored regular expression (^...$) the value must match in full. */
+    allowedPattern: RegexSource.refine((p) => p.startsWith('^') && p.endsWith('$'), 'must be anchored with ^ and $'),
+    default: z.string().max(1024).optional(),
+  })
+  .strict();
+
+export const MitigationTargetsSchema = z.discriminatedUnion('type', [
+  /** Instances carrying a tag (the only way to reach large fleets). */
+  z.object({ type: z.literal('tags'), key: z.string().min(1).max(128), values: z.array(z.string().min(1).max(256)).min(1).max(50) }).strict(),
+  z.object({ type: z.literal('resource-group'), name: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/) }).strict(),
+  /** The EC2 instances the incident names. */
+  z.object({ type: z.literal('incident-instances') }).strict(),
+]);
+export type MitigationTargets = z.infer<typeof MitigationTargetsSchema>;
+
 export const MitigationEntrySchema = z
   .object({
     id: CatalogId,
     title: z.string().min(1).max(150),
     description: z.string().max(1000).default(''),
+    /** Run Command (`command`) or an Automation runbook (`automation`). */
+    kind: z.enum(['command', 'automation']).default('command'),
+    /** An SSM document the stack ships (by name) or an AWS-managed one such as AWS-RunPatchBaseline. */
+    document: z.string().regex(/^[A-Za-z0-9_.:/-]{3,128}$/),
+    documentVersion: z.string().regex(/^(\$DEFAULT|\$LATEST|[0-9]{1,6})$/).default('$DEFAULT'),
+    parameters: z.record(ParameterName, MitigationParameterSchema).default({}),
+    targets: MitigationTargetsSchema,
+    rateControl: z
+      .object({
+        maxConcurrency: z.string().regex(/^([1-9][0-9]{0,3}|[1-9][0-9]?%|100%)$/, 'a count (1-9999) or a percentage (1%-100%)'),
+        maxErrors: z.string().regex(/^([0-9]{1,4}|[0-9]{1,2}%|100%)$/, 'a count (0-9999) or a percentage (0%-100%)'),
+      })
+      .strict()
+      .default({ maxConcurrency: '10%', maxErrors: '1' }),
+    timeoutMinutes: z.number().int().min(1).max(2880).default(30),
     risk: z.enum(['low', 'medium', 'high']),
+    /** Low-risk countermeasures may run at once, audited as approved by policy. */
     preApproved: z.boolean().default(false),
+    /** The catalog entry that undoes this one, offered when it fails. */
+    rollback: CatalogId.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((entry, ctx) => {
+    if (entry.preApproved && entry.risk !== 'low') ctx.addIssue({ code: 'custom', path: ['preApproved'], message: 'only low-risk entries may be pre-approved' });
+    for (const [name, parameter] of Object.entries(entry.parameters)) {
+      if (parameter.default !== undefined && !new RegExp(parameter.allowedPattern).test(parameter.default)) {
+        ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: 'does not match its allowedPattern' });
+      }
+    }
+  });
 export type MitigationEntry = z.infer<typeof MitigationEntrySchema>;
 
 const MinutesBySeverity = z
@@ -170,6 +217,10 @@ export const FirebreakConfigSchema = z
   .strict()
   .superRefine((config, ctx) => {
     const catalog = new Set(config.mitigations.map((m) => m.id));
+    config.mitigations.forEach((entry, i) => {
+      if (entry.rollback && !catalog.has(entry.rollback)) ctx.addIssue({ code: 'custom', path: ['mitigations', i, 'rollback'], message: `"${entry.rollback}" is not in the mitigation catalog` });
+    });
+    if (catalog.size !== config.mitigations.length) ctx.addIssue({ code: 'custom', path: ['mitigations'], message: 'catalog ids must be unique' });
     config.classification.rules.forEach((rule, i) => {
       rule.mitigations.forEach((id, j) => {
         if (!catalog.has(id)) {

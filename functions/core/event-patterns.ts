@@ -73,3 +73,22 @@ export function ingestRules(config: Pick<FirebreakConfig, 'sources'>): IngestRul
     },
   ];
 }
+
+/** What Firebreak's functions say to each other on the firebreak bus. */
+export const WORKFLOW_DETAIL_TYPES = {
+  incidentOpened: 'Incident Opened',
+  incidentUpdated: 'Incident Updated',
+  incidentResolved: 'Incident Resolved',
+  /** Asks notify to re-render an incident's message after a coalescing window (from a schedule). */
+  incidentRefresh: 'Incident Refresh',
+  mitigationRequested: 'Mitigation Requested',
+  mitigationDecided: 'Mitigation Decided',
+  mitigationEscalated: 'Mitigation Escalated',
+  mitigationApproved: 'Mitigation Approved',
+} as const;
+
+/** The events the notify function renders into Slack. */
+export const NOTIFY_DETAIL_TYPES = ['Incident Opened', 'Incident Updated', 'Incident Resolved', 'Mitigation Requested', 'Mitigation Decided', 'Mitigation Escalated', 'Incident Refresh'] as const;
+
+/** The rule that feeds notify, on the firebreak bus; the stack and the local bus both use it. */
+export const NOTIFY_PATTERN: EventPattern = { source: [FIREBREAK_SOURCE], 'detail-type': [...NOTIFY_DETAIL_TYPES] };

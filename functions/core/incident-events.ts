@@ -1,4 +1,4 @@
-import type { Incident, IncidentChange } from './incident.ts';
+import type { Incident } from './incident.ts';
 
 export const INCIDENT_DETAIL_TYPES = {
   opened: 'Incident Opened',
@@ -13,7 +13,8 @@ export type IncidentDetailType = (typeof INCIDENT_DETAIL_TYPES)[keyof typeof INC
 export interface IncidentEventDetail {
   readonly incidentId: string;
   readonly version: number;
-  readonly changes: readonly IncidentChange[];
+  /** What moved it: opened, signal, severity_raised, resolved, reopened, acknowledged, severity_changed. */
+  readonly changes: readonly string[];
   readonly status: Incident['status'];
   readonly severity: Incident['severity'];
   readonly category: Incident['category'];
@@ -35,7 +36,7 @@ export interface IncidentEventDetail {
 /** EventBridge details are capped at 256 KB with the rest of the event: send a bounded resource list. */
 const MAX_EVENT_RESOURCES = 20;
 
-export function incidentEvent(outcome: keyof typeof INCIDENT_DETAIL_TYPES, incident: Incident, changes: readonly IncidentChange[], redelivery = false): { detailType: IncidentDetailType; detail: IncidentEventDetail } {
+export function incidentEvent(outcome: keyof typeof INCIDENT_DETAIL_TYPES, incident: Incident, changes: readonly string[], redelivery = false): { detailType: IncidentDetailType; detail: IncidentEventDetail } {
   return {
     detailType: INCIDENT_DETAIL_TYPES[outcome],
     detail: {

@@ -41,6 +41,8 @@ export interface Incident {
   readonly openedAt: string;
   readonly updatedAt: string;
   readonly resolvedAt?: string;
+  readonly acknowledgedBy?: string;
+  readonly resolvedBy?: string;
   /** Optimistic-concurrency version: every state change is conditional on it. */
   readonly version: number;
   readonly auditSeq: number;
@@ -82,6 +84,11 @@ const SEVERITY_RANK: Record<Severity, number> = { SEV1: 1, SEV2: 2, SEV3: 3, SEV
 export const worseSeverity = (a: Severity, b: Severity): Severity => (SEVERITY_RANK[a] <= SEVERITY_RANK[b] ? a : b);
 
 export const INGEST_ACTOR = 'system:ingest';
+
+export interface AuditDraft {
+  readonly action: string;
+  readonly data: Record<string, unknown>;
+}
 
 /** Decides what a classified signal does to the incident its fingerprint points at. */
 export function decideIngest(input: DecideInput): IngestDecision {
@@ -212,7 +219,7 @@ function resolve(input: DecideInput, current: Incident): IngestDecision {
 
 function reopen(input: DecideInput, current: Incident): IngestDecision {
   const { signal, now } = input;
-  const { resolvedAt: _resolvedAt, ...rest } = current;
+  const { resolvedAt: _resolvedAt, resolvedBy: _resolvedBy, acknowledgedBy: _acknowledgedBy, ...rest } = current;
   const severity = worseSeverity(current.severity, input.classification.severity);
   const decision = update(input, rest as Incident, { status: 'open', severity, reopenCount: current.reopenCount + 1, ...firing(undefined, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, ['signal', 'reopened']);
   if (decision.outcome !== 'updated') return decision;
@@ -237,11 +244,12 @@ function signalAudit(input: DecideInput): { action: string; data: Record<string,
   };
 }
 
-function appendAudit(incident: Incident, at: string, entries: ReadonlyArray<{ action: string; data: Record<string, unknown> }>): { incident: Incident; audit: AuditEntry[] } {
+/** Appends entries to an incident's audit chain; the caller writes both in one transaction. */
+export function appendAudit(incident: Incident, at: string, entries: ReadonlyArray<AuditDraft>, actor = INGEST_ACTOR): { incident: Incident; audit: AuditEntry[] } {
   let seq = incident.auditSeq;
   let prevHash = incident.auditHead;
   const audit = entries.map(({ action, data }) => {
-    const entry = chainEntry({ incidentId: incident.id, seq: ++seq, at, actor: INGEST_ACTOR, action, data, prevHash });
+    const entry = chainEntry({ incidentId: incident.id, seq: ++seq, at, actor, action, data, prevHash });
     prevHash = entry.hash;
     return entry;
   });

@@ -1,11 +1,20 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { createClassifier } from '../core/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { ingestRules } from '../core/event-patterns.ts';
+import { FIREBREAK_SOURCE, ingestRules, NOTIFY_PATTERN } from '../core/event-patterns.ts';
 import { IncidentStore } from '../adapters/incident-store.ts';
+import { SlackPoster } from '../adapters/slack-poster.ts';
 import type { IngestDependencies } from '../ingest/ingest.ts';
+import { Workflow } from '../workflow/workflow.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
-import { LocalEventBus } from './event-bus.ts';
+import { lambdaContext, LocalEventBus, type Delivery } from './event-bus.ts';
+import { LocalScheduler } from './scheduler.ts';
+import { quietSlackLogger, SlackStandIn } from './slack-stand-in.ts';
+import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
+
+/** The credentials of the local Slack app; requests into it are really signed with this secret. */
+export const LOCAL_SLACK = { signingSecret: 'local-signing-secret-for-drills', botToken: 'xoxb-local-drill-token', appId: 'A0FIREBREAK' } as const;
 
 /** Time as an explicit input: drills move it forward by hand, so timeouts fire without waiting. */
 export class VirtualClock {
@@ -26,6 +35,15 @@ export interface LocalRuntime {
   readonly store: IncidentStore;
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  readonly slack: SlackStandIn;
+  readonly scheduler: LocalScheduler;
+  readonly workflow: Workflow;
+  /** A roster user's `/firebreak …`, signed like Slack signs it; returns the HTTP response. */
+  command(userId: string, text: string, options?: { teamId?: string }): Promise<AwsResponse>;
+  /** A roster user clicks a button (by action id) on a message; returns the HTTP response. */
+  click(userId: string, target: { actionId: string; value: string; channel: string; ts: string }, options?: { teamId?: string }): Promise<AwsResponse>;
+  /** Moves the virtual clock, firing due schedules in time order. */
+  advance(ms: number): Promise<Delivery[]>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +66,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { createIngestHandler } = await import('../ingest/handler.ts');
+  const { createNotifyHandler } = await import('../notify/handler.ts');
+  const { createEscalateHandler } = await import('../escalate/handler.ts');
+  const { createSlackLambda } = await import('../slack/handler.ts');
+  const { createSlackHandler } = await import('../slack/app.ts');
 
   const database: DynamoDbLocal | undefined = options.endpoint ? undefined : await startDynamoDbLocal(options.dbPath ? { dbPath: options.dbPath } : {});
   const client = localClient(options.endpoint ?? database!.endpoint);
@@ -70,6 +92,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const ingest = createIngestHandler(() => ingestDependencies);
   for (const rule of ingestRules(config)) bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => ingest(event as never, context));
 
+  // Slack: a local Web API stand-in, the real clients pointed at it.
+  const slack = await SlackStandIn.start({ teamId: config.slack.teamId, now: () => clock.now().getTime() });
+  const scheduler = new LocalScheduler();
+  const workflow = new Workflow({ store, publisher: bus.publisher, scheduler, config, now: clock.now });
+  // No pacing locally: the virtual clock does not move while a drill posts.
+  const poster = new SlackPoster({ token: LOCAL_SLACK.botToken, slackApiUrl: slack.url, minPostIntervalMs: 0, logger: quietSlackLogger });
+  const notify = createNotifyHandler(async () => ({ store, slack: poster, workflow, scheduler, now: clock.now, updateIntervalSeconds: 5 }));
+  bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
+  const escalate = createEscalateHandler(() => workflow);
+  const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, store, workflow });
+  const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
+
+  const user = (userId: string, teamId = config.slack.teamId): SlackUserContext => ({ userId, teamId, appId: LOCAL_SLACK.appId, channelId: config.slack.channels.default, responseUrl: slack.responseUrl(`${userId}-${Date.now()}`) });
+  const send = async (form: Record<string, string>): Promise<AwsResponse> => {
+    const response = (await slackLambda(signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form }) as never, lambdaContext('slack'))) as AwsResponse;
+    await bus.drain();
+    return response;
+  };
+
   return {
     config,
     clock,
@@ -77,7 +118,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     store,
     client,
     tableName,
+    slack,
+    scheduler,
+    workflow,
+    command: (userId, text, options) => send(slashCommandForm(user(userId, options?.teamId), text)),
+    click: (userId, target, options) => send(buttonClickForm(user(userId, options?.teamId), { actionId: target.actionId, value: target.value, messageTs: target.ts, channelId: target.channel })),
+    advance: async (ms) => {
+      const until = new Date(clock.now().getTime() + ms).toISOString();
+      const delivered: Delivery[] = [];
+      for (let job = scheduler.nextDue(until); job; job = scheduler.nextDue(until)) {
+        clock.advance(Math.max(0, Date.parse(job.at) - clock.now().getTime()));
+        const event = { version: '0', id: job.name, source: FIREBREAK_SOURCE, account: '123456789012', region: 'us-east-1', time: job.at, resources: [], ...job.event };
+        const target = job.target === 'escalate' ? escalate : notify;
+        try {
+          delivered.push({ bus: 'firebreak', rule: `schedule:${job.name}`, event, result: await target(event as never, lambdaContext(job.target)) });
+        } catch (error) {
+          const failed = { bus: 'firebreak' as const, rule: `schedule:${job.name}`, event, error: error instanceof Error ? error : new Error(String(error)) };
+          bus.deadLetters.push(failed);
+          delivered.push(failed);
+        }
+        delivered.push(...(await bus.drain()));
+      }
+      clock.advance(Math.max(0, Date.parse(until) - clock.now().getTime()));
+      return delivered;
+    },
     stop: async () => {
+      await slack.close();
       client.destroy();
       await database?.stop();
     },

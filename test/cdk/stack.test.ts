@@ -47,7 +47,8 @@ describe('event bus and rules', () => {
 
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
-    template.resourceCountIs('AWS::Events::Rule', expected.length);
+    // Plus the notify rule on the firebreak bus (test/cdk/slack.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', expected.length + 1);
     for (const ingest of expected) {
       const rule = stack.ingestion.rules.get(ingest.id);
       expect(rule, ingest.id).toBeDefined();
@@ -72,7 +73,10 @@ describe('event bus and rules', () => {
   });
 
   it('lets each rule, and only the rules, invoke ingest and write to the DLQ', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', stack.ingestion.rules.size);
+    const ingestPermissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) => JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(arnOf(stack.ingestion.ingestFunction)),
+    );
+    expect(ingestPermissions).toHaveLength(stack.ingestion.rules.size);
     for (const rule of stack.ingestion.rules.values()) {
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
@@ -189,7 +193,8 @@ describe('event store', () => {
 
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -232,8 +237,9 @@ describe('ingest function', () => {
   });
 
   it('gets least-privilege grants: its log group, the table, the key, the DLQ, PutEvents on the firebreak bus only', () => {
+    const ingestRole = ref(stack.ingestion.ingestFunction.executionRole);
     const statements = Object.values(resources)
-      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles) === JSON.stringify([ingestRole]))
       .flatMap((resource) => (resource.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement);
     const grantsOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
 
@@ -330,15 +336,24 @@ describe('bundling', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'firebreak-synth-'));
     try {
       const bundled = new App({ outdir, context: CDK_CONTEXT });
-      new FirebreakStack(bundled, 'Firebreak', { config });
+      const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      expect(assets).toHaveLength(1);
-      const code = readFileSync(join(outdir, assets[0]!, 'index.mjs'), 'utf8');
+      // One bundle per function: ingest, slack, notify, escalate.
+      expect(assets).toHaveLength(4);
+      for (const asset of assets) {
+        expect(readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"), asset).toBe(true);
+      }
+      const synthesized = JSON.parse(readFileSync(join(outdir, 'Firebreak.template.json'), 'utf8')) as { Resources: Resources };
+      const ingestId = bundledStack.getLogicalId(bundledStack.ingestion.ingestFunction.node.defaultChild as CfnElement);
+      const ingestCode = synthesized.Resources[ingestId]!.Properties.Code as { S3Key: string };
+      const ingestAsset = `asset.${ingestCode.S3Key.replace(/\.zip$/, '')}`;
+      expect(assets).toContain(ingestAsset);
+      const code = readFileSync(join(outdir, ingestAsset, 'index.mjs'), 'utf8');
       expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
       expect(code).not.toContain('process.env.FIREBREAK_CONFIG');
       expect(code).toContain(config.slack.teamId);
-      expect(readdirSync(join(outdir, assets[0]!))).toContain('index.mjs.map');
+      expect(readdirSync(join(outdir, ingestAsset))).toContain('index.mjs.map');
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

@@ -133,7 +133,7 @@ describe('createClassifier with hand-built rules', () => {
   it('carries the rule mitigations', () => {
     const classify = createClassifier(
       buildConfig([{ name: 'r', severity: 'SEV2', category: 'security', mitigations: ['isolate-instance'] }], {
-        mitigations: [{ id: 'isolate-instance', title: 'Isolate the instance', risk: 'high' }],
+        mitigations: [{ id: 'isolate-instance', title: 'Isolate the instance', document: 'Firebreak-IsolateInstance', kind: 'automation', targets: { type: 'incident-instances' }, risk: 'high' }],
       }),
     );
     expect(classify(makeSignal()).mitigations).toEqual(['isolate-instance']);

@@ -38,8 +38,15 @@ describe('parseConfig: the example configuration', () => {
     for (const r of rules) {
       if (r.suppress) expect(r.severity).toBeUndefined();
       else expect(r.severity && r.category).toBeTruthy();
-      expect(r.mitigations).toEqual([]);
     }
+  });
+
+  it('ships a catalog whose every proposed and rollback entry exists', () => {
+    const config = exampleConfig();
+    const ids = new Set(config.mitigations.map((m) => m.id));
+    for (const r of config.classification.rules) for (const id of r.mitigations) expect(ids).toContain(id);
+    for (const m of config.mitigations) if (m.rollback) expect(ids).toContain(m.rollback);
+    expect(config.mitigations.filter((m) => m.preApproved).every((m) => m.risk === 'low')).toBe(true);
   });
 });
 
@@ -67,11 +74,24 @@ describe('parseConfig: defaults', () => {
   it('accepts single values and lists in match fields, and a catalog mitigation', () => {
     const config = parseConfig(
       withRules([rule({ match: { source: ['aws.ec2', 'aws.health'], severityHint: ['high', 'critical'], kind: 'x' }, mitigations: ['restart-service'] })], {
-        mitigations: [{ id: 'restart-service', title: 'Restart the service', risk: 'low', preApproved: true }],
+        mitigations: [{ id: 'restart-service', title: 'Restart the service', document: 'Firebreak-RestartService', targets: { type: 'incident-instances' }, risk: 'low', preApproved: true }],
       }),
     );
     expect(config.classification.rules[0]!.match.source).toEqual(['aws.ec2', 'aws.health']);
-    expect(config.mitigations[0]).toEqual({ id: 'restart-service', title: 'Restart the service', description: '', risk: 'low', preApproved: true });
+    expect(config.mitigations[0]).toEqual({
+      id: 'restart-service',
+      title: 'Restart the service',
+      description: '',
+      kind: 'command',
+      document: 'Firebreak-RestartService',
+      documentVersion: '$DEFAULT',
+      parameters: {},
+      targets: { type: 'incident-instances' },
+      rateControl: { maxConcurrency: '10%', maxErrors: '1' },
+      timeoutMinutes: 30,
+      risk: 'low',
+      preApproved: true,
+    });
   });
 });
 

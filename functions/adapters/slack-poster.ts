@@ -1,0 +1,142 @@
+import { WebClient, WebClientEvent, type ChatPostEphemeralArguments, type ChatPostMessageArguments, type ChatUpdateArguments, type Logger, type RetryOptions } from '@slack/web-api';
+
+/** What the poster sends: `messages.ts` builds these (Block Kit as plain objects). */
+export interface SlackPostable {
+  readonly text: string;
+  readonly blocks?: readonly object[];
+}
+
+export interface SlackPosterOptions {
+  /** The bot token (`xoxb-…`). */
+  readonly token: string;
+  /** `https://slack.com/api/` by default; tests point it at the local stand-in. */
+  readonly slackApiUrl?: string;
+  /** Slack allows about one message per second per channel: the spacing between posts to one channel. */
+  readonly minPostIntervalMs?: number;
+  /**
+   * Retries of failed calls (network errors, 5xx, and 429 after waiting Retry-After). The default
+   * keeps a Lambda invocation bounded: 3 retries, 0.5 s to 4 s apart, on top of any Retry-After.
+   */
+  readonly retryConfig?: RetryOptions;
+  /** Per-request timeout; 10 s by default. */
+  readonly timeoutMs?: number;
+  /** The Web API client's logger (it logs rate limiting at info, Slack errors at error). */
+  readonly logger?: Logger;
+  /** Injectable clock and sleep for the pacing gate (tests use a virtual clock). */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SlackPosterStats {
+  /** Calls per Web API method (`chat.postMessage`, `chat.update`, `chat.postEphemeral`). */
+  readonly calls: Record<string, number>;
+  /** Calls per channel and method. */
+  readonly channels: Record<string, Record<string, number>>;
+  /** 429 answers the client waited out (Retry-After) and retried. */
+  readonly rateLimited: number;
+  /** Posts the pacing gate held back, and for how long in total. */
+  readonly paced: number;
+  readonly pacedMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
+
+/**
+ * Posts and updates Slack messages through the official Web API client, within Slack's limits:
+ * posts to one channel are spaced (about one per second, per process), and a 429 is waited out for
+ * its Retry-After and retried by the client (`rejectRateLimitedCalls: false`). Links are never
+ * unfurled and names never linked, so untrusted text cannot fetch or ping anything.
+ */
+export class SlackPoster {
+  readonly client: WebClient;
+  private readonly interval: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** The next free posting slot (ms) per channel. */
+  private readonly slots = new Map<string, number>();
+  private readonly counts = { calls: {} as Record<string, number>, channels: {} as Record<string, Record<string, number>>, rateLimited: 0, paced: 0, pacedMs: 0 };
+
+  constructor(options: SlackPosterOptions) {
+    this.interval = options.minPostIntervalMs ?? 1000;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.client = new WebClient(options.token, {
+      ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+      retryConfig: options.retryConfig ?? DEFAULT_RETRY,
+      rejectRateLimitedCalls: false,
+      timeout: options.timeoutMs ?? 10_000,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    this.client.on(WebClientEvent.RATE_LIMITED, () => {
+      this.counts.rateLimited += 1;
+    });
+  }
+
+  /** Posts a message (in a thread with `threadTs`) once the channel's pacing slot comes. */
+  async post(channel: string, message: SlackPostable, options: { threadTs?: string } = {}): Promise<{ channel: string; ts: string }> {
+    await this.pace(channel);
+    this.count('chat.postMessage', channel);
+    const result = await this.client.chat.postMessage({
+      channel,
+      text: message.text,
+      ...(message.blocks?.length ? { blocks: message.blocks } : {}),
+      ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+      unfurl_links: false,
+      unfurl_media: false,
+      link_names: false,
+    } as unknown as ChatPostMessageArguments);
+    if (!result.ts) throw new Error(`chat.postMessage to ${channel} returned no ts`);
+    return { channel: result.channel ?? channel, ts: result.ts };
+  }
+
+  /** Replaces a message in place (how storms stay one message). */
+  async update(channel: string, ts: string, message: SlackPostable): Promise<{ channel: string; ts: string }> {
+    this.count('chat.update', channel);
+    const result = await this.client.chat.update({
+      channel,
+      ts,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+      link_names: false,
+    } as unknown as ChatUpdateArguments);
+    return { channel: result.channel ?? channel, ts: result.ts ?? ts };
+  }
+
+  /** A message only `user` sees in `channel`. The text should already be safe (see `ephemeral()` in messages.ts). */
+  async postEphemeral(channel: string, user: string, text: string): Promise<{ messageTs?: string }> {
+    this.count('chat.postEphemeral', channel);
+    const result = await this.client.chat.postEphemeral({ channel, user, text, link_names: false } satisfies ChatPostEphemeralArguments);
+    return result.message_ts ? { messageTs: result.message_ts } : {};
+  }
+
+  /** A snapshot of the counters (for the bench and tests). */
+  stats(): SlackPosterStats {
+    return {
+      calls: { ...this.counts.calls },
+      channels: Object.fromEntries(Object.entries(this.counts.channels).map(([c, m]) => [c, { ...m }])),
+      rateLimited: this.counts.rateLimited,
+      paced: this.counts.paced,
+      pacedMs: this.counts.pacedMs,
+    };
+  }
+
+  /** Reserves the channel's next slot synchronously (so concurrent posts queue in call order), then waits for it. */
+  private async pace(channel: string): Promise<void> {
+    const now = this.now();
+    const slot = Math.max(now, this.slots.get(channel) ?? 0);
+    this.slots.set(channel, slot + this.interval);
+    if (this.slots.size > 1000) for (const [c, next] of this.slots) if (next <= now) this.slots.delete(c);
+    const wait = slot - now;
+    if (wait > 0) {
+      this.counts.paced += 1;
+      this.counts.pacedMs += wait;
+      await this.sleep(wait);
+    }
+  }
+
+  private count(method: string, channel: string): void {
+    this.counts.calls[method] = (this.counts.calls[method] ?? 0) + 1;
+    const perChannel = (this.counts.channels[channel] ??= {});
+    perChannel[method] = (perChannel[method] ?? 0) + 1;
+  }
+}

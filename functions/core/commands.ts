@@ -1,0 +1,117 @@
+import type { Severity } from './config.ts';
+import { escapeSlackText } from './slack-text.ts';
+
+export type Command =
+  | { readonly name: 'help' }
+  | { readonly name: 'list' }
+  | { readonly name: 'roster' }
+  | { readonly name: 'back' }
+  | { readonly name: 'away'; readonly minutes: number }
+  | { readonly name: 'show' | 'ack'; readonly incidentId: string }
+  | { readonly name: 'resolve'; readonly incidentId: string; readonly note: string }
+  | { readonly name: 'sev'; readonly incidentId: string; readonly severity: Severity }
+  | { readonly name: 'mitigate'; readonly incidentId: string; readonly catalogId: string; readonly parameters: Readonly<Record<string, string>> }
+  | { readonly name: 'approve'; readonly requestId: string }
+  | { readonly name: 'reject'; readonly requestId: string; readonly reason: string };
+
+export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
+
+export const HELP = escapeSlackText([
+  '*Firebreak* — `/firebreak <command>`',
+  '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
+  '`mitigate <incident> <catalog id> [key=value …]` request a mitigation · `approve <request>` · `reject <request> <reason>`',
+  '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
+].join('\n'));
+
+const INCIDENT_ID = /^INC-[0-9A-F]{10}$/;
+const REQUEST_ID = /^MIT-[0-9A-F]{10}$/;
+const CATALOG_ID = /^[a-z][a-z0-9-]{1,62}$/;
+const PARAMETER = /^([A-Za-z][A-Za-z0-9]{0,49})=(.*)$/s;
+const MAX_AWAY_MINUTES = 14 * 24 * 60;
+const MAX_TEXT = 500;
+
+/** Parses the text after `/firebreak`. Bad input gets a message saying what was expected. */
+export function parseCommand(text: string): ParsedCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [verb = 'help', ...args] = words;
+  const fail = (message: string): ParsedCommand => ({ ok: false, message: `${message}\n${usageOf(verb.toLowerCase())}` });
+  const ok = (command: Command): ParsedCommand => ({ ok: true, command });
+  const rest = (from: number) => args.slice(from).join(' ').slice(0, MAX_TEXT);
+
+  switch (verb.toLowerCase()) {
+    case 'help':
+    case 'list':
+    case 'roster':
+    case 'back':
+      return args.length ? fail(`\`${verb.toLowerCase()}\` takes no arguments.`) : ok({ name: verb.toLowerCase() as 'help' | 'list' | 'roster' | 'back' });
+    case 'away': {
+      if (args.length > 1) return fail('`away` takes one duration.');
+      const minutes = args[0] === undefined ? 8 * 60 : durationMinutes(args[0]);
+      if (minutes === undefined || minutes < 1 || minutes > MAX_AWAY_MINUTES) return fail(`"${escapeSlackText((args[0] ?? '').slice(0, 40))}" is not a duration between 1m and 14d.`);
+      return ok({ name: 'away', minutes });
+    }
+    case 'show':
+    case 'ack': {
+      const incidentId = args[0]?.toUpperCase();
+      if (!incidentId || !INCIDENT_ID.test(incidentId) || args.length > 1) return fail('Expected one incident id such as `INC-1A2B3C4D5E`.');
+      return ok({ name: verb.toLowerCase() as 'show' | 'ack', incidentId });
+    }
+    case 'resolve': {
+      const incidentId = args[0]?.toUpperCase();
+      if (!incidentId || !INCIDENT_ID.test(incidentId)) return fail('Expected an incident id such as `INC-1A2B3C4D5E`.');
+      return ok({ name: 'resolve', incidentId, note: rest(1) });
+    }
+    case 'sev': {
+      const incidentId = args[0]?.toUpperCase();
+      const severity = args[1]?.toUpperCase();
+      if (!incidentId || !INCIDENT_ID.test(incidentId) || !severity || !/^SEV[1-4]$/.test(severity) || args.length > 2) return fail('Expected an incident id and a severity SEV1–SEV4.');
+      return ok({ name: 'sev', incidentId, severity: severity as Severity });
+    }
+    case 'mitigate': {
+      const incidentId = args[0]?.toUpperCase();
+      const catalogId = args[1]?.toLowerCase();
+      if (!incidentId || !INCIDENT_ID.test(incidentId) || !catalogId || !CATALOG_ID.test(catalogId)) return fail('Expected an incident id and a catalog id.');
+      const parameters: Record<string, string> = {};
+      for (const pair of args.slice(2)) {
+        const match = PARAMETER.exec(pair);
+        if (!match) return fail(`"${escapeSlackText(pair.slice(0, 60))}" is not a key=value parameter.`);
+        if (match[1]! in parameters) return fail(`${escapeSlackText(match[1]!)} is given twice.`);
+        parameters[match[1]!] = match[2]!;
+      }
+      return ok({ name: 'mitigate', incidentId, catalogId, parameters });
+    }
+    case 'approve': {
+      const requestId = args[0]?.toUpperCase();
+      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1) return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
+      return ok({ name: 'approve', requestId });
+    }
+    case 'reject': {
+      const requestId = args[0]?.toUpperCase();
+      if (!requestId || !REQUEST_ID.test(requestId)) return fail('Expected a request id such as `MIT-1A2B3C4D5E` and a reason.');
+      if (!rest(1)) return fail('Say why you reject it: `reject <request> <reason>`.');
+      return ok({ name: 'reject', requestId, reason: rest(1) });
+    }
+    default:
+      return { ok: false, message: `Unknown command "${escapeSlackText(verb.slice(0, 40))}".\n${HELP}` };
+  }
+}
+
+function usageOf(verb: string): string {
+  const usage: Record<string, string> = {
+    away: 'Usage: `/firebreak away [duration]`, e.g. `away 4h`',
+    show: 'Usage: `/firebreak show <incident>`',
+    ack: 'Usage: `/firebreak ack <incident>`',
+    resolve: 'Usage: `/firebreak resolve <incident> [note]`',
+    sev: 'Usage: `/firebreak sev <incident> <SEV1-4>`',
+    mitigate: 'Usage: `/firebreak mitigate <incident> <catalog id> [key=value …]`',
+    approve: 'Usage: `/firebreak approve <request>`',
+    reject: 'Usage: `/firebreak reject <request> <reason>`',
+  };
+  return escapeSlackText(usage[verb] ?? '') || HELP;
+}
+
+function durationMinutes(text: string): number | undefined {
+  const match = /^(\d{1,5})(m|h|d)$/i.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * { m: 1, h: 60, d: 1440 }[match[2]!.toLowerCase() as 'm' | 'h' | 'd'];
+}

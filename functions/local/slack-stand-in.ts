@@ -1,0 +1,400 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LogLevel, type Logger } from '@slack/web-api';
+
+/**
+ * A local stand-in for the Slack Web API, for tests, drills and the bench: the real
+ * `@slack/web-api` client talks to it through `slackApiUrl`. It implements `chat.postMessage`,
+ * `chat.update`, `chat.postEphemeral` and `auth.test`, plus `POST /response/<id>` as a slash
+ * command or interactivity `response_url`. Like Slack it takes JSON or form-encoded bodies, wants a
+ * bot token (`Bearer xoxb-…`), answers HTTP 200 with `{ ok, … }` (errors as `{ ok: false, error }`),
+ * checks the Block Kit limits Firebreak relies on, and can be told to answer with 429 + Retry-After.
+ */
+
+export interface StandInCall {
+  readonly method: string;
+  readonly args: Record<string, unknown>;
+  /** ms since the epoch, from the stand-in's clock. */
+  readonly time: number;
+  /** HTTP status of the answer (200, or 429 when rate limited). */
+  readonly status: number;
+  /** The `error` of an `{ ok: false }` answer. */
+  readonly error?: string;
+}
+
+export interface StandInMessage {
+  readonly channel: string;
+  readonly ts: string;
+  readonly thread_ts?: string;
+  readonly text: string;
+  readonly blocks: object[];
+  /** When it was posted, and how many times it has been updated since. */
+  readonly postedAt: number;
+  readonly updates: number;
+  readonly updatedAt?: number;
+}
+
+export interface StandInEphemeral {
+  readonly channel: string;
+  readonly user: string;
+  readonly text: string;
+  readonly blocks: object[];
+  readonly messageTs: string;
+  readonly time: number;
+}
+
+export interface StandInResponse {
+  /** The id in `/response/<id>`. */
+  readonly id: string;
+  readonly body: Record<string, unknown>;
+  readonly responseType: 'ephemeral' | 'in_channel';
+  readonly time: number;
+}
+
+export interface SlackStandInOptions {
+  /** Channels that exist; by default any id that looks like a channel (`C…`, `G…`, `D…`). */
+  readonly channels?: readonly string[];
+  readonly teamId?: string;
+  readonly botUserId?: string;
+  /** The clock recorded with calls and used for message timestamps; `Date.now` by default. */
+  readonly now?: () => number;
+}
+
+/** A `WebClient` logger that stays quiet (tests and drills expect Slack errors; they assert on them). */
+export const quietSlackLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  setLevel: () => undefined,
+  getLevel: () => LogLevel.ERROR,
+  setName: () => undefined,
+};
+
+const BOT = { user: 'U0FIREBOT01', bot: 'B0FIREBOT01' };
+
+export class SlackStandIn {
+  /** `http://127.0.0.1:<port>/api/`: the `slackApiUrl` for `WebClient`. */
+  readonly url: string;
+  private readonly origin: string;
+  private readonly recorded: StandInCall[] = [];
+  /** Messages in posting order; updates replace in place. */
+  private readonly stored: StandInMessage[] = [];
+  private readonly ephemerals: StandInEphemeral[] = [];
+  private readonly responseLog: StandInResponse[] = [];
+  private rateLimits: { remaining: number; retryAfter: number; method?: string } = { remaining: 0, retryAfter: 1 };
+  private lastTs = 0;
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly options: SlackStandInOptions,
+  ) {
+    const { port } = server.address() as AddressInfo;
+    this.origin = `http://127.0.0.1:${port}`;
+    this.url = `${this.origin}/api/`;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Starts a stand-in on 127.0.0.1 and a free port. */
+  static async start(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
+    const holder: { standIn?: SlackStandIn } = {};
+    const server = createServer((req, res) => {
+      if (!holder.standIn) return send(res, 503, { ok: false, error: 'service_unavailable' });
+      holder.standIn.handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: 'internal_error', detail: String(error) }));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    holder.standIn = new SlackStandIn(server, options);
+    return holder.standIn;
+  }
+
+  /** A `response_url` served by this stand-in. */
+  responseUrl(id: string): string {
+    return `${this.origin}/response/${encodeURIComponent(id)}`;
+  }
+
+  /** Answers the next `count` API calls (of `method`, if given) with HTTP 429 and `Retry-After: retryAfterSeconds`. */
+  rateLimitNext(count: number, retryAfterSeconds = 1, method?: string): void {
+    this.rateLimits = { remaining: count, retryAfter: retryAfterSeconds, ...(method ? { method } : {}) };
+  }
+
+  /** Every Web API call received, in order (optionally one method only). */
+  calls(method?: string): StandInCall[] {
+    return this.recorded.filter((c) => !method || c.method === method);
+  }
+
+  /** Current messages (after updates), in posting order, optionally in one channel. Ephemerals are not messages. */
+  messages(channel?: string): StandInMessage[] {
+    return this.stored.filter((m) => !channel || m.channel === channel);
+  }
+
+  /** The most recently posted message in a channel, or the latest one matching a predicate. */
+  latest(channelOrPredicate: string | ((message: StandInMessage) => boolean)): StandInMessage | undefined {
+    const match = typeof channelOrPredicate === 'string' ? (m: StandInMessage) => m.channel === channelOrPredicate : channelOrPredicate;
+    return this.stored.findLast(match);
+  }
+
+  /** The replies in the thread of `ts` (without the parent), oldest first. */
+  thread(channel: string, ts: string): StandInMessage[] {
+    return this.stored.filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts);
+  }
+
+  /** Ephemeral messages sent with `chat.postEphemeral`. */
+  ephemeral(channel?: string): StandInEphemeral[] {
+    return this.ephemerals.filter((e) => !channel || e.channel === channel);
+  }
+
+  /** Bodies posted to `response_url`s, in order (optionally for one id). */
+  responses(id?: string): StandInResponse[] {
+    return this.responseLog.filter((r) => !id || r.id === id);
+  }
+
+  /** Forgets every call, message and response (the server keeps running). */
+  reset(): void {
+    this.recorded.length = 0;
+    this.stored.length = 0;
+    this.ephemerals.length = 0;
+    this.responseLog.length = 0;
+    this.rateLimits = { remaining: 0, retryAfter: 1 };
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', this.origin).pathname;
+    if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'method_not_allowed' });
+    const body = await readBody(req);
+
+    const response = /^\/response\/([^/]+)$/.exec(path);
+    if (response) {
+      const responseType = body.response_type === 'in_channel' ? 'in_channel' : 'ephemeral';
+      this.responseLog.push({ id: decodeURIComponent(response[1]!), body, responseType, time: this.now() });
+      return send(res, 200, { ok: true });
+    }
+
+    const api = /^\/api\/([A-Za-z.]+)$/.exec(path);
+    if (!api) return send(res, 404, { ok: false, error: 'not_found' });
+    const method = api[1]!;
+    const record = (status: number, error?: string) => this.recorded.push({ method, args: withoutToken(body), time: this.now(), status, ...(error ? { error } : {}) });
+
+    if (this.rateLimits.remaining > 0 && (!this.rateLimits.method || this.rateLimits.method === method)) {
+      this.rateLimits.remaining -= 1;
+      record(429, 'ratelimited');
+      return send(res, 429, { ok: false, error: 'ratelimited' }, { 'Retry-After': String(this.rateLimits.retryAfter) });
+    }
+
+    const header = req.headers.authorization ?? '';
+    const token = /^Bearer (.+)$/.exec(header)?.[1] ?? (typeof body.token === 'string' ? body.token : undefined);
+    const fail = (error: string, extra: Record<string, unknown> = {}) => {
+      record(200, error);
+      send(res, 200, { ok: false, error, ...extra });
+    };
+    if (!token) return fail('not_authed');
+    if (!token.startsWith('xoxb-')) return fail('invalid_auth');
+
+    const result = this.call(method, body);
+    if ('error' in result) return fail(result.error, result.extra);
+    record(200);
+    send(res, 200, { ok: true, ...result.ok });
+  }
+
+  private call(method: string, args: Record<string, unknown>): { ok: Record<string, unknown> } | { error: string; extra?: Record<string, unknown> } {
+    switch (method) {
+      case 'auth.test':
+        return { ok: { url: 'https://firebreak-drill.slack.com/', team: 'Firebreak drill', user: 'firebreak', team_id: this.options.teamId ?? 'T0FIREBRK01', user_id: this.options.botUserId ?? BOT.user, bot_id: BOT.bot } };
+      case 'chat.postMessage': {
+        const channel = this.channelOf(args);
+        if (!channel) return { error: 'channel_not_found' };
+        const content = contentOf(args);
+        if ('error' in content) return content;
+        const threadTs = typeof args.thread_ts === 'string' && args.thread_ts ? args.thread_ts : undefined;
+        const message: StandInMessage = { channel, ts: this.nextTs(), text: content.text, blocks: content.blocks, postedAt: this.now(), updates: 0, ...(threadTs ? { thread_ts: threadTs } : {}) };
+        this.stored.push(message);
+        return { ok: { channel, ts: message.ts, message: slackShaped(message) } };
+      }
+      case 'chat.update': {
+        const channel = this.channelOf(args);
+        if (!channel) return { error: 'channel_not_found' };
+        const index = this.stored.findIndex((m) => m.channel === channel && m.ts === args.ts);
+        if (index < 0) return { error: 'message_not_found' };
+        const content = contentOf(args);
+        if ('error' in content) return content;
+        const previous = this.stored[index]!;
+        const updated: StandInMessage = { ...previous, text: content.text, blocks: content.blocks, updates: previous.updates + 1, updatedAt: this.now() };
+        this.stored[index] = updated;
+        return { ok: { channel, ts: updated.ts, text: updated.text, message: slackShaped(updated) } };
+      }
+      case 'chat.postEphemeral': {
+        const channel = this.channelOf(args);
+        if (!channel) return { error: 'channel_not_found' };
+        if (typeof args.user !== 'string' || !/^[UW][A-Z0-9]+$/.test(args.user)) return { error: 'user_not_found' };
+        const content = contentOf(args);
+        if ('error' in content) return content;
+        const messageTs = this.nextTs();
+        this.ephemerals.push({ channel, user: args.user, text: content.text, blocks: content.blocks, messageTs, time: this.now() });
+        return { ok: { message_ts: messageTs } };
+      }
+      default:
+        return { error: 'unknown_method' };
+    }
+  }
+
+  private channelOf(args: Record<string, unknown>): string | undefined {
+    const channel = typeof args.channel === 'string' ? args.channel : '';
+    if (this.options.channels) return this.options.channels.includes(channel) ? channel : undefined;
+    return /^[CGD][A-Z0-9]{2,}$/.test(channel) ? channel : undefined;
+  }
+
+  /** Slack timestamps: `<seconds>.<6 digits>`, unique and increasing. */
+  private nextTs(): string {
+    this.lastTs = Math.max(this.lastTs + 1, this.now() * 1000);
+    return `${Math.floor(this.lastTs / 1e6)}.${String(this.lastTs % 1e6).padStart(6, '0')}`;
+  }
+}
+
+/** Text and blocks of a message, checked against the limits Slack enforces. */
+function contentOf(args: Record<string, unknown>): { text: string; blocks: object[] } | { error: string; extra?: Record<string, unknown> } {
+  const text = typeof args.text === 'string' ? args.text : '';
+  let blocks: unknown = args.blocks ?? [];
+  if (typeof blocks === 'string') {
+    try {
+      blocks = JSON.parse(blocks);
+    } catch {
+      return { error: 'invalid_blocks_format' };
+    }
+  }
+  if (!Array.isArray(blocks)) return { error: 'invalid_blocks_format' };
+  if (!text && !blocks.length) return { error: 'no_text' };
+  if (text.length > 40_000) return { error: 'msg_too_long' };
+  const problems = blockProblems(blocks);
+  if (problems.length) return { error: 'invalid_blocks', extra: { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } } };
+  return { text, blocks: blocks as object[] };
+}
+
+/** The Block Kit limits Firebreak's messages must keep (a subset of Slack's validation). */
+export function blockProblems(blocks: unknown[]): string[] {
+  const problems: string[] = [];
+  if (blocks.length > 50) problems.push(`no more than 50 items allowed [json-pointer:/blocks]`);
+  const textLength = (t: unknown): number => (t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string' ? (t as { text: string }).text.length : 0);
+  const textType = (t: unknown): unknown => (t && typeof t === 'object' ? (t as { type?: unknown }).type : undefined);
+  blocks.forEach((raw, i) => {
+    const at = `[json-pointer:/blocks/${i}`;
+    if (!raw || typeof raw !== 'object') return problems.push(`must be an object ${at}]`);
+    const block = raw as Record<string, unknown>;
+    switch (block.type) {
+      case 'header':
+        if (textType(block.text) !== 'plain_text') problems.push(`must be plain_text ${at}/text]`);
+        if (textLength(block.text) > 150) problems.push(`must be less than 151 characters ${at}/text/text]`);
+        if (textLength(block.text) === 0) problems.push(`must be more than 0 characters ${at}/text/text]`);
+        break;
+      case 'section': {
+        const fields = Array.isArray(block.fields) ? block.fields : [];
+        if (!block.text && !fields.length) problems.push(`must provide text or fields ${at}]`);
+        if (textLength(block.text) > 3000) problems.push(`must be less than 3001 characters ${at}/text/text]`);
+        if (fields.length > 10) problems.push(`no more than 10 items allowed ${at}/fields]`);
+        fields.forEach((f, j) => {
+          if (textLength(f) > 2000) problems.push(`must be less than 2001 characters ${at}/fields/${j}/text]`);
+        });
+        break;
+      }
+      case 'context': {
+        const elements = Array.isArray(block.elements) ? block.elements : [];
+        if (!elements.length || elements.length > 10) problems.push(`must have 1 to 10 elements ${at}/elements]`);
+        break;
+      }
+      case 'actions': {
+        const elements = Array.isArray(block.elements) ? (block.elements as Array<Record<string, unknown>>) : [];
+        if (!elements.length || elements.length > 25) problems.push(`must have 1 to 25 elements ${at}/elements]`);
+        const ids = new Set<string>();
+        elements.forEach((e, j) => {
+          if (e.type === 'button') {
+            if (textType(e.text) !== 'plain_text') problems.push(`must be plain_text ${at}/elements/${j}/text]`);
+            if (textLength(e.text) > 75) problems.push(`must be less than 76 characters ${at}/elements/${j}/text/text]`);
+            if (typeof e.value === 'string' && e.value.length > 2000) problems.push(`must be less than 2001 characters ${at}/elements/${j}/value]`);
+          }
+          if (typeof e.action_id === 'string') {
+            if (ids.has(e.action_id)) problems.push(`action_id must be unique ${at}/elements/${j}/action_id]`);
+            ids.add(e.action_id);
+          }
+        });
+        break;
+      }
+      case 'divider':
+      case 'image':
+      case 'rich_text':
+      case 'input':
+        break;
+      default:
+        problems.push(`unsupported type ${String(block.type)} ${at}/type]`);
+    }
+    return undefined;
+  });
+  return problems;
+}
+
+const slackShaped = (m: StandInMessage) => ({
+  type: 'message',
+  user: BOT.user,
+  bot_id: BOT.bot,
+  text: m.text,
+  blocks: m.blocks,
+  ts: m.ts,
+  ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+  ...(m.updates ? { edited: { user: BOT.user, ts: m.ts } } : {}),
+});
+
+function withoutToken(body: Record<string, unknown>): Record<string, unknown> {
+  const { token: _token, ...rest } = body;
+  if (typeof rest.blocks === 'string') {
+    try {
+      rest.blocks = JSON.parse(rest.blocks);
+    } catch {
+      // recorded as sent
+    }
+  }
+  return rest;
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 5_000_000) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (!raw) return {};
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') {
+    const parsed: unknown = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  }
+  // Form-encoded, as WebClient sends: nested values arrive JSON-encoded.
+  const form: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) form[key] = JSON_FIELDS.has(key) ? parseJsonOr(value) : BOOLEAN_FIELDS.has(key) ? value === 'true' || value === '1' : value;
+  return form;
+}
+
+const parseJsonOr = (value: string): unknown => {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+};
+
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
+const BOOLEAN_FIELDS = new Set(['unfurl_links', 'unfurl_media', 'link_names', 'mrkdwn', 'reply_broadcast', 'as_user', 'replace_original', 'delete_original']);
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
+import { incidentEvent } from '../core/incident-events.ts';
+import type { Incident } from '../core/incident.ts';
+import { escalationMessage, incidentMessage, incidentThreadReply, mitigationDecidedMessage, mitigationRequestMessage } from '../core/messages.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
+import type { SlackPoster } from '../adapters/slack-poster.ts';
+import type { OneTimeScheduler, Workflow } from '../workflow/workflow.ts';
+
+export interface NotifyDependencies {
+  readonly store: IncidentStore;
+  readonly slack: Pick<SlackPoster, 'post' | 'update'>;
+  readonly workflow: Workflow;
+  readonly scheduler: OneTimeScheduler;
+  readonly now: () => Date;
+  /** At most one in-place update of an incident's message per this many seconds (repeats coalesce). */
+  readonly updateIntervalSeconds: number;
+}
+
+/** Changes worth a thread reply; repeats of a signal never are. */
+const MEANINGFUL = ['severity_raised', 'resolved', 'reopened', 'acknowledged', 'severity_changed'] as const;
+type Meaningful = (typeof MEANINGFUL)[number];
+
+const IncidentDetail = z.object({ incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/), version: z.number().int().optional(), changes: z.array(z.string()).default([]), actor: z.string().optional() });
+const RequestDetail = z.object({ incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/), requestId: z.string().regex(/^MIT-[0-9A-F]{10}$/), reason: z.enum(['cto_away', 'cto_silent']).optional() });
+
+export const NotifyEventSchema = z.object({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
+export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
+
+export type NotifyOutcome = { readonly action: string; readonly incidentId: string; readonly requestId?: string };
+
+/**
+ * Renders the workflow into Slack: one message per incident, updated in place (at most once per
+ * interval: a storm of repeats coalesces into a scheduled refresh), thread replies only for
+ * meaningful changes, and one message per mitigation request in the incident's thread.
+ */
+export async function notify(event: NotifyEvent, deps: NotifyDependencies): Promise<NotifyOutcome> {
+  const type = event['detail-type'];
+  switch (type) {
+    case WORKFLOW_DETAIL_TYPES.incidentOpened:
+    case WORKFLOW_DETAIL_TYPES.incidentUpdated:
+    case WORKFLOW_DETAIL_TYPES.incidentResolved:
+    case WORKFLOW_DETAIL_TYPES.incidentRefresh: {
+      const detail = IncidentDetail.parse(event.detail);
+      const incident = await deps.store.getIncident(detail.incidentId);
+      if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
+      const action = await renderIncident(incident, detail.changes, type === WORKFLOW_DETAIL_TYPES.incidentRefresh, deps);
+      for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) await threadReply(incident, change, detail.actor, deps);
+      if (type === WORKFLOW_DETAIL_TYPES.incidentOpened) {
+        // Mitigations the classification proposed become requests (deterministic ids: redelivery-safe).
+        for (const catalogId of incident.mitigations) await deps.workflow.requestMitigation({ incidentId: incident.id, catalogId, requestedBy: 'policy:classification' });
+      }
+      return { action, incidentId: incident.id };
+    }
+    case WORKFLOW_DETAIL_TYPES.mitigationRequested:
+    case WORKFLOW_DETAIL_TYPES.mitigationDecided:
+    case WORKFLOW_DETAIL_TYPES.mitigationEscalated: {
+      const detail = RequestDetail.parse(event.detail);
+      const incident = await deps.store.getIncident(detail.incidentId);
+      if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
+      const thread = await ensureIncidentMessage(incident, deps);
+      const action = await renderRequest(incident, detail.requestId, thread, deps);
+      if (type === WORKFLOW_DETAIL_TYPES.mitigationEscalated) {
+        const request = await deps.store.getRequest(incident.id, detail.requestId);
+        const { seniors } = await deps.workflow.roster();
+        if (request) await deps.slack.post(thread.channel, escalationMessage(request, seniors, detail.reason ?? 'cto_silent'), { threadTs: thread.ts });
+      }
+      return { action, incidentId: incident.id, requestId: detail.requestId };
+    }
+    default:
+      throw new Error(`notify does not handle "${type}"`);
+  }
+}
+
+async function renderIncident(incident: Incident, changes: readonly string[], refresh: boolean, deps: NotifyDependencies): Promise<string> {
+  const now = deps.now();
+  const state = await deps.store.getSlackState(incident.id);
+  if (!state?.ts) {
+    if (!(await deps.store.claimSlackMessage(incident.id, now.toISOString()))) return scheduleRefresh(incident, now, deps, 'being posted by another delivery');
+    await postIncident(incident, deps);
+    return 'posted';
+  }
+  if (incident.version <= (state.renderedVersion ?? 0)) return 'up to date';
+  const due = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z') + deps.updateIntervalSeconds * 1000;
+  const meaningful = changes.some((c) => (MEANINGFUL as readonly string[]).includes(c));
+  if (!refresh && !meaningful && now.getTime() < due) return scheduleRefresh(incident, new Date(due), deps, 'coalesced');
+  await deps.slack.update(state.channel!, state.ts, incidentMessage(renderable(incident)));
+  await deps.store.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
+  return 'updated';
+}
+
+async function postIncident(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
+  const posted = await deps.slack.post(incident.channel, incidentMessage(renderable(incident)));
+  await deps.store.saveSlackState(incident.id, { channel: posted.channel, ts: posted.ts, renderedVersion: incident.version, renderedAt: deps.now().toISOString() });
+  return posted;
+}
+
+/** The incident's message is the thread every mitigation lives in: make sure it exists. */
+async function ensureIncidentMessage(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
+  const state = await deps.store.getSlackState(incident.id);
+  if (state?.ts && state.channel) return { channel: state.channel, ts: state.ts };
+  if (!(await deps.store.claimSlackMessage(incident.id, deps.now().toISOString()))) {
+    // Another delivery is posting it right now; failing lets EventBridge retry this one shortly.
+    throw new Error(`the message of ${incident.id} is being posted; retry`);
+  }
+  return postIncident(incident, deps);
+}
+
+/** One refresh per coalescing window, whatever the number of updates that fall into it. */
+async function scheduleRefresh(incident: Incident, at: Date, deps: NotifyDependencies, why: string): Promise<string> {
+  const refreshAt = new Date(Math.max(at.getTime(), deps.now().getTime() + 1000)).toISOString();
+  if (await deps.store.claimRefresh(incident.id, refreshAt, deps.now().toISOString())) {
+    await deps.scheduler.schedule({
+      name: `refresh-${incident.id}-${refreshAt.replace(/[^0-9]/g, '').slice(0, 14)}`,
+      at: refreshAt,
+      target: 'notify',
+      event: { 'detail-type': WORKFLOW_DETAIL_TYPES.incidentRefresh, detail: { incidentId: incident.id } },
+    });
+    return `refresh scheduled (${why})`;
+  }
+  return `refresh already scheduled (${why})`;
+}
+
+async function threadReply(incident: Incident, change: Meaningful, actor: string | undefined, deps: NotifyDependencies): Promise<void> {
+  const state = await deps.store.getSlackState(incident.id);
+  if (!state?.ts || !state.channel) return;
+  await deps.slack.post(state.channel, incidentThreadReply(incidentEvent('updated', incident, [change]).detail, change, actor), { threadTs: state.ts });
+}
+
+async function renderRequest(incident: Incident, requestId: string, thread: { channel: string; ts: string }, deps: NotifyDependencies): Promise<string> {
+  const request = await deps.store.getRequest(incident.id, requestId);
+  if (!request) throw new Error(`mitigation request ${requestId} not found`);
+  const { cto, seniors } = await deps.workflow.roster();
+  const now = deps.now().toISOString();
+  const message = request.state === 'awaiting_approval' ? mitigationRequestMessage(request, { cto, seniors }, now) : mitigationDecidedMessage(request);
+  const state = await deps.store.getSlackState(incident.id, requestId);
+  if (!state?.ts) {
+    if (!(await deps.store.claimSlackMessage(incident.id, now, requestId))) throw new Error(`the message of ${requestId} is being posted; retry`);
+    const posted = await deps.slack.post(thread.channel, message, { threadTs: thread.ts });
+    await deps.store.saveSlackState(incident.id, { channel: posted.channel, ts: posted.ts, renderedVersion: request.version, renderedAt: now }, requestId);
+    return 'request posted';
+  }
+  if (request.version <= (state.renderedVersion ?? 0)) return 'request up to date';
+  await deps.slack.update(state.channel!, state.ts, message);
+  await deps.store.saveSlackState(incident.id, { renderedVersion: request.version, renderedAt: now }, requestId);
+  return 'request updated';
+}
+
+function renderable(incident: Incident) {
+  const { detail } = incidentEvent('updated', incident, []);
+  return {
+    ...detail,
+    ...(incident.description ? { description: incident.description } : {}),
+    ...(incident.url ? { url: incident.url } : {}),
+    ...(incident.acknowledgedBy ? { acknowledgedBy: incident.acknowledgedBy } : {}),
+    ...(incident.resolvedBy ? { resolvedBy: incident.resolvedBy } : {}),
+  };
+}

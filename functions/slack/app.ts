@@ -1,0 +1,135 @@
+import { App, AwsLambdaReceiver, LogLevel, type AllMiddlewareArgs, type BlockAction, type SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
+import { HELP, parseCommand, type Command } from '../core/commands.ts';
+import type { FirebreakConfig } from '../core/config.ts';
+import { ACTIVE_STATUSES } from '../core/incident.ts';
+import { parseMitigationButtonValue } from '../core/messages.ts';
+import { escapeSlackText, truncate } from '../core/slack-text.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
+import type { Reply, Workflow } from '../workflow/workflow.ts';
+
+export interface SlackAppDependencies {
+  readonly signingSecret: string;
+  readonly botToken: string;
+  /** When set, requests from any other Slack app are refused. */
+  readonly appId?: string;
+  /** Points the Web API client at a local stand-in in tests and drills. */
+  readonly slackApiUrl?: string;
+  readonly config: FirebreakConfig;
+  readonly store: IncidentStore;
+  readonly workflow: Workflow;
+  /** Structured log of refused requests (no message text: it may carry personal data). */
+  readonly onRefused?: (reason: string, details: Record<string, unknown>) => void;
+}
+
+/**
+ * The Bolt app behind the HTTPS endpoint. Listeners only verify, authorize, write and emit events:
+ * substantial messages are posted by notify, so Slack gets its answer well inside 3 seconds.
+ */
+export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
+  const receiver = new AwsLambdaReceiver({
+    signingSecret: deps.signingSecret,
+    logLevel: LogLevel.ERROR,
+    invalidRequestSignatureHandler: ({ ts }) => deps.onRefused?.('bad_signature', { ts }),
+  });
+  const app = new App({
+    // A fixed authorization instead of `token`: Bolt would otherwise call auth.test on every request,
+    // a Slack round trip on the path that must answer within 3 seconds.
+    authorize: async () => ({ botToken: deps.botToken }),
+    receiver,
+    logLevel: LogLevel.ERROR,
+    ...(deps.slackApiUrl ? { clientOptions: { slackApiUrl: deps.slackApiUrl } } : {}),
+  });
+
+  // Every request must come from the configured workspace and, when known, from our own app.
+  app.use(async (args) => {
+    const body = args.body as unknown as Record<string, unknown>;
+    const teamId = (body.team_id as string | undefined) ?? (body.team as { id?: string } | undefined)?.id ?? (body.user as { team_id?: string } | undefined)?.team_id;
+    const appId = body.api_app_id as string | undefined;
+    if (teamId !== deps.config.slack.teamId || (deps.appId && appId !== deps.appId)) {
+      deps.onRefused?.(teamId !== deps.config.slack.teamId ? 'other_workspace' : 'other_app', { teamId, appId });
+      if ('ack' in args && typeof args.ack === 'function') {
+        await (args.ack as (response: unknown) => Promise<void>)({ response_type: 'ephemeral', text: 'Firebreak does not accept requests from this workspace or app.' });
+      }
+      return;
+    }
+    await args.next();
+  });
+
+  app.command('/firebreak', async ({ command, ack }) => {
+    const actor = { userId: command.user_id, teamId: command.team_id };
+    const parsed = parseCommand(command.text ?? '');
+    const reply = parsed.ok ? await run(parsed.command, actor, deps) : { ok: false, text: parsed.message };
+    await ack({ response_type: 'ephemeral', text: reply.text });
+  });
+
+  const button = (handler: (value: string, actor: { userId: string; teamId: string }) => Promise<Reply>) =>
+    async ({ ack, body, action, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
+      await ack();
+      const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
+      const actor = { userId: body.user.id, teamId: body.user.team_id ?? body.team?.id ?? '' };
+      const reply = await handler(value, actor);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
+    };
+
+  app.action('incident_ack', button((incidentId, actor) => deps.workflow.incidentAction({ kind: 'ack', incidentId, userId: actor.userId })));
+  app.action('incident_resolve', button((incidentId, actor) => deps.workflow.incidentAction({ kind: 'resolve', incidentId, userId: actor.userId, note: 'resolved from the Slack button' })));
+  app.action('mitigation_approve', button((value, actor) => deps.workflow.decideMitigation({ requestId: requestIdOf(value), action: 'approve', actor })));
+  app.action('mitigation_reject', button((value, actor) => deps.workflow.decideMitigation({ requestId: requestIdOf(value), action: 'reject', actor, reason: 'rejected with the Slack button' })));
+
+  return receiver.toHandler();
+}
+
+/** Button values are `<incident id>|<request id>`. */
+const requestIdOf = (value: string) => parseMitigationButtonValue(value)?.requestId ?? '';
+
+async function run(command: Command, actor: { userId: string; teamId: string }, deps: SlackAppDependencies): Promise<Reply> {
+  const { workflow, store } = deps;
+  switch (command.name) {
+    case 'help':
+      return { ok: true, text: HELP };
+    case 'list': {
+      const incidents = await store.listIncidents(ACTIVE_STATUSES, 20);
+      if (!incidents.length) return { ok: true, text: 'No open incidents.' };
+      return { ok: true, text: incidents.map((i) => `\`${i.id}\` ${i.severity} ${i.category} · ${i.status} · ${i.signalCount}× · ${escapeSlackText(truncate(i.title, 120))}`).join('\n') };
+    }
+    case 'show': {
+      const incident = await store.getIncident(command.incidentId);
+      if (!incident) return { ok: false, text: `No incident ${command.incidentId}.` };
+      const requests = await store.listRequests(incident.id);
+      return {
+        ok: true,
+        text: [
+          `*${incident.id}* ${incident.severity} ${incident.category} · ${incident.status}`,
+          escapeSlackText(truncate(incident.title, 300)),
+          `Signals: ${incident.signalCount} (first ${incident.firstSeen}, last ${incident.lastSeen}) · ${incident.account} ${incident.region}`,
+          `Resources: ${escapeSlackText(truncate(incident.resources.slice(0, 10).join(', '), 500)) || '–'}`,
+          ...requests.map((r) => `Mitigation \`${r.id}\` ${escapeSlackText(r.title)}: ${r.state.replace('_', ' ')}`),
+        ].join('\n'),
+      };
+    }
+    case 'ack':
+      return workflow.incidentAction({ kind: 'ack', incidentId: command.incidentId, userId: actor.userId });
+    case 'resolve':
+      return workflow.incidentAction({ kind: 'resolve', incidentId: command.incidentId, userId: actor.userId, note: command.note });
+    case 'sev':
+      return workflow.incidentAction({ kind: 'sev', incidentId: command.incidentId, userId: actor.userId, severity: command.severity });
+    case 'mitigate': {
+      if (!(await workflow.member(actor.userId))) return { ok: false, text: 'You are not on the Firebreak roster, so you cannot request mitigations.' };
+      return workflow.requestMitigation({ incidentId: command.incidentId, catalogId: command.catalogId, parameters: command.parameters, requestedBy: `slack:${actor.userId}` });
+    }
+    case 'approve':
+      return workflow.decideMitigation({ requestId: command.requestId, action: 'approve', actor });
+    case 'reject':
+      return workflow.decideMitigation({ requestId: command.requestId, action: 'reject', actor, reason: command.reason });
+    case 'away':
+      return workflow.setAway(actor.userId, command.minutes);
+    case 'back':
+      return workflow.setAway(actor.userId, undefined);
+    case 'roster': {
+      const { members } = await workflow.roster();
+      const now = workflow.now();
+      return { ok: true, text: members.map((m) => `<@${m.slackUserId}> ${m.role}${m.awayUntil && m.awayUntil > now ? ` · away until ${m.awayUntil}` : ''}`).join('\n') };
+    }
+  }
+}

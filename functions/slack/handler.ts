@@ -1,0 +1,58 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AwsEvent, AwsHandler, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { TABLE } from '../adapters/table.ts';
+import { requireEnv } from '../adapters/runtime-config.ts';
+import { loadSlackSecret } from '../adapters/slack-secret.ts';
+import { deployedWorkflow } from '../workflow/environment.ts';
+import { createSlackHandler, type SlackAppDependencies } from './app.ts';
+
+const logger = new Logger();
+
+/**
+ * Wraps the Bolt handler: a replayed request (the same signature, so the same bytes and timestamp)
+ * gets the stored answer and has no second effect, thanks to Powertools idempotency on our table.
+ */
+export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dynamo: DynamoDBClient; tableName: string }) {
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: options.tableName,
+    keyAttr: TABLE.partitionKey,
+    sortKeyAttr: TABLE.sortKey,
+    staticPkValue: 'IDEMPOTENCY#slack',
+    expiryAttr: TABLE.ttlAttribute,
+    awsSdkV3Client: options.dynamo,
+  });
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'headers."x-slack-signature"', expiresAfterSeconds: 600, throwOnNoIdempotencyKey: false });
+  return middy(async (event: AwsEvent, context: Context): Promise<AwsResponse> => (await options.bolt())(event, context))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(makeHandlerIdempotent({ persistenceStore, config }));
+}
+
+/** The deployed function: configuration baked in, credentials from Secrets Manager (cached). */
+function deployedHandler() {
+  const { workflow, deps, dynamo } = deployedWorkflow();
+  let bolt: Promise<AwsHandler> | undefined;
+  const build = async (): Promise<AwsHandler> => {
+    const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
+    const app: SlackAppDependencies = {
+      signingSecret: secret.signingSecret,
+      botToken: secret.botToken,
+      ...(secret.appId ? { appId: secret.appId } : {}),
+      config: deps.config,
+      store: deps.store,
+      workflow,
+      onRefused: (reason, details) => logger.warn('slack request refused', { reason, ...details }),
+    };
+    return createSlackHandler(app);
+  };
+  return createSlackLambda({ bolt: () => (bolt ??= build()), dynamo, tableName: requireEnv('TABLE_NAME') });
+}
+
+let deployed: ReturnType<typeof createSlackLambda> | undefined;
+export const handler = (event: AwsEvent, context: Context) => (deployed ??= deployedHandler())(event, context);

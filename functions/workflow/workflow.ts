@@ -1,0 +1,206 @@
+import { sha256 } from '../core/audit.ts';
+import type { FirebreakConfig, Severity } from '../core/config.ts';
+import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
+import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incident-actions.ts';
+import { incidentEvent } from '../core/incident-events.ts';
+import { appendAudit, type AuditDraft, type Incident } from '../core/incident.ts';
+import { decide, escalate, isAway, newMitigationRequest, PlanError, planHash, replan, resolvePlan, type MitigationRequest, type RosterMember } from '../core/mitigation.ts';
+import { escapeSlackText } from '../core/slack-text.ts';
+import type { OutgoingEvent } from '../adapters/event-publisher.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
+
+/** Creates one-time schedules (EventBridge Scheduler when deployed, the virtual clock locally). */
+export interface OneTimeScheduler {
+  schedule(input: { readonly name: string; readonly at: string; readonly target: 'escalate' | 'notify'; readonly event: { readonly 'detail-type': string; readonly detail: object } }): Promise<void>;
+}
+
+export interface WorkflowDependencies {
+  readonly store: IncidentStore;
+  readonly publisher: { publish(events: readonly OutgoingEvent[]): Promise<void> };
+  readonly scheduler: OneTimeScheduler;
+  readonly config: FirebreakConfig;
+  readonly now: () => Date;
+}
+
+/** The answer to a person: shown only to them (ephemeral) unless it is news for the channel. */
+export interface Reply {
+  readonly text: string;
+  readonly ok: boolean;
+}
+
+export interface Actor {
+  readonly userId: string;
+  readonly teamId: string;
+}
+
+/** Optimistic concurrency: a change that lost a race re-reads and tries again. */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * The approval workflow's use cases, shared by the Slack function, notify and escalate: every
+ * decision comes from the pure core, every change is one transaction with its audit entries, and
+ * every step is announced on the bus.
+ */
+export class Workflow {
+  constructor(private readonly deps: WorkflowDependencies) {}
+
+  /** Firebreak's clock (virtual in drills). */
+  now(): string {
+    return this.deps.now().toISOString();
+  }
+
+  /** The roster: roles from the configuration, away times from the table. */
+  async roster(): Promise<{ members: RosterMember[]; cto: RosterMember; seniors: RosterMember[] }> {
+    const away = await this.deps.store.getAwayTimes();
+    const members = this.deps.config.roster.map((m) => ({ ...m, ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}) }));
+    return { members, cto: members.find((m) => m.role === 'cto')!, seniors: members.filter((m) => m.role === 'senior') };
+  }
+
+  async member(userId: string): Promise<RosterMember | undefined> {
+    return (await this.roster()).members.find((m) => m.slackUserId === userId);
+  }
+
+  /**
+   * Opens a mitigation request on an incident (or, when one for the same catalog entry is still
+   * awaiting approval, changes its plan, which voids earlier approvals).
+   */
+  async requestMitigation(input: { incidentId: string; catalogId: string; parameters?: Readonly<Record<string, string>>; requestedBy: string }): Promise<Reply & { request?: MitigationRequest }> {
+    const entry = this.deps.config.mitigations.find((m) => m.id === input.catalogId);
+    if (!entry) return { ok: false, text: `There is no mitigation "${escapeSlackText(input.catalogId)}" in the catalog (${this.deps.config.mitigations.map((m) => m.id).join(', ') || 'the catalog is empty'}).` };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const incident = await this.deps.store.getIncident(input.incidentId);
+      if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
+      if (incident.status === 'resolved' || incident.status === 'closed') return { ok: false, text: `${incident.id} is ${incident.status}; reopen it before mitigating.` };
+      const pending = (await this.deps.store.listRequests(incident.id)).find((r) => r.catalogId === entry.id && r.state === 'awaiting_approval' && r.expiresAt > now);
+      try {
+        if (pending) {
+          const plan = resolvePlan(entry, incident, input.parameters);
+          if (planHash(plan) === pending.planHash) return { ok: false, text: `${pending.id} already asks for exactly this plan and awaits approval.`, request: pending };
+          const changed = replan(pending, plan, now);
+          const result = await this.commit(incident, now, input.requestedBy, [{ action: 'mitigation.plan_changed', data: { requestId: pending.id, from: pending.planHash, to: changed.planHash } }], { updateRequest: { request: changed, expectedVersion: pending.version } });
+          if (!result) continue;
+          await this.announce(WORKFLOW_DETAIL_TYPES.mitigationRequested, { incidentId: incident.id, requestId: changed.id, planChanged: true });
+          return { ok: true, text: `${changed.id}: the plan changed (hash ${changed.planHash.slice(0, 12)}); earlier approvals no longer count.`, request: changed };
+        }
+        const id = `MIT-${sha256(`${incident.id}\n${entry.id}\n${input.requestedBy}\n${input.requestedBy.startsWith('policy:') ? '' : now}`).slice(0, 10).toUpperCase()}`;
+        const created = newMitigationRequest({ id, entry, incident, parameters: input.parameters ?? {}, requestedBy: input.requestedBy, now, policy: this.deps.config.policy });
+        const { cto } = await this.roster();
+        const request = created.state === 'awaiting_approval' && isAway(cto, now) ? { ...created, escalatedAt: now } : created;
+        const audit: AuditDraft[] = [{ action: 'mitigation.requested', data: { requestId: id, catalogId: entry.id, planHash: request.planHash, requestedBy: input.requestedBy } }];
+        if (request.state === 'approved') audit.push({ action: 'mitigation.approved', data: { requestId: id, by: 'policy', planHash: request.planHash, reason: 'pre-approved low-risk countermeasure' } });
+        if (request.escalatedAt) audit.push({ action: 'mitigation.escalated', data: { requestId: id, reason: 'cto_away' } });
+        const result = await this.commit(incident, now, input.requestedBy, audit, { createRequest: request });
+        if (!result) {
+          // A policy proposal already recorded by an earlier delivery is not a conflict to retry.
+          const existing = await this.deps.store.getRequest(incident.id, id);
+          if (existing) return { ok: false, text: `${id} already exists.`, request: existing };
+          continue;
+        }
+        if (request.state === 'awaiting_approval' && !request.escalatedAt) {
+          await this.deps.scheduler.schedule({ name: `escalate-${id}`, at: request.escalateAt, target: 'escalate', event: { 'detail-type': 'Mitigation Escalation Due', detail: { incidentId: incident.id, requestId: id } } });
+        }
+        const events: OutgoingEvent[] = [{ detailType: WORKFLOW_DETAIL_TYPES.mitigationRequested, detail: { incidentId: incident.id, requestId: id } }];
+        if (request.escalatedAt) events.push({ detailType: WORKFLOW_DETAIL_TYPES.mitigationEscalated, detail: { incidentId: incident.id, requestId: id, reason: 'cto_away' } });
+        if (request.state === 'approved') events.push({ detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved, detail: { incidentId: incident.id, requestId: id, planHash: request.planHash } });
+        await this.deps.publisher.publish(events);
+        return { ok: true, text: request.state === 'approved' ? `${id} is pre-approved by policy and will run.` : `${id} requested: ${entry.title}. It awaits approval.`, request };
+      } catch (error) {
+        if (error instanceof PlanError) return { ok: false, text: `Cannot plan ${entry.id}: ${escapeSlackText(error.message)}` };
+        throw error;
+      }
+    }
+    return { ok: false, text: 'The incident kept changing; try again.' };
+  }
+
+  /** Approve or reject, per the policy. Refusals are audited too and get a reply saying why. */
+  async decideMitigation(input: { requestId: string; action: 'approve' | 'reject'; actor: Actor; reason?: string }): Promise<Reply> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const request = await this.deps.store.findRequest(input.requestId);
+      if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
+      const incident = await this.deps.store.getIncident(request.incidentId);
+      if (!incident) return { ok: false, text: `No incident ${request.incidentId}.` };
+      const { members, cto } = await this.roster();
+      const member = members.find((m) => m.slackUserId === input.actor.userId);
+      const decision = decide({ request, action: input.action, actor: input.actor, workspaceTeamId: this.deps.config.slack.teamId, member, cto, now, ...(input.reason !== undefined ? { reason: input.reason } : {}) });
+      const actor = `slack:${input.actor.userId}`;
+      if (!decision.allowed) {
+        const audit: AuditDraft[] = [{ action: `mitigation.${input.action}_refused`, data: { requestId: request.id, userId: input.actor.userId, teamId: input.actor.teamId, refusal: decision.refusal } }];
+        if (decision.expire) audit.push({ action: 'mitigation.expired', data: { requestId: request.id } });
+        const committed = await this.commit(incident, now, actor, audit, decision.expire ? { updateRequest: { request: decision.expire, expectedVersion: request.version } } : {});
+        if (!committed) continue;
+        if (decision.expire) await this.announce(WORKFLOW_DETAIL_TYPES.mitigationDecided, { incidentId: incident.id, requestId: request.id, outcome: 'expired' });
+        return { ok: false, text: decision.message };
+      }
+      const data = { requestId: request.id, planHash: request.planHash, userId: input.actor.userId, ...(decision.outcome === 'rejected' ? { reason: decision.request.reason } : {}) };
+      const action = decision.outcome === 'approval_recorded' ? 'mitigation.approval_recorded' : `mitigation.${decision.outcome}`;
+      const audit: AuditDraft[] = [{ action, data }];
+      const committed = await this.commit(incident, now, actor, audit, { updateRequest: { request: decision.request, expectedVersion: request.version } });
+      if (!committed) continue;
+      const events: OutgoingEvent[] = [{ detailType: WORKFLOW_DETAIL_TYPES.mitigationDecided, detail: { incidentId: incident.id, requestId: request.id, outcome: decision.outcome } }];
+      if (decision.outcome === 'approved') events.push({ detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved, detail: { incidentId: incident.id, requestId: request.id, planHash: decision.request.planHash } });
+      await this.deps.publisher.publish(events);
+      return { ok: true, text: decision.message };
+    }
+    return { ok: false, text: 'The request kept changing; try again.' };
+  }
+
+  /** Fired by the one-time schedule: the CTO stayed silent, so senior engineers are asked. */
+  async escalateRequest(input: { incidentId: string; requestId: string }): Promise<'escalated' | 'not_needed'> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const request = await this.deps.store.getRequest(input.incidentId, input.requestId);
+      const incident = await this.deps.store.getIncident(input.incidentId);
+      const escalated = request && escalate(request, now);
+      if (!incident || !request || !escalated) return 'not_needed';
+      const committed = await this.commit(incident, now, 'system:escalate', [{ action: 'mitigation.escalated', data: { requestId: request.id, reason: 'cto_silent' } }], { updateRequest: { request: escalated, expectedVersion: request.version } });
+      if (!committed) continue;
+      await this.announce(WORKFLOW_DETAIL_TYPES.mitigationEscalated, { incidentId: incident.id, requestId: request.id, reason: 'cto_silent' });
+      return 'escalated';
+    }
+    throw new Error(`escalation of ${input.requestId} kept conflicting; it will be retried`);
+  }
+
+  /** Acknowledge, resolve or re-rate an incident from Slack. */
+  async incidentAction(input: { incidentId: string; userId: string } & ({ kind: 'ack' } | { kind: 'resolve'; note: string } | { kind: 'sev'; severity: Severity })): Promise<Reply> {
+    if (!(await this.member(input.userId))) return { ok: false, text: 'You are not on the Firebreak roster.' };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const incident = await this.deps.store.getIncident(input.incidentId);
+      if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
+      const result: IncidentActionResult =
+        input.kind === 'ack' ? acknowledge(incident, input.userId, now) : input.kind === 'resolve' ? resolveByHand(incident, input.userId, input.note, now) : changeSeverity(incident, input.userId, input.severity, now);
+      if (!result.ok) return { ok: false, text: result.message };
+      const committed = await this.deps.store.commitChange({ incident: result.incident, expectedIncidentVersion: result.expectedVersion, audit: result.audit });
+      if (!committed.committed) continue;
+      const outcome = result.change === 'resolved' ? 'resolved' : 'updated';
+      const { detailType, detail } = incidentEvent(outcome, result.incident, [result.change]);
+      await this.deps.publisher.publish([{ detailType, detail: { ...detail, actor: input.userId } }]);
+      return { ok: true, text: result.message };
+    }
+    return { ok: false, text: 'The incident kept changing; try again.' };
+  }
+
+  async setAway(userId: string, minutes: number | undefined): Promise<Reply> {
+    const member = await this.member(userId);
+    if (!member) return { ok: false, text: 'You are not on the Firebreak roster.' };
+    const now = this.deps.now();
+    const until = minutes === undefined ? undefined : new Date(now.getTime() + minutes * 60_000).toISOString();
+    await this.deps.store.setAway(userId, until, now.toISOString());
+    if (!until) return { ok: true, text: 'Welcome back: you are available again.' };
+    const note = member.role === 'cto' ? ' Senior engineers can approve mitigations until then.' : '';
+    return { ok: true, text: `You are away until ${until}.${note}` };
+  }
+
+  /** Writes the incident's next audit entries (and a request change) in one transaction. */
+  private async commit(incident: Incident, now: string, actor: string, entries: AuditDraft[], extra: { createRequest?: MitigationRequest; updateRequest?: { request: MitigationRequest; expectedVersion: number } }): Promise<boolean> {
+    const { incident: next, audit } = appendAudit({ ...incident, updatedAt: now, version: incident.version + 1 }, now, entries, actor);
+    const result = await this.deps.store.commitChange({ incident: next, expectedIncidentVersion: incident.version, audit, ...extra });
+    return result.committed;
+  }
+
+  private async announce(detailType: string, detail: object): Promise<void> {
+    await this.deps.publisher.publish([{ detailType, detail }]);
+  }
+}

@@ -1,0 +1,348 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, CfnElement, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NOTIFY_DETAIL_TYPES, type EventPattern } from '../../functions/core/event-patterns.ts';
+import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = join(ROOT, 'test/fixtures/events');
+const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown; Principal?: unknown };
+
+let app: App;
+let stack: FirebreakStack;
+let template: Template;
+let resources: Record<string, Resource>;
+
+const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+const props = (construct: IConstruct) => resources[logicalId(construct)]!.Properties;
+const actions = (s: Statement) => [s.Action].flat();
+
+/** Every statement of the identity policies attached to a role. */
+const statementsOf = (role: IConstruct): Statement[] =>
+  Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+/** Every identity-policy statement in the stack that allows `action`. */
+const allStatementsFor = (action: string) =>
+  Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({ roles: r.Properties.Roles, s })))
+    .filter(({ s }) => actions(s).includes(action));
+
+/** `arn:${Partition}:<service>:${Region}:${AccountId}:<rest>` as CloudFormation renders formatArn. */
+const arnJoin = (service: string, rest: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, rest]],
+});
+
+beforeAll(() => {
+  const config = loadConfig(join(ROOT, 'firebreak.config.json'));
+  // Bundling off, like stack.test.ts: `npm run synth` bundles for real.
+  app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  stack = new FirebreakStack(app, 'Firebreak', { config });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+describe('Slack ingress (HTTP API)', () => {
+  it('has one HTTP API with the single route POST /slack/events, a Lambda proxy (payload 2.0) to the slack function', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    const [route] = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(route!.Properties.RouteKey).toBe('POST /slack/events');
+    const [integrationId, integration] = Object.entries(template.findResources('AWS::ApiGatewayV2::Integration'))[0]!;
+    expect(route!.Properties.Target).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+    expect(integration.Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: arnOf(stack.slack.slackFunction),
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('lets API Gateway invoke the slack function on that route only', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arnOf(stack.slack.slackFunction)),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]!.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+    expect(permissions[0]!.Properties.SourceArn).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', ref(stack.slack.api), '/*/*/slack/events']],
+    });
+  });
+
+  it('serves the default stage with throttling (burst 50, 20 requests/s) and auto-deploy', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    expect(props(stack.slack.stage)).toMatchObject({
+      ApiId: ref(stack.slack.api),
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 },
+    });
+  });
+
+  it('writes JSON access logs to their own log group, with metadata only (no bodies)', () => {
+    const settings = props(stack.slack.stage).AccessLogSettings as { DestinationArn: unknown; Format: string };
+    expect(settings.DestinationArn).toEqual(arnOf(stack.slack.accessLogGroup));
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      responseLength: '$context.responseLength',
+      integrationLatency: '$context.integrationLatency',
+    });
+    for (const value of Object.values(format)) expect(value).not.toMatch(/body|header|authorizer/i);
+    expect(props(stack.slack.accessLogGroup)).toEqual({ RetentionInDays: 30 });
+  });
+});
+
+describe('Slack secret', () => {
+  it('is firebreak/slack, encrypted with the store key, created with a generated placeholder only', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const secret = props(stack.slack.secret);
+    expect(secret.Name).toBe('firebreak/slack');
+    expect(secret.KmsKeyId).toEqual(arnOf(stack.store.key));
+    expect(secret.SecretString).toBeUndefined();
+    const generate = secret.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string };
+    expect(JSON.parse(generate.SecretStringTemplate)).toEqual({ botToken: '', appId: '' });
+    expect(generate.GenerateStringKey).toBe('signingSecret');
+  });
+
+  it('can be read by slack, notify and escalate only, and by nothing but that secret', () => {
+    const readers = allStatementsFor('secretsmanager:GetSecretValue');
+    expect(readers.map(({ roles }) => roles).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+      [stack.slack.slackFunction, stack.workflow.escalateFunction, stack.workflow.notifyFunction]
+        .map((fn) => [ref(fn.executionRole)])
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    );
+    for (const { s } of readers) {
+      expect(s.Resource).toEqual(ref(stack.slack.secret));
+      expect(actions(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    }
+    // The slack role reads no other secret, under any action.
+    const slackSecretStatements = statementsOf(stack.slack.slackFunction.executionRole).filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(slackSecretStatements.map((s) => s.Resource)).toEqual([ref(stack.slack.secret)]);
+  });
+});
+
+describe('functions', () => {
+  const env = (fn: IConstruct) => (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+
+  it('gives slack 1 GB (cold start under Slack\'s 3 s), no reserved concurrency, and its environment', () => {
+    const fn = props(stack.slack.slackFunction);
+    expect(fn.MemorySize).toBe(1024);
+    expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+    expect(env(stack.slack.slackFunction)).toMatchObject({
+      TABLE_NAME: ref(stack.store.table),
+      EVENT_BUS_NAME: ref(stack.ingestion.bus),
+      SLACK_SECRET_ARN: ref(stack.slack.secret),
+    });
+  });
+
+  it('gives slack, notify and escalate the same scheduling environment, with ARNs that name the real functions', () => {
+    const notifyName = props(stack.workflow.notifyFunction).FunctionName as string;
+    const escalateName = props(stack.workflow.escalateFunction).FunctionName as string;
+    expect([notifyName, escalateName]).toEqual(['Firebreak-notify', 'Firebreak-escalate']);
+    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
+      expect(env(fn), fn.node.path).toMatchObject({
+        TABLE_NAME: ref(stack.store.table),
+        EVENT_BUS_NAME: ref(stack.ingestion.bus),
+        SLACK_SECRET_ARN: ref(stack.slack.secret),
+        SCHEDULE_GROUP: 'firebreak',
+        SCHEDULER_ROLE_ARN: arnOf(stack.workflow.schedulerRole),
+        ESCALATE_FUNCTION_ARN: arnJoin('lambda', `:function:${escalateName}`),
+        NOTIFY_FUNCTION_ARN: arnJoin('lambda', `:function:${notifyName}`),
+        SCHEDULE_DEAD_LETTER_ARN: arnOf(stack.ingestion.deadLetterQueue),
+      });
+    }
+  });
+
+  it('gives every function PutEvents on the firebreak bus only, and the table and key', () => {
+    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
+      const statements = statementsOf(fn.executionRole);
+      const on = (action: string) => statements.filter((s) => actions(s).includes(action)).map((s) => s.Resource);
+      expect(on('events:PutEvents'), fn.node.path).toEqual([arnOf(stack.ingestion.bus)]);
+      expect(on('dynamodb:PutItem'), fn.node.path).toEqual([[arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }]]);
+      expect(on('kms:Decrypt'), fn.node.path).toEqual([arnOf(stack.store.key)]);
+      expect(statements.filter((s) => s.Resource === '*').flatMap(actions).sort(), fn.node.path).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
+  it('retries notify and escalate twice on failure, then dead-letters', () => {
+    for (const fn of [stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
+      expect(props(fn).DeadLetterConfig).toEqual({ TargetArn: arnOf(stack.ingestion.deadLetterQueue) });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: ref(fn), MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 });
+    }
+  });
+});
+
+describe('EventBridge Scheduler', () => {
+  it('creates the firebreak schedule group', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    expect(props(stack.workflow.scheduleGroup)).toEqual({ Name: 'firebreak' });
+  });
+
+  it('has a role only Scheduler can assume, for schedules of this account\'s firebreak group', () => {
+    expect(props(stack.workflow.schedulerRole).AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': arnOf(stack.workflow.scheduleGroup) } },
+        },
+      ],
+    });
+    expect(props(stack.workflow.schedulerRole).ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('lets that role invoke escalate and notify, and nothing else but the DLQ', () => {
+    expect(statementsOf(stack.workflow.schedulerRole)).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [arnOf(stack.workflow.escalateFunction), arnOf(stack.workflow.notifyFunction)] },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(stack.ingestion.deadLetterQueue) },
+    ]);
+    // No other role may invoke functions directly: every other arrow is an event on the bus.
+    expect(allStatementsFor('lambda:InvokeFunction').map(({ roles }) => roles)).toEqual([[ref(stack.workflow.schedulerRole)]]);
+  });
+
+  it('lets slack and notify (only) create and delete schedules in the group, and pass the role to Scheduler only', () => {
+    const schedules = arnJoin('scheduler', ':schedule/firebreak/*');
+    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction]) {
+      const statements = statementsOf(fn.executionRole);
+      expect(statements.filter((s) => actions(s).some((a) => a.startsWith('scheduler:'))), fn.node.path).toEqual([
+        { Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], Effect: 'Allow', Resource: schedules },
+      ]);
+      expect(statements.filter((s) => actions(s).includes('iam:PassRole')), fn.node.path).toEqual([
+        {
+          Action: 'iam:PassRole',
+          Effect: 'Allow',
+          Resource: arnOf(stack.workflow.schedulerRole),
+          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      ]);
+    }
+    const schedulers = [stack.slack.slackFunction, stack.workflow.notifyFunction].map((fn) => [ref(fn.executionRole)]);
+    expect(allStatementsFor('scheduler:CreateSchedule').map(({ roles }) => roles)).toEqual(expect.arrayContaining(schedulers));
+    expect(allStatementsFor('scheduler:CreateSchedule')).toHaveLength(2);
+    expect(allStatementsFor('iam:PassRole')).toHaveLength(2);
+  });
+});
+
+describe('notify rule', () => {
+  const envelope = (source: string, detailType: string) => ({
+    version: '0',
+    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': detailType,
+    source,
+    account: '123456789012',
+    time: '2025-11-20T10:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: { incidentId: 'INC-B2D7BC30C6' },
+  });
+  const pattern = () => props(stack.workflow.notifyRule).EventPattern as EventPattern;
+
+  it('listens on the firebreak bus', () => {
+    expect(props(stack.workflow.notifyRule).EventBusName).toEqual(ref(stack.ingestion.bus));
+  });
+
+  it.each([...NOTIFY_DETAIL_TYPES])('delivers a firebreak "%s" event', (detailType) => {
+    expect(matchesPattern(pattern(), envelope('firebreak', detailType))).toBe(true);
+  });
+
+  it('ignores the same detail types from any other source, and Firebreak events meant for others', () => {
+    for (const detailType of NOTIFY_DETAIL_TYPES) {
+      expect(matchesPattern(pattern(), envelope('firebreak.monitor.uptime', detailType)), detailType).toBe(false);
+    }
+    expect(matchesPattern(pattern(), envelope('firebreak', 'Mitigation Approved'))).toBe(false);
+  });
+
+  it('ignores every ingest-bound AWS sample event', () => {
+    const fixtures = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));
+    expect(fixtures.length).toBeGreaterThan(0);
+    for (const file of fixtures) {
+      const event: unknown = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+      expect(matchesPattern(pattern(), event), file).toBe(false);
+    }
+  });
+
+  it('targets notify with the DLQ, explicit retries and a maximum event age', () => {
+    expect(props(stack.workflow.notifyRule).Targets).toEqual([
+      {
+        Id: 'Target0',
+        Arn: arnOf(stack.workflow.notifyFunction),
+        DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+      },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(stack.workflow.notifyFunction),
+      Principal: 'events.amazonaws.com',
+      SourceArn: arnOf(stack.workflow.notifyRule),
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('prints the Slack Request URL and the secret name', () => {
+    template.hasOutput('SlackRequestUrl', { Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.slack.api), 'ApiEndpoint'] }, '/slack/events']] } });
+    template.hasOutput('SlackSecretName', { Value: 'firebreak/slack' });
+  });
+});
+
+describe('Slack app manifest', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'slack-app-manifest.json'), 'utf8')) as {
+    features: { slash_commands: Array<{ command: string; url: string; should_escape: boolean }> };
+    oauth_config: { scopes: { bot: string[] } };
+    settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean; token_rotation_enabled: boolean; org_deploy_enabled: boolean };
+  };
+
+  it('sends /firebreak and interactivity to the same route the stack serves, with minimal scopes', () => {
+    const [command] = manifest.features.slash_commands;
+    expect(command).toMatchObject({ command: '/firebreak', should_escape: false });
+    expect(command!.url).toBe(manifest.settings.interactivity.request_url);
+    expect(new URL(command!.url).pathname).toBe('/slack/events');
+    expect(manifest.settings).toMatchObject({ interactivity: { is_enabled: true }, socket_mode_enabled: false, token_rotation_enabled: false, org_deploy_enabled: false });
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands']);
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('reports no unacknowledged findings', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+  });
+
+  it('acknowledges the Slack-specific findings where they arise, with their reasons', () => {
+    const acknowledged = (construct: IConstruct) =>
+      construct.node
+        .findAll()
+        .flatMap((c) => c.node.metadata)
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.keys(entry.data as Record<string, string>).map((key) => key.replace(/^Annotation::/, '')));
+    expect(acknowledged(stack.slack.secret)).toContain('AwsSolutions-SMG4');
+    expect(acknowledged(stack.slack.api)).toContain('AwsSolutions-APIG4');
+    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction]) {
+      expect(acknowledged(fn.executionRole)).toContain(
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/firebreak/*]',
+      );
+    }
+    expect(acknowledged(stack.workflow.escalateFunction.executionRole).filter((id) => id.includes('scheduler'))).toEqual([]);
+  });
+});
