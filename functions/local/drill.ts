@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { verifyChain } from '../core/audit.ts';
 import { formatPath, SeveritySchema, CategorySchema, type FirebreakConfig } from '../core/config.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../core/incident.ts';
+import type { AuditEntry } from '../core/audit.ts';
+import { renderMessageText } from '../core/messages.ts';
+import type { MitigationRequest } from '../core/mitigation.ts';
 import type { IngestResult } from '../ingest/handler.ts';
 import type { BusName, Delivery } from './event-bus.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
@@ -27,6 +30,11 @@ const InjectStep = z
 const RedeliverStep = z.object({ redeliver: z.literal(true), note: z.string().optional() }).strict();
 const AdvanceStep = z.object({ advance: Duration, note: z.string().optional() }).strict();
 const NoteStep = z.object({ note: z.string() }).strict();
+const SlackUser = z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such as U0CTO000001');
+/** A roster user's slash command; {{incident}} and {{request}} / {{request:<catalog id>}} stand for the latest ones. */
+const CommandStep = z.object({ slack: z.string().min(1), as: SlackUser, team: z.string().optional(), note: z.string().optional() }).strict();
+/** A roster user clicks a button (by its label) on the latest message that has it, optionally the latest whose text contains `on`. */
+const ClickStep = z.object({ click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve']), as: SlackUser, on: z.string().optional(), note: z.string().optional() }).strict();
 
 const IncidentExpectation = z
   .object({
@@ -40,13 +48,37 @@ const IncidentExpectation = z
   })
   .strict();
 
+const MitigationExpectation = z
+  .object({
+    catalogId: z.string(),
+    state: z.enum(['awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired']).optional(),
+    /** Exactly these users decided (approved or rejected), in any order. */
+    decidedBy: z.array(z.string()).optional(),
+    escalated: z.boolean().optional(),
+    /** Each of these attempts was refused for this reason (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved). */
+    refused: z.array(z.object({ user: z.string(), reason: z.string() }).strict()).optional(),
+  })
+  .strict();
+
+const SlackExpectation = z
+  .object({
+    channel: z.string().optional(),
+    /** Only messages whose readable text contains this (case-insensitive). */
+    contains: z.string().optional(),
+    /** How many such messages (thread replies included). */
+    count: z.number().int().min(0).optional(),
+    /** No message anywhere may contain this raw text (e.g. an unescaped "<!channel>"). */
+    never: z.string().optional(),
+  })
+  .strict();
+
 export const ScenarioSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().default(''),
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
-    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, NoteStep])).min(1),
+    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, NoteStep])).min(1),
     expect: z
       .object({
         incidents: z.array(IncidentExpectation).default([]),
@@ -58,11 +90,15 @@ export const ScenarioSchema = z
         deadLetters: z.number().int().min(0).optional(),
         /** Events Firebreak put on its bus, by detail-type. */
         emitted: z.record(z.string(), z.number().int().min(0)).optional(),
+        /** Mitigation requests at the end, by catalog id: state, who approved, who was refused and why. */
+        mitigations: z.array(MitigationExpectation).default([]),
+        /** Slack messages the stand-in received (after updates). */
+        slack: z.array(SlackExpectation).default([]),
         /** Every incident's audit chain verifies (checked unless set to false). */
         auditChainsValid: z.boolean().default(true),
       })
       .strict()
-      .default({ incidents: [], auditChainsValid: true }),
+      .default({ incidents: [], mitigations: [], slack: [], auditChainsValid: true }),
   })
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;
@@ -84,6 +120,9 @@ export interface DrillOutcome {
   readonly passed: boolean;
   readonly transcript: readonly DrillLine[];
   readonly incidents: readonly Incident[];
+  readonly mitigations: readonly MitigationRequest[];
+  /** What the Slack stand-in holds at the end, as readable text. */
+  readonly slack: ReadonlyArray<{ readonly channel: string; readonly ts: string; readonly threadTs?: string; readonly text: string }>;
   readonly emitted: Readonly<Record<string, number>>;
   readonly deadLetters: ReadonlyArray<{ readonly eventId: string | undefined; readonly error: string }>;
   readonly checks: readonly DrillCheck[];
@@ -127,6 +166,18 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   try {
     const transcript: DrillLine[] = [];
     let last: { bus: BusName; event: unknown } | undefined;
+    const members = new Map(options.config.roster.map((m) => [m.slackUserId, `${m.name} (${m.role})`]));
+    const who = (userId: string) => members.get(userId) ?? `${userId} (not on the roster)`;
+    // What Slack received since the last step, one line per new or changed message.
+    const seen = new Map<string, number>();
+    const slackNews = (): string[] =>
+      runtime.slack.messages().flatMap((m) => {
+        const key = `${m.channel}/${m.ts}`;
+        if (seen.get(key) === m.updates) return [];
+        const verb = seen.has(key) ? 'updated' : m.thread_ts ? 'thread reply' : 'posted';
+        seen.set(key, m.updates);
+        return [`✉ Slack ${verb} in ${m.channel}: ${firstLine(renderMessageText(m))}`];
+      });
     for (const step of scenario.steps) {
       const at = runtime.clock.now().toISOString();
       if ('inject' in step) {
@@ -139,14 +190,25 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
           results.push(...describeDeliveries(await runtime.bus.drain()));
         }
         last = { bus: step.bus, event: copies.at(-1) };
-        transcript.push({ at, step: describeInject(step, event), results: step.times > 1 ? summarize(results) : results });
+        transcript.push({ at, step: describeInject(step, event), results: [...(step.times > 1 ? summarize(results) : results), ...summarize(slackNews())] });
       } else if ('redeliver' in step) {
         if (!last) throw new ScenarioError('a "redeliver" step needs an earlier "inject" step');
         runtime.bus.put(last.bus, last.event);
-        transcript.push({ at, step: `redeliver event ${idOf(last.event) ?? '(no id)'} (EventBridge delivers at least once)`, results: describeDeliveries(await runtime.bus.drain()) });
+        transcript.push({ at, step: `redeliver event ${idOf(last.event) ?? '(no id)'} (EventBridge delivers at least once)`, results: [...describeDeliveries(await runtime.bus.drain()), ...slackNews()] });
       } else if ('advance' in step) {
-        runtime.clock.advance(durationMs(step.advance));
-        transcript.push({ at, step: `advance the clock ${step.advance}${step.note ? ` — ${step.note}` : ''}`, results: [] });
+        const fired = await runtime.advance(durationMs(step.advance));
+        transcript.push({ at, step: `advance the clock ${step.advance}${step.note ? ` — ${step.note}` : ''}`, results: [...describeSchedules(fired), ...slackNews()] });
+      } else if ('slack' in step) {
+        const text = await fillPlaceholders(step.slack, runtime);
+        const response = await runtime.command(step.as, text, step.team ? { teamId: step.team } : {});
+        transcript.push({ at, step: `${who(step.as)}: /firebreak ${text}${step.note ? ` — ${step.note}` : ''}`, results: [`↩ ${replyOf(response)}`, ...slackNews()] });
+      } else if ('click' in step) {
+        const target = findButton(runtime, step.click, step.on);
+        if (!target) throw new ScenarioError(`no message has a "${step.click}" button${step.on ? ` and contains "${step.on}"` : ''}`);
+        const before = runtime.slack.responses().length;
+        const response = await runtime.click(step.as, target);
+        const replies = runtime.slack.responses().slice(before).map((r) => `↩ ${plain(String(r.body.text ?? ''))}`);
+        transcript.push({ at, step: `${who(step.as)} clicks [${step.click}]${step.note ? ` — ${step.note}` : ''}`, results: [...(response.statusCode === 200 ? replies : [`✗ HTTP ${response.statusCode}`]), ...slackNews()] });
       } else {
         transcript.push({ at, step: `note: ${step.note}`, results: [] });
       }
@@ -173,15 +235,22 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
   }
   if (expect.deadLetters !== undefined) checks.push(equal('events in the dead-letter queue', expect.deadLetters, deadLetters.length));
   for (const [detailType, count] of Object.entries(expect.emitted ?? {})) checks.push(equal(`"${detailType}" events emitted`, count, emitted[detailType] ?? 0));
+  const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id)))).flat();
+  const audits = new Map<string, AuditEntry[]>();
+  for (const incident of incidents) audits.set(incident.id, await runtime.store.getAudit(incident.id));
+  for (const expected of expect.mitigations) checks.push(checkMitigation(expected, requests, audits));
+  const messages = runtime.slack.messages().map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
+  for (const expected of expect.slack) checks.push(checkSlack(expected, messages));
   if (expect.auditChainsValid) {
     const broken: string[] = [];
     for (const incident of incidents) {
-      const verdict = verifyChain(await runtime.store.getAudit(incident.id), { seq: incident.auditSeq, hash: incident.auditHead });
+      const verdict = verifyChain(audits.get(incident.id) ?? [], { seq: incident.auditSeq, hash: incident.auditHead });
       if (!verdict.valid) broken.push(`${incident.id} (entry ${verdict.brokenAt}: ${verdict.reason})`);
     }
     checks.push({ expectation: 'every audit chain verifies', passed: broken.length === 0, detail: broken.length ? `broken: ${broken.join(', ')}` : `${incidents.length} chains valid` });
   }
-  return { scenario: scenario.name, passed: checks.every((c) => c.passed), transcript, incidents, emitted, deadLetters, checks };
+  const slack = runtime.slack.messages().map((m) => ({ channel: m.channel, ts: m.ts, ...(m.thread_ts ? { threadTs: m.thread_ts } : {}), text: renderMessageText(m) }));
+  return { scenario: scenario.name, passed: checks.every((c) => c.passed), transcript, incidents, mitigations: requests, slack, emitted, deadLetters, checks };
 }
 
 function checkIncident(expected: z.infer<typeof IncidentExpectation>, incidents: readonly Incident[]): DrillCheck {
@@ -201,6 +270,34 @@ function checkIncident(expected: z.infer<typeof IncidentExpectation>, incidents:
     .map(([key, value]) => `${key} is ${String(incident[key as keyof typeof want])}, expected ${String(value)}`);
   const summary = `${incident.id} ${incident.severity} ${incident.category} ${incident.status}, ${incident.signalCount} signal(s)`;
   return { expectation: label, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : summary };
+}
+
+function checkMitigation(expected: z.infer<typeof MitigationExpectation>, requests: readonly MitigationRequest[], audits: ReadonlyMap<string, AuditEntry[]>): DrillCheck {
+  const label = `mitigation ${expected.catalogId}`;
+  const found = requests.filter((r) => r.catalogId === expected.catalogId);
+  if (found.length !== 1) return { expectation: label, passed: false, detail: `expected exactly one request, found ${found.length}` };
+  const request = found[0]!;
+  const wrong: string[] = [];
+  if (expected.state && request.state !== expected.state) wrong.push(`state is ${request.state}, expected ${expected.state}`);
+  if (expected.decidedBy && [...(request.decidedBy ?? [])].sort().join(',') !== [...expected.decidedBy].sort().join(',')) wrong.push(`decided by ${request.decidedBy?.join(', ') || 'nobody'}, expected ${expected.decidedBy.join(', ')}`);
+  if (expected.escalated !== undefined && !!request.escalatedAt !== expected.escalated) wrong.push(expected.escalated ? 'was never escalated' : 'was escalated');
+  const refusals = (audits.get(request.incidentId) ?? []).filter((a) => a.action.endsWith('_refused') && a.data.requestId === request.id).map((a) => ({ user: String(a.data.userId), reason: String(a.data.refusal) }));
+  for (const refusal of expected.refused ?? []) {
+    if (!refusals.some((r) => r.user === refusal.user && r.reason === refusal.reason)) wrong.push(`no refusal of ${refusal.user} for ${refusal.reason} (refusals: ${refusals.map((r) => `${r.user} ${r.reason}`).join(', ') || 'none'})`);
+  }
+  const summary = `${request.id} ${request.state}${request.decidedBy?.length ? ` by ${request.decidedBy.join(', ')}` : ''}${refusals.length ? `; refused ${refusals.map((r) => `${r.user} (${r.reason})`).join(', ')}` : ''}`;
+  return { expectation: label, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : summary };
+}
+
+function checkSlack(expected: z.infer<typeof SlackExpectation>, messages: ReadonlyArray<{ channel: string; text: string; raw: string }>): DrillCheck {
+  if (expected.never !== undefined) {
+    const offending = messages.filter((m) => m.raw.includes(expected.never!));
+    return { expectation: `no Slack message contains ${JSON.stringify(expected.never)}`, passed: offending.length === 0, detail: offending.length ? `found in ${offending.length} message(s)` : `${messages.length} messages checked` };
+  }
+  const matching = messages.filter((m) => (!expected.channel || m.channel === expected.channel) && (!expected.contains || m.text.toLowerCase().includes(expected.contains.toLowerCase())));
+  const label = `Slack messages${expected.channel ? ` in ${expected.channel}` : ''}${expected.contains ? ` containing "${expected.contains}"` : ''}`;
+  if (expected.count === undefined) return { expectation: `${label} exist`, passed: matching.length > 0, detail: `found ${matching.length}` };
+  return equal(label, expected.count, matching.length);
 }
 
 function equal(expectation: string, expected: number, actual: number): DrillCheck {
@@ -295,6 +392,14 @@ export function renderDrill(outcome: DrillOutcome, start: string): string {
   for (const i of outcome.incidents) {
     out.push(`  ${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)} signal(s)  ${truncate(i.title, 70)}`);
   }
+  if (outcome.mitigations.length) {
+    out.push('', `Mitigation requests (${outcome.mitigations.length}):`);
+    for (const r of outcome.mitigations) {
+      out.push(`  ${r.id}  ${r.catalogId.padEnd(20)} ${r.state.padEnd(18)}${r.decidedBy?.length ? ` by ${r.decidedBy.join(', ')}` : ''}${r.escalatedAt ? ' (escalated to senior engineers)' : ''}`);
+    }
+  }
+  out.push('', `Slack (local stand-in) holds ${outcome.slack.length} message(s):`);
+  for (const m of outcome.slack) out.push(`  ${m.channel} ${m.threadTs ? '  └ ' : ''}${truncate(m.text.split('\n')[0] ?? '', 110)}`);
   const emitted = Object.entries(outcome.emitted).map(([type, n]) => `${type} ×${n}`);
   out.push('', `Events on the firebreak bus: ${emitted.length ? emitted.join(', ') : 'none'}`);
   out.push(`Dead-letter queue: ${outcome.deadLetters.length ? outcome.deadLetters.map((d) => `${d.eventId ?? '(no id)'}: ${d.error}`).join('; ') : 'empty'}`);
@@ -303,5 +408,50 @@ export function renderDrill(outcome: DrillOutcome, start: string): string {
   for (const check of outcome.checks) out.push(`  ${check.passed ? '✓' : '✗'} ${check.expectation} — ${check.detail}`);
   return out.join('\n');
 }
+
+function describeSchedules(fired: readonly Delivery[]): string[] {
+  return fired.filter((d) => d.rule.startsWith('schedule:')).map((d) => {
+    const result = d.result as { outcome?: string; requestId?: string; action?: string } | undefined;
+    if (d.error) return `✗ ${d.rule}: ${d.error.message}`;
+    return `⏰ ${d.rule.slice('schedule:'.length)}: ${result?.outcome ?? result?.action ?? 'done'}`;
+  });
+}
+
+async function fillPlaceholders(text: string, runtime: LocalRuntime): Promise<string> {
+  const incidents = await runtime.store.listIncidents([...ACTIVE_STATUSES, 'resolved', 'closed'], 1000);
+  const latest = incidents[0];
+  const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id)))).flat().sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : -1));
+  return text
+    .replace(/\{\{incident\}\}/g, () => latest?.id ?? 'INC-NONE')
+    .replace(/\{\{request(?::([a-z0-9-]+))?\}\}/g, (_, catalogId?: string) => requests.find((r) => !catalogId || r.catalogId === catalogId)?.id ?? 'MIT-NONE');
+}
+
+const BUTTON_ACTIONS = { Approve: 'mitigation_approve', Reject: 'mitigation_reject', Acknowledge: 'incident_ack', Resolve: 'incident_resolve' } as const;
+
+function findButton(runtime: LocalRuntime, label: keyof typeof BUTTON_ACTIONS, on: string | undefined) {
+  const actionId = BUTTON_ACTIONS[label];
+  for (const message of [...runtime.slack.messages()].reverse()) {
+    if (on && !renderMessageText(message).toLowerCase().includes(on.toLowerCase())) continue;
+    const button = (message.blocks as Array<{ type?: string; elements?: Array<{ action_id?: string; value?: string }> }>)
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.action_id === actionId);
+    if (button) return { actionId, value: button.value ?? '', channel: message.channel, ts: message.ts };
+  }
+  return undefined;
+}
+
+function replyOf(response: { statusCode: number; body: string }): string {
+  if (response.statusCode !== 200) return `HTTP ${response.statusCode}`;
+  try {
+    return plain(String((JSON.parse(response.body) as { text?: string }).text ?? ''));
+  } catch {
+    return plain(response.body) || '(acknowledged)';
+  }
+}
+
+/** Slack's escaping undone for the transcript, one line. */
+const plain = (text: string) => firstLine(text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+const firstLine = (text: string) => truncate(text.split('\n')[0] ?? '', 150);
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

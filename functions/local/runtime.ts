@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
+import type { AwsEventV2, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { createClassifier } from '../core/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import { FIREBREAK_SOURCE, ingestRules, NOTIFY_PATTERN } from '../core/event-patterns.ts';
@@ -42,6 +42,8 @@ export interface LocalRuntime {
   command(userId: string, text: string, options?: { teamId?: string }): Promise<AwsResponse>;
   /** A roster user clicks a button (by action id) on a message; returns the HTTP response. */
   click(userId: string, target: { actionId: string; value: string; channel: string; ts: string }, options?: { teamId?: string }): Promise<AwsResponse>;
+  /** Any HTTP request into the Slack function (tests build bad signatures, stale timestamps, replays). */
+  slackRequest(event: AwsEventV2): Promise<AwsResponse>;
   /** Moves the virtual clock, firing due schedules in time order. */
   advance(ms: number): Promise<Delivery[]>;
   stop(): Promise<void>;
@@ -105,11 +107,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
 
   const user = (userId: string, teamId = config.slack.teamId): SlackUserContext => ({ userId, teamId, appId: LOCAL_SLACK.appId, channelId: config.slack.channels.default, responseUrl: slack.responseUrl(`${userId}-${Date.now()}`) });
-  const send = async (form: Record<string, string>): Promise<AwsResponse> => {
-    const response = (await slackLambda(signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form }) as never, lambdaContext('slack'))) as AwsResponse;
+  const slackRequest = async (event: AwsEventV2): Promise<AwsResponse> => {
+    const response = (await slackLambda(event as never, lambdaContext('slack'))) as AwsResponse;
     await bus.drain();
     return response;
   };
+  const send = (form: Record<string, string>) => slackRequest(signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form }));
 
   return {
     config,
@@ -121,6 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     slack,
     scheduler,
     workflow,
+    slackRequest,
     command: (userId, text, options) => send(slashCommandForm(user(userId, options?.teamId), text)),
     click: (userId, target, options) => send(buttonClickForm(user(userId, options?.teamId), { actionId: target.actionId, value: target.value, messageTs: target.ts, channelId: target.channel })),
     advance: async (ms) => {
