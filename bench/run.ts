@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
@@ -13,6 +13,7 @@ import { normalizeEvent } from '../functions/core/normalize.ts';
 import type { EventEnvelope } from '../functions/core/signal.ts';
 import { startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { loadConfig } from '../lib/config.ts';
+import { coldSlackPath, SLACK_MIX, slackRequest, slackTargets, warmSlackPath } from './slack-path.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -58,7 +59,8 @@ const results: Record<string, unknown> = {};
       ['1,000 distinct events', distinctEvents(1_000)],
       ['1,000 repeats of 10 fingerprints', repeatEvents(1_000, 10)],
     ] as const) {
-      const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: `bench-${results.ingest ? 2 : 1}` });
+      // Ingest alone: notify (Slack, mitigation requests) is measured by the storm below.
+      const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: `bench-${results.ingest ? 2 : 1}`, notify: false });
       const meter = meterDynamo(runtime.client);
       const t0 = performance.now();
       for (const event of events) {
@@ -90,17 +92,20 @@ const results: Record<string, unknown> = {};
 }
 
 // (c) Bundle size and cold import time, next to an empty handler bundled the same way.
+const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name.replace(/\W+/g, '-')}.mjs`);
 {
-  const outdir = join('.firebreak', 'bench-bundles');
-  mkdirSync(outdir, { recursive: true });
-  const empty = join(outdir, 'empty-handler.ts');
+  mkdirSync(dirname(bundleFile('empty')), { recursive: true });
+  const empty = join(dirname(bundleFile('empty')), 'empty-handler.ts');
   writeFileSync(empty, 'export const handler = async () => ({ ok: true });\n');
   const bundles: Record<string, { bytes: number; coldImportMs: number }> = {};
   for (const [name, entry] of [
     ['empty handler', empty],
     ['ingest', 'functions/ingest/handler.ts'],
+    ['notify', 'functions/notify/handler.ts'],
+    ['escalate', 'functions/escalate/handler.ts'],
+    ['slack', 'functions/slack/handler.ts'],
   ] as const) {
-    const outfile = join(outdir, `${name.replace(/\W+/g, '-')}.mjs`);
+    const outfile = bundleFile(name);
     // The same settings as FirebreakFunction's bundling (ESM, minified, node22, createRequire banner).
     await build({
       entryPoints: [entry],
@@ -121,6 +126,63 @@ const results: Record<string, unknown> = {};
   results.bundles = bundles;
 }
 
+// (d) The Slack request path and (e) an alert storm, on DynamoDB Local.
+{
+  const database = await startDynamoDbLocal();
+  try {
+    // (d) Signed requests into the real Slack function: warm in this process, then cold in fresh ones.
+    const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-slack' });
+    const targets = await slackTargets(runtime, distinctEvents(20));
+    const warm = await warmSlackPath(runtime, targets, 200);
+    const cold = await coldSlackPath({ bundle: bundleFile('slack'), endpoint: database.endpoint, tableName: runtime.tableName, processes: 7, request: () => slackRequest(runtime, targets, 'approve (refused)', 0) });
+    await runtime.stop();
+    results.slack = { mix: SLACK_MIX, warm, cold: { request: 'approve (refused)', ...cold } };
+    rows.push({ measure: `slack: warm, ${warm.requests} signed requests`, value: `p50 ${warm.p50} ms, p99 ${warm.p99} ms (mix: ${SLACK_MIX.join(', ')})` });
+    rows.push({ measure: `slack: cold, ${cold.processes} fresh processes`, value: `p50 ${cold.p50} ms, max ${cold.max} ms: import of the slack bundle (p50 ${cold.importP50} ms) + one refused approve` });
+
+    // (e) An alert storm through ingest and notify. The virtual clock moves on by STORM.paceMs per
+    // signal (so 5 s coalescing windows pass and scheduled refreshes fire), and by 5 s at the end
+    // for the last refreshes. Slack calls get wall-clock times here: the stand-in records virtual ones.
+    const STORM = { signals: 10_000, alarms: 20, paceMs: 10 };
+    const storm = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-storm' });
+    const wallClock: Array<{ channel: string; time: number }> = [];
+    const step = async (run: () => Promise<unknown>) => {
+      await run();
+      const time = performance.now();
+      for (const call of storm.slack.calls().slice(wallClock.length)) wallClock.push({ channel: String(call.args.channel), time });
+    };
+    const t0 = performance.now();
+    for (const event of repeatEvents(STORM.signals, STORM.alarms, [0])) {
+      await step(async () => {
+        storm.bus.put('default', event);
+        await storm.bus.drain();
+        await storm.advance(STORM.paceMs);
+      });
+    }
+    await step(() => storm.advance(5_000));
+    const seconds = (performance.now() - t0) / 1000;
+    if (storm.bus.deadLetters.length) throw new Error(`storm events failed: ${storm.bus.deadLetters[0]!.error?.message}`);
+    const calls = storm.slack.calls();
+    const figures = {
+      ...STORM,
+      pacing: `virtual clock +${STORM.paceMs} ms per signal, +5 s at the end; Slack posts not paced (the local runtime's SlackPoster has minPostIntervalMs 0)`,
+      incidents: (await storm.store.listIncidents(['open'], 2_000)).length,
+      slackCalls: Object.fromEntries([...new Set(calls.map((c) => c.method))].map((method) => [method, calls.filter((c) => c.method === method).length])),
+      maxCallsToOneChannelInOneSecond: { wallClock: maxPerSecond(wallClock), virtualClock: maxPerSecond(calls.map((c) => ({ channel: String(c.args.channel), time: c.time }))) },
+      seconds: round(seconds),
+      signalsPerSecond: Math.round(STORM.signals / seconds),
+    };
+    await storm.stop();
+    results.storm = figures;
+    rows.push({
+      measure: `storm: ${STORM.signals.toLocaleString('en-US')} repeats of ${STORM.alarms} alarms`,
+      value: `${figures.incidents} incidents, ${calls.length} Slack calls (${Object.entries(figures.slackCalls).map(([m, n]) => `${n} ${m}`).join(', ')}), at most ${figures.maxCallsToOneChannelInOneSecond.wallClock} calls to one channel in 1 s of wall clock (${figures.maxCallsToOneChannelInOneSecond.virtualClock} in 1 s of virtual clock), ${figures.seconds} s (${figures.signalsPerSecond} signals/s); ${figures.pacing}`,
+    });
+  } finally {
+    await database.stop();
+  }
+}
+
 const width = Math.max(...rows.map((r) => r.measure.length));
 process.stdout.write(`\nFirebreak benchmark (${new Date().toISOString()}, node ${process.version}, ${process.arch})\n\n`);
 for (const row of rows) process.stdout.write(`  ${row.measure.padEnd(width)}  ${row.value}\n`);
@@ -128,10 +190,10 @@ process.stdout.write(`\n${JSON.stringify(results, null, 2)}\n`);
 
 // --- helpers -----------------------------------------------------------------------------------
 
-/** Distinct fingerprints: each event is about its own alarm or instance. */
-function distinctEvents(n: number): EventEnvelope[] {
+/** Distinct fingerprints: each event is about its own alarm or instance (by default alarms and GuardDuty findings in turn). */
+function distinctEvents(n: number, fixtures: readonly number[] = [0, 1]): EventEnvelope[] {
   return Array.from({ length: n }, (_, i) => {
-    const event = structuredClone(FIXTURES[i % 2 === 0 ? 0 : 1]!);
+    const event = structuredClone(FIXTURES[fixtures[i % fixtures.length]!]!);
     event.id = `bench-distinct-${i}`;
     const detail = event.detail as { alarmName?: string; resource?: { instanceDetails: { instanceId: string } } };
     if (event.source === 'aws.cloudwatch') {
@@ -145,8 +207,8 @@ function distinctEvents(n: number): EventEnvelope[] {
 }
 
 /** The same few fingerprints over and over: a storm of repeats. */
-function repeatEvents(n: number, fingerprints: number): EventEnvelope[] {
-  const distinct = distinctEvents(fingerprints);
+function repeatEvents(n: number, fingerprints: number, fixtures?: readonly number[]): EventEnvelope[] {
+  const distinct = distinctEvents(fingerprints, fixtures);
   return Array.from({ length: n }, (_, i) => ({ ...structuredClone(distinct[i % fingerprints]!), id: `bench-repeat-${i}` }));
 }
 
@@ -202,6 +264,19 @@ function coldImport(file: string): number {
   const script = `const t=performance.now();await import(${JSON.stringify(new URL(file, `file://${process.cwd()}/`).href)});process.stdout.write(String(performance.now()-t));`;
   const times = Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })));
   return round(times.sort((a, b) => a - b)[3]!);
+}
+
+/** The most calls to one channel within any one second (a sliding window over the calls' times, in ms). */
+function maxPerSecond(calls: ReadonlyArray<{ channel: string; time: number }>): number {
+  let max = 0;
+  for (const channel of new Set(calls.map((c) => c.channel))) {
+    const times = calls.filter((c) => c.channel === channel).map((c) => c.time);
+    for (let first = 0, last = 0; last < times.length; last++) {
+      while (times[last]! - times[first]! >= 1000) first++;
+      max = Math.max(max, last - first + 1);
+    }
+  }
+  return max;
 }
 
 function round(value: number): number {

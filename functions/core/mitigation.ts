@@ -45,6 +45,8 @@ export interface MitigationRequest {
   readonly state: MitigationState;
   /** `slack:<user id>` or `policy:classification`. */
   readonly requestedBy: string;
+  /** Who changed the plan since (`slack:<user id>`): like the requester, they cannot approve it. */
+  readonly planChangedBy?: readonly string[];
   readonly requestedAt: string;
   readonly expiresAt: string;
   /** When the CTO's silence hands the decision to senior engineers. */
@@ -204,7 +206,8 @@ export function decide(input: DecisionInput): Decision {
     return { allowed: true, outcome: 'rejected', message: `${request.id} rejected by ${mention(member.slackUserId)}: ${escapeSlackText(reason)}`, request: { ...request, state: 'rejected', decidedBy: [member.slackUserId], decidedAt: now, reason, version: request.version + 1 } };
   }
 
-  if (request.requestedBy === `slack:${member.slackUserId}`) return refuse('self_approval', 'You requested this mitigation, so someone else has to approve it (separation of duties).');
+  const actorRef = `slack:${member.slackUserId}`;
+  if (request.requestedBy === actorRef || request.planChangedBy?.includes(actorRef)) return refuse('self_approval', 'You requested this mitigation or changed its plan, so someone else has to approve it (separation of duties).');
   const approval: Approval = { userId: member.slackUserId, role: member.role, at: now, planHash: request.planHash };
   if (member.role === 'cto') {
     return { allowed: true, outcome: 'approved', message: `${request.id} approved by the CTO ${mention(member.slackUserId)}.`, request: { ...request, state: 'approved', approvals: [...request.approvals, approval], decidedBy: [member.slackUserId], decidedAt: now, version: request.version + 1 } };
@@ -228,8 +231,9 @@ export function decide(input: DecisionInput): Decision {
 }
 
 /** A plan change keeps the approvals on record, but they were for another hash and no longer count. */
-export function replan(request: MitigationRequest, plan: MitigationPlan, now: string): MitigationRequest {
-  return { ...request, plan, planHash: planHash(plan), requestedAt: now, version: request.version + 1 };
+export function replan(request: MitigationRequest, plan: MitigationPlan, now: string, by: string): MitigationRequest {
+  const planChangedBy = [...new Set([...(request.planChangedBy ?? []), by])];
+  return { ...request, plan, planHash: planHash(plan), requestedAt: now, planChangedBy, version: request.version + 1 };
 }
 
 /** Marks a request escalated to senior engineers because the CTO stayed silent. */

@@ -57,6 +57,8 @@ export interface LocalRuntimeOptions {
   /** Keep the database on disk here, so `firebreak incidents --local` can read it afterwards. */
   readonly dbPath?: string;
   readonly tableName?: string;
+  /** Wire notify to the bus (default). Off measures ingest alone. */
+  readonly notify?: boolean;
 }
 
 /**
@@ -101,7 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // No pacing locally: the virtual clock does not move while a drill posts.
   const poster = new SlackPoster({ token: LOCAL_SLACK.botToken, slackApiUrl: slack.url, minPostIntervalMs: 0, logger: quietSlackLogger });
   const notify = createNotifyHandler(async () => ({ store, slack: poster, workflow, scheduler, now: clock.now, updateIntervalSeconds: 5 }));
-  bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
+  if (options.notify !== false) bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
   const escalate = createEscalateHandler(() => workflow);
   const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, store, workflow });
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });

@@ -13,7 +13,7 @@ export interface NotifyDependencies {
   readonly workflow: Workflow;
   readonly scheduler: OneTimeScheduler;
   readonly now: () => Date;
-  /** At most one in-place update of an incident's message per this many seconds (repeats coalesce). */
+  /** The shortest spacing of in-place updates of an incident's message (repeats coalesce); see updateSpacingMs. */
   readonly updateIntervalSeconds: number;
 }
 
@@ -81,12 +81,23 @@ async function renderIncident(incident: Incident, changes: readonly string[], re
     return 'posted';
   }
   if (incident.version <= (state.renderedVersion ?? 0)) return 'up to date';
-  const due = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z') + deps.updateIntervalSeconds * 1000;
+  const due = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z') + updateSpacingMs(incident, deps.updateIntervalSeconds);
   const meaningful = changes.some((c) => (MEANINGFUL as readonly string[]).includes(c));
   if (!refresh && !meaningful && now.getTime() < due) return scheduleRefresh(incident, new Date(due), deps, 'coalesced');
   await deps.slack.update(state.channel!, state.ts, incidentMessage(renderable(incident)));
   await deps.store.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
   return 'updated';
+}
+
+/**
+ * How long an incident's message waits between in-place updates: the base interval, growing with
+ * the signal count up to a minute (a storm's count needs no to-the-second freshness), plus a
+ * per-incident offset so that many incidents' refreshes do not land on Slack in the same second.
+ */
+export function updateSpacingMs(incident: Pick<Incident, 'id' | 'signalCount'>, baseSeconds: number): number {
+  const seconds = Math.min(60, baseSeconds + incident.signalCount / 20);
+  const offset = (parseInt(incident.id.slice(-4), 16) % 1000) / 1000;
+  return Math.round(seconds * (1 + 0.25 * offset) * 1000);
 }
 
 async function postIncident(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {

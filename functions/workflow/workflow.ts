@@ -77,7 +77,7 @@ export class Workflow {
         if (pending) {
           const plan = resolvePlan(entry, incident, input.parameters);
           if (planHash(plan) === pending.planHash) return { ok: false, text: `${pending.id} already asks for exactly this plan and awaits approval.`, request: pending };
-          const changed = replan(pending, plan, now);
+          const changed = replan(pending, plan, now, input.requestedBy);
           const result = await this.commit(incident, now, input.requestedBy, [{ action: 'mitigation.plan_changed', data: { requestId: pending.id, from: pending.planHash, to: changed.planHash } }], { updateRequest: { request: changed, expectedVersion: pending.version } });
           if (!result) continue;
           await this.announce(WORKFLOW_DETAIL_TYPES.mitigationRequested, { incidentId: incident.id, requestId: changed.id, planChanged: true });

@@ -1,0 +1,146 @@
+/**
+ * The Slack request path for `npm run bench`: the time from a signed request to the HTTP response
+ * of the real Slack Lambda handler, warm (in this process, on the local runtime) and cold (a fresh
+ * Node process that imports the deployed handler's esbuild bundle and answers one request).
+ */
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { AwsEventV2 } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
+import { ACTION_IDS } from '../functions/core/messages.ts';
+import { LOCAL_SLACK, type LocalRuntime } from '../functions/local/runtime.ts';
+import { buttonClickForm, signedSlackRequest, slashCommandForm } from '../functions/local/slack-requests.ts';
+
+/** An incident with a mitigation request awaiting the CTO, and the request's Slack message. */
+export interface SlackTargets {
+  readonly incidentId: string;
+  readonly requestId: string;
+  readonly message: { readonly channel: string; readonly ts: string };
+}
+
+/** Puts `events` through ingest and notify, then picks a GuardDuty incident's request awaiting the CTO. */
+export async function slackTargets(runtime: LocalRuntime, events: readonly unknown[]): Promise<SlackTargets> {
+  for (const event of events) runtime.bus.put('default', event);
+  await runtime.bus.drain();
+  if (runtime.bus.deadLetters.length) throw new Error(`benchmark events failed: ${runtime.bus.deadLetters[0]!.error?.message}`);
+  for (const incident of await runtime.store.listIncidents(['open'], 100)) {
+    const request = (await runtime.store.listRequests(incident.id)).find((r) => r.state === 'awaiting_approval');
+    const message = request && (await runtime.store.getSlackState(incident.id, request.id));
+    if (request && message?.channel && message.ts) return { incidentId: incident.id, requestId: request.id, message: { channel: message.channel, ts: message.ts } };
+  }
+  throw new Error('no mitigation request awaits approval: the events should include a GuardDuty high finding');
+}
+
+/**
+ * The mix, in turn: `list`, `show <incident>`, `approve <request>` by a senior while the CTO is
+ * available (refused by policy and audited), and a senior clicking Approve (refused, audited, and
+ * answered through `response_url`). None of them emits an event, so nothing else runs meanwhile.
+ */
+export const SLACK_MIX = ['list', 'show', 'approve (refused)', 'approve button (refused)'] as const;
+
+export function slackRequest(runtime: LocalRuntime, targets: SlackTargets, kind: (typeof SLACK_MIX)[number], i: number): AwsEventV2 {
+  const { config } = runtime;
+  const [cto, senior] = (['cto', 'senior'] as const).map((role) => config.roster.find((m) => m.role === role)!.slackUserId);
+  const user = (userId: string) => ({ userId, teamId: config.slack.teamId, appId: LOCAL_SLACK.appId, channelId: config.slack.channels.default, responseUrl: runtime.slack.responseUrl(`bench-${i}`) });
+  const form =
+    kind === 'list'
+      ? slashCommandForm(user(cto!), 'list')
+      : kind === 'show'
+        ? slashCommandForm(user(cto!), `show ${targets.incidentId}`)
+        : kind === 'approve (refused)'
+          ? slashCommandForm(user(senior!), `approve ${targets.requestId}`)
+          : buttonClickForm(user(senior!), { actionId: ACTION_IDS.mitigationApprove, value: `${targets.incidentId}|${targets.requestId}`, messageTs: targets.message.ts, channelId: targets.message.channel });
+  return signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form });
+}
+
+/** Warm: `n` signed requests of the mix, one at a time, after a few unmeasured ones. */
+export async function warmSlackPath(runtime: LocalRuntime, targets: SlackTargets, n: number) {
+  const times: Record<string, number[]> = Object.fromEntries(SLACK_MIX.map((kind) => [kind, []]));
+  for (let i = -2 * SLACK_MIX.length; i < n; i++) {
+    const kind = SLACK_MIX[(i + 2 * SLACK_MIX.length) % SLACK_MIX.length]!;
+    const event = slackRequest(runtime, targets, kind, i);
+    const t0 = performance.now();
+    const response = await runtime.slackRequest(event);
+    const ms = performance.now() - t0;
+    if (response.statusCode !== 200) throw new Error(`slack ${kind} answered ${response.statusCode}: ${response.body}`);
+    if (i >= 0) times[kind]!.push(ms);
+  }
+  return { requests: n, ...stats(Object.values(times).flat()), byKind: Object.fromEntries(Object.entries(times).map(([kind, t]) => [kind, stats(t)])) };
+}
+
+/**
+ * Cold: `processes` fresh Node processes, each importing the bundled deployed handler and answering
+ * one signed request, timed inside the child from the start of the import. The child runs with a
+ * Lambda-like environment: DynamoDB is DynamoDB Local, and Secrets Manager a stand-in here that
+ * answers GetSecretValue with the local Slack app's secret.
+ */
+export async function coldSlackPath(input: { bundle: string; endpoint: string; tableName: string; processes: number; request: () => AwsEventV2 }) {
+  const secrets = await secretsManagerStandIn(JSON.stringify(LOCAL_SLACK));
+  const env = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: input.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    TABLE_NAME: input.tableName,
+    EVENT_BUS_NAME: 'firebreak',
+    SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:firebreak/slack-bench',
+    SCHEDULE_GROUP: 'firebreak',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/firebreak-scheduler',
+    ESCALATE_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-escalate',
+    NOTIFY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-notify',
+    POWERTOOLS_SERVICE_NAME: 'firebreak-slack',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  };
+  const child = `const t0 = performance.now();
+const { handler } = await import(${JSON.stringify(pathToFileURL(input.bundle).href)});
+const t1 = performance.now();
+const context = { functionName: 'firebreak-slack', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-slack', memoryLimitInMB: '1024', awsRequestId: crypto.randomUUID(), logGroupName: '/aws/lambda/firebreak-slack', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 10000 };
+const response = await handler(JSON.parse(process.env.BENCH_SLACK_EVENT), context);
+const t2 = performance.now();
+process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: t1 - t0, totalMs: t2 - t0, statusCode: response.statusCode, body: response.body }) + '\\n', () => process.exit(0));`;
+  const runs: Array<{ importMs: number; totalMs: number }> = [];
+  try {
+    // Asynchronously: the Secrets Manager stand-in answers from this process while a child runs.
+    for (let i = 0; i < input.processes; i++) {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], { env: { ...env, BENCH_SLACK_EVENT: JSON.stringify(input.request()) }, timeout: 60_000 });
+      const line = stdout.split('\n').find((l) => l.startsWith('BENCH '));
+      const result = line && (JSON.parse(line.slice(6)) as { importMs: number; totalMs: number; statusCode: number; body: string });
+      if (!result || result.statusCode !== 200) throw new Error(`cold Slack request failed:\n${stdout.slice(-2000)}`);
+      runs.push(result);
+    }
+  } finally {
+    await secrets.close();
+  }
+  const total = stats(runs.map((r) => r.totalMs));
+  return { processes: input.processes, p50: total.p50, max: total.max, importP50: stats(runs.map((r) => r.importMs)).p50 };
+}
+
+/** p50, p99 and max in ms (nearest rank). */
+export function stats(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => round(sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN);
+  return { p50: at(50), p99: at(99), max: at(100) };
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+
+/** Just enough of Secrets Manager (JSON 1.1 protocol) for Powertools' `getSecret`. */
+async function secretsManagerStandIn(secretString: string) {
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      const ok = req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue';
+      res.writeHead(ok ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(ok ? { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:firebreak/slack-bench', Name: 'firebreak/slack', SecretString: secretString, VersionId: 'bench', VersionStages: ['AWSCURRENT'] } : { __type: 'UnknownOperationException' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
