@@ -302,6 +302,27 @@ export class IncidentStore {
     }
   }
 
+  /**
+   * True the first time a key is claimed for an incident, false ever after (within `ttlDays`):
+   * notify's thread replies go out once even when EventBridge delivers an event twice.
+   */
+  async claimOnce(incidentId: string, key: string, now: string, ttlDays = 7): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `ONCE#${key}`, type: 'once', at: now, [TABLE.ttlAttribute]: Math.floor(Date.parse(now) / 1000) + ttlDays * 86_400 },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Claims the one refresh of an incident's message for a coalescing window; false if already claimed. */
   async claimRefresh(incidentId: string, refreshAt: string, now: string): Promise<boolean> {
     try {
@@ -310,7 +331,7 @@ export class IncidentStore {
           TableName: this.tableName,
           Key: slackStateKey(incidentId),
           UpdateExpression: 'SET refreshAt = :at',
-          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(refreshAt) OR refreshAt < :now)',
+          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(refreshAt) OR refreshAt <= :now)',
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
           ExpressionAttributeValues: { ':at': refreshAt, ':now': now },
         }),

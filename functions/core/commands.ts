@@ -75,7 +75,7 @@ export function parseCommand(text: string): ParsedCommand {
       for (const pair of args.slice(2)) {
         const match = PARAMETER.exec(pair);
         if (!match) return fail(`"${escapeSlackText(pair.slice(0, 60))}" is not a key=value parameter.`);
-        if (match[1]! in parameters) return fail(`${escapeSlackText(match[1]!)} is given twice.`);
+        if (Object.hasOwn(parameters, match[1]!)) return fail(`${escapeSlackText(match[1]!)} is given twice.`);
         parameters[match[1]!] = match[2]!;
       }
       return ok({ name: 'mitigate', incidentId, catalogId, parameters });
@@ -88,7 +88,7 @@ export function parseCommand(text: string): ParsedCommand {
     case 'reject': {
       const requestId = args[0]?.toUpperCase();
       if (!requestId || !REQUEST_ID.test(requestId)) return fail('Expected a request id such as `MIT-1A2B3C4D5E` and a reason.');
-      if (!rest(1)) return fail('Say why you reject it: `reject <request> <reason>`.');
+      if (!rest(1)) return fail(escapeSlackText('Say why you reject it: `reject <request> <reason>`.'));
       return ok({ name: 'reject', requestId, reason: rest(1) });
     }
     default:

@@ -20,12 +20,12 @@ export const ACTION_IDS = {
   mitigationReject: 'mitigation_reject',
 } as const;
 
-/** The value of the mitigation buttons: `<incident id>|<request id>`. */
-export const mitigationButtonValue = (request: Pick<MitigationRequest, 'incidentId' | 'id'>): string => `${request.incidentId}|${request.id}`;
+/** The value of the mitigation buttons: `<incident id>|<request id>|<plan hash, 12 hex>`: a click approves the plan it was shown with. */
+export const mitigationButtonValue = (request: Pick<MitigationRequest, 'incidentId' | 'id' | 'planHash'>): string => `${request.incidentId}|${request.id}|${request.planHash.slice(0, 12)}`;
 
-export function parseMitigationButtonValue(value: string): { incidentId: string; requestId: string } | undefined {
-  const match = /^([^|]{1,200})\|([^|]{1,200})$/.exec(value);
-  return match ? { incidentId: match[1]!, requestId: match[2]! } : undefined;
+export function parseMitigationButtonValue(value: string): { incidentId: string; requestId: string; planHash?: string } | undefined {
+  const match = /^([^|]{1,200})\|([^|]{1,200})(?:\|([0-9a-f]{12}))?$/.exec(value);
+  return match ? { incidentId: match[1]!, requestId: match[2]!, ...(match[3] ? { planHash: match[3] } : {}) } : undefined;
 }
 
 const RESOURCES_SHOWN = 5;

@@ -1,7 +1,7 @@
 import { canonicalJson, sha256 } from './audit.ts';
 import type { FirebreakConfig, MitigationEntry, MitigationTargets, Role, Severity } from './config.ts';
 import type { Incident } from './incident.ts';
-import { escapeSlackText } from './slack-text.ts';
+import { escapeSlackText, mention } from './slack-text.ts';
 
 /** SSM takes at most 50 instance ids in a target list; larger sets must go by tag. */
 export const MAX_INSTANCE_TARGETS = 50;
@@ -70,7 +70,7 @@ export class PlanError extends Error {
  * Every parameter is checked against its allowed pattern here, before anything can run.
  */
 export function resolvePlan(entry: MitigationEntry, incident: Pick<Incident, 'resources'>, given: Readonly<Record<string, string>> = {}): MitigationPlan {
-  const unknown = Object.keys(given).filter((name) => !(name in entry.parameters));
+  const unknown = Object.keys(given).filter((name) => !Object.hasOwn(entry.parameters, name));
   if (unknown.length) throw new PlanError(`${entry.id} has no parameter ${unknown.join(', ')} (it takes ${Object.keys(entry.parameters).join(', ') || 'none'})`);
   const parameters: Record<string, string> = {};
   for (const [name, spec] of Object.entries(entry.parameters)) {
@@ -166,7 +166,9 @@ export type Refusal =
   | 'cto_available'
   | 'expired'
   | 'already_decided'
-  | 'already_approved';
+  | 'already_approved'
+  | 'plan_changed'
+  | 'incident_resolved';
 
 export type Decision =
   | { readonly allowed: false; readonly refusal: Refusal; readonly message: string; readonly expire?: MitigationRequest }
@@ -182,6 +184,10 @@ export interface DecisionInput {
   readonly cto: RosterMember;
   readonly now: string;
   readonly reason?: string;
+  /** The plan hash (prefix) the decider was shown, from the button; a click never approves another plan. */
+  readonly seenPlanHash?: string;
+  /** The incident's status: nothing is approved for an incident already resolved or closed. */
+  readonly incidentStatus?: string;
 }
 
 /**
@@ -198,6 +204,12 @@ export function decide(input: DecisionInput): Decision {
   if (request.state !== 'awaiting_approval') return refuse('already_decided', `${request.id} is already ${request.state.replace('_', ' ')}${request.decidedBy?.length ? ` (by ${request.decidedBy.map(mention).join(', ')})` : ''}.`);
   if (now >= request.expiresAt) {
     return { allowed: false, refusal: 'expired', message: `${request.id} expired at ${request.expiresAt}; request it again if it is still needed.`, expire: { ...request, state: 'expired', decidedAt: now, reason: 'approval window passed', version: request.version + 1 } };
+  }
+  if (input.action === 'approve' && input.seenPlanHash && !request.planHash.startsWith(input.seenPlanHash)) {
+    return refuse('plan_changed', `The plan of ${request.id} changed after this message was shown (now ${request.planHash.slice(0, 12)}); review the updated request before approving.`);
+  }
+  if (input.action === 'approve' && (input.incidentStatus === 'resolved' || input.incidentStatus === 'closed')) {
+    return refuse('incident_resolved', `Incident ${request.incidentId} is ${input.incidentStatus}; reject ${request.id} or reopen the incident.`);
   }
   if (member.role === 'responder') return refuse('wrong_role', `Only the CTO or, when the CTO is unavailable, senior engineers can ${input.action} mitigations.`);
 
@@ -242,4 +254,3 @@ export function escalate(request: MitigationRequest, now: string): MitigationReq
   return { ...request, escalatedAt: now, version: request.version + 1 };
 }
 
-const mention = (userId: string) => `<@${userId}>`;

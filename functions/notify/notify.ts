@@ -45,7 +45,10 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       const incident = await deps.store.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
       const action = await renderIncident(incident, detail.changes, type === WORKFLOW_DETAIL_TYPES.incidentRefresh, deps);
-      for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) await threadReply(incident, change, detail.actor, deps);
+      for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) {
+        // Once per incident version and change, however often the event is delivered.
+        if (await deps.store.claimOnce(incident.id, `reply#${detail.version ?? incident.version}#${change}`, deps.now().toISOString())) await threadReply(incident, change, detail.actor, deps);
+      }
       if (type === WORKFLOW_DETAIL_TYPES.incidentOpened) {
         // Mitigations the classification proposed become requests (deterministic ids: redelivery-safe).
         for (const catalogId of incident.mitigations) await deps.workflow.requestMitigation({ incidentId: incident.id, catalogId, requestedBy: 'policy:classification' });
@@ -63,7 +66,8 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       if (type === WORKFLOW_DETAIL_TYPES.mitigationEscalated) {
         const request = await deps.store.getRequest(incident.id, detail.requestId);
         const { seniors } = await deps.workflow.roster();
-        if (request) await deps.slack.post(thread.channel, escalationMessage(request, seniors, detail.reason ?? 'cto_silent'), { threadTs: thread.ts });
+        const once = request && (await deps.store.claimOnce(incident.id, `escalation#${request.id}`, deps.now().toISOString()));
+        if (request && once) await deps.slack.post(thread.channel, escalationMessage(request, seniors, detail.reason ?? 'cto_silent'), { threadTs: thread.ts });
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }

@@ -74,14 +74,15 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
 
   app.action('incident_ack', button((incidentId, actor) => deps.workflow.incidentAction({ kind: 'ack', incidentId, userId: actor.userId })));
   app.action('incident_resolve', button((incidentId, actor) => deps.workflow.incidentAction({ kind: 'resolve', incidentId, userId: actor.userId, note: 'resolved from the Slack button' })));
-  app.action('mitigation_approve', button((value, actor) => deps.workflow.decideMitigation({ requestId: requestIdOf(value), action: 'approve', actor })));
-  app.action('mitigation_reject', button((value, actor) => deps.workflow.decideMitigation({ requestId: requestIdOf(value), action: 'reject', actor, reason: 'rejected with the Slack button' })));
+  app.action('mitigation_approve', button((value, actor) => {
+    const shown = parseMitigationButtonValue(value);
+    return deps.workflow.decideMitigation({ requestId: shown?.requestId ?? '', action: 'approve', actor, ...(shown?.planHash ? { seenPlanHash: shown.planHash } : {}) });
+  }));
+  app.action('mitigation_reject', button((value, actor) => deps.workflow.decideMitigation({ requestId: parseMitigationButtonValue(value)?.requestId ?? '', action: 'reject', actor, reason: 'rejected with the Slack button' })));
 
   return receiver.toHandler();
 }
 
-/** Button values are `<incident id>|<request id>`. */
-const requestIdOf = (value: string) => parseMitigationButtonValue(value)?.requestId ?? '';
 
 async function run(command: Command, actor: { userId: string; teamId: string }, deps: SlackAppDependencies): Promise<Reply> {
   const { workflow, store } = deps;

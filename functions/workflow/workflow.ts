@@ -114,7 +114,7 @@ export class Workflow {
   }
 
   /** Approve or reject, per the policy. Refusals are audited too and get a reply saying why. */
-  async decideMitigation(input: { requestId: string; action: 'approve' | 'reject'; actor: Actor; reason?: string }): Promise<Reply> {
+  async decideMitigation(input: { requestId: string; action: 'approve' | 'reject'; actor: Actor; reason?: string; seenPlanHash?: string }): Promise<Reply> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
       const request = await this.deps.store.findRequest(input.requestId);
@@ -123,7 +123,18 @@ export class Workflow {
       if (!incident) return { ok: false, text: `No incident ${request.incidentId}.` };
       const { members, cto } = await this.roster();
       const member = members.find((m) => m.slackUserId === input.actor.userId);
-      const decision = decide({ request, action: input.action, actor: input.actor, workspaceTeamId: this.deps.config.slack.teamId, member, cto, now, ...(input.reason !== undefined ? { reason: input.reason } : {}) });
+      const decision = decide({
+        request,
+        action: input.action,
+        actor: input.actor,
+        workspaceTeamId: this.deps.config.slack.teamId,
+        member,
+        cto,
+        now,
+        incidentStatus: incident.status,
+        ...(input.reason !== undefined ? { reason: input.reason } : {}),
+        ...(input.seenPlanHash ? { seenPlanHash: input.seenPlanHash } : {}),
+      });
       const actor = `slack:${input.actor.userId}`;
       if (!decision.allowed) {
         const audit: AuditDraft[] = [{ action: `mitigation.${input.action}_refused`, data: { requestId: request.id, userId: input.actor.userId, teamId: input.actor.teamId, refusal: decision.refusal } }];

@@ -260,9 +260,11 @@ describe('mitigationRequestMessage', () => {
     expect(shown).toContain('Expires: 2026-03-01 11:05:00 UTC');
     expect(shown).toContain('[Approve] [Reject]');
     expect(actions(message).map((a) => [a.action_id, a.value, a.style])).toEqual([
-      [ACTION_IDS.mitigationApprove, 'INC-B2D7BC30C6|MIT-0A1B2C3D4E', 'primary'],
-      [ACTION_IDS.mitigationReject, 'INC-B2D7BC30C6|MIT-0A1B2C3D4E', 'danger'],
+      [ACTION_IDS.mitigationApprove, `INC-B2D7BC30C6|MIT-0A1B2C3D4E|${req.planHash.slice(0, 12)}`, 'primary'],
+      [ACTION_IDS.mitigationReject, `INC-B2D7BC30C6|MIT-0A1B2C3D4E|${req.planHash.slice(0, 12)}`, 'danger'],
     ]);
+    // The buttons carry the plan they were shown with, so a click cannot approve a later plan.
+    expect(parseMitigationButtonValue(`INC-B2D7BC30C6|MIT-0A1B2C3D4E|${req.planHash.slice(0, 12)}`)).toEqual({ incidentId: 'INC-B2D7BC30C6', requestId: 'MIT-0A1B2C3D4E', planHash: req.planHash.slice(0, 12) });
     expect(parseMitigationButtonValue('INC-B2D7BC30C6|MIT-0A1B2C3D4E')).toEqual({ incidentId: 'INC-B2D7BC30C6', requestId: 'MIT-0A1B2C3D4E' });
     expect(blockProblems(message.blocks)).toEqual([]);
   });
