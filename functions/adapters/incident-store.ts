@@ -3,6 +3,8 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactW
 import type { AuditEntry } from '../core/audit.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus, type IngestDecision } from '../core/incident.ts';
 import type { MitigationRequest } from '../core/mitigation.ts';
+import { chainEntry, GENESIS_HASH } from '../core/audit.ts';
+import type { DeploymentRecord, HoldState } from '../core/deployments.ts';
 import { TABLE } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -17,6 +19,8 @@ const requestLookupKey = (requestId: string) => ({ [TABLE.partitionKey]: `MIT#${
 const rosterKey = (userId: string) => ({ [TABLE.partitionKey]: 'ROSTER', [TABLE.sortKey]: `USER#${userId}` });
 /** The incident's own message (`SLACK`) or a mitigation request's message in its thread (`SLACK#MIT-…`). */
 const slackStateKey = (incidentId: string, requestId?: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: requestId ? `SLACK#${requestId}` : 'SLACK' });
+const deploymentKey = (service: string, id: string) => ({ [TABLE.partitionKey]: `DEP#${service}`, [TABLE.sortKey]: id });
+const holdKey = (service: string) => ({ [TABLE.partitionKey]: `HOLD#${service}`, [TABLE.sortKey]: 'STATE' });
 const KEY_ATTRIBUTES = new Set<string>([TABLE.partitionKey, TABLE.sortKey, TABLE.byStatusIndex.partitionKey, TABLE.byStatusIndex.sortKey, 'type']);
 
 /** Why a commit did not happen: the event was already processed, or someone else changed the incident first. */
@@ -153,7 +157,8 @@ export class IncidentStore {
     const items = await this.queryAll({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :aud)',
       ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-      ExpressionAttributeValues: { ':pk': `INC#${incidentId}`, ':aud': 'AUD#' },
+      // A release hold's chain lives under HOLD#<service>; an incident's under INC#<id>.
+      ExpressionAttributeValues: { ':pk': incidentId.startsWith('HOLD#') ? incidentId : `INC#${incidentId}`, ':aud': 'AUD#' },
       ConsistentRead: true,
     });
     return items.map(({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) => ({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) as AuditEntry);
@@ -339,6 +344,115 @@ export class IncidentStore {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** A deployment record, with the Slack notice it was posted as. */
+  async getDeployment(service: string, id: string): Promise<(DeploymentRecord & { slackChannel?: string; slackTs?: string }) | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: deploymentKey(service, id), ConsistentRead: true }));
+    return out.Item ? (strip(out.Item) as unknown as DeploymentRecord) : undefined;
+  }
+
+  /**
+   * Writes a merged deployment record, conditional on the record being as it was read (its
+   * `updatedAt`), so concurrent deliveries of one execution never overwrite each other.
+   */
+  async saveDeployment(record: DeploymentRecord, previousUpdatedAt: string | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...deploymentKey(record.service, record.id),
+            type: 'deployment',
+            // Overloads the byStatus index: deployments per account in time order ("what changed?").
+            [TABLE.byStatusIndex.partitionKey]: `DEPLOYMENTS#${record.account}`,
+            [TABLE.byStatusIndex.sortKey]: `${record.lastEventAt}#${record.id}`,
+            ...record,
+          },
+          ...(previousUpdatedAt === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
+            : { ConditionExpression: 'updatedAt = :previous', ExpressionAttributeValues: { ':previous': previousUpdatedAt } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async setDeploymentMessage(service: string, id: string, channel: string, ts: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({ TableName: this.tableName, Key: deploymentKey(service, id), UpdateExpression: 'SET slackChannel = :c, slackTs = :t', ExpressionAttributeValues: { ':c': channel, ':t': ts } }),
+    );
+  }
+
+  /** Every deployment record of a service. */
+  async listDeployments(service: string): Promise<DeploymentRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+      ExpressionAttributeValues: { ':pk': `DEP#${service}` },
+      ConsistentRead: true,
+    });
+    return items.map((item) => strip(item) as unknown as DeploymentRecord);
+  }
+
+  /** Deployments in an account whose latest event falls in [from, to]. */
+  async deploymentsBetween(account: string, from: string, to: string): Promise<DeploymentRecord[]> {
+    const items = await this.queryAll({
+      IndexName: TABLE.byStatusIndex.name,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': TABLE.byStatusIndex.partitionKey, '#sk': TABLE.byStatusIndex.sortKey },
+      ExpressionAttributeValues: { ':pk': `DEPLOYMENTS#${account}`, ':from': from, ':to': `${to}~` },
+    });
+    return items.map((item) => strip(item) as unknown as DeploymentRecord);
+  }
+
+  async getHold(service: string): Promise<(HoldState & { auditSeq?: number; auditHead?: string }) | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: holdKey(service), ConsistentRead: true }));
+    return out.Item ? (strip(out.Item) as unknown as HoldState) : undefined;
+  }
+
+  /**
+   * Saves a release hold, conditional on the revision that was read, with its audit entries on the
+   * service's own hash chain (`HOLD#<service>` / `AUD#<seq>`), in one transaction.
+   */
+  async saveHold(hold: HoldState, expectedRevision: number | undefined, entries: ReadonlyArray<{ action: string; data: Record<string, unknown> }>, actor: string, now: string): Promise<boolean> {
+    const current = expectedRevision === undefined ? undefined : await this.getHold(hold.service);
+    let seq = current?.auditSeq ?? 0;
+    let prevHash = current?.auditHead ?? GENESIS_HASH;
+    const audit = entries.map(({ action, data }) => {
+      const entry = chainEntry({ incidentId: `HOLD#${hold.service}`, seq: ++seq, at: now, actor, action, data, prevHash });
+      prevHash = entry.hash;
+      return entry;
+    });
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...holdKey(hold.service), type: 'hold', ...hold, auditSeq: seq, auditHead: prevHash },
+          ...(expectedRevision === undefined
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
+            : { ConditionExpression: 'revision = :expected AND auditSeq = :seq', ExpressionAttributeValues: { ':expected': expectedRevision, ':seq': current?.auditSeq ?? 0 } }),
+        },
+      },
+      ...audit.map((entry) => ({
+        Put: {
+          TableName: this.tableName,
+          Item: { [TABLE.partitionKey]: entry.incidentId, [TABLE.sortKey]: `AUD#${String(entry.seq).padStart(10, '0')}`, type: 'audit', ...entry },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        },
+      })),
+    ];
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
       throw error;
     }
   }

@@ -12,7 +12,8 @@ export type Command =
   | { readonly name: 'sev'; readonly incidentId: string; readonly severity: Severity }
   | { readonly name: 'mitigate'; readonly incidentId: string; readonly catalogId: string; readonly parameters: Readonly<Record<string, string>> }
   | { readonly name: 'approve'; readonly requestId: string }
-  | { readonly name: 'reject'; readonly requestId: string; readonly reason: string };
+  | { readonly name: 'reject'; readonly requestId: string; readonly reason: string }
+  | { readonly name: 'release'; readonly action: 'approve' | 'status'; readonly service: string };
 
 export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
@@ -20,12 +21,15 @@ export const HELP = escapeSlackText([
   '*Firebreak* — `/firebreak <command>`',
   '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
   '`mitigate <incident> <catalog id> [key=value …]` request a mitigation · `approve <request>` · `reject <request> <reason>`',
+  '`release approve <service>` lift a release hold · `release status <service>`',
   '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
 ].join('\n'));
 
 const INCIDENT_ID = /^INC-[0-9A-F]{10}$/;
 const REQUEST_ID = /^MIT-[0-9A-F]{10}$/;
 const CATALOG_ID = /^[a-z][a-z0-9-]{1,62}$/;
+/** The service names deployments carry (see SERVICE_NAME_PATTERN in deployments.ts). */
+const SERVICE = /^[A-Za-z0-9._@-]{1,255}$/;
 const PARAMETER = /^([A-Za-z][A-Za-z0-9]{0,49})=(.*)$/s;
 const MAX_AWAY_MINUTES = 14 * 24 * 60;
 const MAX_TEXT = 500;
@@ -91,6 +95,12 @@ export function parseCommand(text: string): ParsedCommand {
       if (!rest(1)) return fail(escapeSlackText('Say why you reject it: `reject <request> <reason>`.'));
       return ok({ name: 'reject', requestId, reason: rest(1) });
     }
+    case 'release': {
+      const action = args[0]?.toLowerCase();
+      const service = args[1];
+      if ((action !== 'approve' && action !== 'status') || !service || !SERVICE.test(service) || args.length > 2) return fail('Expected `approve` or `status` and a service name.');
+      return ok({ name: 'release', action, service });
+    }
     default:
       return { ok: false, message: `Unknown command "${escapeSlackText(verb.slice(0, 40))}".\n${HELP}` };
   }
@@ -106,6 +116,7 @@ function usageOf(verb: string): string {
     mitigate: 'Usage: `/firebreak mitigate <incident> <catalog id> [key=value …]`',
     approve: 'Usage: `/firebreak approve <request>`',
     reject: 'Usage: `/firebreak reject <request> <reason>`',
+    release: 'Usage: `/firebreak release approve <service>` or `/firebreak release status <service>`',
   };
   return escapeSlackText(usage[verb] ?? '') || HELP;
 }

@@ -134,6 +134,34 @@ export const MitigationEntrySchema = z
   });
 export type MitigationEntry = z.infer<typeof MitigationEntrySchema>;
 
+export const ENVIRONMENT_PATTERN = /^[a-z0-9-]{1,32}$/;
+const EnvironmentName = z.string().regex(ENVIRONMENT_PATTERN, 'must be 1-32 lower-case letters, digits and dashes');
+
+/** Deployment environments: which services are which environment, and what a failure there means. */
+export const DeploymentsConfigSchema = z
+  .object({
+    environments: z
+      .array(
+        z
+          .object({
+            environment: EnvironmentName,
+            service: RegexSource.optional(),
+            group: RegexSource.optional(),
+            accounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).min(1).optional(),
+          })
+          .strict()
+          .refine((rule) => rule.service !== undefined || rule.group !== undefined || rule.accounts !== undefined, 'a rule needs at least one of service, group, accounts'),
+      )
+      .max(100)
+      .default([]),
+    defaultEnvironment: EnvironmentName.default('production'),
+    incidentSeverity: z.record(EnvironmentName, SeveritySchema).default({ production: 'SEV2', staging: 'SEV4' }),
+    holdEnvironments: z.array(EnvironmentName).min(1).optional(),
+  })
+  .strict();
+export type DeploymentsConfig = z.infer<typeof DeploymentsConfigSchema>;
+
+
 const MinutesBySeverity = z
   .object({ SEV1: z.number().int().positive(), SEV2: z.number().int().positive(), SEV3: z.number().int().positive(), SEV4: z.number().int().positive() })
   .strict();
@@ -211,6 +239,7 @@ export const FirebreakConfigSchema = z
       .strict()
       .default({ ctoTimeoutMinutes: { SEV1: 5, SEV2: 15, SEV3: 60, SEV4: 240 }, seniorQuorum: { low: 1, medium: 2, high: 2 }, approvalExpiryMinutes: 60 }),
     mitigations: z.array(MitigationEntrySchema).default([]),
+    deployments: DeploymentsConfigSchema.default({ environments: [], defaultEnvironment: 'production', incidentSeverity: { production: 'SEV2', staging: 'SEV4' } }),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })
@@ -228,6 +257,9 @@ export const FirebreakConfigSchema = z
         }
       });
     });
+    if (config.sources.custom.some((source) => source.startsWith('firebreak'))) {
+      ctx.addIssue({ code: 'custom', path: ['sources', 'custom'], message: 'sources starting with "firebreak" are Firebreak\'s own (firebreak.monitor* is always accepted)' });
+    }
     const seniors = config.roster.filter((m) => m.role === 'senior').length;
     const quorum = Math.max(config.policy.seniorQuorum.low, config.policy.seniorQuorum.medium, config.policy.seniorQuorum.high);
     if (seniors < quorum) {

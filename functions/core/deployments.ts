@@ -16,7 +16,9 @@
 import { z } from 'zod';
 import { canonicalJson, sha256 } from './audit.ts';
 import { fingerprint, type Classification, type ClassifierConfig } from './classify.ts';
-import { SeveritySchema, type Role, type Severity, type SeverityHint } from './config.ts';
+import { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig, type Role, type Severity, type SeverityHint } from './config.ts';
+
+export { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig };
 import { FIREBREAK_BUS_NAME, type IngestRule } from './event-patterns.ts';
 import { isAway, type RosterMember } from './mitigation.ts';
 import { assertEventSize, invalidEventFromIssues } from './normalize.ts';
@@ -152,7 +154,6 @@ export function deploymentRules(): IngestRule[] {
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9._@-]{1,255}$/;
 /** The custom event's (stricter) service name. */
 export const CUSTOM_SERVICE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
-export const ENVIRONMENT_PATTERN = /^[a-z0-9-]{1,32}$/;
 
 /** One line of text: no control characters (C0, DEL, C1), so it is safe in a terminal and a Slack field. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -192,18 +193,7 @@ export const DeploymentSchema = z
   });
 export type DeploymentDetail = z.infer<typeof DeploymentSchema>;
 
-const RegexSource = z
-  .string()
-  .min(1)
-  .max(500)
-  .refine((pattern) => {
-    try {
-      new RegExp(pattern, 'i');
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'is not a valid regular expression');
+
 
 /**
  * The `deployments` section of the configuration (for `lib/config.ts` to embed).
@@ -218,30 +208,6 @@ const RegexSource = z
  * - `holdEnvironments`: environments whose failures put the service on a release hold; every
  *   environment when unset.
  */
-export const DeploymentsConfigSchema = z
-  .object({
-    environments: z
-      .array(
-        z
-          .object({
-            environment: EnvironmentName,
-            service: RegexSource.optional(),
-            group: RegexSource.optional(),
-            accounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).min(1).optional(),
-          })
-          .strict()
-          .refine((rule) => rule.service !== undefined || rule.group !== undefined || rule.accounts !== undefined, 'a rule needs at least one of service, group, accounts'),
-      )
-      .max(100)
-      .default([]),
-    defaultEnvironment: EnvironmentName.default('production'),
-    incidentSeverity: z.record(EnvironmentName, SeveritySchema).default({ production: 'SEV2', staging: 'SEV4' }),
-    holdEnvironments: z.array(EnvironmentName).min(1).optional(),
-  })
-  .strict();
-export type DeploymentsConfig = z.infer<typeof DeploymentsConfigSchema>;
-export type DeploymentsConfigInput = z.input<typeof DeploymentsConfigSchema>;
-
 export const DEFAULT_DEPLOYMENTS_CONFIG: DeploymentsConfig = DeploymentsConfigSchema.parse({});
 
 /** What an environment is decided from, for deployments from AWS sources. */

@@ -85,10 +85,11 @@ export const WORKFLOW_DETAIL_TYPES = {
   mitigationDecided: 'Mitigation Decided',
   mitigationEscalated: 'Mitigation Escalated',
   mitigationApproved: 'Mitigation Approved',
+  releaseLifted: 'Release Hold Lifted',
 } as const;
 
 /** The events the notify function renders into Slack. */
-export const NOTIFY_DETAIL_TYPES = ['Incident Opened', 'Incident Updated', 'Incident Resolved', 'Mitigation Requested', 'Mitigation Decided', 'Mitigation Escalated', 'Incident Refresh'] as const;
+export const NOTIFY_DETAIL_TYPES = ['Incident Opened', 'Incident Updated', 'Incident Resolved', 'Mitigation Requested', 'Mitigation Decided', 'Mitigation Escalated', 'Incident Refresh', 'Release Hold Lifted'] as const;
 
 /** The rule that feeds notify, on the firebreak bus; the stack and the local bus both use it. */
 export const NOTIFY_PATTERN: EventPattern = { source: [FIREBREAK_SOURCE], 'detail-type': [...NOTIFY_DETAIL_TYPES] };

@@ -39,7 +39,11 @@ const LIST_SHOWN = 10;
 export type IncidentMessageInput = IncidentEventDetail & { description?: string; url?: string; acknowledgedBy?: string; resolvedBy?: string };
 
 /** The incident's message in its channel: posted when it opens, updated in place afterwards. */
-export function incidentMessage(incident: IncidentMessageInput, _options?: { deployments?: never }): SlackMessage {
+/**
+ * @param options.whatChanged lines from `whatChangedLines` (deployment-messages.ts): the deployments
+ * to the same service or account in the hour before the incident opened; already escaped mrkdwn.
+ */
+export function incidentMessage(incident: IncidentMessageInput, options: { whatChanged?: readonly string[] } = {}): SlackMessage {
   const blocks: object[] = [header(`${incident.severity} · ${incident.category} · ${oneLineRaw(incident.title)}`)];
   if (incident.description?.trim()) blocks.push(section(safeText(incident.description.trim(), 1500)));
   blocks.push(
@@ -60,6 +64,7 @@ export function incidentMessage(incident: IncidentMessageInput, _options?: { dep
     const more = incident.resources.length - shown.length;
     blocks.push(section(`*Resources* (${incident.resources.length})\n${shown.join('\n')}${more > 0 ? `\n+${more} more` : ''}`));
   }
+  if (options.whatChanged?.length) blocks.push(section(truncate(`*What changed?* Deployments in the hour before\n${options.whatChanged.join('\n')}`, SLACK_LIMITS.sectionText)));
   const context: string[] = [];
   const source = link(incident.url, 'Open in console');
   if (source) context.push(source);

@@ -44,7 +44,16 @@ export async function ingestEnvelope(envelope: EventEnvelope, deps: IngestDepend
 }
 
 async function ingestSignal(envelope: EventEnvelope, signal: Signal, signalKey: string, deps: IngestDependencies): Promise<SignalOutcome> {
-  const classification = deps.classify(signal);
+  return recordSignal(signal, deps.classify(signal), { eventId: envelope.id, signalKey }, deps);
+}
+
+/**
+ * Deduplicates a classified signal against the incident its fingerprint points at, commits it in
+ * one transaction and announces it. Used by ingest, and by the deployments function for the
+ * incident a failed deployment opens.
+ */
+export async function recordSignal(signal: Signal, classification: Classification, ids: { eventId: string; signalKey: string }, deps: Omit<IngestDependencies, 'classify' | 'customSources'>): Promise<SignalOutcome> {
+  const { eventId, signalKey } = ids;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now();
     const current = classification.suppressed ? undefined : await deps.store.findByFingerprint(classification.fingerprint);
@@ -53,7 +62,7 @@ async function ingestSignal(envelope: EventEnvelope, signal: Signal, signalKey: 
       signal,
       classification,
       signalKey,
-      eventId: envelope.id,
+      eventId,
       now: now.toISOString(),
       reopenWindowMinutes: deps.reopenWindowMinutes,
     });
@@ -76,7 +85,7 @@ async function ingestSignal(envelope: EventEnvelope, signal: Signal, signalKey: 
  * A redelivered event changes nothing. Its first delivery may have failed between the commit and
  * the announcement, so the incident's current state is announced again (consumers compare versions).
  */
-async function redelivered(signal: Signal, classification: Classification, signalKey: string, deps: IngestDependencies, retries: number): Promise<SignalOutcome> {
+async function redelivered(signal: Signal, classification: Classification, signalKey: string, deps: Pick<IngestDependencies, 'store' | 'publisher'>, retries: number): Promise<SignalOutcome> {
   const processed = await deps.store.getProcessedEvent(signalKey);
   const incident = processed && (await deps.store.getIncident(processed.incidentId));
   if (processed && incident) await deps.publisher.publish([incidentEvent(processed.outcome, incident, [], true)]);

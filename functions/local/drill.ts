@@ -7,6 +7,8 @@ import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../core/inc
 import type { AuditEntry } from '../core/audit.ts';
 import { renderMessageText } from '../core/messages.ts';
 import type { MitigationRequest } from '../core/mitigation.ts';
+import { randomUUID } from 'node:crypto';
+import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../core/deployments.ts';
 import type { IngestResult } from '../ingest/handler.ts';
 import type { BusName, Delivery } from './event-bus.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
@@ -34,6 +36,8 @@ const SlackUser = z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such a
 /** A roster user's slash command; {{incident}} and {{request}} / {{request:<catalog id>}} stand for the latest ones. */
 const CommandStep = z.object({ slack: z.string().min(1), as: SlackUser, team: z.string().optional(), note: z.string().optional() }).strict();
 /** A roster user clicks a button (by its label) on the latest message that has it, optionally the latest whose text contains `on`. */
+/** A deployment announced like `firebreak deploy-notice` does (a custom event on the firebreak bus). */
+const DeployStep = z.object({ deploy: z.record(z.string(), z.unknown()), note: z.string().optional() }).strict();
 const ClickStep = z.object({ click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve']), as: SlackUser, on: z.string().optional(), note: z.string().optional() }).strict();
 
 const IncidentExpectation = z
@@ -78,7 +82,7 @@ export const ScenarioSchema = z
     description: z.string().default(''),
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
-    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, NoteStep])).min(1),
+    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, NoteStep])).min(1),
     expect: z
       .object({
         incidents: z.array(IncidentExpectation).default([]),
@@ -94,11 +98,15 @@ export const ScenarioSchema = z
         mitigations: z.array(MitigationExpectation).default([]),
         /** Slack messages the stand-in received (after updates). */
         slack: z.array(SlackExpectation).default([]),
+        /** Deployment records at the end, by service: how many, and the latest one's status. */
+        deployments: z.array(z.object({ service: z.string(), status: z.enum(['started', 'succeeded', 'failed', 'stopped']).optional(), count: z.number().int().min(0).optional() }).strict()).default([]),
+        /** Release holds at the end: held or lifted, and by whom. */
+        holds: z.array(z.object({ service: z.string(), held: z.boolean(), liftedBy: z.array(z.string()).optional() }).strict()).default([]),
         /** Every incident's audit chain verifies (checked unless set to false). */
         auditChainsValid: z.boolean().default(true),
       })
       .strict()
-      .default({ incidents: [], mitigations: [], slack: [], auditChainsValid: true }),
+      .default({ incidents: [], mitigations: [], slack: [], deployments: [], holds: [], auditChainsValid: true }),
   })
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;
@@ -187,14 +195,14 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
         const results: string[] = [];
         for (const copy of copies) {
           runtime.bus.put(step.bus, copy);
-          results.push(...describeDeliveries(await runtime.bus.drain()));
+          results.push(...describeDeploymentDeliveries(await runtime.bus.drain()));
         }
         last = { bus: step.bus, event: copies.at(-1) };
         transcript.push({ at, step: describeInject(step, event), results: [...(step.times > 1 ? summarize(results) : results), ...summarize(slackNews())] });
       } else if ('redeliver' in step) {
         if (!last) throw new ScenarioError('a "redeliver" step needs an earlier "inject" step');
         runtime.bus.put(last.bus, last.event);
-        transcript.push({ at, step: `redeliver event ${idOf(last.event) ?? '(no id)'} (EventBridge delivers at least once)`, results: [...describeDeliveries(await runtime.bus.drain()), ...slackNews()] });
+        transcript.push({ at, step: `redeliver event ${idOf(last.event) ?? '(no id)'} (EventBridge delivers at least once)`, results: [...describeDeploymentDeliveries(await runtime.bus.drain()), ...slackNews()] });
       } else if ('advance' in step) {
         const fired = await runtime.advance(durationMs(step.advance));
         transcript.push({ at, step: `advance the clock ${step.advance}${step.note ? ` — ${step.note}` : ''}`, results: [...describeSchedules(fired), ...slackNews()] });
@@ -202,6 +210,12 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
         const text = await fillPlaceholders(step.slack, runtime);
         const response = await runtime.command(step.as, text, step.team ? { teamId: step.team } : {});
         transcript.push({ at, step: `${who(step.as)}: /firebreak ${text}${step.note ? ` — ${step.note}` : ''}`, results: [`↩ ${replyOf(response)}`, ...slackNews()] });
+      } else if ('deploy' in step) {
+        const time = runtime.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const event = { version: '0', id: randomUUID(), 'detail-type': DEPLOYMENT_DETAIL_TYPES.custom, source: DEPLOYMENT_SOURCE, account: '123456789012', time, region: 'us-east-1', resources: [], detail: step.deploy };
+        runtime.bus.put('firebreak', event);
+        const results = describeDeploymentDeliveries(await runtime.bus.drain());
+        transcript.push({ at, step: `deploy-notice ${Object.entries(step.deploy).map(([k, v]) => `--${k} ${String(v)}`).join(' ')}${step.note ? ` — ${step.note}` : ''}`, results: [...results, ...slackNews()] });
       } else if ('click' in step) {
         const target = findButton(runtime, step.click, step.on);
         if (!target) throw new ScenarioError(`no message has a "${step.click}" button${step.on ? ` and contains "${step.on}"` : ''}`);
@@ -239,6 +253,24 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
   const audits = new Map<string, AuditEntry[]>();
   for (const incident of incidents) audits.set(incident.id, await runtime.store.getAudit(incident.id));
   for (const expected of expect.mitigations) checks.push(checkMitigation(expected, requests, audits));
+  for (const expected of expect.deployments) {
+    const records = await runtime.store.listDeployments(expected.service);
+    const latest = [...records].sort((a, b) => (a.lastEventAt < b.lastEventAt ? -1 : 1)).at(-1);
+    const wrong = [
+      ...(expected.count !== undefined && records.length !== expected.count ? [`${records.length} records, expected ${expected.count}`] : []),
+      ...(expected.status && latest?.status !== expected.status ? [`latest is ${latest?.status ?? 'missing'}, expected ${expected.status}`] : []),
+    ];
+    checks.push({ expectation: `deployments of ${expected.service}`, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : `${records.length} record(s), latest ${latest?.status}` });
+  }
+  for (const expected of expect.holds) {
+    const hold = await runtime.store.getHold(expected.service);
+    const held = hold?.held ?? false;
+    const wrong = [
+      ...(held !== expected.held ? [held ? 'is held' : 'is not held'] : []),
+      ...(expected.liftedBy && [...(hold?.liftedBy ?? [])].sort().join(',') !== [...expected.liftedBy].sort().join(',') ? [`lifted by ${hold?.liftedBy?.join(', ') || 'nobody'}`] : []),
+    ];
+    checks.push({ expectation: `release hold on ${expected.service} ${expected.held ? 'in place' : 'lifted or absent'}`, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : hold ? `${hold.held ? 'held' : 'lifted'}${hold.liftedBy?.length ? ` by ${hold.liftedBy.join(', ')}` : ''}` : 'no hold' });
+  }
   const messages = runtime.slack.messages().map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
   for (const expected of expect.slack) checks.push(checkSlack(expected, messages));
   if (expect.auditChainsValid) {
@@ -407,6 +439,15 @@ export function renderDrill(outcome: DrillOutcome, start: string): string {
   out.push('', `Expectations: ${outcome.checks.length - failed.length} passed, ${failed.length} failed`);
   for (const check of outcome.checks) out.push(`  ${check.passed ? '✓' : '✗'} ${check.expectation} — ${check.detail}`);
   return out.join('\n');
+}
+
+function describeDeploymentDeliveries(deliveries: readonly Delivery[]): string[] {
+  return deliveries.flatMap((d) => {
+    if (d.error) return [`✗ ${d.rule}: ${d.error.message} → dead-letter queue`];
+    const r = d.result as { deploymentId?: string; service?: string; status?: string; change?: string; incidentId?: string; held?: boolean; outcomes?: unknown } | undefined;
+    if (!r?.deploymentId) return describeDeliveries([d]);
+    return [`→ ${r.service} ${r.status} (${r.change})${r.incidentId ? `, incident ${r.incidentId}` : ''}${r.held ? ', release hold placed' : ''}`];
+  });
 }
 
 function describeSchedules(fired: readonly Delivery[]): string[] {

@@ -7,6 +7,7 @@ import { IncidentStore } from '../adapters/incident-store.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import type { IngestDependencies } from '../ingest/ingest.ts';
 import { Workflow } from '../workflow/workflow.ts';
+import { deploymentRules } from '../core/deployments.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { lambdaContext, LocalEventBus, type Delivery } from './event-bus.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -74,6 +75,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createEscalateHandler } = await import('../escalate/handler.ts');
   const { createSlackLambda } = await import('../slack/handler.ts');
   const { createSlackHandler } = await import('../slack/app.ts');
+  const { createDeploymentsHandler } = await import('../deployments/handler.ts');
 
   const database: DynamoDbLocal | undefined = options.endpoint ? undefined : await startDynamoDbLocal(options.dbPath ? { dbPath: options.dbPath } : {});
   const client = localClient(options.endpoint ?? database!.endpoint);
@@ -102,9 +104,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const workflow = new Workflow({ store, publisher: bus.publisher, scheduler, config, now: clock.now });
   // No pacing locally: the virtual clock does not move while a drill posts.
   const poster = new SlackPoster({ token: LOCAL_SLACK.botToken, slackApiUrl: slack.url, minPostIntervalMs: 0, logger: quietSlackLogger });
-  const notify = createNotifyHandler(async () => ({ store, slack: poster, workflow, scheduler, now: clock.now, updateIntervalSeconds: 5 }));
+  const notify = createNotifyHandler(async () => ({ store, slack: poster, workflow, scheduler, now: clock.now, updateIntervalSeconds: 5, deploymentsChannel: config.slack.channels.deployments }));
   if (options.notify !== false) bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
   const escalate = createEscalateHandler(() => workflow);
+  const deployments = createDeploymentsHandler(async () => ({ store, publisher: bus.publisher, slack: poster, workflow, config, now: clock.now }));
+  for (const rule of deploymentRules()) bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => deployments(event as never, context));
   const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, store, workflow });
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
 

@@ -4,6 +4,8 @@ import { incidentEvent } from '../core/incident-events.ts';
 import type { Incident } from '../core/incident.ts';
 import { escalationMessage, incidentMessage, incidentThreadReply, mitigationDecidedMessage, mitigationRequestMessage } from '../core/messages.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
+import { recentDeployments, SERVICE_NAME_PATTERN } from '../core/deployments.ts';
+import { releaseLiftedMessage, whatChangedLines } from '../core/deployment-messages.ts';
 import type { SlackPoster } from '../adapters/slack-poster.ts';
 import type { OneTimeScheduler, Workflow } from '../workflow/workflow.ts';
 
@@ -13,6 +15,8 @@ export interface NotifyDependencies {
   readonly workflow: Workflow;
   readonly scheduler: OneTimeScheduler;
   readonly now: () => Date;
+  /** Where deployment notices and release holds are announced. */
+  readonly deploymentsChannel: string;
   /** The shortest spacing of in-place updates of an incident's message (repeats coalesce); see updateSpacingMs. */
   readonly updateIntervalSeconds: number;
 }
@@ -71,6 +75,13 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }
+    case WORKFLOW_DETAIL_TYPES.releaseLifted: {
+      const { service } = z.object({ service: z.string().regex(SERVICE_NAME_PATTERN) }).parse(event.detail);
+      const hold = await deps.store.getHold(service);
+      if (!hold || hold.held) return { action: 'hold not lifted', incidentId: hold?.incidentId ?? '' };
+      await deps.slack.post(deps.deploymentsChannel, releaseLiftedMessage(hold));
+      return { action: 'release lifted posted', incidentId: hold.incidentId ?? '' };
+    }
     default:
       throw new Error(`notify does not handle "${type}"`);
   }
@@ -88,7 +99,7 @@ async function renderIncident(incident: Incident, changes: readonly string[], re
   const due = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z') + updateSpacingMs(incident, deps.updateIntervalSeconds);
   const meaningful = changes.some((c) => (MEANINGFUL as readonly string[]).includes(c));
   if (!refresh && !meaningful && now.getTime() < due) return scheduleRefresh(incident, new Date(due), deps, 'coalesced');
-  await deps.slack.update(state.channel!, state.ts, incidentMessage(renderable(incident)));
+  await deps.slack.update(state.channel!, state.ts, incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }));
   await deps.store.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
   return 'updated';
 }
@@ -105,7 +116,7 @@ export function updateSpacingMs(incident: Pick<Incident, 'id' | 'signalCount'>, 
 }
 
 async function postIncident(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
-  const posted = await deps.slack.post(incident.channel, incidentMessage(renderable(incident)));
+  const posted = await deps.slack.post(incident.channel, incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }));
   await deps.store.saveSlackState(incident.id, { channel: posted.channel, ts: posted.ts, renderedVersion: incident.version, renderedAt: deps.now().toISOString() });
   return posted;
 }
@@ -159,6 +170,13 @@ async function renderRequest(incident: Incident, requestId: string, thread: { ch
   await deps.slack.update(state.channel!, state.ts, message);
   await deps.store.saveSlackState(incident.id, { renderedVersion: request.version, renderedAt: now }, requestId);
   return 'request updated';
+}
+
+/** "What changed?": deployments in the incident's account in the hour before it opened. */
+async function whatChanged(incident: Incident, deps: NotifyDependencies): Promise<string[]> {
+  const opened = Date.parse(incident.openedAt);
+  const records = await deps.store.deploymentsBetween(incident.account, new Date(opened - 60 * 60_000).toISOString(), incident.openedAt);
+  return whatChangedLines(recentDeployments(records, incident));
 }
 
 function renderable(incident: Incident) {

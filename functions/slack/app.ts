@@ -6,6 +6,7 @@ import { ACTIVE_STATUSES } from '../core/incident.ts';
 import { parseMitigationButtonValue } from '../core/messages.ts';
 import { escapeSlackText, truncate } from '../core/slack-text.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
+import { releaseCheck } from '../core/deployments.ts';
 import type { Reply, Workflow } from '../workflow/workflow.ts';
 
 export interface SlackAppDependencies {
@@ -127,6 +128,13 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
       return workflow.setAway(actor.userId, command.minutes);
     case 'back':
       return workflow.setAway(actor.userId, undefined);
+    case 'release': {
+      if (command.action === 'approve') return workflow.approveRelease({ service: command.service, actor });
+      const hold = await store.getHold(command.service);
+      const { cto, seniors } = await workflow.roster();
+      const check = releaseCheck({ service: command.service, hold, cto, seniors, now: workflow.now() });
+      return { ok: check.allowed, text: escapeSlackText(check.reason) };
+    }
     case 'roster': {
       const { members } = await workflow.roster();
       const now = workflow.now();

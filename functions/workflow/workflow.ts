@@ -6,6 +6,7 @@ import { incidentEvent } from '../core/incident-events.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incident.ts';
 import { decide, escalate, isAway, newMitigationRequest, PlanError, planHash, replan, resolvePlan, type MitigationRequest, type RosterMember } from '../core/mitigation.ts';
 import { escapeSlackText } from '../core/slack-text.ts';
+import { decideReleaseApproval } from '../core/deployments.ts';
 import type { OutgoingEvent } from '../adapters/event-publisher.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 
@@ -191,6 +192,28 @@ export class Workflow {
       return { ok: true, text: result.message };
     }
     return { ok: false, text: 'The incident kept changing; try again.' };
+  }
+
+  /** `/firebreak release approve <service>`: lifts a release hold per the same CTO / senior policy; every attempt audited. */
+  async approveRelease(input: { service: string; actor: Actor }): Promise<Reply> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const hold = await this.deps.store.getHold(input.service);
+      const { members, cto } = await this.roster();
+      const member = members.find((m) => m.slackUserId === input.actor.userId);
+      const decision = decideReleaseApproval({ hold, actor: input.actor, workspaceTeamId: this.deps.config.slack.teamId, member, cto, now });
+      const actor = `slack:${input.actor.userId}`;
+      if (!decision.allowed) {
+        // Refusals are audited on the service's chain when there is a hold to attach them to.
+        if (hold && !(await this.deps.store.saveHold(hold, hold.revision, [{ action: 'release.approve_refused', data: { userId: input.actor.userId, refusal: decision.refusal } }], actor, now))) continue;
+        return { ok: false, text: decision.message };
+      }
+      const action = decision.outcome === 'lifted' ? 'release.lifted' : 'release.approval_recorded';
+      if (!(await this.deps.store.saveHold(decision.hold, hold!.revision, [{ action, data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId } }], actor, now))) continue;
+      if (decision.outcome === 'lifted') await this.announce(WORKFLOW_DETAIL_TYPES.releaseLifted, { service: input.service });
+      return { ok: true, text: decision.message };
+    }
+    return { ok: false, text: 'The release hold kept changing; try again.' };
   }
 
   async setAway(userId: string, minutes: number | undefined): Promise<Reply> {

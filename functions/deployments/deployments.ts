@@ -1,0 +1,137 @@
+import { signalKeyFor } from '../core/incident.ts';
+import type { FirebreakConfig } from '../core/config.ts';
+import {
+  becameFailed,
+  environmentResolver,
+  failedDeploymentClassification,
+  holdAfterFailure,
+  incidentForFailedDeployment,
+  mergeDeployment,
+  normalizeDeployment,
+  recoveryForDeployment,
+  type DeploymentRecord,
+  type HoldState,
+} from '../core/deployments.ts';
+import { fingerprint, type Classification } from '../core/classify.ts';
+import { deploymentNotice, releaseHoldMessage } from '../core/deployment-messages.ts';
+import type { EventEnvelope } from '../core/signal.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
+import type { SlackPoster } from '../adapters/slack-poster.ts';
+import { recordSignal, type IngestDependencies } from '../ingest/ingest.ts';
+import type { Workflow } from '../workflow/workflow.ts';
+
+export interface DeploymentDependencies {
+  readonly store: IncidentStore;
+  readonly publisher: IngestDependencies['publisher'];
+  readonly slack: Pick<SlackPoster, 'post' | 'update'>;
+  readonly workflow: Pick<Workflow, 'roster'>;
+  readonly config: FirebreakConfig;
+  readonly now: () => Date;
+}
+
+export interface DeploymentOutcome {
+  readonly deploymentId: string;
+  readonly service: string;
+  readonly status: DeploymentRecord['status'];
+  readonly change: 'created' | 'updated' | 'unchanged';
+  readonly incidentId?: string;
+  readonly held?: boolean;
+}
+
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Records one deployment event: merged into the execution's record (duplicates change nothing),
+ * announced in the deployments channel (one notice per execution, updated in place), and for a
+ * failure: a release incident through the ingest path and a release hold on the service.
+ */
+export async function recordDeployment(envelope: EventEnvelope, deps: DeploymentDependencies): Promise<DeploymentOutcome> {
+  const { config, store } = deps;
+  const incoming = normalizeDeployment(envelope, { environmentOf: environmentResolver(config.deployments) });
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const now = deps.now().toISOString();
+    const existing = await store.getDeployment(incoming.service, incoming.id);
+    const merged = mergeDeployment(existing, incoming, now);
+    if (merged.change === 'unchanged') {
+      // A redelivery after a failed post still gets its notice out.
+      if (existing && !existing.slackTs) await announce(existing, deps);
+      return { deploymentId: incoming.id, service: incoming.service, status: merged.record.status, change: 'unchanged' };
+    }
+    if (!(await store.saveDeployment(merged.record, existing?.updatedAt))) continue;
+    const record = merged.record;
+    let incidentId: string | undefined;
+    let hold: HoldState | undefined;
+    if (becameFailed(merged)) {
+      incidentId = await openReleaseIncident(envelope, record, deps);
+      hold = await placeHold(record, incidentId, deps);
+    } else {
+      await resolveReleaseIncident(envelope, record, deps);
+    }
+    await announce({ ...record, ...(existing?.slackTs ? { slackTs: existing.slackTs, slackChannel: existing.slackChannel! } : {}) }, deps, hold, incidentId);
+    if (hold?.held && hold.deploymentId === record.id) {
+      const { cto, seniors } = await deps.workflow.roster();
+      await deps.slack.post(config.slack.channels.deployments, releaseHoldMessage(hold, { cto, seniors }, deps.now().toISOString()));
+    }
+    return { deploymentId: record.id, service: record.service, status: record.status, change: merged.change, ...(incidentId ? { incidentId } : {}), ...(hold ? { held: hold.held } : {}) };
+  }
+  throw new Error(`deployment ${incoming.id} kept changing under concurrent deliveries; it will be retried`);
+}
+
+/** One notice per execution in the deployments channel: posted once, then updated in place. */
+async function announce(record: DeploymentRecord & { slackChannel?: string; slackTs?: string }, deps: DeploymentDependencies, hold?: HoldState, incidentId?: string): Promise<void> {
+  const message = deploymentNotice(record, { ...(hold ? { hold } : {}), ...(incidentId ? { incidentId } : {}) });
+  if (record.slackTs && record.slackChannel) {
+    await deps.slack.update(record.slackChannel, record.slackTs, message);
+    return;
+  }
+  const posted = await deps.slack.post(deps.config.slack.channels.deployments, message);
+  await deps.store.setDeploymentMessage(record.service, record.id, posted.channel, posted.ts);
+}
+
+async function openReleaseIncident(envelope: EventEnvelope, record: DeploymentRecord, deps: DeploymentDependencies): Promise<string | undefined> {
+  const incident = incidentForFailedDeployment(record, deps.config.deployments);
+  if (!incident) return undefined;
+  // The rollback, where the catalog has one for this kind of release, is proposed like any mitigation.
+  const rollbacks = deps.config.mitigations.filter((m) => m.id === `rollback-${record.service}`).map((m) => m.id);
+  const classification = failedDeploymentClassification(incident, deps.config, rollbacks);
+  const outcome = await recordSignal(incident.signal, classification, { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) }, ingestDependencies(deps));
+  return outcome.incidentId;
+}
+
+/** A later successful deployment of the service resolves its open release incident. */
+async function resolveReleaseIncident(envelope: EventEnvelope, record: DeploymentRecord, deps: DeploymentDependencies): Promise<void> {
+  const recovery = recoveryForDeployment(record, deps.config.deployments);
+  if (!recovery) return;
+  // Only the fingerprint matters for a recovery: it finds the open release incident, if any.
+  const classification: Classification = {
+    rule: 'deployment succeeded',
+    suppressed: false,
+    severity: 'SEV4',
+    category: 'release',
+    channel: deps.config.slack.channels.release ?? deps.config.slack.channels.default,
+    mitigations: [],
+    fingerprint: fingerprint(recovery, deps.config.dedup.fingerprint),
+  };
+  await recordSignal(recovery, classification, { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) }, ingestDependencies(deps));
+}
+
+async function placeHold(record: DeploymentRecord, incidentId: string | undefined, deps: DeploymentDependencies): Promise<HoldState | undefined> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const now = deps.now().toISOString();
+    const existing = await deps.store.getHold(record.service);
+    const hold = holdAfterFailure(record, now, {
+      ...(existing ? { existing } : {}),
+      seniorQuorum: deps.config.policy.seniorQuorum.high,
+      ...(deps.config.deployments.holdEnvironments ? { holdEnvironments: deps.config.deployments.holdEnvironments } : {}),
+      ...(incidentId ? { incidentId } : {}),
+    });
+    if (!hold || hold === existing) return hold;
+    const data = { deploymentId: record.id, environment: record.environment, version: record.version, ...(incidentId ? { incidentId } : {}) };
+    if (await deps.store.saveHold(hold, existing?.revision, [{ action: 'release.held', data }], 'system:deployments', now)) return hold;
+  }
+  throw new Error(`the release hold on ${record.service} kept changing; the delivery will be retried`);
+}
+
+function ingestDependencies(deps: DeploymentDependencies): Omit<IngestDependencies, 'classify' | 'customSources'> {
+  return { store: deps.store, publisher: deps.publisher, now: deps.now, reopenWindowMinutes: deps.config.dedup.reopenWindowMinutes, eventRetentionDays: deps.config.eventRetentionDays };
+}
