@@ -16,8 +16,10 @@ import { createSlackHandler, type SlackAppDependencies } from './app.ts';
 const logger = new Logger();
 
 /**
- * Wraps the Bolt handler: a replayed request (the same signature, so the same bytes and timestamp)
- * gets the stored answer and has no second effect, thanks to Powertools idempotency on our table.
+ * Wraps the Bolt handler: a request whose body was already handled (a Slack retry, or a replay:
+ * every body carries its own trigger_id) gets the stored answer and has no second effect, thanks
+ * to Powertools idempotency on our table. Keyed on the body, not the signature, because a Slack
+ * retry is signed anew.
  */
 export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dynamo: DynamoDBClient; tableName: string }) {
   const persistenceStore = new DynamoDBPersistenceLayer({
@@ -28,10 +30,28 @@ export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dy
     expiryAttr: TABLE.ttlAttribute,
     awsSdkV3Client: options.dynamo,
   });
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'headers."x-slack-signature"', expiresAfterSeconds: 600, throwOnNoIdempotencyKey: false });
-  return middy(async (event: AwsEvent, context: Context): Promise<AwsResponse> => (await options.bolt())(event, context))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(makeHandlerIdempotent({ persistenceStore, config }));
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'body', expiresAfterSeconds: 600, throwOnNoIdempotencyKey: false });
+  // Refusals (bad signature, stale timestamp) are not stored: a genuine retry must get a fresh hearing.
+  const remembered = middy(async (event: AwsEvent, context: Context): Promise<AwsResponse> => {
+    const response = await (await options.bolt())(event, context);
+    if (response.statusCode >= 400) throw new RefusedRequest(response);
+    return response;
+  }).use(makeHandlerIdempotent({ persistenceStore, config }));
+  return middy(async (event: AwsEvent, context: Context): Promise<AwsResponse> => {
+    try {
+      return await remembered(event, context);
+    } catch (error) {
+      if (error instanceof RefusedRequest) return error.response;
+      throw error;
+    }
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/** Carries Bolt's refusal past the idempotency layer, which forgets requests whose handler throws. */
+class RefusedRequest extends Error {
+  constructor(readonly response: AwsResponse) {
+    super(`refused with HTTP ${response.statusCode}`);
+  }
 }
 
 /** The deployed function: configuration baked in, credentials from Secrets Manager (cached). */
