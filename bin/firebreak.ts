@@ -1,14 +1,20 @@
 #!/usr/bin/env tsx
 /**
- * The operator CLI: drills, dry-run classification, and reading incidents from a local or deployed table.
- * Exit codes: 0 success, 1 a drill expectation failed, 2 bad usage or invalid input.
+ * The operator CLI: drills, dry-run classification, reading incidents from a local or deployed table,
+ * deployment notices from CI and the release gate.
+ * Exit codes: 0 success, 1 a drill expectation failed / the release is held / AWS refused, 2 bad usage or invalid input.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { verifyChain } from '../functions/core/audit.ts';
 import { createClassifier } from '../functions/core/classify.ts';
+import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE, DeploymentSchema, releaseCheck, SERVICE_NAME_PATTERN } from '../functions/core/deployments.ts';
+import { FIREBREAK_BUS_NAME } from '../functions/core/event-patterns.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incident.ts';
+import { recentDeployments } from '../functions/core/deployments.ts';
+import { whatChangedLines } from '../functions/core/deployment-messages.ts';
 import { normalizeEvent } from '../functions/core/normalize.ts';
 import { InvalidEventError } from '../functions/core/signal.ts';
 import { IncidentStore } from '../functions/adapters/incident-store.ts';
@@ -27,12 +33,20 @@ Commands:
   ingest --dry-run <file|->              normalize and classify events (one event or a JSON array); no AWS access
   incidents list [--status s1,s2] [--json]
   incidents show <incident-id> [--json]  an incident with its audit trail and the chain's verdict
+  deploy-notice --service S --version V --environment E --status started|succeeded|failed
+                [--commit C] [--actor A] [--url https://…] [--run-id R] [--bus B] [--dry-run]
+                                        publish a Deployment event (source ${DEPLOYMENT_SOURCE}) with your AWS
+                                        credentials and print its event id; --dry-run prints the entry instead
+  release check <service> [--json]      exit 0 when the service may deploy, 1 while it is on a release hold
+                                        (printing why and who can lift it)
 
 Options:
   --config <file>     configuration (default ${DEFAULT_CONFIG_PATH})
-  --local             incidents: read the table the last drill left in ${LOCAL_DB_PATH}
-  --table <name>      incidents: the deployed table (default: $FIREBREAK_TABLE)
-  --endpoint <url>    incidents: a DynamoDB endpoint, e.g. a DynamoDB Local you run yourself
+  --local             incidents, release check: read the table the last drill left in ${LOCAL_DB_PATH}
+  --table <name>      incidents, release check: the deployed table (default: $FIREBREAK_TABLE)
+  --endpoint <url>    incidents, release check: a DynamoDB endpoint, e.g. a DynamoDB Local you run yourself
+  --bus <name|arn>    deploy-notice: the Firebreak bus (default: $FIREBREAK_BUS, else ${FIREBREAK_BUS_NAME})
+  --run-id <id>       deploy-notice: pairs a run's started and finished notices (e.g. the CI run id and attempt)
 `;
 
 class UsageError extends Error {}
@@ -49,6 +63,15 @@ async function main(argv: string[]): Promise<number> {
       table: { type: 'string' },
       endpoint: { type: 'string' },
       status: { type: 'string' },
+      // deploy-notice
+      service: { type: 'string' },
+      version: { type: 'string' },
+      environment: { type: 'string' },
+      commit: { type: 'string' },
+      actor: { type: 'string' },
+      url: { type: 'string' },
+      'run-id': { type: 'string' },
+      bus: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -64,6 +87,10 @@ async function main(argv: string[]): Promise<number> {
       return ingestDryRun(args, values);
     case 'incidents':
       return incidents(args, values);
+    case 'deploy-notice':
+      return deployNotice(args, values);
+    case 'release':
+      return release(args, values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -137,10 +164,14 @@ async function incidents(args: string[], values: { json: boolean; local: boolean
     }
     const audit = await store.getAudit(incident.id);
     const verdict = verifyChain(audit, { seq: incident.auditSeq, hash: incident.auditHead });
+    // "What changed?": deployments in the incident's account in the hour before it opened.
+    const opened = Date.parse(incident.openedAt);
+    const deployments = recentDeployments(await store.deploymentsBetween(incident.account, new Date(opened - 3_600_000).toISOString(), incident.openedAt), incident);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ incident, audit, auditChain: verdict }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ incident, whatChanged: deployments, audit, auditChain: verdict }, null, 2)}\n`);
     } else {
-      process.stdout.write(`${renderIncident(incident)}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`);
+      const changed = whatChangedLines(deployments, { format: 'plain' });
+      process.stdout.write(`${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${line}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`);
       for (const entry of audit) process.stdout.write(`  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action} ${entry.hash.slice(0, 12)}\n`);
     }
     return verdict.valid ? 0 : 1;
@@ -148,6 +179,134 @@ async function incidents(args: string[], values: { json: boolean; local: boolean
     client.destroy();
     await local?.stop();
   }
+}
+
+/** Flags of `deploy-notice`, by the DeploymentSchema field they fill. */
+const NOTICE_FLAGS = {
+  service: '--service',
+  version: '--version',
+  environment: '--environment',
+  status: '--status',
+  commit: '--commit',
+  actor: '--actor',
+  url: '--url',
+  runId: '--run-id',
+} as const;
+
+/** An EventBridge bus name, or a bus ARN (another account's or region's bus). */
+const BUS_PATTERN = /^(?:arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[A-Za-z0-9._\-/]{1,256}$/;
+
+/** Bad input to deploy-notice: one line on stderr, exit 2, nothing published. */
+function refuseNotice(flag: string, reason: string): number {
+  process.stderr.write(`firebreak: ${flag}: ${reason}\n`);
+  return 2;
+}
+
+/**
+ * `firebreak deploy-notice`: validates the notice with the schema the deployments function applies
+ * on receipt, then publishes it as a custom `Deployment` event on the Firebreak bus with the caller's
+ * AWS credentials. Nothing reaches AWS unless every field is valid; `--dry-run` never does.
+ */
+async function deployNotice(
+  args: string[],
+  values: { 'dry-run': boolean; status?: string | undefined; bus?: string | undefined } & Partial<Record<'service' | 'version' | 'environment' | 'commit' | 'actor' | 'url' | 'run-id', string>>,
+): Promise<number> {
+  if (args.length) return refuseNotice('deploy-notice', 'takes no positional arguments; pass each field as a flag (--service, --version, --environment, --status)');
+  const detail = Object.fromEntries(
+    Object.entries(NOTICE_FLAGS)
+      .map(([field, flag]) => [field, values[flag.slice(2) as keyof typeof values]] as const)
+      .filter(([, value]) => value !== undefined),
+  );
+  const parsed = DeploymentSchema.safeParse(detail);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = String(issue.path[0] ?? '');
+    const flag = NOTICE_FLAGS[field as keyof typeof NOTICE_FLAGS] ?? 'deploy-notice';
+    // The reason never repeats the value: it may hold control characters or Slack markup.
+    const reason = issue.code === 'invalid_type' && detail[field] === undefined ? 'is required' : issue.message;
+    return refuseNotice(flag, reason);
+  }
+  const bus = values.bus ?? (process.env.FIREBREAK_BUS || FIREBREAK_BUS_NAME);
+  if (!BUS_PATTERN.test(bus)) return refuseNotice('--bus', 'must be an event bus name or event bus ARN');
+
+  const entry: PutEventsRequestEntry = {
+    EventBusName: bus,
+    Source: DEPLOYMENT_SOURCE,
+    DetailType: DEPLOYMENT_DETAIL_TYPES.custom,
+    Detail: JSON.stringify(parsed.data),
+  };
+  if (values['dry-run']) {
+    process.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
+    return 0;
+  }
+  const client = new EventBridgeClient({});
+  try {
+    const out = await client.send(new PutEventsCommand({ Entries: [entry] }));
+    const [result] = out.Entries ?? [];
+    if (out.FailedEntryCount || !result?.EventId) {
+      process.stderr.write(`firebreak: PutEvents rejected the notice: ${oneLine(result?.ErrorCode ?? 'no event id returned')}${result?.ErrorMessage ? `: ${oneLine(result.ErrorMessage)}` : ''}\n`);
+      return 1;
+    }
+    process.stdout.write(`${result.EventId}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`firebreak: cannot publish the notice to ${bus}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`);
+    return 1;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * `firebreak release check <service>`: the pipeline gate. Exit 0 when the service may deploy, 1
+ * while it is on a release hold (or the hold cannot be read: a gate fails closed), 2 on bad usage.
+ */
+async function release(args: string[], values: { config: string; json: boolean; local: boolean; table?: string | undefined; endpoint?: string | undefined }): Promise<number> {
+  const [action, service, ...rest] = args;
+  if (action !== 'check') throw new UsageError('release needs "check <service>" (approve a release from Slack: /firebreak release approve <service>)');
+  if (!service || rest.length) throw new UsageError('release check needs exactly one service name');
+  if (!SERVICE_NAME_PATTERN.test(service)) throw new UsageError('release check: the service name must be 1-255 letters, digits, ".", "_", "@" or "-"');
+  const config = loadConfig(values.config);
+  const tableName = values.local ? LOCAL_TABLE : (values.table ?? process.env.FIREBREAK_TABLE);
+  if (!tableName) throw new UsageError('name the table with --table or FIREBREAK_TABLE (the stack prints it as TableName), or use --local');
+
+  const local = values.local ? await startDynamoDbLocal({ dbPath: LOCAL_DB_PATH }) : undefined;
+  const client = local ? localClient(local.endpoint) : new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {});
+  const store = new IncidentStore(client, tableName);
+  try {
+    let hold: Awaited<ReturnType<IncidentStore['getHold']>>;
+    let away: Map<string, string>;
+    try {
+      [hold, away] = await Promise.all([store.getHold(service), store.getAwayTimes()]);
+    } catch (error) {
+      process.stderr.write(`firebreak: cannot read the release hold of ${service} from ${tableName}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`);
+      return 1;
+    }
+    const roster = config.roster.map((m) => ({ ...m, ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}) }));
+    const check = releaseCheck({
+      service,
+      hold,
+      cto: roster.find((m) => m.role === 'cto')!,
+      seniors: roster.filter((m) => m.role === 'senior'),
+      now: new Date().toISOString(),
+    });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ service, ...check }, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${check.reason}\n`);
+      if (!check.allowed) process.stdout.write(`Who can lift it: ${check.whoCanLift.join(', ')}\n`);
+    }
+    return check.allowed ? 0 : 1;
+  } finally {
+    client.destroy();
+    await local?.stop();
+  }
+}
+
+/** One line of text without control characters, for messages built from AWS errors. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 500);
 }
 
 function parseStatuses(text: string): IncidentStatus[] {

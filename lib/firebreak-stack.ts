@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { FirebreakConfig } from './config.ts';
+import { DeploymentTracking } from './constructs/deployment-tracking.ts';
 import { EventIngestion } from './constructs/event-ingestion.ts';
 import { EventStore } from './constructs/event-store.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
@@ -18,6 +19,7 @@ export class FirebreakStack extends Stack {
   readonly ingestion: EventIngestion;
   readonly slack: SlackIngress;
   readonly workflow: IncidentWorkflow;
+  readonly deployments: DeploymentTracking;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -43,6 +45,14 @@ export class FirebreakStack extends Stack {
       deadLetterQueue: this.ingestion.deadLetterQueue,
       slackSecret: this.slack.secret,
       slackFunction: this.slack.slackFunction,
+    });
+    this.deployments = new DeploymentTracking(this, 'Deployments', {
+      config: props.config,
+      table: this.store.table,
+      key: this.store.key,
+      bus: this.ingestion.bus,
+      deadLetterQueue: this.ingestion.deadLetterQueue,
+      slackSecret: this.slack.secret,
     });
 
     new CfnOutput(this, 'EventBusName', { value: this.ingestion.bus.eventBusName, description: 'Send custom monitor events here (PutEvents)' });

@@ -121,10 +121,10 @@ describe('Slack secret', () => {
     expect(generate.GenerateStringKey).toBe('signingSecret');
   });
 
-  it('can be read by slack, notify and escalate only, and by nothing but that secret', () => {
+  it('can be read by slack, notify, escalate and deployments only, and by nothing but that secret', () => {
     const readers = allStatementsFor('secretsmanager:GetSecretValue');
     expect(readers.map(({ roles }) => roles).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
-      [stack.slack.slackFunction, stack.workflow.escalateFunction, stack.workflow.notifyFunction]
+      [stack.slack.slackFunction, stack.workflow.escalateFunction, stack.workflow.notifyFunction, stack.deployments.deploymentsFunction]
         .map((fn) => [ref(fn.executionRole)])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );

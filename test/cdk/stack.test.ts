@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploymentRules } from '../../functions/core/deployments.ts';
 import { ingestRules, type EventPattern } from '../../functions/core/event-patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { ConfigError, loadConfig, type FirebreakConfig } from '../../lib/config.ts';
@@ -47,8 +48,8 @@ describe('event bus and rules', () => {
 
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
-    // Plus the notify rule on the firebreak bus (test/cdk/slack.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', expected.length + 1);
+    // Plus the notify rule on the firebreak bus (test/cdk/slack.test.ts) and the deployment rules (test/cdk/deployments.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', expected.length + 1 + deploymentRules().length);
     for (const ingest of expected) {
       const rule = stack.ingestion.rules.get(ingest.id);
       expect(rule, ingest.id).toBeDefined();
@@ -193,8 +194,8 @@ describe('event store', () => {
 
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
-    // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts) and deployments (test/cdk/deployments.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', 5);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -339,8 +340,8 @@ describe('bundling', () => {
       const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      // One bundle per function: ingest, slack, notify, escalate.
-      expect(assets).toHaveLength(4);
+      // One bundle per function: ingest, slack, notify, escalate, deployments.
+      expect(assets).toHaveLength(5);
       for (const asset of assets) {
         expect(readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"), asset).toBe(true);
       }

@@ -1,0 +1,94 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FirebreakConfig } from '../../functions/core/config.ts';
+import { deploymentRules } from '../../functions/core/deployments.ts';
+import { FirebreakFunction } from './firebreak-function.ts';
+import { grantIncidentStore } from './incident-workflow.ts';
+
+export interface DeploymentTrackingProps {
+  /** The validated configuration, baked into the deployments bundle (environments, channels, roster). */
+  readonly config: FirebreakConfig;
+  readonly table: dynamodb.ITable;
+  /** The store's key: encrypts the table and the Slack secret. */
+  readonly key: kms.IKey;
+  /** The firebreak bus: the custom `Deployment` rule listens on it, the function emits incident events on it. */
+  readonly bus: events.IEventBus;
+  /** Where failed deliveries and rejected events end up (the ingestion DLQ: one place to look and redrive). */
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The `firebreak/slack` secret (bot token): the function posts deployment notices itself. */
+  readonly slackSecret: secretsmanager.ISecret;
+  /** Retries of the EventBridge -> deployments delivery (throttling, service errors). */
+  readonly targetRetryAttempts?: number;
+  /** How long EventBridge keeps retrying a delivery before it dead-letters the event. */
+  readonly targetMaxEventAge?: Duration;
+  /** Lambda's own async retries when the handler throws (e.g. an event it cannot parse). */
+  readonly functionRetryAttempts?: number;
+}
+
+/**
+ * Deployment tracking: the `deployments` function and one EventBridge rule per deployment source
+ * (`deploymentRules()`): CodePipeline, CodeDeploy, ECS and CloudFormation on the account's default
+ * bus, and the custom `Deployment` event (`source: "firebreak.deploy"`, what `firebreak
+ * deploy-notice` publishes) on the firebreak bus. The function records each deployment, posts the
+ * notice to Slack, puts a failed service on a release hold and opens the release incident.
+ *
+ * Deliveries are retried and dead-lettered like ingest's (same DLQ). The function can read and
+ * write the table, use its key, read the Slack secret and put events on the firebreak bus; nothing else.
+ */
+export class DeploymentTracking extends Construct {
+  readonly deploymentsFunction: FirebreakFunction;
+  /** The rules by `IngestRule.id` from `deploymentRules()` (the same ids the local bus uses). */
+  readonly rules: ReadonlyMap<string, events.Rule>;
+
+  constructor(scope: Construct, id: string, props: DeploymentTrackingProps) {
+    super(scope, id);
+
+    this.deploymentsFunction = new FirebreakFunction(this, 'Deployments', {
+      entry: 'functions/deployments/handler.ts',
+      serviceName: 'firebreak-deployments',
+      description: 'Firebreak deployments: record deployments, post notices, put failed services on a release hold',
+      settings: props.config,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        SLACK_SECRET_ARN: props.slackSecret.secretArn,
+      },
+      // Room for Slack's 429 Retry-After waits, as notify.
+      timeout: Duration.seconds(60),
+      // A thrown error is retried by Lambda's async invoke config, then lands in the shared DLQ.
+      retryAttempts: props.functionRetryAttempts ?? 2,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue: props.deadLetterQueue,
+    });
+    grantIncidentStore(this.deploymentsFunction, props.table, props.key);
+    props.bus.grantPutEventsTo(this.deploymentsFunction);
+    // GetSecretValue and DescribeSecret on this secret only; kms:Decrypt only through Secrets Manager.
+    props.slackSecret.grantRead(this.deploymentsFunction);
+
+    const rules = new Map<string, events.Rule>();
+    for (const deployment of deploymentRules()) {
+      const rule = new events.Rule(this, `${deployment.id}Rule`, {
+        description: `Firebreak deployments: ${deployment.description}`.slice(0, 512),
+        // No eventBus means the account's default bus, where AWS services publish.
+        eventBus: deployment.bus === 'firebreak' ? props.bus : undefined,
+        // Rendered verbatim, like the ingest patterns (CDK only renames detailType).
+        eventPattern: deployment.pattern as events.EventPattern,
+      });
+      rule.addTarget(
+        new targets.LambdaFunction(this.deploymentsFunction, {
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: props.targetRetryAttempts ?? 4,
+          maxEventAge: props.targetMaxEventAge ?? Duration.hours(2),
+        }),
+      );
+      rules.set(deployment.id, rule);
+    }
+    this.rules = rules;
+  }
+}
