@@ -20,6 +20,9 @@ const rosterKey = (userId: string) => ({ [TABLE.partitionKey]: 'ROSTER', [TABLE.
 /** The incident's own message (`SLACK`) or a mitigation request's message in its thread (`SLACK#MIT-…`). */
 const slackStateKey = (incidentId: string, requestId?: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: requestId ? `SLACK#${requestId}` : 'SLACK' });
 const deploymentKey = (service: string, id: string) => ({ [TABLE.partitionKey]: `DEP#${service}`, [TABLE.sortKey]: id });
+const runKey = (runId: string) => ({ [TABLE.partitionKey]: `SSM#${runId}`, [TABLE.sortKey]: 'RUN' });
+const progressKey = (incidentId: string, requestId: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `PROG#${requestId}` });
+const invocationKey = (incidentId: string, requestId: string, instanceId: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `INV#${requestId}#${instanceId}` });
 const holdKey = (service: string) => ({ [TABLE.partitionKey]: `HOLD#${service}`, [TABLE.sortKey]: 'STATE' });
 const KEY_ATTRIBUTES = new Set<string>([TABLE.partitionKey, TABLE.sortKey, TABLE.byStatusIndex.partitionKey, TABLE.byStatusIndex.sortKey, 'type']);
 
@@ -453,6 +456,114 @@ export class IncidentStore {
       return true;
     } catch (error) {
       if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  /** Which mitigation request an SSM command or automation execution belongs to. */
+  async saveRun(runId: string, run: { incidentId: string; requestId: string }): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...runKey(runId), type: 'ssm-run', ...run } }));
+  }
+
+  async getRun(runId: string): Promise<{ incidentId: string; requestId: string } | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }));
+    return out.Item ? { incidentId: out.Item.incidentId as string, requestId: out.Item.requestId as string } : undefined;
+  }
+
+  /** A request's execution progress: counters per bucket, failed instances, the run's own status. */
+  async getProgress(incidentId: string, requestId: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: progressKey(incidentId, requestId), ConsistentRead: true }));
+    return out.Item ? strip(out.Item) : undefined;
+  }
+
+  async getInvocationBucket(incidentId: string, requestId: string, instanceId: string): Promise<string | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: invocationKey(incidentId, requestId, instanceId), ConsistentRead: true }));
+    return out.Item?.bucket as string | undefined;
+  }
+
+  /**
+   * Moves one instance to a new bucket and adjusts the request's counters in one transaction,
+   * conditional on the bucket it was read in: duplicate and concurrent status events count once.
+   */
+  async recordInvocation(input: { incidentId: string; requestId: string; instanceId: string; previous: string | undefined; bucket: string; delta: Readonly<Record<string, number>>; failed: boolean }): Promise<boolean> {
+    const { incidentId, requestId, instanceId } = input;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const adds = Object.entries(input.delta).map(([bucket, n], i) => {
+      names[`#b${i}`] = bucket;
+      values[`:d${i}`] = n;
+      return `#b${i} :d${i}`;
+    });
+    // Failed ids are kept for the final summary, in a string set.
+    if (input.failed) values[':failed'] = new Set([instanceId]);
+    const addClause = [adds.join(', '), input.failed ? 'failedInstances :failed' : ''].filter(Boolean).join(', ');
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...invocationKey(incidentId, requestId, instanceId), type: 'invocation', bucket: input.bucket },
+                ...(input.previous === undefined
+                  ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
+                  : { ConditionExpression: '#bucket = :previous', ExpressionAttributeNames: { '#bucket': 'bucket' }, ExpressionAttributeValues: { ':previous': input.previous } }),
+              },
+            },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: progressKey(incidentId, requestId),
+                UpdateExpression: `SET #type = :type ADD ${addClause}`,
+                ExpressionAttributeNames: { ...names, '#type': 'type' },
+                ExpressionAttributeValues: { ...values, ':type': 'progress' },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  /** Records the run's own (command or automation) status, conditional on the one it replaces. */
+  async setRunStatus(incidentId: string, requestId: string, status: string, previous: string | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: progressKey(incidentId, requestId),
+          UpdateExpression: 'SET runStatus = :s, #type = :type',
+          ConditionExpression: previous === undefined ? 'attribute_not_exists(runStatus)' : 'runStatus = :previous',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':s': status, ':type': 'progress', ...(previous === undefined ? {} : { ':previous': previous }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Claims the next progress post for a request (at most one per interval); the final one always. */
+  async claimProgressPost(incidentId: string, requestId: string, now: string, notBefore: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: progressKey(incidentId, requestId),
+          UpdateExpression: 'SET lastPostedAt = :now',
+          ConditionExpression: 'attribute_not_exists(lastPostedAt) OR lastPostedAt <= :notBefore',
+          ExpressionAttributeValues: { ':now': now, ':notBefore': notBefore },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

@@ -13,14 +13,15 @@ export type Command =
   | { readonly name: 'mitigate'; readonly incidentId: string; readonly catalogId: string; readonly parameters: Readonly<Record<string, string>> }
   | { readonly name: 'approve'; readonly requestId: string }
   | { readonly name: 'reject'; readonly requestId: string; readonly reason: string }
-  | { readonly name: 'release'; readonly action: 'approve' | 'status'; readonly service: string };
+  | { readonly name: 'release'; readonly action: 'approve' | 'status'; readonly service: string }
+  | { readonly name: 'cancel'; readonly requestId: string };
 
 export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
 export const HELP = escapeSlackText([
   '*Firebreak* — `/firebreak <command>`',
   '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
-  '`mitigate <incident> <catalog id> [key=value …]` request a mitigation · `approve <request>` · `reject <request> <reason>`',
+  '`mitigate <incident> <catalog id> [key=value …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
   '`release approve <service>` lift a release hold · `release status <service>`',
   '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
 ].join('\n'));
@@ -84,6 +85,11 @@ export function parseCommand(text: string): ParsedCommand {
       }
       return ok({ name: 'mitigate', incidentId, catalogId, parameters });
     }
+    case 'cancel': {
+      const requestId = args[0]?.toUpperCase();
+      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1) return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
+      return ok({ name: 'cancel', requestId });
+    }
     case 'approve': {
       const requestId = args[0]?.toUpperCase();
       if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1) return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
@@ -115,6 +121,7 @@ function usageOf(verb: string): string {
     sev: 'Usage: `/firebreak sev <incident> <SEV1-4>`',
     mitigate: 'Usage: `/firebreak mitigate <incident> <catalog id> [key=value …]`',
     approve: 'Usage: `/firebreak approve <request>`',
+    cancel: 'Usage: `/firebreak cancel <request>`',
     reject: 'Usage: `/firebreak reject <request> <reason>`',
     release: 'Usage: `/firebreak release approve <service>` or `/firebreak release status <service>`',
   };

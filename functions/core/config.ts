@@ -161,6 +161,33 @@ export const DeploymentsConfigSchema = z
   .strict();
 export type DeploymentsConfig = z.infer<typeof DeploymentsConfigSchema>;
 
+/** The tag every instance Firebreak may act on carries (IAM conditions name it), unless `fleet.tagKey` says otherwise. */
+export const DEFAULT_FLEET_TAG_KEY = 'firebreak:fleet';
+
+/**
+ * The fleet Firebreak mitigates. The tag key ends up in IAM condition keys
+ * (`ssm:resourceTag/<key>`, `aws:ResourceTag/<key>`), so it is limited to characters that are
+ * safe there and cannot be an AWS-reserved `aws:` key.
+ */
+export const FleetConfigSchema = z
+  .object({
+    /** Instances carrying this tag (any value) are the only ones Firebreak's commands and runbooks may touch. */
+    tagKey: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, 'must be 1-128 letters, digits and _ . : / = + @ -')
+      .refine((key) => !key.toLowerCase().startsWith('aws:'), 'the aws: prefix is reserved by AWS')
+      .default(DEFAULT_FLEET_TAG_KEY),
+    /**
+     * The VPC of the quarantine security group the stack creates for isolate-instance. Without it
+     * the stack creates no quarantine group and the isolation runbook refuses to run (synth warns).
+     */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0123456789abcdef0').optional(),
+    /** At most one progress post per running mitigation in this many seconds (the final summary always goes out). */
+    progressIntervalSeconds: z.number().int().min(1).max(3600).default(10),
+  })
+  .strict();
+export type FleetConfig = z.infer<typeof FleetConfigSchema>;
+
 
 const MinutesBySeverity = z
   .object({ SEV1: z.number().int().positive(), SEV2: z.number().int().positive(), SEV3: z.number().int().positive(), SEV4: z.number().int().positive() })
@@ -240,6 +267,7 @@ export const FirebreakConfigSchema = z
       .default({ ctoTimeoutMinutes: { SEV1: 5, SEV2: 15, SEV3: 60, SEV4: 240 }, seniorQuorum: { low: 1, medium: 2, high: 2 }, approvalExpiryMinutes: 60 }),
     mitigations: z.array(MitigationEntrySchema).default([]),
     deployments: DeploymentsConfigSchema.default({ environments: [], defaultEnvironment: 'production', incidentSeverity: { production: 'SEV2', staging: 'SEV4' } }),
+    fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })

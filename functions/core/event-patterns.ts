@@ -86,10 +86,14 @@ export const WORKFLOW_DETAIL_TYPES = {
   mitigationEscalated: 'Mitigation Escalated',
   mitigationApproved: 'Mitigation Approved',
   releaseLifted: 'Release Hold Lifted',
+  /** A running mitigation's progress changed (coalesced by track); `final: true` when it ended. */
+  mitigationProgress: 'Mitigation Progress',
+  mitigationSucceeded: 'Mitigation Succeeded',
+  mitigationFailed: 'Mitigation Failed',
 } as const;
 
 /** The events the notify function renders into Slack. */
-export const NOTIFY_DETAIL_TYPES = ['Incident Opened', 'Incident Updated', 'Incident Resolved', 'Mitigation Requested', 'Mitigation Decided', 'Mitigation Escalated', 'Incident Refresh', 'Release Hold Lifted'] as const;
+export const NOTIFY_DETAIL_TYPES = ['Incident Opened', 'Incident Updated', 'Incident Resolved', 'Mitigation Requested', 'Mitigation Decided', 'Mitigation Escalated', 'Incident Refresh', 'Release Hold Lifted', 'Mitigation Progress', 'Mitigation Succeeded', 'Mitigation Failed'] as const;
 
 /** The rule that feeds notify, on the firebreak bus; the stack and the local bus both use it. */
 export const NOTIFY_PATTERN: EventPattern = { source: [FIREBREAK_SOURCE], 'detail-type': [...NOTIFY_DETAIL_TYPES] };

@@ -80,6 +80,7 @@ export function resolvePlan(entry: MitigationEntry, incident: Pick<Incident, 're
     // Refused outright whatever the pattern says: control characters and shell metacharacters never reach SSM.
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
     if (/[\u0000-\u001f\u007f;&|`$<>\\]/.test(value)) throw new PlanError(`${name} contains a character that is never allowed in a parameter`);
+    if (value.includes('..')) throw new PlanError(`${name} contains ".." (path traversal is never allowed in a parameter)`);
     if (!new RegExp(spec.allowedPattern).test(value)) throw new PlanError(`${name}="${value.slice(0, 60)}" does not match ${spec.allowedPattern}`);
     parameters[name] = value;
   }

@@ -51,13 +51,23 @@ export async function recordDeployment(envelope: EventEnvelope, deps: Deployment
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now().toISOString();
     const existing = await store.getDeployment(incoming.service, incoming.id);
-    const merged = mergeDeployment(existing, incoming, now);
+    // The notice's Slack coordinates are bookkeeping: not part of the merge, but kept on every save.
+    const { slackChannel, slackTs, ...stored } = existing ?? ({} as { slackChannel?: string; slackTs?: string });
+    const merged = mergeDeployment(existing ? (stored as DeploymentRecord) : undefined, incoming, now);
     if (merged.change === 'unchanged') {
       // A redelivery after a failed post still gets its notice out.
-      if (existing && !existing.slackTs) await announce(existing, deps);
+      if (existing && !existing.slackTs) {
+        const current = await store.getHold(existing.service);
+        const ours = current?.deploymentId === existing.id ? current : undefined;
+        await announce(existing, deps, ours, ours?.incidentId);
+        if (ours?.held) {
+          const { cto, seniors } = await deps.workflow.roster();
+          await deps.slack.post(config.slack.channels.deployments, releaseHoldMessage(ours, { cto, seniors }, deps.now().toISOString()));
+        }
+      }
       return { deploymentId: incoming.id, service: incoming.service, status: merged.record.status, change: 'unchanged' };
     }
-    if (!(await store.saveDeployment(merged.record, existing?.updatedAt))) continue;
+    if (!(await store.saveDeployment({ ...merged.record, ...(slackChannel && slackTs ? { slackChannel, slackTs } : {}) } as DeploymentRecord, existing?.updatedAt))) continue;
     const record = merged.record;
     let incidentId: string | undefined;
     let hold: HoldState | undefined;
@@ -112,7 +122,10 @@ async function resolveReleaseIncident(envelope: EventEnvelope, record: Deploymen
     mitigations: [],
     fingerprint: fingerprint(recovery, deps.config.dedup.fingerprint),
   };
-  await recordSignal(recovery, classification, { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) }, ingestDependencies(deps));
+  // The recovery clears what the open release incident is firing on (the failed deployments' resources).
+  const open = await deps.store.findByFingerprint(classification.fingerprint);
+  if (!open || open.status === 'resolved' || open.status === 'closed') return;
+  await recordSignal({ ...recovery, resources: open.firingResources }, classification, { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) }, ingestDependencies(deps));
 }
 
 async function placeHold(record: DeploymentRecord, incidentId: string | undefined, deps: DeploymentDependencies): Promise<HoldState | undefined> {

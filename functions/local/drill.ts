@@ -38,6 +38,8 @@ const CommandStep = z.object({ slack: z.string().min(1), as: SlackUser, team: z.
 /** A roster user clicks a button (by its label) on the latest message that has it, optionally the latest whose text contains `on`. */
 /** A deployment announced like `firebreak deploy-notice` does (a custom event on the firebreak bus). */
 const DeployStep = z.object({ deploy: z.record(z.string(), z.unknown()), note: z.string().optional() }).strict();
+/** How the SIMULATED fleet answers the next Systems Manager runs. */
+const FleetStep = z.object({ fleet: z.object({ instances: z.number().int().min(1).max(100_000), fail: z.number().int().min(0).optional(), timeOut: z.number().int().min(0).optional() }).strict(), note: z.string().optional() }).strict();
 const ClickStep = z.object({ click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve']), as: SlackUser, on: z.string().optional(), note: z.string().optional() }).strict();
 
 const IncidentExpectation = z
@@ -82,7 +84,7 @@ export const ScenarioSchema = z
     description: z.string().default(''),
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
-    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, NoteStep])).min(1),
+    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, FleetStep, NoteStep])).min(1),
     expect: z
       .object({
         incidents: z.array(IncidentExpectation).default([]),
@@ -102,11 +104,26 @@ export const ScenarioSchema = z
         deployments: z.array(z.object({ service: z.string(), status: z.enum(['started', 'succeeded', 'failed', 'stopped']).optional(), count: z.number().int().min(0).optional() }).strict()).default([]),
         /** Release holds at the end: held or lifted, and by whom. */
         holds: z.array(z.object({ service: z.string(), held: z.boolean(), liftedBy: z.array(z.string()).optional() }).strict()).default([]),
+        /** Systems Manager calls the executor made (to the simulated fleet), with their exact inputs. */
+        ssm: z
+          .array(
+            z
+              .object({
+                document: z.string(),
+                count: z.number().int().min(0).optional(),
+                /** Targets as SSM reads them, e.g. "tag:firebreak:fleet=production" or "InstanceIds=i-99999999". */
+                targets: z.string().optional(),
+                maxConcurrency: z.string().optional(),
+                maxErrors: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([]),
         /** Every incident's audit chain verifies (checked unless set to false). */
         auditChainsValid: z.boolean().default(true),
       })
       .strict()
-      .default({ incidents: [], mitigations: [], slack: [], deployments: [], holds: [], auditChainsValid: true }),
+      .default({ incidents: [], mitigations: [], slack: [], deployments: [], holds: [], ssm: [], auditChainsValid: true }),
   })
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;
@@ -216,6 +233,9 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
         runtime.bus.put('firebreak', event);
         const results = describeDeploymentDeliveries(await runtime.bus.drain());
         transcript.push({ at, step: `deploy-notice ${Object.entries(step.deploy).map(([k, v]) => `--${k} ${String(v)}`).join(' ')}${step.note ? ` — ${step.note}` : ''}`, results: [...results, ...slackNews()] });
+      } else if ('fleet' in step) {
+        runtime.fleet.behave(step.fleet);
+        transcript.push({ at, step: `the SIMULATED fleet will answer with ${step.fleet.instances} instance(s)${step.fleet.fail ? `, ${step.fleet.fail} failing` : ''}${step.fleet.timeOut ? `, ${step.fleet.timeOut} timing out` : ''}${step.note ? ` — ${step.note}` : ''}`, results: [] });
       } else if ('click' in step) {
         const target = findButton(runtime, step.click, step.on);
         if (!target) throw new ScenarioError(`no message has a "${step.click}" button${step.on ? ` and contains "${step.on}"` : ''}`);
@@ -270,6 +290,19 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
       ...(expected.liftedBy && [...(hold?.liftedBy ?? [])].sort().join(',') !== [...expected.liftedBy].sort().join(',') ? [`lifted by ${hold?.liftedBy?.join(', ') || 'nobody'}`] : []),
     ];
     checks.push({ expectation: `release hold on ${expected.service} ${expected.held ? 'in place' : 'lifted or absent'}`, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : hold ? `${hold.held ? 'held' : 'lifted'}${hold.liftedBy?.length ? ` by ${hold.liftedBy.join(', ')}` : ''}` : 'no hold' });
+  }
+  for (const expected of expect.ssm) {
+    const calls = runtime.fleet.calls.filter((c) => c.api !== 'Cancel' && (c.input as { DocumentName: string }).DocumentName === expected.document).map((c) => c.input as { Targets: Array<{ Key: string; Values: string[] }>; MaxConcurrency: string; MaxErrors: string });
+    const describe = (targets: Array<{ Key: string; Values: string[] }>) => targets.map((t) => `${t.Key}=${t.Values.join(',')}`).join(' ');
+    const wrong = [
+      ...(expected.count !== undefined && calls.length !== expected.count ? [`${calls.length} call(s), expected ${expected.count}`] : []),
+      ...calls.flatMap((c) => [
+        ...(expected.targets !== undefined && describe(c.Targets) !== expected.targets ? [`targets ${describe(c.Targets)}`] : []),
+        ...(expected.maxConcurrency !== undefined && c.MaxConcurrency !== expected.maxConcurrency ? [`MaxConcurrency ${c.MaxConcurrency}`] : []),
+        ...(expected.maxErrors !== undefined && c.MaxErrors !== expected.maxErrors ? [`MaxErrors ${c.MaxErrors}`] : []),
+      ]),
+    ];
+    checks.push({ expectation: `Systems Manager runs of ${expected.document}`, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : `${calls.length} call(s)${calls[0] ? `, targets ${describe(calls[0].Targets)}, rate ${calls[0].MaxConcurrency}/${calls[0].MaxErrors}` : ''}` });
   }
   const messages = runtime.slack.messages().map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
   for (const expected of expect.slack) checks.push(checkSlack(expected, messages));
@@ -445,9 +478,19 @@ function describeDeploymentDeliveries(deliveries: readonly Delivery[]): string[]
   return deliveries.flatMap((d) => {
     if (d.error) return [`✗ ${d.rule}: ${d.error.message} → dead-letter queue`];
     const r = d.result as { deploymentId?: string; service?: string; status?: string; change?: string; incidentId?: string; held?: boolean; outcomes?: unknown } | undefined;
+    if (d.rule === 'Execute' || d.rule === 'Track' || d.rule === 'Notify') return describeExecution(d);
     if (!r?.deploymentId) return describeDeliveries([d]);
     return [`→ ${r.service} ${r.status} (${r.change})${r.incidentId ? `, incident ${r.incidentId}` : ''}${r.held ? ', release hold placed' : ''}`];
   });
+}
+
+/** The executor's and tracker's part, folded: "⚙ MIT-… started" and the final outcome, not every status event. */
+function describeExecution(d: Delivery): string[] {
+  if (d.error) return [`✗ ${d.rule}: ${d.error.message}`];
+  const r = d.result as { outcome?: string; runId?: string; reason?: string; requestId?: string } | undefined;
+  if (d.rule === 'Execute') return r?.outcome === 'started' ? [`⚙ Systems Manager run ${r.runId} started (SIMULATED fleet)`] : [`⚙ executor: ${r?.outcome}${r?.reason ? ` (${r.reason})` : ''}`];
+  if (d.rule === 'Track' && r?.outcome && r.outcome !== 'running' && r.outcome !== 'not ours') return [`⚙ ${r.requestId} ${r.outcome}`];
+  return [];
 }
 
 function describeSchedules(fired: readonly Delivery[]): string[] {

@@ -8,6 +8,9 @@ import { SlackPoster } from '../adapters/slack-poster.ts';
 import type { IngestDependencies } from '../ingest/ingest.ts';
 import { Workflow } from '../workflow/workflow.ts';
 import { deploymentRules } from '../core/deployments.ts';
+import { EXECUTE_PATTERN, SSM_STATUS_PATTERN } from '../core/ssm-patterns.ts';
+import { Execution } from '../workflow/execution.ts';
+import { SimulatedFleet } from './fleet.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { lambdaContext, LocalEventBus, type Delivery } from './event-bus.ts';
 import { LocalScheduler } from './scheduler.ts';
@@ -39,6 +42,8 @@ export interface LocalRuntime {
   readonly slack: SlackStandIn;
   readonly scheduler: LocalScheduler;
   readonly workflow: Workflow;
+  /** The SIMULATED fleet standing in for Systems Manager: its calls, and how it answers. */
+  readonly fleet: SimulatedFleet;
   /** A roster user's `/firebreak …`, signed like Slack signs it; returns the HTTP response. */
   command(userId: string, text: string, options?: { teamId?: string }): Promise<AwsResponse>;
   /** A roster user clicks a button (by action id) on a message; returns the HTTP response. */
@@ -60,6 +65,8 @@ export interface LocalRuntimeOptions {
   readonly tableName?: string;
   /** Wire notify to the bus (default). Off measures ingest alone. */
   readonly notify?: boolean;
+  /** Wire the executor and tracker (default). Off keeps approved requests approved, for workflow tests. */
+  readonly execute?: boolean;
 }
 
 /**
@@ -76,6 +83,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createSlackLambda } = await import('../slack/handler.ts');
   const { createSlackHandler } = await import('../slack/app.ts');
   const { createDeploymentsHandler } = await import('../deployments/handler.ts');
+  const { createExecuteHandler } = await import('../execute/handler.ts');
+  const { createTrackHandler } = await import('../track/handler.ts');
 
   const database: DynamoDbLocal | undefined = options.endpoint ? undefined : await startDynamoDbLocal(options.dbPath ? { dbPath: options.dbPath } : {});
   const client = localClient(options.endpoint ?? database!.endpoint);
@@ -109,7 +118,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const escalate = createEscalateHandler(() => workflow);
   const deployments = createDeploymentsHandler(async () => ({ store, publisher: bus.publisher, slack: poster, workflow, config, now: clock.now }));
   for (const rule of deploymentRules()) bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => deployments(event as never, context));
-  const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, store, workflow });
+
+  // Systems Manager: a SIMULATED fleet records the exact calls and answers with SSM-shaped status events.
+  const fleet = new SimulatedFleet(clock.now, (event) => bus.put('default', event));
+  const execution = new Execution({ store, publisher: bus.publisher, config, now: clock.now, workflow, ssm: fleet, outputLogGroup: '/firebreak/mitigations', automationRoleArn: 'arn:aws:iam::123456789012:role/firebreak-automation' });
+  const execute = createExecuteHandler(() => execution);
+  const track = createTrackHandler(() => execution);
+  if (options.execute !== false) {
+    bus.addRule('firebreak', 'Execute', EXECUTE_PATTERN, (event, context) => execute(event as never, context));
+    bus.addRule('default', 'Track', SSM_STATUS_PATTERN, (event, context) => track(event as never, context));
+  }
+  const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, store, workflow, execution });
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
 
   const user = (userId: string, teamId = config.slack.teamId): SlackUserContext => ({ userId, teamId, appId: LOCAL_SLACK.appId, channelId: config.slack.channels.default, responseUrl: slack.responseUrl(`${userId}-${Date.now()}`) });
@@ -130,6 +149,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     slack,
     scheduler,
     workflow,
+    fleet,
     slackRequest,
     command: (userId, text, options) => send(slashCommandForm(user(userId, options?.teamId), text)),
     click: (userId, target, options) => send(buttonClickForm(user(userId, options?.teamId), { actionId: target.actionId, value: target.value, messageTs: target.ts, channelId: target.channel })),

@@ -8,6 +8,8 @@ import { recentDeployments, SERVICE_NAME_PATTERN } from '../core/deployments.ts'
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployment-messages.ts';
 import type { SlackPoster } from '../adapters/slack-poster.ts';
 import type { OneTimeScheduler, Workflow } from '../workflow/workflow.ts';
+import type { MitigationRequest } from '../core/mitigation.ts';
+import { escapeSlackText } from '../core/slack-text.ts';
 
 export interface NotifyDependencies {
   readonly store: IncidentStore;
@@ -58,6 +60,22 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         for (const catalogId of incident.mitigations) await deps.workflow.requestMitigation({ incidentId: incident.id, catalogId, requestedBy: 'policy:classification' });
       }
       return { action, incidentId: incident.id };
+    }
+    case WORKFLOW_DETAIL_TYPES.mitigationProgress:
+    case WORKFLOW_DETAIL_TYPES.mitigationSucceeded:
+    case WORKFLOW_DETAIL_TYPES.mitigationFailed: {
+      const detail = RequestDetail.extend({ final: z.boolean().optional(), reason: z.string().optional() }).parse(event.detail);
+      const incident = await deps.store.getIncident(detail.incidentId);
+      if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
+      const thread = await ensureIncidentMessage(incident, deps);
+      const progress = await deps.store.getProgress(incident.id, detail.requestId);
+      const action = await renderRequest(incident, detail.requestId, thread, deps, progressLine(progress));
+      const request = await deps.store.getRequest(incident.id, detail.requestId);
+      // The final summary, once, in the thread: the outcome and the failed instances.
+      if (request && ['succeeded', 'failed', 'cancelled'].includes(request.state) && (await deps.store.claimOnce(incident.id, `summary#${request.id}`, deps.now().toISOString()))) {
+        await deps.slack.post(thread.channel, finalSummary(request, progress), { threadTs: thread.ts });
+      }
+      return { action, incidentId: incident.id, requestId: detail.requestId };
     }
     case WORKFLOW_DETAIL_TYPES.mitigationRequested:
     case WORKFLOW_DETAIL_TYPES.mitigationDecided:
@@ -153,12 +171,13 @@ async function threadReply(incident: Incident, change: Meaningful, actor: string
   await deps.slack.post(state.channel, incidentThreadReply(incidentEvent('updated', incident, [change]).detail, change, actor), { threadTs: state.ts });
 }
 
-async function renderRequest(incident: Incident, requestId: string, thread: { channel: string; ts: string }, deps: NotifyDependencies): Promise<string> {
+async function renderRequest(incident: Incident, requestId: string, thread: { channel: string; ts: string }, deps: NotifyDependencies, progress?: string): Promise<string> {
   const request = await deps.store.getRequest(incident.id, requestId);
   if (!request) throw new Error(`mitigation request ${requestId} not found`);
   const { cto, seniors } = await deps.workflow.roster();
   const now = deps.now().toISOString();
-  const message = request.state === 'awaiting_approval' ? mitigationRequestMessage(request, { cto, seniors }, now) : mitigationDecidedMessage(request);
+  const rendered = request.state === 'awaiting_approval' ? mitigationRequestMessage(request, { cto, seniors }, now) : mitigationDecidedMessage(request);
+  const message = progress ? { ...rendered, blocks: [...rendered.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: progress, verbatim: true }] }] } : rendered;
   const state = await deps.store.getSlackState(incident.id, requestId);
   if (!state?.ts) {
     if (!(await deps.store.claimSlackMessage(incident.id, now, requestId))) throw new Error(`the message of ${requestId} is being posted; retry`);
@@ -166,7 +185,7 @@ async function renderRequest(incident: Incident, requestId: string, thread: { ch
     await deps.store.saveSlackState(incident.id, { channel: posted.channel, ts: posted.ts, renderedVersion: request.version, renderedAt: now }, requestId);
     return 'request posted';
   }
-  if (request.version <= (state.renderedVersion ?? 0)) return 'request up to date';
+  if (request.version <= (state.renderedVersion ?? 0) && !progress) return 'request up to date';
   await deps.slack.update(state.channel!, state.ts, message);
   await deps.store.saveSlackState(incident.id, { renderedVersion: request.version, renderedAt: now }, requestId);
   return 'request updated';
@@ -177,6 +196,28 @@ async function whatChanged(incident: Incident, deps: NotifyDependencies): Promis
   const opened = Date.parse(incident.openedAt);
   const records = await deps.store.deploymentsBetween(incident.account, new Date(opened - 60 * 60_000).toISOString(), incident.openedAt);
   return whatChangedLines(recentDeployments(records, incident));
+}
+
+/** "Progress: 9,990 succeeded · 1 failed · 9 running" from the progress item (numbers only: nothing to escape). */
+function progressLine(progress: Record<string, unknown> | undefined): string | undefined {
+  if (!progress) return undefined;
+  const parts = ['succeeded', 'failed', 'timed_out', 'cancelled', 'in_progress']
+    .map((bucket) => [bucket, typeof progress[bucket] === 'number' ? (progress[bucket] as number) : 0] as const)
+    .filter(([, n]) => n > 0)
+    .map(([bucket, n]) => `${n.toLocaleString('en-US')} ${bucket === 'in_progress' ? 'running' : bucket.replace('_', ' ')}`);
+  return `Progress: ${parts.join(' · ') || 'waiting for the first instance'}`;
+}
+
+function finalSummary(request: MitigationRequest, progress: Record<string, unknown> | undefined) {
+  const failed = progress?.failedInstances instanceof Set ? [...(progress.failedInstances as Set<string>)].sort() : [];
+  const shown = failed.slice(0, 50).map((id) => `\`${escapeSlackText(id)}\``).join(', ');
+  const icon = request.state === 'succeeded' ? ':white_check_mark:' : request.state === 'cancelled' ? ':octagonal_sign:' : ':x:';
+  const text = [
+    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${request.state}. ${progressLine(progress) ?? ''}`,
+    ...(failed.length ? [`Failed or timed out: ${shown}${failed.length > 50 ? ` and ${failed.length - 50} more` : ''}`] : []),
+    ...(request.reason ? [`Reason: ${escapeSlackText(request.reason)}`] : []),
+  ].join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }] };
 }
 
 function renderable(incident: Incident) {

@@ -8,6 +8,7 @@ import { escapeSlackText, truncate } from '../core/slack-text.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import { releaseCheck } from '../core/deployments.ts';
 import type { Reply, Workflow } from '../workflow/workflow.ts';
+import type { Execution } from '../workflow/execution.ts';
 
 export interface SlackAppDependencies {
   readonly signingSecret: string;
@@ -19,6 +20,8 @@ export interface SlackAppDependencies {
   readonly config: FirebreakConfig;
   readonly store: IncidentStore;
   readonly workflow: Workflow;
+  /** Cancels running mitigations (`/firebreak cancel`). */
+  readonly execution: Pick<Execution, 'cancel'>;
   /** Structured log of refused requests (no message text: it may carry personal data). */
   readonly onRefused?: (reason: string, details: Record<string, unknown>) => void;
 }
@@ -128,6 +131,8 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
       return workflow.setAway(actor.userId, command.minutes);
     case 'back':
       return workflow.setAway(actor.userId, undefined);
+    case 'cancel':
+      return deps.execution.cancel({ requestId: command.requestId, userId: actor.userId });
     case 'release': {
       if (command.action === 'approve') return workflow.approveRelease({ service: command.service, actor });
       const hold = await store.getHold(command.service);

@@ -11,6 +11,7 @@ import { TABLE } from '../adapters/table.ts';
 import { requireEnv } from '../adapters/runtime-config.ts';
 import { loadSlackSecret } from '../adapters/slack-secret.ts';
 import { deployedWorkflow } from '../workflow/environment.ts';
+import { deployedExecution } from '../workflow/execution-environment.ts';
 import { createSlackHandler, type SlackAppDependencies } from './app.ts';
 
 const logger = new Logger();
@@ -67,6 +68,7 @@ function deployedHandler() {
       config: deps.config,
       store: deps.store,
       workflow,
+      execution: deployedExecution(),
       onRefused: (reason, details) => logger.warn('slack request refused', { reason, ...details }),
     };
     return createSlackHandler(app);

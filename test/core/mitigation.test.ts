@@ -150,10 +150,10 @@ describe('resolvePlan', () => {
       expect(resolvePlan(anything, INCIDENT, { value: '' }).parameters).toEqual({ value: '' });
     });
 
-    it('refuses ../ where the pattern forbids it', () => {
+    it('refuses ../ whatever the pattern says', () => {
       expect(resolvePlan(path, INCIDENT, { path: '/var/log/nginx/access.log' }).parameters).toEqual({ path: '/var/log/nginx/access.log' });
-      expect(() => resolvePlan(path, INCIDENT, { path: '/var/log/../../etc/shadow' })).toThrow(/path="\/var\/log\/\.\.\/\.\.\/etc\/shadow" does not match/);
-      expect(() => resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: '../../etc/passwd' })).toThrow(/does not match \^\[A-Za-z0-9@\._-\]\{1,64\}\$/);
+      expect(() => resolvePlan(path, INCIDENT, { path: '/var/log/../../etc/shadow' })).toThrow(/path contains "\.\." \(path traversal/);
+      expect(() => resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: '../../etc/passwd' })).toThrow(/serviceName contains "\.\."/);
     });
 
     it('checks the whole value against the anchored pattern', () => {

@@ -1,0 +1,31 @@
+import { CancelCommandCommand, SendCommandCommand, StartAutomationExecutionCommand, StopAutomationExecutionCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SendCommandInput, StartAutomationExecutionInput } from '../core/ssm.ts';
+
+/** What the executor and `/firebreak cancel` need from Systems Manager. */
+export interface SsmGateway {
+  sendCommand(input: SendCommandInput): Promise<string>;
+  startAutomation(input: StartAutomationExecutionInput): Promise<string>;
+  cancel(run: { kind: 'command' | 'automation'; id: string }): Promise<void>;
+}
+
+/** The real one: inputs are built (and tested exactly) in the core; this only sends them. */
+export class AwsSsmGateway implements SsmGateway {
+  constructor(private readonly client: SSMClient) {}
+
+  async sendCommand(input: SendCommandInput): Promise<string> {
+    const out = await this.client.send(new SendCommandCommand(input));
+    if (!out.Command?.CommandId) throw new Error('SendCommand returned no command id');
+    return out.Command.CommandId;
+  }
+
+  async startAutomation(input: StartAutomationExecutionInput): Promise<string> {
+    const out = await this.client.send(new StartAutomationExecutionCommand(input));
+    if (!out.AutomationExecutionId) throw new Error('StartAutomationExecution returned no execution id');
+    return out.AutomationExecutionId;
+  }
+
+  async cancel(run: { kind: 'command' | 'automation'; id: string }): Promise<void> {
+    if (run.kind === 'command') await this.client.send(new CancelCommandCommand({ CommandId: run.id }));
+    else await this.client.send(new StopAutomationExecutionCommand({ AutomationExecutionId: run.id, Type: 'Cancel' }));
+  }
+}

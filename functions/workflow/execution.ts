@@ -1,0 +1,175 @@
+import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
+import { appendAudit, type AuditDraft, type Incident } from '../core/incident.ts';
+import type { MitigationRequest } from '../core/mitigation.ts';
+import type { MitigationEntry } from '../core/config.ts';
+import { applyInvocation, bucketOf, MAX_FAILED_INSTANCES, nextBucket, overallOutcome, parseSsmStatusEvent, type Bucket, type Progress } from '../core/progress.ts';
+import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/ssm.ts';
+import type { EventEnvelope } from '../core/signal.ts';
+import type { IncidentStore } from '../adapters/incident-store.ts';
+import type { SsmGateway } from '../adapters/ssm-gateway.ts';
+import type { Reply, Workflow, WorkflowDependencies } from './workflow.ts';
+
+export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'store' | 'publisher' | 'config' | 'now'> {
+  readonly ssm: SsmGateway;
+  readonly workflow: Workflow;
+  readonly outputLogGroup: string;
+  readonly automationRoleArn: string;
+}
+
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Runs approved mitigations and follows them to the end. The request moves approved → running with
+ * a conditional write BEFORE Systems Manager is called, so duplicate or concurrent `Mitigation
+ * Approved` deliveries can never run a mitigation twice.
+ */
+export class Execution {
+  constructor(private readonly deps: ExecutionDependencies) {}
+
+  async onApproved(input: { incidentId: string; requestId: string; planHash: string }): Promise<{ outcome: 'started' | 'refused' | 'already_handled' | 'failed_to_start'; reason?: string; runId?: string }> {
+    const { store, config } = this.deps;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.deps.now().toISOString();
+      const request = await store.getRequest(input.incidentId, input.requestId);
+      const incident = await store.getIncident(input.incidentId);
+      if (!request || !incident) return { outcome: 'refused', reason: 'unknown request' };
+      if (request.state !== 'approved') return { outcome: 'already_handled', reason: `request is ${request.state}` };
+      const entry = config.mitigations.find((m) => m.id === request.catalogId);
+      const refusal = executionRefusal(request, entry, now, input.planHash);
+      if (refusal) {
+        // Refused, audited and announced; the request fails so it cannot be retried into running.
+        const failed: MitigationRequest = { ...request, state: 'failed', reason: `refused by the executor: ${refusal}`, version: request.version + 1 };
+        if (!(await this.commit(incident, now, [{ action: 'mitigation.execution_refused', data: { requestId: request.id, reason: refusal } }], { request: failed, expectedVersion: request.version }))) continue;
+        await this.announce(WORKFLOW_DETAIL_TYPES.mitigationFailed, { incidentId: incident.id, requestId: request.id, reason: refusal });
+        return { outcome: 'refused', reason: refusal };
+      }
+      const running: MitigationRequest = { ...request, state: 'running', version: request.version + 1 };
+      const mitigating = incident.status === 'open' || incident.status === 'acknowledged' ? { status: 'mitigating' as const } : {};
+      if (!(await this.commit(incident, now, [{ action: 'mitigation.started', data: { requestId: request.id, planHash: request.planHash } }], { request: running, expectedVersion: request.version }, mitigating))) continue;
+      return this.start(running);
+    }
+    throw new Error(`${input.requestId} kept changing; the delivery will be retried`);
+  }
+
+  private async start(request: MitigationRequest): Promise<{ outcome: 'started' | 'failed_to_start'; runId?: string; reason?: string }> {
+    const { store, ssm } = this.deps;
+    let runId: string;
+    try {
+      runId =
+        request.plan.kind === 'automation'
+          ? await ssm.startAutomation(startAutomationInput(request, { automationRoleArn: this.deps.automationRoleArn }))
+          : await ssm.sendCommand(sendCommandInput(request, { outputLogGroup: this.deps.outputLogGroup }));
+    } catch (error) {
+      const reason = `Systems Manager refused it: ${(error as Error).name}`;
+      await this.finish(request.incidentId, request.id, 'failed', reason);
+      return { outcome: 'failed_to_start', reason };
+    }
+    await store.saveRun(runId, { incidentId: request.incidentId, requestId: request.id });
+    await this.update(request.incidentId, request.id, (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest, [{ action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } }]);
+    await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, { incidentId: request.incidentId, requestId: request.id });
+    return { outcome: 'started', runId };
+  }
+
+  /** One SSM status event: progress counted once per instance and status, then the outcome when final. */
+  async onStatusEvent(envelope: EventEnvelope): Promise<{ outcome: string; requestId?: string }> {
+    const { store } = this.deps;
+    const event = parseSsmStatusEvent(envelope);
+    const runId = event.kind === 'automation' ? event.executionId : event.commandId;
+    const run = await store.getRun(runId);
+    if (!run) return { outcome: 'not ours' };
+    if (event.kind === 'invocation') {
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const previous = await store.getInvocationBucket(run.incidentId, run.requestId, event.instanceId);
+        const change = applyInvocation(previous as Bucket | undefined, event.status);
+        if (!change) break;
+        if (await store.recordInvocation({ ...run, instanceId: event.instanceId, previous, bucket: change.bucket, delta: change.counterDelta as Record<string, number>, failed: change.enteredFailure })) break;
+      }
+    } else {
+      // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
+      const previous = (await store.getProgress(run.incidentId, run.requestId))?.runStatus as string | undefined;
+      if (nextBucket(previous === undefined ? undefined : bucketOf(previous), event.status)) await store.setRunStatus(run.incidentId, run.requestId, event.status, previous);
+    }
+    const progress = toProgress(await store.getProgress(run.incidentId, run.requestId));
+    const outcome = overallOutcome(progress, progress.runStatus);
+    if (outcome === 'running') {
+      const now = this.deps.now();
+      const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
+      if (await store.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore)) await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, run);
+      return { outcome: 'running', requestId: run.requestId };
+    }
+    await this.finish(run.incidentId, run.requestId, outcome, outcome === 'failed' ? `${progress.failed + progress.timed_out} instance(s) failed or timed out` : undefined);
+    return { outcome, requestId: run.requestId };
+  }
+
+  /** `/firebreak cancel <request>`: the CTO or a senior engineer stops a running mitigation. */
+  async cancel(input: { requestId: string; userId: string }): Promise<Reply> {
+    const member = await this.deps.workflow.member(input.userId);
+    if (!member || member.role === 'responder') return { ok: false, text: 'Only the CTO or a senior engineer can cancel a running mitigation.' };
+    const request = await this.deps.store.findRequest(input.requestId);
+    if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
+    const runId = (request as MitigationRequest & { runId?: string }).runId;
+    if (request.state !== 'running' || !runId) return { ok: false, text: `${request.id} is ${request.state.replace('_', ' ')}, not running.` };
+    await this.deps.ssm.cancel({ kind: request.plan.kind, id: runId });
+    await this.finish(request.incidentId, request.id, 'cancelled', `cancelled by <@${input.userId}>`, `slack:${input.userId}`);
+    return { ok: true, text: `${request.id} cancelled: Systems Manager stops the remaining invocations.` };
+  }
+
+  /** Moves a running request to its end state (once), audited; a failure offers the rollback as a new request. */
+  private async finish(incidentId: string, requestId: string, state: 'succeeded' | 'failed' | 'cancelled', reason?: string, actor = 'system:track'): Promise<void> {
+    const finished = await this.update(incidentId, requestId, (r) => (r.state === 'running' ? ({ ...r, state, decidedAt: this.deps.now().toISOString(), ...(reason ? { reason } : {}) } as MitigationRequest) : undefined), [{ action: `mitigation.${state}`, data: { requestId, ...(reason ? { reason } : {}) } }], actor);
+    if (!finished) return;
+    const type = state === 'succeeded' ? WORKFLOW_DETAIL_TYPES.mitigationSucceeded : state === 'failed' ? WORKFLOW_DETAIL_TYPES.mitigationFailed : WORKFLOW_DETAIL_TYPES.mitigationProgress;
+    await this.announce(type, { incidentId, requestId, final: true });
+    const rollback = state === 'failed' ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback : undefined;
+    if (rollback) await this.deps.workflow.requestMitigation({ incidentId, catalogId: rollback, requestedBy: 'policy:rollback' });
+  }
+
+  /** Changes a request (if `change` returns one) with its audit entries, retrying on conflicts. */
+  private async update(incidentId: string, requestId: string, change: (request: MitigationRequest) => MitigationRequest | undefined, entries: AuditDraft[], actor = 'system:execute'): Promise<MitigationRequest | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.deps.now().toISOString();
+      const request = await this.deps.store.getRequest(incidentId, requestId);
+      const incident = await this.deps.store.getIncident(incidentId);
+      const next = request && change(request);
+      if (!request || !incident || !next) return undefined;
+      const updated = { ...next, version: request.version + 1 };
+      // The incident is `mitigating` only while something runs: the last run to end hands it back.
+      const othersRunning = (await this.deps.store.listRequests(incidentId)).some((r) => r.id !== requestId && r.state === 'running');
+      const patch = incident.status === 'mitigating' && updated.state !== 'running' && !othersRunning ? { status: incident.acknowledgedBy ? ('acknowledged' as const) : ('open' as const) } : {};
+      if (await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor)) return updated;
+    }
+    throw new Error(`${requestId} kept changing; the delivery will be retried`);
+  }
+
+  private async commit(incident: Incident, now: string, entries: AuditDraft[], request: { request: MitigationRequest; expectedVersion: number }, patch: Partial<Incident> = {}, actor = 'system:execute'): Promise<boolean> {
+    const { incident: next, audit } = appendAudit({ ...incident, ...patch, updatedAt: now, version: incident.version + 1 }, now, entries, actor);
+    return (await this.deps.store.commitChange({ incident: next, expectedIncidentVersion: incident.version, audit, updateRequest: request })).committed;
+  }
+
+  private async announce(detailType: string, detail: object): Promise<void> {
+    await this.deps.publisher.publish([{ detailType, detail }]);
+  }
+}
+
+/** Why the executor will not run this request now, if it will not. */
+function executionRefusal(request: MitigationRequest, entry: MitigationEntry | undefined, now: string, approvedPlanHash: string): string | undefined {
+  if (!entry) return 'catalog_entry_removed';
+  const verdict = verifyForExecution(request, { now, approvedPlanHash, preApproved: entry.preApproved });
+  if (!verdict.ok) return verdict.reason;
+  const check = checkPlan(request.plan, entry);
+  return check.ok ? undefined : check.reason;
+}
+
+function toProgress(item: Record<string, unknown> | undefined): Progress & { runStatus?: string } {
+  const count = (name: string) => (typeof item?.[name] === 'number' ? (item[name] as number) : 0);
+  const failed = item?.failedInstances instanceof Set ? [...(item.failedInstances as Set<string>)].sort() : [];
+  return {
+    in_progress: count('in_progress'),
+    succeeded: count('succeeded'),
+    failed: count('failed'),
+    timed_out: count('timed_out'),
+    cancelled: count('cancelled'),
+    failedInstances: failed.slice(0, MAX_FAILED_INSTANCES),
+    ...(typeof item?.runStatus === 'string' ? { runStatus: item.runStatus } : {}),
+  } as Progress & { runStatus?: string };
+}
