@@ -5,7 +5,6 @@ import type { MitigationEntry } from '../core/config.ts';
 import { applyInvocation, bucketOf, MAX_FAILED_INSTANCES, nextBucket, overallOutcome, parseSsmStatusEvent, type Bucket, type Progress } from '../core/progress.ts';
 import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/ssm.ts';
 import type { EventEnvelope } from '../core/signal.ts';
-import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { SsmGateway } from '../adapters/ssm-gateway.ts';
 import type { Reply, Workflow, WorkflowDependencies } from './workflow.ts';
 
