@@ -4,6 +4,7 @@ import type { FirebreakConfig } from './config.ts';
 import { DeploymentTracking } from './constructs/deployment-tracking.ts';
 import { EventIngestion } from './constructs/event-ingestion.ts';
 import { EventStore } from './constructs/event-store.ts';
+import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
 
@@ -20,6 +21,7 @@ export class FirebreakStack extends Stack {
   readonly slack: SlackIngress;
   readonly workflow: IncidentWorkflow;
   readonly deployments: DeploymentTracking;
+  readonly mitigation: FleetMitigation;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -54,11 +56,34 @@ export class FirebreakStack extends Stack {
       deadLetterQueue: this.ingestion.deadLetterQueue,
       slackSecret: this.slack.secret,
     });
+    this.mitigation = new FleetMitigation(this, 'Mitigation', {
+      config: props.config,
+      table: this.store.table,
+      key: this.store.key,
+      bus: this.ingestion.bus,
+      deadLetterQueue: this.ingestion.deadLetterQueue,
+      slackSecret: this.slack.secret,
+      slackFunction: this.slack.slackFunction,
+    });
 
     new CfnOutput(this, 'EventBusName', { value: this.ingestion.bus.eventBusName, description: 'Send custom monitor events here (PutEvents)' });
     new CfnOutput(this, 'TableName', { value: this.store.table.tableName, description: 'Incidents, mitigations, audit trail and roster' });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingestion.deadLetterQueue.queueUrl, description: 'Events that could not be ingested' });
     new CfnOutput(this, 'SlackRequestUrl', { value: this.slack.endpointUrl, description: 'Paste into the Slack app: slash command and interactivity Request URL' });
     new CfnOutput(this, 'SlackSecretName', { value: this.slack.secretName, description: 'Put the Slack signing secret, bot token and app id here (JSON)' });
+    new CfnOutput(this, 'DiagnosticsBucketName', {
+      value: this.mitigation.diagnosticsBucket.bucketName,
+      description: 'collect-diagnostics uploads here (<instance id>/<timestamp>/): grant your instance role s3:PutObject on this bucket',
+    });
+    new CfnOutput(this, 'MitigationOutputLogGroup', {
+      value: this.mitigation.outputLogGroup.logGroupName,
+      description: 'Run Command output of every mitigation: grant your instance role logs:CreateLogStream and logs:PutLogEvents on it',
+    });
+    if (this.mitigation.quarantineSecurityGroup) {
+      new CfnOutput(this, 'QuarantineSecurityGroupId', {
+        value: this.mitigation.quarantineSecurityGroup.attrGroupId,
+        description: 'isolate-instance moves instances into this group (no inbound, no outbound)',
+      });
+    }
   }
 }

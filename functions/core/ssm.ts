@@ -76,6 +76,17 @@ export function ssmTargets(targets: ResolvedTargets): SsmTarget[] {
   }
 }
 
+/**
+ * Automation names its targets differently from Run Command: explicit values go as
+ * `ParameterValues` (fed to TargetParameterName), resource groups as `ResourceGroup`.
+ */
+export function automationTargets(targets: ResolvedTargets): SsmTarget[] {
+  const [target] = ssmTargets(targets);
+  if (target?.Key === 'InstanceIds') return [{ Key: 'ParameterValues', Values: target.Values }];
+  if (target?.Key === 'resource-groups:Name') return [{ Key: 'ResourceGroup', Values: target.Values }];
+  return target ? [target] : [];
+}
+
 /** How many instances a plan targets when that is known up front (instance lists), else undefined. */
 export function knownTargetCount(plan: Pick<MitigationPlan, 'targets'>): number | undefined {
   return plan.targets.type === 'instances' ? plan.targets.instanceIds.length : undefined;
@@ -132,7 +143,7 @@ export function startAutomationInput(request: MitigationRequest, options: { read
     DocumentVersion: plan.documentVersion,
     Parameters: { ...ssmParameters(plan.parameters), [AUTOMATION_ROLE_PARAMETER]: [options.automationRoleArn] },
     TargetParameterName: AUTOMATION_TARGET_PARAMETER,
-    Targets: ssmTargets(plan.targets),
+    Targets: automationTargets(plan.targets),
     MaxConcurrency: plan.rateControl.maxConcurrency,
     MaxErrors: plan.rateControl.maxErrors,
     ClientToken: automationClientToken(request.id),

@@ -23,6 +23,8 @@ const MAX_ATTEMPTS = 10;
  * Approved` deliveries can never run a mitigation twice.
  */
 export class Execution {
+  private readonly runs = new Map<string, { incidentId: string; requestId: string }>();
+
   constructor(private readonly deps: ExecutionDependencies) {}
 
   async onApproved(input: { incidentId: string; requestId: string; planHash: string }): Promise<{ outcome: 'started' | 'refused' | 'already_handled' | 'failed_to_start'; reason?: string; runId?: string }> {
@@ -73,8 +75,7 @@ export class Execution {
   async onStatusEvent(envelope: EventEnvelope): Promise<{ outcome: string; requestId?: string }> {
     const { store } = this.deps;
     const event = parseSsmStatusEvent(envelope);
-    const runId = event.kind === 'automation' ? event.executionId : event.commandId;
-    const run = await store.getRun(runId);
+    const run = await this.runOf(event.kind === 'automation' ? event.executionId : event.commandId);
     if (!run) return { outcome: 'not ours' };
     if (event.kind === 'invocation') {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -83,21 +84,32 @@ export class Execution {
         if (!change) break;
         if (await store.recordInvocation({ ...run, instanceId: event.instanceId, previous, bucket: change.bucket, delta: change.counterDelta as Record<string, number>, failed: change.enteredFailure })) break;
       }
-    } else {
-      // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
-      const previous = (await store.getProgress(run.incidentId, run.requestId))?.runStatus as string | undefined;
-      if (nextBucket(previous === undefined ? undefined : bucketOf(previous), event.status)) await store.setRunStatus(run.incidentId, run.requestId, event.status, previous);
-    }
-    const progress = toProgress(await store.getProgress(run.incidentId, run.requestId));
-    const outcome = overallOutcome(progress, progress.runStatus);
-    if (outcome === 'running') {
+      // SSM's own command status decides the outcome; an instance's status only moves progress on.
       const now = this.deps.now();
       const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
       if (await store.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore)) await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, run);
       return { outcome: 'running', requestId: run.requestId };
     }
+    // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
+    const previous = (await store.getProgress(run.incidentId, run.requestId))?.runStatus as string | undefined;
+    if (nextBucket(previous === undefined ? undefined : bucketOf(previous), event.status)) await store.setRunStatus(run.incidentId, run.requestId, event.status, previous);
+    const progress = toProgress(await store.getProgress(run.incidentId, run.requestId));
+    const outcome = overallOutcome(progress, progress.runStatus);
+    if (outcome === 'running') return { outcome, requestId: run.requestId };
     await this.finish(run.incidentId, run.requestId, outcome, outcome === 'failed' ? `${progress.failed + progress.timed_out} instance(s) failed or timed out` : undefined);
     return { outcome, requestId: run.requestId };
+  }
+
+  /** Which request a run belongs to; the mapping never changes, so warm invocations remember it. */
+  private async runOf(runId: string): Promise<{ incidentId: string; requestId: string } | undefined> {
+    const known = this.runs.get(runId);
+    if (known) return known;
+    const run = await this.deps.store.getRun(runId);
+    if (run) {
+      if (this.runs.size >= 1000) this.runs.delete(this.runs.keys().next().value!);
+      this.runs.set(runId, run);
+    }
+    return run;
   }
 
   /** `/firebreak cancel <request>`: the CTO or a senior engineer stops a running mitigation. */

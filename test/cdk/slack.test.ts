@@ -121,10 +121,17 @@ describe('Slack secret', () => {
     expect(generate.GenerateStringKey).toBe('signingSecret');
   });
 
-  it('can be read by slack, notify, escalate and deployments only, and by nothing but that secret', () => {
+  it('can be read by slack, notify, escalate, deployments, execute and track only, and by nothing but that secret', () => {
     const readers = allStatementsFor('secretsmanager:GetSecretValue');
     expect(readers.map(({ roles }) => roles).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
-      [stack.slack.slackFunction, stack.workflow.escalateFunction, stack.workflow.notifyFunction, stack.deployments.deploymentsFunction]
+      [
+        stack.slack.slackFunction,
+        stack.workflow.escalateFunction,
+        stack.workflow.notifyFunction,
+        stack.deployments.deploymentsFunction,
+        stack.mitigation.executeFunction,
+        stack.mitigation.trackFunction,
+      ]
         .map((fn) => [ref(fn.executionRole)])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
@@ -177,7 +184,9 @@ describe('functions', () => {
       expect(on('events:PutEvents'), fn.node.path).toEqual([arnOf(stack.ingestion.bus)]);
       expect(on('dynamodb:PutItem'), fn.node.path).toEqual([[arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }]]);
       expect(on('kms:Decrypt'), fn.node.path).toEqual([arnOf(stack.store.key)]);
-      expect(statements.filter((s) => s.Resource === '*').flatMap(actions).sort(), fn.node.path).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      // slack also cancels commands (`/firebreak cancel`): ssm:CancelCommand has no resource-level permissions (test/cdk/mitigation.test.ts).
+      const unscoped = fn === stack.slack.slackFunction ? ['ssm:CancelCommand', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+      expect(statements.filter((s) => s.Resource === '*').flatMap(actions).sort(), fn.node.path).toEqual(unscoped);
     }
   });
 
@@ -238,7 +247,9 @@ describe('EventBridge Scheduler', () => {
     const schedulers = [stack.slack.slackFunction, stack.workflow.notifyFunction].map((fn) => [ref(fn.executionRole)]);
     expect(allStatementsFor('scheduler:CreateSchedule').map(({ roles }) => roles)).toEqual(expect.arrayContaining(schedulers));
     expect(allStatementsFor('scheduler:CreateSchedule')).toHaveLength(2);
-    expect(allStatementsFor('iam:PassRole')).toHaveLength(2);
+    // Plus execute's PassRole of the automation role to SSM (test/cdk/mitigation.test.ts).
+    expect(allStatementsFor('iam:PassRole').filter(({ s }) => JSON.stringify(s.Condition).includes('scheduler.amazonaws.com'))).toHaveLength(2);
+    expect(allStatementsFor('iam:PassRole')).toHaveLength(3);
   });
 });
 

@@ -48,8 +48,9 @@ describe('event bus and rules', () => {
 
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
-    // Plus the notify rule on the firebreak bus (test/cdk/slack.test.ts) and the deployment rules (test/cdk/deployments.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', expected.length + 1 + deploymentRules().length);
+    // Plus the notify rule on the firebreak bus (test/cdk/slack.test.ts), the deployment rules (test/cdk/deployments.test.ts)
+    // and the execute and track rules (test/cdk/mitigation.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', expected.length + 1 + deploymentRules().length + 2);
     for (const ingest of expected) {
       const rule = stack.ingestion.rules.get(ingest.id);
       expect(rule, ingest.id).toBeDefined();
@@ -194,8 +195,9 @@ describe('event store', () => {
 
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
-    // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts) and deployments (test/cdk/deployments.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+    // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
+    // execute and track (test/cdk/mitigation.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', 7);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -340,8 +342,8 @@ describe('bundling', () => {
       const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      // One bundle per function: ingest, slack, notify, escalate, deployments.
-      expect(assets).toHaveLength(5);
+      // One bundle per function: ingest, slack, notify, escalate, deployments, execute, track.
+      expect(assets).toHaveLength(7);
       for (const asset of assets) {
         expect(readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"), asset).toBe(true);
       }

@@ -154,7 +154,7 @@ describe('startAutomationInput', () => {
       DocumentVersion: '$DEFAULT',
       Parameters: { AutomationAssumeRole: [ROLE] },
       TargetParameterName: 'InstanceId',
-      Targets: [{ Key: 'InstanceIds', Values: [INSTANCE_A, INSTANCE_B] }],
+      Targets: [{ Key: 'ParameterValues', Values: [INSTANCE_A, INSTANCE_B] }],
       MaxConcurrency: '1',
       MaxErrors: '0',
       ClientToken: '1c72c332-089c-8424-84ba-cc4a13576404',
@@ -174,7 +174,7 @@ describe('startAutomationInput', () => {
       ClientToken: automationClientToken(REQUEST_ID),
     });
     const group = entry({ kind: 'automation', targets: { type: 'resource-group', name: 'db-fleet' } });
-    expect(startAutomationInput(requestFor(group), { automationRoleArn: ROLE }).Targets).toStrictEqual([{ Key: 'resource-groups:Name', Values: ['db-fleet'] }]);
+    expect(startAutomationInput(requestFor(group), { automationRoleArn: ROLE }).Targets).toStrictEqual([{ Key: 'ResourceGroup', Values: ['db-fleet'] }]);
   });
 
   it('refuses a command plan, a missing role, and plans that try to set the role or the target parameter', () => {
