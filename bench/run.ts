@@ -183,6 +183,54 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
   }
 }
 
+// (f) A 10,000-instance Systems Manager run: the simulated fleet answers every instance (InProgress,
+// then its outcome) and the command's own status; track counts each once. The virtual clock does not
+// move during the run, so progress posts are the first and the final one (deployed: one per interval).
+{
+  const database = await startDynamoDbLocal();
+  try {
+    const FLEET = { instances: 10_000, fail: 10, timeOut: 5 };
+    const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-fleet' });
+    runtime.bus.put('default', FIXTURES[1]!);
+    await runtime.bus.drain();
+    const [incident] = await runtime.store.listIncidents(['open', 'acknowledged', 'mitigating'], 1);
+    await runtime.command('U0RESPOND01', `mitigate ${incident!.id} patch-critical`);
+    const request = (await runtime.store.listRequests(incident!.id)).find((r) => r.catalogId === 'patch-critical')!;
+    runtime.fleet.behave(FLEET);
+    const meter = meterDynamo(runtime.client);
+    const slackBefore = runtime.slack.calls().length;
+    const tracked = () => runtime.bus.deliveries.filter((d) => d.rule === 'Track').length;
+    const trackedBefore = tracked();
+    const t0 = performance.now();
+    await runtime.command('U0CTO000001', `approve ${request.id}`);
+    const seconds = (performance.now() - t0) / 1000;
+    const statusEvents = tracked() - trackedBefore;
+    const progress = await runtime.store.getProgress(incident!.id, request.id);
+    const final = await runtime.store.getRequest(incident!.id, request.id);
+    const slackCalls = runtime.slack.calls().slice(slackBefore);
+    const figures = {
+      ...FLEET,
+      statusEvents,
+      seconds: round(seconds),
+      statusEventsPerSecond: Math.round(statusEvents / seconds),
+      dynamoRequestsPerStatusEvent: round(meter.requests / statusEvents),
+      writeUnitsPerStatusEvent: round(meter.writeUnits / statusEvents),
+      slackCalls: slackCalls.length,
+      outcome: final?.state,
+      counts: { succeeded: progress?.succeeded, failed: progress?.failed, timed_out: progress?.timed_out },
+      deadLetters: runtime.bus.deadLetters.length,
+    };
+    await runtime.stop();
+    results.fleet = figures;
+    rows.push({
+      measure: `fleet: ${FLEET.instances.toLocaleString('en-US')}-instance run`,
+      value: `${statusEvents} status events in ${figures.seconds} s (${figures.statusEventsPerSecond}/s), ${figures.dynamoRequestsPerStatusEvent} DynamoDB requests and ${figures.writeUnitsPerStatusEvent} WCU per status event, ${figures.slackCalls} Slack calls; ${figures.outcome}: ${figures.counts.succeeded} succeeded, ${figures.counts.failed} failed, ${figures.counts.timed_out} timed out`,
+    });
+  } finally {
+    await database.stop();
+  }
+}
+
 const width = Math.max(...rows.map((r) => r.measure.length));
 process.stdout.write(`\nFirebreak benchmark (${new Date().toISOString()}, node ${process.version}, ${process.arch})\n\n`);
 for (const row of rows) process.stdout.write(`  ${row.measure.padEnd(width)}  ${row.value}\n`);
@@ -214,7 +262,7 @@ function repeatEvents(n: number, fingerprints: number, fixtures?: readonly numbe
 
 /**
  * Counts requests and the write units DynamoDB would bill for them, computed from the item sizes
- * (1 unit per KB, twice that inside a transaction): DynamoDB Local's own ConsumedCapacity figures
+ * (1 unit per KB, twice that inside a transaction; failed conditional writes are counted too, as billed): DynamoDB Local's own ConsumedCapacity figures
  * for transactions do not follow the billing rules. Read units are as DynamoDB Local reports them.
  */
 function meterDynamo(client: DynamoDBClient) {
@@ -228,6 +276,12 @@ function meterDynamo(client: DynamoDBClient) {
         // An update that SETs every attribute (ours do) is billed on the full item size.
         const size = write?.Item ? attributeMapSize(write.Item) : attributeMapSize({ ...write?.Key, ...write?.ExpressionAttributeValues });
         meter.writeUnits += 2 * Math.max(1, Math.ceil(size / 1024));
+      }
+      const single = args.input as { Item?: AttributeMap; Key?: AttributeMap; ExpressionAttributeValues?: AttributeMap; TransactItems?: unknown };
+      if (/^(Put|Update|Delete)(Item)?Command/.test(context.commandName ?? '')) {
+        // A single write is billed 1 unit per KB of the item (here: its key and the values written).
+        const size = single.Item ? attributeMapSize(single.Item) : attributeMapSize({ ...single.Key, ...single.ExpressionAttributeValues });
+        meter.writeUnits += Math.max(1, Math.ceil(size / 1024));
       }
       const out = await next(args);
       if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? '')) {
