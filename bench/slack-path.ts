@@ -90,6 +90,8 @@ export async function coldSlackPath(input: { bundle: string; endpoint: string; t
     EVENT_BUS_NAME: 'firebreak',
     SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:firebreak/slack-bench',
     SCHEDULE_GROUP: 'firebreak',
+    OUTPUT_LOG_GROUP: '/firebreak/mitigations',
+    AUTOMATION_ROLE_ARN: 'arn:aws:iam::123456789012:role/firebreak-automation',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/firebreak-scheduler',
     ESCALATE_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-escalate',
     NOTIFY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-notify',

@@ -62,10 +62,12 @@ export class Execution {
           : await ssm.sendCommand(sendCommandInput(request, { outputLogGroup: this.deps.outputLogGroup }));
     } catch (error) {
       const reason = `Systems Manager refused it: ${(error as Error).name}`;
-      await this.finish(request.incidentId, request.id, 'failed', reason);
+      // Nothing ran, so there is nothing to roll back.
+      await this.finish(request.incidentId, request.id, 'failed', reason, 'system:execute', { offerRollback: false });
       return { outcome: 'failed_to_start', reason };
     }
-    await store.saveRun(runId, { incidentId: request.incidentId, requestId: request.id });
+    // Recording the run is retried on its own: without it, SSM's status events could not be matched.
+    await retry(() => store.saveRun(runId, { incidentId: request.incidentId, requestId: request.id }));
     await this.update(request.incidentId, request.id, (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest, [{ action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } }]);
     await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, { incidentId: request.incidentId, requestId: request.id });
     return { outcome: 'started', runId };
@@ -91,8 +93,12 @@ export class Execution {
       return { outcome: 'running', requestId: run.requestId };
     }
     // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
-    const previous = (await store.getProgress(run.incidentId, run.requestId))?.runStatus as string | undefined;
-    if (nextBucket(previous === undefined ? undefined : bucketOf(previous), event.status)) await store.setRunStatus(run.incidentId, run.requestId, event.status, previous);
+    // Two events racing: the loser re-reads and writes if it still moves the status on.
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const previous = (await store.getProgress(run.incidentId, run.requestId))?.runStatus as string | undefined;
+      if (!nextBucket(previous === undefined ? undefined : bucketOf(previous), event.status)) break;
+      if (await store.setRunStatus(run.incidentId, run.requestId, event.status, previous)) break;
+    }
     const progress = toProgress(await store.getProgress(run.incidentId, run.requestId));
     const outcome = overallOutcome(progress, progress.runStatus);
     if (outcome === 'running') return { outcome, requestId: run.requestId };
@@ -119,19 +125,20 @@ export class Execution {
     const request = await this.deps.store.findRequest(input.requestId);
     if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
     const runId = (request as MitigationRequest & { runId?: string }).runId;
-    if (request.state !== 'running' || !runId) return { ok: false, text: `${request.id} is ${request.state.replace('_', ' ')}, not running.` };
+    if (request.state !== 'running') return { ok: false, text: `${request.id} is ${request.state.replace('_', ' ')}, not running.` };
+    if (!runId) return { ok: false, text: `${request.id} is starting and has no Systems Manager run id yet; try again in a moment.` };
     await this.deps.ssm.cancel({ kind: request.plan.kind, id: runId });
     await this.finish(request.incidentId, request.id, 'cancelled', `cancelled by <@${input.userId}>`, `slack:${input.userId}`);
     return { ok: true, text: `${request.id} cancelled: Systems Manager stops the remaining invocations.` };
   }
 
   /** Moves a running request to its end state (once), audited; a failure offers the rollback as a new request. */
-  private async finish(incidentId: string, requestId: string, state: 'succeeded' | 'failed' | 'cancelled', reason?: string, actor = 'system:track'): Promise<void> {
+  private async finish(incidentId: string, requestId: string, state: 'succeeded' | 'failed' | 'cancelled', reason?: string, actor = 'system:track', options: { offerRollback?: boolean } = {}): Promise<void> {
     const finished = await this.update(incidentId, requestId, (r) => (r.state === 'running' ? ({ ...r, state, decidedAt: this.deps.now().toISOString(), ...(reason ? { reason } : {}) } as MitigationRequest) : undefined), [{ action: `mitigation.${state}`, data: { requestId, ...(reason ? { reason } : {}) } }], actor);
     if (!finished) return;
     const type = state === 'succeeded' ? WORKFLOW_DETAIL_TYPES.mitigationSucceeded : state === 'failed' ? WORKFLOW_DETAIL_TYPES.mitigationFailed : WORKFLOW_DETAIL_TYPES.mitigationProgress;
     await this.announce(type, { incidentId, requestId, final: true });
-    const rollback = state === 'failed' ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback : undefined;
+    const rollback = state === 'failed' && options.offerRollback !== false ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback : undefined;
     if (rollback) await this.deps.workflow.requestMitigation({ incidentId, catalogId: rollback, requestedBy: 'policy:rollback' });
   }
 
@@ -159,6 +166,17 @@ export class Execution {
 
   private async announce(detailType: string, detail: object): Promise<void> {
     await this.deps.publisher.publish([{ detailType, detail }]);
+  }
+}
+
+async function retry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
   }
 }
 
