@@ -21,7 +21,7 @@ import { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig, t
 export { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig };
 import { FIREBREAK_BUS_NAME, type IngestRule } from './event-patterns.ts';
 import { isAway, type RosterMember } from './mitigation.ts';
-import { assertEventSize, invalidEventFromIssues } from './normalize.ts';
+import { assertEventSize, parseWith } from './normalize.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope, type Signal } from './signal.ts';
 import { code, formatTime, mention, oneLine } from './slack-text.ts';
 
@@ -524,14 +524,6 @@ const enc = encodeURIComponent;
 /** A console URL, only for a region that looks like one (the region ends up in the host name). */
 function consoleUrl(region: string, build: (region: string) => string): string | undefined {
   return /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region) ? build(region) : undefined;
-}
-
-function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, at: string): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const error = invalidEventFromIssues(result.error.issues);
-  if (!at) throw error;
-  throw new InvalidEventError(error.field === '(event)' ? at : `${at}.${error.field}`, error.reason);
 }
 
 /** Strict: a date that does not exist (2022-04-31) is refused, not rolled over to the next month. */

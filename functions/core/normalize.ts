@@ -399,7 +399,8 @@ function signal(input: SignalInput): Signal {
   };
 }
 
-function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, at: string): z.infer<T> {
+/** Parses with a zod schema; a failure is an InvalidEventError naming the field under `at`. */
+export function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, at: string): z.infer<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const error = invalidEventFromIssues(result.error.issues);

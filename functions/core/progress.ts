@@ -13,15 +13,12 @@
  * previous bucket, so concurrent deliveries cannot count an instance twice.
  */
 import { z } from 'zod';
-import { assertEventSize, invalidEventFromIssues } from './normalize.ts';
+import { assertEventSize, parseWith } from './normalize.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError } from './signal.ts';
 
-export const SSM_SOURCE = 'aws.ssm';
-export const SSM_STATUS_DETAIL_TYPES = {
-  command: 'EC2 Command Status-change Notification',
-  invocation: 'EC2 Command Invocation Status-change Notification',
-  automation: 'EC2 Automation Execution Status-change Notification',
-} as const;
+import { SSM_SOURCE, SSM_STATUS_DETAIL_TYPES } from './ssm-patterns.ts';
+
+export { SSM_SOURCE, SSM_STATUS_DETAIL_TYPES };
 
 export type Bucket = 'in_progress' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
 export const BUCKETS: readonly Bucket[] = ['in_progress', 'succeeded', 'failed', 'timed_out', 'cancelled'];
@@ -130,14 +127,6 @@ function bucketOrThrow(status: string, field: string): Bucket {
   const bucket = bucketOf(status);
   if (!bucket) throw new InvalidEventError(field, `"${status.slice(0, 40)}" is not an SSM status Firebreak knows`);
   return bucket;
-}
-
-function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, at: string): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const error = invalidEventFromIssues(result.error.issues);
-  if (!at) throw error;
-  throw new InvalidEventError(error.field === '(event)' ? at : `${at}.${error.field}`, error.reason);
 }
 
 // --- Transitions ---------------------------------------------------------------------------------
