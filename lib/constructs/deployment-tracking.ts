@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import { deploymentRules } from '../../functions/core/deployments.ts';
+import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 import { grantIncidentStore } from './incident-workflow.ts';
 
@@ -73,20 +73,15 @@ export class DeploymentTracking extends Construct {
 
     const rules = new Map<string, events.Rule>();
     for (const deployment of deploymentRules()) {
-      const rule = new events.Rule(this, `${deployment.id}Rule`, {
-        description: `Firebreak deployments: ${deployment.description}`.slice(0, 512),
-        // No eventBus means the account's default bus, where AWS services publish.
-        eventBus: deployment.bus === 'firebreak' ? props.bus : undefined,
-        // Rendered verbatim, like the ingest patterns (CDK only renames detailType).
-        eventPattern: deployment.pattern as events.EventPattern,
+      const rule = deliveryRule(this, `${deployment.id}Rule`, {
+        bus: deployment.bus === 'firebreak' ? props.bus : undefined,
+        description: `Firebreak deployments: ${deployment.description}`,
+        pattern: deployment.pattern,
+        target: this.deploymentsFunction,
+        deadLetterQueue: props.deadLetterQueue,
+        retryAttempts: props.targetRetryAttempts,
+        maxEventAge: props.targetMaxEventAge,
       });
-      rule.addTarget(
-        new targets.LambdaFunction(this.deploymentsFunction, {
-          deadLetterQueue: props.deadLetterQueue,
-          retryAttempts: props.targetRetryAttempts ?? 4,
-          maxEventAge: props.targetMaxEventAge ?? Duration.hours(2),
-        }),
-      );
       rules.set(deployment.id, rule);
     }
     this.rules = rules;

@@ -1,12 +1,12 @@
 import { CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import { FIREBREAK_BUS_NAME, ingestRules } from '../../functions/core/event-patterns.ts';
+import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 
 export interface EventIngestionProps {
@@ -78,21 +78,15 @@ export class EventIngestion extends Construct {
 
     const rules = new Map<string, events.Rule>();
     for (const ingest of ingestRules(props.config)) {
-      const rule = new events.Rule(this, `${ingest.id}Rule`, {
+      const rule = deliveryRule(this, `${ingest.id}Rule`, {
+        bus: ingest.bus === 'firebreak' ? this.bus : undefined,
         description: `Firebreak ingest: ${ingest.description}`,
-        // No eventBus means the account's default bus, where AWS services publish.
-        eventBus: ingest.bus === 'firebreak' ? this.bus : undefined,
-        // CDK renders unknown keys verbatim (it only renames detailType), so the shared pattern
-        // reaches CloudFormation exactly as written, `detail-type`, `$or` and all.
-        eventPattern: ingest.pattern as events.EventPattern,
+        pattern: ingest.pattern,
+        target: this.ingestFunction,
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: props.targetRetryAttempts,
+        maxEventAge: props.targetMaxEventAge,
       });
-      rule.addTarget(
-        new targets.LambdaFunction(this.ingestFunction, {
-          deadLetterQueue: this.deadLetterQueue,
-          retryAttempts: props.targetRetryAttempts ?? 4,
-          maxEventAge: props.targetMaxEventAge ?? Duration.hours(2),
-        }),
-      );
       rules.set(ingest.id, rule);
     }
     this.rules = rules;

@@ -2,7 +2,6 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -14,6 +13,7 @@ import { Construct } from 'constructs';
 import { ConfigError, type FirebreakConfig, type MitigationEntry } from '../../functions/core/config.ts';
 import { EXECUTE_PATTERN, SSM_STATUS_PATTERN } from '../../functions/core/ssm-patterns.ts';
 import { catalogProblems, PREVIOUS_GROUPS_TAG, SHIPPED_DOCUMENT_PREFIX, shippedDocuments, SNAPSHOT_INSTANCE_TAG, type ShippedDocument } from '../documents/index.ts';
+import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 import { grantIncidentStore } from './incident-workflow.ts';
 
@@ -235,24 +235,21 @@ export class FleetMitigation extends Construct {
     this.grantCancel(props.slackFunction);
     for (const [name, value] of Object.entries(this.mitigationEnvironment)) props.slackFunction.addEnvironment(name, value);
 
-    const delivery = {
-      deadLetterQueue: props.deadLetterQueue,
-      retryAttempts: props.targetRetryAttempts ?? 4,
-      maxEventAge: props.targetMaxEventAge ?? Duration.hours(2),
-    };
-    this.executeRule = new events.Rule(this, 'ExecuteRule', {
-      eventBus: props.bus,
+    const delivery = { deadLetterQueue: props.deadLetterQueue, retryAttempts: props.targetRetryAttempts, maxEventAge: props.targetMaxEventAge };
+    this.executeRule = deliveryRule(this, 'ExecuteRule', {
+      bus: props.bus,
       description: 'Firebreak execute: approved mitigations (by people or by policy)',
-      // Rendered verbatim, like the ingest patterns (CDK only renames detailType).
-      eventPattern: EXECUTE_PATTERN as events.EventPattern,
+      pattern: EXECUTE_PATTERN,
+      target: this.executeFunction,
+      ...delivery,
     });
-    this.executeRule.addTarget(new targets.LambdaFunction(this.executeFunction, delivery));
-    this.trackRule = new events.Rule(this, 'TrackRule', {
-      // No eventBus: the account's default bus, where Systems Manager publishes.
+    // On the default bus, where Systems Manager publishes.
+    this.trackRule = deliveryRule(this, 'TrackRule', {
       description: 'Firebreak track: Systems Manager command, invocation and automation status changes',
-      eventPattern: SSM_STATUS_PATTERN as events.EventPattern,
+      pattern: SSM_STATUS_PATTERN,
+      target: this.trackFunction,
+      ...delivery,
     });
-    this.trackRule.addTarget(new targets.LambdaFunction(this.trackFunction, delivery));
   }
 
   /** Lets `fn` cancel Run Command commands and stop Automation executions (`/firebreak cancel`). */

@@ -1,7 +1,6 @@
 import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import { NOTIFY_PATTERN } from '../../functions/core/event-patterns.ts';
+import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 
 /** The EventBridge Scheduler group that holds Firebreak's one-time schedules. */
@@ -169,19 +169,15 @@ export class IncidentWorkflow extends Construct {
     this.grantScheduling(props.slackFunction);
     for (const [name, value] of Object.entries(this.schedulingEnvironment)) props.slackFunction.addEnvironment(name, value);
 
-    this.notifyRule = new events.Rule(this, 'NotifyRule', {
-      eventBus: props.bus,
+    this.notifyRule = deliveryRule(this, 'NotifyRule', {
+      bus: props.bus,
       description: 'Firebreak notify: incident and mitigation events to render in Slack',
-      // Rendered verbatim, like the ingest patterns (CDK only renames detailType).
-      eventPattern: NOTIFY_PATTERN as events.EventPattern,
+      pattern: NOTIFY_PATTERN,
+      target: this.notifyFunction,
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.targetRetryAttempts,
+      maxEventAge: props.targetMaxEventAge,
     });
-    this.notifyRule.addTarget(
-      new targets.LambdaFunction(this.notifyFunction, {
-        deadLetterQueue: props.deadLetterQueue,
-        retryAttempts: props.targetRetryAttempts ?? 4,
-        maxEventAge: props.targetMaxEventAge ?? Duration.hours(2),
-      }),
-    );
   }
 
   /**
