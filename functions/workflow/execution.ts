@@ -36,7 +36,7 @@ export class Execution {
       if (!request || !incident) return { outcome: 'refused', reason: 'unknown request' };
       if (request.state !== 'approved') return { outcome: 'already_handled', reason: `request is ${request.state}` };
       const entry = config.mitigations.find((m) => m.id === request.catalogId);
-      const refusal = executionRefusal(request, entry, now, input.planHash);
+      const refusal = incident.status === 'resolved' || incident.status === 'closed' ? 'incident_resolved' : executionRefusal(request, entry, now, input.planHash);
       if (refusal) {
         // Refused, audited and announced; the request fails so it cannot be retried into running.
         const failed: MitigationRequest = { ...request, state: 'failed', reason: `refused by the executor: ${refusal}`, version: request.version + 1 };

@@ -442,6 +442,15 @@ describe('re-verification before SSM: refused, audited, said in the thread', () 
     await expectRefused(approved, 'expired', await executor().onApproved(approvedEvent(approved)));
   });
 
+  it('the incident was resolved after the approval: incident_resolved, nothing runs', async () => {
+    const { incident, isolate } = await guardDutyIncident();
+    const approved = await approveAsCto(isolate.id);
+    expect((await rt().workflow.incidentAction({ kind: 'resolve', incidentId: incident.id, userId: 'U0CTO000001', note: 'false positive' })).ok).toBe(true);
+    expect(await executor().onApproved(approvedEvent(approved))).toEqual({ outcome: 'refused', reason: 'incident_resolved' });
+    expect(ssmMock.calls()).toHaveLength(0);
+    expect(await request(approved.id)).toMatchObject({ state: 'failed', reason: 'refused by the executor: incident_resolved' });
+  });
+
   it('one second before expiry it still runs', async () => {
     const { isolate } = await guardDutyIncident();
     const approved = await approveAsCto(isolate.id);
