@@ -61,6 +61,8 @@ const MitigationExpectation = z
     /** Exactly these users decided (approved or rejected), in any order. */
     decidedBy: z.array(z.string()).optional(),
     escalated: z.boolean().optional(),
+    /** The final progress of its Systems Manager run: instances succeeded, failed, timed out. */
+    progress: z.object({ succeeded: z.number().int().min(0).optional(), failed: z.number().int().min(0).optional(), timed_out: z.number().int().min(0).optional() }).strict().optional(),
     /** Each of these attempts was refused for this reason (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved). */
     refused: z.array(z.object({ user: z.string(), reason: z.string() }).strict()).optional(),
   })
@@ -272,7 +274,12 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
   const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id)))).flat();
   const audits = new Map<string, AuditEntry[]>();
   for (const incident of incidents) audits.set(incident.id, await runtime.store.getAudit(incident.id));
-  for (const expected of expect.mitigations) checks.push(checkMitigation(expected, requests, audits));
+  const progress = new Map<string, Record<string, unknown>>();
+  for (const r of requests) {
+    const p = await runtime.store.getProgress(r.incidentId, r.id);
+    if (p) progress.set(r.id, p);
+  }
+  for (const expected of expect.mitigations) checks.push(checkMitigation(expected, requests, audits, progress));
   for (const expected of expect.deployments) {
     const records = await runtime.store.listDeployments(expected.service);
     const latest = [...records].sort((a, b) => (a.lastEventAt < b.lastEventAt ? -1 : 1)).at(-1);
@@ -337,7 +344,7 @@ function checkIncident(expected: z.infer<typeof IncidentExpectation>, incidents:
   return { expectation: label, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : summary };
 }
 
-function checkMitigation(expected: z.infer<typeof MitigationExpectation>, requests: readonly MitigationRequest[], audits: ReadonlyMap<string, AuditEntry[]>): DrillCheck {
+function checkMitigation(expected: z.infer<typeof MitigationExpectation>, requests: readonly MitigationRequest[], audits: ReadonlyMap<string, AuditEntry[]>, progress: ReadonlyMap<string, Record<string, unknown>>): DrillCheck {
   const label = `mitigation ${expected.catalogId}`;
   const found = requests.filter((r) => r.catalogId === expected.catalogId);
   if (found.length !== 1) return { expectation: label, passed: false, detail: `expected exactly one request, found ${found.length}` };
@@ -346,6 +353,10 @@ function checkMitigation(expected: z.infer<typeof MitigationExpectation>, reques
   if (expected.state && request.state !== expected.state) wrong.push(`state is ${request.state}, expected ${expected.state}`);
   if (expected.decidedBy && [...(request.decidedBy ?? [])].sort().join(',') !== [...expected.decidedBy].sort().join(',')) wrong.push(`decided by ${request.decidedBy?.join(', ') || 'nobody'}, expected ${expected.decidedBy.join(', ')}`);
   if (expected.escalated !== undefined && !!request.escalatedAt !== expected.escalated) wrong.push(expected.escalated ? 'was never escalated' : 'was escalated');
+  for (const [bucket, count] of Object.entries(expected.progress ?? {})) {
+    const actual = (progress.get(request.id)?.[bucket] as number | undefined) ?? 0;
+    if (actual !== count) wrong.push(`${actual} ${bucket.replace('_', ' ')}, expected ${count}`);
+  }
   const refusals = (audits.get(request.incidentId) ?? []).filter((a) => a.action.endsWith('_refused') && a.data.requestId === request.id).map((a) => ({ user: String(a.data.userId), reason: String(a.data.refusal) }));
   for (const refusal of expected.refused ?? []) {
     if (!refusals.some((r) => r.user === refusal.user && r.reason === refusal.reason)) wrong.push(`no refusal of ${refusal.user} for ${refusal.reason} (refusals: ${refusals.map((r) => `${r.user} ${r.reason}`).join(', ') || 'none'})`);
