@@ -6,7 +6,6 @@
  * release hold that only the CTO (or, while the CTO is away, two senior engineers) can lift with a
  * really signed `/firebreak release approve`. One fresh runtime (and table) per test.
  */
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit.ts';
@@ -16,7 +15,7 @@ import type { EventEnvelope } from '../../functions/core/signal.ts';
 import type { BusName, Delivery } from '../../functions/local/event-bus.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';
-import { exampleConfig, fixture, withNewId } from '../support.ts';
+import { exampleConfig, fixture, withNewId, tableSnapshot } from '../support.ts';
 
 const CTO = 'U0CTO000001';
 const SENIOR1 = 'U0SENIOR001';
@@ -110,19 +109,7 @@ async function command(userId: string, text: string): Promise<string> {
   return response.body ? ((JSON.parse(response.body) as { text?: string }).text ?? '') : '';
 }
 
-/** Everything Firebreak stored, without Powertools' idempotency records. */
-async function snapshot(): Promise<string> {
-  const doc = DynamoDBDocumentClient.from(runtime.client);
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  const kept = items.filter((item) => !String(item.pk).startsWith('IDEMPOTENCY#')).sort((a, b) => `${String(a.pk)} ${String(a.sk)}`.localeCompare(`${String(b.pk)} ${String(b.sk)}`));
-  return JSON.stringify(kept);
-}
+const snapshot = () => tableSnapshot(runtime);
 
 /** What the table, the bus and Slack hold: equal before and after means the delivery had no effect. */
 async function observable() {

@@ -3,7 +3,6 @@
  * into the real Bolt app, the approval policy through the workflow, and what the local Slack Web API
  * stand-in received. One fresh runtime (and table) per test, so no test sees another's roster or clock.
  */
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyChain, type AuditEntry } from '../../functions/core/audit.ts';
@@ -13,7 +12,7 @@ import { LOCAL_SLACK, startLocalRuntime, type LocalRuntime } from '../../functio
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from '../../functions/local/slack-requests.ts';
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';
 import type { EventEnvelope } from '../../functions/core/signal.ts';
-import { exampleConfig, fixture, withNewId } from '../support.ts';
+import { exampleConfig, fixture, withNewId, tableSnapshot } from '../support.ts';
 
 const CTO = 'U0CTO000001';
 const SENIOR1 = 'U0SENIOR001';
@@ -125,19 +124,7 @@ function replyOf(response: AwsResponse): { text: string; responseType: string } 
 
 const approvedEvents = (requestId?: string) => runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Approved' && (!requestId || (e.detail as { requestId: string }).requestId === requestId));
 
-/** Everything Firebreak stored, without Powertools' idempotency records (every request writes one). */
-async function snapshot(): Promise<string> {
-  const doc = DynamoDBDocumentClient.from(runtime.client);
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  const kept = items.filter((item) => !String(item.pk).startsWith('IDEMPOTENCY#')).sort((a, b) => `${String(a.pk)} ${String(a.sk)}`.localeCompare(`${String(b.pk)} ${String(b.sk)}`));
-  return JSON.stringify(kept);
-}
+const snapshot = () => tableSnapshot(runtime);
 
 /** What Slack, the bus and the table hold; equal before and after means the request had no effect. */
 async function observable() {
