@@ -7,7 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -18,8 +21,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@aws-sdk/*', '@slack/*', '@aws-lambda-powertools/*', 'aws-cdk-lib*'], message: 'functions/core is pure: do I/O in functions/adapters.' },
-            { group: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'fs', 'http', 'https'], message: 'functions/core is pure: do I/O in functions/adapters.' },
+            {
+              group: ['@aws-sdk/*', '@slack/*', '@aws-lambda-powertools/*', 'aws-cdk-lib*'],
+              message: 'functions/core is pure: do I/O in functions/adapters.',
+            },
+            {
+              group: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'fs', 'http', 'https'],
+              message: 'functions/core is pure: do I/O in functions/adapters.',
+            },
           ],
         },
       ],

@@ -60,14 +60,20 @@ const results: Record<string, unknown> = {};
       ['1,000 repeats of 10 fingerprints', repeatEvents(1_000, 10)],
     ] as const) {
       // Ingest alone: notify (Slack, mitigation requests) is measured by the storm below.
-      const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: `bench-${results.ingest ? 2 : 1}`, notify: false });
+      const runtime = await startLocalRuntime({
+        config,
+        endpoint: database.endpoint,
+        tableName: `bench-${results.ingest ? 2 : 1}`,
+        notify: false,
+      });
       const meter = meterDynamo(runtime.client);
       const t0 = performance.now();
       for (const event of events) {
         runtime.bus.put('default', event);
         await runtime.bus.drain();
       }
-      if (runtime.bus.deadLetters.length) throw new Error(`benchmark events failed: ${runtime.bus.deadLetters[0]!.error?.message}`);
+      if (runtime.bus.deadLetters.length)
+        throw new Error(`benchmark events failed: ${runtime.bus.deadLetters[0]!.error?.message}`);
       const seconds = (performance.now() - t0) / 1000;
       const incidents = (await runtime.store.listIncidents(['open'], 2_000)).length;
       await runtime.stop();
@@ -121,7 +127,10 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
       logLevel: 'silent',
     });
     bundles[name] = { bytes: statSync(outfile).size, coldImportMs: coldImport(outfile) };
-    rows.push({ measure: `bundle: ${name}`, value: `${(bundles[name].bytes / 1024).toFixed(0)} KiB, cold import ${bundles[name].coldImportMs} ms (median of 7 fresh processes)` });
+    rows.push({
+      measure: `bundle: ${name}`,
+      value: `${(bundles[name].bytes / 1024).toFixed(0)} KiB, cold import ${bundles[name].coldImportMs} ms (median of 7 fresh processes)`,
+    });
   }
   results.bundles = bundles;
 }
@@ -134,11 +143,23 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
     const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-slack' });
     const targets = await slackTargets(runtime, distinctEvents(20));
     const warm = await warmSlackPath(runtime, targets, 200);
-    const cold = await coldSlackPath({ bundle: bundleFile('slack'), endpoint: database.endpoint, tableName: runtime.tableName, processes: 7, request: () => slackRequest(runtime, targets, 'approve (refused)', 0) });
+    const cold = await coldSlackPath({
+      bundle: bundleFile('slack'),
+      endpoint: database.endpoint,
+      tableName: runtime.tableName,
+      processes: 7,
+      request: () => slackRequest(runtime, targets, 'approve (refused)', 0),
+    });
     await runtime.stop();
     results.slack = { mix: SLACK_MIX, warm, cold: { request: 'approve (refused)', ...cold } };
-    rows.push({ measure: `slack: warm, ${warm.requests} signed requests`, value: `p50 ${warm.p50} ms, p99 ${warm.p99} ms (mix: ${SLACK_MIX.join(', ')})` });
-    rows.push({ measure: `slack: cold, ${cold.processes} fresh processes`, value: `p50 ${cold.p50} ms, max ${cold.max} ms: import of the slack bundle (p50 ${cold.importP50} ms) + one refused approve` });
+    rows.push({
+      measure: `slack: warm, ${warm.requests} signed requests`,
+      value: `p50 ${warm.p50} ms, p99 ${warm.p99} ms (mix: ${SLACK_MIX.join(', ')})`,
+    });
+    rows.push({
+      measure: `slack: cold, ${cold.processes} fresh processes`,
+      value: `p50 ${cold.p50} ms, max ${cold.max} ms: import of the slack bundle (p50 ${cold.importP50} ms) + one refused approve`,
+    });
 
     // (e) An alert storm through ingest and notify. The virtual clock moves on by STORM.paceMs per
     // signal (so 5 s coalescing windows pass and scheduled refreshes fire), and by 5 s at the end
@@ -149,7 +170,8 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
     const step = async (run: () => Promise<unknown>) => {
       await run();
       const time = performance.now();
-      for (const call of storm.slack.calls().slice(wallClock.length)) wallClock.push({ channel: String(call.args.channel), time });
+      for (const call of storm.slack.calls().slice(wallClock.length))
+        wallClock.push({ channel: String(call.args.channel), time });
     };
     const t0 = performance.now();
     for (const event of repeatEvents(STORM.signals, STORM.alarms, [0])) {
@@ -167,8 +189,13 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
       ...STORM,
       pacing: `virtual clock +${STORM.paceMs} ms per signal, +5 s at the end; Slack posts not paced (the local runtime's SlackPoster has minPostIntervalMs 0)`,
       incidents: (await storm.store.listIncidents(['open'], 2_000)).length,
-      slackCalls: Object.fromEntries([...new Set(calls.map((c) => c.method))].map((method) => [method, calls.filter((c) => c.method === method).length])),
-      maxCallsToOneChannelInOneSecond: { wallClock: maxPerSecond(wallClock), virtualClock: maxPerSecond(calls.map((c) => ({ channel: String(c.args.channel), time: c.time }))) },
+      slackCalls: Object.fromEntries(
+        [...new Set(calls.map((c) => c.method))].map((method) => [method, calls.filter((c) => c.method === method).length]),
+      ),
+      maxCallsToOneChannelInOneSecond: {
+        wallClock: maxPerSecond(wallClock),
+        virtualClock: maxPerSecond(calls.map((c) => ({ channel: String(c.args.channel), time: c.time }))),
+      },
       seconds: round(seconds),
       signalsPerSecond: Math.round(STORM.signals / seconds),
     };
@@ -176,7 +203,11 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
     results.storm = figures;
     rows.push({
       measure: `storm: ${STORM.signals.toLocaleString('en-US')} repeats of ${STORM.alarms} alarms`,
-      value: `${figures.incidents} incidents, ${calls.length} Slack calls (${Object.entries(figures.slackCalls).map(([m, n]) => `${n} ${m}`).join(', ')}), at most ${figures.maxCallsToOneChannelInOneSecond.wallClock} calls to one channel in 1 s of wall clock (${figures.maxCallsToOneChannelInOneSecond.virtualClock} in 1 s of virtual clock), ${figures.seconds} s (${figures.signalsPerSecond} signals/s); ${figures.pacing}`,
+      value: `${figures.incidents} incidents, ${calls.length} Slack calls (${Object.entries(figures.slackCalls)
+        .map(([m, n]) => `${n} ${m}`)
+        .join(
+          ', ',
+        )}), at most ${figures.maxCallsToOneChannelInOneSecond.wallClock} calls to one channel in 1 s of wall clock (${figures.maxCallsToOneChannelInOneSecond.virtualClock} in 1 s of virtual clock), ${figures.seconds} s (${figures.signalsPerSecond} signals/s); ${figures.pacing}`,
     });
   } finally {
     await database.stop();
@@ -270,17 +301,30 @@ function meterDynamo(client: DynamoDBClient) {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       meter.requests++;
-      const input = args.input as { TransactItems?: Array<Record<string, { Item?: AttributeMap; ExpressionAttributeValues?: AttributeMap; Key?: AttributeMap }>> };
+      const input = args.input as {
+        TransactItems?: Array<
+          Record<string, { Item?: AttributeMap; ExpressionAttributeValues?: AttributeMap; Key?: AttributeMap }>
+        >;
+      };
       for (const item of input.TransactItems ?? []) {
         const write = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
         // An update that SETs every attribute (ours do) is billed on the full item size.
-        const size = write?.Item ? attributeMapSize(write.Item) : attributeMapSize({ ...write?.Key, ...write?.ExpressionAttributeValues });
+        const size = write?.Item
+          ? attributeMapSize(write.Item)
+          : attributeMapSize({ ...write?.Key, ...write?.ExpressionAttributeValues });
         meter.writeUnits += 2 * Math.max(1, Math.ceil(size / 1024));
       }
-      const single = args.input as { Item?: AttributeMap; Key?: AttributeMap; ExpressionAttributeValues?: AttributeMap; TransactItems?: unknown };
+      const single = args.input as {
+        Item?: AttributeMap;
+        Key?: AttributeMap;
+        ExpressionAttributeValues?: AttributeMap;
+        TransactItems?: unknown;
+      };
       if (/^(Put|Update|Delete)(Item)?Command/.test(context.commandName ?? '')) {
         // A single write is billed 1 unit per KB of the item (here: its key and the values written).
-        const size = single.Item ? attributeMapSize(single.Item) : attributeMapSize({ ...single.Key, ...single.ExpressionAttributeValues });
+        const size = single.Item
+          ? attributeMapSize(single.Item)
+          : attributeMapSize({ ...single.Key, ...single.ExpressionAttributeValues });
         meter.writeUnits += Math.max(1, Math.ceil(size / 1024));
       }
       const out = await next(args);
@@ -295,7 +339,15 @@ function meterDynamo(client: DynamoDBClient) {
   return meter;
 }
 
-type AttributeValue = { S?: string; N?: string; BOOL?: boolean; NULL?: boolean; L?: AttributeValue[]; M?: AttributeMap; SS?: string[] };
+type AttributeValue = {
+  S?: string;
+  N?: string;
+  BOOL?: boolean;
+  NULL?: boolean;
+  L?: AttributeValue[];
+  M?: AttributeMap;
+  SS?: string[];
+};
 type AttributeMap = Record<string, AttributeValue>;
 
 /** DynamoDB's item size rules: names plus values; lists and maps add 3 bytes plus 1 per element. */
@@ -308,7 +360,8 @@ function attributeSize(value: AttributeValue): number {
   if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\./g, '').length / 2) + 1;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
   if (value.L) return 3 + value.L.reduce((sum, v) => sum + 1 + attributeSize(v), 0);
-  if (value.M) return 3 + Object.entries(value.M).reduce((sum, [name, v]) => sum + 1 + Buffer.byteLength(name) + attributeSize(v), 0);
+  if (value.M)
+    return 3 + Object.entries(value.M).reduce((sum, [name, v]) => sum + 1 + Buffer.byteLength(name) + attributeSize(v), 0);
   if (value.SS) return value.SS.reduce((sum, v) => sum + Buffer.byteLength(v), 0);
   return 0;
 }
@@ -316,7 +369,9 @@ function attributeSize(value: AttributeValue): number {
 /** Median time to import a bundle in a fresh Node process, as a Lambda cold start does. */
 function coldImport(file: string): number {
   const script = `const t=performance.now();await import(${JSON.stringify(new URL(file, `file://${process.cwd()}/`).href)});process.stdout.write(String(performance.now()-t));`;
-  const times = Array.from({ length: 7 }, () => Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })));
+  const times = Array.from({ length: 7 }, () =>
+    Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })),
+  );
   return round(times.sort((a, b) => a - b)[3]!);
 }
 

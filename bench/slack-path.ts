@@ -29,7 +29,8 @@ export async function slackTargets(runtime: LocalRuntime, events: readonly unkno
   for (const incident of await runtime.store.listIncidents(['open'], 100)) {
     const request = (await runtime.store.listRequests(incident.id)).find((r) => r.state === 'awaiting_approval');
     const message = request && (await runtime.store.getSlackState(incident.id, request.id));
-    if (request && message?.channel && message.ts) return { incidentId: incident.id, requestId: request.id, message: { channel: message.channel, ts: message.ts } };
+    if (request && message?.channel && message.ts)
+      return { incidentId: incident.id, requestId: request.id, message: { channel: message.channel, ts: message.ts } };
   }
   throw new Error('no mitigation request awaits approval: the events should include a GuardDuty high finding');
 }
@@ -41,10 +42,21 @@ export async function slackTargets(runtime: LocalRuntime, events: readonly unkno
  */
 export const SLACK_MIX = ['list', 'show', 'approve (refused)', 'approve button (refused)'] as const;
 
-export function slackRequest(runtime: LocalRuntime, targets: SlackTargets, kind: (typeof SLACK_MIX)[number], i: number): AwsEventV2 {
+export function slackRequest(
+  runtime: LocalRuntime,
+  targets: SlackTargets,
+  kind: (typeof SLACK_MIX)[number],
+  i: number,
+): AwsEventV2 {
   const { config } = runtime;
   const [cto, senior] = (['cto', 'senior'] as const).map((role) => config.roster.find((m) => m.role === role)!.slackUserId);
-  const user = (userId: string) => ({ userId, teamId: config.slack.teamId, appId: LOCAL_SLACK.appId, channelId: config.slack.channels.default, responseUrl: runtime.slack.responseUrl(`bench-${i}`) });
+  const user = (userId: string) => ({
+    userId,
+    teamId: config.slack.teamId,
+    appId: LOCAL_SLACK.appId,
+    channelId: config.slack.channels.default,
+    responseUrl: runtime.slack.responseUrl(`bench-${i}`),
+  });
   const form =
     kind === 'list'
       ? slashCommandForm(user(cto!), 'list')
@@ -52,7 +64,12 @@ export function slackRequest(runtime: LocalRuntime, targets: SlackTargets, kind:
         ? slashCommandForm(user(cto!), `show ${targets.incidentId}`)
         : kind === 'approve (refused)'
           ? slashCommandForm(user(senior!), `approve ${targets.requestId}`)
-          : buttonClickForm(user(senior!), { actionId: ACTION_IDS.mitigationApprove, value: `${targets.incidentId}|${targets.requestId}`, messageTs: targets.message.ts, channelId: targets.message.channel });
+          : buttonClickForm(user(senior!), {
+              actionId: ACTION_IDS.mitigationApprove,
+              value: `${targets.incidentId}|${targets.requestId}`,
+              messageTs: targets.message.ts,
+              channelId: targets.message.channel,
+            });
   return signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form });
 }
 
@@ -68,7 +85,11 @@ export async function warmSlackPath(runtime: LocalRuntime, targets: SlackTargets
     if (response.statusCode !== 200) throw new Error(`slack ${kind} answered ${response.statusCode}: ${response.body}`);
     if (i >= 0) times[kind]!.push(ms);
   }
-  return { requests: n, ...stats(Object.values(times).flat()), byKind: Object.fromEntries(Object.entries(times).map(([kind, t]) => [kind, stats(t)])) };
+  return {
+    requests: n,
+    ...stats(Object.values(times).flat()),
+    byKind: Object.fromEntries(Object.entries(times).map(([kind, t]) => [kind, stats(t)])),
+  };
 }
 
 /**
@@ -77,7 +98,13 @@ export async function warmSlackPath(runtime: LocalRuntime, targets: SlackTargets
  * Lambda-like environment: DynamoDB is DynamoDB Local, and Secrets Manager a stand-in here that
  * answers GetSecretValue with the local Slack app's secret.
  */
-export async function coldSlackPath(input: { bundle: string; endpoint: string; tableName: string; processes: number; request: () => AwsEventV2 }) {
+export async function coldSlackPath(input: {
+  bundle: string;
+  endpoint: string;
+  tableName: string;
+  processes: number;
+  request: () => AwsEventV2;
+}) {
   const secrets = await secretsManagerStandIn(JSON.stringify(LOCAL_SLACK));
   const env = {
     PATH: process.env.PATH ?? '',
@@ -109,9 +136,13 @@ process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs: t1 - t0, totalMs: 
   try {
     // Asynchronously: the Secrets Manager stand-in answers from this process while a child runs.
     for (let i = 0; i < input.processes; i++) {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], { env: { ...env, BENCH_SLACK_EVENT: JSON.stringify(input.request()) }, timeout: 60_000 });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], {
+        env: { ...env, BENCH_SLACK_EVENT: JSON.stringify(input.request()) },
+        timeout: 60_000,
+      });
       const line = stdout.split('\n').find((l) => l.startsWith('BENCH '));
-      const result = line && (JSON.parse(line.slice(6)) as { importMs: number; totalMs: number; statusCode: number; body: string });
+      const result =
+        line && (JSON.parse(line.slice(6)) as { importMs: number; totalMs: number; statusCode: number; body: string });
       if (!result || result.statusCode !== 200) throw new Error(`cold Slack request failed:\n${stdout.slice(-2000)}`);
       runs.push(result);
     }
@@ -137,7 +168,19 @@ async function secretsManagerStandIn(secretString: string) {
     req.resume().on('end', () => {
       const ok = req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue';
       res.writeHead(ok ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify(ok ? { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:firebreak/slack-bench', Name: 'firebreak/slack', SecretString: secretString, VersionId: 'bench', VersionStages: ['AWSCURRENT'] } : { __type: 'UnknownOperationException' }));
+      res.end(
+        JSON.stringify(
+          ok
+            ? {
+                ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:firebreak/slack-bench',
+                Name: 'firebreak/slack',
+                SecretString: secretString,
+                VersionId: 'bench',
+                VersionStages: ['AWSCURRENT'],
+              }
+            : { __type: 'UnknownOperationException' },
+        ),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,7 +10,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { verifyChain } from '../functions/core/audit.ts';
 import { createClassifier } from '../functions/core/classify.ts';
-import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE, DeploymentSchema, releaseCheck, SERVICE_NAME_PATTERN } from '../functions/core/deployments.ts';
+import {
+  DEPLOYMENT_DETAIL_TYPES,
+  DEPLOYMENT_SOURCE,
+  DeploymentSchema,
+  releaseCheck,
+  SERVICE_NAME_PATTERN,
+} from '../functions/core/deployments.ts';
 import { FIREBREAK_BUS_NAME } from '../functions/core/event-patterns.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incident.ts';
 import { recentDeployments } from '../functions/core/deployments.ts';
@@ -104,13 +110,15 @@ async function drill(args: string[], values: { config: string; json: boolean }):
   const outcome = await runDrill(scenario, { config, baseDir, dbPath: LOCAL_DB_PATH, tableName: LOCAL_TABLE });
   process.stdout.write(values.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
   if (!outcome.passed && !values.json) {
-    for (const check of outcome.checks.filter((c) => !c.passed)) process.stderr.write(`drill failed: ${check.expectation}: ${check.detail}\n`);
+    for (const check of outcome.checks.filter((c) => !c.passed))
+      process.stderr.write(`drill failed: ${check.expectation}: ${check.detail}\n`);
   }
   return outcome.passed ? 0 : 1;
 }
 
 async function ingestDryRun(args: string[], values: { config: string; 'dry-run': boolean }): Promise<number> {
-  if (!values['dry-run']) throw new UsageError('ingest only runs with --dry-run here; deployed ingestion happens through EventBridge');
+  if (!values['dry-run'])
+    throw new UsageError('ingest only runs with --dry-run here; deployed ingestion happens through EventBridge');
   const [file] = args;
   if (!file) throw new UsageError('ingest --dry-run needs a file, or - for standard input');
   const config = loadConfig(values.config);
@@ -140,7 +148,16 @@ async function ingestDryRun(args: string[], values: { config: string; 'dry-run':
   return invalid ? 2 : 0;
 }
 
-async function incidents(args: string[], values: { json: boolean; local: boolean; table?: string | undefined; endpoint?: string | undefined; status?: string | undefined }): Promise<number> {
+async function incidents(
+  args: string[],
+  values: {
+    json: boolean;
+    local: boolean;
+    table?: string | undefined;
+    endpoint?: string | undefined;
+    status?: string | undefined;
+  },
+): Promise<number> {
   const [action, id] = args;
   if (action !== 'list' && action !== 'show') throw new UsageError('incidents needs "list" or "show <incident-id>"');
   if (action === 'show' && !id) throw new UsageError('incidents show needs an incident id');
@@ -148,7 +165,8 @@ async function incidents(args: string[], values: { json: boolean; local: boolean
 
   const local = values.local ? await startDynamoDbLocal({ dbPath: LOCAL_DB_PATH }) : undefined;
   const tableName = values.local ? LOCAL_TABLE : (values.table ?? process.env.FIREBREAK_TABLE);
-  if (!tableName) throw new UsageError('name the table with --table or FIREBREAK_TABLE (the stack prints it as TableName), or use --local');
+  if (!tableName)
+    throw new UsageError('name the table with --table or FIREBREAK_TABLE (the stack prints it as TableName), or use --local');
   const client = local ? localClient(local.endpoint) : new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {});
   const store = new IncidentStore(client, tableName);
   try {
@@ -166,13 +184,19 @@ async function incidents(args: string[], values: { json: boolean; local: boolean
     const verdict = verifyChain(audit, { seq: incident.auditSeq, hash: incident.auditHead });
     // "What changed?": deployments in the incident's account in the hour before it opened.
     const opened = Date.parse(incident.openedAt);
-    const deployments = recentDeployments(await store.deploymentsBetween(incident.account, new Date(opened - 3_600_000).toISOString(), incident.openedAt), incident);
+    const deployments = recentDeployments(
+      await store.deploymentsBetween(incident.account, new Date(opened - 3_600_000).toISOString(), incident.openedAt),
+      incident,
+    );
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ incident, whatChanged: deployments, audit, auditChain: verdict }, null, 2)}\n`);
     } else {
       const changed = whatChangedLines(deployments, { format: 'plain' });
-      process.stdout.write(`${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${line}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`);
-      for (const entry of audit) process.stdout.write(`  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action} ${entry.hash.slice(0, 12)}\n`);
+      process.stdout.write(
+        `${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${line}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`,
+      );
+      for (const entry of audit)
+        process.stdout.write(`  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action} ${entry.hash.slice(0, 12)}\n`);
     }
     return verdict.valid ? 0 : 1;
   } finally {
@@ -209,9 +233,15 @@ function refuseNotice(flag: string, reason: string): number {
  */
 async function deployNotice(
   args: string[],
-  values: { 'dry-run': boolean; status?: string | undefined; bus?: string | undefined } & Partial<Record<'service' | 'version' | 'environment' | 'commit' | 'actor' | 'url' | 'run-id', string>>,
+  values: { 'dry-run': boolean; status?: string | undefined; bus?: string | undefined } & Partial<
+    Record<'service' | 'version' | 'environment' | 'commit' | 'actor' | 'url' | 'run-id', string>
+  >,
 ): Promise<number> {
-  if (args.length) return refuseNotice('deploy-notice', 'takes no positional arguments; pass each field as a flag (--service, --version, --environment, --status)');
+  if (args.length)
+    return refuseNotice(
+      'deploy-notice',
+      'takes no positional arguments; pass each field as a flag (--service, --version, --environment, --status)',
+    );
   const detail = Object.fromEntries(
     Object.entries(NOTICE_FLAGS)
       .map(([field, flag]) => [field, values[flag.slice(2) as keyof typeof values]] as const)
@@ -244,13 +274,17 @@ async function deployNotice(
     const out = await client.send(new PutEventsCommand({ Entries: [entry] }));
     const [result] = out.Entries ?? [];
     if (out.FailedEntryCount || !result?.EventId) {
-      process.stderr.write(`firebreak: PutEvents rejected the notice: ${oneLine(result?.ErrorCode ?? 'no event id returned')}${result?.ErrorMessage ? `: ${oneLine(result.ErrorMessage)}` : ''}\n`);
+      process.stderr.write(
+        `firebreak: PutEvents rejected the notice: ${oneLine(result?.ErrorCode ?? 'no event id returned')}${result?.ErrorMessage ? `: ${oneLine(result.ErrorMessage)}` : ''}\n`,
+      );
       return 1;
     }
     process.stdout.write(`${result.EventId}\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(`firebreak: cannot publish the notice to ${bus}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`);
+    process.stderr.write(
+      `firebreak: cannot publish the notice to ${bus}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`,
+    );
     return 1;
   } finally {
     client.destroy();
@@ -261,14 +295,20 @@ async function deployNotice(
  * `firebreak release check <service>`: the pipeline gate. Exit 0 when the service may deploy, 1
  * while it is on a release hold (or the hold cannot be read: a gate fails closed), 2 on bad usage.
  */
-async function release(args: string[], values: { config: string; json: boolean; local: boolean; table?: string | undefined; endpoint?: string | undefined }): Promise<number> {
+async function release(
+  args: string[],
+  values: { config: string; json: boolean; local: boolean; table?: string | undefined; endpoint?: string | undefined },
+): Promise<number> {
   const [action, service, ...rest] = args;
-  if (action !== 'check') throw new UsageError('release needs "check <service>" (approve a release from Slack: /firebreak release approve <service>)');
+  if (action !== 'check')
+    throw new UsageError('release needs "check <service>" (approve a release from Slack: /firebreak release approve <service>)');
   if (!service || rest.length) throw new UsageError('release check needs exactly one service name');
-  if (!SERVICE_NAME_PATTERN.test(service)) throw new UsageError('release check: the service name must be 1-255 letters, digits, ".", "_", "@" or "-"');
+  if (!SERVICE_NAME_PATTERN.test(service))
+    throw new UsageError('release check: the service name must be 1-255 letters, digits, ".", "_", "@" or "-"');
   const config = loadConfig(values.config);
   const tableName = values.local ? LOCAL_TABLE : (values.table ?? process.env.FIREBREAK_TABLE);
-  if (!tableName) throw new UsageError('name the table with --table or FIREBREAK_TABLE (the stack prints it as TableName), or use --local');
+  if (!tableName)
+    throw new UsageError('name the table with --table or FIREBREAK_TABLE (the stack prints it as TableName), or use --local');
 
   const local = values.local ? await startDynamoDbLocal({ dbPath: LOCAL_DB_PATH }) : undefined;
   const client = local ? localClient(local.endpoint) : new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {});
@@ -279,10 +319,15 @@ async function release(args: string[], values: { config: string; json: boolean; 
     try {
       [hold, away] = await Promise.all([store.getHold(service), store.getAwayTimes()]);
     } catch (error) {
-      process.stderr.write(`firebreak: cannot read the release hold of ${service} from ${tableName}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`);
+      process.stderr.write(
+        `firebreak: cannot read the release hold of ${service} from ${tableName}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`,
+      );
       return 1;
     }
-    const roster = config.roster.map((m) => ({ ...m, ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}) }));
+    const roster = config.roster.map((m) => ({
+      ...m,
+      ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}),
+    }));
     const check = releaseCheck({
       service,
       hold,
@@ -305,8 +350,13 @@ async function release(args: string[], values: { config: string; json: boolean; 
 
 /** One line of text without control characters, for messages built from AWS errors. */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 500);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+      .trim()
+      .slice(0, 500)
+  );
 }
 
 function parseStatuses(text: string): IncidentStatus[] {
@@ -319,7 +369,12 @@ function parseStatuses(text: string): IncidentStatus[] {
 
 function renderList(list: readonly Incident[]): string {
   if (list.length === 0) return 'No incidents.';
-  return list.map((i) => `${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)}  ${i.lastSeen}  ${i.title}`).join('\n');
+  return list
+    .map(
+      (i) =>
+        `${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)}  ${i.lastSeen}  ${i.title}`,
+    )
+    .join('\n');
 }
 
 function renderIncident(i: Incident): string {
@@ -340,7 +395,11 @@ function renderIncident(i: Incident): string {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof ScenarioError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const known =
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof ScenarioError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`firebreak: ${(error as Error).message}\n`);
     if (error instanceof UsageError) process.stderr.write(`Run "firebreak --help" for usage.\n`);
     if (!known) process.stderr.write(`${(error as Error).stack ?? ''}\n`);

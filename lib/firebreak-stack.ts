@@ -66,18 +66,35 @@ export class FirebreakStack extends Stack {
       slackFunction: this.slack.slackFunction,
     });
 
-    new CfnOutput(this, 'EventBusName', { value: this.ingestion.bus.eventBusName, description: 'Send custom monitor events here (PutEvents)' });
-    new CfnOutput(this, 'TableName', { value: this.store.table.tableName, description: 'Incidents, mitigations, audit trail and roster' });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingestion.deadLetterQueue.queueUrl, description: 'Events that could not be ingested' });
-    new CfnOutput(this, 'SlackRequestUrl', { value: this.slack.endpointUrl, description: 'Paste into the Slack app: slash command and interactivity Request URL' });
-    new CfnOutput(this, 'SlackSecretName', { value: this.slack.secretName, description: 'Put the Slack signing secret, bot token and app id here (JSON)' });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.ingestion.bus.eventBusName,
+      description: 'Send custom monitor events here (PutEvents)',
+    });
+    new CfnOutput(this, 'TableName', {
+      value: this.store.table.tableName,
+      description: 'Incidents, mitigations, audit trail and roster',
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.ingestion.deadLetterQueue.queueUrl,
+      description: 'Events that could not be ingested',
+    });
+    new CfnOutput(this, 'SlackRequestUrl', {
+      value: this.slack.endpointUrl,
+      description: 'Paste into the Slack app: slash command and interactivity Request URL',
+    });
+    new CfnOutput(this, 'SlackSecretName', {
+      value: this.slack.secretName,
+      description: 'Put the Slack signing secret, bot token and app id here (JSON)',
+    });
     new CfnOutput(this, 'DiagnosticsBucketName', {
       value: this.mitigation.diagnosticsBucket.bucketName,
-      description: 'collect-diagnostics uploads here (<instance id>/<timestamp>/): grant your instance role s3:PutObject on this bucket',
+      description:
+        'collect-diagnostics uploads here (<instance id>/<timestamp>/): grant your instance role s3:PutObject on this bucket',
     });
     new CfnOutput(this, 'MitigationOutputLogGroup', {
       value: this.mitigation.outputLogGroup.logGroupName,
-      description: 'Run Command output of every mitigation: grant your instance role logs:CreateLogStream and logs:PutLogEvents on it',
+      description:
+        'Run Command output of every mitigation: grant your instance role logs:CreateLogStream and logs:PutLogEvents on it',
     });
     if (this.mitigation.quarantineSecurityGroup) {
       new CfnOutput(this, 'QuarantineSecurityGroupId', {

@@ -39,10 +39,14 @@ export async function tableSnapshot(runtime: Pick<LocalRuntime, 'client' | 'tabl
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await doc.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true, ExclusiveStartKey: start }));
+    const page = await doc.send(
+      new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  const kept = items.filter((item) => !String(item.pk).startsWith('IDEMPOTENCY#')).sort((a, b) => `${String(a.pk)} ${String(a.sk)}`.localeCompare(`${String(b.pk)} ${String(b.sk)}`));
+  const kept = items
+    .filter((item) => !String(item.pk).startsWith('IDEMPOTENCY#'))
+    .sort((a, b) => `${String(a.pk)} ${String(a.sk)}`.localeCompare(`${String(b.pk)} ${String(b.sk)}`));
   return JSON.stringify(kept);
 }

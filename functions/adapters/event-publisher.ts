@@ -19,11 +19,18 @@ export class EventPublisher {
       const batch = events.slice(start, start + 10);
       const out = await this.client.send(
         new PutEventsCommand({
-          Entries: batch.map((event) => ({ EventBusName: this.busName, Source: FIREBREAK_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail) })),
+          Entries: batch.map((event) => ({
+            EventBusName: this.busName,
+            Source: FIREBREAK_SOURCE,
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
+          })),
         }),
       );
       if (out.FailedEntryCount) {
-        const failed = (out.Entries ?? []).filter((entry) => entry.ErrorCode).map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage}`);
+        const failed = (out.Entries ?? [])
+          .filter((entry) => entry.ErrorCode)
+          .map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage}`);
         throw new Error(`PutEvents failed for ${out.FailedEntryCount} of ${batch.length} events: ${failed.join('; ')}`);
       }
     }

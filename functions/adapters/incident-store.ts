@@ -1,5 +1,14 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../core/audit.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus, type IngestDecision } from '../core/incident.ts';
 import type { MitigationRequest } from '../core/mitigation.ts';
@@ -13,18 +22,39 @@ type CommittedDecision = Extract<IngestDecision, { incident: Incident }>;
 export const incidentKey = (id: string) => ({ [TABLE.partitionKey]: `INC#${id}`, [TABLE.sortKey]: 'META' });
 const lockKey = (fingerprint: string) => ({ [TABLE.partitionKey]: `FP#${fingerprint}`, [TABLE.sortKey]: 'OPEN' });
 const eventKey = (signalKey: string) => ({ [TABLE.partitionKey]: `EVT#${signalKey}`, [TABLE.sortKey]: 'SEEN' });
-const auditKey = (entry: AuditEntry) => ({ [TABLE.partitionKey]: `INC#${entry.incidentId}`, [TABLE.sortKey]: `AUD#${String(entry.seq).padStart(10, '0')}` });
-const requestKey = (incidentId: string, requestId: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `MIT#${requestId}` });
+const auditKey = (entry: AuditEntry) => ({
+  [TABLE.partitionKey]: `INC#${entry.incidentId}`,
+  [TABLE.sortKey]: `AUD#${String(entry.seq).padStart(10, '0')}`,
+});
+const requestKey = (incidentId: string, requestId: string) => ({
+  [TABLE.partitionKey]: `INC#${incidentId}`,
+  [TABLE.sortKey]: `MIT#${requestId}`,
+});
 const requestLookupKey = (requestId: string) => ({ [TABLE.partitionKey]: `MIT#${requestId}`, [TABLE.sortKey]: 'LOOKUP' });
 const rosterKey = (userId: string) => ({ [TABLE.partitionKey]: 'ROSTER', [TABLE.sortKey]: `USER#${userId}` });
 /** The incident's own message (`SLACK`) or a mitigation request's message in its thread (`SLACK#MIT-…`). */
-const slackStateKey = (incidentId: string, requestId?: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: requestId ? `SLACK#${requestId}` : 'SLACK' });
+const slackStateKey = (incidentId: string, requestId?: string) => ({
+  [TABLE.partitionKey]: `INC#${incidentId}`,
+  [TABLE.sortKey]: requestId ? `SLACK#${requestId}` : 'SLACK',
+});
 const deploymentKey = (service: string, id: string) => ({ [TABLE.partitionKey]: `DEP#${service}`, [TABLE.sortKey]: id });
 const runKey = (runId: string) => ({ [TABLE.partitionKey]: `SSM#${runId}`, [TABLE.sortKey]: 'RUN' });
-const progressKey = (incidentId: string, requestId: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `PROG#${requestId}` });
-const invocationKey = (incidentId: string, requestId: string, instanceId: string) => ({ [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `INV#${requestId}#${instanceId}` });
+const progressKey = (incidentId: string, requestId: string) => ({
+  [TABLE.partitionKey]: `INC#${incidentId}`,
+  [TABLE.sortKey]: `PROG#${requestId}`,
+});
+const invocationKey = (incidentId: string, requestId: string, instanceId: string) => ({
+  [TABLE.partitionKey]: `INC#${incidentId}`,
+  [TABLE.sortKey]: `INV#${requestId}#${instanceId}`,
+});
 const holdKey = (service: string) => ({ [TABLE.partitionKey]: `HOLD#${service}`, [TABLE.sortKey]: 'STATE' });
-const KEY_ATTRIBUTES = new Set<string>([TABLE.partitionKey, TABLE.sortKey, TABLE.byStatusIndex.partitionKey, TABLE.byStatusIndex.sortKey, 'type']);
+const KEY_ATTRIBUTES = new Set<string>([
+  TABLE.partitionKey,
+  TABLE.sortKey,
+  TABLE.byStatusIndex.partitionKey,
+  TABLE.byStatusIndex.sortKey,
+  'type',
+]);
 
 /** Why a commit did not happen: the event was already processed, or someone else changed the incident first. */
 export type CommitResult = { committed: true } | { committed: false; reason: 'duplicate' | 'conflict' };
@@ -71,19 +101,32 @@ export class IncidentStore {
 
   /** The incident a fingerprint currently points at (open, or resolved and still inside its reopen window). */
   async findByFingerprint(fingerprint: string): Promise<Incident | undefined> {
-    const lock = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: lockKey(fingerprint), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
+    const lock = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: lockKey(fingerprint),
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
     const incidentId = lock.Item?.incidentId as string | undefined;
     return incidentId ? this.getIncident(incidentId) : undefined;
   }
 
   async getIncident(id: string): Promise<Incident | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: incidentKey(id), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: incidentKey(id), ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
     return out.Item ? toIncident(out.Item) : undefined;
   }
 
   async getProcessedEvent(signalKey: string): Promise<ProcessedEvent | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: eventKey(signalKey), ConsistentRead: true }));
-    return out.Item?.incidentId ? { incidentId: out.Item.incidentId as string, outcome: out.Item.outcome as ProcessedEvent['outcome'] } : undefined;
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: eventKey(signalKey), ConsistentRead: true }),
+    );
+    return out.Item?.incidentId
+      ? { incidentId: out.Item.incidentId as string, outcome: out.Item.outcome as ProcessedEvent['outcome'] }
+      : undefined;
   }
 
   /**
@@ -97,7 +140,13 @@ export class IncidentStore {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...eventKey(signalKey), type: 'event', incidentId: incident.id, outcome: decision.outcome, [TABLE.ttlAttribute]: markerExpiresAt },
+          Item: {
+            ...eventKey(signalKey),
+            type: 'event',
+            incidentId: incident.id,
+            outcome: decision.outcome,
+            [TABLE.ttlAttribute]: markerExpiresAt,
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         },
@@ -117,7 +166,10 @@ export class IncidentStore {
       });
     }
     if (decision.closes) {
-      items.push(this.incidentWrite(decision.closes.incident, decision.closes.expectedVersion), ...decision.closes.audit.map((entry) => this.auditPut(entry)));
+      items.push(
+        this.incidentWrite(decision.closes.incident, decision.closes.expectedVersion),
+        ...decision.closes.audit.map((entry) => this.auditPut(entry)),
+      );
     }
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }));
@@ -127,7 +179,8 @@ export class IncidentStore {
       // Reason 0 is the processed-event marker: its condition failing means this is a redelivery.
       const reasons = error.CancellationReasons ?? [];
       if (reasons[0]?.Code === 'ConditionalCheckFailed') return { committed: false, reason: 'duplicate' };
-      if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return { committed: false, reason: 'conflict' };
+      if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'))
+        return { committed: false, reason: 'conflict' };
       throw error;
     }
   }
@@ -164,11 +217,17 @@ export class IncidentStore {
       ExpressionAttributeValues: { ':pk': incidentId.startsWith('HOLD#') ? incidentId : `INC#${incidentId}`, ':aud': 'AUD#' },
       ConsistentRead: true,
     });
-    return items.map(({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) => ({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) as AuditEntry);
+    return items.map(
+      ({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) =>
+        ({ incidentId: id, seq, at, actor, action, data, prevHash, hash }) as AuditEntry,
+    );
   }
 
   /** Follows a query's pages (each at most 1 MB) until `limit` items or the end. */
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>, limit = Number.POSITIVE_INFINITY): Promise<Record<string, unknown>[]> {
+  private async queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -181,12 +240,29 @@ export class IncidentStore {
 
   /** Commits a person's or a policy's change; `conflict` means someone changed it first: re-read and retry. */
   async commitChange(change: WorkflowChange): Promise<CommitResult> {
-    const items: TransactItem[] = [this.incidentWrite(change.incident, change.expectedIncidentVersion), ...change.audit.map((entry) => this.auditPut(entry))];
+    const items: TransactItem[] = [
+      this.incidentWrite(change.incident, change.expectedIncidentVersion),
+      ...change.audit.map((entry) => this.auditPut(entry)),
+    ];
     if (change.createRequest) {
       const request = change.createRequest;
       items.push(
-        { Put: { TableName: this.tableName, Item: { ...requestKey(request.incidentId, request.id), type: 'mitigation', ...request }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } } },
-        { Put: { TableName: this.tableName, Item: { ...requestLookupKey(request.id), type: 'mitigation-lookup', incidentId: request.incidentId }, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } } },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...requestKey(request.incidentId, request.id), type: 'mitigation', ...request },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...requestLookupKey(request.id), type: 'mitigation-lookup', incidentId: request.incidentId },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          },
+        },
       );
     }
     if (change.updateRequest) {
@@ -206,19 +282,24 @@ export class IncidentStore {
       return { committed: true };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
-      if ((error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return { committed: false, reason: 'conflict' };
+      if ((error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'))
+        return { committed: false, reason: 'conflict' };
       throw error;
     }
   }
 
   async getRequest(incidentId: string, requestId: string): Promise<MitigationRequest | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: requestKey(incidentId, requestId), ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: requestKey(incidentId, requestId), ConsistentRead: true }),
+    );
     return out.Item ? (strip(out.Item) as unknown as MitigationRequest) : undefined;
   }
 
   /** A request by its id alone (slash commands name only the request). */
   async findRequest(requestId: string): Promise<MitigationRequest | undefined> {
-    const lookup = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: requestLookupKey(requestId), ConsistentRead: true }));
+    const lookup = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: requestLookupKey(requestId), ConsistentRead: true }),
+    );
     const incidentId = lookup.Item?.incidentId as string | undefined;
     return incidentId ? this.getRequest(incidentId, requestId) : undefined;
   }
@@ -241,18 +322,33 @@ export class IncidentStore {
       ExpressionAttributeValues: { ':pk': 'ROSTER', ':user': 'USER#' },
       ConsistentRead: true,
     });
-    return new Map(items.filter((item) => typeof item.awayUntil === 'string').map((item) => [item.slackUserId as string, item.awayUntil as string]));
+    return new Map(
+      items
+        .filter((item) => typeof item.awayUntil === 'string')
+        .map((item) => [item.slackUserId as string, item.awayUntil as string]),
+    );
   }
 
   /** Marks a member away until a time, or back (until = undefined). */
   async setAway(userId: string, until: string | undefined, now: string): Promise<void> {
     await this.doc.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...rosterKey(userId), type: 'roster', slackUserId: userId, ...(until ? { awayUntil: until } : {}), changedAt: now } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...rosterKey(userId),
+          type: 'roster',
+          slackUserId: userId,
+          ...(until ? { awayUntil: until } : {}),
+          changedAt: now,
+        },
+      }),
     );
   }
 
   async getSlackState(incidentId: string, requestId?: string): Promise<Partial<SlackState> | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: slackStateKey(incidentId, requestId), ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: slackStateKey(incidentId, requestId), ConsistentRead: true }),
+    );
     return out.Item ? (strip(out.Item) as unknown as SlackState) : undefined;
   }
 
@@ -290,7 +386,8 @@ export class IncidentStore {
       values[`:v${index}`] = value;
       return `#a${index} = :v${index}`;
     });
-    const guard = state.renderedVersion === undefined ? undefined : 'attribute_not_exists(renderedVersion) OR renderedVersion <= :rendered';
+    const guard =
+      state.renderedVersion === undefined ? undefined : 'attribute_not_exists(renderedVersion) OR renderedVersion <= :rendered';
     if (guard) values[':rendered'] = state.renderedVersion;
     try {
       await this.doc.send(
@@ -319,7 +416,13 @@ export class IncidentStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { [TABLE.partitionKey]: `INC#${incidentId}`, [TABLE.sortKey]: `ONCE#${key}`, type: 'once', at: now, [TABLE.ttlAttribute]: Math.floor(Date.parse(now) / 1000) + ttlDays * 86_400 },
+          Item: {
+            [TABLE.partitionKey]: `INC#${incidentId}`,
+            [TABLE.sortKey]: `ONCE#${key}`,
+            type: 'once',
+            at: now,
+            [TABLE.ttlAttribute]: Math.floor(Date.parse(now) / 1000) + ttlDays * 86_400,
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         }),
@@ -352,8 +455,13 @@ export class IncidentStore {
   }
 
   /** A deployment record, with the Slack notice it was posted as. */
-  async getDeployment(service: string, id: string): Promise<(DeploymentRecord & { slackChannel?: string; slackTs?: string }) | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: deploymentKey(service, id), ConsistentRead: true }));
+  async getDeployment(
+    service: string,
+    id: string,
+  ): Promise<(DeploymentRecord & { slackChannel?: string; slackTs?: string }) | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: deploymentKey(service, id), ConsistentRead: true }),
+    );
     return out.Item ? (strip(out.Item) as unknown as DeploymentRecord) : undefined;
   }
 
@@ -388,7 +496,12 @@ export class IncidentStore {
 
   async setDeploymentMessage(service: string, id: string, channel: string, ts: string): Promise<void> {
     await this.doc.send(
-      new UpdateCommand({ TableName: this.tableName, Key: deploymentKey(service, id), UpdateExpression: 'SET slackChannel = :c, slackTs = :t', ExpressionAttributeValues: { ':c': channel, ':t': ts } }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deploymentKey(service, id),
+        UpdateExpression: 'SET slackChannel = :c, slackTs = :t',
+        ExpressionAttributeValues: { ':c': channel, ':t': ts },
+      }),
     );
   }
 
@@ -423,7 +536,13 @@ export class IncidentStore {
    * Saves a release hold, conditional on the revision that was read, with its audit entries on the
    * service's own hash chain (`HOLD#<service>` / `AUD#<seq>`), in one transaction.
    */
-  async saveHold(hold: HoldState, expectedRevision: number | undefined, entries: ReadonlyArray<{ action: string; data: Record<string, unknown> }>, actor: string, now: string): Promise<boolean> {
+  async saveHold(
+    hold: HoldState,
+    expectedRevision: number | undefined,
+    entries: ReadonlyArray<{ action: string; data: Record<string, unknown> }>,
+    actor: string,
+    now: string,
+  ): Promise<boolean> {
     const current = expectedRevision === undefined ? undefined : await this.getHold(hold.service);
     let seq = current?.auditSeq ?? 0;
     let prevHash = current?.auditHead ?? GENESIS_HASH;
@@ -439,13 +558,21 @@ export class IncidentStore {
           Item: { ...holdKey(hold.service), type: 'hold', ...hold, auditSeq: seq, auditHead: prevHash },
           ...(expectedRevision === undefined
             ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
-            : { ConditionExpression: 'revision = :expected AND auditSeq = :seq', ExpressionAttributeValues: { ':expected': expectedRevision, ':seq': current?.auditSeq ?? 0 } }),
+            : {
+                ConditionExpression: 'revision = :expected AND auditSeq = :seq',
+                ExpressionAttributeValues: { ':expected': expectedRevision, ':seq': current?.auditSeq ?? 0 },
+              }),
         },
       },
       ...audit.map((entry) => ({
         Put: {
           TableName: this.tableName,
-          Item: { [TABLE.partitionKey]: entry.incidentId, [TABLE.sortKey]: `AUD#${String(entry.seq).padStart(10, '0')}`, type: 'audit', ...entry },
+          Item: {
+            [TABLE.partitionKey]: entry.incidentId,
+            [TABLE.sortKey]: `AUD#${String(entry.seq).padStart(10, '0')}`,
+            type: 'audit',
+            ...entry,
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
         },
@@ -472,12 +599,16 @@ export class IncidentStore {
 
   /** A request's execution progress: counters per bucket, failed instances, the run's own status. */
   async getProgress(incidentId: string, requestId: string): Promise<Record<string, unknown> | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: progressKey(incidentId, requestId), ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: progressKey(incidentId, requestId), ConsistentRead: true }),
+    );
     return out.Item ? strip(out.Item) : undefined;
   }
 
   async getInvocationBucket(incidentId: string, requestId: string, instanceId: string): Promise<string | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: invocationKey(incidentId, requestId, instanceId), ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: invocationKey(incidentId, requestId, instanceId), ConsistentRead: true }),
+    );
     return out.Item?.bucket as string | undefined;
   }
 
@@ -485,7 +616,15 @@ export class IncidentStore {
    * Moves one instance to a new bucket and adjusts the request's counters in one transaction,
    * conditional on the bucket it was read in: duplicate and concurrent status events count once.
    */
-  async recordInvocation(input: { incidentId: string; requestId: string; instanceId: string; previous: string | undefined; bucket: string; delta: Readonly<Record<string, number>>; failed: boolean }): Promise<boolean> {
+  async recordInvocation(input: {
+    incidentId: string;
+    requestId: string;
+    instanceId: string;
+    previous: string | undefined;
+    bucket: string;
+    delta: Readonly<Record<string, number>>;
+    failed: boolean;
+  }): Promise<boolean> {
     const { incidentId, requestId, instanceId } = input;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -507,7 +646,11 @@ export class IncidentStore {
                 Item: { ...invocationKey(incidentId, requestId, instanceId), type: 'invocation', bucket: input.bucket },
                 ...(input.previous === undefined
                   ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
-                  : { ConditionExpression: '#bucket = :previous', ExpressionAttributeNames: { '#bucket': 'bucket' }, ExpressionAttributeValues: { ':previous': input.previous } }),
+                  : {
+                      ConditionExpression: '#bucket = :previous',
+                      ExpressionAttributeNames: { '#bucket': 'bucket' },
+                      ExpressionAttributeValues: { ':previous': input.previous },
+                    }),
               },
             },
             {
@@ -539,7 +682,11 @@ export class IncidentStore {
           UpdateExpression: 'SET runStatus = :s, #type = :type',
           ConditionExpression: previous === undefined ? 'attribute_not_exists(runStatus)' : 'runStatus = :previous',
           ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':s': status, ':type': 'progress', ...(previous === undefined ? {} : { ':previous': previous }) },
+          ExpressionAttributeValues: {
+            ':s': status,
+            ':type': 'progress',
+            ...(previous === undefined ? {} : { ':previous': previous }),
+          },
         }),
       );
       return true;
@@ -577,14 +724,23 @@ export class IncidentStore {
       ...incident,
     };
     if (expectedVersion === 0) {
-      return { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } } };
+      return {
+        Put: {
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        },
+      };
     }
     // An update of the fields this incident has, so attributes other functions own (the Slack message,
     // say) survive; REMOVE clears what the new state no longer has (resolvedAt on reopen).
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const sets: string[] = [];
-    for (const [index, [name, value]] of Object.entries(item).filter(([name]) => name !== TABLE.partitionKey && name !== TABLE.sortKey).entries()) {
+    for (const [index, [name, value]] of Object.entries(item)
+      .filter(([name]) => name !== TABLE.partitionKey && name !== TABLE.sortKey)
+      .entries()) {
       names[`#a${index}`] = name;
       values[`:v${index}`] = value;
       sets.push(`#a${index} = :v${index}`);

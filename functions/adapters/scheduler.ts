@@ -24,7 +24,15 @@ export class EventBridgeOneTimeScheduler implements OneTimeScheduler {
 
   async schedule(input: Parameters<OneTimeScheduler['schedule']>[0]): Promise<void> {
     const at = input.at.replace(/\.\d{3}Z$/, '').replace(/Z$/, '');
-    const event = { version: '0', id: input.name, source: FIREBREAK_SOURCE, 'detail-type': input.event['detail-type'], time: input.at, resources: [], detail: input.event.detail };
+    const event = {
+      version: '0',
+      id: input.name,
+      source: FIREBREAK_SOURCE,
+      'detail-type': input.event['detail-type'],
+      time: input.at,
+      resources: [],
+      detail: input.event.detail,
+    };
     try {
       await this.client.send(
         new CreateScheduleCommand({

@@ -1,4 +1,12 @@
-import { WebClient, WebClientEvent, type ChatPostEphemeralArguments, type ChatPostMessageArguments, type ChatUpdateArguments, type Logger, type RetryOptions } from '@slack/web-api';
+import {
+  WebClient,
+  WebClientEvent,
+  type ChatPostEphemeralArguments,
+  type ChatPostMessageArguments,
+  type ChatUpdateArguments,
+  type Logger,
+  type RetryOptions,
+} from '@slack/web-api';
 
 /** What the poster sends: `messages.ts` builds these (Block Kit as plain objects). */
 export interface SlackPostable {
@@ -54,7 +62,13 @@ export class SlackPoster {
   private readonly sleep: (ms: number) => Promise<void>;
   /** The next free posting slot (ms) per channel. */
   private readonly slots = new Map<string, number>();
-  private readonly counts = { calls: {} as Record<string, number>, channels: {} as Record<string, Record<string, number>>, rateLimited: 0, paced: 0, pacedMs: 0 };
+  private readonly counts = {
+    calls: {} as Record<string, number>,
+    channels: {} as Record<string, Record<string, number>>,
+    rateLimited: 0,
+    paced: 0,
+    pacedMs: 0,
+  };
 
   constructor(options: SlackPosterOptions) {
     this.interval = options.minPostIntervalMs ?? 1000;
@@ -73,7 +87,11 @@ export class SlackPoster {
   }
 
   /** Posts a message (in a thread with `threadTs`) once the channel's pacing slot comes. */
-  async post(channel: string, message: SlackPostable, options: { threadTs?: string } = {}): Promise<{ channel: string; ts: string }> {
+  async post(
+    channel: string,
+    message: SlackPostable,
+    options: { threadTs?: string } = {},
+  ): Promise<{ channel: string; ts: string }> {
     await this.pace(channel);
     this.count('chat.postMessage', channel);
     const result = await this.client.chat.postMessage({
@@ -105,7 +123,12 @@ export class SlackPoster {
   /** A message only `user` sees in `channel`. The text should already be safe (see `ephemeral()` in messages.ts). */
   async postEphemeral(channel: string, user: string, text: string): Promise<{ messageTs?: string }> {
     this.count('chat.postEphemeral', channel);
-    const result = await this.client.chat.postEphemeral({ channel, user, text, link_names: false } satisfies ChatPostEphemeralArguments);
+    const result = await this.client.chat.postEphemeral({
+      channel,
+      user,
+      text,
+      link_names: false,
+    } satisfies ChatPostEphemeralArguments);
     return result.message_ts ? { messageTs: result.message_ts } : {};
   }
 

@@ -5,7 +5,10 @@ import { z } from 'zod';
 export const SlackSecretSchema = z.object({
   signingSecret: z.string().min(16),
   botToken: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
-  appId: z.string().regex(/^A[A-Z0-9]+$/).optional(),
+  appId: z
+    .string()
+    .regex(/^A[A-Z0-9]+$/)
+    .optional(),
 });
 export type SlackSecret = z.infer<typeof SlackSecretSchema>;
 
@@ -14,6 +17,9 @@ export async function loadSlackSecret(secretId: string): Promise<SlackSecret> {
   const value = await getSecret(secretId, { transform: 'json', maxAge: 300 });
   const parsed = SlackSecretSchema.safeParse(value);
   // Never log the value: only which field is wrong.
-  if (!parsed.success) throw new Error(`the Slack secret ${secretId} is not filled in correctly: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(secret)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `the Slack secret ${secretId} is not filled in correctly: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(secret)'}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }

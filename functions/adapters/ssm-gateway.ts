@@ -1,4 +1,10 @@
-import { CancelCommandCommand, SendCommandCommand, StartAutomationExecutionCommand, StopAutomationExecutionCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CancelCommandCommand,
+  SendCommandCommand,
+  StartAutomationExecutionCommand,
+  StopAutomationExecutionCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import type { SendCommandInput, StartAutomationExecutionInput } from '../core/ssm.ts';
 
 /** What the executor and `/firebreak cancel` need from Systems Manager. */

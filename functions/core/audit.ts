@@ -58,7 +58,12 @@ export function verifyChain(entries: readonly AuditEntry[], head?: { seq: number
     prevHash = entry.hash;
   }
   if (head && (head.seq !== entries.length || head.hash !== prevHash)) {
-    return { valid: false, length: entries.length, brokenAt: entries.length + 1, reason: `the incident's head is entry ${head.seq} ${head.hash.slice(0, 12)}, the chain ends at ${entries.length}` };
+    return {
+      valid: false,
+      length: entries.length,
+      brokenAt: entries.length + 1,
+      reason: `the incident's head is entry ${head.seq} ${head.hash.slice(0, 12)}, the chain ends at ${entries.length}`,
+    };
   }
   return { valid: true, length: entries.length };
 }

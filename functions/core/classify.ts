@@ -40,7 +40,8 @@ export function createClassifier(config: ClassifierConfig): (signal: Signal) => 
 
 function compileRule(rule: Rule): { rule: Rule; matches: (signal: Signal) => boolean } {
   const { match } = rule;
-  const list = (value: string | string[] | undefined) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
+  const list = (value: string | string[] | undefined) =>
+    value === undefined ? undefined : Array.isArray(value) ? value : [value];
   const sources = list(match.source);
   const kinds = list(match.kind);
   const hints = list(match.severityHint);
@@ -63,7 +64,12 @@ function compileRule(rule: Rule): { rule: Rule; matches: (signal: Signal) => boo
  * part of a DynamoDB key verbatim. A missing attribute counts as empty.
  */
 export function fingerprint(signal: Signal, parts: readonly FingerprintPart[]): string {
-  const values = parts.map((part) => [part, part.startsWith('attr:') ? (signal.attributes[part.slice(5)] ?? '') : signal[part as 'source' | 'kind' | 'subject' | 'account' | 'region']]);
+  const values = parts.map((part) => [
+    part,
+    part.startsWith('attr:')
+      ? (signal.attributes[part.slice(5)] ?? '')
+      : signal[part as 'source' | 'kind' | 'subject' | 'account' | 'region'],
+  ]);
   // JSON keeps the parts apart: no text inside one part can imitate a boundary between two.
   return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
 }

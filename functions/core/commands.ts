@@ -10,7 +10,12 @@ export type Command =
   | { readonly name: 'show' | 'ack'; readonly incidentId: string }
   | { readonly name: 'resolve'; readonly incidentId: string; readonly note: string }
   | { readonly name: 'sev'; readonly incidentId: string; readonly severity: Severity }
-  | { readonly name: 'mitigate'; readonly incidentId: string; readonly catalogId: string; readonly parameters: Readonly<Record<string, string>> }
+  | {
+      readonly name: 'mitigate';
+      readonly incidentId: string;
+      readonly catalogId: string;
+      readonly parameters: Readonly<Record<string, string>>;
+    }
   | { readonly name: 'approve'; readonly requestId: string }
   | { readonly name: 'reject'; readonly requestId: string; readonly reason: string }
   | { readonly name: 'release'; readonly action: 'approve' | 'status'; readonly service: string }
@@ -18,13 +23,15 @@ export type Command =
 
 export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
-export const HELP = escapeSlackText([
-  '*Firebreak* — `/firebreak <command>`',
-  '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
-  '`mitigate <incident> <catalog id> [key=value …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
-  '`release approve <service>` lift a release hold · `release status <service>`',
-  '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
-].join('\n'));
+export const HELP = escapeSlackText(
+  [
+    '*Firebreak* — `/firebreak <command>`',
+    '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
+    '`mitigate <incident> <catalog id> [key=value …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
+    '`release approve <service>` lift a release hold · `release status <service>`',
+    '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
+  ].join('\n'),
+);
 
 const INCIDENT_ID = /^INC-[0-9A-F]{10}$/;
 const REQUEST_ID = /^MIT-[0-9A-F]{10}$/;
@@ -48,17 +55,21 @@ export function parseCommand(text: string): ParsedCommand {
     case 'list':
     case 'roster':
     case 'back':
-      return args.length ? fail(`\`${verb.toLowerCase()}\` takes no arguments.`) : ok({ name: verb.toLowerCase() as 'help' | 'list' | 'roster' | 'back' });
+      return args.length
+        ? fail(`\`${verb.toLowerCase()}\` takes no arguments.`)
+        : ok({ name: verb.toLowerCase() as 'help' | 'list' | 'roster' | 'back' });
     case 'away': {
       if (args.length > 1) return fail('`away` takes one duration.');
       const minutes = args[0] === undefined ? 8 * 60 : durationMinutes(args[0]);
-      if (minutes === undefined || minutes < 1 || minutes > MAX_AWAY_MINUTES) return fail(`"${escapeSlackText((args[0] ?? '').slice(0, 40))}" is not a duration between 1m and 14d.`);
+      if (minutes === undefined || minutes < 1 || minutes > MAX_AWAY_MINUTES)
+        return fail(`"${escapeSlackText((args[0] ?? '').slice(0, 40))}" is not a duration between 1m and 14d.`);
       return ok({ name: 'away', minutes });
     }
     case 'show':
     case 'ack': {
       const incidentId = args[0]?.toUpperCase();
-      if (!incidentId || !INCIDENT_ID.test(incidentId) || args.length > 1) return fail('Expected one incident id such as `INC-1A2B3C4D5E`.');
+      if (!incidentId || !INCIDENT_ID.test(incidentId) || args.length > 1)
+        return fail('Expected one incident id such as `INC-1A2B3C4D5E`.');
       return ok({ name: verb.toLowerCase() as 'show' | 'ack', incidentId });
     }
     case 'resolve': {
@@ -69,13 +80,15 @@ export function parseCommand(text: string): ParsedCommand {
     case 'sev': {
       const incidentId = args[0]?.toUpperCase();
       const severity = args[1]?.toUpperCase();
-      if (!incidentId || !INCIDENT_ID.test(incidentId) || !severity || !/^SEV[1-4]$/.test(severity) || args.length > 2) return fail('Expected an incident id and a severity SEV1–SEV4.');
+      if (!incidentId || !INCIDENT_ID.test(incidentId) || !severity || !/^SEV[1-4]$/.test(severity) || args.length > 2)
+        return fail('Expected an incident id and a severity SEV1–SEV4.');
       return ok({ name: 'sev', incidentId, severity: severity as Severity });
     }
     case 'mitigate': {
       const incidentId = args[0]?.toUpperCase();
       const catalogId = args[1]?.toLowerCase();
-      if (!incidentId || !INCIDENT_ID.test(incidentId) || !catalogId || !CATALOG_ID.test(catalogId)) return fail('Expected an incident id and a catalog id.');
+      if (!incidentId || !INCIDENT_ID.test(incidentId) || !catalogId || !CATALOG_ID.test(catalogId))
+        return fail('Expected an incident id and a catalog id.');
       const parameters: Record<string, string> = {};
       for (const pair of args.slice(2)) {
         const match = PARAMETER.exec(pair);
@@ -87,12 +100,14 @@ export function parseCommand(text: string): ParsedCommand {
     }
     case 'cancel': {
       const requestId = args[0]?.toUpperCase();
-      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1) return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
+      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1)
+        return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
       return ok({ name: 'cancel', requestId });
     }
     case 'approve': {
       const requestId = args[0]?.toUpperCase();
-      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1) return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
+      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1)
+        return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
       return ok({ name: 'approve', requestId });
     }
     case 'reject': {
@@ -104,7 +119,8 @@ export function parseCommand(text: string): ParsedCommand {
     case 'release': {
       const action = args[0]?.toLowerCase();
       const service = args[1];
-      if ((action !== 'approve' && action !== 'status') || !service || !SERVICE.test(service) || args.length > 2) return fail('Expected `approve` or `status` and a service name.');
+      if ((action !== 'approve' && action !== 'status') || !service || !SERVICE.test(service) || args.length > 2)
+        return fail('Expected `approve` or `status` and a service name.');
       return ok({ name: 'release', action, service });
     }
     default:

@@ -90,7 +90,13 @@ export const MitigationParameterSchema = z
 
 export const MitigationTargetsSchema = z.discriminatedUnion('type', [
   /** Instances carrying a tag (the only way to reach large fleets). */
-  z.object({ type: z.literal('tags'), key: z.string().min(1).max(128), values: z.array(z.string().min(1).max(256)).min(1).max(50) }).strict(),
+  z
+    .object({
+      type: z.literal('tags'),
+      key: z.string().min(1).max(128),
+      values: z.array(z.string().min(1).max(256)).min(1).max(50),
+    })
+    .strict(),
   z.object({ type: z.literal('resource-group'), name: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/) }).strict(),
   /** The EC2 instances the incident names. */
   z.object({ type: z.literal('incident-instances') }).strict(),
@@ -106,7 +112,10 @@ export const MitigationEntrySchema = z
     kind: z.enum(['command', 'automation']).default('command'),
     /** An SSM document the stack ships (by name) or an AWS-managed one such as AWS-RunPatchBaseline. */
     document: z.string().regex(/^[A-Za-z0-9_.:/-]{3,128}$/),
-    documentVersion: z.string().regex(/^(\$DEFAULT|\$LATEST|[0-9]{1,6})$/).default('$DEFAULT'),
+    documentVersion: z
+      .string()
+      .regex(/^(\$DEFAULT|\$LATEST|[0-9]{1,6})$/)
+      .default('$DEFAULT'),
     parameters: z.record(ParameterName, MitigationParameterSchema).default({}),
     targets: MitigationTargetsSchema,
     rateControl: z
@@ -125,7 +134,8 @@ export const MitigationEntrySchema = z
   })
   .strict()
   .superRefine((entry, ctx) => {
-    if (entry.preApproved && entry.risk !== 'low') ctx.addIssue({ code: 'custom', path: ['preApproved'], message: 'only low-risk entries may be pre-approved' });
+    if (entry.preApproved && entry.risk !== 'low')
+      ctx.addIssue({ code: 'custom', path: ['preApproved'], message: 'only low-risk entries may be pre-approved' });
     for (const [name, parameter] of Object.entries(entry.parameters)) {
       if (parameter.default !== undefined && !new RegExp(parameter.allowedPattern).test(parameter.default)) {
         ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: 'does not match its allowedPattern' });
@@ -147,10 +157,16 @@ export const DeploymentsConfigSchema = z
             environment: EnvironmentName,
             service: RegexSource.optional(),
             group: RegexSource.optional(),
-            accounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).min(1).optional(),
+            accounts: z
+              .array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'))
+              .min(1)
+              .optional(),
           })
           .strict()
-          .refine((rule) => rule.service !== undefined || rule.group !== undefined || rule.accounts !== undefined, 'a rule needs at least one of service, group, accounts'),
+          .refine(
+            (rule) => rule.service !== undefined || rule.group !== undefined || rule.accounts !== undefined,
+            'a rule needs at least one of service, group, accounts',
+          ),
       )
       .max(100)
       .default([]),
@@ -181,16 +197,23 @@ export const FleetConfigSchema = z
      * The VPC of the quarantine security group the stack creates for isolate-instance. Without it
      * the stack creates no quarantine group and the isolation runbook refuses to run (synth warns).
      */
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0123456789abcdef0').optional(),
+    vpcId: z
+      .string()
+      .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0123456789abcdef0')
+      .optional(),
     /** At most one progress post per running mitigation in this many seconds (the final summary always goes out). */
     progressIntervalSeconds: z.number().int().min(1).max(3600).default(10),
   })
   .strict();
 export type FleetConfig = z.infer<typeof FleetConfigSchema>;
 
-
 const MinutesBySeverity = z
-  .object({ SEV1: z.number().int().positive(), SEV2: z.number().int().positive(), SEV3: z.number().int().positive(), SEV4: z.number().int().positive() })
+  .object({
+    SEV1: z.number().int().positive(),
+    SEV2: z.number().int().positive(),
+    SEV3: z.number().int().positive(),
+    SEV4: z.number().int().positive(),
+  })
   .strict();
 
 export const FirebreakConfigSchema = z
@@ -208,7 +231,11 @@ export const FirebreakConfigSchema = z
           .superRefine((channels, ctx) => {
             for (const key of Object.keys(channels)) {
               if (key !== 'default' && key !== 'deployments' && !CategorySchema.safeParse(key).success) {
-                ctx.addIssue({ code: 'custom', path: [key], message: `is not a category (${CategorySchema.options.join(', ')})` });
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [key],
+                  message: `is not a category (${CategorySchema.options.join(', ')})`,
+                });
               }
             }
           }),
@@ -231,7 +258,8 @@ export const FirebreakConfigSchema = z
         }
         const seen = new Set<string>();
         roster.forEach((m, i) => {
-          if (seen.has(m.slackUserId)) ctx.addIssue({ code: 'custom', path: [i, 'slackUserId'], message: `${m.slackUserId} appears twice` });
+          if (seen.has(m.slackUserId))
+            ctx.addIssue({ code: 'custom', path: [i, 'slackUserId'], message: `${m.slackUserId} appears twice` });
           seen.add(m.slackUserId);
         });
       }),
@@ -240,7 +268,10 @@ export const FirebreakConfigSchema = z
         /** Third-party monitor sources accepted on the firebreak bus besides the "firebreak.monitor" prefix. */
         custom: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,256}$/)).default([]),
         /** EC2 instance states worth an incident. */
-        ec2States: z.array(z.enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'])).min(1).default(['stopped', 'terminated']),
+        ec2States: z
+          .array(z.enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated']))
+          .min(1)
+          .default(['stopped', 'terminated']),
       })
       .strict()
       .default({ custom: [], ec2States: ['stopped', 'terminated'] }),
@@ -264,9 +295,17 @@ export const FirebreakConfigSchema = z
         approvalExpiryMinutes: z.number().int().min(1).max(1440).default(60),
       })
       .strict()
-      .default({ ctoTimeoutMinutes: { SEV1: 5, SEV2: 15, SEV3: 60, SEV4: 240 }, seniorQuorum: { low: 1, medium: 2, high: 2 }, approvalExpiryMinutes: 60 }),
+      .default({
+        ctoTimeoutMinutes: { SEV1: 5, SEV2: 15, SEV3: 60, SEV4: 240 },
+        seniorQuorum: { low: 1, medium: 2, high: 2 },
+        approvalExpiryMinutes: 60,
+      }),
     mitigations: z.array(MitigationEntrySchema).default([]),
-    deployments: DeploymentsConfigSchema.default({ environments: [], defaultEnvironment: 'production', incidentSeverity: { production: 'SEV2', staging: 'SEV4' } }),
+    deployments: DeploymentsConfigSchema.default({
+      environments: [],
+      defaultEnvironment: 'production',
+      incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
+    }),
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
@@ -275,23 +314,41 @@ export const FirebreakConfigSchema = z
   .superRefine((config, ctx) => {
     const catalog = new Set(config.mitigations.map((m) => m.id));
     config.mitigations.forEach((entry, i) => {
-      if (entry.rollback && !catalog.has(entry.rollback)) ctx.addIssue({ code: 'custom', path: ['mitigations', i, 'rollback'], message: `"${entry.rollback}" is not in the mitigation catalog` });
+      if (entry.rollback && !catalog.has(entry.rollback))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mitigations', i, 'rollback'],
+          message: `"${entry.rollback}" is not in the mitigation catalog`,
+        });
     });
-    if (catalog.size !== config.mitigations.length) ctx.addIssue({ code: 'custom', path: ['mitigations'], message: 'catalog ids must be unique' });
+    if (catalog.size !== config.mitigations.length)
+      ctx.addIssue({ code: 'custom', path: ['mitigations'], message: 'catalog ids must be unique' });
     config.classification.rules.forEach((rule, i) => {
       rule.mitigations.forEach((id, j) => {
         if (!catalog.has(id)) {
-          ctx.addIssue({ code: 'custom', path: ['classification', 'rules', i, 'mitigations', j], message: `"${id}" is not in the mitigation catalog` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['classification', 'rules', i, 'mitigations', j],
+            message: `"${id}" is not in the mitigation catalog`,
+          });
         }
       });
     });
     if (config.sources.custom.some((source) => source.startsWith('firebreak'))) {
-      ctx.addIssue({ code: 'custom', path: ['sources', 'custom'], message: 'sources starting with "firebreak" are Firebreak\'s own (firebreak.monitor* is always accepted)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', 'custom'],
+        message: 'sources starting with "firebreak" are Firebreak\'s own (firebreak.monitor* is always accepted)',
+      });
     }
     const seniors = config.roster.filter((m) => m.role === 'senior').length;
     const quorum = Math.max(config.policy.seniorQuorum.low, config.policy.seniorQuorum.medium, config.policy.seniorQuorum.high);
     if (seniors < quorum) {
-      ctx.addIssue({ code: 'custom', path: ['policy', 'seniorQuorum'], message: `needs ${quorum} senior engineers but the roster has ${seniors}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'seniorQuorum'],
+        message: `needs ${quorum} senior engineers but the roster has ${seniors}`,
+      });
     }
   });
 
@@ -312,10 +369,16 @@ export class ConfigError extends Error {
 export function parseConfig(raw: unknown, where = 'configuration'): FirebreakConfig {
   const result = FirebreakConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  throw new ConfigError(where, result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+  throw new ConfigError(
+    where,
+    result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+  );
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    '',
+  );
 }

@@ -9,7 +9,20 @@
 import { isAway, type RosterMember } from './mitigation.ts';
 import type { SlackMessage } from './messages.ts';
 import { deploymentTime, SOURCE_NAMES, type DeploymentRecord, type DeploymentStatus, type HoldState } from './deployments.ts';
-import { SLACK_LIMITS, code, formatDuration, formatTime, joinAnd, link, listWithMore, mention, oneLine, plural, safeLine, truncate } from './slack-text.ts';
+import {
+  SLACK_LIMITS,
+  code,
+  formatDuration,
+  formatTime,
+  joinAnd,
+  link,
+  listWithMore,
+  mention,
+  oneLine,
+  plural,
+  safeLine,
+  truncate,
+} from './slack-text.ts';
 
 const STATUS_EMOJI: Record<DeploymentStatus, string> = {
   started: ':hourglass_flowing_sand:',
@@ -71,8 +84,10 @@ export function deploymentNotice(record: DeploymentRecord, options: DeploymentNo
   fields.push(field('Account / region', `${code(record.account, 40)} / ${code(record.region, 40)}`));
   blocks.push(fieldsSection(fields));
 
-  if ((record.status === 'failed' || record.status === 'stopped') && record.reason) blocks.push(section(`*Reason*\n${safeLine(record.reason, 500)}`));
-  if (options.incidentId) blocks.push(section(`:rotating_light: Incident ${code(options.incidentId, 100)} opened for this failure.`));
+  if ((record.status === 'failed' || record.status === 'stopped') && record.reason)
+    blocks.push(section(`*Reason*\n${safeLine(record.reason, 500)}`));
+  if (options.incidentId)
+    blocks.push(section(`:rotating_light: Incident ${code(options.incidentId, 100)} opened for this failure.`));
   if (options.hold?.held) blocks.push(section(holdLine(options.hold)));
 
   const context: string[] = [];
@@ -81,7 +96,8 @@ export function deploymentNotice(record: DeploymentRecord, options: DeploymentNo
   context.push(`${safeLine(SOURCE_NAMES[record.source] ?? record.source, 60)} · deployment ${code(record.id, 40)}`);
   blocks.push(contextBlock(context));
 
-  const duration = record.status === 'succeeded' && record.durationSeconds !== undefined ? ` in ${formatDuration(record.durationSeconds)}` : '';
+  const duration =
+    record.status === 'succeeded' && record.durationSeconds !== undefined ? ` in ${formatDuration(record.durationSeconds)}` : '';
   const text = `${emoji} ${safeLine(record.service, 100)} ${safeLine(record.version, 100)} to ${safeLine(record.environment, 32)}: ${STATUS_WORD[record.status] ?? safeLine(record.status, 20)}${duration}`;
   return { text: truncate(text, SLACK_LIMITS.fallbackText), blocks };
 }
@@ -90,12 +106,21 @@ export function deploymentNotice(record: DeploymentRecord, options: DeploymentNo
  * A service went on a release hold: why, who can lift it (the CTO alone; senior engineers while
  * the CTO is away), the approvals so far, and the command. A lifted hold gets the lifted form.
  */
-export function releaseHoldMessage(hold: HoldState, roster: { readonly cto: RosterMember; readonly seniors: readonly RosterMember[] }, now: string): SlackMessage {
+export function releaseHoldMessage(
+  hold: HoldState,
+  roster: { readonly cto: RosterMember; readonly seniors: readonly RosterMember[] },
+  now: string,
+): SlackMessage {
   if (!hold.held) return releaseLiftedMessage(hold);
   const { cto, seniors } = roster;
   const service = code(hold.service, 100);
   const quorum = plural(hold.seniorQuorum, 'senior engineer');
-  const seniorNames = seniors.length ? listWithMore(seniors.map((s) => `${safeLine(s.name, 80)}${isAway(s, now) ? ' (away)' : ''}`), 10) : '';
+  const seniorNames = seniors.length
+    ? listWithMore(
+        seniors.map((s) => `${safeLine(s.name, 80)}${isAway(s, now) ? ' (away)' : ''}`),
+        10,
+      )
+    : '';
   let who: string;
   if (isAway(cto, now)) {
     who = seniors.length
@@ -109,11 +134,17 @@ export function releaseHoldMessage(hold: HoldState, roster: { readonly cto: Rost
   }
   const seniorApprovals = new Set(hold.approvals.filter((a) => a.role === 'senior').map((a) => a.userId));
   const approvals = hold.approvals.length
-    ? `${listWithMore(hold.approvals.map((a) => `${mention(a.userId)} (${safeLine(a.role, 20)}) at ${formatTime(a.at)}`), 10, '\n')}\n${seniorApprovals.size} of ${hold.seniorQuorum} senior approvals.`
+    ? `${listWithMore(
+        hold.approvals.map((a) => `${mention(a.userId)} (${safeLine(a.role, 20)}) at ${formatTime(a.at)}`),
+        10,
+        '\n',
+      )}\n${seniorApprovals.size} of ${hold.seniorQuorum} senior approvals.`
     : 'None yet.';
   const blocks: object[] = [
     header(`Release hold · ${oneLine(hold.service)}`),
-    section(`:lock: ${service} is on a release hold since ${formatTime(hold.heldAt)}: deployment ${code(hold.deploymentId, 40)} of ${code(hold.version, 100)} to *${safeLine(hold.environment, 32)}* failed. New releases of ${service} need approval.`),
+    section(
+      `:lock: ${service} is on a release hold since ${formatTime(hold.heldAt)}: deployment ${code(hold.deploymentId, 40)} of ${code(hold.version, 100)} to *${safeLine(hold.environment, 32)}* failed. New releases of ${service} need approval.`,
+    ),
     section(`*Who can lift it*\n${who}`),
     section(`*Approvals*\n${approvals}`),
     contextBlock([
@@ -130,13 +161,21 @@ export function releaseLiftedMessage(hold: HoldState): SlackMessage {
   const by = hold.liftedBy?.length ? ` by ${joinAnd(hold.liftedBy.map(mention))}` : '';
   const at = hold.liftedAt ? ` at ${formatTime(hold.liftedAt)}` : '';
   const line = `:unlock: The release hold on ${service} was lifted${by}${at}. New releases may deploy.`;
-  const blocks = [section(line), contextBlock([`The hold followed the failed deployment ${code(hold.deploymentId, 40)} of ${code(hold.version, 100)} to ${safeLine(hold.environment, 32)} (held since ${formatTime(hold.heldAt)}).`])];
+  const blocks = [
+    section(line),
+    contextBlock([
+      `The hold followed the failed deployment ${code(hold.deploymentId, 40)} of ${code(hold.version, 100)} to ${safeLine(hold.environment, 32)} (held since ${formatTime(hold.heldAt)}).`,
+    ]),
+  ];
   const text = `The release hold on ${safeLine(hold.service, 100)} was lifted${by}${at}. New releases may deploy.`;
   return { text: truncate(text, SLACK_LIMITS.fallbackText), blocks };
 }
 
 /** One line per deployment for an incident's "What changed?" (newest first as given), `+N more` past `max`. */
-export function whatChangedLines(records: readonly DeploymentRecord[], options: { readonly max?: number; readonly format?: 'mrkdwn' | 'plain' } = {}): string[] {
+export function whatChangedLines(
+  records: readonly DeploymentRecord[],
+  options: { readonly max?: number; readonly format?: 'mrkdwn' | 'plain' } = {},
+): string[] {
   const max = options.max ?? 5;
   const plain = options.format === 'plain';
   const lines = records.slice(0, max).map((r) => (plain ? plainLine(r) : mrkdwnLine(r)));
@@ -159,14 +198,16 @@ function plainLine(r: DeploymentRecord): string {
 
 function commitText(record: DeploymentRecord): string | undefined {
   const parts: string[] = [];
-  if (record.commit) parts.push(/^[0-9a-f]{7,64}$/i.test(record.commit) ? code(record.commit.slice(0, 12), 12) : safeLine(record.commit, 200));
+  if (record.commit)
+    parts.push(/^[0-9a-f]{7,64}$/i.test(record.commit) ? code(record.commit.slice(0, 12), 12) : safeLine(record.commit, 200));
   if (record.commitMessage) parts.push(safeLine(record.commitMessage, 200));
   return parts.length ? parts.join(' ') : undefined;
 }
 
 function durationText(record: DeploymentRecord): string {
   if (record.status === 'started') return record.startedAt ? formatTime(record.startedAt) : 'now';
-  if (record.durationSeconds !== undefined) return `${formatDuration(record.durationSeconds)} (finished ${formatTime(record.finishedAt ?? record.lastEventAt)})`;
+  if (record.durationSeconds !== undefined)
+    return `${formatDuration(record.durationSeconds)} (finished ${formatTime(record.finishedAt ?? record.lastEventAt)})`;
   return `unknown (finished ${formatTime(record.finishedAt ?? record.lastEventAt)})`;
 }
 
@@ -183,5 +224,11 @@ const header = (raw: string) => ({ type: 'header', text: plainText(safeLine(raw,
 /** Sections, fields and context take mrkdwn that is already safe; every piece above is bounded well below the limits. */
 const section = (safe: string) => ({ type: 'section', text: mrkdwn(safe.slice(0, SLACK_LIMITS.sectionText)) });
 const field = (label: string, safeValue: string) => `*${label}*\n${safeValue}`;
-const fieldsSection = (fields: string[]) => ({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.sectionFields).map((f) => mrkdwn(f.slice(0, SLACK_LIMITS.sectionField))) });
-const contextBlock = (safe: string[]) => ({ type: 'context', elements: safe.slice(0, SLACK_LIMITS.contextElements).map((t) => mrkdwn(t.slice(0, SLACK_LIMITS.contextText))) });
+const fieldsSection = (fields: string[]) => ({
+  type: 'section',
+  fields: fields.slice(0, SLACK_LIMITS.sectionFields).map((f) => mrkdwn(f.slice(0, SLACK_LIMITS.sectionField))),
+});
+const contextBlock = (safe: string[]) => ({
+  type: 'context',
+  elements: safe.slice(0, SLACK_LIMITS.contextElements).map((t) => mrkdwn(t.slice(0, SLACK_LIMITS.contextText))),
+});

@@ -16,7 +16,14 @@
 import { z } from 'zod';
 import { canonicalJson, sha256 } from './audit.ts';
 import { fingerprint, type Classification, type ClassifierConfig } from './classify.ts';
-import { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig, type Role, type Severity, type SeverityHint } from './config.ts';
+import {
+  DeploymentsConfigSchema,
+  ENVIRONMENT_PATTERN,
+  type DeploymentsConfig,
+  type Role,
+  type Severity,
+  type SeverityHint,
+} from './config.ts';
 
 export { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig };
 import { FIREBREAK_BUS_NAME, type IngestRule } from './event-patterns.ts';
@@ -113,19 +120,31 @@ export function deploymentRules(): IngestRule[] {
       id: 'CodePipelineExecution',
       bus: 'default',
       description: 'CodePipeline pipeline executions: started, resumed, succeeded, failed, stopped, superseded, cancelled',
-      pattern: { source: ['aws.codepipeline'], 'detail-type': [DEPLOYMENT_DETAIL_TYPES.codePipeline], detail: { state: Object.keys(CODEPIPELINE_STATES) } },
+      pattern: {
+        source: ['aws.codepipeline'],
+        'detail-type': [DEPLOYMENT_DETAIL_TYPES.codePipeline],
+        detail: { state: Object.keys(CODEPIPELINE_STATES) },
+      },
     },
     {
       id: 'CodeDeployDeployment',
       bus: 'default',
       description: 'CodeDeploy deployments: start, success, failure, stop',
-      pattern: { source: ['aws.codedeploy'], 'detail-type': [DEPLOYMENT_DETAIL_TYPES.codeDeploy], detail: { state: Object.keys(CODEDEPLOY_STATES) } },
+      pattern: {
+        source: ['aws.codedeploy'],
+        'detail-type': [DEPLOYMENT_DETAIL_TYPES.codeDeploy],
+        detail: { state: Object.keys(CODEDEPLOY_STATES) },
+      },
     },
     {
       id: 'EcsServiceDeployment',
       bus: 'default',
       description: 'ECS service deployments: in progress, completed, failed',
-      pattern: { source: ['aws.ecs'], 'detail-type': [DEPLOYMENT_DETAIL_TYPES.ecs], detail: { eventName: Object.keys(ECS_DEPLOYMENT_EVENTS) } },
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': [DEPLOYMENT_DETAIL_TYPES.ecs],
+        detail: { eventName: Object.keys(ECS_DEPLOYMENT_EVENTS) },
+      },
     },
     {
       id: 'CloudFormationStackResult',
@@ -174,26 +193,31 @@ export const DeploymentSchema = z
     /** Free text: a commit sha or message. Always shown escaped. */
     commit: z.string().trim().min(1).max(200).optional(),
     actor: z.string().trim().min(1).max(100).regex(SingleLine, 'must be one line without control characters').optional(),
-    url: z.url({ protocol: /^https$/, message: 'must be an https URL' }).max(2000).optional(),
+    url: z
+      .url({ protocol: /^https$/, message: 'must be an https URL' })
+      .max(2000)
+      .optional(),
     /**
      * Identifies one run, so that its started and finished events pair up even when the same
      * version is deployed again (e.g. `${{ github.run_id }}-${{ github.run_attempt }}`). Default:
      * service, environment and version.
      */
-    runId: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/, 'must be 1-128 letters, digits, ".", "_", ":", "/" or "-"').optional(),
+    runId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:/-]{1,128}$/, 'must be 1-128 letters, digits, ".", "_", ":", "/" or "-"')
+      .optional(),
     startedAt: IsoTime.optional(),
     finishedAt: IsoTime.optional(),
   })
   .strict()
   .superRefine((detail, ctx) => {
-    if (detail.status === 'started' && detail.finishedAt) ctx.addIssue({ code: 'custom', path: ['finishedAt'], message: 'a started deployment has not finished' });
+    if (detail.status === 'started' && detail.finishedAt)
+      ctx.addIssue({ code: 'custom', path: ['finishedAt'], message: 'a started deployment has not finished' });
     if (detail.startedAt && detail.finishedAt && Date.parse(detail.finishedAt) < Date.parse(detail.startedAt)) {
       ctx.addIssue({ code: 'custom', path: ['finishedAt'], message: 'is before startedAt' });
     }
   });
 export type DeploymentDetail = z.infer<typeof DeploymentSchema>;
-
-
 
 /**
  * The `deployments` section of the configuration (for `lib/config.ts` to embed).
@@ -224,7 +248,9 @@ export interface DeploymentContext {
 export type EnvironmentOf = (context: DeploymentContext) => string;
 
 /** Compiles the configured rules once (per cold start) into an {@link EnvironmentOf}. */
-export function environmentResolver(config: Pick<DeploymentsConfig, 'environments' | 'defaultEnvironment'> = DEFAULT_DEPLOYMENTS_CONFIG): EnvironmentOf {
+export function environmentResolver(
+  config: Pick<DeploymentsConfig, 'environments' | 'defaultEnvironment'> = DEFAULT_DEPLOYMENTS_CONFIG,
+): EnvironmentOf {
   const rules = config.environments.map((rule) => ({
     environment: rule.environment,
     service: rule.service === undefined ? undefined : new RegExp(rule.service, 'i'),
@@ -291,7 +317,10 @@ export interface NormalizeDeploymentOptions {
 }
 
 /** Validates a raw delivery (size, envelope) and normalizes it. Throws InvalidEventError naming the field. */
-export function normalizeDeploymentEvent(raw: unknown, options: NormalizeDeploymentOptions = {}): { envelope: EventEnvelope; record: DeploymentRecord } {
+export function normalizeDeploymentEvent(
+  raw: unknown,
+  options: NormalizeDeploymentOptions = {},
+): { envelope: EventEnvelope; record: DeploymentRecord } {
   assertEventSize(raw);
   const envelope = parseWith(EventEnvelopeSchema, raw, '');
   return { envelope, record: normalizeDeployment(envelope, options) };
@@ -308,12 +337,27 @@ export function normalizeDeployment(envelope: EventEnvelope, options: NormalizeD
   const at = isoTime(envelope.time, 'time');
   const environmentOf = options.environmentOf ?? (() => DEFAULT_DEPLOYMENTS_CONFIG.defaultEnvironment);
   const draft = normalizer(envelope, at);
-  const environment = draft.environment ?? environmentOf({ service: draft.service, source: envelope.source, account: envelope.account, region: envelope.region, ...(draft.group ? { group: draft.group } : {}) });
-  if (!ENVIRONMENT_PATTERN.test(environment)) throw new InvalidEventError('environment', `"${environment.slice(0, 40)}" from the environment mapping is not 1-32 lower-case letters, digits and dashes`);
+  const environment =
+    draft.environment ??
+    environmentOf({
+      service: draft.service,
+      source: envelope.source,
+      account: envelope.account,
+      region: envelope.region,
+      ...(draft.group ? { group: draft.group } : {}),
+    });
+  if (!ENVIRONMENT_PATTERN.test(environment))
+    throw new InvalidEventError(
+      'environment',
+      `"${environment.slice(0, 40)}" from the environment mapping is not 1-32 lower-case letters, digits and dashes`,
+    );
   return record(envelope, { ...draft, environment });
 }
 
-type Draft = Omit<DeploymentRecord, 'id' | 'source' | 'account' | 'region' | 'environment' | 'resources' | 'durationSeconds' | 'recordedAt' | 'updatedAt'> & {
+type Draft = Omit<
+  DeploymentRecord,
+  'id' | 'source' | 'account' | 'region' | 'environment' | 'resources' | 'durationSeconds' | 'recordedAt' | 'updatedAt'
+> & {
   readonly environment?: string;
   /** What, besides source/account/region, identifies the execution in the record id. */
   readonly key: readonly string[];
@@ -354,7 +398,10 @@ function normalizePipeline(event: EventEnvelope, at: string): Draft {
   const executionId = detail['execution-id'];
   const commit = trigger?.['commit-id'];
   // `start-time` is the execution's start; a start after this event (as in AWS's samples) is not believable.
-  const start = detail['start-time'] && Date.parse(detail['start-time']) <= Date.parse(at) ? new Date(detail['start-time']).toISOString() : undefined;
+  const start =
+    detail['start-time'] && Date.parse(detail['start-time']) <= Date.parse(at)
+      ? new Date(detail['start-time']).toISOString()
+      : undefined;
   return {
     key: [executionId],
     executionId,
@@ -366,7 +413,14 @@ function normalizePipeline(event: EventEnvelope, at: string): Draft {
     status,
     sourceStatus: detail.state,
     ...times(status, at, start),
-    ...optional('link', consoleUrl(event.region, (r) => `https://${r}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${enc(detail.pipeline)}/executions/${enc(executionId)}/timeline?region=${r}`)),
+    ...optional(
+      'link',
+      consoleUrl(
+        event.region,
+        (r) =>
+          `https://${r}.console.aws.amazon.com/codesuite/codepipeline/pipelines/${enc(detail.pipeline)}/executions/${enc(executionId)}/timeline?region=${r}`,
+      ),
+    ),
   };
 }
 
@@ -391,7 +445,13 @@ function normalizeCodeDeploy(event: EventEnvelope, at: string): Draft {
     status,
     sourceStatus: detail.state,
     ...times(status, at),
-    ...optional('link', consoleUrl(event.region, (r) => `https://${r}.console.aws.amazon.com/codesuite/codedeploy/deployments/${enc(detail.deploymentId)}?region=${r}`)),
+    ...optional(
+      'link',
+      consoleUrl(
+        event.region,
+        (r) => `https://${r}.console.aws.amazon.com/codesuite/codedeploy/deployments/${enc(detail.deploymentId)}?region=${r}`,
+      ),
+    ),
   };
 }
 
@@ -421,7 +481,14 @@ function normalizeEcs(event: EventEnvelope, at: string): Draft {
     sourceStatus: detail.eventName,
     ...optional('reason', detail.reason),
     ...times(status, at),
-    ...optional('link', consoleUrl(event.region, (r) => `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${enc(cluster ?? 'default')}/services/${enc(service!)}/deployments?region=${r}`)),
+    ...optional(
+      'link',
+      consoleUrl(
+        event.region,
+        (r) =>
+          `https://${r}.console.aws.amazon.com/ecs/v2/clusters/${enc(cluster ?? 'default')}/services/${enc(service!)}/deployments?region=${r}`,
+      ),
+    ),
     resources: [arn],
   };
 }
@@ -460,7 +527,13 @@ function normalizeCloudFormation(event: EventEnvelope, at: string): Draft {
     ...optional('reason', reason),
     ...times(status, at),
     // The stack lives where its ARN says, even when the event names another region (as in one AWS sample).
-    ...optional('link', consoleUrl(stackRegion || event.region, (r) => `https://${r}.console.aws.amazon.com/cloudformation/home?region=${r}#/stacks/stackinfo?stackId=${enc(stackId)}`)),
+    ...optional(
+      'link',
+      consoleUrl(
+        stackRegion || event.region,
+        (r) => `https://${r}.console.aws.amazon.com/cloudformation/home?region=${r}#/stacks/stackinfo?stackId=${enc(stackId)}`,
+      ),
+    ),
     resources: [stackId],
   };
 }
@@ -500,24 +573,42 @@ const MAX_RESOURCES = 10;
 
 function record(event: EventEnvelope, draft: Draft & { environment: string }): DeploymentRecord {
   const { key, resources, ...rest } = draft;
-  const id = `DEP-${sha256(canonicalJson([event.source, event.account, event.region, ...key])).slice(0, 12).toUpperCase()}`;
-  const allResources = [...new Set([...(resources ?? []), ...event.resources].map((r) => r.trim()).filter(Boolean))].slice(0, MAX_RESOURCES);
-  return withDuration({ id, source: event.source, ...rest, resources: allResources, account: event.account, region: event.region });
+  const id = `DEP-${sha256(canonicalJson([event.source, event.account, event.region, ...key]))
+    .slice(0, 12)
+    .toUpperCase()}`;
+  const allResources = [...new Set([...(resources ?? []), ...event.resources].map((r) => r.trim()).filter(Boolean))].slice(
+    0,
+    MAX_RESOURCES,
+  );
+  return withDuration({
+    id,
+    source: event.source,
+    ...rest,
+    resources: allResources,
+    account: event.account,
+    region: event.region,
+  });
 }
 
 /** The times of an event with this status: a start for `started`, an end (and a believable start) otherwise. A start after the event is not believable. */
-function times(status: DeploymentStatus, at: string, startedAt?: string): Pick<DeploymentRecord, 'startedAt' | 'finishedAt' | 'lastEventAt'> {
+function times(
+  status: DeploymentStatus,
+  at: string,
+  startedAt?: string,
+): Pick<DeploymentRecord, 'startedAt' | 'finishedAt' | 'lastEventAt'> {
   if (status === 'started') return { startedAt: startedAt && startedAt <= at ? startedAt : at, lastEventAt: at };
   return { ...(startedAt && startedAt <= at ? { startedAt } : {}), finishedAt: at, lastEventAt: at };
 }
 
 function withDuration<T extends DeploymentRecord>(record: T): T {
   const { durationSeconds: _previous, ...rest } = record;
-  const duration = rest.startedAt && rest.finishedAt ? (Date.parse(rest.finishedAt) - Date.parse(rest.startedAt)) / 1000 : undefined;
+  const duration =
+    rest.startedAt && rest.finishedAt ? (Date.parse(rest.finishedAt) - Date.parse(rest.startedAt)) / 1000 : undefined;
   return (duration !== undefined && duration >= 0 ? { ...rest, durationSeconds: Math.round(duration) } : rest) as T;
 }
 
-const optional = <K extends string, V>(key: K, value: V | undefined | null | ''): { [P in K]?: V } => (value === undefined || value === null || value === '' ? {} : ({ [key]: value } as { [P in K]: V }));
+const optional = <K extends string, V>(key: K, value: V | undefined | null | ''): { [P in K]?: V } =>
+  value === undefined || value === null || value === '' ? {} : ({ [key]: value } as { [P in K]: V });
 
 const enc = encodeURIComponent;
 
@@ -528,7 +619,8 @@ function consoleUrl(region: string, build: (region: string) => string): string |
 
 /** Strict: a date that does not exist (2022-04-31) is refused, not rolled over to the next month. */
 function isoTime(value: string, field: string): string {
-  if (!IsoTime.safeParse(value).success) throw new InvalidEventError(field, `"${value.slice(0, 40)}" is not a real ISO 8601 date and time`);
+  if (!IsoTime.safeParse(value).success)
+    throw new InvalidEventError(field, `"${value.slice(0, 40)}" is not a real ISO 8601 date and time`);
   return new Date(Date.parse(value)).toISOString();
 }
 
@@ -551,11 +643,16 @@ const BOOKKEEPING = ['recordedAt', 'updatedAt'] as const;
  * (commit, actor, link...) are kept from whichever event had them. The result does not depend on
  * the order of delivery. A duplicate returns `unchanged` and the stored record itself.
  */
-export function mergeDeployment(existing: DeploymentRecord | undefined, incoming: DeploymentRecord, now: string): { record: DeploymentRecord; change: DeploymentChange; previousStatus?: DeploymentStatus } {
+export function mergeDeployment(
+  existing: DeploymentRecord | undefined,
+  incoming: DeploymentRecord,
+  now: string,
+): { record: DeploymentRecord; change: DeploymentChange; previousStatus?: DeploymentStatus } {
   if (!existing) return { record: withDuration({ ...strip(incoming), recordedAt: now, updatedAt: now }), change: 'created' };
   if (existing.id !== incoming.id) throw new Error(`cannot merge deployment ${incoming.id} into ${existing.id}`);
   const incomingWins =
-    incoming.lastEventAt > existing.lastEventAt || (incoming.lastEventAt === existing.lastEventAt && STATUS_RANK[incoming.status] > STATUS_RANK[existing.status]);
+    incoming.lastEventAt > existing.lastEventAt ||
+    (incoming.lastEventAt === existing.lastEventAt && STATUS_RANK[incoming.status] > STATUS_RANK[existing.status]);
   const [winner, loser] = incomingWins ? [incoming, existing] : [existing, incoming];
   const startedAt = [existing.startedAt, incoming.startedAt].filter((t): t is string => !!t).sort()[0];
   const finishedAt = winner.status === 'started' ? undefined : winner.finishedAt;
@@ -583,8 +680,13 @@ export function mergeDeployment(existing: DeploymentRecord | undefined, incoming
     ...optional('finishedAt', finishedAt),
     resources: [...new Set([...existing.resources, ...incoming.resources])].slice(0, MAX_RESOURCES),
   });
-  if (canonicalJson(merged) === canonicalJson(strip(existing))) return { record: existing, change: 'unchanged', previousStatus: existing.status };
-  return { record: { ...merged, recordedAt: existing.recordedAt ?? now, updatedAt: now }, change: 'updated', previousStatus: existing.status };
+  if (canonicalJson(merged) === canonicalJson(strip(existing)))
+    return { record: existing, change: 'unchanged', previousStatus: existing.status };
+  return {
+    record: { ...merged, recordedAt: existing.recordedAt ?? now, updatedAt: now },
+    change: 'updated',
+    previousStatus: existing.status,
+  };
 }
 
 function strip(record: DeploymentRecord): DeploymentRecord {
@@ -594,8 +696,11 @@ function strip(record: DeploymentRecord): DeploymentRecord {
 }
 
 /** The merge made this deployment fail (not a repeat of a failure already recorded). */
-export const becameFailed = (result: { record: DeploymentRecord; change: DeploymentChange; previousStatus?: DeploymentStatus }): boolean =>
-  result.change !== 'unchanged' && result.record.status === 'failed' && result.previousStatus !== 'failed';
+export const becameFailed = (result: {
+  record: DeploymentRecord;
+  change: DeploymentChange;
+  previousStatus?: DeploymentStatus;
+}): boolean => result.change !== 'unchanged' && result.record.status === 'failed' && result.previousStatus !== 'failed';
 
 // ---------------------------------------------------------------------------------------------
 // Release holds
@@ -649,7 +754,8 @@ export function holdAfterFailure(record: DeploymentRecord, now: string, options:
   if (record.status !== 'failed') return undefined;
   if (options.holdEnvironments && !options.holdEnvironments.includes(record.environment)) return undefined;
   const { existing } = options;
-  if (existing && existing.service !== record.service) throw new Error(`the hold on ${existing.service} is not ${record.service}'s`);
+  if (existing && existing.service !== record.service)
+    throw new Error(`the hold on ${existing.service} is not ${record.service}'s`);
   if (existing?.deploymentId === record.id) return existing;
   return {
     service: record.service,
@@ -666,11 +772,17 @@ export function holdAfterFailure(record: DeploymentRecord, now: string, options:
   };
 }
 
-export type ReleaseRefusal = 'other_workspace' | 'not_on_roster' | 'wrong_role' | 'not_held' | 'self_approval' | 'cto_available' | 'already_approved';
+export type ReleaseRefusal =
+  'other_workspace' | 'not_on_roster' | 'wrong_role' | 'not_held' | 'self_approval' | 'cto_available' | 'already_approved';
 
 export type ReleaseDecision =
   | { readonly allowed: false; readonly refusal: ReleaseRefusal; readonly message: string }
-  | { readonly allowed: true; readonly outcome: 'approval_recorded' | 'lifted'; readonly hold: HoldState; readonly message: string };
+  | {
+      readonly allowed: true;
+      readonly outcome: 'approval_recorded' | 'lifted';
+      readonly hold: HoldState;
+      readonly message: string;
+    };
 
 export interface ReleaseApprovalInput {
   readonly hold: HoldState | undefined;
@@ -694,33 +806,64 @@ export interface ReleaseApprovalInput {
 export function decideReleaseApproval(input: ReleaseApprovalInput): ReleaseDecision {
   const { hold, actor, member, cto, now } = input;
   const refuse = (refusal: ReleaseRefusal, message: string): ReleaseDecision => ({ allowed: false, refusal, message });
-  if (actor.teamId !== input.workspaceTeamId) return refuse('other_workspace', 'This request comes from another Slack workspace.');
-  if (!member || member.slackUserId !== actor.userId) return refuse('not_on_roster', 'You are not on the Firebreak roster, so you cannot approve releases.');
+  if (actor.teamId !== input.workspaceTeamId)
+    return refuse('other_workspace', 'This request comes from another Slack workspace.');
+  if (!member || member.slackUserId !== actor.userId)
+    return refuse('not_on_roster', 'You are not on the Firebreak roster, so you cannot approve releases.');
   if (!hold?.held) {
     const service = hold ? code(hold.service, 255) : 'This service';
-    const lifted = hold?.liftedAt ? ` (lifted at ${formatTime(hold.liftedAt)}${hold.liftedBy?.length ? ` by ${hold.liftedBy.map(mention).join(', ')}` : ''})` : '';
+    const lifted = hold?.liftedAt
+      ? ` (lifted at ${formatTime(hold.liftedAt)}${hold.liftedBy?.length ? ` by ${hold.liftedBy.map(mention).join(', ')}` : ''})`
+      : '';
     return refuse('not_held', `${service} is not on a release hold${lifted}: it may deploy.`);
   }
   const service = code(hold.service, 255);
-  if (member.role === 'responder') return refuse('wrong_role', `Only the CTO or, while the CTO is away, senior engineers can approve a release of ${service}.`);
+  if (member.role === 'responder')
+    return refuse('wrong_role', `Only the CTO or, while the CTO is away, senior engineers can approve a release of ${service}.`);
   const requestedByActor = input.requestedBy === member.slackUserId;
-  if (requestedByActor && member.role === 'senior') return refuse('self_approval', `You asked for this release of ${service}, so someone else has to approve it (separation of duties).`);
+  if (requestedByActor && member.role === 'senior')
+    return refuse(
+      'self_approval',
+      `You asked for this release of ${service}, so someone else has to approve it (separation of duties).`,
+    );
 
   const approval: HoldApproval = { userId: member.slackUserId, role: member.role, at: now };
   if (member.role === 'cto') {
-    if (requestedByActor) return refuse('self_approval', `You asked for this release of ${service}; ${hold.seniorQuorum} senior engineers have to approve it (separation of duties).`);
-    return { allowed: true, outcome: 'lifted', message: `Release hold on ${service} lifted by the CTO ${mention(member.slackUserId)}.`, hold: lift(hold, [...hold.approvals, approval], [member.slackUserId], now) };
+    if (requestedByActor)
+      return refuse(
+        'self_approval',
+        `You asked for this release of ${service}; ${hold.seniorQuorum} senior engineers have to approve it (separation of duties).`,
+      );
+    return {
+      allowed: true,
+      outcome: 'lifted',
+      message: `Release hold on ${service} lifted by the CTO ${mention(member.slackUserId)}.`,
+      hold: lift(hold, [...hold.approvals, approval], [member.slackUserId], now),
+    };
   }
 
   const ctoUnavailable = isAway(cto, now) || input.requestedBy === cto.slackUserId;
-  if (!ctoUnavailable) return refuse('cto_available', `The CTO ${mention(cto.slackUserId)} is available and lifts release holds; senior engineers can approve only while the CTO is away.`);
+  if (!ctoUnavailable)
+    return refuse(
+      'cto_available',
+      `The CTO ${mention(cto.slackUserId)} is available and lifts release holds; senior engineers can approve only while the CTO is away.`,
+    );
   const seniors = new Set(hold.approvals.filter((a) => a.role === 'senior').map((a) => a.userId));
-  if (seniors.has(member.slackUserId)) return refuse('already_approved', `You already approved the release of ${service}; another senior engineer has to approve too.`);
+  if (seniors.has(member.slackUserId))
+    return refuse(
+      'already_approved',
+      `You already approved the release of ${service}; another senior engineer has to approve too.`,
+    );
   seniors.add(member.slackUserId);
   const approvals = [...hold.approvals, approval];
   if (seniors.size >= hold.seniorQuorum) {
     const by = [...seniors];
-    return { allowed: true, outcome: 'lifted', message: `Release hold on ${service} lifted by senior engineers ${by.map(mention).join(' and ')}.`, hold: lift(hold, approvals, by, now) };
+    return {
+      allowed: true,
+      outcome: 'lifted',
+      message: `Release hold on ${service} lifted by senior engineers ${by.map(mention).join(' and ')}.`,
+      hold: lift(hold, approvals, by, now),
+    };
   }
   return {
     allowed: true,
@@ -744,12 +887,22 @@ export interface ReleaseCheck {
 }
 
 /** May `service` deploy? For `firebreak release check <service>` and pipelines gating on it. */
-export function releaseCheck(input: { readonly service: string; readonly hold: HoldState | undefined; readonly cto: RosterMember; readonly seniors: readonly RosterMember[]; readonly now: string }): ReleaseCheck {
+export function releaseCheck(input: {
+  readonly service: string;
+  readonly hold: HoldState | undefined;
+  readonly cto: RosterMember;
+  readonly seniors: readonly RosterMember[];
+  readonly now: string;
+}): ReleaseCheck {
   const { service, hold, cto, now } = input;
   if (!hold) return { allowed: true, reason: plain(`${service} is not on a release hold.`), whoCanLift: [] };
   if (!hold.held) {
     const by = hold.liftedBy?.length ? ` by ${hold.liftedBy.map((id) => nameOf(id, input)).join(' and ')}` : '';
-    return { allowed: true, reason: plain(`The release hold on ${service} was lifted${by}${hold.liftedAt ? ` at ${formatTime(hold.liftedAt)}` : ''}.`), whoCanLift: [] };
+    return {
+      allowed: true,
+      reason: plain(`The release hold on ${service} was lifted${by}${hold.liftedAt ? ` at ${formatTime(hold.liftedAt)}` : ''}.`),
+      whoCanLift: [],
+    };
   }
   const ctoAway = isAway(cto, now);
   const seniors = input.seniors.filter((s) => !isAway(s, now));
@@ -764,7 +917,9 @@ export function releaseCheck(input: { readonly service: string; readonly hold: H
   }
   return {
     allowed: false,
-    reason: plain(`${service} is on a release hold since ${formatTime(hold.heldAt)}: ${hold.reason}. Lift it with /firebreak release approve ${service}: ${how}.`),
+    reason: plain(
+      `${service} is on a release hold since ${formatTime(hold.heldAt)}: ${hold.reason}. Lift it with /firebreak release approve ${service}: ${how}.`,
+    ),
     whoCanLift,
   };
 }
@@ -800,7 +955,10 @@ const HINT_OF: Record<Severity, SeverityHint> = { SEV1: 'critical', SEV2: 'high'
  * staging SEV4 by default). Repeated failures of one service in one environment share a subject, so
  * they count on one open incident.
  */
-export function incidentForFailedDeployment(record: DeploymentRecord, config: Pick<DeploymentsConfig, 'incidentSeverity'> = DEFAULT_DEPLOYMENTS_CONFIG): FailedDeploymentIncident | undefined {
+export function incidentForFailedDeployment(
+  record: DeploymentRecord,
+  config: Pick<DeploymentsConfig, 'incidentSeverity'> = DEFAULT_DEPLOYMENTS_CONFIG,
+): FailedDeploymentIncident | undefined {
   if (record.status !== 'failed') return undefined;
   const severity = config.incidentSeverity[record.environment];
   if (!severity) return undefined;
@@ -839,7 +997,11 @@ export function incidentForFailedDeployment(record: DeploymentRecord, config: Pi
  * category `release`, the `release` channel if configured (else the default), the configured
  * fingerprint. Pass it as ingest's `classify` for this signal instead of the rule classifier.
  */
-export function failedDeploymentClassification(incident: FailedDeploymentIncident, config: Pick<ClassifierConfig, 'slack' | 'dedup'>, mitigations: readonly string[] = []): Classification {
+export function failedDeploymentClassification(
+  incident: FailedDeploymentIncident,
+  config: Pick<ClassifierConfig, 'slack' | 'dedup'>,
+  mitigations: readonly string[] = [],
+): Classification {
   return {
     rule: `deployment failure (${incident.signal.attributes.environment ?? 'unknown'} is ${incident.severity})`,
     suppressed: false,
@@ -856,7 +1018,10 @@ export function failedDeploymentClassification(incident: FailedDeploymentInciden
  * release incident: feeding it to ingest resolves an open `deployment-failed` incident for the same
  * service and environment (nothing happens when none is open). Undefined otherwise.
  */
-export function recoveryForDeployment(record: DeploymentRecord, config: Pick<DeploymentsConfig, 'incidentSeverity'> = DEFAULT_DEPLOYMENTS_CONFIG): Signal | undefined {
+export function recoveryForDeployment(
+  record: DeploymentRecord,
+  config: Pick<DeploymentsConfig, 'incidentSeverity'> = DEFAULT_DEPLOYMENTS_CONFIG,
+): Signal | undefined {
   if (record.status !== 'succeeded' || !config.incidentSeverity[record.environment]) return undefined;
   const subject = `${record.service}/${record.environment}`;
   return {
@@ -871,7 +1036,12 @@ export function recoveryForDeployment(record: DeploymentRecord, config: Pick<Dep
     severityHint: 'informational',
     observedAt: record.finishedAt ?? record.lastEventAt,
     state: 'recovered',
-    attributes: { service: record.service, environment: record.environment, version: oneLine(record.version), deploymentId: record.id },
+    attributes: {
+      service: record.service,
+      environment: record.environment,
+      version: oneLine(record.version),
+      deploymentId: record.id,
+    },
     ...optional('url', record.link),
   };
 }
@@ -897,7 +1067,11 @@ export interface IncidentWindow {
  * `windowMinutes` before the incident: from `windowMinutes` before it was first seen until it
  * opened. Newest first.
  */
-export function recentDeployments(records: readonly DeploymentRecord[], incident: IncidentWindow, windowMinutes = 60): DeploymentRecord[] {
+export function recentDeployments(
+  records: readonly DeploymentRecord[],
+  incident: IncidentWindow,
+  windowMinutes = 60,
+): DeploymentRecord[] {
   const first = incident.firstSeen ?? incident.openedAt;
   const end = incident.openedAt ?? incident.firstSeen;
   if (!first || !end) return [];
@@ -916,8 +1090,11 @@ export function recentDeployments(records: readonly DeploymentRecord[], incident
     const finish = r.status === 'started' ? Infinity : Date.parse(r.finishedAt ?? r.lastEventAt);
     return start <= windowEnd && finish >= windowStart;
   };
-  return records.filter((r) => related(r) && inWindow(r)).sort((a, b) => (deploymentTime(b) < deploymentTime(a) ? -1 : deploymentTime(b) > deploymentTime(a) ? 1 : 0));
+  return records
+    .filter((r) => related(r) && inWindow(r))
+    .sort((a, b) => (deploymentTime(b) < deploymentTime(a) ? -1 : deploymentTime(b) > deploymentTime(a) ? 1 : 0));
 }
 
 /** When a deployment happened, for sorting and display: its end, else its start. */
-export const deploymentTime = (r: Pick<DeploymentRecord, 'finishedAt' | 'startedAt' | 'lastEventAt'>): string => r.finishedAt ?? r.startedAt ?? r.lastEventAt;
+export const deploymentTime = (r: Pick<DeploymentRecord, 'finishedAt' | 'startedAt' | 'lastEventAt'>): string =>
+  r.finishedAt ?? r.startedAt ?? r.lastEventAt;

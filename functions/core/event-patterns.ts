@@ -93,7 +93,19 @@ export const WORKFLOW_DETAIL_TYPES = {
 } as const;
 
 /** The events the notify function renders into Slack. */
-export const NOTIFY_DETAIL_TYPES = ['Incident Opened', 'Incident Updated', 'Incident Resolved', 'Mitigation Requested', 'Mitigation Decided', 'Mitigation Escalated', 'Incident Refresh', 'Release Hold Lifted', 'Mitigation Progress', 'Mitigation Succeeded', 'Mitigation Failed'] as const;
+export const NOTIFY_DETAIL_TYPES = [
+  'Incident Opened',
+  'Incident Updated',
+  'Incident Resolved',
+  'Mitigation Requested',
+  'Mitigation Decided',
+  'Mitigation Escalated',
+  'Incident Refresh',
+  'Release Hold Lifted',
+  'Mitigation Progress',
+  'Mitigation Succeeded',
+  'Mitigation Failed',
+] as const;
 
 /** The rule that feeds notify, on the firebreak bus; the stack and the local bus both use it. */
 export const NOTIFY_PATTERN: EventPattern = { source: [FIREBREAK_SOURCE], 'detail-type': [...NOTIFY_DETAIL_TYPES] };

@@ -36,7 +36,12 @@ export interface IncidentEventDetail {
 /** EventBridge details are capped at 256 KB with the rest of the event: send a bounded resource list. */
 const MAX_EVENT_RESOURCES = 20;
 
-export function incidentEvent(outcome: keyof typeof INCIDENT_DETAIL_TYPES, incident: Incident, changes: readonly string[], redelivery = false): { detailType: IncidentDetailType; detail: IncidentEventDetail } {
+export function incidentEvent(
+  outcome: keyof typeof INCIDENT_DETAIL_TYPES,
+  incident: Incident,
+  changes: readonly string[],
+  redelivery = false,
+): { detailType: IncidentDetailType; detail: IncidentEventDetail } {
   return {
     detailType: INCIDENT_DETAIL_TYPES[outcome],
     detail: {

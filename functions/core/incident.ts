@@ -96,12 +96,14 @@ export function decideIngest(input: DecideInput): IngestDecision {
   if (classification.suppressed) return { outcome: 'suppressed', reason: `suppressed by rule "${classification.rule}"` };
 
   if (!current) {
-    if (signal.state === 'recovered') return { outcome: 'ignored', reason: 'recovery signal with no incident open for its fingerprint' };
+    if (signal.state === 'recovered')
+      return { outcome: 'ignored', reason: 'recovery signal with no incident open for its fingerprint' };
     return openIncident(input);
   }
 
   if (current.status === 'resolved' || current.status === 'closed') {
-    if (signal.state === 'recovered') return { outcome: 'ignored', reason: `incident ${current.id} is already ${current.status}`, incidentId: current.id };
+    if (signal.state === 'recovered')
+      return { outcome: 'ignored', reason: `incident ${current.id} is already ${current.status}`, incidentId: current.id };
     const resolvedFor = Date.parse(now) - Date.parse(current.resolvedAt ?? current.updatedAt);
     if (current.status === 'resolved' && resolvedFor <= input.reopenWindowMinutes * 60_000) return reopen(input, current);
     return openIncident(input, current);
@@ -110,7 +112,11 @@ export function decideIngest(input: DecideInput): IngestDecision {
   if (signal.state === 'recovered') {
     // EventBridge does not keep order: a recovery older than the latest firing signal is stale.
     if (signal.observedAt < current.lastFiringAt) {
-      return { outcome: 'ignored', reason: `recovery observed at ${signal.observedAt} is older than the latest firing signal`, incidentId: current.id };
+      return {
+        outcome: 'ignored',
+        reason: `recovery observed at ${signal.observedAt} is older than the latest firing signal`,
+        incidentId: current.id,
+      };
     }
     const recovered = new Set(signalResources(signal));
     const stillFiring = current.firingResources.filter((r) => !recovered.has(r));
@@ -120,7 +126,12 @@ export function decideIngest(input: DecideInput): IngestDecision {
 
   const severity = worseSeverity(current.severity, classification.severity);
   const changes: IncidentChange[] = severity !== current.severity ? ['signal', 'severity_raised'] : ['signal'];
-  return update(input, current, { severity, ...firing(current, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, changes);
+  return update(
+    input,
+    current,
+    { severity, ...firing(current, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) },
+    changes,
+  );
 }
 
 /** Short, readable and deterministic for a given delivery, so a retried transaction reuses the id. */
@@ -184,7 +195,14 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
     },
     signalAudit(input),
   ]);
-  const decision = { outcome: 'opened' as const, incident, expectedVersion: 0, changes: ['opened'] as IncidentChange[], audit, ...(replaces ? { replaces: replaces.id } : {}) };
+  const decision = {
+    outcome: 'opened' as const,
+    incident,
+    expectedVersion: 0,
+    changes: ['opened'] as IncidentChange[],
+    audit,
+    ...(replaces ? { replaces: replaces.id } : {}),
+  };
   if (!replaces || replaces.status === 'closed') return decision;
   const closed = appendAudit({ ...replaces, status: 'closed', updatedAt: now, version: replaces.version + 1 }, now, [
     { action: 'incident.closed', data: { reason: 'new signal after the reopen window', successor: id } },
@@ -204,16 +222,22 @@ function update(input: DecideInput, current: Incident, patch: Partial<Incident>,
     version: current.version + 1,
   };
   const entries = [signalAudit(input)];
-  if (changes.includes('severity_raised')) entries.push({ action: 'incident.severity_raised', data: { from: current.severity, to: next.severity } });
+  if (changes.includes('severity_raised'))
+    entries.push({ action: 'incident.severity_raised', data: { from: current.severity, to: next.severity } });
   const { incident, audit } = appendAudit(next, now, entries);
   return { outcome: 'updated', incident, expectedVersion: current.version, changes, audit };
 }
 
 function resolve(input: DecideInput, current: Incident): IngestDecision {
   const { now } = input;
-  const decision = update(input, current, { status: 'resolved', firingResources: [], firingOverflow: false, resolvedAt: now }, ['signal', 'resolved']);
+  const decision = update(input, current, { status: 'resolved', firingResources: [], firingOverflow: false, resolvedAt: now }, [
+    'signal',
+    'resolved',
+  ]);
   if (decision.outcome !== 'updated') return decision;
-  const { incident, audit } = appendAudit(decision.incident, now, [{ action: 'incident.resolved', data: { reason: 'all firing resources recovered' } }]);
+  const { incident, audit } = appendAudit(decision.incident, now, [
+    { action: 'incident.resolved', data: { reason: 'all firing resources recovered' } },
+  ]);
   return { ...decision, outcome: 'resolved', incident, audit: [...decision.audit, ...audit] };
 }
 
@@ -221,9 +245,22 @@ function reopen(input: DecideInput, current: Incident): IngestDecision {
   const { signal, now } = input;
   const { resolvedAt: _resolvedAt, resolvedBy: _resolvedBy, acknowledgedBy: _acknowledgedBy, ...rest } = current;
   const severity = worseSeverity(current.severity, input.classification.severity);
-  const decision = update(input, rest as Incident, { status: 'open', severity, reopenCount: current.reopenCount + 1, ...firing(undefined, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) }, ['signal', 'reopened']);
+  const decision = update(
+    input,
+    rest as Incident,
+    {
+      status: 'open',
+      severity,
+      reopenCount: current.reopenCount + 1,
+      ...firing(undefined, signalResources(signal)),
+      lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt),
+    },
+    ['signal', 'reopened'],
+  );
   if (decision.outcome !== 'updated') return decision;
-  const { incident, audit } = appendAudit(decision.incident, now, [{ action: 'incident.reopened', data: { resolvedAt: current.resolvedAt, reopenCount: current.reopenCount + 1 } }]);
+  const { incident, audit } = appendAudit(decision.incident, now, [
+    { action: 'incident.reopened', data: { resolvedAt: current.resolvedAt, reopenCount: current.reopenCount + 1 } },
+  ]);
   return { ...decision, outcome: 'reopened', incident, audit: [...decision.audit, ...audit] };
 }
 
@@ -245,7 +282,12 @@ function signalAudit(input: DecideInput): { action: string; data: Record<string,
 }
 
 /** Appends entries to an incident's audit chain; the caller writes both in one transaction. */
-export function appendAudit(incident: Incident, at: string, entries: ReadonlyArray<AuditDraft>, actor = INGEST_ACTOR): { incident: Incident; audit: AuditEntry[] } {
+export function appendAudit(
+  incident: Incident,
+  at: string,
+  entries: ReadonlyArray<AuditDraft>,
+  actor = INGEST_ACTOR,
+): { incident: Incident; audit: AuditEntry[] } {
   let seq = incident.auditSeq;
   let prevHash = incident.auditHead;
   const audit = entries.map(({ action, data }) => {
@@ -260,8 +302,14 @@ export function appendAudit(incident: Incident, at: string, entries: ReadonlyArr
 const signalResources = (signal: Signal): string[] => (signal.resources.length ? [...signal.resources] : [signal.subject]);
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].slice(0, MAX_STORED_RESOURCES);
 
-function firing(current: Incident | undefined, resources: readonly string[]): Pick<Incident, 'firingResources' | 'firingOverflow'> {
+function firing(
+  current: Incident | undefined,
+  resources: readonly string[],
+): Pick<Incident, 'firingResources' | 'firingOverflow'> {
   const all = new Set([...(current?.firingResources ?? []), ...resources]);
-  return { firingResources: [...all].slice(0, MAX_STORED_RESOURCES), firingOverflow: (current?.firingOverflow ?? false) || all.size > MAX_STORED_RESOURCES };
+  return {
+    firingResources: [...all].slice(0, MAX_STORED_RESOURCES),
+    firingOverflow: (current?.firingOverflow ?? false) || all.size > MAX_STORED_RESOURCES,
+  };
 }
 const maxIso = (a: string, b: string) => (a >= b ? a : b);

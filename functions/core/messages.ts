@@ -8,7 +8,21 @@
  */
 import type { IncidentEventDetail } from './incident-events.ts';
 import { isAway, type Approval, type MitigationRequest, type RosterMember } from './mitigation.ts';
-import { SLACK_LIMITS, code, formatDuration, formatTime, joinAnd, link, listWithMore, mention, oneLine, plural, safeLine, safeText, truncate } from './slack-text.ts';
+import {
+  SLACK_LIMITS,
+  code,
+  formatDuration,
+  formatTime,
+  joinAnd,
+  link,
+  listWithMore,
+  mention,
+  oneLine,
+  plural,
+  safeLine,
+  safeText,
+  truncate,
+} from './slack-text.ts';
 
 export type SlackMessage = { text: string; blocks: object[] };
 export type EphemeralReply = { response_type: 'ephemeral'; replace_original: false; text: string };
@@ -21,9 +35,12 @@ export const ACTION_IDS = {
 } as const;
 
 /** The value of the mitigation buttons: `<incident id>|<request id>|<plan hash, 12 hex>`: a click approves the plan it was shown with. */
-export const mitigationButtonValue = (request: Pick<MitigationRequest, 'incidentId' | 'id' | 'planHash'>): string => `${request.incidentId}|${request.id}|${request.planHash.slice(0, 12)}`;
+export const mitigationButtonValue = (request: Pick<MitigationRequest, 'incidentId' | 'id' | 'planHash'>): string =>
+  `${request.incidentId}|${request.id}|${request.planHash.slice(0, 12)}`;
 
-export function parseMitigationButtonValue(value: string): { incidentId: string; requestId: string; planHash?: string } | undefined {
+export function parseMitigationButtonValue(
+  value: string,
+): { incidentId: string; requestId: string; planHash?: string } | undefined {
   const match = /^([^|]{1,200})\|([^|]{1,200})(?:\|([0-9a-f]{12}))?$/.exec(value);
   return match ? { incidentId: match[1]!, requestId: match[2]!, ...(match[3] ? { planHash: match[3] } : {}) } : undefined;
 }
@@ -36,7 +53,12 @@ const LIST_SHOWN = 10;
 // Incidents
 // ---------------------------------------------------------------------------------------------
 
-export type IncidentMessageInput = IncidentEventDetail & { description?: string; url?: string; acknowledgedBy?: string; resolvedBy?: string };
+export type IncidentMessageInput = IncidentEventDetail & {
+  description?: string;
+  url?: string;
+  acknowledgedBy?: string;
+  resolvedBy?: string;
+};
 
 /** The incident's message in its channel: posted when it opens, updated in place afterwards. */
 /**
@@ -64,19 +86,37 @@ export function incidentMessage(incident: IncidentMessageInput, options: { whatC
     const more = incident.resources.length - shown.length;
     blocks.push(section(`*Resources* (${incident.resources.length})\n${shown.join('\n')}${more > 0 ? `\n+${more} more` : ''}`));
   }
-  if (options.whatChanged?.length) blocks.push(section(truncate(`*What changed?* Deployments in the hour before\n${options.whatChanged.join('\n')}`, SLACK_LIMITS.sectionText)));
+  if (options.whatChanged?.length)
+    blocks.push(
+      section(
+        truncate(`*What changed?* Deployments in the hour before\n${options.whatChanged.join('\n')}`, SLACK_LIMITS.sectionText),
+      ),
+    );
   const context: string[] = [];
   const source = link(incident.url, 'Open in console');
   if (source) context.push(source);
-  if (incident.mitigations.length) context.push(`Proposed mitigations: ${listWithMore(incident.mitigations.map((m) => code(m, 64)), 5)}`);
+  if (incident.mitigations.length)
+    context.push(
+      `Proposed mitigations: ${listWithMore(
+        incident.mitigations.map((m) => code(m, 64)),
+        5,
+      )}`,
+    );
   if (context.length) blocks.push(contextBlock(context));
 
   const closed = incident.status === 'resolved' || incident.status === 'closed';
   if (closed) {
     const by = incident.resolvedBy ? ` by ${mention(incident.resolvedBy)}` : '';
-    blocks.push(contextBlock([incident.status === 'closed' ? `:white_check_mark: Closed${by}. No further action.` : `:white_check_mark: Resolved${by}${by ? '' : ': every affected resource recovered'}. No further action needed.`]));
+    blocks.push(
+      contextBlock([
+        incident.status === 'closed'
+          ? `:white_check_mark: Closed${by}. No further action.`
+          : `:white_check_mark: Resolved${by}${by ? '' : ': every affected resource recovered'}. No further action needed.`,
+      ]),
+    );
   } else {
-    if (incident.status !== 'open' && incident.acknowledgedBy) blocks.push(contextBlock([`Acknowledged by ${mention(incident.acknowledgedBy)}.`]));
+    if (incident.status !== 'open' && incident.acknowledgedBy)
+      blocks.push(contextBlock([`Acknowledged by ${mention(incident.acknowledgedBy)}.`]));
     const buttons: object[] = [];
     if (incident.status === 'open') buttons.push(button('Acknowledge', ACTION_IDS.incidentAck, incident.incidentId, 'primary'));
     buttons.push(button('Resolve', ACTION_IDS.incidentResolve, incident.incidentId));
@@ -133,7 +173,11 @@ const STATE_HEADERS: Record<MitigationRequest['state'], string> = {
  * approval binds to, who may approve, the approvals so far, and Approve/Reject buttons. A request
  * that is no longer awaiting approval gets the decided form, without buttons.
  */
-export function mitigationRequestMessage(request: MitigationRequest, roster: { cto: RosterMember; seniors: RosterMember[] }, now: string): SlackMessage {
+export function mitigationRequestMessage(
+  request: MitigationRequest,
+  roster: { cto: RosterMember; seniors: RosterMember[] },
+  now: string,
+): SlackMessage {
   if (request.state !== 'awaiting_approval') return mitigationDecidedMessage(request);
   const { cto, seniors } = roster;
   const blocks = summaryBlocks(request);
@@ -146,7 +190,12 @@ export function mitigationRequestMessage(request: MitigationRequest, roster: { c
         ...button('Approve', ACTION_IDS.mitigationApprove, mitigationButtonValue(request), 'primary'),
         confirm: {
           title: plainText('Approve this mitigation?'),
-          text: plainText(safeLine(`Run ${request.plan.document} on ${describeTargetsRaw(request)} for incident ${request.incidentId}, plan ${request.planHash.slice(0, 12)}?`, 300)),
+          text: plainText(
+            safeLine(
+              `Run ${request.plan.document} on ${describeTargetsRaw(request)} for incident ${request.incidentId}, plan ${request.planHash.slice(0, 12)}?`,
+              300,
+            ),
+          ),
           confirm: plainText('Approve'),
           deny: plainText('Cancel'),
           style: 'primary',
@@ -171,9 +220,16 @@ export function mitigationDecidedMessage(request: MitigationRequest): SlackMessa
 }
 
 /** Asks the senior engineers to decide because the CTO is away or did not answer in time. */
-export function escalationMessage(request: MitigationRequest, seniors: RosterMember[], reason: 'cto_away' | 'cto_silent'): SlackMessage {
+export function escalationMessage(
+  request: MitigationRequest,
+  seniors: RosterMember[],
+  reason: 'cto_away' | 'cto_silent',
+): SlackMessage {
   const waited = (Date.parse(request.escalateAt) - Date.parse(request.requestedAt)) / 1000;
-  const why = reason === 'cto_away' ? 'The CTO is away' : `The CTO did not answer within ${Number.isFinite(waited) ? formatDuration(waited) : 'the timeout'}`;
+  const why =
+    reason === 'cto_away'
+      ? 'The CTO is away'
+      : `The CTO did not answer within ${Number.isFinite(waited) ? formatDuration(waited) : 'the timeout'}`;
   const quorum = plural(request.seniorQuorum, 'senior approval');
   const mentions = seniors.map((s) => mention(s.slackUserId)).join(' ');
   const lines = [
@@ -181,11 +237,15 @@ export function escalationMessage(request: MitigationRequest, seniors: RosterMem
     'Approve or reject it on the request message. Whoever requested it cannot approve it.',
   ];
   if (seniors.length < request.seniorQuorum) {
-    lines.push(`:warning: Only ${plural(seniors.length, 'senior engineer')} can be asked, fewer than the ${request.seniorQuorum} needed: the CTO has to decide, or the roster needs more senior engineers.`);
+    lines.push(
+      `:warning: Only ${plural(seniors.length, 'senior engineer')} can be asked, fewer than the ${request.seniorQuorum} needed: the CTO has to decide, or the roster needs more senior engineers.`,
+    );
   }
   const blocks = [
     section(lines.join('\n')),
-    contextBlock([`Plan ${code(request.planHash.slice(0, 12), 12)} · expires ${formatTime(request.expiresAt)} · request ${code(request.id, 100)}`]),
+    contextBlock([
+      `Plan ${code(request.planHash.slice(0, 12), 12)} · expires ${formatTime(request.expiresAt)} · request ${code(request.id, 100)}`,
+    ]),
   ];
   const text = `${mentions ? `${mentions} ` : ''}${why}: ${quorum} needed for ${safeLine(request.title, 300)} (incident ${safeLine(request.incidentId, 100)}).`;
   return { text: truncate(text, SLACK_LIMITS.fallbackText), blocks };
@@ -201,12 +261,17 @@ function summaryBlocks(request: MitigationRequest): object[] {
   const requester = requesterText(request.requestedBy);
   const blocks: object[] = [
     header(`${STATE_HEADERS[request.state] ?? 'Mitigation'} · ${oneLineRaw(request.title)}`),
-    section(`*${safeLine(request.title, 300)}* for incident ${code(request.incidentId, 100)} (${safeLine(request.severity, 20)})\nRequested by ${requester} at ${formatTime(request.requestedAt)}`),
+    section(
+      `*${safeLine(request.title, 300)}* for incident ${code(request.incidentId, 100)} (${safeLine(request.severity, 20)})\nRequested by ${requester} at ${formatTime(request.requestedAt)}`,
+    ),
     fieldsSection([
       field('Document', `${code(plan.document, 200)} version ${code(plan.documentVersion, 20)}`),
       field('Kind', plan.kind === 'automation' ? 'Automation runbook' : 'Run Command'),
       field('Risk', safeLine(request.risk, 20)),
-      field('Rate control', `max concurrency ${code(plan.rateControl.maxConcurrency, 20)}, max errors ${code(plan.rateControl.maxErrors, 20)}`),
+      field(
+        'Rate control',
+        `max concurrency ${code(plan.rateControl.maxConcurrency, 20)}, max errors ${code(plan.rateControl.maxErrors, 20)}`,
+      ),
       field('Timeout', formatDuration(plan.timeoutSeconds)),
       field('Expires', formatTime(request.expiresAt)),
       field('Plan hash', code(request.planHash.slice(0, 12), 12)),
@@ -223,11 +288,18 @@ function targetsText(request: MitigationRequest): string {
   const targets = request.plan.targets;
   switch (targets.type) {
     case 'tags':
-      return `instances tagged ${code(targets.key, 128)} = ${listWithMore(targets.values.map((v) => code(v, 100)), TARGET_IDS_SHOWN, ' or ')}`;
+      return `instances tagged ${code(targets.key, 128)} = ${listWithMore(
+        targets.values.map((v) => code(v, 100)),
+        TARGET_IDS_SHOWN,
+        ' or ',
+      )}`;
     case 'resource-group':
       return `resource group ${code(targets.name, 128)}`;
     case 'instances':
-      return `${plural(targets.instanceIds.length, 'instance')}: ${listWithMore(targets.instanceIds.map((id) => code(id, 64)), TARGET_IDS_SHOWN)}`;
+      return `${plural(targets.instanceIds.length, 'instance')}: ${listWithMore(
+        targets.instanceIds.map((id) => code(id, 64)),
+        TARGET_IDS_SHOWN,
+      )}`;
     default:
       return safeLine(JSON.stringify(targets), 500);
   }
@@ -268,7 +340,10 @@ function parametersText(parameters: Readonly<Record<string, string>>): string {
 function whoMayApprove(request: MitigationRequest, cto: RosterMember, seniors: RosterMember[], now: string): string {
   const quorum = request.seniorQuorum;
   const names = seniors.length
-    ? listWithMore(seniors.map((s) => `${safeLine(s.name, 80)}${isAway(s, now) ? ' (away)' : ''}`), LIST_SHOWN)
+    ? listWithMore(
+        seniors.map((s) => `${safeLine(s.name, 80)}${isAway(s, now) ? ' (away)' : ''}`),
+        LIST_SHOWN,
+      )
     : '';
   const seniorsPart = seniors.length ? `${quorum} of the senior engineers (${names})` : '';
   const ctoAway = isAway(cto, now);
@@ -301,7 +376,16 @@ function approvalsText(request: MitigationRequest): string {
     const seniors = new Set(current.filter((a) => a.role === 'senior').map((a) => a.userId)).size;
     if (seniors && !current.some((a) => a.role === 'cto')) lines.push(`${seniors} of ${request.seniorQuorum} senior approvals.`);
   }
-  if (superseded.length) lines.push(listWithMore(superseded.map((a) => `~${approvalLine(a)}~ for an earlier plan (${code(a.planHash.slice(0, 12), 12)}); it no longer counts`), LIST_SHOWN, '\n'));
+  if (superseded.length)
+    lines.push(
+      listWithMore(
+        superseded.map(
+          (a) => `~${approvalLine(a)}~ for an earlier plan (${code(a.planHash.slice(0, 12), 12)}); it no longer counts`,
+        ),
+        LIST_SHOWN,
+        '\n',
+      ),
+    );
   return lines.join('\n');
 }
 
@@ -316,7 +400,8 @@ function decisionLine(request: MitigationRequest): string {
     case 'running':
     case 'succeeded':
     case 'failed': {
-      if (by?.includes('policy') || (request.requestedBy.startsWith('policy:') && !request.approvals.length)) return `Approved by policy (pre-approved low-risk countermeasure)${at}.`;
+      if (by?.includes('policy') || (request.requestedBy.startsWith('policy:') && !request.approvals.length))
+        return `Approved by policy (pre-approved low-risk countermeasure)${at}.`;
       const approvers = by ?? request.approvals.filter((a) => a.planHash === request.planHash).map((a) => a.userId);
       return `Approved by ${approvers.length ? joinAnd(approvers.map(mention)) : 'an unknown approver'}${at}.`;
     }
@@ -352,11 +437,23 @@ const header = (raw: string) => ({ type: 'header', text: plainText(safeLine(raw,
 /** A section from mrkdwn that is already safe. */
 const section = (safe: string) => ({ type: 'section', text: mrkdwn(clip(safe, SLACK_LIMITS.sectionText)) });
 const field = (label: string, safeValue: string) => `*${label}*\n${safeValue}`;
-const fieldsSection = (fields: string[]) => ({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.sectionFields).map((f) => mrkdwn(clip(f, SLACK_LIMITS.sectionField))) });
-const contextBlock = (safe: string[]) => ({ type: 'context', elements: safe.slice(0, SLACK_LIMITS.contextElements).map((t) => mrkdwn(clip(t, SLACK_LIMITS.contextText))) });
+const fieldsSection = (fields: string[]) => ({
+  type: 'section',
+  fields: fields.slice(0, SLACK_LIMITS.sectionFields).map((f) => mrkdwn(clip(f, SLACK_LIMITS.sectionField))),
+});
+const contextBlock = (safe: string[]) => ({
+  type: 'context',
+  elements: safe.slice(0, SLACK_LIMITS.contextElements).map((t) => mrkdwn(clip(t, SLACK_LIMITS.contextText))),
+});
 
 function button(label: string, actionId: string, value: string, style?: 'primary' | 'danger'): object {
-  return { type: 'button', action_id: actionId, text: plainText(safeLine(label, SLACK_LIMITS.buttonText)), value: value.slice(0, SLACK_LIMITS.buttonValue), ...(style ? { style } : {}) };
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: plainText(safeLine(label, SLACK_LIMITS.buttonText)),
+    value: value.slice(0, SLACK_LIMITS.buttonValue),
+    ...(style ? { style } : {}),
+  };
 }
 
 /** Raw text made one line (for text that is escaped later). */
@@ -409,7 +506,12 @@ export function renderMessageText(message: { text?: string; blocks?: object[] })
       }
       case 'context': {
         const elements = Array.isArray(block.elements) ? (block.elements as unknown[]) : [];
-        lines.push(elements.map((e) => readable(textOf(e))).filter(Boolean).join(' · '));
+        lines.push(
+          elements
+            .map((e) => readable(textOf(e)))
+            .filter(Boolean)
+            .join(' · '),
+        );
         break;
       }
       case 'actions': {
@@ -429,7 +531,8 @@ export function renderMessageText(message: { text?: string; blocks?: object[] })
 
 function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { text?: unknown }).text === 'string') return (value as { text: string }).text;
+  if (value && typeof value === 'object' && typeof (value as { text?: unknown }).text === 'string')
+    return (value as { text: string }).text;
   return '';
 }
 

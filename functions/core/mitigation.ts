@@ -8,7 +8,9 @@ export const MAX_INSTANCE_TARGETS = 50;
 /** Longest parameter value accepted, whatever the pattern says. */
 export const MAX_PARAMETER_LENGTH = 1024;
 
-export type ResolvedTargets = Exclude<MitigationTargets, { type: 'incident-instances' }> | { readonly type: 'instances'; readonly instanceIds: readonly string[] };
+export type ResolvedTargets =
+  | Exclude<MitigationTargets, { type: 'incident-instances' }>
+  | { readonly type: 'instances'; readonly instanceIds: readonly string[] };
 
 /** Exactly what will run: the approval binds to the hash of this. */
 export interface MitigationPlan {
@@ -22,7 +24,8 @@ export interface MitigationPlan {
   readonly timeoutSeconds: number;
 }
 
-export type MitigationState = 'awaiting_approval' | 'approved' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
+export type MitigationState =
+  'awaiting_approval' | 'approved' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
 export const FINISHED_STATES: readonly MitigationState[] = ['succeeded', 'failed', 'cancelled', 'rejected', 'expired'];
 
 export interface Approval {
@@ -69,9 +72,16 @@ export class PlanError extends Error {
  * Resolves a catalog entry against an incident and the caller's parameters into a concrete plan.
  * Every parameter is checked against its allowed pattern here, before anything can run.
  */
-export function resolvePlan(entry: MitigationEntry, incident: Pick<Incident, 'resources'>, given: Readonly<Record<string, string>> = {}): MitigationPlan {
+export function resolvePlan(
+  entry: MitigationEntry,
+  incident: Pick<Incident, 'resources'>,
+  given: Readonly<Record<string, string>> = {},
+): MitigationPlan {
   const unknown = Object.keys(given).filter((name) => !Object.hasOwn(entry.parameters, name));
-  if (unknown.length) throw new PlanError(`${entry.id} has no parameter ${unknown.join(', ')} (it takes ${Object.keys(entry.parameters).join(', ') || 'none'})`);
+  if (unknown.length)
+    throw new PlanError(
+      `${entry.id} has no parameter ${unknown.join(', ')} (it takes ${Object.keys(entry.parameters).join(', ') || 'none'})`,
+    );
   const parameters: Record<string, string> = {};
   for (const [name, spec] of Object.entries(entry.parameters)) {
     const value = given[name] ?? spec.default;
@@ -79,9 +89,11 @@ export function resolvePlan(entry: MitigationEntry, incident: Pick<Incident, 're
     if (value.length > MAX_PARAMETER_LENGTH) throw new PlanError(`${name} is longer than ${MAX_PARAMETER_LENGTH} characters`);
     // Refused outright whatever the pattern says: control characters and shell metacharacters never reach SSM.
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    if (/[\u0000-\u001f\u007f;&|`$<>\\]/.test(value)) throw new PlanError(`${name} contains a character that is never allowed in a parameter`);
+    if (/[\u0000-\u001f\u007f;&|`$<>\\]/.test(value))
+      throw new PlanError(`${name} contains a character that is never allowed in a parameter`);
     if (value.includes('..')) throw new PlanError(`${name} contains ".." (path traversal is never allowed in a parameter)`);
-    if (!new RegExp(spec.allowedPattern).test(value)) throw new PlanError(`${name}="${value.slice(0, 60)}" does not match ${spec.allowedPattern}`);
+    if (!new RegExp(spec.allowedPattern).test(value))
+      throw new PlanError(`${name}="${value.slice(0, 60)}" does not match ${spec.allowedPattern}`);
     parameters[name] = value;
   }
   return {
@@ -100,7 +112,10 @@ function resolveTargets(targets: MitigationTargets, incident: Pick<Incident, 're
   if (targets.type !== 'incident-instances') return targets;
   const instanceIds = [...new Set(incident.resources.map(instanceIdOf).filter((id): id is string => !!id))].sort();
   if (instanceIds.length === 0) throw new PlanError('the incident names no EC2 instance to target');
-  if (instanceIds.length > MAX_INSTANCE_TARGETS) throw new PlanError(`the incident names ${instanceIds.length} instances; more than ${MAX_INSTANCE_TARGETS} must be targeted by tag`);
+  if (instanceIds.length > MAX_INSTANCE_TARGETS)
+    throw new PlanError(
+      `the incident names ${instanceIds.length} instances; more than ${MAX_INSTANCE_TARGETS} must be targeted by tag`,
+    );
   return { type: 'instances', instanceIds };
 }
 
@@ -122,7 +137,8 @@ export interface RosterMember {
   readonly awayUntil?: string;
 }
 
-export const isAway = (member: Pick<RosterMember, 'awayUntil'> | undefined, now: string): boolean => !!member?.awayUntil && member.awayUntil > now;
+export const isAway = (member: Pick<RosterMember, 'awayUntil'> | undefined, now: string): boolean =>
+  !!member?.awayUntil && member.awayUntil > now;
 
 /** Creates a request awaiting approval, or approved by policy for pre-approved catalog entries. */
 export function newMitigationRequest(input: {
@@ -156,7 +172,9 @@ export function newMitigationRequest(input: {
     approvals: [],
     version: 1,
   };
-  return entry.preApproved ? { ...base, state: 'approved', decidedBy: ['policy'], decidedAt: now, reason: 'pre-approved low-risk countermeasure' } : base;
+  return entry.preApproved
+    ? { ...base, state: 'approved', decidedBy: ['policy'], decidedAt: now, reason: 'pre-approved low-risk countermeasure' }
+    : base;
 }
 
 export type Refusal =
@@ -173,7 +191,12 @@ export type Refusal =
 
 export type Decision =
   | { readonly allowed: false; readonly refusal: Refusal; readonly message: string; readonly expire?: MitigationRequest }
-  | { readonly allowed: true; readonly outcome: 'approval_recorded' | 'approved' | 'rejected'; readonly request: MitigationRequest; readonly message: string };
+  | {
+      readonly allowed: true;
+      readonly outcome: 'approval_recorded' | 'approved' | 'rejected';
+      readonly request: MitigationRequest;
+      readonly message: string;
+    };
 
 export interface DecisionInput {
   readonly request: MitigationRequest;
@@ -200,40 +223,98 @@ export interface DecisionInput {
 export function decide(input: DecisionInput): Decision {
   const { request, actor, member, now } = input;
   const refuse = (refusal: Refusal, message: string): Decision => ({ allowed: false, refusal, message });
-  if (actor.teamId !== input.workspaceTeamId) return refuse('other_workspace', 'This request comes from another Slack workspace.');
+  if (actor.teamId !== input.workspaceTeamId)
+    return refuse('other_workspace', 'This request comes from another Slack workspace.');
   if (!member) return refuse('not_on_roster', 'You are not on the Firebreak roster, so you cannot decide on mitigations.');
-  if (request.state !== 'awaiting_approval') return refuse('already_decided', `${request.id} is already ${request.state.replace('_', ' ')}${request.decidedBy?.length ? ` (by ${request.decidedBy.map(mention).join(', ')})` : ''}.`);
+  if (request.state !== 'awaiting_approval')
+    return refuse(
+      'already_decided',
+      `${request.id} is already ${request.state.replace('_', ' ')}${request.decidedBy?.length ? ` (by ${request.decidedBy.map(mention).join(', ')})` : ''}.`,
+    );
   if (now >= request.expiresAt) {
-    return { allowed: false, refusal: 'expired', message: `${request.id} expired at ${request.expiresAt}; request it again if it is still needed.`, expire: { ...request, state: 'expired', decidedAt: now, reason: 'approval window passed', version: request.version + 1 } };
+    return {
+      allowed: false,
+      refusal: 'expired',
+      message: `${request.id} expired at ${request.expiresAt}; request it again if it is still needed.`,
+      expire: { ...request, state: 'expired', decidedAt: now, reason: 'approval window passed', version: request.version + 1 },
+    };
   }
   if (input.action === 'approve' && input.seenPlanHash && !request.planHash.startsWith(input.seenPlanHash)) {
-    return refuse('plan_changed', `The plan of ${request.id} changed after this message was shown (now ${request.planHash.slice(0, 12)}); review the updated request before approving.`);
+    return refuse(
+      'plan_changed',
+      `The plan of ${request.id} changed after this message was shown (now ${request.planHash.slice(0, 12)}); review the updated request before approving.`,
+    );
   }
   if (input.action === 'approve' && (input.incidentStatus === 'resolved' || input.incidentStatus === 'closed')) {
-    return refuse('incident_resolved', `Incident ${request.incidentId} is ${input.incidentStatus}; reject ${request.id} or reopen the incident.`);
+    return refuse(
+      'incident_resolved',
+      `Incident ${request.incidentId} is ${input.incidentStatus}; reject ${request.id} or reopen the incident.`,
+    );
   }
-  if (member.role === 'responder') return refuse('wrong_role', `Only the CTO or, when the CTO is unavailable, senior engineers can ${input.action} mitigations.`);
+  if (member.role === 'responder')
+    return refuse(
+      'wrong_role',
+      `Only the CTO or, when the CTO is unavailable, senior engineers can ${input.action} mitigations.`,
+    );
 
   if (input.action === 'reject') {
     const reason = input.reason?.trim() || 'no reason given';
-    return { allowed: true, outcome: 'rejected', message: `${request.id} rejected by ${mention(member.slackUserId)}: ${escapeSlackText(reason)}`, request: { ...request, state: 'rejected', decidedBy: [member.slackUserId], decidedAt: now, reason, version: request.version + 1 } };
+    return {
+      allowed: true,
+      outcome: 'rejected',
+      message: `${request.id} rejected by ${mention(member.slackUserId)}: ${escapeSlackText(reason)}`,
+      request: {
+        ...request,
+        state: 'rejected',
+        decidedBy: [member.slackUserId],
+        decidedAt: now,
+        reason,
+        version: request.version + 1,
+      },
+    };
   }
 
   const actorRef = `slack:${member.slackUserId}`;
-  if (request.requestedBy === actorRef || request.planChangedBy?.includes(actorRef)) return refuse('self_approval', 'You requested this mitigation or changed its plan, so someone else has to approve it (separation of duties).');
+  if (request.requestedBy === actorRef || request.planChangedBy?.includes(actorRef))
+    return refuse(
+      'self_approval',
+      'You requested this mitigation or changed its plan, so someone else has to approve it (separation of duties).',
+    );
   const approval: Approval = { userId: member.slackUserId, role: member.role, at: now, planHash: request.planHash };
   if (member.role === 'cto') {
-    return { allowed: true, outcome: 'approved', message: `${request.id} approved by the CTO ${mention(member.slackUserId)}.`, request: { ...request, state: 'approved', approvals: [...request.approvals, approval], decidedBy: [member.slackUserId], decidedAt: now, version: request.version + 1 } };
+    return {
+      allowed: true,
+      outcome: 'approved',
+      message: `${request.id} approved by the CTO ${mention(member.slackUserId)}.`,
+      request: {
+        ...request,
+        state: 'approved',
+        approvals: [...request.approvals, approval],
+        decidedBy: [member.slackUserId],
+        decidedAt: now,
+        version: request.version + 1,
+      },
+    };
   }
 
   const ctoUnavailable = isAway(input.cto, now) || !!request.escalatedAt || now >= request.escalateAt;
-  if (!ctoUnavailable) return refuse('cto_available', `The CTO ${mention(input.cto.slackUserId)} is available: senior engineers can approve only if the CTO is away or silent until ${request.escalateAt}.`);
+  if (!ctoUnavailable)
+    return refuse(
+      'cto_available',
+      `The CTO ${mention(input.cto.slackUserId)} is available: senior engineers can approve only if the CTO is away or silent until ${request.escalateAt}.`,
+    );
   const current = request.approvals.filter((a) => a.planHash === request.planHash && a.role === 'senior');
-  if (current.some((a) => a.userId === member.slackUserId)) return refuse('already_approved', 'You already approved this plan; another senior engineer has to approve too.');
+  if (current.some((a) => a.userId === member.slackUserId))
+    return refuse('already_approved', 'You already approved this plan; another senior engineer has to approve too.');
   const approvals = [...request.approvals, approval];
   const seniors = [...new Set([...current.map((a) => a.userId), member.slackUserId])];
   if (seniors.length >= request.seniorQuorum) {
-    return { allowed: true, outcome: 'approved', message: `${request.id} approved by senior engineers ${seniors.map(mention).join(' and ')}.`, request: { ...request, state: 'approved', approvals, decidedBy: seniors, decidedAt: now, version: request.version + 1 } };
+    return {
+      allowed: true,
+      outcome: 'approved',
+      message: `${request.id} approved by senior engineers ${seniors.map(mention).join(' and ')}.`,
+      request: { ...request, state: 'approved', approvals, decidedBy: seniors, decidedAt: now, version: request.version + 1 },
+    };
   }
   return {
     allowed: true,
@@ -251,7 +332,7 @@ export function replan(request: MitigationRequest, plan: MitigationPlan, now: st
 
 /** Marks a request escalated to senior engineers because the CTO stayed silent. */
 export function escalate(request: MitigationRequest, now: string): MitigationRequest | undefined {
-  if (request.state !== 'awaiting_approval' || request.escalatedAt || now < request.escalateAt || now >= request.expiresAt) return undefined;
+  if (request.state !== 'awaiting_approval' || request.escalatedAt || now < request.escalateAt || now >= request.expiresAt)
+    return undefined;
   return { ...request, escalatedAt: now, version: request.version + 1 };
 }
-

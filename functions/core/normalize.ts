@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { formatPath, SeverityHintSchema, SignalStateSchema, type SeverityHint } from './config.ts';
 import { MONITOR_SOURCE_PREFIX } from './event-patterns.ts';
-import { EventEnvelopeSchema, InvalidEventError, MAX_EVENT_BYTES, UnsupportedSourceError, type EventEnvelope, type Signal } from './signal.ts';
+import {
+  EventEnvelopeSchema,
+  InvalidEventError,
+  MAX_EVENT_BYTES,
+  UnsupportedSourceError,
+  type EventEnvelope,
+  type Signal,
+} from './signal.ts';
 
 const MAX_TITLE = 300;
 const MAX_DESCRIPTION = 2000;
@@ -30,11 +37,14 @@ export function normalizeEnvelope(envelope: EventEnvelope, options: NormalizeOpt
 
 export function assertEventSize(raw: unknown): void {
   const size = Buffer.byteLength(JSON.stringify(raw ?? null) ?? '', 'utf8');
-  if (size > MAX_EVENT_BYTES) throw new InvalidEventError('(event)', `is ${size} bytes; EventBridge events are at most ${MAX_EVENT_BYTES}`);
+  if (size > MAX_EVENT_BYTES)
+    throw new InvalidEventError('(event)', `is ${size} bytes; EventBridge events are at most ${MAX_EVENT_BYTES}`);
 }
 
 /** Turns the first schema issue (zod or any Standard Schema) into the typed error naming its field. */
-export function invalidEventFromIssues(issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }>): InvalidEventError {
+export function invalidEventFromIssues(
+  issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> }>,
+): InvalidEventError {
   const issue = issues[0];
   if (!issue) return new InvalidEventError('(event)', 'failed validation');
   const path = (issue.path ?? []).map((part) => (typeof part === 'object' ? part.key : part));
@@ -63,7 +73,11 @@ const AlarmDetail = z.object({
           z.object({
             metricStat: z
               .object({
-                metric: z.object({ namespace: z.string().optional(), name: z.string().optional(), dimensions: z.record(z.string(), z.string()).optional() }),
+                metric: z.object({
+                  namespace: z.string().optional(),
+                  name: z.string().optional(),
+                  dimensions: z.record(z.string(), z.string()).optional(),
+                }),
               })
               .optional(),
           }),
@@ -143,7 +157,12 @@ function normalizeGuardDuty(event: EventEnvelope, observedAt: string): Signal[] 
       severityHint: guardDutySeverity(detail.severity),
       observedAt,
       state: detail.service?.archived ? 'recovered' : 'firing',
-      attributes: { findingType: detail.type, resourceType: detail.resource.resourceType, findingId: detail.id, score: String(detail.severity) },
+      attributes: {
+        findingType: detail.type,
+        resourceType: detail.resource.resourceType,
+        findingId: detail.id,
+        score: String(detail.severity),
+      },
       url: `https://${event.region}.console.aws.amazon.com/guardduty/home?region=${event.region}#/findings?fId=${encodeURIComponent(detail.id)}`,
     }),
   ];
@@ -159,7 +178,10 @@ const AsffFinding = z.object({
   Types: z.array(z.string()).optional(),
   Title: z.string().trim().min(1),
   Description: z.string().optional(),
-  Severity: z.object({ Label: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(), Normalized: z.number().optional() }),
+  Severity: z.object({
+    Label: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
+    Normalized: z.number().optional(),
+  }),
   Resources: z.array(z.object({ Type: z.string(), Id: z.string().min(1) })).min(1),
   ProductFields: z.record(z.string(), z.string()).optional(),
   Compliance: z.object({ Status: z.string().optional(), SecurityControlId: z.string().optional() }).optional(),
@@ -182,7 +204,8 @@ function securityHubSeverity(severity: z.infer<typeof AsffFinding>['Severity']):
 function normalizeSecurityHub(event: EventEnvelope, observedAt: string): Signal[] {
   const detail = parseWith(SecurityHubDetail, event.detail, 'detail');
   return detail.findings.map((finding) => {
-    const productName = finding.ProductName ?? finding.ProductFields?.['aws/securityhub/ProductName'] ?? finding.ProductArn?.split('/').pop();
+    const productName =
+      finding.ProductName ?? finding.ProductFields?.['aws/securityhub/ProductName'] ?? finding.ProductArn?.split('/').pop();
     const control = finding.Compliance?.SecurityControlId ?? finding.ProductFields?.ControlId;
     const resolved =
       finding.RecordState === 'ARCHIVED' ||
@@ -296,7 +319,13 @@ function normalizeHealth(event: EventEnvelope, observedAt: string): Signal[] {
 
 // --- EC2 instance state ------------------------------------------------------------------------
 
-const Ec2StateDetail = z.object({ 'instance-id': z.string().trim().regex(/^i-[0-9a-f]{8,17}$/), state: z.string().min(1) });
+const Ec2StateDetail = z.object({
+  'instance-id': z
+    .string()
+    .trim()
+    .regex(/^i-[0-9a-f]{8,17}$/),
+  state: z.string().min(1),
+});
 
 function normalizeEc2State(event: EventEnvelope, observedAt: string): Signal[] {
   const detail = parseWith(Ec2StateDetail, event.detail, 'detail');
@@ -377,9 +406,18 @@ type SignalInput = Omit<Signal, 'resources' | 'attributes' | 'description'> & {
 
 /** Trims, bounds and de-duplicates what sources hand us, so stored items stay small. */
 function signal(input: SignalInput): Signal {
-  const resources = [...new Set(input.resources.filter((r): r is string => !!r).map((r) => r.trim()).filter(Boolean))].slice(0, MAX_RESOURCES);
+  const resources = [
+    ...new Set(
+      input.resources
+        .filter((r): r is string => !!r)
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ].slice(0, MAX_RESOURCES);
   const attributes = Object.fromEntries(
-    Object.entries(input.attributes).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''),
+    Object.entries(input.attributes).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '',
+    ),
   );
   const description = input.description?.trim().slice(0, MAX_DESCRIPTION);
   return {

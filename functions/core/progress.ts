@@ -42,9 +42,37 @@ const FAILURE_BUCKETS: ReadonlySet<Bucket> = new Set(['failed', 'timed_out']);
  * - cancelled: Cancelled (Canceled): someone stopped it (`/firebreak cancel`), not a failure of the mitigation.
  */
 const STATUS_BUCKETS: ReadonlyMap<string, Bucket> = new Map<string, Bucket>([
-  ...(['pending', 'inprogress', 'delayed', 'cancelling', 'waiting', 'pendingapproval', 'approved', 'scheduled', 'runbookinprogress', 'pendingchangecalendaroverride', 'changecalendaroverrideapproved'] as const).map((s) => [s, 'in_progress'] as const),
+  ...(
+    [
+      'pending',
+      'inprogress',
+      'delayed',
+      'cancelling',
+      'waiting',
+      'pendingapproval',
+      'approved',
+      'scheduled',
+      'runbookinprogress',
+      'pendingchangecalendaroverride',
+      'changecalendaroverrideapproved',
+    ] as const
+  ).map((s) => [s, 'in_progress'] as const),
   ...(['success', 'succeeded', 'completedwithsuccess'] as const).map((s) => [s, 'succeeded'] as const),
-  ...(['failed', 'undeliverable', 'terminated', 'invalidplatform', 'accessdenied', 'incomplete', 'rateexceeded', 'rejected', 'changecalendaroverriderejected', 'completedwithfailure', 'exited'] as const).map((s) => [s, 'failed'] as const),
+  ...(
+    [
+      'failed',
+      'undeliverable',
+      'terminated',
+      'invalidplatform',
+      'accessdenied',
+      'incomplete',
+      'rateexceeded',
+      'rejected',
+      'changecalendaroverriderejected',
+      'completedwithfailure',
+      'exited',
+    ] as const
+  ).map((s) => [s, 'failed'] as const),
   ...(['timedout', 'deliverytimedout', 'executiontimedout'] as const).map((s) => [s, 'timed_out'] as const),
   ...(['cancelled', 'canceled'] as const).map((s) => [s, 'cancelled'] as const),
 ]);
@@ -62,8 +90,14 @@ const Status = z
   .min(1)
   .max(64)
   .refine((s) => bucketOf(s) !== undefined, { message: 'is not an SSM status Firebreak knows' });
-const Id = z.string().trim().regex(/^[A-Za-z0-9-]{1,128}$/, 'must be 1-128 letters, digits and dashes');
-const InstanceId = z.string().trim().regex(/^m?i-[0-9a-zA-Z]{8,17}$/, 'must be an instance id (i-… or mi-…)');
+const Id = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9-]{1,128}$/, 'must be 1-128 letters, digits and dashes');
+const InstanceId = z
+  .string()
+  .trim()
+  .regex(/^m?i-[0-9a-zA-Z]{8,17}$/, 'must be an instance id (i-… or mi-…)');
 
 /** "EC2 Command Status-change Notification": the command as a whole. */
 export const CommandStatusDetailSchema = z.object({
@@ -92,7 +126,13 @@ export const AutomationStatusDetailSchema = z.object({
 
 export type SsmStatusEvent =
   | { readonly kind: 'command'; readonly commandId: string; readonly status: string; readonly bucket: Bucket }
-  | { readonly kind: 'invocation'; readonly commandId: string; readonly instanceId: string; readonly status: string; readonly bucket: Bucket }
+  | {
+      readonly kind: 'invocation';
+      readonly commandId: string;
+      readonly instanceId: string;
+      readonly status: string;
+      readonly bucket: Bucket;
+    }
   | { readonly kind: 'automation'; readonly executionId: string; readonly status: string; readonly bucket: Bucket };
 
 /**
@@ -108,18 +148,37 @@ export function parseSsmStatusEvent(raw: unknown): SsmStatusEvent {
   switch (detailType) {
     case SSM_STATUS_DETAIL_TYPES.command: {
       const detail = parseWith(CommandStatusDetailSchema, envelope.detail, 'detail');
-      return { kind: 'command', commandId: detail['command-id'], status: detail.status, bucket: bucketOrThrow(detail.status, 'detail.status') };
+      return {
+        kind: 'command',
+        commandId: detail['command-id'],
+        status: detail.status,
+        bucket: bucketOrThrow(detail.status, 'detail.status'),
+      };
     }
     case SSM_STATUS_DETAIL_TYPES.invocation: {
       const detail = parseWith(InvocationStatusDetailSchema, envelope.detail, 'detail');
-      return { kind: 'invocation', commandId: detail['command-id'], instanceId: detail['instance-id'], status: detail.status, bucket: bucketOrThrow(detail.status, 'detail.status') };
+      return {
+        kind: 'invocation',
+        commandId: detail['command-id'],
+        instanceId: detail['instance-id'],
+        status: detail.status,
+        bucket: bucketOrThrow(detail.status, 'detail.status'),
+      };
     }
     case SSM_STATUS_DETAIL_TYPES.automation: {
       const detail = parseWith(AutomationStatusDetailSchema, envelope.detail, 'detail');
-      return { kind: 'automation', executionId: detail.ExecutionId, status: detail.Status, bucket: bucketOrThrow(detail.Status, 'detail.Status') };
+      return {
+        kind: 'automation',
+        executionId: detail.ExecutionId,
+        status: detail.Status,
+        bucket: bucketOrThrow(detail.Status, 'detail.Status'),
+      };
     }
     default:
-      throw new InvalidEventError('detail-type', `"${detailType.slice(0, 80)}" is not an SSM status-change event Firebreak tracks`);
+      throw new InvalidEventError(
+        'detail-type',
+        `"${detailType.slice(0, 80)}" is not an SSM status-change event Firebreak tracks`,
+      );
   }
 }
 
@@ -158,7 +217,11 @@ export function applyInvocation(previous: Bucket | undefined, status: string): I
   const bucket = nextBucket(previous, status);
   if (!bucket) return undefined;
   const counterDelta: CounterDelta = previous === undefined ? { [bucket]: 1 } : { [previous]: -1, [bucket]: 1 };
-  return { bucket, counterDelta, enteredFailure: FAILURE_BUCKETS.has(bucket) && !(previous !== undefined && FAILURE_BUCKETS.has(previous)) };
+  return {
+    bucket,
+    counterDelta,
+    enteredFailure: FAILURE_BUCKETS.has(bucket) && !(previous !== undefined && FAILURE_BUCKETS.has(previous)),
+  };
 }
 
 // --- Progress ------------------------------------------------------------------------------------
@@ -179,14 +242,26 @@ export interface Progress {
 }
 
 export function emptyProgress(targets?: number): Progress {
-  return { ...(targets === undefined ? {} : { targets }), in_progress: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0, failedInstances: [] };
+  return {
+    ...(targets === undefined ? {} : { targets }),
+    in_progress: 0,
+    succeeded: 0,
+    failed: 0,
+    timed_out: 0,
+    cancelled: 0,
+    failedInstances: [],
+  };
 }
 
 /** Progress with one instance's change applied (what the store's transaction does, in memory). */
 export function addToProgress(progress: Progress, instanceId: string, change: InvocationChange): Progress {
   const next: { -readonly [K in keyof Progress]: Progress[K] } = { ...progress };
   for (const bucket of BUCKETS) next[bucket] = progress[bucket] + (change.counterDelta[bucket] ?? 0);
-  if (change.enteredFailure && progress.failedInstances.length < MAX_FAILED_INSTANCES && !progress.failedInstances.includes(instanceId)) {
+  if (
+    change.enteredFailure &&
+    progress.failedInstances.length < MAX_FAILED_INSTANCES &&
+    !progress.failedInstances.includes(instanceId)
+  ) {
     next.failedInstances = [...progress.failedInstances, instanceId];
   }
   return next;
@@ -209,13 +284,19 @@ export function overallOutcome(progress: Progress, commandStatus?: string): Outc
   if (own === 'failed' || own === 'timed_out') return 'failed';
   if (own === 'cancelled') return 'cancelled';
   const finished = progress.succeeded + progress.failed + progress.timed_out + progress.cancelled;
-  if (progress.targets === undefined || progress.targets <= 0 || progress.in_progress > 0 || finished < progress.targets) return 'running';
+  if (progress.targets === undefined || progress.targets <= 0 || progress.in_progress > 0 || finished < progress.targets)
+    return 'running';
   if (progress.failed + progress.timed_out > 0) return 'failed';
   return progress.cancelled > 0 ? 'cancelled' : 'succeeded';
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
-const HEADLINE: Readonly<Record<Outcome, string>> = { running: 'Running', succeeded: 'Succeeded', failed: 'Failed', cancelled: 'Cancelled' };
+const HEADLINE: Readonly<Record<Outcome, string>> = {
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
 
 /**
  * One-paragraph plain-text summary (escape it for Slack where it is posted), e.g.

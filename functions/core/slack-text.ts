@@ -82,7 +82,10 @@ export const isSlackUserId = (value: string): boolean => /^[UW][A-Z0-9]+$/.test(
  */
 export function code(text: string, max = 200): string {
   // Not trimmed: leading or trailing spaces in a value are part of what runs.
-  const value = String(text).replace(/`/g, 'ˋ').replace(/\r\n|[\r\n\u2028\u2029]/g, '↵').replace(CONTROL, ' ');
+  const value = String(text)
+    .replace(/`/g, 'ˋ')
+    .replace(/\r\n|[\r\n\u2028\u2029]/g, '↵')
+    .replace(CONTROL, ' ');
   if (value === '') return '_(empty)_';
   return '`' + safeText(value, max) + '`';
 }
@@ -108,7 +111,10 @@ export function link(url: string | undefined, label: string): string | undefined
 export function formatTime(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return safeLine(iso, 64);
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 }
 
 /** `45 s`, `30 min`, `2 h`, `1 h 30 min`, `2 d`. */

@@ -10,7 +10,15 @@
  */
 import { canonicalJson, sha256 } from './audit.ts';
 import type { MitigationEntry } from './config.ts';
-import { MAX_INSTANCE_TARGETS, PlanError, planHash, resolvePlan, type MitigationPlan, type MitigationRequest, type ResolvedTargets } from './mitigation.ts';
+import {
+  MAX_INSTANCE_TARGETS,
+  PlanError,
+  planHash,
+  resolvePlan,
+  type MitigationPlan,
+  type MitigationRequest,
+  type ResolvedTargets,
+} from './mitigation.ts';
 
 /**
  * The tag every instance Firebreak may touch carries (any value). The stack's IAM policy allows
@@ -71,7 +79,10 @@ export function ssmTargets(targets: ResolvedTargets): SsmTarget[] {
       return [{ Key: 'resource-groups:Name', Values: [targets.name] }];
     case 'instances':
       if (targets.instanceIds.length === 0) throw new PlanError('the plan targets no instance');
-      if (targets.instanceIds.length > MAX_INSTANCE_TARGETS) throw new PlanError(`the plan names ${targets.instanceIds.length} instances; more than ${MAX_INSTANCE_TARGETS} must be targeted by tag`);
+      if (targets.instanceIds.length > MAX_INSTANCE_TARGETS)
+        throw new PlanError(
+          `the plan names ${targets.instanceIds.length} instances; more than ${MAX_INSTANCE_TARGETS} must be targeted by tag`,
+        );
       return [{ Key: 'InstanceIds', Values: [...targets.instanceIds] }];
   }
 }
@@ -108,7 +119,10 @@ export function commandComment(request: Pick<MitigationRequest, 'id' | 'incident
  * does not add an `executionTimeout` parameter, which a document that does not declare it would
  * refuse (InvalidParameters).
  */
-export function sendCommandInput(request: MitigationRequest, options: { readonly outputLogGroup: string; readonly serviceRoleArn?: string }): SendCommandInput {
+export function sendCommandInput(
+  request: MitigationRequest,
+  options: { readonly outputLogGroup: string; readonly serviceRoleArn?: string },
+): SendCommandInput {
   const { plan } = request;
   if (plan.kind !== 'command') throw new PlanError(`${request.id} runs an automation runbook (${plan.document}), not a command`);
   if (!options.outputLogGroup) throw new PlanError('SendCommand needs a CloudWatch Logs group for the output');
@@ -131,9 +145,13 @@ export function sendCommandInput(request: MitigationRequest, options: { readonly
  * (`TargetParameterName: InstanceId`), rate-controlled, running as the stack's automation role.
  * Automation has no per-call timeout; the runbook's steps carry their own `timeoutSeconds`.
  */
-export function startAutomationInput(request: MitigationRequest, options: { readonly automationRoleArn: string }): StartAutomationExecutionInput {
+export function startAutomationInput(
+  request: MitigationRequest,
+  options: { readonly automationRoleArn: string },
+): StartAutomationExecutionInput {
   const { plan } = request;
-  if (plan.kind !== 'automation') throw new PlanError(`${request.id} runs a command document (${plan.document}), not an automation runbook`);
+  if (plan.kind !== 'automation')
+    throw new PlanError(`${request.id} runs a command document (${plan.document}), not an automation runbook`);
   if (!options.automationRoleArn) throw new PlanError('an automation needs the role it runs as');
   for (const reserved of [AUTOMATION_ROLE_PARAMETER, AUTOMATION_TARGET_PARAMETER]) {
     if (Object.hasOwn(plan.parameters, reserved)) throw new PlanError(`${reserved} is set by Firebreak, not by the plan`);
@@ -197,11 +215,19 @@ export interface VerifyOptions {
  */
 export function verifyForExecution(request: MitigationRequest, options: VerifyOptions): ExecutionVerdict {
   const refuse = (reason: ExecutionRefusal, message: string): ExecutionVerdict => ({ ok: false, reason, message });
-  if (request.state !== 'approved') return refuse('not_approved', `${request.id} is ${request.state.replace('_', ' ')}, not approved, so it was not run.`);
-  if (!(Date.parse(options.now) < Date.parse(request.expiresAt))) return refuse('expired', `${request.id} expired at ${request.expiresAt} before it could run; request it again if it is still needed.`);
+  if (request.state !== 'approved')
+    return refuse('not_approved', `${request.id} is ${request.state.replace('_', ' ')}, not approved, so it was not run.`);
+  if (!(Date.parse(options.now) < Date.parse(request.expiresAt)))
+    return refuse(
+      'expired',
+      `${request.id} expired at ${request.expiresAt} before it could run; request it again if it is still needed.`,
+    );
   const recomputed = planHash(request.plan);
   if (recomputed !== request.planHash || request.planHash !== options.approvedPlanHash) {
-    return refuse('plan_changed', `The plan of ${request.id} is not the plan that was approved (approved ${short(options.approvedPlanHash)}, stored ${short(request.planHash)}, recomputed ${short(recomputed)}), so it was not run.`);
+    return refuse(
+      'plan_changed',
+      `The plan of ${request.id} is not the plan that was approved (approved ${short(options.approvedPlanHash)}, stored ${short(request.planHash)}, recomputed ${short(recomputed)}), so it was not run.`,
+    );
   }
   const hash = recomputed;
   const excluded = new Set([request.requestedBy, ...(request.planChangedBy ?? [])]);
@@ -210,11 +236,16 @@ export function verifyForExecution(request: MitigationRequest, options: VerifyOp
   if (cto) return { ok: true, approvedBy: [cto.userId] };
   const seniors = [...new Set(counted.filter((a) => a.role === 'senior').map((a) => a.userId))];
   if (seniors.length > 0 && seniors.length >= request.seniorQuorum) return { ok: true, approvedBy: seniors };
-  if (request.decidedBy?.includes('policy') && request.risk === 'low' && options.preApproved !== false) return { ok: true, approvedBy: ['policy'] };
-  return refuse('unapproved_plan', `No approval that counts is bound to plan ${short(hash)} of ${request.id} (${seniors.length} of ${request.seniorQuorum} senior approvals, none by the CTO), so it was not run.`);
+  if (request.decidedBy?.includes('policy') && request.risk === 'low' && options.preApproved !== false)
+    return { ok: true, approvedBy: ['policy'] };
+  return refuse(
+    'unapproved_plan',
+    `No approval that counts is bound to plan ${short(hash)} of ${request.id} (${seniors.length} of ${request.seniorQuorum} senior approvals, none by the CTO), so it was not run.`,
+  );
 }
 
-export type PlanCheck = { readonly ok: true } | { readonly ok: false; readonly reason: 'invalid_plan' | 'catalog_mismatch'; readonly message: string };
+export type PlanCheck =
+  { readonly ok: true } | { readonly ok: false; readonly reason: 'invalid_plan' | 'catalog_mismatch'; readonly message: string };
 
 /**
  * True when a stored plan is still exactly what its catalog entry, as deployed now, resolves to:
@@ -233,9 +264,14 @@ export function revalidatePlan(plan: MitigationPlan, entry: MitigationEntry): bo
  * control and timeout), else the catalog or the stored plan changed since it was approved.
  */
 export function checkPlan(plan: MitigationPlan, entry: MitigationEntry): PlanCheck {
-  if (plan.catalogId !== entry.id) return { ok: false, reason: 'catalog_mismatch', message: `the plan is for ${plan.catalogId}, not ${entry.id}` };
+  if (plan.catalogId !== entry.id)
+    return { ok: false, reason: 'catalog_mismatch', message: `the plan is for ${plan.catalogId}, not ${entry.id}` };
   if (entry.targets.type === 'incident-instances' && plan.targets.type !== 'instances') {
-    return { ok: false, reason: 'catalog_mismatch', message: `${entry.id} targets the incident's instances, but the plan targets ${plan.targets.type}` };
+    return {
+      ok: false,
+      reason: 'catalog_mismatch',
+      message: `${entry.id} targets the incident's instances, but the plan targets ${plan.targets.type}`,
+    };
   }
   const resources = plan.targets.type === 'instances' ? plan.targets.instanceIds : [];
   let resolved: MitigationPlan;
@@ -246,7 +282,11 @@ export function checkPlan(plan: MitigationPlan, entry: MitigationEntry): PlanChe
     throw error;
   }
   if (planHash(resolved) !== planHash(plan)) {
-    return { ok: false, reason: 'catalog_mismatch', message: `the plan no longer matches catalog entry ${entry.id} (${differences(resolved, plan).join(', ')} changed)` };
+    return {
+      ok: false,
+      reason: 'catalog_mismatch',
+      message: `the plan no longer matches catalog entry ${entry.id} (${differences(resolved, plan).join(', ')} changed)`,
+    };
   }
   return { ok: true };
 }

@@ -62,12 +62,21 @@ export async function recordDeployment(envelope: EventEnvelope, deps: Deployment
         await announce(existing, deps, ours, ours?.incidentId);
         if (ours?.held) {
           const { cto, seniors } = await deps.workflow.roster();
-          await deps.slack.post(config.slack.channels.deployments, releaseHoldMessage(ours, { cto, seniors }, deps.now().toISOString()));
+          await deps.slack.post(
+            config.slack.channels.deployments,
+            releaseHoldMessage(ours, { cto, seniors }, deps.now().toISOString()),
+          );
         }
       }
       return { deploymentId: incoming.id, service: incoming.service, status: merged.record.status, change: 'unchanged' };
     }
-    if (!(await store.saveDeployment({ ...merged.record, ...(slackChannel && slackTs ? { slackChannel, slackTs } : {}) } as DeploymentRecord, existing?.updatedAt))) continue;
+    if (
+      !(await store.saveDeployment(
+        { ...merged.record, ...(slackChannel && slackTs ? { slackChannel, slackTs } : {}) } as DeploymentRecord,
+        existing?.updatedAt,
+      ))
+    )
+      continue;
     const record = merged.record;
     let incidentId: string | undefined;
     let hold: HoldState | undefined;
@@ -77,18 +86,38 @@ export async function recordDeployment(envelope: EventEnvelope, deps: Deployment
     } else {
       await resolveReleaseIncident(envelope, record, deps);
     }
-    await announce({ ...record, ...(existing?.slackTs ? { slackTs: existing.slackTs, slackChannel: existing.slackChannel! } : {}) }, deps, hold, incidentId);
+    await announce(
+      { ...record, ...(existing?.slackTs ? { slackTs: existing.slackTs, slackChannel: existing.slackChannel! } : {}) },
+      deps,
+      hold,
+      incidentId,
+    );
     if (hold?.held && hold.deploymentId === record.id) {
       const { cto, seniors } = await deps.workflow.roster();
-      await deps.slack.post(config.slack.channels.deployments, releaseHoldMessage(hold, { cto, seniors }, deps.now().toISOString()));
+      await deps.slack.post(
+        config.slack.channels.deployments,
+        releaseHoldMessage(hold, { cto, seniors }, deps.now().toISOString()),
+      );
     }
-    return { deploymentId: record.id, service: record.service, status: record.status, change: merged.change, ...(incidentId ? { incidentId } : {}), ...(hold ? { held: hold.held } : {}) };
+    return {
+      deploymentId: record.id,
+      service: record.service,
+      status: record.status,
+      change: merged.change,
+      ...(incidentId ? { incidentId } : {}),
+      ...(hold ? { held: hold.held } : {}),
+    };
   }
   throw new Error(`deployment ${incoming.id} kept changing under concurrent deliveries; it will be retried`);
 }
 
 /** One notice per execution in the deployments channel: posted once, then updated in place. */
-async function announce(record: DeploymentRecord & { slackChannel?: string; slackTs?: string }, deps: DeploymentDependencies, hold?: HoldState, incidentId?: string): Promise<void> {
+async function announce(
+  record: DeploymentRecord & { slackChannel?: string; slackTs?: string },
+  deps: DeploymentDependencies,
+  hold?: HoldState,
+  incidentId?: string,
+): Promise<void> {
   const message = deploymentNotice(record, { ...(hold ? { hold } : {}), ...(incidentId ? { incidentId } : {}) });
   if (record.slackTs && record.slackChannel) {
     await deps.slack.update(record.slackChannel, record.slackTs, message);
@@ -98,18 +127,31 @@ async function announce(record: DeploymentRecord & { slackChannel?: string; slac
   await deps.store.setDeploymentMessage(record.service, record.id, posted.channel, posted.ts);
 }
 
-async function openReleaseIncident(envelope: EventEnvelope, record: DeploymentRecord, deps: DeploymentDependencies): Promise<string | undefined> {
+async function openReleaseIncident(
+  envelope: EventEnvelope,
+  record: DeploymentRecord,
+  deps: DeploymentDependencies,
+): Promise<string | undefined> {
   const incident = incidentForFailedDeployment(record, deps.config.deployments);
   if (!incident) return undefined;
   // The rollback, where the catalog has one for this kind of release, is proposed like any mitigation.
   const rollbacks = deps.config.mitigations.filter((m) => m.id === `rollback-${record.service}`).map((m) => m.id);
   const classification = failedDeploymentClassification(incident, deps.config, rollbacks);
-  const outcome = await recordSignal(incident.signal, classification, { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) }, ingestDependencies(deps));
+  const outcome = await recordSignal(
+    incident.signal,
+    classification,
+    { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) },
+    ingestDependencies(deps),
+  );
   return outcome.incidentId;
 }
 
 /** A later successful deployment of the service resolves its open release incident. */
-async function resolveReleaseIncident(envelope: EventEnvelope, record: DeploymentRecord, deps: DeploymentDependencies): Promise<void> {
+async function resolveReleaseIncident(
+  envelope: EventEnvelope,
+  record: DeploymentRecord,
+  deps: DeploymentDependencies,
+): Promise<void> {
   const recovery = recoveryForDeployment(record, deps.config.deployments);
   if (!recovery) return;
   // Only the fingerprint matters for a recovery: it finds the open release incident, if any.
@@ -125,10 +167,19 @@ async function resolveReleaseIncident(envelope: EventEnvelope, record: Deploymen
   // The recovery clears what the open release incident is firing on (the failed deployments' resources).
   const open = await deps.store.findByFingerprint(classification.fingerprint);
   if (!open || open.status === 'resolved' || open.status === 'closed') return;
-  await recordSignal({ ...recovery, resources: open.firingResources }, classification, { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) }, ingestDependencies(deps));
+  await recordSignal(
+    { ...recovery, resources: open.firingResources },
+    classification,
+    { eventId: envelope.id, signalKey: signalKeyFor(envelope.id, envelope, 0) },
+    ingestDependencies(deps),
+  );
 }
 
-async function placeHold(record: DeploymentRecord, incidentId: string | undefined, deps: DeploymentDependencies): Promise<HoldState | undefined> {
+async function placeHold(
+  record: DeploymentRecord,
+  incidentId: string | undefined,
+  deps: DeploymentDependencies,
+): Promise<HoldState | undefined> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now().toISOString();
     const existing = await deps.store.getHold(record.service);
@@ -139,12 +190,24 @@ async function placeHold(record: DeploymentRecord, incidentId: string | undefine
       ...(incidentId ? { incidentId } : {}),
     });
     if (!hold || hold === existing) return hold;
-    const data = { deploymentId: record.id, environment: record.environment, version: record.version, ...(incidentId ? { incidentId } : {}) };
-    if (await deps.store.saveHold(hold, existing?.revision, [{ action: 'release.held', data }], 'system:deployments', now)) return hold;
+    const data = {
+      deploymentId: record.id,
+      environment: record.environment,
+      version: record.version,
+      ...(incidentId ? { incidentId } : {}),
+    };
+    if (await deps.store.saveHold(hold, existing?.revision, [{ action: 'release.held', data }], 'system:deployments', now))
+      return hold;
   }
   throw new Error(`the release hold on ${record.service} kept changing; the delivery will be retried`);
 }
 
 function ingestDependencies(deps: DeploymentDependencies): Omit<IngestDependencies, 'classify' | 'customSources'> {
-  return { store: deps.store, publisher: deps.publisher, now: deps.now, reopenWindowMinutes: deps.config.dedup.reopenWindowMinutes, eventRetentionDays: deps.config.eventRetentionDays };
+  return {
+    store: deps.store,
+    publisher: deps.publisher,
+    now: deps.now,
+    reopenWindowMinutes: deps.config.dedup.reopenWindowMinutes,
+    eventRetentionDays: deps.config.eventRetentionDays,
+  };
 }

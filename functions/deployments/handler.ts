@@ -15,7 +15,8 @@ import { recordDeployment, type DeploymentDependencies } from './deployments.ts'
 const logger = new Logger();
 const metrics = new Metrics({ logger });
 
-type ParsedEvent = { success: true; data: EventEnvelope } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
+type ParsedEvent =
+  { success: true; data: EventEnvelope } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
 
 /** Deployment events from CodePipeline, CodeDeploy, ECS, CloudFormation and `firebreak deploy-notice`. */
 export function createDeploymentsHandler(dependencies: () => Promise<DeploymentDependencies>) {
@@ -36,7 +37,11 @@ export function createDeploymentsHandler(dependencies: () => Promise<DeploymentD
     .use(logMetrics(metrics))
     .use(parser({ schema: EventEnvelopeSchema, safeParse: true }))
     .onError(async (request) => {
-      if (request.error instanceof InvalidEventError) logger.error('invalid deployment event, sent to the dead-letter queue after retries', { field: request.error.field, reason: request.error.reason });
+      if (request.error instanceof InvalidEventError)
+        logger.error('invalid deployment event, sent to the dead-letter queue after retries', {
+          field: request.error.field,
+          reason: request.error.reason,
+        });
     });
 }
 
@@ -44,6 +49,13 @@ let deployed: Promise<DeploymentDependencies> | undefined;
 async function deployedDependencies(): Promise<DeploymentDependencies> {
   const { workflow, deps } = deployedWorkflow();
   const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
-  return { store: deps.store, publisher: deps.publisher, workflow, config: deps.config, now: deps.now, slack: new SlackPoster({ token: secret.botToken }) };
+  return {
+    store: deps.store,
+    publisher: deps.publisher,
+    workflow,
+    config: deps.config,
+    now: deps.now,
+    slack: new SlackPoster({ token: secret.botToken }),
+  };
 }
 export const handler = createDeploymentsHandler(() => (deployed ??= deployedDependencies()));

@@ -13,7 +13,11 @@ const metrics = new Metrics({ logger });
 
 export const MitigationApprovedSchema = z.object({
   'detail-type': z.literal('Mitigation Approved'),
-  detail: z.object({ incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/), requestId: z.string().regex(/^MIT-[0-9A-F]{10}$/), planHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  detail: z.object({
+    incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/),
+    requestId: z.string().regex(/^MIT-[0-9A-F]{10}$/),
+    planHash: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
 });
 
 /** On `Mitigation Approved`: re-verify, move to running, then call Systems Manager (once). */

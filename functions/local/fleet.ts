@@ -9,7 +9,10 @@ export interface FleetBehaviour {
   readonly timeOut?: number;
 }
 
-export type FleetCall = { readonly api: 'SendCommand'; readonly input: SendCommandInput } | { readonly api: 'StartAutomationExecution'; readonly input: StartAutomationExecutionInput } | { readonly api: 'Cancel'; readonly input: { kind: string; id: string } };
+export type FleetCall =
+  | { readonly api: 'SendCommand'; readonly input: SendCommandInput }
+  | { readonly api: 'StartAutomationExecution'; readonly input: StartAutomationExecutionInput }
+  | { readonly api: 'Cancel'; readonly input: { kind: string; id: string } };
 
 /**
  * A SIMULATED fleet standing in for Systems Manager in drills, tests and benchmarks: it records
@@ -41,11 +44,42 @@ export class SimulatedFleet implements SsmGateway {
     const instances = this.instancesFor(input.Targets);
     const outcomes = this.outcomes(instances.length);
     for (const [i, instanceId] of instances.entries()) {
-      this.event('EC2 Command Invocation Status-change Notification', { 'command-id': commandId, 'document-name': input.DocumentName, 'instance-id': instanceId, 'requested-date-time': this.now(), status: 'InProgress' }, [this.instanceArn(instanceId)]);
-      this.event('EC2 Command Invocation Status-change Notification', { 'command-id': commandId, 'document-name': input.DocumentName, 'instance-id': instanceId, 'requested-date-time': this.now(), status: outcomes[i]! }, [this.instanceArn(instanceId)]);
+      this.event(
+        'EC2 Command Invocation Status-change Notification',
+        {
+          'command-id': commandId,
+          'document-name': input.DocumentName,
+          'instance-id': instanceId,
+          'requested-date-time': this.now(),
+          status: 'InProgress',
+        },
+        [this.instanceArn(instanceId)],
+      );
+      this.event(
+        'EC2 Command Invocation Status-change Notification',
+        {
+          'command-id': commandId,
+          'document-name': input.DocumentName,
+          'instance-id': instanceId,
+          'requested-date-time': this.now(),
+          status: outcomes[i]!,
+        },
+        [this.instanceArn(instanceId)],
+      );
     }
     const overall = outcomes.some((o) => o !== 'Success') ? 'Failed' : 'Success';
-    this.event('EC2 Command Status-change Notification', { 'command-id': commandId, 'document-name': input.DocumentName, 'expire-after': this.now(), parameters: input.Parameters ?? {}, 'requested-date-time': this.now(), status: overall }, instances.slice(0, 10).map((id) => this.instanceArn(id)));
+    this.event(
+      'EC2 Command Status-change Notification',
+      {
+        'command-id': commandId,
+        'document-name': input.DocumentName,
+        'expire-after': this.now(),
+        parameters: input.Parameters ?? {},
+        'requested-date-time': this.now(),
+        status: overall,
+      },
+      instances.slice(0, 10).map((id) => this.instanceArn(id)),
+    );
     return commandId;
   }
 
@@ -55,7 +89,16 @@ export class SimulatedFleet implements SsmGateway {
     const failed = (this.behaviour.fail ?? 0) > 0 || (this.behaviour.timeOut ?? 0) > 0;
     this.event(
       'EC2 Automation Execution Status-change Notification',
-      { ExecutionId: executionId, Definition: input.DocumentName, DefinitionVersion: 1.0, Status: failed ? 'Failed' : 'Success', StartTime: this.now(), EndTime: this.now(), Time: 5753.0, ExecutedBy: `arn:aws:iam::${this.account}:role/firebreak-execute` },
+      {
+        ExecutionId: executionId,
+        Definition: input.DocumentName,
+        DefinitionVersion: 1.0,
+        Status: failed ? 'Failed' : 'Success',
+        StartTime: this.now(),
+        EndTime: this.now(),
+        Time: 5753.0,
+        ExecutedBy: `arn:aws:iam::${this.account}:role/firebreak-execute`,
+      },
       [`arn:aws:ssm:${this.region}:${this.account}:automation-execution/${executionId}`],
     );
     return executionId;
@@ -69,7 +112,10 @@ export class SimulatedFleet implements SsmGateway {
   private instancesFor(targets: SendCommandInput['Targets']): string[] {
     const named = targets?.find((t) => t.Key === 'InstanceIds')?.Values;
     if (named?.length) return [...named];
-    return Array.from({ length: this.behaviour.instances }, (_, i) => `i-${createHash('sha256').update(`${this.runs}:${i}`).digest('hex').slice(0, 17)}`);
+    return Array.from(
+      { length: this.behaviour.instances },
+      (_, i) => `i-${createHash('sha256').update(`${this.runs}:${i}`).digest('hex').slice(0, 17)}`,
+    );
   }
 
   private outcomes(count: number): string[] {
@@ -85,11 +131,23 @@ export class SimulatedFleet implements SsmGateway {
 
   private event(detailType: string, detail: object, resources: string[]): void {
     const id = createHash('sha256').update(`${detailType}:${++this.sent}:${this.runs}`).digest('hex');
-    this.emit({ version: '0', id: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`, 'detail-type': detailType, source: 'aws.ssm', account: this.account, time: this.now(), region: this.region, resources, detail });
+    this.emit({
+      version: '0',
+      id: `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`,
+      'detail-type': detailType,
+      source: 'aws.ssm',
+      account: this.account,
+      time: this.now(),
+      region: this.region,
+      resources,
+      detail,
+    });
   }
 
   private now(): string {
-    return this.clock().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.clock()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   private instanceArn(instanceId: string): string {

@@ -93,7 +93,12 @@ function matchCompiled(pattern: CompiledPattern, event: unknown): boolean {
 }
 
 /** Backtracking over the candidate leaves, keeping the array elements chosen so far consistent. */
-function satisfy(conditions: readonly FieldCondition[], index: number, leaves: ReadonlyMap<string, EventLeaf[]>, chosen: ReadonlyMap<number, number>): boolean {
+function satisfy(
+  conditions: readonly FieldCondition[],
+  index: number,
+  leaves: ReadonlyMap<string, EventLeaf[]>,
+  chosen: ReadonlyMap<number, number>,
+): boolean {
   const condition = conditions[index];
   if (!condition) return true;
   const candidates = leaves.get(condition.path);
@@ -115,7 +120,14 @@ function consistent(leaf: EventLeaf, chosen: ReadonlyMap<number, number>): boole
   });
 }
 
-function flatten(value: unknown, path: string, memberships: readonly Membership[], prefixes: ReadonlySet<string>, out: Map<string, EventLeaf[]>, ids: { next: number }): void {
+function flatten(
+  value: unknown,
+  path: string,
+  memberships: readonly Membership[],
+  prefixes: ReadonlySet<string>,
+  out: Map<string, EventLeaf[]>,
+  ids: { next: number },
+): void {
   if (Array.isArray(value)) {
     const id = ids.next++;
     value.forEach((element, i) => flatten(element, path, [...memberships, [id, i]], prefixes, out, ids));
@@ -140,9 +152,11 @@ function compileObject(pattern: Record<string, unknown>, path: readonly string[]
     let sub: FieldCondition[][];
     if (key === '$or') {
       const where = describe(path, '$or');
-      if (!Array.isArray(value) || value.length < 2) throw new InvalidPatternError(where, '"$or" needs an array of at least two patterns');
+      if (!Array.isArray(value) || value.length < 2)
+        throw new InvalidPatternError(where, '"$or" needs an array of at least two patterns');
       sub = value.flatMap((option, i) => {
-        if (!isPlainObject(option) || Object.keys(option).length === 0) throw new InvalidPatternError(`${where}[${i}]`, 'each "$or" option must be a non-empty object');
+        if (!isPlainObject(option) || Object.keys(option).length === 0)
+          throw new InvalidPatternError(`${where}[${i}]`, 'each "$or" option must be a non-empty object');
         return compileObject(option, path);
       });
     } else if (Array.isArray(value)) {
@@ -168,7 +182,8 @@ function compileField(path: readonly string[], conditions: readonly unknown[]): 
       tests.push((value) => value === condition);
       return;
     }
-    if (!isPlainObject(condition)) throw new InvalidPatternError(at, 'a condition is a string, number, boolean, null or an object such as {"prefix": "..."}');
+    if (!isPlainObject(condition))
+      throw new InvalidPatternError(at, 'a condition is a string, number, boolean, null or an object such as {"prefix": "..."}');
     const entries = Object.entries(condition);
     if (entries.length !== 1) throw new InvalidPatternError(at, 'a condition object has exactly one operator');
     const [operator, operand] = entries[0]!;
@@ -187,10 +202,14 @@ function compileOperator(operator: string, operand: unknown, at: string): ValueT
   switch (operator) {
     case 'prefix':
     case 'suffix': {
-      const test = operator === 'prefix' ? (value: string, affix: string) => value.startsWith(affix) : (value: string, affix: string) => value.endsWith(affix);
+      const test =
+        operator === 'prefix'
+          ? (value: string, affix: string) => value.startsWith(affix)
+          : (value: string, affix: string) => value.endsWith(affix);
       if (typeof operand === 'string') return (value) => typeof value === 'string' && test(value, operand);
       const ignoreCase = isPlainObject(operand) && Object.keys(operand).length === 1 ? operand['equals-ignore-case'] : undefined;
-      if (typeof ignoreCase !== 'string') throw new InvalidPatternError(at, `"${operator}" takes a string or {"equals-ignore-case": string}`);
+      if (typeof ignoreCase !== 'string')
+        throw new InvalidPatternError(at, `"${operator}" takes a string or {"equals-ignore-case": string}`);
       const folded = fold(ignoreCase);
       return (value) => typeof value === 'string' && test(fold(value), folded);
     }
@@ -221,15 +240,23 @@ function compileAnythingBut(operand: unknown, at: string): ValueTest {
   if (Array.isArray(operand)) {
     const allStrings = operand.every((item) => typeof item === 'string');
     const allNumbers = operand.every((item) => typeof item === 'number');
-    if (operand.length === 0 || !(allStrings || allNumbers)) throw new InvalidPatternError(at, '"anything-but" takes a non-empty list of only strings or only numbers');
+    if (operand.length === 0 || !(allStrings || allNumbers))
+      throw new InvalidPatternError(at, '"anything-but" takes a non-empty list of only strings or only numbers');
     const excluded = new Set<Leaf>(operand as Leaf[]);
     return (value) => !excluded.has(value);
   }
   if (isPlainObject(operand) && Object.keys(operand).length === 1) {
     const [operator, inner] = Object.entries(operand)[0]!;
-    const strings = typeof inner === 'string' ? [inner] : Array.isArray(inner) && inner.length > 0 && inner.every((s) => typeof s === 'string') ? (inner as string[]) : undefined;
-    if (operator === 'prefix' && typeof inner === 'string') return (value) => !(typeof value === 'string' && value.startsWith(inner));
-    if (operator === 'suffix' && typeof inner === 'string') return (value) => !(typeof value === 'string' && value.endsWith(inner));
+    const strings =
+      typeof inner === 'string'
+        ? [inner]
+        : Array.isArray(inner) && inner.length > 0 && inner.every((s) => typeof s === 'string')
+          ? (inner as string[])
+          : undefined;
+    if (operator === 'prefix' && typeof inner === 'string')
+      return (value) => !(typeof value === 'string' && value.startsWith(inner));
+    if (operator === 'suffix' && typeof inner === 'string')
+      return (value) => !(typeof value === 'string' && value.endsWith(inner));
     if (operator === 'equals-ignore-case' && strings) {
       const folded = new Set(strings.map(fold));
       return (value) => !(typeof value === 'string' && folded.has(fold(value)));
@@ -239,7 +266,10 @@ function compileAnythingBut(operand: unknown, at: string): ValueTest {
       return (value) => !(typeof value === 'string' && regexes.some((regex) => regex.test(value)));
     }
   }
-  throw new InvalidPatternError(at, '"anything-but" takes a string, a number, a list, or {"prefix"|"suffix": string} or {"equals-ignore-case"|"wildcard": string or list}');
+  throw new InvalidPatternError(
+    at,
+    '"anything-but" takes a string, a number, a list, or {"prefix"|"suffix": string} or {"equals-ignore-case"|"wildcard": string or list}',
+  );
 }
 
 const LOWER = new Set(['>', '>=']);
@@ -248,7 +278,8 @@ const UPPER = new Set(['<', '<=']);
 /** `["=", 5]`, `[">", 0]`, `[">=", 0, "<", 10]`: only JSON numbers match, never numeric strings. */
 function compileNumeric(operand: unknown, at: string): ValueTest {
   const fail = (problem: string) => new InvalidPatternError(at, `"numeric" ${problem}`);
-  if (!Array.isArray(operand) || operand.length === 0 || operand.length % 2 !== 0) throw fail('takes operator/number pairs such as [">", 0, "<=", 5]');
+  if (!Array.isArray(operand) || operand.length === 0 || operand.length % 2 !== 0)
+    throw fail('takes operator/number pairs such as [">", 0, "<=", 5]');
   if (operand[0] === '=') {
     if (operand.length !== 2 || !isFiniteNumber(operand[1])) throw fail('"=" takes exactly one number');
     const target = operand[1];

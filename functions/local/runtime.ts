@@ -18,7 +18,11 @@ import { quietSlackLogger, SlackStandIn } from './slack-stand-in.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
 
 /** The credentials of the local Slack app; requests into it are really signed with this secret. */
-export const LOCAL_SLACK = { signingSecret: 'local-signing-secret-for-drills', botToken: 'xoxb-local-drill-token', appId: 'A0FIREBREAK' } as const;
+export const LOCAL_SLACK = {
+  signingSecret: 'local-signing-secret-for-drills',
+  botToken: 'xoxb-local-drill-token',
+  appId: 'A0FIREBREAK',
+} as const;
 
 /** Time as an explicit input: drills move it forward by hand, so timeouts fire without waiting. */
 export class VirtualClock {
@@ -47,7 +51,11 @@ export interface LocalRuntime {
   /** A roster user's `/firebreak …`, signed like Slack signs it; returns the HTTP response. */
   command(userId: string, text: string, options?: { teamId?: string }): Promise<AwsResponse>;
   /** A roster user clicks a button (by action id) on a message; returns the HTTP response. */
-  click(userId: string, target: { actionId: string; value: string; channel: string; ts: string }, options?: { teamId?: string }): Promise<AwsResponse>;
+  click(
+    userId: string,
+    target: { actionId: string; value: string; channel: string; ts: string },
+    options?: { teamId?: string },
+  ): Promise<AwsResponse>;
   /** Any HTTP request into the Slack function (tests build bad signatures, stale timestamps, replays). */
   slackRequest(event: AwsEventV2): Promise<AwsResponse>;
   /** Moves the virtual clock, firing due schedules in time order. */
@@ -86,7 +94,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createExecuteHandler } = await import('../execute/handler.ts');
   const { createTrackHandler } = await import('../track/handler.ts');
 
-  const database: DynamoDbLocal | undefined = options.endpoint ? undefined : await startDynamoDbLocal(options.dbPath ? { dbPath: options.dbPath } : {});
+  const database: DynamoDbLocal | undefined = options.endpoint
+    ? undefined
+    : await startDynamoDbLocal(options.dbPath ? { dbPath: options.dbPath } : {});
   const client = localClient(options.endpoint ?? database!.endpoint);
   const tableName = options.tableName ?? 'firebreak-local';
   await createFirebreakTable(client, tableName, { replace: true });
@@ -105,23 +115,55 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     customSources: config.sources.custom,
   };
   const ingest = createIngestHandler(() => ingestDependencies);
-  for (const rule of ingestRules(config)) bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => ingest(event as never, context));
+  for (const rule of ingestRules(config))
+    bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => ingest(event as never, context));
 
   // Slack: a local Web API stand-in, the real clients pointed at it.
   const slack = await SlackStandIn.start({ teamId: config.slack.teamId, now: () => clock.now().getTime() });
   const scheduler = new LocalScheduler();
   const workflow = new Workflow({ store, publisher: bus.publisher, scheduler, config, now: clock.now });
   // No pacing locally: the virtual clock does not move while a drill posts.
-  const poster = new SlackPoster({ token: LOCAL_SLACK.botToken, slackApiUrl: slack.url, minPostIntervalMs: 0, logger: quietSlackLogger });
-  const notify = createNotifyHandler(async () => ({ store, slack: poster, workflow, scheduler, now: clock.now, updateIntervalSeconds: 5, deploymentsChannel: config.slack.channels.deployments }));
-  if (options.notify !== false) bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
+  const poster = new SlackPoster({
+    token: LOCAL_SLACK.botToken,
+    slackApiUrl: slack.url,
+    minPostIntervalMs: 0,
+    logger: quietSlackLogger,
+  });
+  const notify = createNotifyHandler(async () => ({
+    store,
+    slack: poster,
+    workflow,
+    scheduler,
+    now: clock.now,
+    updateIntervalSeconds: 5,
+    deploymentsChannel: config.slack.channels.deployments,
+  }));
+  if (options.notify !== false)
+    bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
   const escalate = createEscalateHandler(() => workflow);
-  const deployments = createDeploymentsHandler(async () => ({ store, publisher: bus.publisher, slack: poster, workflow, config, now: clock.now }));
-  for (const rule of deploymentRules()) bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => deployments(event as never, context));
+  const deployments = createDeploymentsHandler(async () => ({
+    store,
+    publisher: bus.publisher,
+    slack: poster,
+    workflow,
+    config,
+    now: clock.now,
+  }));
+  for (const rule of deploymentRules())
+    bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => deployments(event as never, context));
 
   // Systems Manager: a SIMULATED fleet records the exact calls and answers with SSM-shaped status events.
   const fleet = new SimulatedFleet(clock.now, (event) => bus.put('default', event));
-  const execution = new Execution({ store, publisher: bus.publisher, config, now: clock.now, workflow, ssm: fleet, outputLogGroup: '/firebreak/mitigations', automationRoleArn: 'arn:aws:iam::123456789012:role/firebreak-automation' });
+  const execution = new Execution({
+    store,
+    publisher: bus.publisher,
+    config,
+    now: clock.now,
+    workflow,
+    ssm: fleet,
+    outputLogGroup: '/firebreak/mitigations',
+    automationRoleArn: 'arn:aws:iam::123456789012:role/firebreak-automation',
+  });
   const execute = createExecuteHandler(() => execution);
   const track = createTrackHandler(() => execution);
   if (options.execute !== false) {
@@ -131,13 +173,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, store, workflow, execution });
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
 
-  const user = (userId: string, teamId = config.slack.teamId): SlackUserContext => ({ userId, teamId, appId: LOCAL_SLACK.appId, channelId: config.slack.channels.default, responseUrl: slack.responseUrl(`${userId}-${Date.now()}`) });
+  const user = (userId: string, teamId = config.slack.teamId): SlackUserContext => ({
+    userId,
+    teamId,
+    appId: LOCAL_SLACK.appId,
+    channelId: config.slack.channels.default,
+    responseUrl: slack.responseUrl(`${userId}-${Date.now()}`),
+  });
   const slackRequest = async (event: AwsEventV2): Promise<AwsResponse> => {
     const response = (await slackLambda(event as never, lambdaContext('slack'))) as AwsResponse;
     await bus.drain();
     return response;
   };
-  const send = (form: Record<string, string>) => slackRequest(signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form }));
+  const send = (form: Record<string, string>) =>
+    slackRequest(signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form }));
 
   return {
     config,
@@ -152,18 +201,45 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     fleet,
     slackRequest,
     command: (userId, text, options) => send(slashCommandForm(user(userId, options?.teamId), text)),
-    click: (userId, target, options) => send(buttonClickForm(user(userId, options?.teamId), { actionId: target.actionId, value: target.value, messageTs: target.ts, channelId: target.channel })),
+    click: (userId, target, options) =>
+      send(
+        buttonClickForm(user(userId, options?.teamId), {
+          actionId: target.actionId,
+          value: target.value,
+          messageTs: target.ts,
+          channelId: target.channel,
+        }),
+      ),
     advance: async (ms) => {
       const until = new Date(clock.now().getTime() + ms).toISOString();
       const delivered: Delivery[] = [];
       for (let job = scheduler.nextDue(until); job; job = scheduler.nextDue(until)) {
         clock.advance(Math.max(0, Date.parse(job.at) - clock.now().getTime()));
-        const event = { version: '0', id: job.name, source: FIREBREAK_SOURCE, account: '123456789012', region: 'us-east-1', time: job.at, resources: [], ...job.event };
+        const event = {
+          version: '0',
+          id: job.name,
+          source: FIREBREAK_SOURCE,
+          account: '123456789012',
+          region: 'us-east-1',
+          time: job.at,
+          resources: [],
+          ...job.event,
+        };
         const target = job.target === 'escalate' ? escalate : notify;
         try {
-          delivered.push({ bus: 'firebreak', rule: `schedule:${job.name}`, event, result: await target(event as never, lambdaContext(job.target)) });
+          delivered.push({
+            bus: 'firebreak',
+            rule: `schedule:${job.name}`,
+            event,
+            result: await target(event as never, lambdaContext(job.target)),
+          });
         } catch (error) {
-          const failed = { bus: 'firebreak' as const, rule: `schedule:${job.name}`, event, error: error instanceof Error ? error : new Error(String(error)) };
+          const failed = {
+            bus: 'firebreak' as const,
+            rule: `schedule:${job.name}`,
+            event,
+            error: error instanceof Error ? error : new Error(String(error)),
+          };
           bus.deadLetters.push(failed);
           delivered.push(failed);
         }

@@ -24,7 +24,9 @@ export class LocalScheduler implements OneTimeScheduler {
 
   /** The earliest job due at or before `until`, removed from the schedule. */
   nextDue(until: string): ScheduledJob | undefined {
-    const due = [...this.jobs.values()].filter((job) => job.at <= until).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))[0];
+    const due = [...this.jobs.values()]
+      .filter((job) => job.at <= until)
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))[0];
     if (due) this.jobs.delete(due.name);
     return due;
   }

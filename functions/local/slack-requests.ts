@@ -2,10 +2,16 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { AwsEventV2 } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 
 /** What Slack would send: the same form encoding, headers and HMAC-SHA256 signature. */
-export function signedSlackRequest(input: { signingSecret: string; form: Record<string, string>; timestamp?: number; signature?: string }): AwsEventV2 {
+export function signedSlackRequest(input: {
+  signingSecret: string;
+  form: Record<string, string>;
+  timestamp?: number;
+  signature?: string;
+}): AwsEventV2 {
   const body = new URLSearchParams(input.form).toString();
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = input.signature ?? `v0=${createHmac('sha256', input.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const signature =
+    input.signature ?? `v0=${createHmac('sha256', input.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   return {
     version: '2.0',
     routeKey: 'POST /slack/events',
@@ -50,7 +56,10 @@ export function slashCommandForm(user: SlackUserContext, text: string): Record<s
 }
 
 /** The form of a Block Kit button click (`block_actions`). */
-export function buttonClickForm(user: SlackUserContext, click: { actionId: string; value: string; messageTs: string; channelId: string }): Record<string, string> {
+export function buttonClickForm(
+  user: SlackUserContext,
+  click: { actionId: string; value: string; messageTs: string; channelId: string },
+): Record<string, string> {
   const payload = {
     type: 'block_actions',
     user: { id: user.userId, username: user.userId.toLowerCase(), team_id: user.teamId },
@@ -62,7 +71,15 @@ export function buttonClickForm(user: SlackUserContext, click: { actionId: strin
     channel: { id: click.channelId, name: 'incidents' },
     message: { ts: click.messageTs, type: 'message' },
     response_url: user.responseUrl,
-    actions: [{ action_id: click.actionId, block_id: 'actions', value: click.value, type: 'button', action_ts: String(Date.now() / 1000) }],
+    actions: [
+      {
+        action_id: click.actionId,
+        block_id: 'actions',
+        value: click.value,
+        type: 'button',
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
   };
   return { payload: JSON.stringify(payload) };
 }

@@ -101,7 +101,9 @@ export class SlackStandIn {
     const holder: { standIn?: SlackStandIn } = {};
     const server = createServer((req, res) => {
       if (!holder.standIn) return send(res, 503, { ok: false, error: 'service_unavailable' });
-      holder.standIn.handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: 'internal_error', detail: String(error) }));
+      holder.standIn
+        .handle(req, res)
+        .catch((error: unknown) => send(res, 500, { ok: false, error: 'internal_error', detail: String(error) }));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -133,7 +135,8 @@ export class SlackStandIn {
 
   /** The most recently posted message in a channel, or the latest one matching a predicate. */
   latest(channelOrPredicate: string | ((message: StandInMessage) => boolean)): StandInMessage | undefined {
-    const match = typeof channelOrPredicate === 'string' ? (m: StandInMessage) => m.channel === channelOrPredicate : channelOrPredicate;
+    const match =
+      typeof channelOrPredicate === 'string' ? (m: StandInMessage) => m.channel === channelOrPredicate : channelOrPredicate;
     return this.stored.findLast(match);
   }
 
@@ -181,7 +184,8 @@ export class SlackStandIn {
     const api = /^\/api\/([A-Za-z.]+)$/.exec(path);
     if (!api) return send(res, 404, { ok: false, error: 'not_found' });
     const method = api[1]!;
-    const record = (status: number, error?: string) => this.recorded.push({ method, args: withoutToken(body), time: this.now(), status, ...(error ? { error } : {}) });
+    const record = (status: number, error?: string) =>
+      this.recorded.push({ method, args: withoutToken(body), time: this.now(), status, ...(error ? { error } : {}) });
 
     if (this.rateLimits.remaining > 0 && (!this.rateLimits.method || this.rateLimits.method === method)) {
       this.rateLimits.remaining -= 1;
@@ -204,17 +208,37 @@ export class SlackStandIn {
     send(res, 200, { ok: true, ...result.ok });
   }
 
-  private call(method: string, args: Record<string, unknown>): { ok: Record<string, unknown> } | { error: string; extra?: Record<string, unknown> } {
+  private call(
+    method: string,
+    args: Record<string, unknown>,
+  ): { ok: Record<string, unknown> } | { error: string; extra?: Record<string, unknown> } {
     switch (method) {
       case 'auth.test':
-        return { ok: { url: 'https://firebreak-drill.slack.com/', team: 'Firebreak drill', user: 'firebreak', team_id: this.options.teamId ?? 'T0FIREBRK01', user_id: this.options.botUserId ?? BOT.user, bot_id: BOT.bot } };
+        return {
+          ok: {
+            url: 'https://firebreak-drill.slack.com/',
+            team: 'Firebreak drill',
+            user: 'firebreak',
+            team_id: this.options.teamId ?? 'T0FIREBRK01',
+            user_id: this.options.botUserId ?? BOT.user,
+            bot_id: BOT.bot,
+          },
+        };
       case 'chat.postMessage': {
         const channel = this.channelOf(args);
         if (!channel) return { error: 'channel_not_found' };
         const content = contentOf(args);
         if ('error' in content) return content;
         const threadTs = typeof args.thread_ts === 'string' && args.thread_ts ? args.thread_ts : undefined;
-        const message: StandInMessage = { channel, ts: this.nextTs(), text: content.text, blocks: content.blocks, postedAt: this.now(), updates: 0, ...(threadTs ? { thread_ts: threadTs } : {}) };
+        const message: StandInMessage = {
+          channel,
+          ts: this.nextTs(),
+          text: content.text,
+          blocks: content.blocks,
+          postedAt: this.now(),
+          updates: 0,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+        };
         this.stored.push(message);
         return { ok: { channel, ts: message.ts, message: slackShaped(message) } };
       }
@@ -226,7 +250,13 @@ export class SlackStandIn {
         const content = contentOf(args);
         if ('error' in content) return content;
         const previous = this.stored[index]!;
-        const updated: StandInMessage = { ...previous, text: content.text, blocks: content.blocks, updates: previous.updates + 1, updatedAt: this.now() };
+        const updated: StandInMessage = {
+          ...previous,
+          text: content.text,
+          blocks: content.blocks,
+          updates: previous.updates + 1,
+          updatedAt: this.now(),
+        };
         this.stored[index] = updated;
         return { ok: { channel, ts: updated.ts, text: updated.text, message: slackShaped(updated) } };
       }
@@ -237,7 +267,14 @@ export class SlackStandIn {
         const content = contentOf(args);
         if ('error' in content) return content;
         const messageTs = this.nextTs();
-        this.ephemerals.push({ channel, user: args.user, text: content.text, blocks: content.blocks, messageTs, time: this.now() });
+        this.ephemerals.push({
+          channel,
+          user: args.user,
+          text: content.text,
+          blocks: content.blocks,
+          messageTs,
+          time: this.now(),
+        });
         return { ok: { message_ts: messageTs } };
       }
       default:
@@ -259,7 +296,9 @@ export class SlackStandIn {
 }
 
 /** Text and blocks of a message, checked against the limits Slack enforces. */
-function contentOf(args: Record<string, unknown>): { text: string; blocks: object[] } | { error: string; extra?: Record<string, unknown> } {
+function contentOf(
+  args: Record<string, unknown>,
+): { text: string; blocks: object[] } | { error: string; extra?: Record<string, unknown> } {
   const text = typeof args.text === 'string' ? args.text : '';
   let blocks: unknown = args.blocks ?? [];
   if (typeof blocks === 'string') {
@@ -273,7 +312,11 @@ function contentOf(args: Record<string, unknown>): { text: string; blocks: objec
   if (!text && !blocks.length) return { error: 'no_text' };
   if (text.length > 40_000) return { error: 'msg_too_long' };
   const problems = blockProblems(blocks);
-  if (problems.length) return { error: 'invalid_blocks', extra: { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } } };
+  if (problems.length)
+    return {
+      error: 'invalid_blocks',
+      extra: { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } },
+    };
   return { text, blocks: blocks as object[] };
 }
 
@@ -281,7 +324,8 @@ function contentOf(args: Record<string, unknown>): { text: string; blocks: objec
 export function blockProblems(blocks: unknown[]): string[] {
   const problems: string[] = [];
   if (blocks.length > 50) problems.push(`no more than 50 items allowed [json-pointer:/blocks]`);
-  const textLength = (t: unknown): number => (t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string' ? (t as { text: string }).text.length : 0);
+  const textLength = (t: unknown): number =>
+    t && typeof t === 'object' && typeof (t as { text?: unknown }).text === 'string' ? (t as { text: string }).text.length : 0;
   const textType = (t: unknown): unknown => (t && typeof t === 'object' ? (t as { type?: unknown }).type : undefined);
   blocks.forEach((raw, i) => {
     const at = `[json-pointer:/blocks/${i}`;
@@ -316,7 +360,8 @@ export function blockProblems(blocks: unknown[]): string[] {
           if (e.type === 'button') {
             if (textType(e.text) !== 'plain_text') problems.push(`must be plain_text ${at}/elements/${j}/text]`);
             if (textLength(e.text) > 75) problems.push(`must be less than 76 characters ${at}/elements/${j}/text/text]`);
-            if (typeof e.value === 'string' && e.value.length > 2000) problems.push(`must be less than 2001 characters ${at}/elements/${j}/value]`);
+            if (typeof e.value === 'string' && e.value.length > 2000)
+              problems.push(`must be less than 2001 characters ${at}/elements/${j}/value]`);
           }
           if (typeof e.action_id === 'string') {
             if (ids.has(e.action_id)) problems.push(`action_id must be unique ${at}/elements/${j}/action_id]`);
@@ -378,7 +423,8 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
   // Form-encoded, as WebClient sends: nested values arrive JSON-encoded.
   const form: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(raw)) form[key] = JSON_FIELDS.has(key) ? parseJsonOr(value) : BOOLEAN_FIELDS.has(key) ? value === 'true' || value === '1' : value;
+  for (const [key, value] of new URLSearchParams(raw))
+    form[key] = JSON_FIELDS.has(key) ? parseJsonOr(value) : BOOLEAN_FIELDS.has(key) ? value === 'true' || value === '1' : value;
   return form;
 }
 
@@ -391,7 +437,16 @@ const parseJsonOr = (value: string): unknown => {
 };
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
-const BOOLEAN_FIELDS = new Set(['unfurl_links', 'unfurl_media', 'link_names', 'mrkdwn', 'reply_broadcast', 'as_user', 'replace_original', 'delete_original']);
+const BOOLEAN_FIELDS = new Set([
+  'unfurl_links',
+  'unfurl_media',
+  'link_names',
+  'mrkdwn',
+  'reply_broadcast',
+  'as_user',
+  'replace_original',
+  'delete_original',
+]);
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;

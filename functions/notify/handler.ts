@@ -30,6 +30,14 @@ let deployed: Promise<NotifyDependencies> | undefined;
 async function deployedDependencies(): Promise<NotifyDependencies> {
   const { workflow, deps } = deployedWorkflow();
   const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
-  return { store: deps.store, workflow, scheduler: deps.scheduler, now: deps.now, slack: new SlackPoster({ token: secret.botToken }), updateIntervalSeconds: 5, deploymentsChannel: deps.config.slack.channels.deployments };
+  return {
+    store: deps.store,
+    workflow,
+    scheduler: deps.scheduler,
+    now: deps.now,
+    slack: new SlackPoster({ token: secret.botToken }),
+    updateIntervalSeconds: 5,
+    deploymentsChannel: deps.config.slack.channels.deployments,
+  };
 }
 export const handler = createNotifyHandler(() => (deployed ??= deployedDependencies()));

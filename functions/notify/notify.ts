@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
 import { incidentEvent } from '../core/incident-events.ts';
 import type { Incident } from '../core/incident.ts';
-import { escalationMessage, incidentMessage, incidentThreadReply, mitigationDecidedMessage, mitigationRequestMessage } from '../core/messages.ts';
+import {
+  escalationMessage,
+  incidentMessage,
+  incidentThreadReply,
+  mitigationDecidedMessage,
+  mitigationRequestMessage,
+} from '../core/messages.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import { recentDeployments, SERVICE_NAME_PATTERN } from '../core/deployments.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployment-messages.ts';
@@ -27,8 +33,17 @@ export interface NotifyDependencies {
 const MEANINGFUL = ['severity_raised', 'resolved', 'reopened', 'acknowledged', 'severity_changed'] as const;
 type Meaningful = (typeof MEANINGFUL)[number];
 
-const IncidentDetail = z.object({ incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/), version: z.number().int().optional(), changes: z.array(z.string()).default([]), actor: z.string().optional() });
-const RequestDetail = z.object({ incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/), requestId: z.string().regex(/^MIT-[0-9A-F]{10}$/), reason: z.enum(['cto_away', 'cto_silent']).optional() });
+const IncidentDetail = z.object({
+  incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/),
+  version: z.number().int().optional(),
+  changes: z.array(z.string()).default([]),
+  actor: z.string().optional(),
+});
+const RequestDetail = z.object({
+  incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/),
+  requestId: z.string().regex(/^MIT-[0-9A-F]{10}$/),
+  reason: z.enum(['cto_away', 'cto_silent']).optional(),
+});
 
 export const NotifyEventSchema = z.object({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
 export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
@@ -53,11 +68,19 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       const action = await renderIncident(incident, detail.changes, type === WORKFLOW_DETAIL_TYPES.incidentRefresh, deps);
       for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) {
         // Once per incident version and change, however often the event is delivered.
-        if (await deps.store.claimOnce(incident.id, `reply#${detail.version ?? incident.version}#${change}`, deps.now().toISOString())) await threadReply(incident, change, detail.actor, deps);
+        if (
+          await deps.store.claimOnce(
+            incident.id,
+            `reply#${detail.version ?? incident.version}#${change}`,
+            deps.now().toISOString(),
+          )
+        )
+          await threadReply(incident, change, detail.actor, deps);
       }
       if (type === WORKFLOW_DETAIL_TYPES.incidentOpened) {
         // Mitigations the classification proposed become requests (deterministic ids: redelivery-safe).
-        for (const catalogId of incident.mitigations) await deps.workflow.requestMitigation({ incidentId: incident.id, catalogId, requestedBy: 'policy:classification' });
+        for (const catalogId of incident.mitigations)
+          await deps.workflow.requestMitigation({ incidentId: incident.id, catalogId, requestedBy: 'policy:classification' });
       }
       return { action, incidentId: incident.id };
     }
@@ -72,7 +95,11 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       const action = await renderRequest(incident, detail.requestId, thread, deps, progressLine(progress));
       const request = await deps.store.getRequest(incident.id, detail.requestId);
       // The final summary, once, in the thread: the outcome and the failed instances.
-      if (request && ['succeeded', 'failed', 'cancelled'].includes(request.state) && (await deps.store.claimOnce(incident.id, `summary#${request.id}`, deps.now().toISOString()))) {
+      if (
+        request &&
+        ['succeeded', 'failed', 'cancelled'].includes(request.state) &&
+        (await deps.store.claimOnce(incident.id, `summary#${request.id}`, deps.now().toISOString()))
+      ) {
         await deps.slack.post(thread.channel, finalSummary(request, progress), { threadTs: thread.ts });
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
@@ -89,7 +116,10 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         const request = await deps.store.getRequest(incident.id, detail.requestId);
         const { seniors } = await deps.workflow.roster();
         const once = request && (await deps.store.claimOnce(incident.id, `escalation#${request.id}`, deps.now().toISOString()));
-        if (request && once) await deps.slack.post(thread.channel, escalationMessage(request, seniors, detail.reason ?? 'cto_silent'), { threadTs: thread.ts });
+        if (request && once)
+          await deps.slack.post(thread.channel, escalationMessage(request, seniors, detail.reason ?? 'cto_silent'), {
+            threadTs: thread.ts,
+          });
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }
@@ -105,11 +135,17 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
   }
 }
 
-async function renderIncident(incident: Incident, changes: readonly string[], refresh: boolean, deps: NotifyDependencies): Promise<string> {
+async function renderIncident(
+  incident: Incident,
+  changes: readonly string[],
+  refresh: boolean,
+  deps: NotifyDependencies,
+): Promise<string> {
   const now = deps.now();
   const state = await deps.store.getSlackState(incident.id);
   if (!state?.ts) {
-    if (!(await deps.store.claimSlackMessage(incident.id, now.toISOString()))) return scheduleRefresh(incident, now, deps, 'being posted by another delivery');
+    if (!(await deps.store.claimSlackMessage(incident.id, now.toISOString())))
+      return scheduleRefresh(incident, now, deps, 'being posted by another delivery');
     await postIncident(incident, deps);
     return 'posted';
   }
@@ -117,7 +153,11 @@ async function renderIncident(incident: Incident, changes: readonly string[], re
   const due = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z') + updateSpacingMs(incident, deps.updateIntervalSeconds);
   const meaningful = changes.some((c) => (MEANINGFUL as readonly string[]).includes(c));
   if (!refresh && !meaningful && now.getTime() < due) return scheduleRefresh(incident, new Date(due), deps, 'coalesced');
-  await deps.slack.update(state.channel!, state.ts, incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }));
+  await deps.slack.update(
+    state.channel!,
+    state.ts,
+    incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }),
+  );
   await deps.store.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
   return 'updated';
 }
@@ -134,8 +174,16 @@ export function updateSpacingMs(incident: Pick<Incident, 'id' | 'signalCount'>, 
 }
 
 async function postIncident(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
-  const posted = await deps.slack.post(incident.channel, incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }));
-  await deps.store.saveSlackState(incident.id, { channel: posted.channel, ts: posted.ts, renderedVersion: incident.version, renderedAt: deps.now().toISOString() });
+  const posted = await deps.slack.post(
+    incident.channel,
+    incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }),
+  );
+  await deps.store.saveSlackState(incident.id, {
+    channel: posted.channel,
+    ts: posted.ts,
+    renderedVersion: incident.version,
+    renderedAt: deps.now().toISOString(),
+  });
   return posted;
 }
 
@@ -165,24 +213,50 @@ async function scheduleRefresh(incident: Incident, at: Date, deps: NotifyDepende
   return `refresh already scheduled (${why})`;
 }
 
-async function threadReply(incident: Incident, change: Meaningful, actor: string | undefined, deps: NotifyDependencies): Promise<void> {
+async function threadReply(
+  incident: Incident,
+  change: Meaningful,
+  actor: string | undefined,
+  deps: NotifyDependencies,
+): Promise<void> {
   const state = await deps.store.getSlackState(incident.id);
   if (!state?.ts || !state.channel) return;
-  await deps.slack.post(state.channel, incidentThreadReply(incidentEvent('updated', incident, [change]).detail, change, actor), { threadTs: state.ts });
+  await deps.slack.post(state.channel, incidentThreadReply(incidentEvent('updated', incident, [change]).detail, change, actor), {
+    threadTs: state.ts,
+  });
 }
 
-async function renderRequest(incident: Incident, requestId: string, thread: { channel: string; ts: string }, deps: NotifyDependencies, progress?: string): Promise<string> {
+async function renderRequest(
+  incident: Incident,
+  requestId: string,
+  thread: { channel: string; ts: string },
+  deps: NotifyDependencies,
+  progress?: string,
+): Promise<string> {
   const request = await deps.store.getRequest(incident.id, requestId);
   if (!request) throw new Error(`mitigation request ${requestId} not found`);
   const { cto, seniors } = await deps.workflow.roster();
   const now = deps.now().toISOString();
-  const rendered = request.state === 'awaiting_approval' ? mitigationRequestMessage(request, { cto, seniors }, now) : mitigationDecidedMessage(request);
-  const message = progress ? { ...rendered, blocks: [...rendered.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: progress, verbatim: true }] }] } : rendered;
+  const rendered =
+    request.state === 'awaiting_approval'
+      ? mitigationRequestMessage(request, { cto, seniors }, now)
+      : mitigationDecidedMessage(request);
+  const message = progress
+    ? {
+        ...rendered,
+        blocks: [...rendered.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: progress, verbatim: true }] }],
+      }
+    : rendered;
   const state = await deps.store.getSlackState(incident.id, requestId);
   if (!state?.ts) {
-    if (!(await deps.store.claimSlackMessage(incident.id, now, requestId))) throw new Error(`the message of ${requestId} is being posted; retry`);
+    if (!(await deps.store.claimSlackMessage(incident.id, now, requestId)))
+      throw new Error(`the message of ${requestId} is being posted; retry`);
     const posted = await deps.slack.post(thread.channel, message, { threadTs: thread.ts });
-    await deps.store.saveSlackState(incident.id, { channel: posted.channel, ts: posted.ts, renderedVersion: request.version, renderedAt: now }, requestId);
+    await deps.store.saveSlackState(
+      incident.id,
+      { channel: posted.channel, ts: posted.ts, renderedVersion: request.version, renderedAt: now },
+      requestId,
+    );
     return 'request posted';
   }
   if (request.version <= (state.renderedVersion ?? 0) && !progress) return 'request up to date';
@@ -194,7 +268,11 @@ async function renderRequest(incident: Incident, requestId: string, thread: { ch
 /** "What changed?": deployments in the incident's account in the hour before it opened. */
 async function whatChanged(incident: Incident, deps: NotifyDependencies): Promise<string[]> {
   const opened = Date.parse(incident.openedAt);
-  const records = await deps.store.deploymentsBetween(incident.account, new Date(opened - 60 * 60_000).toISOString(), incident.openedAt);
+  const records = await deps.store.deploymentsBetween(
+    incident.account,
+    new Date(opened - 60 * 60_000).toISOString(),
+    incident.openedAt,
+  );
   return whatChangedLines(recentDeployments(records, incident));
 }
 
@@ -210,7 +288,10 @@ function progressLine(progress: Record<string, unknown> | undefined): string | u
 
 function finalSummary(request: MitigationRequest, progress: Record<string, unknown> | undefined) {
   const failed = progress?.failedInstances instanceof Set ? [...(progress.failedInstances as Set<string>)].sort() : [];
-  const shown = failed.slice(0, 50).map((id) => `\`${escapeSlackText(id)}\``).join(', ');
+  const shown = failed
+    .slice(0, 50)
+    .map((id) => `\`${escapeSlackText(id)}\``)
+    .join(', ');
   const icon = request.state === 'succeeded' ? ':white_check_mark:' : request.state === 'cancelled' ? ':octagonal_sign:' : ':x:';
   const text = [
     `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${request.state}. ${progressLine(progress) ?? ''}`,

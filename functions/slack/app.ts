@@ -1,4 +1,11 @@
-import { App, AwsLambdaReceiver, LogLevel, type AllMiddlewareArgs, type BlockAction, type SlackActionMiddlewareArgs } from '@slack/bolt';
+import {
+  App,
+  AwsLambdaReceiver,
+  LogLevel,
+  type AllMiddlewareArgs,
+  type BlockAction,
+  type SlackActionMiddlewareArgs,
+} from '@slack/bolt';
 import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { HELP, parseCommand, type Command } from '../core/commands.ts';
 import type { FirebreakConfig } from '../core/config.ts';
@@ -48,12 +55,18 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
   // Every request must come from the configured workspace and, when known, from our own app.
   app.use(async (args) => {
     const body = args.body as unknown as Record<string, unknown>;
-    const teamId = (body.team_id as string | undefined) ?? (body.team as { id?: string } | undefined)?.id ?? (body.user as { team_id?: string } | undefined)?.team_id;
+    const teamId =
+      (body.team_id as string | undefined) ??
+      (body.team as { id?: string } | undefined)?.id ??
+      (body.user as { team_id?: string } | undefined)?.team_id;
     const appId = body.api_app_id as string | undefined;
     if (teamId !== deps.config.slack.teamId || (deps.appId && appId !== deps.appId)) {
       deps.onRefused?.(teamId !== deps.config.slack.teamId ? 'other_workspace' : 'other_app', { teamId, appId });
       if ('ack' in args && typeof args.ack === 'function') {
-        await (args.ack as (response: unknown) => Promise<void>)({ response_type: 'ephemeral', text: 'Firebreak does not accept requests from this workspace or app.' });
+        await (args.ack as (response: unknown) => Promise<void>)({
+          response_type: 'ephemeral',
+          text: 'Firebreak does not accept requests from this workspace or app.',
+        });
       }
       return;
     }
@@ -67,7 +80,8 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
     await ack({ response_type: 'ephemeral', text: reply.text });
   });
 
-  const button = (handler: (value: string, actor: { userId: string; teamId: string }) => Promise<Reply>) =>
+  const button =
+    (handler: (value: string, actor: { userId: string; teamId: string }) => Promise<Reply>) =>
     async ({ ack, body, action, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
       await ack();
       const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
@@ -76,17 +90,42 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
       await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text });
     };
 
-  app.action('incident_ack', button((incidentId, actor) => deps.workflow.incidentAction({ kind: 'ack', incidentId, userId: actor.userId })));
-  app.action('incident_resolve', button((incidentId, actor) => deps.workflow.incidentAction({ kind: 'resolve', incidentId, userId: actor.userId, note: 'resolved from the Slack button' })));
-  app.action('mitigation_approve', button((value, actor) => {
-    const shown = parseMitigationButtonValue(value);
-    return deps.workflow.decideMitigation({ requestId: shown?.requestId ?? '', action: 'approve', actor, ...(shown?.planHash ? { seenPlanHash: shown.planHash } : {}) });
-  }));
-  app.action('mitigation_reject', button((value, actor) => deps.workflow.decideMitigation({ requestId: parseMitigationButtonValue(value)?.requestId ?? '', action: 'reject', actor, reason: 'rejected with the Slack button' })));
+  app.action(
+    'incident_ack',
+    button((incidentId, actor) => deps.workflow.incidentAction({ kind: 'ack', incidentId, userId: actor.userId })),
+  );
+  app.action(
+    'incident_resolve',
+    button((incidentId, actor) =>
+      deps.workflow.incidentAction({ kind: 'resolve', incidentId, userId: actor.userId, note: 'resolved from the Slack button' }),
+    ),
+  );
+  app.action(
+    'mitigation_approve',
+    button((value, actor) => {
+      const shown = parseMitigationButtonValue(value);
+      return deps.workflow.decideMitigation({
+        requestId: shown?.requestId ?? '',
+        action: 'approve',
+        actor,
+        ...(shown?.planHash ? { seenPlanHash: shown.planHash } : {}),
+      });
+    }),
+  );
+  app.action(
+    'mitigation_reject',
+    button((value, actor) =>
+      deps.workflow.decideMitigation({
+        requestId: parseMitigationButtonValue(value)?.requestId ?? '',
+        action: 'reject',
+        actor,
+        reason: 'rejected with the Slack button',
+      }),
+    ),
+  );
 
   return receiver.toHandler();
 }
-
 
 async function run(command: Command, actor: { userId: string; teamId: string }, deps: SlackAppDependencies): Promise<Reply> {
   const { workflow, store } = deps;
@@ -96,7 +135,15 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
     case 'list': {
       const incidents = await store.listIncidents(ACTIVE_STATUSES, 20);
       if (!incidents.length) return { ok: true, text: 'No open incidents.' };
-      return { ok: true, text: incidents.map((i) => `\`${i.id}\` ${i.severity} ${i.category} · ${i.status} · ${i.signalCount}× · ${escapeSlackText(truncate(i.title, 120))}`).join('\n') };
+      return {
+        ok: true,
+        text: incidents
+          .map(
+            (i) =>
+              `\`${i.id}\` ${i.severity} ${i.category} · ${i.status} · ${i.signalCount}× · ${escapeSlackText(truncate(i.title, 120))}`,
+          )
+          .join('\n'),
+      };
     }
     case 'show': {
       const incident = await store.getIncident(command.incidentId);
@@ -116,12 +163,28 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
     case 'ack':
       return workflow.incidentAction({ kind: 'ack', incidentId: command.incidentId, userId: actor.userId });
     case 'resolve':
-      return workflow.incidentAction({ kind: 'resolve', incidentId: command.incidentId, userId: actor.userId, note: command.note });
+      return workflow.incidentAction({
+        kind: 'resolve',
+        incidentId: command.incidentId,
+        userId: actor.userId,
+        note: command.note,
+      });
     case 'sev':
-      return workflow.incidentAction({ kind: 'sev', incidentId: command.incidentId, userId: actor.userId, severity: command.severity });
+      return workflow.incidentAction({
+        kind: 'sev',
+        incidentId: command.incidentId,
+        userId: actor.userId,
+        severity: command.severity,
+      });
     case 'mitigate': {
-      if (!(await workflow.member(actor.userId))) return { ok: false, text: 'You are not on the Firebreak roster, so you cannot request mitigations.' };
-      return workflow.requestMitigation({ incidentId: command.incidentId, catalogId: command.catalogId, parameters: command.parameters, requestedBy: `slack:${actor.userId}` });
+      if (!(await workflow.member(actor.userId)))
+        return { ok: false, text: 'You are not on the Firebreak roster, so you cannot request mitigations.' };
+      return workflow.requestMitigation({
+        incidentId: command.incidentId,
+        catalogId: command.catalogId,
+        parameters: command.parameters,
+        requestedBy: `slack:${actor.userId}`,
+      });
     }
     case 'approve':
       return workflow.decideMitigation({ requestId: command.requestId, action: 'approve', actor });
@@ -143,7 +206,12 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
     case 'roster': {
       const { members } = await workflow.roster();
       const now = workflow.now();
-      return { ok: true, text: members.map((m) => `<@${m.slackUserId}> ${m.role}${m.awayUntil && m.awayUntil > now ? ` · away until ${m.awayUntil}` : ''}`).join('\n') };
+      return {
+        ok: true,
+        text: members
+          .map((m) => `<@${m.slackUserId}> ${m.role}${m.awayUntil && m.awayUntil > now ? ` · away until ${m.awayUntil}` : ''}`)
+          .join('\n'),
+      };
     }
   }
 }

@@ -9,7 +9,11 @@ import { EventBridgeOneTimeScheduler } from '../adapters/scheduler.ts';
 import { Workflow, type OneTimeScheduler, type WorkflowDependencies } from './workflow.ts';
 
 /** The workflow of a deployed function: the baked-in configuration, the table, the bus and Scheduler. */
-export function deployedWorkflow(): { workflow: Workflow; deps: WorkflowDependencies & { config: FirebreakConfig }; dynamo: DynamoDBClient } {
+export function deployedWorkflow(): {
+  workflow: Workflow;
+  deps: WorkflowDependencies & { config: FirebreakConfig };
+  dynamo: DynamoDBClient;
+} {
   const config = loadRuntimeConfig();
   const dynamo = new DynamoDBClient({});
   const deps = {

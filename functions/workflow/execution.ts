@@ -2,7 +2,16 @@ import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incident.ts';
 import type { MitigationRequest } from '../core/mitigation.ts';
 import type { MitigationEntry } from '../core/config.ts';
-import { applyInvocation, bucketOf, MAX_FAILED_INSTANCES, nextBucket, overallOutcome, parseSsmStatusEvent, type Bucket, type Progress } from '../core/progress.ts';
+import {
+  applyInvocation,
+  bucketOf,
+  MAX_FAILED_INSTANCES,
+  nextBucket,
+  overallOutcome,
+  parseSsmStatusEvent,
+  type Bucket,
+  type Progress,
+} from '../core/progress.ts';
 import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/ssm.ts';
 import type { EventEnvelope } from '../core/signal.ts';
 import type { SsmGateway } from '../adapters/ssm-gateway.ts';
@@ -27,7 +36,11 @@ export class Execution {
 
   constructor(private readonly deps: ExecutionDependencies) {}
 
-  async onApproved(input: { incidentId: string; requestId: string; planHash: string }): Promise<{ outcome: 'started' | 'refused' | 'already_handled' | 'failed_to_start'; reason?: string; runId?: string }> {
+  async onApproved(input: {
+    incidentId: string;
+    requestId: string;
+    planHash: string;
+  }): Promise<{ outcome: 'started' | 'refused' | 'already_handled' | 'failed_to_start'; reason?: string; runId?: string }> {
     const { store, config } = this.deps;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.deps.now().toISOString();
@@ -36,23 +49,55 @@ export class Execution {
       if (!request || !incident) return { outcome: 'refused', reason: 'unknown request' };
       if (request.state !== 'approved') return { outcome: 'already_handled', reason: `request is ${request.state}` };
       const entry = config.mitigations.find((m) => m.id === request.catalogId);
-      const refusal = incident.status === 'resolved' || incident.status === 'closed' ? 'incident_resolved' : executionRefusal(request, entry, now, input.planHash);
+      const refusal =
+        incident.status === 'resolved' || incident.status === 'closed'
+          ? 'incident_resolved'
+          : executionRefusal(request, entry, now, input.planHash);
       if (refusal) {
         // Refused, audited and announced; the request fails so it cannot be retried into running.
-        const failed: MitigationRequest = { ...request, state: 'failed', reason: `refused by the executor: ${refusal}`, version: request.version + 1 };
-        if (!(await this.commit(incident, now, [{ action: 'mitigation.execution_refused', data: { requestId: request.id, reason: refusal } }], { request: failed, expectedVersion: request.version }))) continue;
-        await this.announce(WORKFLOW_DETAIL_TYPES.mitigationFailed, { incidentId: incident.id, requestId: request.id, reason: refusal });
+        const failed: MitigationRequest = {
+          ...request,
+          state: 'failed',
+          reason: `refused by the executor: ${refusal}`,
+          version: request.version + 1,
+        };
+        if (
+          !(await this.commit(
+            incident,
+            now,
+            [{ action: 'mitigation.execution_refused', data: { requestId: request.id, reason: refusal } }],
+            { request: failed, expectedVersion: request.version },
+          ))
+        )
+          continue;
+        await this.announce(WORKFLOW_DETAIL_TYPES.mitigationFailed, {
+          incidentId: incident.id,
+          requestId: request.id,
+          reason: refusal,
+        });
         return { outcome: 'refused', reason: refusal };
       }
       const running: MitigationRequest = { ...request, state: 'running', version: request.version + 1 };
-      const mitigating = incident.status === 'open' || incident.status === 'acknowledged' ? { status: 'mitigating' as const } : {};
-      if (!(await this.commit(incident, now, [{ action: 'mitigation.started', data: { requestId: request.id, planHash: request.planHash } }], { request: running, expectedVersion: request.version }, mitigating))) continue;
+      const mitigating =
+        incident.status === 'open' || incident.status === 'acknowledged' ? { status: 'mitigating' as const } : {};
+      if (
+        !(await this.commit(
+          incident,
+          now,
+          [{ action: 'mitigation.started', data: { requestId: request.id, planHash: request.planHash } }],
+          { request: running, expectedVersion: request.version },
+          mitigating,
+        ))
+      )
+        continue;
       return this.start(running);
     }
     throw new Error(`${input.requestId} kept changing; the delivery will be retried`);
   }
 
-  private async start(request: MitigationRequest): Promise<{ outcome: 'started' | 'failed_to_start'; runId?: string; reason?: string }> {
+  private async start(
+    request: MitigationRequest,
+  ): Promise<{ outcome: 'started' | 'failed_to_start'; runId?: string; reason?: string }> {
     const { store, ssm } = this.deps;
     let runId: string;
     try {
@@ -68,7 +113,9 @@ export class Execution {
     }
     // Recording the run is retried on its own: without it, SSM's status events could not be matched.
     await retry(() => store.saveRun(runId, { incidentId: request.incidentId, requestId: request.id }));
-    await this.update(request.incidentId, request.id, (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest, [{ action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } }]);
+    await this.update(request.incidentId, request.id, (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest, [
+      { action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } },
+    ]);
     await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, { incidentId: request.incidentId, requestId: request.id });
     return { outcome: 'started', runId };
   }
@@ -84,12 +131,23 @@ export class Execution {
         const previous = await store.getInvocationBucket(run.incidentId, run.requestId, event.instanceId);
         const change = applyInvocation(previous as Bucket | undefined, event.status);
         if (!change) break;
-        if (await store.recordInvocation({ ...run, instanceId: event.instanceId, previous, bucket: change.bucket, delta: change.counterDelta as Record<string, number>, failed: change.enteredFailure })) break;
+        if (
+          await store.recordInvocation({
+            ...run,
+            instanceId: event.instanceId,
+            previous,
+            bucket: change.bucket,
+            delta: change.counterDelta as Record<string, number>,
+            failed: change.enteredFailure,
+          })
+        )
+          break;
       }
       // SSM's own command status decides the outcome; an instance's status only moves progress on.
       const now = this.deps.now();
       const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
-      if (await store.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore)) await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, run);
+      if (await store.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore))
+        await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, run);
       return { outcome: 'running', requestId: run.requestId };
     }
     // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
@@ -102,7 +160,12 @@ export class Execution {
     const progress = toProgress(await store.getProgress(run.incidentId, run.requestId));
     const outcome = overallOutcome(progress, progress.runStatus);
     if (outcome === 'running') return { outcome, requestId: run.requestId };
-    await this.finish(run.incidentId, run.requestId, outcome, outcome === 'failed' ? `${progress.failed + progress.timed_out} instance(s) failed or timed out` : undefined);
+    await this.finish(
+      run.incidentId,
+      run.requestId,
+      outcome,
+      outcome === 'failed' ? `${progress.failed + progress.timed_out} instance(s) failed or timed out` : undefined,
+    );
     return { outcome, requestId: run.requestId };
   }
 
@@ -121,29 +184,62 @@ export class Execution {
   /** `/firebreak cancel <request>`: the CTO or a senior engineer stops a running mitigation. */
   async cancel(input: { requestId: string; userId: string }): Promise<Reply> {
     const member = await this.deps.workflow.member(input.userId);
-    if (!member || member.role === 'responder') return { ok: false, text: 'Only the CTO or a senior engineer can cancel a running mitigation.' };
+    if (!member || member.role === 'responder')
+      return { ok: false, text: 'Only the CTO or a senior engineer can cancel a running mitigation.' };
     const request = await this.deps.store.findRequest(input.requestId);
     if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
     const runId = (request as MitigationRequest & { runId?: string }).runId;
-    if (request.state !== 'running') return { ok: false, text: `${request.id} is ${request.state.replace('_', ' ')}, not running.` };
-    if (!runId) return { ok: false, text: `${request.id} is starting and has no Systems Manager run id yet; try again in a moment.` };
+    if (request.state !== 'running')
+      return { ok: false, text: `${request.id} is ${request.state.replace('_', ' ')}, not running.` };
+    if (!runId)
+      return { ok: false, text: `${request.id} is starting and has no Systems Manager run id yet; try again in a moment.` };
     await this.deps.ssm.cancel({ kind: request.plan.kind, id: runId });
     await this.finish(request.incidentId, request.id, 'cancelled', `cancelled by <@${input.userId}>`, `slack:${input.userId}`);
     return { ok: true, text: `${request.id} cancelled: Systems Manager stops the remaining invocations.` };
   }
 
   /** Moves a running request to its end state (once), audited; a failure offers the rollback as a new request. */
-  private async finish(incidentId: string, requestId: string, state: 'succeeded' | 'failed' | 'cancelled', reason?: string, actor = 'system:track', options: { offerRollback?: boolean } = {}): Promise<void> {
-    const finished = await this.update(incidentId, requestId, (r) => (r.state === 'running' ? ({ ...r, state, decidedAt: this.deps.now().toISOString(), ...(reason ? { reason } : {}) } as MitigationRequest) : undefined), [{ action: `mitigation.${state}`, data: { requestId, ...(reason ? { reason } : {}) } }], actor);
+  private async finish(
+    incidentId: string,
+    requestId: string,
+    state: 'succeeded' | 'failed' | 'cancelled',
+    reason?: string,
+    actor = 'system:track',
+    options: { offerRollback?: boolean } = {},
+  ): Promise<void> {
+    const finished = await this.update(
+      incidentId,
+      requestId,
+      (r) =>
+        r.state === 'running'
+          ? ({ ...r, state, decidedAt: this.deps.now().toISOString(), ...(reason ? { reason } : {}) } as MitigationRequest)
+          : undefined,
+      [{ action: `mitigation.${state}`, data: { requestId, ...(reason ? { reason } : {}) } }],
+      actor,
+    );
     if (!finished) return;
-    const type = state === 'succeeded' ? WORKFLOW_DETAIL_TYPES.mitigationSucceeded : state === 'failed' ? WORKFLOW_DETAIL_TYPES.mitigationFailed : WORKFLOW_DETAIL_TYPES.mitigationProgress;
+    const type =
+      state === 'succeeded'
+        ? WORKFLOW_DETAIL_TYPES.mitigationSucceeded
+        : state === 'failed'
+          ? WORKFLOW_DETAIL_TYPES.mitigationFailed
+          : WORKFLOW_DETAIL_TYPES.mitigationProgress;
     await this.announce(type, { incidentId, requestId, final: true });
-    const rollback = state === 'failed' && options.offerRollback !== false ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback : undefined;
+    const rollback =
+      state === 'failed' && options.offerRollback !== false
+        ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback
+        : undefined;
     if (rollback) await this.deps.workflow.requestMitigation({ incidentId, catalogId: rollback, requestedBy: 'policy:rollback' });
   }
 
   /** Changes a request (if `change` returns one) with its audit entries, retrying on conflicts. */
-  private async update(incidentId: string, requestId: string, change: (request: MitigationRequest) => MitigationRequest | undefined, entries: AuditDraft[], actor = 'system:execute'): Promise<MitigationRequest | undefined> {
+  private async update(
+    incidentId: string,
+    requestId: string,
+    change: (request: MitigationRequest) => MitigationRequest | undefined,
+    entries: AuditDraft[],
+    actor = 'system:execute',
+  ): Promise<MitigationRequest | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.deps.now().toISOString();
       const request = await this.deps.store.getRequest(incidentId, requestId);
@@ -152,16 +248,41 @@ export class Execution {
       if (!request || !incident || !next) return undefined;
       const updated = { ...next, version: request.version + 1 };
       // The incident is `mitigating` only while something runs: the last run to end hands it back.
-      const othersRunning = (await this.deps.store.listRequests(incidentId)).some((r) => r.id !== requestId && r.state === 'running');
-      const patch = incident.status === 'mitigating' && updated.state !== 'running' && !othersRunning ? { status: incident.acknowledgedBy ? ('acknowledged' as const) : ('open' as const) } : {};
-      if (await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor)) return updated;
+      const othersRunning = (await this.deps.store.listRequests(incidentId)).some(
+        (r) => r.id !== requestId && r.state === 'running',
+      );
+      const patch =
+        incident.status === 'mitigating' && updated.state !== 'running' && !othersRunning
+          ? { status: incident.acknowledgedBy ? ('acknowledged' as const) : ('open' as const) }
+          : {};
+      if (await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor))
+        return updated;
     }
     throw new Error(`${requestId} kept changing; the delivery will be retried`);
   }
 
-  private async commit(incident: Incident, now: string, entries: AuditDraft[], request: { request: MitigationRequest; expectedVersion: number }, patch: Partial<Incident> = {}, actor = 'system:execute'): Promise<boolean> {
-    const { incident: next, audit } = appendAudit({ ...incident, ...patch, updatedAt: now, version: incident.version + 1 }, now, entries, actor);
-    return (await this.deps.store.commitChange({ incident: next, expectedIncidentVersion: incident.version, audit, updateRequest: request })).committed;
+  private async commit(
+    incident: Incident,
+    now: string,
+    entries: AuditDraft[],
+    request: { request: MitigationRequest; expectedVersion: number },
+    patch: Partial<Incident> = {},
+    actor = 'system:execute',
+  ): Promise<boolean> {
+    const { incident: next, audit } = appendAudit(
+      { ...incident, ...patch, updatedAt: now, version: incident.version + 1 },
+      now,
+      entries,
+      actor,
+    );
+    return (
+      await this.deps.store.commitChange({
+        incident: next,
+        expectedIncidentVersion: incident.version,
+        audit,
+        updateRequest: request,
+      })
+    ).committed;
   }
 
   private async announce(detailType: string, detail: object): Promise<void> {
@@ -181,7 +302,12 @@ async function retry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
 }
 
 /** Why the executor will not run this request now, if it will not. */
-function executionRefusal(request: MitigationRequest, entry: MitigationEntry | undefined, now: string, approvedPlanHash: string): string | undefined {
+function executionRefusal(
+  request: MitigationRequest,
+  entry: MitigationEntry | undefined,
+  now: string,
+  approvedPlanHash: string,
+): string | undefined {
   if (!entry) return 'catalog_entry_removed';
   const verdict = verifyForExecution(request, { now, approvedPlanHash, preApproved: entry.preApproved });
   if (!verdict.ok) return verdict.reason;

@@ -4,7 +4,18 @@ import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
 import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incident-actions.ts';
 import { incidentEvent } from '../core/incident-events.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incident.ts';
-import { decide, escalate, isAway, newMitigationRequest, PlanError, planHash, replan, resolvePlan, type MitigationRequest, type RosterMember } from '../core/mitigation.ts';
+import {
+  decide,
+  escalate,
+  isAway,
+  newMitigationRequest,
+  PlanError,
+  planHash,
+  replan,
+  resolvePlan,
+  type MitigationRequest,
+  type RosterMember,
+} from '../core/mitigation.ts';
 import { escapeSlackText } from '../core/slack-text.ts';
 import { decideReleaseApproval } from '../core/deployments.ts';
 import type { OutgoingEvent } from '../adapters/event-publisher.ts';
@@ -12,7 +23,12 @@ import type { IncidentStore } from '../adapters/incident-store.ts';
 
 /** Creates one-time schedules (EventBridge Scheduler when deployed, the virtual clock locally). */
 export interface OneTimeScheduler {
-  schedule(input: { readonly name: string; readonly at: string; readonly target: 'escalate' | 'notify'; readonly event: { readonly 'detail-type': string; readonly detail: object } }): Promise<void>;
+  schedule(input: {
+    readonly name: string;
+    readonly at: string;
+    readonly target: 'escalate' | 'notify';
+    readonly event: { readonly 'detail-type': string; readonly detail: object };
+  }): Promise<void>;
 }
 
 export interface WorkflowDependencies {
@@ -53,7 +69,10 @@ export class Workflow {
   /** The roster: roles from the configuration, away times from the table. */
   async roster(): Promise<{ members: RosterMember[]; cto: RosterMember; seniors: RosterMember[] }> {
     const away = await this.deps.store.getAwayTimes();
-    const members = this.deps.config.roster.map((m) => ({ ...m, ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}) }));
+    const members = this.deps.config.roster.map((m) => ({
+      ...m,
+      ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}),
+    }));
     return { members, cto: members.find((m) => m.role === 'cto')!, seniors: members.filter((m) => m.role === 'senior') };
   }
 
@@ -65,31 +84,84 @@ export class Workflow {
    * Opens a mitigation request on an incident (or, when one for the same catalog entry is still
    * awaiting approval, changes its plan, which voids earlier approvals).
    */
-  async requestMitigation(input: { incidentId: string; catalogId: string; parameters?: Readonly<Record<string, string>>; requestedBy: string }): Promise<Reply & { request?: MitigationRequest }> {
+  async requestMitigation(input: {
+    incidentId: string;
+    catalogId: string;
+    parameters?: Readonly<Record<string, string>>;
+    requestedBy: string;
+  }): Promise<Reply & { request?: MitigationRequest }> {
     const entry = this.deps.config.mitigations.find((m) => m.id === input.catalogId);
-    if (!entry) return { ok: false, text: `There is no mitigation "${escapeSlackText(input.catalogId)}" in the catalog (${this.deps.config.mitigations.map((m) => m.id).join(', ') || 'the catalog is empty'}).` };
+    if (!entry)
+      return {
+        ok: false,
+        text: `There is no mitigation "${escapeSlackText(input.catalogId)}" in the catalog (${this.deps.config.mitigations.map((m) => m.id).join(', ') || 'the catalog is empty'}).`,
+      };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
       const incident = await this.deps.store.getIncident(input.incidentId);
       if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
-      if (incident.status === 'resolved' || incident.status === 'closed') return { ok: false, text: `${incident.id} is ${incident.status}; reopen it before mitigating.` };
-      const pending = (await this.deps.store.listRequests(incident.id)).find((r) => r.catalogId === entry.id && r.state === 'awaiting_approval' && r.expiresAt > now);
+      if (incident.status === 'resolved' || incident.status === 'closed')
+        return { ok: false, text: `${incident.id} is ${incident.status}; reopen it before mitigating.` };
+      const pending = (await this.deps.store.listRequests(incident.id)).find(
+        (r) => r.catalogId === entry.id && r.state === 'awaiting_approval' && r.expiresAt > now,
+      );
       try {
         if (pending) {
           const plan = resolvePlan(entry, incident, input.parameters);
-          if (planHash(plan) === pending.planHash) return { ok: false, text: `${pending.id} already asks for exactly this plan and awaits approval.`, request: pending };
+          if (planHash(plan) === pending.planHash)
+            return { ok: false, text: `${pending.id} already asks for exactly this plan and awaits approval.`, request: pending };
           const changed = replan(pending, plan, now, input.requestedBy);
-          const result = await this.commit(incident, now, input.requestedBy, [{ action: 'mitigation.plan_changed', data: { requestId: pending.id, from: pending.planHash, to: changed.planHash } }], { updateRequest: { request: changed, expectedVersion: pending.version } });
+          const result = await this.commit(
+            incident,
+            now,
+            input.requestedBy,
+            [
+              {
+                action: 'mitigation.plan_changed',
+                data: { requestId: pending.id, from: pending.planHash, to: changed.planHash },
+              },
+            ],
+            { updateRequest: { request: changed, expectedVersion: pending.version } },
+          );
           if (!result) continue;
-          await this.announce(WORKFLOW_DETAIL_TYPES.mitigationRequested, { incidentId: incident.id, requestId: changed.id, planChanged: true });
-          return { ok: true, text: `${changed.id}: the plan changed (hash ${changed.planHash.slice(0, 12)}); earlier approvals no longer count.`, request: changed };
+          await this.announce(WORKFLOW_DETAIL_TYPES.mitigationRequested, {
+            incidentId: incident.id,
+            requestId: changed.id,
+            planChanged: true,
+          });
+          return {
+            ok: true,
+            text: `${changed.id}: the plan changed (hash ${changed.planHash.slice(0, 12)}); earlier approvals no longer count.`,
+            request: changed,
+          };
         }
-        const id = `MIT-${sha256(`${incident.id}\n${entry.id}\n${input.requestedBy}\n${input.requestedBy.startsWith('policy:') ? '' : now}`).slice(0, 10).toUpperCase()}`;
-        const created = newMitigationRequest({ id, entry, incident, parameters: input.parameters ?? {}, requestedBy: input.requestedBy, now, policy: this.deps.config.policy });
+        const id = `MIT-${sha256(
+          `${incident.id}\n${entry.id}\n${input.requestedBy}\n${input.requestedBy.startsWith('policy:') ? '' : now}`,
+        )
+          .slice(0, 10)
+          .toUpperCase()}`;
+        const created = newMitigationRequest({
+          id,
+          entry,
+          incident,
+          parameters: input.parameters ?? {},
+          requestedBy: input.requestedBy,
+          now,
+          policy: this.deps.config.policy,
+        });
         const { cto } = await this.roster();
         const request = created.state === 'awaiting_approval' && isAway(cto, now) ? { ...created, escalatedAt: now } : created;
-        const audit: AuditDraft[] = [{ action: 'mitigation.requested', data: { requestId: id, catalogId: entry.id, planHash: request.planHash, requestedBy: input.requestedBy } }];
-        if (request.state === 'approved') audit.push({ action: 'mitigation.approved', data: { requestId: id, by: 'policy', planHash: request.planHash, reason: 'pre-approved low-risk countermeasure' } });
+        const audit: AuditDraft[] = [
+          {
+            action: 'mitigation.requested',
+            data: { requestId: id, catalogId: entry.id, planHash: request.planHash, requestedBy: input.requestedBy },
+          },
+        ];
+        if (request.state === 'approved')
+          audit.push({
+            action: 'mitigation.approved',
+            data: { requestId: id, by: 'policy', planHash: request.planHash, reason: 'pre-approved low-risk countermeasure' },
+          });
         if (request.escalatedAt) audit.push({ action: 'mitigation.escalated', data: { requestId: id, reason: 'cto_away' } });
         const result = await this.commit(incident, now, input.requestedBy, audit, { createRequest: request });
         if (!result) {
@@ -99,13 +171,35 @@ export class Workflow {
           continue;
         }
         if (request.state === 'awaiting_approval' && !request.escalatedAt) {
-          await this.deps.scheduler.schedule({ name: `escalate-${id}`, at: request.escalateAt, target: 'escalate', event: { 'detail-type': 'Mitigation Escalation Due', detail: { incidentId: incident.id, requestId: id } } });
+          await this.deps.scheduler.schedule({
+            name: `escalate-${id}`,
+            at: request.escalateAt,
+            target: 'escalate',
+            event: { 'detail-type': 'Mitigation Escalation Due', detail: { incidentId: incident.id, requestId: id } },
+          });
         }
-        const events: OutgoingEvent[] = [{ detailType: WORKFLOW_DETAIL_TYPES.mitigationRequested, detail: { incidentId: incident.id, requestId: id } }];
-        if (request.escalatedAt) events.push({ detailType: WORKFLOW_DETAIL_TYPES.mitigationEscalated, detail: { incidentId: incident.id, requestId: id, reason: 'cto_away' } });
-        if (request.state === 'approved') events.push({ detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved, detail: { incidentId: incident.id, requestId: id, planHash: request.planHash } });
+        const events: OutgoingEvent[] = [
+          { detailType: WORKFLOW_DETAIL_TYPES.mitigationRequested, detail: { incidentId: incident.id, requestId: id } },
+        ];
+        if (request.escalatedAt)
+          events.push({
+            detailType: WORKFLOW_DETAIL_TYPES.mitigationEscalated,
+            detail: { incidentId: incident.id, requestId: id, reason: 'cto_away' },
+          });
+        if (request.state === 'approved')
+          events.push({
+            detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved,
+            detail: { incidentId: incident.id, requestId: id, planHash: request.planHash },
+          });
         await this.deps.publisher.publish(events);
-        return { ok: true, text: request.state === 'approved' ? `${id} is pre-approved by policy and will run.` : `${id} requested: ${entry.title}. It awaits approval.`, request };
+        return {
+          ok: true,
+          text:
+            request.state === 'approved'
+              ? `${id} is pre-approved by policy and will run.`
+              : `${id} requested: ${entry.title}. It awaits approval.`,
+          request,
+        };
       } catch (error) {
         if (error instanceof PlanError) return { ok: false, text: `Cannot plan ${entry.id}: ${escapeSlackText(error.message)}` };
         throw error;
@@ -115,7 +209,13 @@ export class Workflow {
   }
 
   /** Approve or reject, per the policy. Refusals are audited too and get a reply saying why. */
-  async decideMitigation(input: { requestId: string; action: 'approve' | 'reject'; actor: Actor; reason?: string; seenPlanHash?: string }): Promise<Reply> {
+  async decideMitigation(input: {
+    requestId: string;
+    action: 'approve' | 'reject';
+    actor: Actor;
+    reason?: string;
+    seenPlanHash?: string;
+  }): Promise<Reply> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
       const request = await this.deps.store.findRequest(input.requestId);
@@ -138,20 +238,52 @@ export class Workflow {
       });
       const actor = `slack:${input.actor.userId}`;
       if (!decision.allowed) {
-        const audit: AuditDraft[] = [{ action: `mitigation.${input.action}_refused`, data: { requestId: request.id, userId: input.actor.userId, teamId: input.actor.teamId, refusal: decision.refusal } }];
+        const audit: AuditDraft[] = [
+          {
+            action: `mitigation.${input.action}_refused`,
+            data: { requestId: request.id, userId: input.actor.userId, teamId: input.actor.teamId, refusal: decision.refusal },
+          },
+        ];
         if (decision.expire) audit.push({ action: 'mitigation.expired', data: { requestId: request.id } });
-        const committed = await this.commit(incident, now, actor, audit, decision.expire ? { updateRequest: { request: decision.expire, expectedVersion: request.version } } : {});
+        const committed = await this.commit(
+          incident,
+          now,
+          actor,
+          audit,
+          decision.expire ? { updateRequest: { request: decision.expire, expectedVersion: request.version } } : {},
+        );
         if (!committed) continue;
-        if (decision.expire) await this.announce(WORKFLOW_DETAIL_TYPES.mitigationDecided, { incidentId: incident.id, requestId: request.id, outcome: 'expired' });
+        if (decision.expire)
+          await this.announce(WORKFLOW_DETAIL_TYPES.mitigationDecided, {
+            incidentId: incident.id,
+            requestId: request.id,
+            outcome: 'expired',
+          });
         return { ok: false, text: decision.message };
       }
-      const data = { requestId: request.id, planHash: request.planHash, userId: input.actor.userId, ...(decision.outcome === 'rejected' ? { reason: decision.request.reason } : {}) };
+      const data = {
+        requestId: request.id,
+        planHash: request.planHash,
+        userId: input.actor.userId,
+        ...(decision.outcome === 'rejected' ? { reason: decision.request.reason } : {}),
+      };
       const action = decision.outcome === 'approval_recorded' ? 'mitigation.approval_recorded' : `mitigation.${decision.outcome}`;
       const audit: AuditDraft[] = [{ action, data }];
-      const committed = await this.commit(incident, now, actor, audit, { updateRequest: { request: decision.request, expectedVersion: request.version } });
+      const committed = await this.commit(incident, now, actor, audit, {
+        updateRequest: { request: decision.request, expectedVersion: request.version },
+      });
       if (!committed) continue;
-      const events: OutgoingEvent[] = [{ detailType: WORKFLOW_DETAIL_TYPES.mitigationDecided, detail: { incidentId: incident.id, requestId: request.id, outcome: decision.outcome } }];
-      if (decision.outcome === 'approved') events.push({ detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved, detail: { incidentId: incident.id, requestId: request.id, planHash: decision.request.planHash } });
+      const events: OutgoingEvent[] = [
+        {
+          detailType: WORKFLOW_DETAIL_TYPES.mitigationDecided,
+          detail: { incidentId: incident.id, requestId: request.id, outcome: decision.outcome },
+        },
+      ];
+      if (decision.outcome === 'approved')
+        events.push({
+          detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved,
+          detail: { incidentId: incident.id, requestId: request.id, planHash: decision.request.planHash },
+        });
       await this.deps.publisher.publish(events);
       return { ok: true, text: decision.message };
     }
@@ -166,25 +298,47 @@ export class Workflow {
       const incident = await this.deps.store.getIncident(input.incidentId);
       const escalated = request && escalate(request, now);
       if (!incident || !request || !escalated) return 'not_needed';
-      const committed = await this.commit(incident, now, 'system:escalate', [{ action: 'mitigation.escalated', data: { requestId: request.id, reason: 'cto_silent' } }], { updateRequest: { request: escalated, expectedVersion: request.version } });
+      const committed = await this.commit(
+        incident,
+        now,
+        'system:escalate',
+        [{ action: 'mitigation.escalated', data: { requestId: request.id, reason: 'cto_silent' } }],
+        { updateRequest: { request: escalated, expectedVersion: request.version } },
+      );
       if (!committed) continue;
-      await this.announce(WORKFLOW_DETAIL_TYPES.mitigationEscalated, { incidentId: incident.id, requestId: request.id, reason: 'cto_silent' });
+      await this.announce(WORKFLOW_DETAIL_TYPES.mitigationEscalated, {
+        incidentId: incident.id,
+        requestId: request.id,
+        reason: 'cto_silent',
+      });
       return 'escalated';
     }
     throw new Error(`escalation of ${input.requestId} kept conflicting; it will be retried`);
   }
 
   /** Acknowledge, resolve or re-rate an incident from Slack. */
-  async incidentAction(input: { incidentId: string; userId: string } & ({ kind: 'ack' } | { kind: 'resolve'; note: string } | { kind: 'sev'; severity: Severity })): Promise<Reply> {
+  async incidentAction(
+    input: { incidentId: string; userId: string } & (
+      { kind: 'ack' } | { kind: 'resolve'; note: string } | { kind: 'sev'; severity: Severity }
+    ),
+  ): Promise<Reply> {
     if (!(await this.member(input.userId))) return { ok: false, text: 'You are not on the Firebreak roster.' };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
       const incident = await this.deps.store.getIncident(input.incidentId);
       if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
       const result: IncidentActionResult =
-        input.kind === 'ack' ? acknowledge(incident, input.userId, now) : input.kind === 'resolve' ? resolveByHand(incident, input.userId, input.note, now) : changeSeverity(incident, input.userId, input.severity, now);
+        input.kind === 'ack'
+          ? acknowledge(incident, input.userId, now)
+          : input.kind === 'resolve'
+            ? resolveByHand(incident, input.userId, input.note, now)
+            : changeSeverity(incident, input.userId, input.severity, now);
       if (!result.ok) return { ok: false, text: result.message };
-      const committed = await this.deps.store.commitChange({ incident: result.incident, expectedIncidentVersion: result.expectedVersion, audit: result.audit });
+      const committed = await this.deps.store.commitChange({
+        incident: result.incident,
+        expectedIncidentVersion: result.expectedVersion,
+        audit: result.audit,
+      });
       if (!committed.committed) continue;
       const outcome = result.change === 'resolved' ? 'resolved' : 'updated';
       const { detailType, detail } = incidentEvent(outcome, result.incident, [result.change]);
@@ -201,15 +355,41 @@ export class Workflow {
       const hold = await this.deps.store.getHold(input.service);
       const { members, cto } = await this.roster();
       const member = members.find((m) => m.slackUserId === input.actor.userId);
-      const decision = decideReleaseApproval({ hold, actor: input.actor, workspaceTeamId: this.deps.config.slack.teamId, member, cto, now });
+      const decision = decideReleaseApproval({
+        hold,
+        actor: input.actor,
+        workspaceTeamId: this.deps.config.slack.teamId,
+        member,
+        cto,
+        now,
+      });
       const actor = `slack:${input.actor.userId}`;
       if (!decision.allowed) {
         // Refusals are audited on the service's chain when there is a hold to attach them to.
-        if (hold && !(await this.deps.store.saveHold(hold, hold.revision, [{ action: 'release.approve_refused', data: { userId: input.actor.userId, refusal: decision.refusal } }], actor, now))) continue;
+        if (
+          hold &&
+          !(await this.deps.store.saveHold(
+            hold,
+            hold.revision,
+            [{ action: 'release.approve_refused', data: { userId: input.actor.userId, refusal: decision.refusal } }],
+            actor,
+            now,
+          ))
+        )
+          continue;
         return { ok: false, text: decision.message };
       }
       const action = decision.outcome === 'lifted' ? 'release.lifted' : 'release.approval_recorded';
-      if (!(await this.deps.store.saveHold(decision.hold, hold!.revision, [{ action, data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId } }], actor, now))) continue;
+      if (
+        !(await this.deps.store.saveHold(
+          decision.hold,
+          hold!.revision,
+          [{ action, data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId } }],
+          actor,
+          now,
+        ))
+      )
+        continue;
       if (decision.outcome === 'lifted') await this.announce(WORKFLOW_DETAIL_TYPES.releaseLifted, { service: input.service });
       return { ok: true, text: decision.message };
     }
@@ -228,9 +408,25 @@ export class Workflow {
   }
 
   /** Writes the incident's next audit entries (and a request change) in one transaction. */
-  private async commit(incident: Incident, now: string, actor: string, entries: AuditDraft[], extra: { createRequest?: MitigationRequest; updateRequest?: { request: MitigationRequest; expectedVersion: number } }): Promise<boolean> {
-    const { incident: next, audit } = appendAudit({ ...incident, updatedAt: now, version: incident.version + 1 }, now, entries, actor);
-    const result = await this.deps.store.commitChange({ incident: next, expectedIncidentVersion: incident.version, audit, ...extra });
+  private async commit(
+    incident: Incident,
+    now: string,
+    actor: string,
+    entries: AuditDraft[],
+    extra: { createRequest?: MitigationRequest; updateRequest?: { request: MitigationRequest; expectedVersion: number } },
+  ): Promise<boolean> {
+    const { incident: next, audit } = appendAudit(
+      { ...incident, updatedAt: now, version: incident.version + 1 },
+      now,
+      entries,
+      actor,
+    );
+    const result = await this.deps.store.commitChange({
+      incident: next,
+      expectedIncidentVersion: incident.version,
+      audit,
+      ...extra,
+    });
     return result.committed;
   }
 

@@ -94,7 +94,7 @@ export class EventIngestion extends Construct {
     // cdk-nag findings of the grants above, acknowledged one by one with why they are acceptable.
     const role = this.ingestFunction.executionRole;
     const kmsReasons: Record<string, string> = {
-      'kms:GenerateDataKey*': 'DynamoDB asks the table key for data keys on the caller\'s behalf when it writes items',
+      'kms:GenerateDataKey*': "DynamoDB asks the table key for data keys on the caller's behalf when it writes items",
       'kms:ReEncrypt*': 'part of the encrypt/decrypt grant the table grant adds',
     };
     for (const [action, why] of Object.entries(kmsReasons)) {
@@ -107,9 +107,9 @@ export class EventIngestion extends Construct {
     if (tableResource instanceof CfnElement) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(tableResource).getLogicalId(tableResource)}.Arn>/index/*]`,
-        reason: "From the table grant: the table's own indexes (<table arn>/index/*); ingest queries the byStatus index and no other table is reachable.",
+        reason:
+          "From the table grant: the table's own indexes (<table arn>/index/*); ingest queries the byStatus index and no other table is reachable.",
       });
     }
   }
 }
-

@@ -13,8 +13,10 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Powertools metrics land in one namespace for every Firebreak function. */
 export const METRICS_NAMESPACE = 'Firebreak';
 
-export interface FirebreakFunctionProps
-  extends Pick<NodejsFunctionProps, 'description' | 'memorySize' | 'timeout' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'> {
+export interface FirebreakFunctionProps extends Pick<
+  NodejsFunctionProps,
+  'description' | 'memorySize' | 'timeout' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'
+> {
   /** The handler file, absolute or relative to the repository root (e.g. `functions/ingest/handler.ts`). */
   readonly entry: string;
   /** Powertools service name; defaults to `firebreak-<id in kebab case>`. */
@@ -91,7 +93,10 @@ export class FirebreakFunction extends NodejsFunction {
         externalModules: [],
         // Some dependencies are still CommonJS and call require(); ESM bundles have no require.
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        define: props.settings === undefined ? undefined : { 'process.env.FIREBREAK_CONFIG': JSON.stringify(JSON.stringify(props.settings)) },
+        define:
+          props.settings === undefined
+            ? undefined
+            : { 'process.env.FIREBREAK_CONFIG': JSON.stringify(JSON.stringify(props.settings)) },
       },
     });
     this.executionRole = role;
@@ -100,11 +105,13 @@ export class FirebreakFunction extends NodejsFunction {
     // cdk-nag acknowledgements apply to the construct and its children (the CfnFunction, the policy).
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is pinned on purpose: tests, drills and benchmarks run on the node@22 devDependency, so production runs the runtime that was tested. Upgrade both together.',
+      reason:
+        'Node.js 22 is pinned on purpose: tests, drills and benchmarks run on the node@22 devDependency, so production runs the runtime that was tested. Upgrade both together.',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
+      reason:
+        'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
     });
   }
 }
@@ -115,4 +122,3 @@ function kebab(id: string): string {
     .replace(/[^A-Za-z0-9]+/g, '-')
     .toLowerCase();
 }
-

@@ -12,7 +12,14 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError, type FirebreakConfig, type MitigationEntry } from '../../functions/core/config.ts';
 import { EXECUTE_PATTERN, SSM_STATUS_PATTERN } from '../../functions/core/ssm-patterns.ts';
-import { catalogProblems, PREVIOUS_GROUPS_TAG, SHIPPED_DOCUMENT_PREFIX, shippedDocuments, SNAPSHOT_INSTANCE_TAG, type ShippedDocument } from '../documents/index.ts';
+import {
+  catalogProblems,
+  PREVIOUS_GROUPS_TAG,
+  SHIPPED_DOCUMENT_PREFIX,
+  shippedDocuments,
+  SNAPSHOT_INSTANCE_TAG,
+  type ShippedDocument,
+} from '../documents/index.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 import { grantIncidentStore } from './incident-workflow.ts';
@@ -107,7 +114,9 @@ export class FleetMitigation extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { id: 'expire-access-logs', expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // No AwsSolutions-S1 finding to acknowledge: cdk-nag recognizes the destination of server access logs.
@@ -145,7 +154,9 @@ export class FleetMitigation extends Construct {
         // group's default allow-all egress rule only when at least one egress rule is given. So
         // the one rule matches nothing (ICMP type 252 code 86 to 255.255.255.255/32, the rule CDK
         // itself writes for allowAllOutbound: false).
-        securityGroupEgress: [{ ipProtocol: 'icmp', cidrIp: '255.255.255.255/32', fromPort: 252, toPort: 86, description: 'Disallow all traffic' }],
+        securityGroupEgress: [
+          { ipProtocol: 'icmp', cidrIp: '255.255.255.255/32', fromPort: 252, toPort: 86, description: 'Disallow all traffic' },
+        ],
         tags: [
           { key: 'Name', value: 'firebreak-quarantine' },
           { key: QUARANTINE_TAG, value: 'true' },
@@ -164,12 +175,20 @@ export class FleetMitigation extends Construct {
     // --- The automation role --------------------------------------------------------------------
 
     this.automationRole = new iam.Role(this, 'AutomationRole', {
-      description: 'Assumed by Systems Manager Automation to run the Firebreak runbooks (isolate and release instances carrying the fleet tag)',
+      description:
+        'Assumed by Systems Manager Automation to run the Firebreak runbooks (isolate and release instances carrying the fleet tag)',
       // Confused-deputy guard: only automation executions of this account may use the role.
       assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'ssm',
+              resource: 'automation-execution',
+              resourceName: '*',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
         },
       }),
     });
@@ -181,7 +200,10 @@ export class FleetMitigation extends Construct {
       diagnosticsBucketName: this.diagnosticsBucket.bucketName,
       automationRoleArn: this.automationRole.roleArn,
       fleetTagKey: fleet.tagKey,
-      quarantine: this.quarantineSecurityGroup && fleet.vpcId ? { groupId: this.quarantineSecurityGroup.attrGroupId, vpcId: fleet.vpcId } : undefined,
+      quarantine:
+        this.quarantineSecurityGroup && fleet.vpcId
+          ? { groupId: this.quarantineSecurityGroup.attrGroupId, vpcId: fleet.vpcId }
+          : undefined,
     });
     // The catalog and the stack must agree before anything deploys: a catalog entry naming a
     // document the stack does not ship would only fail when someone needs it, mid-incident.
@@ -235,7 +257,11 @@ export class FleetMitigation extends Construct {
     this.grantCancel(props.slackFunction);
     for (const [name, value] of Object.entries(this.mitigationEnvironment)) props.slackFunction.addEnvironment(name, value);
 
-    const delivery = { deadLetterQueue: props.deadLetterQueue, retryAttempts: props.targetRetryAttempts, maxEventAge: props.targetMaxEventAge };
+    const delivery = {
+      deadLetterQueue: props.deadLetterQueue,
+      retryAttempts: props.targetRetryAttempts,
+      maxEventAge: props.targetMaxEventAge,
+    };
     this.executeRule = deliveryRule(this, 'ExecuteRule', {
       bus: props.bus,
       description: 'Firebreak execute: approved mitigations (by people or by policy)',
@@ -259,17 +285,26 @@ export class FleetMitigation extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:StopAutomationExecution'],
-        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ssm',
+            resource: 'automation-execution',
+            resourceName: '*',
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     Validations.of(role).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, and ssm:CancelCommand (for /firebreak cancel) takes only a command id: none of them supports resource-level permissions.',
+        reason:
+          'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, and ssm:CancelCommand (for /firebreak cancel) takes only a command id: none of them supports resource-level permissions.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]',
-        reason: 'ssm:StopAutomationExecution (for /firebreak cancel) on automation executions of this account and region: execution ids are only known at run time; the function stops only ids it stored for a running request.',
+        reason:
+          'ssm:StopAutomationExecution (for /firebreak cancel) on automation executions of this account and region: execution ids are only known at run time; the function stops only ids it stored for a running request.',
       },
     );
   }
@@ -278,18 +313,31 @@ export class FleetMitigation extends Construct {
   private grantRun(fn: FirebreakFunction, catalog: readonly MitigationEntry[], tagKey: string): void {
     const stack = Stack.of(this);
     const role = fn.executionRole;
-    const names = (kind: MitigationEntry['kind']) => [...new Set(catalog.filter((entry) => entry.kind === kind).map((entry) => entry.document))].sort();
+    const names = (kind: MitigationEntry['kind']) =>
+      [...new Set(catalog.filter((entry) => entry.kind === kind).map((entry) => entry.document))].sort();
     const commandDocuments = names('command');
     const runbooks = names('automation');
 
     if (commandDocuments.length) {
       // Two statements, because a condition applies to every resource of its statement: the
       // documents carry no fleet tag, the instances must.
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:SendCommand'], resources: commandDocuments.map((name) => documentArn(stack, name)) }));
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['ssm:SendCommand'],
-          resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+          resources: commandDocuments.map((name) => documentArn(stack, name)),
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:SendCommand'],
+          resources: [
+            stack.formatArn({
+              service: 'ec2',
+              resource: 'instance',
+              resourceName: '*',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ],
           conditions: { StringLike: { [`ssm:resourceTag/${tagKey}`]: '*' } },
         }),
       );
@@ -299,7 +347,12 @@ export class FleetMitigation extends Construct {
       });
     }
     if (runbooks.length) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:StartAutomationExecution'], resources: runbooks.map((name) => automationDefinitionArn(stack, name)) }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:StartAutomationExecution'],
+          resources: runbooks.map((name) => automationDefinitionArn(stack, name)),
+        }),
+      );
       for (const name of runbooks) {
         Validations.of(role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::${nagArn(automationDefinitionArn(stack, name), stack)}]`,
@@ -334,7 +387,9 @@ export class FleetMitigation extends Construct {
     // One crash-consistent snapshot of every volume of the instance.
     allow(['ec2:CreateSnapshots'], [instances], fleetTagged);
     allow(['ec2:CreateSnapshots'], [ec2Arn('volume')]);
-    allow(['ec2:CreateSnapshots'], [ec2Arn('snapshot', '')], { StringLike: { [`aws:RequestTag/${SNAPSHOT_INSTANCE_TAG}`]: 'i-*' } });
+    allow(['ec2:CreateSnapshots'], [ec2Arn('snapshot', '')], {
+      StringLike: { [`aws:RequestTag/${SNAPSHOT_INSTANCE_TAG}`]: 'i-*' },
+    });
     allow(['ec2:CreateTags'], [ec2Arn('snapshot', '')], { StringEquals: { 'ec2:CreateAction': 'CreateSnapshots' } });
     // The previous-groups tag, and no other: the fleet tag itself can never be added or removed.
     allow(['ec2:CreateTags', 'ec2:DeleteTags'], [instances], {
@@ -347,17 +402,30 @@ export class FleetMitigation extends Construct {
     allow(
       ['ec2:ModifyInstanceAttribute'],
       [ec2Arn('security-group')],
-      vpcId ? { StringEquals: { 'ec2:Vpc': stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: vpcId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) } } : undefined,
+      vpcId
+        ? {
+            StringEquals: {
+              'ec2:Vpc': stack.formatArn({
+                service: 'ec2',
+                resource: 'vpc',
+                resourceName: vpcId,
+                arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+              }),
+            },
+          }
+        : undefined,
     );
 
     const reasons: Record<string, string> = {
-      '*': 'ec2:DescribeInstances does not support resource-level permissions; the runbooks read an instance\'s tags, VPC, interfaces and groups before changing anything.',
+      '*': "ec2:DescribeInstances does not support resource-level permissions; the runbooks read an instance's tags, VPC, interfaces and groups before changing anything.",
       'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*': `Every instance action is conditioned on the fleet tag (aws:ResourceTag/${tagKey}); instances to isolate are named by incidents at run time. Tag changes are limited to ${PREVIOUS_GROUPS_TAG}.`,
-      'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*': 'ec2:CreateSnapshots reads every volume attached to the (fleet-tagged) instance; volumes do not inherit the instance\'s tags, so they cannot be conditioned on the fleet tag.',
+      'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*':
+        "ec2:CreateSnapshots reads every volume attached to the (fleet-tagged) instance; volumes do not inherit the instance's tags, so they cannot be conditioned on the fleet tag.",
       'arn:<AWS::Partition>:ec2:<AWS::Region>::snapshot/*': `Snapshot ids do not exist before they are created; creation requires the request tag ${SNAPSHOT_INSTANCE_TAG}, and tagging is allowed only as part of CreateSnapshots.`,
       'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/*': `ModifyInstanceAttribute checks the groups as well as the instance: the quarantine group, and on release the groups recorded when the instance was isolated (any of the instance's former groups${vpcId ? `, limited to ${vpcId}` : ''}).`,
     };
-    for (const [resource, reason] of Object.entries(reasons)) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    for (const [resource, reason] of Object.entries(reasons))
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
   }
 
   private shipDocument(doc: ShippedDocument): ssm.CfnDocument {
@@ -382,7 +450,13 @@ const isAwsOwned = (name: string) => /^(aws|amazon|amzn)/i.test(name);
 /** The ARN SendCommand checks for a document: this account's, AWS's (no account), or the ARN the catalog gives. */
 export function documentArn(stack: Stack, name: string): string {
   if (name.startsWith('arn:')) return name;
-  return stack.formatArn({ service: 'ssm', resource: 'document', resourceName: name, account: isAwsOwned(name) ? '' : undefined, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  return stack.formatArn({
+    service: 'ssm',
+    resource: 'document',
+    resourceName: name,
+    account: isAwsOwned(name) ? '' : undefined,
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }
 
 /** The ARN StartAutomationExecution checks for a runbook, any version: `automation-definition/<name>:*`. */

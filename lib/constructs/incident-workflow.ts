@@ -84,7 +84,8 @@ export class IncidentWorkflow extends Construct {
     });
 
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      description: 'Assumed by EventBridge Scheduler to invoke the Firebreak escalate and notify functions from one-time schedules',
+      description:
+        'Assumed by EventBridge Scheduler to invoke the Firebreak escalate and notify functions from one-time schedules',
       // Confused-deputy guard: only schedules of this account's Firebreak group may use the role.
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
@@ -202,7 +203,8 @@ export class IncidentWorkflow extends Construct {
     Validations.of(role).acknowledge({
       // cdk-nag names the resource with the pseudo parameters written as <AWS::Region>.
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
-      reason: 'Schedules are created at run time, one per pending escalation or refresh, with names not known at deploy time; the wildcard is confined to the Firebreak schedule group.',
+      reason:
+        'Schedules are created at run time, one per pending escalation or refresh, with names not known at deploy time; the wildcard is confined to the Firebreak schedule group.',
     });
   }
 }
@@ -230,7 +232,8 @@ export function grantIncidentStore(fn: FirebreakFunction, table: dynamodb.ITable
   if (tableResource instanceof CfnElement) {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(tableResource).getLogicalId(tableResource)}.Arn>/index/*]`,
-      reason: "From the table grant: the table's own indexes (<table arn>/index/*), used to list incidents by status; no other table is reachable.",
+      reason:
+        "From the table grant: the table's own indexes (<table arn>/index/*), used to list incidents by status; no other table is reachable.",
     });
   }
 }

@@ -64,7 +64,8 @@ export class SlackIngress extends Construct {
     this.secretName = props.secretName ?? SLACK_SECRET_NAME;
     this.secret = new secretsmanager.Secret(this, 'Secret', {
       secretName: this.secretName,
-      description: 'Firebreak Slack app credentials: {"signingSecret":"…","botToken":"xoxb-…","appId":"A…"}. Fill it after deploy (docs/slack-setup.md).',
+      description:
+        'Firebreak Slack app credentials: {"signingSecret":"…","botToken":"xoxb-…","appId":"A…"}. Fill it after deploy (docs/slack-setup.md).',
       encryptionKey: props.key,
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ botToken: '', appId: '' }),
@@ -78,7 +79,8 @@ export class SlackIngress extends Construct {
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: "Slack's signing secret and bot token cannot be rotated by a rotation Lambda: they are regenerated in the Slack app's settings (Basic Information, OAuth & Permissions) and then put into this secret.",
+      reason:
+        "Slack's signing secret and bot token cannot be rotated by a rotation Lambda: they are regenerated in the Slack app's settings (Basic Information, OAuth & Permissions) and then put into this secret.",
     });
 
     this.slackFunction = new FirebreakFunction(this, 'Slack', {
@@ -118,7 +120,8 @@ export class SlackIngress extends Construct {
     for (const route of routes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: 'Slack cannot send IAM, JWT or Lambda-authorizer credentials: each request is authenticated by its HMAC-SHA256 signature (signing secret, 5-minute timestamp window), verified by Bolt in the function, which also checks the team and app ids.',
+        reason:
+          'Slack cannot send IAM, JWT or Lambda-authorizer credentials: each request is authenticated by its HMAC-SHA256 signature (signing secret, 5-minute timestamp window), verified by Bolt in the function, which also checks the team and app ids.',
       });
     }
 

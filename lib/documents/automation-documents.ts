@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { INSTANCE_ID_PATTERN, ROLE_ARN_PATTERN, type AutomationDocumentContent, type DocumentContext, type DocumentParameter, type ShippedDocument } from './document.ts';
+import {
+  INSTANCE_ID_PATTERN,
+  ROLE_ARN_PATTERN,
+  type AutomationDocumentContent,
+  type DocumentContext,
+  type DocumentParameter,
+  type ShippedDocument,
+} from './document.ts';
 
 /**
  * The Automation runbooks (schema 0.3) Firebreak ships: isolate an instance for forensics, and
@@ -23,7 +30,7 @@ const runbookParameters = (automationRoleArn: string): Record<string, DocumentPa
   },
   AutomationAssumeRole: {
     type: 'String',
-    description: 'The role the runbook runs as (Firebreak always passes the stack\'s automation role)',
+    description: "The role the runbook runs as (Firebreak always passes the stack's automation role)",
     allowedPattern: ROLE_ARN_PATTERN,
     default: automationRoleArn,
   },

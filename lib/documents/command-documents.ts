@@ -1,4 +1,10 @@
-import { requireEnvLines, type CommandDocumentContent, type DocumentContext, type RunShellScriptStep, type ShippedDocument } from './document.ts';
+import {
+  requireEnvLines,
+  type CommandDocumentContent,
+  type DocumentContext,
+  type RunShellScriptStep,
+  type ShippedDocument,
+} from './document.ts';
 
 /**
  * The Run Command documents (schema 2.2, `aws:runShellScript`, Linux only) Firebreak ships.
@@ -8,7 +14,8 @@ import { requireEnvLines, type CommandDocumentContent, type DocumentContext, typ
 /** A systemd unit name, as the catalog's restart-service entry allows it. */
 export const SERVICE_NAME_PATTERN = '^[A-Za-z0-9@._-]{1,64}$';
 /** A dotted-quad IPv4 address without leading zeros (so no tool can read an octet as octal). */
-export const IPV4_PATTERN = '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
+export const IPV4_PATTERN =
+  '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
 /** An S3 bucket name (lower case, 3-63 characters). */
 export const BUCKET_NAME_PATTERN = '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$';
 /** How many journal lines collect-diagnostics reads (1-99999). */
@@ -29,7 +36,8 @@ const linuxStep = (name: string, timeoutSeconds: number, runCommand: string[]): 
 export function restartServiceDocument(): ShippedDocument {
   const content: CommandDocumentContent = {
     schemaVersion: '2.2',
-    description: 'Firebreak restart-service: restarts one systemd unit (systemctl restart) and fails unless it is active afterwards.',
+    description:
+      'Firebreak restart-service: restarts one systemd unit (systemctl restart) and fails unless it is active afterwards.',
     parameters: {
       serviceName: {
         type: 'String',

@@ -51,7 +51,11 @@ export interface ExecuteScriptStep {
     readonly Script: string;
     readonly InputPayload: Readonly<Record<string, string>>;
   };
-  readonly outputs: readonly { readonly Name: string; readonly Selector: string; readonly Type: 'String' | 'StringList' | 'Boolean' }[];
+  readonly outputs: readonly {
+    readonly Name: string;
+    readonly Selector: string;
+    readonly Type: 'String' | 'StringList' | 'Boolean';
+  }[];
 }
 
 /** An Automation runbook (schema 0.3). */

@@ -1,7 +1,12 @@
 import type { MitigationEntry } from '../../functions/core/config.ts';
 import { isolateInstanceDocument, releaseInstanceDocument } from './automation-documents.ts';
 import { blockIpDocument, collectDiagnosticsDocument, restartServiceDocument, unblockIpDocument } from './command-documents.ts';
-import { AUTOMATION_RESERVED_PARAMETERS, SHIPPED_DOCUMENT_PREFIX, type DocumentContext, type ShippedDocument } from './document.ts';
+import {
+  AUTOMATION_RESERVED_PARAMETERS,
+  SHIPPED_DOCUMENT_PREFIX,
+  type DocumentContext,
+  type ShippedDocument,
+} from './document.ts';
 
 export * from './document.ts';
 export { PREVIOUS_GROUPS_TAG, SNAPSHOT_INSTANCE_TAG } from './automation-documents.ts';
@@ -33,15 +38,28 @@ export function catalogProblems(catalog: readonly MitigationEntry[], shipped: re
     const where = `mitigations[${i}] (${entry.id})`;
     const doc = byName.get(entry.document);
     if (!doc) {
-      problems.push(`${where}.document: "${entry.document}" starts with ${SHIPPED_DOCUMENT_PREFIX} but the stack ships no such document (it ships ${[...byName.keys()].join(', ')})`);
+      problems.push(
+        `${where}.document: "${entry.document}" starts with ${SHIPPED_DOCUMENT_PREFIX} but the stack ships no such document (it ships ${[...byName.keys()].join(', ')})`,
+      );
       return;
     }
     const kind = doc.documentType === 'Command' ? 'command' : 'automation';
-    if (entry.kind !== kind) problems.push(`${where}.kind: ${entry.document} is ${doc.documentType === 'Command' ? 'a Command' : 'an Automation'} document, so the kind must be "${kind}"`);
+    if (entry.kind !== kind)
+      problems.push(
+        `${where}.kind: ${entry.document} is ${doc.documentType === 'Command' ? 'a Command' : 'an Automation'} document, so the kind must be "${kind}"`,
+      );
     const reserved: readonly string[] = doc.documentType === 'Automation' ? AUTOMATION_RESERVED_PARAMETERS : [];
     for (const name of Object.keys(entry.parameters)) {
-      if (reserved.includes(name)) problems.push(`${where}.parameters.${name}: is filled by Firebreak when it starts the runbook`);
-      else if (!Object.hasOwn(doc.content.parameters, name)) problems.push(`${where}.parameters.${name}: ${entry.document} has no such parameter (it takes ${Object.keys(doc.content.parameters).filter((p) => !reserved.includes(p)).join(', ') || 'none'})`);
+      if (reserved.includes(name))
+        problems.push(`${where}.parameters.${name}: is filled by Firebreak when it starts the runbook`);
+      else if (!Object.hasOwn(doc.content.parameters, name))
+        problems.push(
+          `${where}.parameters.${name}: ${entry.document} has no such parameter (it takes ${
+            Object.keys(doc.content.parameters)
+              .filter((p) => !reserved.includes(p))
+              .join(', ') || 'none'
+          })`,
+        );
     }
     for (const [name, parameter] of Object.entries(doc.content.parameters)) {
       if (parameter.default === undefined && !reserved.includes(name) && !Object.hasOwn(entry.parameters, name)) {

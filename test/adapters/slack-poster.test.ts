@@ -14,7 +14,14 @@ beforeEach(() => slack.reset());
 
 /** A poster on the stand-in whose pacing waits are skipped (the pacing test brings its own virtual clock). */
 function poster(options: Partial<SlackPosterOptions> = {}): SlackPoster {
-  return new SlackPoster({ token: TOKEN, slackApiUrl: slack.url, retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 50 }, logger: quietSlackLogger, sleep: () => Promise.resolve(), ...options });
+  return new SlackPoster({
+    token: TOKEN,
+    slackApiUrl: slack.url,
+    retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 50 },
+    logger: quietSlackLogger,
+    sleep: () => Promise.resolve(),
+    ...options,
+  });
 }
 
 describe('SlackPoster', () => {
@@ -45,7 +52,11 @@ describe('SlackPoster', () => {
     expect(stored.ts).toBe(posted.ts);
     expect(stored.blocks).toEqual(message.blocks);
     expect(renderMessageText(stored)).toContain('SEV2 · security · Alarm <!channel>');
-    expect(slack.calls('chat.postMessage')[0]!.args).toMatchObject({ unfurl_links: false, unfurl_media: false, link_names: false });
+    expect(slack.calls('chat.postMessage')[0]!.args).toMatchObject({
+      unfurl_links: false,
+      unfurl_media: false,
+      link_names: false,
+    });
 
     const reply = await p.post('C0INCIDENTS', { text: 'Severity raised', blocks: [] }, { threadTs: posted.ts });
     expect(slack.thread('C0INCIDENTS', posted.ts).map((m) => m.ts)).toEqual([reply.ts]);
@@ -58,11 +69,16 @@ describe('SlackPoster', () => {
     const eph = await p.postEphemeral('C0INCIDENTS', 'U0SENIOR001', ephemeral('Only the CTO <@U1> can do that').text);
     expect(eph.messageTs).toEqual(expect.any(String));
     expect(slack.messages('C0INCIDENTS')).toMatchObject([{ ts, text: 'v2', updates: 1 }]);
-    expect(slack.ephemeral()).toMatchObject([{ channel: 'C0INCIDENTS', user: 'U0SENIOR001', text: 'Only the CTO &lt;@U1&gt; can do that' }]);
+    expect(slack.ephemeral()).toMatchObject([
+      { channel: 'C0INCIDENTS', user: 'U0SENIOR001', text: 'Only the CTO &lt;@U1&gt; can do that' },
+    ]);
     await p.post('C0DEPLOYS01', { text: 'deploy', blocks: [] });
     expect(p.stats()).toMatchObject({
       calls: { 'chat.postMessage': 2, 'chat.update': 1, 'chat.postEphemeral': 1 },
-      channels: { C0INCIDENTS: { 'chat.postMessage': 1, 'chat.update': 1, 'chat.postEphemeral': 1 }, C0DEPLOYS01: { 'chat.postMessage': 1 } },
+      channels: {
+        C0INCIDENTS: { 'chat.postMessage': 1, 'chat.update': 1, 'chat.postEphemeral': 1 },
+        C0DEPLOYS01: { 'chat.postMessage': 1 },
+      },
       rateLimited: 0,
     });
   });
@@ -82,7 +98,9 @@ describe('SlackPoster', () => {
       },
     });
     const start = now;
-    const posts = await Promise.all(Array.from({ length: 5 }, (_, i) => p.post('C0INCIDENTS', { text: `storm ${i}`, blocks: [] })));
+    const posts = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => p.post('C0INCIDENTS', { text: `storm ${i}`, blocks: [] })),
+    );
     expect(now - start).toBeGreaterThanOrEqual(4000);
     expect(waits).toEqual([1000, 2000, 3000, 4000]);
     // In call order, each with its own ts.
@@ -93,7 +111,11 @@ describe('SlackPoster', () => {
     waits.length = 0;
     now += 10_000;
     const before = now;
-    await Promise.all(['C0A0000001', 'C0A0000002', 'C0A0000003', 'C0A0000004', 'C0A0000005'].map((c) => p.post(c, { text: 'one each', blocks: [] })));
+    await Promise.all(
+      ['C0A0000001', 'C0A0000002', 'C0A0000003', 'C0A0000004', 'C0A0000005'].map((c) =>
+        p.post(c, { text: 'one each', blocks: [] }),
+      ),
+    );
     expect(waits).toEqual([]);
     expect(now).toBe(before);
   });
@@ -112,7 +134,11 @@ describe('SlackPoster', () => {
   });
 
   it('surfaces Slack errors', async () => {
-    await expect(poster().post('nowhere', { text: 'x', blocks: [] })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
-    await expect(poster({ token: 'xoxp-user-token' }).post('C0INCIDENTS', { text: 'x', blocks: [] })).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
+    await expect(poster().post('nowhere', { text: 'x', blocks: [] })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+    await expect(poster({ token: 'xoxp-user-token' }).post('C0INCIDENTS', { text: 'x', blocks: [] })).rejects.toMatchObject({
+      data: { error: 'invalid_auth' },
+    });
   });
 });

@@ -6,7 +6,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE, DeploymentSchema, deploymentRules } from '../../functions/core/deployments.ts';
+import {
+  DEPLOYMENT_DETAIL_TYPES,
+  DEPLOYMENT_SOURCE,
+  DeploymentSchema,
+  deploymentRules,
+} from '../../functions/core/deployments.ts';
 import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../../functions/core/event-patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { loadConfig } from '../../lib/config.ts';
@@ -36,7 +41,11 @@ const patternOf = (rule: IConstruct) => props(rule).EventPattern as EventPattern
 /** Every statement of the identity policies attached to a role. */
 const statementsOf = (role: IConstruct): Statement[] =>
   Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))))
+    .filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))),
+    )
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
 beforeAll(() => {
@@ -82,12 +91,16 @@ describe('deployment rules', () => {
 
   it('lets each rule, and only the rules, invoke deployments and write to the DLQ', () => {
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
-      (permission) => JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(arnOf(stack.deployments.deploymentsFunction)),
+      (permission) =>
+        JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(arnOf(stack.deployments.deploymentsFunction)),
     );
-    expect(permissions.map((p) => p.Properties.SourceArn).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+    expect(
+      permissions.map((p) => p.Properties.SourceArn).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(
       [...stack.deployments.rules.values()].map(arnOf).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
-    for (const permission of permissions) expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
+    for (const permission of permissions)
+      expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
     for (const rule of stack.deployments.rules.values()) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         PolicyDocument: {
@@ -121,8 +134,14 @@ describe('deployment rule patterns against the sample events', () => {
   const matchingDeploymentRules = (evt: unknown) =>
     [...stack.deployments.rules].filter(([, rule]) => matchesPattern(patternOf(rule), evt)).map(([id]) => id);
   /** Every other rule in the stack: ingest's and notify's. */
-  const otherRules = () => [...[...stack.ingestion.rules].map(([id, rule]) => [`ingest:${id}`, rule] as const), ['notify', stack.workflow.notifyRule] as const];
-  const matchingOtherRules = (evt: unknown) => otherRules().filter(([, rule]) => matchesPattern(patternOf(rule), evt)).map(([id]) => id);
+  const otherRules = () => [
+    ...[...stack.ingestion.rules].map(([id, rule]) => [`ingest:${id}`, rule] as const),
+    ['notify', stack.workflow.notifyRule] as const,
+  ];
+  const matchingOtherRules = (evt: unknown) =>
+    otherRules()
+      .filter(([, rule]) => matchesPattern(patternOf(rule), evt))
+      .map(([id]) => id);
 
   it.each(fixtures)('%s reaches exactly its own deployment rule, or none', (file) => {
     const expected = expectedRule(file);
@@ -135,9 +154,16 @@ describe('deployment rule patterns against the sample events', () => {
 
   it('has sample events for every AWS-source deployment rule, including a failure where the source has one', () => {
     const awsRules = deploymentRules().filter((rule) => rule.bus === 'default');
-    for (const rule of awsRules) expect(fixtures.filter((file) => expectedRule(file) === rule.id), rule.id).not.toEqual([]);
+    for (const rule of awsRules)
+      expect(
+        fixtures.filter((file) => expectedRule(file) === rule.id),
+        rule.id,
+      ).not.toEqual([]);
     for (const prefix of ['codepipeline-', 'codedeploy-', 'ecs-deployment-']) {
-      expect(fixtures.some((file) => file.startsWith(prefix) && file.includes('fail')), prefix).toBe(true);
+      expect(
+        fixtures.some((file) => file.startsWith(prefix) && file.includes('fail')),
+        prefix,
+      ).toBe(true);
     }
   });
 
@@ -152,7 +178,15 @@ describe('deployment rule patterns against the sample events', () => {
     resources: [],
     detail,
   });
-  const notice = { service: 'checkout', version: 'v1.42.0', environment: 'production', status: 'failed', commit: '9f2c1ab', actor: 'dana', url: 'https://ci.example.com/runs/1' };
+  const notice = {
+    service: 'checkout',
+    version: 'v1.42.0',
+    environment: 'production',
+    status: 'failed',
+    commit: '9f2c1ab',
+    actor: 'dana',
+    url: 'https://ci.example.com/runs/1',
+  };
 
   it('routes a deploy-notice event to the custom Deployment rule, on the firebreak bus, and to nothing else', () => {
     expect(DeploymentSchema.safeParse(notice).success).toBe(true);
@@ -180,9 +214,17 @@ describe('deployment rule patterns against the sample events', () => {
     expect(at('codepipeline-pipeline-execution-succeeded.json', (d) => (d.state = 'STOPPING'))).toEqual([]);
     expect(at('codedeploy-deployment-success.json', (d) => (d.state = 'READY'))).toEqual([]);
     expect(
-      at('cloudformation-stack-status-change-create-complete.json', (d) => ((d['status-details'] as Record<string, unknown>).status = 'UPDATE_ROLLBACK_IN_PROGRESS')),
+      at(
+        'cloudformation-stack-status-change-create-complete.json',
+        (d) => ((d['status-details'] as Record<string, unknown>).status = 'UPDATE_ROLLBACK_IN_PROGRESS'),
+      ),
     ).toEqual([]);
-    expect(at('cloudformation-stack-status-change-create-complete.json', (d) => ((d['status-details'] as Record<string, unknown>).status = 'DELETE_COMPLETE'))).toEqual([]);
+    expect(
+      at(
+        'cloudformation-stack-status-change-create-complete.json',
+        (d) => ((d['status-details'] as Record<string, unknown>).status = 'DELETE_COMPLETE'),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -253,7 +295,13 @@ describe('deployments function', () => {
         'dynamodb:Scan',
         'dynamodb:UpdateItem',
       ],
-      [JSON.stringify(arnOf(stack.store.key))]: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+      [JSON.stringify(arnOf(stack.store.key))]: [
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey*',
+        'kms:ReEncrypt*',
+      ],
       [JSON.stringify(arnOf(stack.ingestion.bus))]: ['events:PutEvents'],
       [JSON.stringify(ref(stack.slack.secret))]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     });
@@ -268,7 +316,9 @@ describe('deployments function', () => {
 describe('cdk-nag (AwsSolutions)', () => {
   it('reports no unacknowledged findings', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
-    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
     expect(findings).toEqual([]);
   });
 
@@ -277,7 +327,8 @@ describe('cdk-nag (AwsSolutions)', () => {
     for (const construct of [stack.deployments.deploymentsFunction, stack.deployments.deploymentsFunction.executionRole]) {
       for (const entry of construct.node.findAll().flatMap((c) => c.node.metadata)) {
         if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) acknowledged.set(id.replace(/^Annotation::/, ''), reason);
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>))
+          acknowledged.set(id.replace(/^Annotation::/, ''), reason);
       }
     }
     expect([...acknowledged.keys()].sort()).toEqual(

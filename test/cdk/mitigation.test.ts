@@ -21,9 +21,19 @@ const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as
 const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: Record<string, Record<string, unknown>>; Principal?: unknown };
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: unknown;
+};
 type Parameter = DocumentParameter;
-type CommandContent = { schemaVersion: string; parameters: Record<string, Parameter>; mainSteps: Array<{ action: string; precondition?: unknown; inputs: { runCommand: string[]; timeoutSeconds: string } }> };
+type CommandContent = {
+  schemaVersion: string;
+  parameters: Record<string, Parameter>;
+  mainSteps: Array<{ action: string; precondition?: unknown; inputs: { runCommand: string[]; timeoutSeconds: string } }>;
+};
 type AutomationContent = {
   schemaVersion: string;
   assumeRole: string;
@@ -32,7 +42,8 @@ type AutomationContent = {
 };
 
 /** The repository's configuration, with the quarantine VPC set (the stack then creates the group). */
-const rawConfig = () => JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as FirebreakConfigInput & Record<string, unknown>;
+const rawConfig = () =>
+  JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as FirebreakConfigInput & Record<string, unknown>;
 const withFleet = (fleet: Record<string, unknown>, mutate?: (raw: FirebreakConfigInput) => void): FirebreakConfig => {
   const raw = rawConfig();
   mutate?.(raw);
@@ -46,7 +57,8 @@ let template: Template;
 let resources: Record<string, Resource>;
 
 /** Logical id of an L1 resource, or of the L1 resource behind an L2 construct. */
-const logicalId = (construct: IConstruct) => stack.getLogicalId((construct instanceof CfnElement ? construct : construct.node.defaultChild) as CfnElement);
+const logicalId = (construct: IConstruct) =>
+  stack.getLogicalId((construct instanceof CfnElement ? construct : construct.node.defaultChild) as CfnElement);
 const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
 const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
 const props = (construct: IConstruct) => resources[logicalId(construct)]!.Properties;
@@ -56,18 +68,36 @@ const env = (fn: IConstruct) => (props(fn).Environment as { Variables: Record<st
 /** Every statement of the identity policies attached to a role. */
 const statementsOf = (role: IConstruct): Statement[] =>
   Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))))
+    .filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))),
+    )
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 /** Every identity-policy statement in the stack that allows `action`, with the roles it is attached to. */
 const allStatementsFor = (action: string) =>
   Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({ roles: r.Properties.Roles as unknown[], s })))
+    .flatMap((r) =>
+      (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({
+        roles: r.Properties.Roles as unknown[],
+        s,
+      })),
+    )
     .filter(({ s }) => actions(s).includes(action));
 
 /** `arn:${Partition}:<service>:${Region}:<account>:<rest>` as CloudFormation renders formatArn. */
 const arnJoin = (service: string, rest: string, account: 'this' | 'none' = 'this') => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ...(account === 'this' ? [':', { Ref: 'AWS::AccountId' }, rest] : [`:${rest}`])]],
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      `:${service}:`,
+      { Ref: 'AWS::Region' },
+      ...(account === 'this' ? [':', { Ref: 'AWS::AccountId' }, rest] : [`:${rest}`]),
+    ],
+  ],
 });
 
 const documentsOf = (type: 'Command' | 'Automation') =>
@@ -76,7 +106,8 @@ const documentsOf = (type: 'Command' | 'Automation') =>
     .map((r) => ({ name: r.Properties.Name as string, content: r.Properties.Content as never }));
 const commandDocuments = () => documentsOf('Command') as Array<{ name: string; content: CommandContent }>;
 const automationDocuments = () => documentsOf('Automation') as Array<{ name: string; content: AutomationContent }>;
-const documentNamed = (name: string) => Object.values(resources).find((r) => r.Type === 'AWS::SSM::Document' && r.Properties.Name === name)!.Properties;
+const documentNamed = (name: string) =>
+  Object.values(resources).find((r) => r.Type === 'AWS::SSM::Document' && r.Properties.Name === name)!.Properties;
 
 beforeAll(() => {
   config = withFleet({ vpcId: VPC_ID });
@@ -104,9 +135,17 @@ describe('SSM documents', () => {
   it('ships the six Firebreak documents as JSON, updated by new versions, under the names the catalog uses', () => {
     const shipped = Object.values(resources).filter((r) => r.Type === 'AWS::SSM::Document');
     expect(shipped.map((r) => r.Properties.Name).sort()).toEqual(
-      ['Firebreak-BlockIp', 'Firebreak-CollectDiagnostics', 'Firebreak-IsolateInstance', 'Firebreak-ReleaseInstance', 'Firebreak-RestartService', 'Firebreak-UnblockIp'].sort(),
+      [
+        'Firebreak-BlockIp',
+        'Firebreak-CollectDiagnostics',
+        'Firebreak-IsolateInstance',
+        'Firebreak-ReleaseInstance',
+        'Firebreak-RestartService',
+        'Firebreak-UnblockIp',
+      ].sort(),
     );
-    for (const doc of shipped) expect(doc.Properties, String(doc.Properties.Name)).toMatchObject({ DocumentFormat: 'JSON', UpdateMethod: 'NewVersion' });
+    for (const doc of shipped)
+      expect(doc.Properties, String(doc.Properties.Name)).toMatchObject({ DocumentFormat: 'JSON', UpdateMethod: 'NewVersion' });
     for (const entry of config.mitigations.filter((m) => m.document.startsWith('Firebreak-'))) {
       expect(documentNamed(entry.document).DocumentType, entry.id).toBe(entry.kind === 'command' ? 'Command' : 'Automation');
     }
@@ -114,7 +153,11 @@ describe('SSM documents', () => {
   });
 
   it('writes every Command document in schema 2.2 with ENV_VAR interpolation and an anchored allowedPattern on every parameter', () => {
-    expect(commandDocuments().map((d) => d.name).sort()).toEqual(['Firebreak-BlockIp', 'Firebreak-CollectDiagnostics', 'Firebreak-RestartService', 'Firebreak-UnblockIp']);
+    expect(
+      commandDocuments()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['Firebreak-BlockIp', 'Firebreak-CollectDiagnostics', 'Firebreak-RestartService', 'Firebreak-UnblockIp']);
     for (const { name, content } of commandDocuments()) {
       expect(content.schemaVersion, name).toBe('2.2');
       expect(Object.keys(content.parameters).length, name).toBeGreaterThan(0);
@@ -158,7 +201,9 @@ describe('SSM documents', () => {
     expect(block).toContain('add rule inet firebreak input ip saddr @blocked4 drop');
     for (const chain of ['INPUT -s', 'OUTPUT -d']) {
       const rule = `${chain} "$SSM_ipAddress" -m comment --comment firebreak-block-ip -j DROP`;
-      expect(block).toContain(`iptables -C ${rule} 2>/dev/null || iptables -I ${chain.split(' ')[0]} 1 ${chain.split(' ')[1]} "$SSM_ipAddress" -m comment --comment firebreak-block-ip -j DROP`);
+      expect(block).toContain(
+        `iptables -C ${rule} 2>/dev/null || iptables -I ${chain.split(' ')[0]} 1 ${chain.split(' ')[1]} "$SSM_ipAddress" -m comment --comment firebreak-block-ip -j DROP`,
+      );
     }
     const unblock = (documentNamed('Firebreak-UnblockIp').Content as CommandContent).mainSteps[0]!.inputs.runCommand.join('\n');
     expect(unblock).toContain('nft delete element inet firebreak blocked4 { "$SSM_ipAddress" }');
@@ -170,7 +215,9 @@ describe('SSM documents', () => {
     const content = documentNamed('Firebreak-CollectDiagnostics').Content as CommandContent;
     const script = content.mainSteps[0]!.inputs.runCommand.join('\n');
     for (const command of ['journalctl --no-pager', 'ps aux', 'ss -tupan']) expect(script).toContain(command);
-    expect(script).toContain('aws s3 cp --recursive --only-show-errors --region "$region" "$workdir/" "s3://$SSM_bucketName/$instance/$stamp/"');
+    expect(script).toContain(
+      'aws s3 cp --recursive --only-show-errors --region "$region" "$workdir/" "s3://$SSM_bucketName/$instance/$stamp/"',
+    );
     expect(content.parameters.bucketName!.default).toEqual(ref(stack.mitigation.diagnosticsBucket));
   });
 
@@ -181,13 +228,26 @@ describe('SSM documents', () => {
       bucketName: ['firebreak-mitigationdiagnosticsbucket-1a2b3c4d5e6f'],
       journalLines: ['2000', '1'],
     };
-    const attacks = ['; rm -rf /', '$(curl x)', '`id`', 'a\nb', '../etc/passwd', 'nginx.service; reboot', '1.2.3.4 -j ACCEPT', "x' || true", '', 'a'.repeat(2000)];
+    const attacks = [
+      '; rm -rf /',
+      '$(curl x)',
+      '`id`',
+      'a\nb',
+      '../etc/passwd',
+      'nginx.service; reboot',
+      '1.2.3.4 -j ACCEPT',
+      "x' || true",
+      '',
+      'a'.repeat(2000),
+    ];
     for (const { name, content } of commandDocuments()) {
       for (const [parameter, spec] of Object.entries(content.parameters)) {
         const pattern = new RegExp(spec.allowedPattern);
-        for (const value of good[parameter] ?? []) expect(pattern.test(value), `${name}.${parameter} accepts ${value}`).toBe(true);
+        for (const value of good[parameter] ?? [])
+          expect(pattern.test(value), `${name}.${parameter} accepts ${value}`).toBe(true);
         expect(good[parameter], `${name}.${parameter} has sample values`).toBeDefined();
-        for (const value of attacks) expect(pattern.test(value), `${name}.${parameter} refuses ${JSON.stringify(value)}`).toBe(false);
+        for (const value of attacks)
+          expect(pattern.test(value), `${name}.${parameter} refuses ${JSON.stringify(value)}`).toBe(false);
       }
     }
     const ip = new RegExp((documentNamed('Firebreak-BlockIp').Content as CommandContent).parameters.ipAddress!.allowedPattern);
@@ -195,32 +255,48 @@ describe('SSM documents', () => {
   });
 
   it('writes the runbooks in schema 0.3, assuming {{ AutomationAssumeRole }}, with an allowedPattern on every parameter', () => {
-    expect(automationDocuments().map((d) => d.name).sort()).toEqual(['Firebreak-IsolateInstance', 'Firebreak-ReleaseInstance']);
+    expect(
+      automationDocuments()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['Firebreak-IsolateInstance', 'Firebreak-ReleaseInstance']);
     for (const { name, content } of automationDocuments()) {
       expect(content.schemaVersion, name).toBe('0.3');
       expect(content.assumeRole, name).toBe('{{ AutomationAssumeRole }}');
       expect(Object.keys(content.parameters).sort(), name).toEqual(['AutomationAssumeRole', 'InstanceId']);
-      for (const [parameter, spec] of Object.entries(content.parameters)) expect(spec.allowedPattern, `${name}.${parameter}`).toMatch(/^\^.*\$$/);
+      for (const [parameter, spec] of Object.entries(content.parameters))
+        expect(spec.allowedPattern, `${name}.${parameter}`).toMatch(/^\^.*\$$/);
       expect(content.parameters.InstanceId!.allowedPattern).toBe('^i-[0-9a-f]{8,17}$');
       expect(content.parameters.AutomationAssumeRole!.default).toEqual(arnOf(stack.mitigation.automationRole));
       const role = new RegExp(content.parameters.AutomationAssumeRole!.allowedPattern);
       expect(role.test('arn:aws:iam::123456789012:role/Firebreak-MitigationAutomationRole-1A2B3C')).toBe(true);
-      for (const value of ['arn:aws:iam::123456789012:user/admin', 'arn:aws:iam::123456789012:role/x\n', '*']) expect(role.test(value), value).toBe(false);
+      for (const value of ['arn:aws:iam::123456789012:user/admin', 'arn:aws:iam::123456789012:role/x\n', '*'])
+        expect(role.test(value), value).toBe(false);
       const instance = new RegExp(content.parameters.InstanceId!.allowedPattern);
       for (const value of ['i-0123456789abcdef0', 'i-12345678']) expect(instance.test(value), value).toBe(true);
-      for (const value of ['i-0123; reboot', 'i-XYZ12345', 'mi-0123456789abcdef0', 'i-0123456789abcdef0\n']) expect(instance.test(value), value).toBe(false);
+      for (const value of ['i-0123; reboot', 'i-XYZ12345', 'mi-0123456789abcdef0', 'i-0123456789abcdef0\n'])
+        expect(instance.test(value), value).toBe(false);
       for (const step of content.mainSteps) {
         expect(step.action, name).toBe('aws:executeScript');
         expect(step.inputs.Runtime, name).toBe('python3.11');
-        expect(step.inputs.InputPayload).toMatchObject({ InstanceId: '{{ InstanceId }}', FleetTagKey: config.fleet.tagKey, PreviousGroupsTagKey: PREVIOUS_GROUPS_TAG });
+        expect(step.inputs.InputPayload).toMatchObject({
+          InstanceId: '{{ InstanceId }}',
+          FleetTagKey: config.fleet.tagKey,
+          PreviousGroupsTagKey: PREVIOUS_GROUPS_TAG,
+        });
       }
     }
   });
 
-  it('isolates by snapshotting first, recording the groups in a tag, then moving into the stack\'s quarantine group; releases from that tag', () => {
+  it("isolates by snapshotting first, recording the groups in a tag, then moving into the stack's quarantine group; releases from that tag", () => {
     const isolate = (documentNamed('Firebreak-IsolateInstance').Content as AutomationContent).mainSteps[0]!.inputs;
-    expect(isolate.InputPayload).toMatchObject({ QuarantineGroupId: { 'Fn::GetAtt': [logicalId(stack.mitigation.quarantineSecurityGroup!), 'GroupId'] }, QuarantineVpcId: VPC_ID });
-    const order = ['ec2.create_snapshots(', 'ec2.create_tags(', 'ec2.modify_instance_attribute('].map((call) => isolate.Script.indexOf(call));
+    expect(isolate.InputPayload).toMatchObject({
+      QuarantineGroupId: { 'Fn::GetAtt': [logicalId(stack.mitigation.quarantineSecurityGroup!), 'GroupId'] },
+      QuarantineVpcId: VPC_ID,
+    });
+    const order = ['ec2.create_snapshots(', 'ec2.create_tags(', 'ec2.modify_instance_attribute('].map((call) =>
+      isolate.Script.indexOf(call),
+    );
     expect(order.every((at) => at > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const release = (documentNamed('Firebreak-ReleaseInstance').Content as AutomationContent).mainSteps[0]!.inputs;
@@ -230,7 +306,12 @@ describe('SSM documents', () => {
 });
 
 describe('catalog and documents agree', () => {
-  const shipped = () => shippedDocuments({ diagnosticsBucketName: 'bucket', automationRoleArn: 'arn:aws:iam::123456789012:role/r', fleetTagKey: 'firebreak:fleet' });
+  const shipped = () =>
+    shippedDocuments({
+      diagnosticsBucketName: 'bucket',
+      automationRoleArn: 'arn:aws:iam::123456789012:role/r',
+      fleetTagKey: 'firebreak:fleet',
+    });
 
   it('finds nothing wrong with the repository catalog', () => {
     expect(catalogProblems(config.mitigations, shipped())).toEqual([]);
@@ -251,7 +332,9 @@ describe('catalog and documents agree', () => {
       shipped(),
     );
     expect(problems).toEqual([
-      expect.stringMatching(/^mitigations\[0\] \(nope\)\.document: "Firebreak-Nope" starts with Firebreak- but the stack ships no such document/),
+      expect.stringMatching(
+        /^mitigations\[0\] \(nope\)\.document: "Firebreak-Nope" starts with Firebreak- but the stack ships no such document/,
+      ),
       'mitigations[1] (wrong-kind).kind: Firebreak-RestartService is a Command document, so the kind must be "command"',
       'mitigations[2] (extra).parameters.unit: Firebreak-RestartService has no such parameter (it takes serviceName)',
       'mitigations[3] (missing).parameters: Firebreak-RestartService needs serviceName, which the entry does not declare',
@@ -264,9 +347,12 @@ describe('catalog and documents agree', () => {
       const catalog = raw.mitigations as Array<Record<string, unknown>>;
       catalog.push({ ...catalog.find((m) => m.id === 'restart-service'), id: 'drain-node', document: 'Firebreak-DrainNode' });
     });
-    const build = () => new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Firebreak', { config: bad });
+    const build = () =>
+      new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Firebreak', { config: bad });
     expect(build).toThrow(ConfigError);
-    expect(build).toThrow(/the mitigation catalog \(mitigations\) is not a valid Firebreak configuration:\n {2}- mitigations\[\d+\] \(drain-node\)\.document: "Firebreak-DrainNode"/);
+    expect(build).toThrow(
+      /the mitigation catalog \(mitigations\) is not a valid Firebreak configuration:\n {2}- mitigations\[\d+\] \(drain-node\)\.document: "Firebreak-DrainNode"/,
+    );
   });
 });
 
@@ -277,19 +363,29 @@ describe('quarantine security group', () => {
     expect(group.VpcId).toBe(VPC_ID);
     expect(group.SecurityGroupIngress).toBeUndefined();
     // CloudFormation keeps a new group's allow-all egress unless at least one egress rule is given.
-    expect(group.SecurityGroupEgress).toEqual([{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 }]);
+    expect(group.SecurityGroupEgress).toEqual([
+      { CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 },
+    ]);
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
     template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
-    template.hasOutput('QuarantineSecurityGroupId', { Value: { 'Fn::GetAtt': [logicalId(stack.mitigation.quarantineSecurityGroup!), 'GroupId'] } });
+    template.hasOutput('QuarantineSecurityGroupId', {
+      Value: { 'Fn::GetAtt': [logicalId(stack.mitigation.quarantineSecurityGroup!), 'GroupId'] },
+    });
   });
 
   it('is not created without fleet.vpcId: the synth warns, the runbook refuses, and the output is absent', () => {
     // Construction only (no synth): the warning is construct metadata.
-    const bare = new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Firebreak', { config: parseConfig(rawConfig()) });
+    const bare = new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Firebreak', {
+      config: parseConfig(rawConfig()),
+    });
     expect(bare.mitigation.quarantineSecurityGroup).toBeUndefined();
     expect(bare.node.tryFindChild('QuarantineSecurityGroupId')).toBeUndefined();
-    const warnings = bare.mitigation.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data));
-    expect(warnings).toEqual([expect.stringContaining('fleet.vpcId is not set, so the stack creates no quarantine security group and isolate-instance')]);
+    const warnings = bare.mitigation.node.metadata
+      .filter((entry) => entry.type === 'aws:cdk:warning')
+      .map((entry) => String(entry.data));
+    expect(warnings).toEqual([
+      expect.stringContaining('fleet.vpcId is not set, so the stack creates no quarantine security group and isolate-instance'),
+    ]);
     expect(warnings[0]).toContain(NO_QUARANTINE_WARNING);
     const isolate = bare.mitigation.documents.get('Firebreak-IsolateInstance')!.content as AutomationContent;
     expect(isolate.mainSteps[0]!.inputs.InputPayload).toMatchObject({ QuarantineGroupId: '', QuarantineVpcId: '' });
@@ -303,15 +399,34 @@ describe('diagnostics bucket', () => {
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { DestinationBucketName: ref(stack.mitigation.accessLogsBucket), LogFilePrefix: 'diagnostics/' },
-      LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: 90, NoncurrentVersionExpiration: { NoncurrentDays: 90 }, Status: 'Enabled' })] },
+      LifecycleConfiguration: {
+        Rules: [
+          expect.objectContaining({
+            ExpirationInDays: 90,
+            NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+            Status: 'Enabled',
+          }),
+        ],
+      },
     });
-    const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket) === JSON.stringify(ref(stack.mitigation.diagnosticsBucket)))!;
+    const policy = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::S3::BucketPolicy' &&
+        JSON.stringify(r.Properties.Bucket) === JSON.stringify(ref(stack.mitigation.diagnosticsBucket)),
+    )!;
     const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
     // Nothing is granted by the bucket policy: instance roles get s3:PutObject in their own policies.
     expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([]);
     template.hasOutput('DiagnosticsBucketName', { Value: ref(stack.mitigation.diagnosticsBucket) });
@@ -320,11 +435,22 @@ describe('diagnostics bucket', () => {
   it('logs to a private, S3-managed-key, TLS-only bucket that only S3 logging may write to', () => {
     expect(props(stack.mitigation.accessLogsBucket)).toMatchObject({
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
     });
-    const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy' && JSON.stringify(r.Properties.Bucket) === JSON.stringify(ref(stack.mitigation.accessLogsBucket)))!;
+    const policy = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::S3::BucketPolicy' &&
+        JSON.stringify(r.Properties.Bucket) === JSON.stringify(ref(stack.mitigation.accessLogsBucket)),
+    )!;
     const allows = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) => s.Effect === 'Allow');
-    expect(allows).toEqual([expect.objectContaining({ Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } })]);
+    expect(allows).toEqual([
+      expect.objectContaining({ Action: 's3:PutObject', Principal: { Service: 'logging.s3.amazonaws.com' } }),
+    ]);
   });
 });
 
@@ -364,7 +490,11 @@ describe('execute and track functions', () => {
         DeadLetterConfig: { TargetArn: arnOf(stack.ingestion.deadLetterQueue) },
       });
       expect(env(fn), name).toEqual(expectedEnv(name));
-      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: ref(fn), MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(fn),
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 7200,
+      });
     }
   });
 
@@ -376,13 +506,22 @@ describe('execute and track functions', () => {
     });
   });
 
-  it('lets only execute send commands: on the catalog\'s Command documents, and on instances carrying the fleet tag', () => {
+  it("lets only execute send commands: on the catalog's Command documents, and on instances carrying the fleet tag", () => {
     const commandDocs = [...new Set(config.mitigations.filter((m) => m.kind === 'command').map((m) => m.document))].sort();
     expect(commandDocs).toContain('AWS-RunPatchBaseline');
-    const expectedDocs = commandDocs.map((name) => (name.startsWith('AWS-') ? arnJoin('ssm', `:document/${name}`, 'none') : arnJoin('ssm', `:document/${name}`)));
+    const expectedDocs = commandDocs.map((name) =>
+      name.startsWith('AWS-') ? arnJoin('ssm', `:document/${name}`, 'none') : arnJoin('ssm', `:document/${name}`),
+    );
     const grants = allStatementsFor('ssm:SendCommand');
-    expect(grants.map(({ roles }) => roles)).toEqual([[ref(stack.mitigation.executeFunction.executionRole)], [ref(stack.mitigation.executeFunction.executionRole)]]);
-    const sorted = (list: unknown) => [list].flat().map((x) => JSON.stringify(x)).sort();
+    expect(grants.map(({ roles }) => roles)).toEqual([
+      [ref(stack.mitigation.executeFunction.executionRole)],
+      [ref(stack.mitigation.executeFunction.executionRole)],
+    ]);
+    const sorted = (list: unknown) =>
+      [list]
+        .flat()
+        .map((x) => JSON.stringify(x))
+        .sort();
     expect(sorted(grants[0]!.s.Resource)).toEqual(sorted(expectedDocs));
     expect(grants.map(({ s }) => s)).toEqual([
       { Action: 'ssm:SendCommand', Effect: 'Allow', Resource: grants[0]!.s.Resource },
@@ -395,37 +534,62 @@ describe('execute and track functions', () => {
     ]);
   });
 
-  it('lets only execute start the catalog\'s runbooks, passing only the automation role and only to SSM', () => {
+  it("lets only execute start the catalog's runbooks, passing only the automation role and only to SSM", () => {
     const runbooks = [...new Set(config.mitigations.filter((m) => m.kind === 'automation').map((m) => m.document))].sort();
     const starts = allStatementsFor('ssm:StartAutomationExecution');
     expect(starts).toEqual([
       {
         roles: [ref(stack.mitigation.executeFunction.executionRole)],
-        s: { Action: 'ssm:StartAutomationExecution', Effect: 'Allow', Resource: runbooks.map((name) => arnJoin('ssm', `:automation-definition/${name}:*`)) },
+        s: {
+          Action: 'ssm:StartAutomationExecution',
+          Effect: 'Allow',
+          Resource: runbooks.map((name) => arnJoin('ssm', `:automation-definition/${name}:*`)),
+        },
       },
     ]);
-    const passes = allStatementsFor('iam:PassRole').filter(({ s }) => JSON.stringify(s.Resource) === JSON.stringify(arnOf(stack.mitigation.automationRole)));
+    const passes = allStatementsFor('iam:PassRole').filter(
+      ({ s }) => JSON.stringify(s.Resource) === JSON.stringify(arnOf(stack.mitigation.automationRole)),
+    );
     expect(passes).toEqual([
       {
         roles: [ref(stack.mitigation.executeFunction.executionRole)],
-        s: { Action: 'iam:PassRole', Effect: 'Allow', Resource: arnOf(stack.mitigation.automationRole), Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } } },
+        s: {
+          Action: 'iam:PassRole',
+          Effect: 'Allow',
+          Resource: arnOf(stack.mitigation.automationRole),
+          Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+        },
       },
     ]);
-    expect(statementsOf(stack.mitigation.executeFunction.executionRole).filter((s) => actions(s).includes('iam:PassRole'))).toHaveLength(1);
+    expect(
+      statementsOf(stack.mitigation.executeFunction.executionRole).filter((s) => actions(s).includes('iam:PassRole')),
+    ).toHaveLength(1);
   });
 
   it('lets execute and slack (only) cancel commands and stop automations', () => {
     const cancelling = [stack.mitigation.executeFunction, stack.slack.slackFunction].map((fn) => [ref(fn.executionRole)]);
     for (const action of ['ssm:CancelCommand', 'ssm:StopAutomationExecution']) {
-      expect(allStatementsFor(action).map(({ roles }) => roles), action).toEqual(expect.arrayContaining(cancelling));
+      expect(
+        allStatementsFor(action).map(({ roles }) => roles),
+        action,
+      ).toEqual(expect.arrayContaining(cancelling));
       expect(allStatementsFor(action), action).toHaveLength(2);
     }
-    for (const { s } of allStatementsFor('ssm:StopAutomationExecution')) expect(s.Resource).toEqual(arnJoin('ssm', ':automation-execution/*'));
+    for (const { s } of allStatementsFor('ssm:StopAutomationExecution'))
+      expect(s.Resource).toEqual(arnJoin('ssm', ':automation-execution/*'));
   });
 
   it('gives execute no EC2 access, and track no Systems Manager, EC2 or IAM access at all', () => {
-    expect(statementsOf(stack.mitigation.executeFunction.executionRole).flatMap(actions).filter((a) => /^ec2:/.test(a))).toEqual([]);
-    expect(statementsOf(stack.mitigation.trackFunction.executionRole).flatMap(actions).filter((a) => /^(ssm|ec2|iam|scheduler|lambda):/.test(a))).toEqual([]);
+    expect(
+      statementsOf(stack.mitigation.executeFunction.executionRole)
+        .flatMap(actions)
+        .filter((a) => /^ec2:/.test(a)),
+    ).toEqual([]);
+    expect(
+      statementsOf(stack.mitigation.trackFunction.executionRole)
+        .flatMap(actions)
+        .filter((a) => /^(ssm|ec2|iam|scheduler|lambda):/.test(a)),
+    ).toEqual([]);
   });
 });
 
@@ -441,7 +605,10 @@ describe('automation role', () => {
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
           Principal: { Service: 'ssm.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': arnJoin('ssm', ':automation-execution/*') } },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': arnJoin('ssm', ':automation-execution/*') },
+          },
         },
       ],
     });
@@ -452,19 +619,32 @@ describe('automation role', () => {
     const instances = arnJoin('ec2', ':instance/*');
     const snapshots = arnJoin('ec2', ':snapshot/*', 'none');
     const statements = statementsOf(role());
-    const grants = statements.flatMap((s) => actions(s).map((action) => ({ action, resource: s.Resource, condition: s.Condition })));
-    const find = (action: string, resource: unknown) => grants.filter((g) => g.action === action && JSON.stringify(g.resource) === JSON.stringify(resource)).map((g) => g.condition);
+    const grants = statements.flatMap((s) =>
+      actions(s).map((action) => ({ action, resource: s.Resource, condition: s.Condition })),
+    );
+    const find = (action: string, resource: unknown) =>
+      grants
+        .filter((g) => g.action === action && JSON.stringify(g.resource) === JSON.stringify(resource))
+        .map((g) => g.condition);
 
     expect(find('ec2:DescribeInstances', '*')).toEqual([undefined]);
     expect(find('ec2:CreateSnapshots', instances)).toEqual([fleetTagged()]);
     expect(find('ec2:CreateSnapshots', arnJoin('ec2', ':volume/*'))).toEqual([undefined]);
-    expect(find('ec2:CreateSnapshots', snapshots)).toEqual([{ StringLike: { 'aws:RequestTag/firebreak:isolated-instance': 'i-*' } }]);
+    expect(find('ec2:CreateSnapshots', snapshots)).toEqual([
+      { StringLike: { 'aws:RequestTag/firebreak:isolated-instance': 'i-*' } },
+    ]);
     expect(find('ec2:CreateTags', snapshots)).toEqual([{ StringEquals: { 'ec2:CreateAction': 'CreateSnapshots' } }]);
-    const onlyPreviousGroupsTag = { ...fleetTagged(), 'ForAllValues:StringEquals': { 'aws:TagKeys': [PREVIOUS_GROUPS_TAG] }, Null: { 'aws:TagKeys': 'false' } };
+    const onlyPreviousGroupsTag = {
+      ...fleetTagged(),
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [PREVIOUS_GROUPS_TAG] },
+      Null: { 'aws:TagKeys': 'false' },
+    };
     expect(find('ec2:CreateTags', instances)).toEqual([onlyPreviousGroupsTag]);
     expect(find('ec2:DeleteTags', instances)).toEqual([onlyPreviousGroupsTag]);
     expect(find('ec2:ModifyInstanceAttribute', instances)).toEqual([fleetTagged()]);
-    expect(find('ec2:ModifyInstanceAttribute', arnJoin('ec2', ':security-group/*'))).toEqual([{ StringEquals: { 'ec2:Vpc': arnJoin('ec2', `:vpc/${VPC_ID}`) } }]);
+    expect(find('ec2:ModifyInstanceAttribute', arnJoin('ec2', ':security-group/*'))).toEqual([
+      { StringEquals: { 'ec2:Vpc': arnJoin('ec2', `:vpc/${VPC_ID}`) } },
+    ]);
     // Nothing else: every grant above, and no other action or resource.
     expect(grants).toHaveLength(9);
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
@@ -489,10 +669,16 @@ describe('execute and track rules', () => {
     Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::Events::Rule')
       .map(([id, r]) => [id, r.Properties.EventPattern as EventPattern] as const);
-  const matching = (event: unknown) => allRules().filter(([, pattern]) => matchesPattern(pattern, event)).map(([id]) => id);
+  const matching = (event: unknown) =>
+    allRules()
+      .filter(([, pattern]) => matchesPattern(pattern, event))
+      .map(([id]) => id);
 
   it('feeds execute from the firebreak bus and track from the default bus, with the shared patterns verbatim', () => {
-    expect(props(stack.mitigation.executeRule)).toMatchObject({ EventBusName: ref(stack.ingestion.bus), EventPattern: EXECUTE_PATTERN });
+    expect(props(stack.mitigation.executeRule)).toMatchObject({
+      EventBusName: ref(stack.ingestion.bus),
+      EventPattern: EXECUTE_PATTERN,
+    });
     expect(EXECUTE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Mitigation Approved'] });
     expect(props(stack.mitigation.trackRule).EventBusName).toBeUndefined();
     expect(props(stack.mitigation.trackRule).EventPattern).toEqual(SSM_STATUS_PATTERN);
@@ -505,9 +691,19 @@ describe('execute and track rules', () => {
       [stack.mitigation.trackRule, stack.mitigation.trackFunction],
     ] as const) {
       expect(props(rule).Targets).toEqual([
-        { Id: 'Target0', Arn: arnOf(fn), DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) }, RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 } },
+        {
+          Id: 'Target0',
+          Arn: arnOf(fn),
+          DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        },
       ]);
-      template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', FunctionName: arnOf(fn), Principal: 'events.amazonaws.com', SourceArn: arnOf(rule) });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(fn),
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf(rule),
+      });
     }
   });
 
@@ -531,10 +727,17 @@ describe('execute and track rules', () => {
   });
 
   it('delivers Mitigation Approved from Firebreak to execute only, and nothing else Firebreak says', () => {
-    expect(matching(envelope(FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES.mitigationApproved, { incidentId: 'INC-B2D7BC30C6', requestId: 'MIT-0123456789' }))).toEqual([
-      logicalId(stack.mitigation.executeRule),
-    ]);
-    expect(matchesPattern(EXECUTE_PATTERN, envelope('firebreak.monitor.uptime', WORKFLOW_DETAIL_TYPES.mitigationApproved))).toBe(false);
+    expect(
+      matching(
+        envelope(FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES.mitigationApproved, {
+          incidentId: 'INC-B2D7BC30C6',
+          requestId: 'MIT-0123456789',
+        }),
+      ),
+    ).toEqual([logicalId(stack.mitigation.executeRule)]);
+    expect(matchesPattern(EXECUTE_PATTERN, envelope('firebreak.monitor.uptime', WORKFLOW_DETAIL_TYPES.mitigationApproved))).toBe(
+      false,
+    );
     for (const detailType of Object.values(WORKFLOW_DETAIL_TYPES).filter((t) => t !== WORKFLOW_DETAIL_TYPES.mitigationApproved)) {
       expect(matchesPattern(EXECUTE_PATTERN, envelope(FIREBREAK_SOURCE, detailType)), detailType).toBe(false);
       expect(matchesPattern(SSM_STATUS_PATTERN, envelope(FIREBREAK_SOURCE, detailType)), detailType).toBe(false);
@@ -547,7 +750,9 @@ describe('execute and track rules', () => {
 describe('cdk-nag (AwsSolutions)', () => {
   it('reports no unacknowledged findings', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
-    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
     expect(findings).toEqual([]);
   });
 
@@ -555,7 +760,8 @@ describe('cdk-nag (AwsSolutions)', () => {
     const acknowledged = new Map<string, string>();
     for (const entry of stack.mitigation.node.findAll().flatMap((c) => c.node.metadata.map((m) => ({ path: c.node.path, m })))) {
       if (entry.m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      for (const [id, reason] of Object.entries(entry.m.data as Record<string, string>)) acknowledged.set(`${entry.path.replace('Firebreak/Mitigation/', '')} ${id.replace(/^Annotation::/, '')}`, reason);
+      for (const [id, reason] of Object.entries(entry.m.data as Record<string, string>))
+        acknowledged.set(`${entry.path.replace('Firebreak/Mitigation/', '')} ${id.replace(/^Annotation::/, '')}`, reason);
     }
     for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(60);
     const automationAcks = [...acknowledged.keys()].filter((id) => id.startsWith('AutomationRole ')).sort();
@@ -570,6 +776,8 @@ describe('cdk-nag (AwsSolutions)', () => {
         .map((id) => `AutomationRole ${id}`)
         .sort(),
     );
-    expect([...acknowledged.keys()]).toContain('ExecuteRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]');
+    expect([...acknowledged.keys()]).toContain(
+      'ExecuteRole AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
+    );
   });
 });

@@ -32,18 +32,27 @@ const actions = (s: Statement) => [s.Action].flat();
 /** Every statement of the identity policies attached to a role. */
 const statementsOf = (role: IConstruct): Statement[] =>
   Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))))
+    .filter(
+      (r) =>
+        r.Type === 'AWS::IAM::Policy' &&
+        (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))),
+    )
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 /** Every identity-policy statement in the stack that allows `action`. */
 const allStatementsFor = (action: string) =>
   Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({ roles: r.Properties.Roles, s })))
+    .flatMap((r) =>
+      (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({ roles: r.Properties.Roles, s })),
+    )
     .filter(({ s }) => actions(s).includes(action));
 
 /** `arn:${Partition}:<service>:${Region}:${AccountId}:<rest>` as CloudFormation renders formatArn. */
 const arnJoin = (service: string, rest: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, rest]],
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, rest],
+  ],
 });
 
 beforeAll(() => {
@@ -78,7 +87,20 @@ describe('Slack ingress (HTTP API)', () => {
     expect(permissions).toHaveLength(1);
     expect(permissions[0]!.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
     expect(permissions[0]!.Properties.SourceArn).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':execute-api:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', ref(stack.slack.api), '/*/*/slack/events']],
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':execute-api:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':',
+          ref(stack.slack.api),
+          '/*/*/slack/events',
+        ],
+      ],
     });
   });
 
@@ -140,7 +162,9 @@ describe('Slack secret', () => {
       expect(actions(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     }
     // The slack role reads no other secret, under any action.
-    const slackSecretStatements = statementsOf(stack.slack.slackFunction.executionRole).filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
+    const slackSecretStatements = statementsOf(stack.slack.slackFunction.executionRole).filter((s) =>
+      actions(s).some((a) => a.startsWith('secretsmanager:')),
+    );
     expect(slackSecretStatements.map((s) => s.Resource)).toEqual([ref(stack.slack.secret)]);
   });
 });
@@ -148,7 +172,7 @@ describe('Slack secret', () => {
 describe('functions', () => {
   const env = (fn: IConstruct) => (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
 
-  it('gives slack 1 GB (cold start under Slack\'s 3 s), no reserved concurrency, and its environment', () => {
+  it("gives slack 1 GB (cold start under Slack's 3 s), no reserved concurrency, and its environment", () => {
     const fn = props(stack.slack.slackFunction);
     expect(fn.MemorySize).toBe(1024);
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
@@ -182,18 +206,33 @@ describe('functions', () => {
       const statements = statementsOf(fn.executionRole);
       const on = (action: string) => statements.filter((s) => actions(s).includes(action)).map((s) => s.Resource);
       expect(on('events:PutEvents'), fn.node.path).toEqual([arnOf(stack.ingestion.bus)]);
-      expect(on('dynamodb:PutItem'), fn.node.path).toEqual([[arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }]]);
+      expect(on('dynamodb:PutItem'), fn.node.path).toEqual([
+        [arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }],
+      ]);
       expect(on('kms:Decrypt'), fn.node.path).toEqual([arnOf(stack.store.key)]);
       // slack also cancels commands (`/firebreak cancel`): ssm:CancelCommand has no resource-level permissions (test/cdk/mitigation.test.ts).
-      const unscoped = fn === stack.slack.slackFunction ? ['ssm:CancelCommand', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-      expect(statements.filter((s) => s.Resource === '*').flatMap(actions).sort(), fn.node.path).toEqual(unscoped);
+      const unscoped =
+        fn === stack.slack.slackFunction
+          ? ['ssm:CancelCommand', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']
+          : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+      expect(
+        statements
+          .filter((s) => s.Resource === '*')
+          .flatMap(actions)
+          .sort(),
+        fn.node.path,
+      ).toEqual(unscoped);
     }
   });
 
   it('retries notify and escalate twice on failure, then dead-letters', () => {
     for (const fn of [stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
       expect(props(fn).DeadLetterConfig).toEqual({ TargetArn: arnOf(stack.ingestion.deadLetterQueue) });
-      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: ref(fn), MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 });
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(fn),
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 7200,
+      });
     }
   });
 });
@@ -204,7 +243,7 @@ describe('EventBridge Scheduler', () => {
     expect(props(stack.workflow.scheduleGroup)).toEqual({ Name: 'firebreak' });
   });
 
-  it('has a role only Scheduler can assume, for schedules of this account\'s firebreak group', () => {
+  it("has a role only Scheduler can assume, for schedules of this account's firebreak group", () => {
     expect(props(stack.workflow.schedulerRole).AssumeRolePolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -212,7 +251,12 @@ describe('EventBridge Scheduler', () => {
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
           Principal: { Service: 'scheduler.amazonaws.com' },
-          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': arnOf(stack.workflow.scheduleGroup) } },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': arnOf(stack.workflow.scheduleGroup),
+            },
+          },
         },
       ],
     });
@@ -221,7 +265,11 @@ describe('EventBridge Scheduler', () => {
 
   it('lets that role invoke escalate and notify, and nothing else but the DLQ', () => {
     expect(statementsOf(stack.workflow.schedulerRole)).toEqual([
-      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [arnOf(stack.workflow.escalateFunction), arnOf(stack.workflow.notifyFunction)] },
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: [arnOf(stack.workflow.escalateFunction), arnOf(stack.workflow.notifyFunction)],
+      },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(stack.ingestion.deadLetterQueue) },
     ]);
     // No other role may invoke functions directly: every other arrow is an event on the bus.
@@ -232,10 +280,14 @@ describe('EventBridge Scheduler', () => {
     const schedules = arnJoin('scheduler', ':schedule/firebreak/*');
     for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction]) {
       const statements = statementsOf(fn.executionRole);
-      expect(statements.filter((s) => actions(s).some((a) => a.startsWith('scheduler:'))), fn.node.path).toEqual([
-        { Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], Effect: 'Allow', Resource: schedules },
-      ]);
-      expect(statements.filter((s) => actions(s).includes('iam:PassRole')), fn.node.path).toEqual([
+      expect(
+        statements.filter((s) => actions(s).some((a) => a.startsWith('scheduler:'))),
+        fn.node.path,
+      ).toEqual([{ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], Effect: 'Allow', Resource: schedules }]);
+      expect(
+        statements.filter((s) => actions(s).includes('iam:PassRole')),
+        fn.node.path,
+      ).toEqual([
         {
           Action: 'iam:PassRole',
           Effect: 'Allow',
@@ -248,7 +300,9 @@ describe('EventBridge Scheduler', () => {
     expect(allStatementsFor('scheduler:CreateSchedule').map(({ roles }) => roles)).toEqual(expect.arrayContaining(schedulers));
     expect(allStatementsFor('scheduler:CreateSchedule')).toHaveLength(2);
     // Plus execute's PassRole of the automation role to SSM (test/cdk/mitigation.test.ts).
-    expect(allStatementsFor('iam:PassRole').filter(({ s }) => JSON.stringify(s.Condition).includes('scheduler.amazonaws.com'))).toHaveLength(2);
+    expect(
+      allStatementsFor('iam:PassRole').filter(({ s }) => JSON.stringify(s.Condition).includes('scheduler.amazonaws.com')),
+    ).toHaveLength(2);
     expect(allStatementsFor('iam:PassRole')).toHaveLength(3);
   });
 });
@@ -311,7 +365,9 @@ describe('notify rule', () => {
 
 describe('outputs', () => {
   it('prints the Slack Request URL and the secret name', () => {
-    template.hasOutput('SlackRequestUrl', { Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.slack.api), 'ApiEndpoint'] }, '/slack/events']] } });
+    template.hasOutput('SlackRequestUrl', {
+      Value: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.slack.api), 'ApiEndpoint'] }, '/slack/events']] },
+    });
     template.hasOutput('SlackSecretName', { Value: 'firebreak/slack' });
   });
 });
@@ -320,7 +376,12 @@ describe('Slack app manifest', () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'slack-app-manifest.json'), 'utf8')) as {
     features: { slash_commands: Array<{ command: string; url: string; should_escape: boolean }> };
     oauth_config: { scopes: { bot: string[] } };
-    settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean; token_rotation_enabled: boolean; org_deploy_enabled: boolean };
+    settings: {
+      interactivity: { is_enabled: boolean; request_url: string };
+      socket_mode_enabled: boolean;
+      token_rotation_enabled: boolean;
+      org_deploy_enabled: boolean;
+    };
   };
 
   it('sends /firebreak and interactivity to the same route the stack serves, with minimal scopes', () => {
@@ -328,7 +389,12 @@ describe('Slack app manifest', () => {
     expect(command).toMatchObject({ command: '/firebreak', should_escape: false });
     expect(command!.url).toBe(manifest.settings.interactivity.request_url);
     expect(new URL(command!.url).pathname).toBe('/slack/events');
-    expect(manifest.settings).toMatchObject({ interactivity: { is_enabled: true }, socket_mode_enabled: false, token_rotation_enabled: false, org_deploy_enabled: false });
+    expect(manifest.settings).toMatchObject({
+      interactivity: { is_enabled: true },
+      socket_mode_enabled: false,
+      token_rotation_enabled: false,
+      org_deploy_enabled: false,
+    });
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands']);
   });
 });
@@ -336,7 +402,9 @@ describe('Slack app manifest', () => {
 describe('cdk-nag (AwsSolutions)', () => {
   it('reports no unacknowledged findings', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
-    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
     expect(findings).toEqual([]);
   });
 

@@ -18,7 +18,10 @@ const FIXTURES = join(ROOT, 'test/fixtures/events');
 /** The feature flags `cdk synth` uses, so the tests synthesize the same template. */
 const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
-type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+>;
 
 let config: FirebreakConfig;
 let app: App;
@@ -76,7 +79,8 @@ describe('event bus and rules', () => {
 
   it('lets each rule, and only the rules, invoke ingest and write to the DLQ', () => {
     const ingestPermissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
-      (permission) => JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(arnOf(stack.ingestion.ingestFunction)),
+      (permission) =>
+        JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(arnOf(stack.ingestion.ingestFunction)),
     );
     expect(ingestPermissions).toHaveLength(stack.ingestion.rules.size);
     for (const rule of stack.ingestion.rules.values()) {
@@ -146,7 +150,10 @@ describe('rule patterns against the sample events', () => {
   });
 
   it('routes a custom monitor event to the custom monitor rule only', () => {
-    const monitor = envelope('firebreak.monitor.datadog', 'Monitor Alert', { title: 'p99 latency above 2s on checkout', severity: 'high' });
+    const monitor = envelope('firebreak.monitor.datadog', 'Monitor Alert', {
+      title: 'p99 latency above 2s on checkout',
+      severity: 'high',
+    });
     expect(matchingRules(monitor)).toEqual(['CustomMonitor']);
   });
 
@@ -160,7 +167,11 @@ describe('rule patterns against the sample events', () => {
 describe('event store', () => {
   it('encrypts the table with a rotating customer key that is retained', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
-    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   it('creates the one table: on-demand, PITR, customer-key SSE, TTL, byStatus GSI, retained and protected', () => {
@@ -242,8 +253,15 @@ describe('ingest function', () => {
   it('gets least-privilege grants: its log group, the table, the key, the DLQ, PutEvents on the firebreak bus only', () => {
     const ingestRole = ref(stack.ingestion.ingestFunction.executionRole);
     const statements = Object.values(resources)
-      .filter((resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles) === JSON.stringify([ingestRole]))
-      .flatMap((resource) => (resource.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }).Statement);
+      .filter(
+        (resource) =>
+          resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties.Roles) === JSON.stringify([ingestRole]),
+      )
+      .flatMap(
+        (resource) =>
+          (resource.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> })
+            .Statement,
+      );
     const grantsOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
 
     expect(grantsOf('events:PutEvents')).toEqual([arnOf(stack.ingestion.bus)]);
@@ -252,7 +270,9 @@ describe('ingest function', () => {
     expect(grantsOf('kms:Encrypt')).toEqual([arnOf(stack.store.key)]);
     expect(grantsOf('kms:Decrypt')).toEqual([arnOf(stack.store.key)]);
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']) {
-      expect(grantsOf(action), action).toEqual([[arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }]]);
+      expect(grantsOf(action), action).toEqual([
+        [arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }],
+      ]);
     }
     // The only unscoped resource is X-Ray's, which has no resource-level permissions.
     const unscoped = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
@@ -266,7 +286,9 @@ describe('dead-letter queue', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
       },
     });
   });
@@ -283,7 +305,9 @@ describe('outputs', () => {
 describe('cdk-nag (AwsSolutions)', () => {
   it('reports no unacknowledged findings', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
-    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
     expect(findings).toEqual([]);
   });
 
@@ -291,7 +315,8 @@ describe('cdk-nag (AwsSolutions)', () => {
     const acknowledged: Array<[string, string]> = [];
     const visit = (construct: IConstruct) => {
       for (const entry of construct.node.metadata) {
-        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) acknowledged.push(...Object.entries(entry.data as Record<string, string>));
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          acknowledged.push(...Object.entries(entry.data as Record<string, string>));
       }
       construct.node.children.forEach(visit);
     };
@@ -313,7 +338,10 @@ describe('configuration', () => {
     writeFileSync(path, text);
     return path;
   };
-  const raw = () => JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as { classification: { rules: Array<Record<string, unknown>> } };
+  const raw = () =>
+    JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as {
+      classification: { rules: Array<Record<string, unknown>> };
+    };
 
   it('rejects a bad rule severity, naming the field', () => {
     const bad = raw();
@@ -345,7 +373,10 @@ describe('bundling', () => {
       // One bundle per function: ingest, slack, notify, escalate, deployments, execute, track.
       expect(assets).toHaveLength(7);
       for (const asset of assets) {
-        expect(readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"), asset).toBe(true);
+        expect(
+          readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),
+          asset,
+        ).toBe(true);
       }
       const synthesized = JSON.parse(readFileSync(join(outdir, 'Firebreak.template.json'), 'utf8')) as { Resources: Resources };
       const ingestId = bundledStack.getLogicalId(bundledStack.ingestion.ingestFunction.node.defaultChild as CfnElement);
@@ -353,7 +384,9 @@ describe('bundling', () => {
       const ingestAsset = `asset.${ingestCode.S3Key.replace(/\.zip$/, '')}`;
       expect(assets).toContain(ingestAsset);
       const code = readFileSync(join(outdir, ingestAsset, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(
+        true,
+      );
       expect(code).not.toContain('process.env.FIREBREAK_CONFIG');
       expect(code).toContain(config.slack.teamId);
       expect(readdirSync(join(outdir, ingestAsset))).toContain('index.mjs.map');

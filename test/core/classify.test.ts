@@ -10,22 +10,44 @@ const signalOf = (name: string): Signal => normalizeEvent(fixture(name)).signals
 describe('createClassifier with hand-built rules', () => {
   it('lets the first matching rule win, whatever comes later', () => {
     const rules = [
-      { name: 'specific', match: { source: 'firebreak.monitor.test', severityHint: 'high' }, severity: 'SEV1', category: 'availability' },
+      {
+        name: 'specific',
+        match: { source: 'firebreak.monitor.test', severityHint: 'high' },
+        severity: 'SEV1',
+        category: 'availability',
+      },
       { name: 'broad', match: { source: 'firebreak.monitor.test' }, severity: 'SEV3', category: 'performance' },
     ];
     const classify = createClassifier(buildConfig(rules));
-    expect(classify(makeSignal({ severityHint: 'high' }))).toMatchObject({ rule: 'specific', severity: 'SEV1', category: 'availability' });
-    expect(classify(makeSignal({ severityHint: 'low' }))).toMatchObject({ rule: 'broad', severity: 'SEV3', category: 'performance' });
+    expect(classify(makeSignal({ severityHint: 'high' }))).toMatchObject({
+      rule: 'specific',
+      severity: 'SEV1',
+      category: 'availability',
+    });
+    expect(classify(makeSignal({ severityHint: 'low' }))).toMatchObject({
+      rule: 'broad',
+      severity: 'SEV3',
+      category: 'performance',
+    });
     // Reversed, the broad rule shadows the specific one.
     const reversed = createClassifier(buildConfig([...rules].reverse()));
     expect(reversed(makeSignal({ severityHint: 'high' }))).toMatchObject({ rule: 'broad', severity: 'SEV3' });
   });
 
   it('falls back to SEV4 unknown on the default channel when no rule matches', () => {
-    const classify = createClassifier(buildConfig([{ name: 'other', match: { source: 'aws.health' }, severity: 'SEV1', category: 'security' }]));
+    const classify = createClassifier(
+      buildConfig([{ name: 'other', match: { source: 'aws.health' }, severity: 'SEV1', category: 'security' }]),
+    );
     const result = classify(makeSignal());
     expect(FALLBACK).toEqual({ severity: 'SEV4', category: 'unknown' });
-    expect(result).toMatchObject({ rule: null, suppressed: false, severity: 'SEV4', category: 'unknown', channel: 'C0INCIDENTS', mitigations: [] });
+    expect(result).toMatchObject({
+      rule: null,
+      suppressed: false,
+      severity: 'SEV4',
+      category: 'unknown',
+      channel: 'C0INCIDENTS',
+      mitigations: [],
+    });
     expect(result.fingerprint).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -40,7 +62,8 @@ describe('createClassifier with hand-built rules', () => {
   });
 
   describe('match fields', () => {
-    const one = (match: Record<string, unknown>) => createClassifier(buildConfig([{ name: 'r', match, severity: 'SEV2', category: 'availability' }]));
+    const one = (match: Record<string, unknown>) =>
+      createClassifier(buildConfig([{ name: 'r', match, severity: 'SEV2', category: 'availability' }]));
     const matches = (match: Record<string, unknown>, signal: Signal) => one(match)(signal).rule === 'r';
 
     it('source: a single value or a list', () => {
@@ -93,7 +116,14 @@ describe('createClassifier with hand-built rules', () => {
     });
 
     it('all fields together must hold', () => {
-      const match = { source: 'firebreak.monitor.test', kind: 'check', state: 'firing', severityHint: ['high'], title: 'error', attributes: { team: 'pay' } };
+      const match = {
+        source: 'firebreak.monitor.test',
+        kind: 'check',
+        state: 'firing',
+        severityHint: ['high'],
+        title: 'error',
+        attributes: { team: 'pay' },
+      };
       const signal = makeSignal({ attributes: { team: 'payments' } });
       expect(matches(match, signal)).toBe(true);
       expect(matches(match, { ...signal, kind: 'other' })).toBe(false);
@@ -110,8 +140,15 @@ describe('createClassifier with hand-built rules', () => {
         { name: 'everything', severity: 'SEV2', category: 'availability' },
       ]),
     );
-    expect(classify(makeSignal({ severityHint: 'informational' }))).toMatchObject({ rule: 'drop informational', suppressed: true });
-    expect(classify(makeSignal({ severityHint: 'low' }))).toMatchObject({ rule: 'everything', suppressed: false, severity: 'SEV2' });
+    expect(classify(makeSignal({ severityHint: 'informational' }))).toMatchObject({
+      rule: 'drop informational',
+      suppressed: true,
+    });
+    expect(classify(makeSignal({ severityHint: 'low' }))).toMatchObject({
+      rule: 'everything',
+      suppressed: false,
+      severity: 'SEV2',
+    });
   });
 
   it('maps the category to its channel, the default channel otherwise, and lets a rule override it', () => {
@@ -133,7 +170,16 @@ describe('createClassifier with hand-built rules', () => {
   it('carries the rule mitigations', () => {
     const classify = createClassifier(
       buildConfig([{ name: 'r', severity: 'SEV2', category: 'security', mitigations: ['isolate-instance'] }], {
-        mitigations: [{ id: 'isolate-instance', title: 'Isolate the instance', document: 'Firebreak-IsolateInstance', kind: 'automation', targets: { type: 'incident-instances' }, risk: 'high' }],
+        mitigations: [
+          {
+            id: 'isolate-instance',
+            title: 'Isolate the instance',
+            document: 'Firebreak-IsolateInstance',
+            kind: 'automation',
+            targets: { type: 'incident-instances' },
+            risk: 'high',
+          },
+        ],
       }),
     );
     expect(classify(makeSignal()).mitigations).toEqual(['isolate-instance']);
@@ -153,7 +199,9 @@ describe('fingerprint', () => {
   it('is stable for the same parts, and ignores what the parts leave out', () => {
     const a = makeSignal();
     expect(fingerprint(a, parts)).toBe(fingerprint({ ...a }, parts));
-    expect(fingerprint(a, parts)).toBe(fingerprint({ ...a, title: 'another title', observedAt: '2030-01-01T00:00:00.000Z', resources: [] }, parts));
+    expect(fingerprint(a, parts)).toBe(
+      fingerprint({ ...a, title: 'another title', observedAt: '2030-01-01T00:00:00.000Z', resources: [] }, parts),
+    );
   });
 
   it('changes with the subject, source, kind, account or region when they are parts', () => {
@@ -186,7 +234,13 @@ describe('fingerprint', () => {
   it('follows the config dedup.fingerprint, and a rule fingerprint overrides it', () => {
     const config = buildConfig(
       [
-        { name: 'per-namespace', match: { kind: 'grouped' }, severity: 'SEV3', category: 'performance', fingerprint: ['source', 'attr:namespace'] },
+        {
+          name: 'per-namespace',
+          match: { kind: 'grouped' },
+          severity: 'SEV3',
+          category: 'performance',
+          fingerprint: ['source', 'attr:namespace'],
+        },
         { name: 'default', severity: 'SEV3', category: 'performance' },
       ],
       { dedup: { fingerprint: ['source', 'subject'] } },
@@ -213,8 +267,20 @@ describe('createClassifier with the example firebreak.config.json', () => {
     ['guardduty-finding-ec2-low-awsdocs-wrapped.json', 'SEV4', 'security', 'C0SECURITY1', 'GuardDuty low finding'],
     ['cloudwatch-alarm-state-change-alarm.json', 'SEV3', 'performance', 'C0INCIDENTS', 'CloudWatch saturation or latency alarm'],
     ['cloudwatch-alarm-state-change-ok-canary.json', 'SEV2', 'availability', 'C0INCIDENTS', 'CloudWatch Synthetics canary alarm'],
-    ['inspector2-finding-ec2-package-vulnerability-active.json', 'SEV4', 'security', 'C0SECURITY1', 'Inspector medium or low vulnerability'],
-    ['securityhub-findings-imported-afsbp-critical-wrapped.json', 'SEV2', 'compliance', 'C0INCIDENTS', 'Security Hub control failed, critical'],
+    [
+      'inspector2-finding-ec2-package-vulnerability-active.json',
+      'SEV4',
+      'security',
+      'C0SECURITY1',
+      'Inspector medium or low vulnerability',
+    ],
+    [
+      'securityhub-findings-imported-afsbp-critical-wrapped.json',
+      'SEV2',
+      'compliance',
+      'C0INCIDENTS',
+      'Security Hub control failed, critical',
+    ],
     ['health-ec2-issue.json', 'SEV2', 'availability', 'C0INCIDENTS', 'AWS Health issue'],
     ['ec2-instance-state-change-terminated.json', 'SEV4', 'availability', 'C0INCIDENTS', 'EC2 instance stopped or terminated'],
   ])('%s -> %s %s', (name, severity, category, channel, rule) => {
@@ -243,9 +309,20 @@ describe('createClassifier with the example firebreak.config.json', () => {
   });
 
   it('classifies the GuardDuty critical band as SEV1 and unknown monitors by the fallback', () => {
-    expect(classify(makeSignal({ source: 'aws.guardduty', severityHint: 'critical' }))).toMatchObject({ severity: 'SEV1', category: 'security' });
-    expect(classify(makeSignal({ source: 'firebreak.monitor.datadog', severityHint: 'low' }))).toMatchObject({ rule: 'Datadog monitor, other', severity: 'SEV3' });
-    expect(classify(makeSignal({ source: 'firebreak.monitor.homegrown' }))).toMatchObject({ rule: null, severity: 'SEV4', category: 'unknown', channel: 'C0INCIDENTS' });
+    expect(classify(makeSignal({ source: 'aws.guardduty', severityHint: 'critical' }))).toMatchObject({
+      severity: 'SEV1',
+      category: 'security',
+    });
+    expect(classify(makeSignal({ source: 'firebreak.monitor.datadog', severityHint: 'low' }))).toMatchObject({
+      rule: 'Datadog monitor, other',
+      severity: 'SEV3',
+    });
+    expect(classify(makeSignal({ source: 'firebreak.monitor.homegrown' }))).toMatchObject({
+      rule: null,
+      severity: 'SEV4',
+      category: 'unknown',
+      channel: 'C0INCIDENTS',
+    });
   });
 
   it('a CloudWatch alarm named with sev1 beats the metric-based rules', () => {

@@ -49,13 +49,26 @@ describe('parseCommand', () => {
       expect(ok(text)).toEqual({ name: 'away', minutes });
     });
 
-    it.each(['away 0m', 'away 0h', 'away 20161m', 'away 15d', 'away 337h', 'away 99999m', 'away 100000m', 'away 1.5h', 'away -1h', 'away 2w', 'away h', 'away forever', 'away 2hours'])(
-      '"%s" is refused with the bounds and the usage',
-      (text) => {
-        const message = failure(text);
-        expect(message).toMatch(/ is not a duration between 1m and 14d\.\nUsage: `\/firebreak away \[duration\]`, e\.g\. `away 4h`$/);
-      },
-    );
+    it.each([
+      'away 0m',
+      'away 0h',
+      'away 20161m',
+      'away 15d',
+      'away 337h',
+      'away 99999m',
+      'away 100000m',
+      'away 1.5h',
+      'away -1h',
+      'away 2w',
+      'away h',
+      'away forever',
+      'away 2hours',
+    ])('"%s" is refused with the bounds and the usage', (text) => {
+      const message = failure(text);
+      expect(message).toMatch(
+        / is not a duration between 1m and 14d\.\nUsage: `\/firebreak away \[duration\]`, e\.g\. `away 4h`$/,
+      );
+    });
 
     it('takes one duration only', () => {
       expect(failure('away 2 h')).toMatch(/^`away` takes one duration\./);
@@ -85,10 +98,16 @@ describe('parseCommand', () => {
 
     it('resolve takes an incident id and an optional note, kept as typed (it is data, escaped when shown)', () => {
       expect(ok(`resolve ${INC}`)).toEqual({ name: 'resolve', incidentId: INC, note: '' });
-      expect(ok(`resolve ${INC.toLowerCase()} disk   full\non web-1`)).toEqual({ name: 'resolve', incidentId: INC, note: 'disk full on web-1' });
+      expect(ok(`resolve ${INC.toLowerCase()} disk   full\non web-1`)).toEqual({
+        name: 'resolve',
+        incidentId: INC,
+        note: 'disk full on web-1',
+      });
       expect(ok(`resolve ${INC} <!channel> done`)).toEqual({ name: 'resolve', incidentId: INC, note: '<!channel> done' });
       expect((ok(`resolve ${INC} ${'n'.repeat(600)}`) as { note: string }).note).toHaveLength(500);
-      expect(failure('resolve')).toMatch(/^Expected an incident id such as `INC-1A2B3C4D5E`\.\nUsage: `\/firebreak resolve &lt;incident&gt; \[note\]`$/);
+      expect(failure('resolve')).toMatch(
+        /^Expected an incident id such as `INC-1A2B3C4D5E`\.\nUsage: `\/firebreak resolve &lt;incident&gt; \[note\]`$/,
+      );
       expect(failure('resolve fixed it')).toMatch(/^Expected an incident id/);
     });
 
@@ -101,16 +120,44 @@ describe('parseCommand', () => {
       expect(ok(`sev ${INC.toLowerCase()} ${given}`)).toEqual({ name: 'sev', incidentId: INC, severity });
     });
 
-    it.each(['sev', `sev ${INC}`, `sev ${INC} SEV0`, `sev ${INC} SEV5`, `sev ${INC} SEV9`, `sev ${INC} 2`, `sev ${INC} critical`, `sev ${INC} SEV1 now`, 'sev INC-XXXX SEV9', `sev SEV1 ${INC}`])('sev refuses "%s"', (text) => {
-      expect(failure(text)).toBe('Expected an incident id and a severity SEV1–SEV4.\nUsage: `/firebreak sev &lt;incident&gt; &lt;SEV1-4&gt;`');
+    it.each([
+      'sev',
+      `sev ${INC}`,
+      `sev ${INC} SEV0`,
+      `sev ${INC} SEV5`,
+      `sev ${INC} SEV9`,
+      `sev ${INC} 2`,
+      `sev ${INC} critical`,
+      `sev ${INC} SEV1 now`,
+      'sev INC-XXXX SEV9',
+      `sev SEV1 ${INC}`,
+    ])('sev refuses "%s"', (text) => {
+      expect(failure(text)).toBe(
+        'Expected an incident id and a severity SEV1–SEV4.\nUsage: `/firebreak sev &lt;incident&gt; &lt;SEV1-4&gt;`',
+      );
     });
   });
 
   describe('mitigate', () => {
     it('takes an incident, a catalog id (case-insensitive) and key=value parameters', () => {
-      expect(ok(`mitigate ${INC} restart-service`)).toEqual({ name: 'mitigate', incidentId: INC, catalogId: 'restart-service', parameters: {} });
-      expect(ok(`mitigate ${INC.toLowerCase()} Restart-Service serviceName=nginx.service`)).toEqual({ name: 'mitigate', incidentId: INC, catalogId: 'restart-service', parameters: { serviceName: 'nginx.service' } });
-      expect(ok(`MITIGATE ${INC} patch-critical Operation=Install RebootOption=NoReboot`)).toEqual({ name: 'mitigate', incidentId: INC, catalogId: 'patch-critical', parameters: { Operation: 'Install', RebootOption: 'NoReboot' } });
+      expect(ok(`mitigate ${INC} restart-service`)).toEqual({
+        name: 'mitigate',
+        incidentId: INC,
+        catalogId: 'restart-service',
+        parameters: {},
+      });
+      expect(ok(`mitigate ${INC.toLowerCase()} Restart-Service serviceName=nginx.service`)).toEqual({
+        name: 'mitigate',
+        incidentId: INC,
+        catalogId: 'restart-service',
+        parameters: { serviceName: 'nginx.service' },
+      });
+      expect(ok(`MITIGATE ${INC} patch-critical Operation=Install RebootOption=NoReboot`)).toEqual({
+        name: 'mitigate',
+        incidentId: INC,
+        catalogId: 'patch-critical',
+        parameters: { Operation: 'Install', RebootOption: 'NoReboot' },
+      });
     });
 
     it('keeps parameter values as typed (checked later against the catalog pattern)', () => {
@@ -120,16 +167,26 @@ describe('parseCommand', () => {
     });
 
     it('parameter names are case-sensitive: different cases are different parameters', () => {
-      expect((ok(`mitigate ${INC} x1 serviceName=a servicename=b`) as { parameters: object }).parameters).toEqual({ serviceName: 'a', servicename: 'b' });
+      expect((ok(`mitigate ${INC} x1 serviceName=a servicename=b`) as { parameters: object }).parameters).toEqual({
+        serviceName: 'a',
+        servicename: 'b',
+      });
     });
 
     it('refuses a parameter given twice', () => {
-      expect(failure(`mitigate ${INC} restart-service serviceName=a serviceName=b`)).toMatch(/^serviceName is given twice\.\nUsage: `\/firebreak mitigate &lt;incident&gt; &lt;catalog id&gt; \[key=value …\]`$/);
+      expect(failure(`mitigate ${INC} restart-service serviceName=a serviceName=b`)).toMatch(
+        /^serviceName is given twice\.\nUsage: `\/firebreak mitigate &lt;incident&gt; &lt;catalog id&gt; \[key=value …\]`$/,
+      );
     });
 
     it('a parameter named like an Object.prototype member is an ordinary (unknown) parameter, not "given twice"', () => {
       // `name in {}` is true for constructor/toString: the duplicate check must look at own keys only.
-      expect(ok(`mitigate ${INC} restart-service constructor=x`)).toEqual({ name: 'mitigate', incidentId: INC, catalogId: 'restart-service', parameters: { constructor: 'x' } });
+      expect(ok(`mitigate ${INC} restart-service constructor=x`)).toEqual({
+        name: 'mitigate',
+        incidentId: INC,
+        catalogId: 'restart-service',
+        parameters: { constructor: 'x' },
+      });
       expect(parseCommand(`mitigate ${INC} restart-service toString=x`)).toMatchObject({ ok: true });
     });
 
@@ -145,7 +202,9 @@ describe('parseCommand', () => {
     });
 
     it('accepts a parameter name of 50 characters', () => {
-      expect((ok(`mitigate ${INC} restart-service ${'k'.repeat(50)}=x`) as { parameters: object }).parameters).toEqual({ ['k'.repeat(50)]: 'x' });
+      expect((ok(`mitigate ${INC} restart-service ${'k'.repeat(50)}=x`) as { parameters: object }).parameters).toEqual({
+        ['k'.repeat(50)]: 'x',
+      });
     });
 
     it('echoes a malformed parameter escaped and bounded to 60 characters', () => {
@@ -154,12 +213,18 @@ describe('parseCommand', () => {
       expect(failure(`mitigate ${INC} restart-service ${'<'.repeat(100)}`)).toContain(`"${'&lt;'.repeat(60)}" is not`);
     });
 
-    it.each([`mitigate`, `mitigate ${INC}`, `mitigate restart-service ${INC}`, `mitigate ${INC} Restart_Service`, `mitigate ${INC} r`, `mitigate ${INC} 1restart`, `mitigate ${INC} ${'a'.repeat(64)}`, 'mitigate INC-0000 restart-service'])(
-      'refuses "%s": an incident id and a catalog id are needed',
-      (text) => {
-        expect(failure(text)).toMatch(/^Expected an incident id and a catalog id\.\nUsage: /);
-      },
-    );
+    it.each([
+      `mitigate`,
+      `mitigate ${INC}`,
+      `mitigate restart-service ${INC}`,
+      `mitigate ${INC} Restart_Service`,
+      `mitigate ${INC} r`,
+      `mitigate ${INC} 1restart`,
+      `mitigate ${INC} ${'a'.repeat(64)}`,
+      'mitigate INC-0000 restart-service',
+    ])('refuses "%s": an incident id and a catalog id are needed', (text) => {
+      expect(failure(text)).toMatch(/^Expected an incident id and a catalog id\.\nUsage: /);
+    });
   });
 
   describe('approve and reject', () => {
@@ -167,15 +232,27 @@ describe('parseCommand', () => {
       expect(ok(`approve ${MIT}`)).toEqual({ name: 'approve', requestId: MIT });
       expect(ok(`Approve ${MIT.toLowerCase()}`)).toEqual({ name: 'approve', requestId: MIT });
       for (const bad of ['approve', `approve ${MIT} now`, 'approve MIT-1', `approve ${INC}`, 'approve MIT-0A1B2C3D4Z']) {
-        expect(failure(bad)).toBe('Expected one request id such as `MIT-1A2B3C4D5E`.\nUsage: `/firebreak approve &lt;request&gt;`');
+        expect(failure(bad)).toBe(
+          'Expected one request id such as `MIT-1A2B3C4D5E`.\nUsage: `/firebreak approve &lt;request&gt;`',
+        );
       }
     });
 
     it('reject needs a request id and a reason, kept as typed and bounded to 500 characters', () => {
-      expect(ok(`reject ${MIT.toLowerCase()} wrong   instance`)).toEqual({ name: 'reject', requestId: MIT, reason: 'wrong instance' });
-      expect(ok(`reject ${MIT} <!channel> <@U0CTO000001>`)).toEqual({ name: 'reject', requestId: MIT, reason: '<!channel> <@U0CTO000001>' });
+      expect(ok(`reject ${MIT.toLowerCase()} wrong   instance`)).toEqual({
+        name: 'reject',
+        requestId: MIT,
+        reason: 'wrong instance',
+      });
+      expect(ok(`reject ${MIT} <!channel> <@U0CTO000001>`)).toEqual({
+        name: 'reject',
+        requestId: MIT,
+        reason: '<!channel> <@U0CTO000001>',
+      });
       expect((ok(`reject ${MIT} ${'r'.repeat(900)}`) as { reason: string }).reason).toHaveLength(500);
-      expect(failure(`reject ${MIT}`)).toBe('Say why you reject it: `reject &lt;request&gt; &lt;reason&gt;`.\nUsage: `/firebreak reject &lt;request&gt; &lt;reason&gt;`');
+      expect(failure(`reject ${MIT}`)).toBe(
+        'Say why you reject it: `reject &lt;request&gt; &lt;reason&gt;`.\nUsage: `/firebreak reject &lt;request&gt; &lt;reason&gt;`',
+      );
       expect(failure(`reject ${MIT}    `)).toMatch(/^Say why you reject it/);
       expect(failure('reject because')).toMatch(/^Expected a request id such as `MIT-1A2B3C4D5E` and a reason\./);
       expect(failure('reject')).toMatch(/^Expected a request id/);
@@ -196,7 +273,21 @@ describe('parseCommand', () => {
   });
 
   it('the help names every command and has no raw markup', () => {
-    for (const word of ['list', 'show', 'ack', 'resolve', 'sev', 'mitigate', 'approve', 'reject', 'away', 'back', 'roster', 'help']) expect(HELP).toContain(`\`${word}`);
+    for (const word of [
+      'list',
+      'show',
+      'ack',
+      'resolve',
+      'sev',
+      'mitigate',
+      'approve',
+      'reject',
+      'away',
+      'back',
+      'roster',
+      'help',
+    ])
+      expect(HELP).toContain(`\`${word}`);
     expect(HELP).not.toMatch(/[<>]/);
     expect(HELP).toContain('&lt;incident&gt;');
   });

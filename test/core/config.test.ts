@@ -17,7 +17,13 @@ function rejected(raw: unknown, where?: string): ConfigError {
   throw new Error('expected a ConfigError, the configuration was accepted');
 }
 
-const rule = (overrides: Record<string, unknown> = {}) => ({ name: 'r', match: { source: 'aws.health' }, severity: 'SEV2', category: 'availability', ...overrides });
+const rule = (overrides: Record<string, unknown> = {}) => ({
+  name: 'r',
+  match: { source: 'aws.health' },
+  severity: 'SEV2',
+  category: 'availability',
+  ...overrides,
+});
 const withRules = (rules: unknown[], extra: Record<string, unknown> = {}) => configInput({ classification: { rules }, ...extra });
 
 describe('parseConfig: the example configuration', () => {
@@ -65,7 +71,12 @@ describe('parseConfig: defaults', () => {
   });
 
   it('fills in rule defaults', () => {
-    const config = parseConfig(withRules([{ name: 'everything', severity: 'SEV3', category: 'unknown' }, { name: 'drop', match: { severityHint: 'informational' }, suppress: true }]));
+    const config = parseConfig(
+      withRules([
+        { name: 'everything', severity: 'SEV3', category: 'unknown' },
+        { name: 'drop', match: { severityHint: 'informational' }, suppress: true },
+      ]),
+    );
     expect(config.classification.rules[0]).toMatchObject({ match: {}, suppress: false, mitigations: [] });
     expect(config.classification.rules[1]).toMatchObject({ suppress: true, mitigations: [] });
     expect(config.classification.rules[1]!.severity).toBeUndefined();
@@ -73,9 +84,26 @@ describe('parseConfig: defaults', () => {
 
   it('accepts single values and lists in match fields, and a catalog mitigation', () => {
     const config = parseConfig(
-      withRules([rule({ match: { source: ['aws.ec2', 'aws.health'], severityHint: ['high', 'critical'], kind: 'x' }, mitigations: ['restart-service'] })], {
-        mitigations: [{ id: 'restart-service', title: 'Restart the service', document: 'Firebreak-RestartService', targets: { type: 'incident-instances' }, risk: 'low', preApproved: true }],
-      }),
+      withRules(
+        [
+          rule({
+            match: { source: ['aws.ec2', 'aws.health'], severityHint: ['high', 'critical'], kind: 'x' },
+            mitigations: ['restart-service'],
+          }),
+        ],
+        {
+          mitigations: [
+            {
+              id: 'restart-service',
+              title: 'Restart the service',
+              document: 'Firebreak-RestartService',
+              targets: { type: 'incident-instances' },
+              risk: 'low',
+              preApproved: true,
+            },
+          ],
+        },
+      ),
     );
     expect(config.classification.rules[0]!.match.source).toEqual(['aws.ec2', 'aws.health']);
     expect(config.mitigations[0]).toEqual({
@@ -130,7 +158,9 @@ describe('parseConfig: invalid configurations name the field', () => {
   });
 
   it('an invalid regular expression in a rule title or attribute', () => {
-    expect(rejected(withRules([rule({ match: { title: '(unclosed' } })])).problems[0]).toBe('classification.rules[0].match.title: is not a valid regular expression');
+    expect(rejected(withRules([rule({ match: { title: '(unclosed' } })])).problems[0]).toBe(
+      'classification.rules[0].match.title: is not a valid regular expression',
+    );
     expect(rejected(withRules([rule({ match: { attributes: { namespace: '[a-' } } })])).problems[0]).toMatch(
       /^classification\.rules\[0\]\.match\.attributes\.namespace: is not a valid regular expression/,
     );
@@ -139,12 +169,18 @@ describe('parseConfig: invalid configurations name the field', () => {
   it('a rule referencing an unknown mitigation id', () => {
     const error = rejected(withRules([rule({ mitigations: ['isolate-instance'] })]));
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatch(/^classification\.rules\[0\]\.mitigations\[0\]: "isolate-instance" is not in the mitigation catalog/);
+    expect(error.problems[0]).toMatch(
+      /^classification\.rules\[0\]\.mitigations\[0\]: "isolate-instance" is not in the mitigation catalog/,
+    );
   });
 
   it('a non-suppress rule missing severity or category', () => {
-    expect(rejected(withRules([without(rule(), 'severity')])).problems).toEqual(['classification.rules[0]: a rule that does not suppress must set severity and category']);
-    expect(rejected(withRules([without(rule(), 'category')])).problems[0]).toMatch(/^classification\.rules\[0\]: a rule that does not suppress/);
+    expect(rejected(withRules([without(rule(), 'severity')])).problems).toEqual([
+      'classification.rules[0]: a rule that does not suppress must set severity and category',
+    ]);
+    expect(rejected(withRules([without(rule(), 'category')])).problems[0]).toMatch(
+      /^classification\.rules\[0\]: a rule that does not suppress/,
+    );
   });
 
   it('seniorQuorum larger than the number of seniors', () => {
@@ -153,15 +189,25 @@ describe('parseConfig: invalid configurations name the field', () => {
   });
 
   it('an unknown channel key in slack.channels', () => {
-    const error = rejected(configInput({ slack: { teamId: 'T0FIREBRK01', channels: { default: 'C0INCIDENTS', deployments: 'C0DEPLOYS01', outages: 'C0OUTAGES01' } } }));
+    const error = rejected(
+      configInput({
+        slack: {
+          teamId: 'T0FIREBRK01',
+          channels: { default: 'C0INCIDENTS', deployments: 'C0DEPLOYS01', outages: 'C0OUTAGES01' },
+        },
+      }),
+    );
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatch(/^slack\.channels\.outages: is not a category/);
   });
 
   it('a missing deployments channel and a bad channel id', () => {
-    expect(rejected(configInput({ slack: { teamId: 'T0FIREBRK01', channels: { default: 'C0INCIDENTS' } } })).problems[0]).toMatch(/^slack\.channels\.deployments: /);
+    expect(rejected(configInput({ slack: { teamId: 'T0FIREBRK01', channels: { default: 'C0INCIDENTS' } } })).problems[0]).toMatch(
+      /^slack\.channels\.deployments: /,
+    );
     expect(
-      rejected(configInput({ slack: { teamId: 'T0FIREBRK01', channels: { default: '#incidents', deployments: 'C0DEPLOYS01' } } })).problems[0],
+      rejected(configInput({ slack: { teamId: 'T0FIREBRK01', channels: { default: '#incidents', deployments: 'C0DEPLOYS01' } } }))
+        .problems[0],
     ).toMatch(/^slack\.channels\.default: must be a Slack channel id/);
   });
 
@@ -173,13 +219,16 @@ describe('parseConfig: invalid configurations name the field', () => {
 
   it('an unknown key inside a rule or its match', () => {
     expect(rejected(withRules([rule({ severty: 'SEV1' })])).problems[0]).toMatch(/^classification\.rules\[0\]: .*severty/);
-    expect(rejected(withRules([rule({ match: { sources: 'aws.ec2' } })])).problems[0]).toMatch(/^classification\.rules\[0\]\.match: .*sources/);
+    expect(rejected(withRules([rule({ match: { sources: 'aws.ec2' } })])).problems[0]).toMatch(
+      /^classification\.rules\[0\]\.match: .*sources/,
+    );
   });
 
   it('bad Slack ids for the workspace and roster', () => {
-    expect(rejected(configInput({ slack: { teamId: 'firebreak', channels: { default: 'C0INCIDENTS', deployments: 'C0DEPLOYS01' } } })).problems[0]).toMatch(
-      /^slack\.teamId: must be a Slack workspace id/,
-    );
+    expect(
+      rejected(configInput({ slack: { teamId: 'firebreak', channels: { default: 'C0INCIDENTS', deployments: 'C0DEPLOYS01' } } }))
+        .problems[0],
+    ).toMatch(/^slack\.teamId: must be a Slack workspace id/);
     const raw = configInput();
     (raw.roster as Array<{ slackUserId: string }>)[1]!.slackUserId = '@priya';
     expect(rejected(raw).problems[0]).toMatch(/^roster\[1\]\.slackUserId: must be a Slack user id/);

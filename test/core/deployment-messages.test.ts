@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentNotice, releaseHoldMessage, releaseLiftedMessage, whatChangedLines } from '../../functions/core/deployment-messages.ts';
-import { decideReleaseApproval, holdAfterFailure, mergeDeployment, normalizeDeployment, type DeploymentRecord, type HoldState } from '../../functions/core/deployments.ts';
+import {
+  deploymentNotice,
+  releaseHoldMessage,
+  releaseLiftedMessage,
+  whatChangedLines,
+} from '../../functions/core/deployment-messages.ts';
+import {
+  decideReleaseApproval,
+  holdAfterFailure,
+  mergeDeployment,
+  normalizeDeployment,
+  type DeploymentRecord,
+  type HoldState,
+} from '../../functions/core/deployments.ts';
 import { renderMessageText } from '../../functions/core/messages.ts';
 import type { RosterMember } from '../../functions/core/mitigation.ts';
 import { EventEnvelopeSchema } from '../../functions/core/signal.ts';
@@ -51,14 +63,19 @@ function expectWithinLimits(message: { text: string; blocks: object[] }): void {
       expect(text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
       expect(text.verbatim).toBe(true);
     }
-    for (const f of (block.fields as Array<{ text: string }>) ?? []) expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionField);
+    for (const f of (block.fields as Array<{ text: string }>) ?? [])
+      expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionField);
   }
 }
 
 describe('deploymentNotice', () => {
   it('says what was deployed, where, by whom, how long it took, and links it', () => {
     const started = customRecord({ status: 'started', commit: 'a1b2c3d4e5f6a7b8', actor: 'alice' }, '2026-03-01T09:50:00Z');
-    const record = mergeDeployment(mergeDeployment(undefined, started, NOW).record, customRecord({ url: 'https://ci.example.com/runs/42?attempt=1&x=2' }), NOW).record;
+    const record = mergeDeployment(
+      mergeDeployment(undefined, started, NOW).record,
+      customRecord({ url: 'https://ci.example.com/runs/42?attempt=1&x=2' }),
+      NOW,
+    ).record;
     const message = deploymentNotice(record);
     expect(message.text).toBe(':white_check_mark: checkout 1.4.2 to production: succeeded in 4 min');
     const text = renderMessageText(message);
@@ -81,7 +98,12 @@ describe('deploymentNotice', () => {
   });
 
   it('escapes commit messages and actors so they can never mention or link', () => {
-    const record = customRecord({ status: 'failed', commit: EVIL, actor: '<!here> mallory', url: 'https://ci.example.com/runs/1' });
+    const record = customRecord({
+      status: 'failed',
+      commit: EVIL,
+      actor: '<!here> mallory',
+      url: 'https://ci.example.com/runs/1',
+    });
     const message = deploymentNotice(record);
     const json = JSON.stringify(message);
     expect(json).not.toContain('<!channel>');
@@ -106,7 +128,9 @@ describe('deploymentNotice', () => {
     const text = renderMessageText(message);
     expect(text).toContain('Commit: `commit_ID` Update file README.md');
     expect(text).toContain('By: Mary Major');
-    expect(text).toContain('Open the pipeline execution (https://us-west-2.console.aws.amazon.com/codesuite/codepipeline/pipelines/myPipeline/executions/12345678-1234-5678-abcd-12345678abcd/timeline?region=us-west-2)');
+    expect(text).toContain(
+      'Open the pipeline execution (https://us-west-2.console.aws.amazon.com/codesuite/codepipeline/pipelines/myPipeline/executions/12345678-1234-5678-abcd-12345678abcd/timeline?region=us-west-2)',
+    );
     expect(message.text).toBe(':x: myPipeline gitlab-v4.2.1 to production: failed');
   });
 
@@ -134,7 +158,13 @@ describe('deploymentNotice', () => {
   });
 
   it('stays within Slack limits with every field at its longest', () => {
-    const record = customRecord({ service: 's'.repeat(100), version: 'v'.repeat(100), commit: '<'.repeat(200), actor: '&'.repeat(100), environment: 'e'.repeat(32) });
+    const record = customRecord({
+      service: 's'.repeat(100),
+      version: 'v'.repeat(100),
+      commit: '<'.repeat(200),
+      actor: '&'.repeat(100),
+      environment: 'e'.repeat(32),
+    });
     const message = deploymentNotice({ ...record, reason: '>'.repeat(500), commitMessage: '&'.repeat(500), status: 'failed' });
     expectWithinLimits(message);
     expectOnlySafeMarkup(message);
@@ -149,8 +179,12 @@ describe('release hold messages', () => {
     const message = releaseHoldMessage(hold, { cto: CTO, seniors: SENIORS }, NOW);
     const text = renderMessageText(message);
     expect(text).toContain('Release hold · checkout');
-    expect(text).toContain(`\`checkout\` is on a release hold since 2026-03-01 10:00:00 UTC: deployment \`${record.id}\` of \`1.4.2\` to *production* failed.`);
-    expect(text).toContain('The CTO @U0CTO000001 lifts it alone. If the CTO is away, 2 senior engineers (of Priya Raman, Mateo Alvarez (away)) may lift it instead.');
+    expect(text).toContain(
+      `\`checkout\` is on a release hold since 2026-03-01 10:00:00 UTC: deployment \`${record.id}\` of \`1.4.2\` to *production* failed.`,
+    );
+    expect(text).toContain(
+      'The CTO @U0CTO000001 lifts it alone. If the CTO is away, 2 senior engineers (of Priya Raman, Mateo Alvarez (away)) may lift it instead.',
+    );
     expect(text).toContain('*Approvals*\nNone yet.');
     expect(text).toContain('`/firebreak release approve checkout`');
     expect(text).toContain('`firebreak release check checkout` (exit 1 while held)');
@@ -162,7 +196,14 @@ describe('release hold messages', () => {
 
   it('hands it to senior engineers while the CTO is away, with the approvals so far', () => {
     const awayCto = { ...CTO, awayUntil: '2026-03-01T18:00:00.000Z' };
-    const decision = decideReleaseApproval({ hold, actor: { userId: 'U0SENIOR001', teamId: 'T0FIREBRK01' }, workspaceTeamId: 'T0FIREBRK01', member: SENIORS[0], cto: awayCto, now: NOW });
+    const decision = decideReleaseApproval({
+      hold,
+      actor: { userId: 'U0SENIOR001', teamId: 'T0FIREBRK01' },
+      workspaceTeamId: 'T0FIREBRK01',
+      member: SENIORS[0],
+      cto: awayCto,
+      now: NOW,
+    });
     if (!decision.allowed) throw new Error(decision.message);
     const text = renderMessageText(releaseHoldMessage(decision.hold, { cto: awayCto, seniors: SENIORS }, NOW));
     expect(text).toContain('is away until 2026-03-01 18:00:00 UTC, so 2 senior engineers');
@@ -171,22 +212,36 @@ describe('release hold messages', () => {
 
   it('warns when too few senior engineers are on the roster to reach the quorum', () => {
     const text = renderMessageText(releaseHoldMessage(hold, { cto: CTO, seniors: SENIORS.slice(0, 1) }, NOW));
-    expect(text).toContain(':warning: Only 1 senior engineer is on the roster, fewer than the 2 needed: only the CTO can lift it.');
+    expect(text).toContain(
+      ':warning: Only 1 senior engineer is on the roster, fewer than the 2 needed: only the CTO can lift it.',
+    );
     expect(renderMessageText(releaseHoldMessage(hold, { cto: CTO, seniors: SENIORS }, NOW))).not.toContain(':warning:');
   });
 
   it('shows a lifted hold as lifted', () => {
-    const lifted: HoldState = { ...hold, held: false, liftedBy: ['U0SENIOR001', 'U0SENIOR002'], liftedAt: '2026-03-01T10:30:00.000Z' };
+    const lifted: HoldState = {
+      ...hold,
+      held: false,
+      liftedBy: ['U0SENIOR001', 'U0SENIOR002'],
+      liftedAt: '2026-03-01T10:30:00.000Z',
+    };
     const message = releaseHoldMessage(lifted, { cto: CTO, seniors: SENIORS }, NOW);
     expect(message).toEqual(releaseLiftedMessage(lifted));
-    expect(message.text).toBe('The release hold on checkout was lifted by <@U0SENIOR001> and <@U0SENIOR002> at 2026-03-01 10:30:00 UTC. New releases may deploy.');
-    expect(renderMessageText(message)).toContain(':unlock: The release hold on `checkout` was lifted by @U0SENIOR001 and @U0SENIOR002');
+    expect(message.text).toBe(
+      'The release hold on checkout was lifted by <@U0SENIOR001> and <@U0SENIOR002> at 2026-03-01 10:30:00 UTC. New releases may deploy.',
+    );
+    expect(renderMessageText(message)).toContain(
+      ':unlock: The release hold on `checkout` was lifted by @U0SENIOR001 and @U0SENIOR002',
+    );
     expectOnlySafeMarkup(message);
   });
 
   it('never turns a version into markup', () => {
     const evil = holdAfterFailure(customRecord({ status: 'failed', version: '<!channel> 1.0' }), NOW)!;
-    const messages = [releaseHoldMessage(evil, { cto: CTO, seniors: SENIORS }, NOW), releaseLiftedMessage({ ...evil, held: false, liftedBy: ['U0CTO000001'], liftedAt: NOW })];
+    const messages = [
+      releaseHoldMessage(evil, { cto: CTO, seniors: SENIORS }, NOW),
+      releaseLiftedMessage({ ...evil, held: false, liftedBy: ['U0CTO000001'], liftedAt: NOW }),
+    ];
     for (const message of messages) {
       expect(JSON.stringify(message)).not.toContain('<!channel>');
       expectOnlySafeMarkup(message);
@@ -197,7 +252,10 @@ describe('release hold messages', () => {
 describe('whatChangedLines', () => {
   const records = [
     customRecord({ actor: 'alice', url: 'https://ci.example.com/runs/42' }, '2026-03-01T09:40:00Z'),
-    customRecord({ service: 'payments', version: '<!channel>', status: 'failed', actor: '<@U0CTO000001>' }, '2026-03-01T09:20:00Z'),
+    customRecord(
+      { service: 'payments', version: '<!channel>', status: 'failed', actor: '<@U0CTO000001>' },
+      '2026-03-01T09:20:00Z',
+    ),
   ];
 
   it('gives one escaped line per deployment', () => {

@@ -24,7 +24,12 @@ import {
 } from '../../functions/core/deployments.ts';
 import { FIREBREAK_SOURCE, ingestRules } from '../../functions/core/event-patterns.ts';
 import type { RosterMember } from '../../functions/core/mitigation.ts';
-import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope } from '../../functions/core/signal.ts';
+import {
+  EventEnvelopeSchema,
+  InvalidEventError,
+  UnsupportedSourceError,
+  type EventEnvelope,
+} from '../../functions/core/signal.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { exampleConfig, fixture } from '../support.ts';
 import { buildConfig, type Json } from './helpers.ts';
@@ -36,9 +41,16 @@ const DEPLOYMENT_FIXTURES = {
     'codepipeline-pipeline-execution-succeeded-gittags.json',
     'codepipeline-pipeline-execution-failed-gittags.json',
   ],
-  CodeDeployDeployment: ['codedeploy-deployment-success.json', 'codedeploy-deployment-failure-derived.json', 'codedeploy-deployment-failure-aws-solutions.json'],
+  CodeDeployDeployment: [
+    'codedeploy-deployment-success.json',
+    'codedeploy-deployment-failure-derived.json',
+    'codedeploy-deployment-failure-aws-solutions.json',
+  ],
   EcsServiceDeployment: ['ecs-deployment-completed.json', 'ecs-deployment-failed.json'],
-  CloudFormationStackResult: ['cloudformation-stack-status-change-create-complete.json', 'cloudformation-stack-status-change-create-complete-ebref.json'],
+  CloudFormationStackResult: [
+    'cloudformation-stack-status-change-create-complete.json',
+    'cloudformation-stack-status-change-create-complete-ebref.json',
+  ],
 } as const;
 
 const INGEST_FIXTURES = [
@@ -124,7 +136,10 @@ describe('deploymentRules', () => {
   it('has unique ids and descriptions; AWS sources on the default bus, the custom event on the firebreak bus', () => {
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
     for (const rule of rules) expect(rule.description.length).toBeGreaterThan(0);
-    expect(byId.CustomDeployment).toMatchObject({ bus: 'firebreak', pattern: { source: ['firebreak.deploy'], 'detail-type': ['Deployment'] } });
+    expect(byId.CustomDeployment).toMatchObject({
+      bus: 'firebreak',
+      pattern: { source: ['firebreak.deploy'], 'detail-type': ['Deployment'] },
+    });
     for (const rule of rules.filter((r) => r.id !== 'CustomDeployment')) {
       expect(rule.bus).toBe('default');
       expect((rule.pattern.source as string[])[0]).toMatch(/^aws\./);
@@ -133,15 +148,27 @@ describe('deploymentRules', () => {
 
   it('routes every published deployment sample to exactly its rule', () => {
     for (const [id, names] of Object.entries(DEPLOYMENT_FIXTURES)) {
-      for (const name of names) expect(rules.filter((r) => matchesPattern(r.pattern, fixture(name))).map((r) => r.id), name).toEqual([id]);
+      for (const name of names)
+        expect(
+          rules.filter((r) => matchesPattern(r.pattern, fixture(name))).map((r) => r.id),
+          name,
+        ).toEqual([id]);
     }
     expect(rules.filter((r) => matchesPattern(r.pattern, customEvent({}))).map((r) => r.id)).toEqual(['CustomDeployment']);
   });
 
   it('takes none of what ingest takes, and ingest takes none of the deployments', () => {
-    for (const name of INGEST_FIXTURES) expect(rules.filter((r) => matchesPattern(r.pattern, fixture(name))), name).toEqual([]);
+    for (const name of INGEST_FIXTURES)
+      expect(
+        rules.filter((r) => matchesPattern(r.pattern, fixture(name))),
+        name,
+      ).toEqual([]);
     const ingest = ingestRules(exampleConfig());
-    for (const name of [...Object.values(DEPLOYMENT_FIXTURES).flat()]) expect(ingest.filter((r) => matchesPattern(r.pattern, fixture(name))), name).toEqual([]);
+    for (const name of [...Object.values(DEPLOYMENT_FIXTURES).flat()])
+      expect(
+        ingest.filter((r) => matchesPattern(r.pattern, fixture(name))),
+        name,
+      ).toEqual([]);
     expect(ingest.filter((r) => matchesPattern(r.pattern, customEvent({})))).toEqual([]);
   });
 
@@ -152,7 +179,10 @@ describe('deploymentRules', () => {
       { source: 'firebreak.monitor.ci', 'detail-type': 'Deployment', detail: {} },
       { source: 'firebreak.deploy', 'detail-type': 'Monitor Alert', detail: {} },
     ]) {
-      expect(rules.filter((r) => matchesPattern(r.pattern, event)), JSON.stringify(event)).toEqual([]);
+      expect(
+        rules.filter((r) => matchesPattern(r.pattern, event)),
+        JSON.stringify(event),
+      ).toEqual([]);
     }
   });
 
@@ -166,13 +196,33 @@ describe('deploymentRules', () => {
     expect(with_('codepipeline-pipeline-execution-failed.json', (e) => (e.detail.state = 'STARTED'))).toHaveLength(1);
     expect(with_('codedeploy-deployment-success.json', (e) => (e.detail.state = 'READY'))).toEqual([]);
     expect(with_('codedeploy-deployment-success.json', (e) => (e.detail.state = 'START'))).toHaveLength(1);
-    for (const status of ['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'DELETE_COMPLETE', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS']) {
-      expect(with_('cloudformation-stack-status-change-create-complete.json', (e) => (e.detail['status-details'].status = status)), status).toEqual([]);
+    for (const status of [
+      'CREATE_IN_PROGRESS',
+      'UPDATE_IN_PROGRESS',
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      'DELETE_COMPLETE',
+      'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+    ]) {
+      expect(
+        with_('cloudformation-stack-status-change-create-complete.json', (e) => (e.detail['status-details'].status = status)),
+        status,
+      ).toEqual([]);
     }
-    for (const status of ['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED', 'ROLLBACK_COMPLETE', 'CREATE_FAILED']) {
-      expect(with_('cloudformation-stack-status-change-create-complete.json', (e) => (e.detail['status-details'].status = status)), status).toHaveLength(1);
+    for (const status of [
+      'UPDATE_COMPLETE',
+      'UPDATE_ROLLBACK_COMPLETE',
+      'UPDATE_ROLLBACK_FAILED',
+      'ROLLBACK_COMPLETE',
+      'CREATE_FAILED',
+    ]) {
+      expect(
+        with_('cloudformation-stack-status-change-create-complete.json', (e) => (e.detail['status-details'].status = status)),
+        status,
+      ).toHaveLength(1);
     }
-    expect(with_('ecs-deployment-completed.json', (e) => (e.detail.eventName = 'SERVICE_DEPLOYMENT_IN_PROGRESS'))).toHaveLength(1);
+    expect(with_('ecs-deployment-completed.json', (e) => (e.detail.eventName = 'SERVICE_DEPLOYMENT_IN_PROGRESS'))).toHaveLength(
+      1,
+    );
     expect(with_('ecs-deployment-completed.json', (e) => (e.detail.eventName = 'SERVICE_STEADY_STATE'))).toEqual([]);
     expect(DEPLOYMENT_DETAIL_TYPES.custom).toBe('Deployment');
   });
@@ -206,7 +256,14 @@ describe('normalizeDeployment: CodePipeline', () => {
 
   it('uses the execution id as the version without a tag, and ignores a start-time after the event (as in the samples)', () => {
     const record = normalizeDeployment(fixture('codepipeline-pipeline-execution-failed.json'));
-    expect(record).toMatchObject({ service: 'myPipeline', version: '12345678-1234-5678-abcd-12345678abcd', status: 'failed', sourceStatus: 'FAILED', finishedAt: '2020-01-31T18:55:43.000Z', region: 'us-west-2' });
+    expect(record).toMatchObject({
+      service: 'myPipeline',
+      version: '12345678-1234-5678-abcd-12345678abcd',
+      status: 'failed',
+      sourceStatus: 'FAILED',
+      finishedAt: '2020-01-31T18:55:43.000Z',
+      region: 'us-west-2',
+    });
     expect(record.startedAt).toBeUndefined();
     expect(record.durationSeconds).toBeUndefined();
     expect(record.commit).toBeUndefined();
@@ -219,8 +276,16 @@ describe('normalizeDeployment: CodePipeline', () => {
     expect(failedTags.id).toBe(failed.id);
     // Same execution id and event id as published, but another region: another execution.
     expect(succeededElsewhere.id).not.toBe(failed.id);
-    const started = normalizeDeployment({ ...at('codepipeline-pipeline-execution-failed.json', '2020-01-31T18:40:00Z'), detail: { ...editable('codepipeline-pipeline-execution-failed.json').detail, state: 'STARTED' } });
-    expect(started).toMatchObject({ id: failed.id, status: 'started', startedAt: '2020-01-31T18:40:00.000Z', lastEventAt: '2020-01-31T18:40:00.000Z' });
+    const started = normalizeDeployment({
+      ...at('codepipeline-pipeline-execution-failed.json', '2020-01-31T18:40:00Z'),
+      detail: { ...editable('codepipeline-pipeline-execution-failed.json').detail, state: 'STARTED' },
+    });
+    expect(started).toMatchObject({
+      id: failed.id,
+      status: 'started',
+      startedAt: '2020-01-31T18:40:00.000Z',
+      lastEventAt: '2020-01-31T18:40:00.000Z',
+    });
     expect(started.finishedAt).toBeUndefined();
   });
 
@@ -230,7 +295,15 @@ describe('normalizeDeployment: CodePipeline', () => {
       event.detail.state = s;
       return normalizeDeployment(event).status;
     };
-    expect(['STARTED', 'RESUMED', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SUPERSEDED', 'CANCELED'].map(state)).toEqual(['started', 'started', 'succeeded', 'failed', 'stopped', 'stopped', 'stopped']);
+    expect(['STARTED', 'RESUMED', 'SUCCEEDED', 'FAILED', 'STOPPED', 'SUPERSEDED', 'CANCELED'].map(state)).toEqual([
+      'started',
+      'started',
+      'succeeded',
+      'failed',
+      'stopped',
+      'stopped',
+      'stopped',
+    ]);
     expect(invalid(() => state('STOPPING')).field).toBe('detail.state');
   });
 
@@ -238,7 +311,10 @@ describe('normalizeDeployment: CodePipeline', () => {
     const event = editable('codepipeline-pipeline-execution-succeeded-gittags.json');
     delete event.detail['execution-trigger']['tag-name'];
     event.detail['execution-trigger']['commit-id'] = '0123456789abcdef0123456789abcdef01234567';
-    expect(normalizeDeployment(event)).toMatchObject({ version: '0123456789ab', commit: '0123456789abcdef0123456789abcdef01234567' });
+    expect(normalizeDeployment(event)).toMatchObject({
+      version: '0123456789ab',
+      commit: '0123456789abcdef0123456789abcdef01234567',
+    });
   });
 
   it('names the field that is wrong', () => {
@@ -266,7 +342,10 @@ describe('normalizeDeployment: CodeDeploy', () => {
       finishedAt: '2016-06-30T22:06:31.000Z',
       lastEventAt: '2016-06-30T22:06:31.000Z',
       link: 'https://us-east-1.console.aws.amazon.com/codesuite/codedeploy/deployments/d-123456789?region=us-east-1',
-      resources: ['arn:aws:codedeploy:us-east-1:123456789012:application:myApplication', 'arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:myApplication/myDeploymentGroup'],
+      resources: [
+        'arn:aws:codedeploy:us-east-1:123456789012:application:myApplication',
+        'arn:aws:codedeploy:us-east-1:123456789012:deploymentgroup:myApplication/myDeploymentGroup',
+      ],
       account: '123456789012',
       region: 'us-east-1',
     });
@@ -277,12 +356,22 @@ describe('normalizeDeployment: CodeDeploy', () => {
     const failure = normalizeDeployment(fixture('codedeploy-deployment-failure-derived.json'));
     const someId = normalizeDeployment(fixture('codedeploy-deployment-failure-aws-solutions.json'));
     expect(failure).toMatchObject({ id: success.id, status: 'failed', sourceStatus: 'FAILURE' });
-    expect(someId).toMatchObject({ executionId: 'someId', service: 'MyDemoApplication', group: 'MyDemoDeploymentGroup', account: 'xxxxxxxxxxxx', status: 'failed' });
+    expect(someId).toMatchObject({
+      executionId: 'someId',
+      service: 'MyDemoApplication',
+      group: 'MyDemoDeploymentGroup',
+      account: 'xxxxxxxxxxxx',
+      status: 'failed',
+    });
     expect(someId.id).not.toBe(success.id);
   });
 
   it('maps START and STOP', () => {
-    const state = (s: string) => normalizeDeployment({ ...editable('codedeploy-deployment-success.json'), detail: { ...editable('codedeploy-deployment-success.json').detail, state: s } }).status;
+    const state = (s: string) =>
+      normalizeDeployment({
+        ...editable('codedeploy-deployment-success.json'),
+        detail: { ...editable('codedeploy-deployment-success.json').detail, state: s },
+      }).status;
     expect(['START', 'SUCCESS', 'FAILURE', 'STOP'].map(state)).toEqual(['started', 'succeeded', 'failed', 'stopped']);
   });
 });
@@ -351,7 +440,9 @@ describe('normalizeDeployment: CloudFormation', () => {
   });
 
   it('links to the region of the stack ARN when the event names another region', () => {
-    const record = normalizeDeployment(at('cloudformation-stack-status-change-create-complete-ebref.json', '2022-04-30T17:00:00Z'));
+    const record = normalizeDeployment(
+      at('cloudformation-stack-status-change-create-complete-ebref.json', '2022-04-30T17:00:00Z'),
+    );
     expect(record).toMatchObject({ service: 'teststack', region: 'us-east-1', status: 'succeeded' });
     expect(record.link).toContain('https://us-west-1.console.aws.amazon.com/cloudformation/home?region=us-west-1#');
   });
@@ -367,7 +458,11 @@ describe('normalizeDeployment: CloudFormation', () => {
     const failed = event('UPDATE_FAILED', '2026-03-01T10:00:00Z');
     const rolledBack = event('UPDATE_ROLLBACK_COMPLETE', '2026-03-01T10:04:00Z');
     expect(rolledBack.id).toBe(failed.id);
-    expect(rolledBack).toMatchObject({ status: 'failed', version: 'UPDATE_ROLLBACK_COMPLETE', reason: 'Resource handler returned message: "Invalid request"' });
+    expect(rolledBack).toMatchObject({
+      status: 'failed',
+      version: 'UPDATE_ROLLBACK_COMPLETE',
+      reason: 'Resource handler returned message: "Invalid request"',
+    });
     // Without a token, two results of the same stack are two deployments.
     const a = normalizeDeployment(at('cloudformation-stack-status-change-create-complete.json', '2026-03-01T10:00:00Z'));
     const b = normalizeDeployment(at('cloudformation-stack-status-change-create-complete.json', '2026-03-01T11:00:00Z'));
@@ -377,11 +472,37 @@ describe('normalizeDeployment: CloudFormation', () => {
 
 describe('normalizeDeployment: custom Deployment events', () => {
   it('pairs started and succeeded of one version into one id, and takes times from the detail when given', () => {
-    const started = normalizeDeployment(customEvent({ status: 'started', commit: 'a1b2c3d', actor: 'alice', url: 'https://ci.example.com/runs/42' }, { time: '2026-03-01T09:50:00Z' }));
-    const succeeded = normalizeDeployment(customEvent({ status: 'succeeded', startedAt: '2026-03-01T09:50:00Z', finishedAt: '2026-03-01T09:54:30Z' }, { time: '2026-03-01T09:54:31Z' }));
+    const started = normalizeDeployment(
+      customEvent(
+        { status: 'started', commit: 'a1b2c3d', actor: 'alice', url: 'https://ci.example.com/runs/42' },
+        { time: '2026-03-01T09:50:00Z' },
+      ),
+    );
+    const succeeded = normalizeDeployment(
+      customEvent(
+        { status: 'succeeded', startedAt: '2026-03-01T09:50:00Z', finishedAt: '2026-03-01T09:54:30Z' },
+        { time: '2026-03-01T09:54:31Z' },
+      ),
+    );
     expect(succeeded.id).toBe(started.id);
-    expect(started).toMatchObject({ source: 'firebreak.deploy', service: 'checkout', environment: 'production', version: '1.4.2', commit: 'a1b2c3d', actor: 'alice', link: 'https://ci.example.com/runs/42', status: 'started', startedAt: '2026-03-01T09:50:00.000Z' });
-    expect(succeeded).toMatchObject({ status: 'succeeded', startedAt: '2026-03-01T09:50:00.000Z', finishedAt: '2026-03-01T09:54:30.000Z', durationSeconds: 270, lastEventAt: '2026-03-01T09:54:30.000Z' });
+    expect(started).toMatchObject({
+      source: 'firebreak.deploy',
+      service: 'checkout',
+      environment: 'production',
+      version: '1.4.2',
+      commit: 'a1b2c3d',
+      actor: 'alice',
+      link: 'https://ci.example.com/runs/42',
+      status: 'started',
+      startedAt: '2026-03-01T09:50:00.000Z',
+    });
+    expect(succeeded).toMatchObject({
+      status: 'succeeded',
+      startedAt: '2026-03-01T09:50:00.000Z',
+      finishedAt: '2026-03-01T09:54:30.000Z',
+      durationSeconds: 270,
+      lastEventAt: '2026-03-01T09:54:30.000Z',
+    });
   });
 
   it('uses the environment it names, not the mapping', () => {
@@ -392,7 +513,9 @@ describe('normalizeDeployment: custom Deployment events', () => {
   it('keeps runs of the same version apart by run id, and environments apart', () => {
     const base = normalizeDeployment(customEvent({}));
     expect(normalizeDeployment(customEvent({ runId: '9001-1' })).id).not.toBe(base.id);
-    expect(normalizeDeployment(customEvent({ runId: '9001-2' })).id).not.toBe(normalizeDeployment(customEvent({ runId: '9001-1' })).id);
+    expect(normalizeDeployment(customEvent({ runId: '9001-2' })).id).not.toBe(
+      normalizeDeployment(customEvent({ runId: '9001-1' })).id,
+    );
     expect(normalizeDeployment(customEvent({ environment: 'staging' })).id).not.toBe(base.id);
     expect(normalizeDeployment(customEvent({}, { account: '210987654321' })).id).not.toBe(base.id);
     // Another delivery (new event id) of the same run is the same deployment.
@@ -415,17 +538,37 @@ describe('DeploymentSchema (what deploy-notice sends)', () => {
 
   it('accepts a minimal and a full notice', () => {
     expect(problem({})).toBeUndefined();
-    expect(problem({ commit: 'Fix checkout <https://evil.example|click> <!channel>', actor: 'alice', url: 'https://github.com/acme/shop/actions/runs/1', runId: '9001-1', startedAt: '2026-03-01T09:50:00+01:00', finishedAt: '2026-03-01T08:55:00Z' })).toBeUndefined();
+    expect(
+      problem({
+        commit: 'Fix checkout <https://evil.example|click> <!channel>',
+        actor: 'alice',
+        url: 'https://github.com/acme/shop/actions/runs/1',
+        runId: '9001-1',
+        startedAt: '2026-03-01T09:50:00+01:00',
+        finishedAt: '2026-03-01T08:55:00Z',
+      }),
+    ).toBeUndefined();
   });
 
   it('refuses mentions, links, spaces and over-long names in service names', () => {
-    for (const service of ['<!channel>', 'checkout<https://evil|x>', 'check out', '@here', 'a'.repeat(101), '', 'checkout\n', 'café']) expect(problem({ service }), service).toBe('service');
+    for (const service of [
+      '<!channel>',
+      'checkout<https://evil|x>',
+      'check out',
+      '@here',
+      'a'.repeat(101),
+      '',
+      'checkout\n',
+      'café',
+    ])
+      expect(problem({ service }), service).toBe('service');
     expect(problem({ service: 'a'.repeat(100) })).toBeUndefined();
     expect(problem({ service: 'shop.checkout_api-v2' })).toBeUndefined();
   });
 
   it('refuses bad environments, statuses, versions and free text over its bound', () => {
-    for (const environment of ['Production', 'prod env', 'a'.repeat(33), '<!here>', '']) expect(problem({ environment }), environment).toBe('environment');
+    for (const environment of ['Production', 'prod env', 'a'.repeat(33), '<!here>', ''])
+      expect(problem({ environment }), environment).toBe('environment');
     for (const status of ['rolled-back', 'SUCCEEDED', '']) expect(problem({ status }), status).toBe('status');
     expect(problem({ version: 'v'.repeat(101) })).toBe('version');
     expect(problem({ version: '   ' })).toBe('version');
@@ -440,7 +583,8 @@ describe('DeploymentSchema (what deploy-notice sends)', () => {
   });
 
   it('takes https links only', () => {
-    for (const url of ['http://ci.example.com/1', 'javascript:alert(1)', 'ci.example.com/1', 'ftp://ci.example.com']) expect(problem({ url }), url).toBe('url');
+    for (const url of ['http://ci.example.com/1', 'javascript:alert(1)', 'ci.example.com/1', 'ftp://ci.example.com'])
+      expect(problem({ url }), url).toBe('url');
   });
 
   it('takes real ISO times only, in order, and no end for a deployment still running', () => {
@@ -489,7 +633,11 @@ describe('normalizeDeploymentEvent and environments', () => {
     expect(environmentOf({ ...ctx, service: 'checkout', group: 'staging-blue' })).toBe('staging');
     expect(environmentOf({ ...ctx, service: 'checkout', account: '222233334444' })).toBe('dev');
     expect(environmentOf({ ...ctx, service: 'checkout' })).toBe('production');
-    const ecs = normalizeDeployment(fixture('ecs-deployment-failed.json'), { environmentOf: environmentResolver(DeploymentsConfigSchema.parse({ environments: [{ environment: 'qa', group: '^default$' }] })) });
+    const ecs = normalizeDeployment(fixture('ecs-deployment-failed.json'), {
+      environmentOf: environmentResolver(
+        DeploymentsConfigSchema.parse({ environments: [{ environment: 'qa', group: '^default$' }] }),
+      ),
+    });
     expect(ecs.environment).toBe('qa');
     expect(normalizeDeployment(fixture('ecs-deployment-failed.json')).environment).toBe('production');
   });
@@ -503,8 +651,20 @@ describe('normalizeDeploymentEvent and environments', () => {
       },
     });
     expect(record.environment).toBe('blue');
-    expect(seen).toEqual([{ service: 'myApplication', group: 'myDeploymentGroup', source: 'aws.codedeploy', account: '123456789012', region: 'us-east-1' }]);
-    expect(invalid(() => normalizeDeployment(fixture('codedeploy-deployment-success.json'), { environmentOf: () => 'Prod <!channel>' })).field).toBe('environment');
+    expect(seen).toEqual([
+      {
+        service: 'myApplication',
+        group: 'myDeploymentGroup',
+        source: 'aws.codedeploy',
+        account: '123456789012',
+        region: 'us-east-1',
+      },
+    ]);
+    expect(
+      invalid(() =>
+        normalizeDeployment(fixture('codedeploy-deployment-success.json'), { environmentOf: () => 'Prod <!channel>' }),
+      ).field,
+    ).toBe('environment');
   });
 
   it('validates the configuration section', () => {
@@ -512,16 +672,24 @@ describe('normalizeDeploymentEvent and environments', () => {
     expect(DeploymentsConfigSchema.safeParse({ environments: [{ environment: 'staging', service: '(' }] }).success).toBe(false);
     expect(DeploymentsConfigSchema.safeParse({ incidentSeverity: { production: 'SEV9' } }).success).toBe(false);
     expect(DeploymentsConfigSchema.safeParse({ holdEnvironments: [] }).success).toBe(false);
-    expect(DEFAULT_DEPLOYMENTS_CONFIG).toEqual({ environments: [], defaultEnvironment: 'production', incidentSeverity: { production: 'SEV2', staging: 'SEV4' } });
+    expect(DEFAULT_DEPLOYMENTS_CONFIG).toEqual({
+      environments: [],
+      defaultEnvironment: 'production',
+      incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
+    });
   });
 });
 
 describe('mergeDeployment', () => {
-  const started = normalizeDeployment(customEvent({ status: 'started', commit: 'a1b2c3d', actor: 'alice' }, { time: '2026-03-01T09:50:00Z' }));
-  const succeeded = normalizeDeployment(customEvent({ status: 'succeeded', url: 'https://ci.example.com/runs/42' }, { time: '2026-03-01T09:54:00Z' }));
+  const started = normalizeDeployment(
+    customEvent({ status: 'started', commit: 'a1b2c3d', actor: 'alice' }, { time: '2026-03-01T09:50:00Z' }),
+  );
+  const succeeded = normalizeDeployment(
+    customEvent({ status: 'succeeded', url: 'https://ci.example.com/runs/42' }, { time: '2026-03-01T09:54:00Z' }),
+  );
   const failed = normalizeDeployment(customEvent({ status: 'failed' }, { time: '2026-03-01T09:54:00Z' }));
 
-  it('creates a record, stamped with Firebreak\'s clock', () => {
+  it("creates a record, stamped with Firebreak's clock", () => {
     const result = mergeDeployment(undefined, started, NOW);
     expect(result.change).toBe('created');
     expect(result.previousStatus).toBeUndefined();
@@ -560,7 +728,13 @@ describe('mergeDeployment', () => {
     expect(stored.startedAt).toBeUndefined();
     const late = mergeDeployment(stored, started, '2026-03-01T10:01:00.000Z');
     expect(late.change).toBe('updated');
-    expect(late.record).toMatchObject({ status: 'succeeded', startedAt: '2026-03-01T09:50:00.000Z', finishedAt: '2026-03-01T09:54:00.000Z', durationSeconds: 240, commit: 'a1b2c3d' });
+    expect(late.record).toMatchObject({
+      status: 'succeeded',
+      startedAt: '2026-03-01T09:50:00.000Z',
+      finishedAt: '2026-03-01T09:54:00.000Z',
+      durationSeconds: 240,
+      commit: 'a1b2c3d',
+    });
     expect(becameFailed(late)).toBe(false);
   });
 
@@ -572,11 +746,29 @@ describe('mergeDeployment', () => {
       event.time = time;
       return normalizeDeployment(event);
     };
-    const events = [pipeline('STARTED', '2026-03-01T09:00:00Z'), pipeline('FAILED', '2026-03-01T09:10:00Z'), pipeline('RESUMED', '2026-03-01T09:20:00Z'), pipeline('SUCCEEDED', '2026-03-01T09:30:00Z')];
-    const fold = (order: number[]) => order.reduce<DeploymentRecord | undefined>((record, i) => mergeDeployment(record, events[i]!, NOW).record, undefined)!;
+    const events = [
+      pipeline('STARTED', '2026-03-01T09:00:00Z'),
+      pipeline('FAILED', '2026-03-01T09:10:00Z'),
+      pipeline('RESUMED', '2026-03-01T09:20:00Z'),
+      pipeline('SUCCEEDED', '2026-03-01T09:30:00Z'),
+    ];
+    const fold = (order: number[]) =>
+      order.reduce<DeploymentRecord | undefined>((record, i) => mergeDeployment(record, events[i]!, NOW).record, undefined)!;
     const expected = fold([0, 1, 2, 3]);
-    expect(expected).toMatchObject({ status: 'succeeded', startedAt: '2026-03-01T09:00:00.000Z', finishedAt: '2026-03-01T09:30:00.000Z', durationSeconds: 1800, sourceStatus: 'SUCCEEDED' });
-    for (const order of [[3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1], [1, 0, 2, 3]]) expect(fold(order), order.join()).toEqual(expected);
+    expect(expected).toMatchObject({
+      status: 'succeeded',
+      startedAt: '2026-03-01T09:00:00.000Z',
+      finishedAt: '2026-03-01T09:30:00.000Z',
+      durationSeconds: 1800,
+      sourceStatus: 'SUCCEEDED',
+    });
+    for (const order of [
+      [3, 2, 1, 0],
+      [1, 3, 0, 2],
+      [2, 0, 3, 1],
+      [1, 0, 2, 3],
+    ])
+      expect(fold(order), order.join()).toEqual(expected);
     const resumed = mergeDeployment(fold([0, 1]), events[2]!, NOW);
     expect(resumed.record.status).toBe('started');
     expect(resumed.record.finishedAt).toBeUndefined();
@@ -593,7 +785,11 @@ describe('mergeDeployment', () => {
     expect(b.record.status).toBe('failed');
     expect(b.change).toBe('unchanged');
     expect(becameFailed(b)).toBe(false);
-    const ecs = mergeDeployment(mergeDeployment(undefined, normalizeDeployment(fixture('ecs-deployment-failed.json')), NOW).record, normalizeDeployment(fixture('ecs-deployment-completed.json')), NOW);
+    const ecs = mergeDeployment(
+      mergeDeployment(undefined, normalizeDeployment(fixture('ecs-deployment-failed.json')), NOW).record,
+      normalizeDeployment(fixture('ecs-deployment-completed.json')),
+      NOW,
+    );
     expect(ecs.record).toMatchObject({ status: 'failed', reason: 'ECS deployment circuit breaker: task failed to start.' });
   });
 
@@ -617,7 +813,9 @@ describe('mergeDeployment', () => {
   });
 
   it('refuses to merge two different deployments', () => {
-    expect(() => mergeDeployment(started, normalizeDeployment(fixture('ecs-deployment-failed.json')), NOW)).toThrow(/cannot merge/);
+    expect(() => mergeDeployment(started, normalizeDeployment(fixture('ecs-deployment-failed.json')), NOW)).toThrow(
+      /cannot merge/,
+    );
   });
 });
 
@@ -639,14 +837,21 @@ describe('release holds', () => {
         approvals: [],
         revision: 1,
       });
-      expect(holdAfterFailure(failedRecord, NOW, { seniorQuorum: 3, incidentId: 'INC-0123456789' })).toMatchObject({ seniorQuorum: 3, incidentId: 'INC-0123456789' });
+      expect(holdAfterFailure(failedRecord, NOW, { seniorQuorum: 3, incidentId: 'INC-0123456789' })).toMatchObject({
+        seniorQuorum: 3,
+        incidentId: 'INC-0123456789',
+      });
     });
 
     it('does not hold for a success, a stop, or an environment that does not hold', () => {
       expect(holdAfterFailure(dep(), NOW)).toBeUndefined();
       expect(holdAfterFailure(dep({ status: 'stopped' }), NOW)).toBeUndefined();
-      expect(holdAfterFailure({ ...failedRecord, environment: 'dev' }, NOW, { holdEnvironments: ['production', 'staging'] })).toBeUndefined();
-      expect(holdAfterFailure({ ...failedRecord, environment: 'staging' }, NOW, { holdEnvironments: ['production', 'staging'] })?.held).toBe(true);
+      expect(
+        holdAfterFailure({ ...failedRecord, environment: 'dev' }, NOW, { holdEnvironments: ['production', 'staging'] }),
+      ).toBeUndefined();
+      expect(
+        holdAfterFailure({ ...failedRecord, environment: 'staging' }, NOW, { holdEnvironments: ['production', 'staging'] })?.held,
+      ).toBe(true);
       expect(holdAfterFailure({ ...failedRecord, environment: 'dev' }, NOW)?.held).toBe(true);
     });
 
@@ -658,10 +863,23 @@ describe('release holds', () => {
 
     it('re-arms for a new failure: approvals given for the earlier one no longer count', () => {
       const partly: HoldState = { ...hold, approvals: [{ userId: SENIOR1.slackUserId, role: 'senior', at: NOW }], revision: 2 };
-      const again = holdAfterFailure({ ...failedRecord, id: 'DEP-0000000000F2', version: '1.4.3' }, '2026-03-01T11:00:00.000Z', { existing: partly })!;
-      expect(again).toMatchObject({ held: true, deploymentId: 'DEP-0000000000F2', version: '1.4.3', approvals: [], heldAt: '2026-03-01T11:00:00.000Z', revision: 3 });
+      const again = holdAfterFailure({ ...failedRecord, id: 'DEP-0000000000F2', version: '1.4.3' }, '2026-03-01T11:00:00.000Z', {
+        existing: partly,
+      })!;
+      expect(again).toMatchObject({
+        held: true,
+        deploymentId: 'DEP-0000000000F2',
+        version: '1.4.3',
+        approvals: [],
+        heldAt: '2026-03-01T11:00:00.000Z',
+        revision: 3,
+      });
       const lifted: HoldState = { ...hold, held: false, liftedBy: [CTO.slackUserId], liftedAt: NOW, revision: 2 };
-      expect(holdAfterFailure({ ...failedRecord, id: 'DEP-0000000000F3' }, NOW, { existing: lifted })).toMatchObject({ held: true, deploymentId: 'DEP-0000000000F3', revision: 3 });
+      expect(holdAfterFailure({ ...failedRecord, id: 'DEP-0000000000F3' }, NOW, { existing: lifted })).toMatchObject({
+        held: true,
+        deploymentId: 'DEP-0000000000F3',
+        revision: 3,
+      });
       expect(again.liftedAt).toBeUndefined();
     });
 
@@ -686,7 +904,13 @@ describe('release holds', () => {
       const decision = decideReleaseApproval(input(CTO));
       expect(decision).toMatchObject({ allowed: true, outcome: 'lifted' });
       if (!decision.allowed) throw new Error('expected allowed');
-      expect(decision.hold).toMatchObject({ held: false, liftedBy: [CTO.slackUserId], liftedAt: NOW, revision: 2, approvals: [{ userId: CTO.slackUserId, role: 'cto', at: NOW }] });
+      expect(decision.hold).toMatchObject({
+        held: false,
+        liftedBy: [CTO.slackUserId],
+        liftedAt: NOW,
+        revision: 2,
+        approvals: [{ userId: CTO.slackUserId, role: 'cto', at: NOW }],
+      });
       expect(decision.message).toContain('<@U0CTO000001>');
       // Away or not, the CTO decides.
       expect(decideReleaseApproval(input(AWAY_CTO, { cto: AWAY_CTO }))).toMatchObject({ allowed: true, outcome: 'lifted' });
@@ -694,48 +918,73 @@ describe('release holds', () => {
 
     it('refuses strangers, other workspaces, responders and senior engineers while the CTO is available', () => {
       expect(refusal(decideReleaseApproval(input(undefined)))).toBe('not_on_roster');
-      expect(refusal(decideReleaseApproval(input(SENIOR1, { actor: { userId: 'U0OTHER0001', teamId: 'T0FIREBRK01' } })))).toBe('not_on_roster');
-      expect(refusal(decideReleaseApproval(input(CTO, { actor: { userId: CTO.slackUserId, teamId: 'T0ELSEWHERE' } })))).toBe('other_workspace');
+      expect(refusal(decideReleaseApproval(input(SENIOR1, { actor: { userId: 'U0OTHER0001', teamId: 'T0FIREBRK01' } })))).toBe(
+        'not_on_roster',
+      );
+      expect(refusal(decideReleaseApproval(input(CTO, { actor: { userId: CTO.slackUserId, teamId: 'T0ELSEWHERE' } })))).toBe(
+        'other_workspace',
+      );
       expect(refusal(decideReleaseApproval(input(RESPONDER)))).toBe('wrong_role');
       const senior = decideReleaseApproval(input(SENIOR1));
       expect(refusal(senior)).toBe('cto_available');
       expect(senior.message).toContain('<@U0CTO000001>');
       // Away has ended.
-      expect(refusal(decideReleaseApproval(input(SENIOR1, { cto: { ...CTO, awayUntil: '2026-03-01T09:00:00.000Z' } })))).toBe('cto_available');
+      expect(refusal(decideReleaseApproval(input(SENIOR1, { cto: { ...CTO, awayUntil: '2026-03-01T09:00:00.000Z' } })))).toBe(
+        'cto_available',
+      );
     });
 
     it('needs the quorum of distinct senior engineers while the CTO is away', () => {
       const first = decideReleaseApproval(input(SENIOR1, { cto: AWAY_CTO }));
       expect(first).toMatchObject({ allowed: true, outcome: 'approval_recorded' });
       if (!first.allowed) throw new Error('expected allowed');
-      expect(first.hold).toMatchObject({ held: true, revision: 2, approvals: [{ userId: SENIOR1.slackUserId, role: 'senior', at: NOW }] });
+      expect(first.hold).toMatchObject({
+        held: true,
+        revision: 2,
+        approvals: [{ userId: SENIOR1.slackUserId, role: 'senior', at: NOW }],
+      });
       expect(first.message).toContain('1 of 2');
       expect(refusal(decideReleaseApproval(input(SENIOR1, { cto: AWAY_CTO, hold: first.hold })))).toBe('already_approved');
       const second = decideReleaseApproval(input(SENIOR2, { cto: AWAY_CTO, hold: first.hold, now: '2026-03-01T10:05:00.000Z' }));
       expect(second).toMatchObject({ allowed: true, outcome: 'lifted' });
       if (!second.allowed) throw new Error('expected allowed');
-      expect(second.hold).toMatchObject({ held: false, liftedBy: [SENIOR1.slackUserId, SENIOR2.slackUserId], liftedAt: '2026-03-01T10:05:00.000Z', revision: 3 });
+      expect(second.hold).toMatchObject({
+        held: false,
+        liftedBy: [SENIOR1.slackUserId, SENIOR2.slackUserId],
+        liftedAt: '2026-03-01T10:05:00.000Z',
+        revision: 3,
+      });
       expect(refusal(decideReleaseApproval(input(SENIOR3, { cto: AWAY_CTO, hold: second.hold })))).toBe('not_held');
     });
 
     it('takes the quorum from the hold', () => {
       const one = holdAfterFailure(failedRecord, NOW, { seniorQuorum: 1 })!;
-      expect(decideReleaseApproval(input(SENIOR1, { cto: AWAY_CTO, hold: one }))).toMatchObject({ allowed: true, outcome: 'lifted' });
+      expect(decideReleaseApproval(input(SENIOR1, { cto: AWAY_CTO, hold: one }))).toMatchObject({
+        allowed: true,
+        outcome: 'lifted',
+      });
     });
 
     it('says when there is nothing to approve', () => {
       const none = decideReleaseApproval(input(CTO, { hold: undefined }));
       expect(refusal(none)).toBe('not_held');
-      const lifted = decideReleaseApproval(input(CTO, { hold: { ...hold, held: false, liftedBy: [SENIOR1.slackUserId], liftedAt: NOW } }));
+      const lifted = decideReleaseApproval(
+        input(CTO, { hold: { ...hold, held: false, liftedBy: [SENIOR1.slackUserId], liftedAt: NOW } }),
+      );
       expect(refusal(lifted)).toBe('not_held');
       expect(lifted.message).toContain('<@U0SENIOR001>');
     });
 
     it('keeps whoever asked for the release from approving it', () => {
-      expect(refusal(decideReleaseApproval(input(SENIOR1, { cto: AWAY_CTO, requestedBy: SENIOR1.slackUserId })))).toBe('self_approval');
+      expect(refusal(decideReleaseApproval(input(SENIOR1, { cto: AWAY_CTO, requestedBy: SENIOR1.slackUserId })))).toBe(
+        'self_approval',
+      );
       expect(refusal(decideReleaseApproval(input(CTO, { requestedBy: CTO.slackUserId })))).toBe('self_approval');
       // The CTO asked: separation of duties takes the CTO out, so senior engineers may approve.
-      expect(decideReleaseApproval(input(SENIOR1, { requestedBy: CTO.slackUserId }))).toMatchObject({ allowed: true, outcome: 'approval_recorded' });
+      expect(decideReleaseApproval(input(SENIOR1, { requestedBy: CTO.slackUserId }))).toMatchObject({
+        allowed: true,
+        outcome: 'approval_recorded',
+      });
     });
 
     it('escapes nothing it should not: messages carry only mentions of roster ids', () => {
@@ -748,7 +997,11 @@ describe('release holds', () => {
     const roster = { cto: CTO, seniors: [SENIOR1, SENIOR2, { ...SENIOR3, awayUntil: '2026-03-02T00:00:00.000Z' }] };
 
     it('allows a service with no hold', () => {
-      expect(releaseCheck({ service: 'checkout', hold: undefined, ...roster, now: NOW })).toEqual({ allowed: true, reason: 'checkout is not on a release hold.', whoCanLift: [] });
+      expect(releaseCheck({ service: 'checkout', hold: undefined, ...roster, now: NOW })).toEqual({
+        allowed: true,
+        reason: 'checkout is not on a release hold.',
+        whoCanLift: [],
+      });
     });
 
     it('refuses a held service, saying why and who can lift it', () => {
@@ -764,12 +1017,21 @@ describe('release holds', () => {
       const partly: HoldState = { ...hold, approvals: [{ userId: SENIOR1.slackUserId, role: 'senior', at: NOW }] };
       const check = releaseCheck({ service: 'checkout', hold: partly, ...roster, cto: AWAY_CTO, now: NOW });
       expect(check.allowed).toBe(false);
-      expect(check.whoCanLift).toEqual(['Dana Okafor (CTO, away until 2026-03-01 18:00:00 UTC)', 'Priya Raman (senior engineer)', 'Mateo Alvarez (senior engineer)']);
+      expect(check.whoCanLift).toEqual([
+        'Dana Okafor (CTO, away until 2026-03-01 18:00:00 UTC)',
+        'Priya Raman (senior engineer)',
+        'Mateo Alvarez (senior engineer)',
+      ]);
       expect(check.reason).toContain('2 senior engineers while the CTO is away (1 of 2 so far)');
     });
 
     it('allows a service whose hold was lifted, saying by whom', () => {
-      const lifted: HoldState = { ...hold, held: false, liftedBy: [SENIOR1.slackUserId, SENIOR2.slackUserId], liftedAt: '2026-03-01T10:30:00.000Z' };
+      const lifted: HoldState = {
+        ...hold,
+        held: false,
+        liftedBy: [SENIOR1.slackUserId, SENIOR2.slackUserId],
+        liftedAt: '2026-03-01T10:30:00.000Z',
+      };
       expect(releaseCheck({ service: 'checkout', hold: lifted, ...roster, now: NOW })).toEqual({
         allowed: true,
         reason: 'The release hold on checkout was lifted by Priya Raman and Mateo Alvarez at 2026-03-01 10:30:00 UTC.',
@@ -778,7 +1040,12 @@ describe('release holds', () => {
     });
 
     it('keeps terminal control characters out of the reason', () => {
-      const check = releaseCheck({ service: 'checkout', hold: { ...hold, reason: 'failed\u001b[2J\u009b31m\nnow' }, ...roster, now: NOW });
+      const check = releaseCheck({
+        service: 'checkout',
+        hold: { ...hold, reason: 'failed\u001b[2J\u009b31m\nnow' },
+        ...roster,
+        now: NOW,
+      });
       // eslint-disable-next-line no-control-regex -- matching control characters is the point
       expect(check.reason).not.toMatch(/[\u0000-\u001f\u0080-\u009f]/);
     });
@@ -786,11 +1053,23 @@ describe('release holds', () => {
 });
 
 describe('incidentForFailedDeployment', () => {
-  const failed = dep({ id: 'DEP-0000000000F1', status: 'failed', sourceStatus: 'SERVICE_DEPLOYMENT_FAILED', reason: 'circuit breaker: task failed to start', link: 'https://us-west-2.console.aws.amazon.com/ecs/v2/x', resources: ['arn:aws:ecs:us-west-2:111122223333:service/default/checkout'] });
+  const failed = dep({
+    id: 'DEP-0000000000F1',
+    status: 'failed',
+    sourceStatus: 'SERVICE_DEPLOYMENT_FAILED',
+    reason: 'circuit breaker: task failed to start',
+    link: 'https://us-west-2.console.aws.amazon.com/ecs/v2/x',
+    resources: ['arn:aws:ecs:us-west-2:111122223333:service/default/checkout'],
+  });
 
   it('opens a SEV2 release incident for a production failure, as a signal ingest can take', () => {
     const incident = incidentForFailedDeployment(failed)!;
-    expect(incident).toMatchObject({ severity: 'SEV2', category: 'release', subject: 'checkout/production', title: 'Deployment of checkout 1.4.2 to production failed' });
+    expect(incident).toMatchObject({
+      severity: 'SEV2',
+      category: 'release',
+      subject: 'checkout/production',
+      title: 'Deployment of checkout 1.4.2 to production failed',
+    });
     expect(incident.resources).toEqual(['arn:aws:ecs:us-west-2:111122223333:service/default/checkout', 'DEP-0000000000F1']);
     expect(incident.signal).toEqual({
       source: 'firebreak.deploy',
@@ -804,13 +1083,24 @@ describe('incidentForFailedDeployment', () => {
       severityHint: 'high',
       observedAt: '2026-03-01T09:55:00.000Z',
       state: 'firing',
-      attributes: { service: 'checkout', environment: 'production', version: '1.4.2', deploymentId: 'DEP-0000000000F1', deploymentSource: 'firebreak.deploy', sourceStatus: 'SERVICE_DEPLOYMENT_FAILED', severity: 'SEV2' },
+      attributes: {
+        service: 'checkout',
+        environment: 'production',
+        version: '1.4.2',
+        deploymentId: 'DEP-0000000000F1',
+        deploymentSource: 'firebreak.deploy',
+        sourceStatus: 'SERVICE_DEPLOYMENT_FAILED',
+        severity: 'SEV2',
+      },
       url: 'https://us-west-2.console.aws.amazon.com/ecs/v2/x',
     });
   });
 
   it('takes the severity from the environment: staging SEV4, none for environments not listed, configurable', () => {
-    expect(incidentForFailedDeployment({ ...failed, environment: 'staging' })).toMatchObject({ severity: 'SEV4', signal: { severityHint: 'low', subject: 'checkout/staging' } });
+    expect(incidentForFailedDeployment({ ...failed, environment: 'staging' })).toMatchObject({
+      severity: 'SEV4',
+      signal: { severityHint: 'low', subject: 'checkout/staging' },
+    });
     expect(incidentForFailedDeployment({ ...failed, environment: 'dev' })).toBeUndefined();
     const config = DeploymentsConfigSchema.parse({ incidentSeverity: { production: 'SEV1', dev: 'SEV3' } });
     expect(incidentForFailedDeployment(failed, config)?.severity).toBe('SEV1');
@@ -827,8 +1117,17 @@ describe('incidentForFailedDeployment', () => {
   it('classifies into the release channel with one fingerprint per service and environment', () => {
     const config = buildConfig([], { channels: { release: 'C0RELEASES1' } });
     const first = failedDeploymentClassification(incidentForFailedDeployment(failed)!, config, ['rollback-checkout']);
-    const second = failedDeploymentClassification(incidentForFailedDeployment({ ...failed, id: 'DEP-0000000000F2', version: '1.4.3' })!, config);
-    expect(first).toMatchObject({ suppressed: false, severity: 'SEV2', category: 'release', channel: 'C0RELEASES1', mitigations: ['rollback-checkout'] });
+    const second = failedDeploymentClassification(
+      incidentForFailedDeployment({ ...failed, id: 'DEP-0000000000F2', version: '1.4.3' })!,
+      config,
+    );
+    expect(first).toMatchObject({
+      suppressed: false,
+      severity: 'SEV2',
+      category: 'release',
+      channel: 'C0RELEASES1',
+      mitigations: ['rollback-checkout'],
+    });
     expect(second.fingerprint).toBe(first.fingerprint);
     const staging = failedDeploymentClassification(incidentForFailedDeployment({ ...failed, environment: 'staging' })!, config);
     expect(staging.fingerprint).not.toBe(first.fingerprint);
@@ -837,15 +1136,28 @@ describe('incidentForFailedDeployment', () => {
 
   it('recovers the release incident when the service deploys successfully to the same environment', () => {
     const recovery = recoveryForDeployment(dep({ id: 'DEP-0000000000S1', version: '1.4.3' }))!;
-    expect(recovery).toMatchObject({ source: 'firebreak.deploy', kind: 'deployment-failed', subject: 'checkout/production', state: 'recovered', resources: [] });
+    expect(recovery).toMatchObject({
+      source: 'firebreak.deploy',
+      kind: 'deployment-failed',
+      subject: 'checkout/production',
+      state: 'recovered',
+      resources: [],
+    });
     expect(recoveryForDeployment(failed)).toBeUndefined();
     expect(recoveryForDeployment(dep({ environment: 'dev' }))).toBeUndefined();
   });
 });
 
 describe('recentDeployments', () => {
-  const incident = { account: '123456789012', firstSeen: '2026-03-01T10:00:00.000Z', openedAt: '2026-03-01T10:00:05.000Z', subject: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:checkout-5xx', resources: ['i-0aaaaaaaaaaaaaaa1'] };
-  const at_ = (id: string, finishedAt: string, overrides: Partial<DeploymentRecord> = {}) => dep({ id, startedAt: undefined, durationSeconds: undefined, finishedAt, lastEventAt: finishedAt, ...overrides });
+  const incident = {
+    account: '123456789012',
+    firstSeen: '2026-03-01T10:00:00.000Z',
+    openedAt: '2026-03-01T10:00:05.000Z',
+    subject: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:checkout-5xx',
+    resources: ['i-0aaaaaaaaaaaaaaa1'],
+  };
+  const at_ = (id: string, finishedAt: string, overrides: Partial<DeploymentRecord> = {}) =>
+    dep({ id, startedAt: undefined, durationSeconds: undefined, finishedAt, lastEventAt: finishedAt, ...overrides });
 
   it('lists the deployments to the account in the hour before the incident, newest first', () => {
     const records = [
@@ -862,23 +1174,52 @@ describe('recentDeployments', () => {
 
   it('includes the same service in another account, by subject or by a shared resource', () => {
     const other = { account: '999988887777' };
-    const records = [at_('DEP-S', '2026-03-01T09:30:00.000Z', other), at_('DEP-R', '2026-03-01T09:40:00.000Z', { ...other, service: 'payments', resources: ['i-0aaaaaaaaaaaaaaa1'] }), at_('DEP-X', '2026-03-01T09:40:00.000Z', { ...other, service: 'search' })];
-    expect(recentDeployments(records, { ...incident, subject: 'checkout/production' }).map((r) => r.id)).toEqual(['DEP-R', 'DEP-S']);
+    const records = [
+      at_('DEP-S', '2026-03-01T09:30:00.000Z', other),
+      at_('DEP-R', '2026-03-01T09:40:00.000Z', { ...other, service: 'payments', resources: ['i-0aaaaaaaaaaaaaaa1'] }),
+      at_('DEP-X', '2026-03-01T09:40:00.000Z', { ...other, service: 'search' }),
+    ];
+    expect(recentDeployments(records, { ...incident, subject: 'checkout/production' }).map((r) => r.id)).toEqual([
+      'DEP-R',
+      'DEP-S',
+    ]);
     expect(recentDeployments(records, { ...incident, subject: 'checkout' }).map((r) => r.id)).toEqual(['DEP-R', 'DEP-S']);
     expect(recentDeployments(records, { ...incident, subject: 'checkout-v2' }).map((r) => r.id)).toEqual(['DEP-R']);
   });
 
   it('counts a long deployment that overlaps the window, and one still running', () => {
     const records = [
-      dep({ id: 'DEP-LONG', startedAt: '2026-03-01T08:00:00.000Z', finishedAt: '2026-03-01T09:10:00.000Z', lastEventAt: '2026-03-01T09:10:00.000Z' }),
-      dep({ id: 'DEP-RUN', status: 'started', startedAt: '2026-03-01T07:00:00.000Z', finishedAt: undefined, durationSeconds: undefined, lastEventAt: '2026-03-01T07:00:00.000Z' }),
-      dep({ id: 'DEP-OLD', startedAt: '2026-03-01T07:00:00.000Z', finishedAt: '2026-03-01T08:00:00.000Z', lastEventAt: '2026-03-01T08:00:00.000Z' }),
+      dep({
+        id: 'DEP-LONG',
+        startedAt: '2026-03-01T08:00:00.000Z',
+        finishedAt: '2026-03-01T09:10:00.000Z',
+        lastEventAt: '2026-03-01T09:10:00.000Z',
+      }),
+      dep({
+        id: 'DEP-RUN',
+        status: 'started',
+        startedAt: '2026-03-01T07:00:00.000Z',
+        finishedAt: undefined,
+        durationSeconds: undefined,
+        lastEventAt: '2026-03-01T07:00:00.000Z',
+      }),
+      dep({
+        id: 'DEP-OLD',
+        startedAt: '2026-03-01T07:00:00.000Z',
+        finishedAt: '2026-03-01T08:00:00.000Z',
+        lastEventAt: '2026-03-01T08:00:00.000Z',
+      }),
     ];
     expect(recentDeployments(records, incident).map((r) => r.id)).toEqual(['DEP-LONG', 'DEP-RUN']);
   });
 
   it('works from the incident detail notify receives (first seen only), and gives nothing without a time', () => {
-    expect(recentDeployments([at_('DEP-A', '2026-03-01T09:30:00.000Z')], { account: '123456789012', firstSeen: '2026-03-01T10:00:00.000Z' })).toHaveLength(1);
+    expect(
+      recentDeployments([at_('DEP-A', '2026-03-01T09:30:00.000Z')], {
+        account: '123456789012',
+        firstSeen: '2026-03-01T10:00:00.000Z',
+      }),
+    ).toHaveLength(1);
     expect(recentDeployments([at_('DEP-A', '2026-03-01T09:30:00.000Z')], { account: '123456789012' })).toEqual([]);
   });
 });

@@ -36,15 +36,18 @@ describe('ingestRules', () => {
     expect(FIREBREAK_BUS_NAME).toBe('firebreak');
   });
 
-  it('never listens to Firebreak\'s own events on its bus', () => {
+  it("never listens to Firebreak's own events on its bus", () => {
     const monitor = rules.find((r) => r.id === 'CustomMonitor')!;
     const own = { source: FIREBREAK_SOURCE, 'detail-type': 'Incident Opened', detail: {} };
     expect(matchesPattern(monitor.pattern, own)).toBe(false);
-    expect(matchesPattern(monitor.pattern, { source: `${MONITOR_SOURCE_PREFIX}.datadog`, 'detail-type': 'x', detail: {} })).toBe(true);
+    expect(matchesPattern(monitor.pattern, { source: `${MONITOR_SOURCE_PREFIX}.datadog`, 'detail-type': 'x', detail: {} })).toBe(
+      true,
+    );
   });
 
   it('passes the configured EC2 states into the EC2 pattern', () => {
-    const ec2 = (states: Array<'running' | 'stopped' | 'terminated'>) => ingestRules({ sources: { custom: [], ec2States: states } }).find((r) => r.id === 'Ec2StateChange')!;
+    const ec2 = (states: Array<'running' | 'stopped' | 'terminated'>) =>
+      ingestRules({ sources: { custom: [], ec2States: states } }).find((r) => r.id === 'Ec2StateChange')!;
     expect(ec2(['stopped', 'terminated']).pattern).toEqual({
       source: ['aws.ec2'],
       'detail-type': ['EC2 Instance State-change Notification'],
@@ -57,7 +60,9 @@ describe('ingestRules', () => {
   });
 
   it('passes custom sources into the monitor pattern next to the prefix', () => {
-    const monitor = ingestRules({ sources: { custom: ['com.acme.ci', 'io.pagerduty'], ec2States: ['stopped'] } }).find((r) => r.id === 'CustomMonitor')!;
+    const monitor = ingestRules({ sources: { custom: ['com.acme.ci', 'io.pagerduty'], ec2States: ['stopped'] } }).find(
+      (r) => r.id === 'CustomMonitor',
+    )!;
     expect(monitor.pattern).toEqual({ source: [{ prefix: MONITOR_SOURCE_PREFIX }, 'com.acme.ci', 'io.pagerduty'] });
     expect(matchesPattern(monitor.pattern, { source: 'io.pagerduty', detail: {} })).toBe(true);
     expect(matchesPattern(monitor.pattern, { source: 'io.other', detail: {} })).toBe(false);
@@ -73,8 +78,15 @@ describe('ingestRules', () => {
   });
 
   it('does not route deployment events to ingest', () => {
-    for (const name of ['codedeploy-deployment-success.json', 'codepipeline-pipeline-execution-failed.json', 'ecs-deployment-failed.json']) {
-      expect(rules.filter((r) => matchesPattern(r.pattern, fixture(name))), name).toEqual([]);
+    for (const name of [
+      'codedeploy-deployment-success.json',
+      'codepipeline-pipeline-execution-failed.json',
+      'ecs-deployment-failed.json',
+    ]) {
+      expect(
+        rules.filter((r) => matchesPattern(r.pattern, fixture(name))),
+        name,
+      ).toEqual([]);
     }
   });
 });

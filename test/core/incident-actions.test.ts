@@ -9,7 +9,15 @@ const USER = 'U0RESPOND01';
 
 /** An incident as ingest opens it, with its first audit entries. */
 function opened(): { incident: Incident; audit: AuditEntry[] } {
-  const decision = decideIngest({ current: undefined, signal: makeSignal(), classification: makeClassification({ severity: 'SEV2' }), signalKey: 'evt-1#x#0', eventId: 'evt-1', now: '2026-03-01T10:00:00.000Z', reopenWindowMinutes: 60 });
+  const decision = decideIngest({
+    current: undefined,
+    signal: makeSignal(),
+    classification: makeClassification({ severity: 'SEV2' }),
+    signalKey: 'evt-1#x#0',
+    eventId: 'evt-1',
+    now: '2026-03-01T10:00:00.000Z',
+    reopenWindowMinutes: 60,
+  });
   if (decision.outcome !== 'opened') throw new Error('expected an opened incident');
   return { incident: decision.incident, audit: [...decision.audit] };
 }
@@ -21,29 +29,71 @@ describe('acknowledge', () => {
     const { incident, audit } = opened();
     const result = acknowledge(incident, USER, NOW);
     if (!result.ok) throw new Error(result.message);
-    expect(result).toMatchObject({ expectedVersion: incident.version, change: 'acknowledged', message: `${incident.id} acknowledged by <@${USER}>.` });
-    expect(result.incident).toMatchObject({ status: 'acknowledged', acknowledgedBy: USER, updatedAt: NOW, version: incident.version + 1, auditSeq: incident.auditSeq + 1 });
-    expect(result.audit).toEqual([expect.objectContaining({ incidentId: incident.id, seq: incident.auditSeq + 1, at: NOW, actor: `slack:${USER}`, action: 'incident.acknowledged', data: {}, prevHash: incident.auditHead })]);
+    expect(result).toMatchObject({
+      expectedVersion: incident.version,
+      change: 'acknowledged',
+      message: `${incident.id} acknowledged by <@${USER}>.`,
+    });
+    expect(result.incident).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: USER,
+      updatedAt: NOW,
+      version: incident.version + 1,
+      auditSeq: incident.auditSeq + 1,
+    });
+    expect(result.audit).toEqual([
+      expect.objectContaining({
+        incidentId: incident.id,
+        seq: incident.auditSeq + 1,
+        at: NOW,
+        actor: `slack:${USER}`,
+        action: 'incident.acknowledged',
+        data: {},
+        prevHash: incident.auditHead,
+      }),
+    ]);
     expect(result.incident.auditHead).toBe(result.audit[0]!.hash);
-    expect(verifyChain([...audit, ...result.audit], { seq: result.incident.auditSeq, hash: result.incident.auditHead })).toEqual({ valid: true, length: audit.length + 1 });
+    expect(verifyChain([...audit, ...result.audit], { seq: result.incident.auditSeq, hash: result.incident.auditHead })).toEqual({
+      valid: true,
+      length: audit.length + 1,
+    });
   });
 
   it.each(['acknowledged', 'mitigating', 'resolved', 'closed'] as const)('refuses an incident that is %s', (status) => {
     const incident = withStatus(status);
-    expect(acknowledge(incident, USER, NOW)).toEqual({ ok: false, message: `${incident.id} is ${status}; only an open incident can be acknowledged.` });
+    expect(acknowledge(incident, USER, NOW)).toEqual({
+      ok: false,
+      message: `${incident.id} is ${status}; only an open incident can be acknowledged.`,
+    });
   });
 });
 
 describe('resolveByHand', () => {
-  it.each(['open', 'acknowledged', 'mitigating'] as const)('resolves an incident that is %s, keeping the note in the audit', (status) => {
-    const incident = withStatus(status);
-    const result = resolveByHand(incident, USER, '<!channel> rebuilt the host', NOW);
-    if (!result.ok) throw new Error(result.message);
-    expect(result.change).toBe('resolved');
-    expect(result.message).toBe(`${incident.id} resolved by <@${USER}>.`);
-    expect(result.incident).toMatchObject({ status: 'resolved', resolvedAt: NOW, resolvedBy: USER, firingResources: [], firingOverflow: false, version: incident.version + 1 });
-    expect(result.audit).toEqual([expect.objectContaining({ action: 'incident.resolved', actor: `slack:${USER}`, data: { note: '<!channel> rebuilt the host', by: USER } })]);
-  });
+  it.each(['open', 'acknowledged', 'mitigating'] as const)(
+    'resolves an incident that is %s, keeping the note in the audit',
+    (status) => {
+      const incident = withStatus(status);
+      const result = resolveByHand(incident, USER, '<!channel> rebuilt the host', NOW);
+      if (!result.ok) throw new Error(result.message);
+      expect(result.change).toBe('resolved');
+      expect(result.message).toBe(`${incident.id} resolved by <@${USER}>.`);
+      expect(result.incident).toMatchObject({
+        status: 'resolved',
+        resolvedAt: NOW,
+        resolvedBy: USER,
+        firingResources: [],
+        firingOverflow: false,
+        version: incident.version + 1,
+      });
+      expect(result.audit).toEqual([
+        expect.objectContaining({
+          action: 'incident.resolved',
+          actor: `slack:${USER}`,
+          data: { note: '<!channel> rebuilt the host', by: USER },
+        }),
+      ]);
+    },
+  );
 
   it('clears an overflowing firing set too', () => {
     const result = resolveByHand({ ...opened().incident, firingOverflow: true }, USER, '', NOW);
@@ -62,9 +112,18 @@ describe('changeSeverity', () => {
     for (const severity of ['SEV1', 'SEV3', 'SEV4'] as const) {
       const result = changeSeverity(incident, USER, severity, NOW);
       if (!result.ok) throw new Error(result.message);
-      expect(result).toMatchObject({ change: 'severity_changed', message: `${incident.id} is now ${severity} (was SEV2), set by <@${USER}>.` });
+      expect(result).toMatchObject({
+        change: 'severity_changed',
+        message: `${incident.id} is now ${severity} (was SEV2), set by <@${USER}>.`,
+      });
       expect(result.incident).toMatchObject({ severity, version: incident.version + 1, status: 'open' });
-      expect(result.audit).toEqual([expect.objectContaining({ action: 'incident.severity_changed', actor: `slack:${USER}`, data: { from: 'SEV2', to: severity } })]);
+      expect(result.audit).toEqual([
+        expect.objectContaining({
+          action: 'incident.severity_changed',
+          actor: `slack:${USER}`,
+          data: { from: 'SEV2', to: severity },
+        }),
+      ]);
     }
   });
 

@@ -29,9 +29,23 @@ function applied(decision: IngestDecision): Applied {
 
 let delivery = 0;
 /** One decision for a signal, with the classification the example config gives it unless one is passed. */
-function decide(current: Incident | undefined, signal: Signal, now: string, classification: Classification = classify(signal), reopenWindowMinutes = WINDOW) {
+function decide(
+  current: Incident | undefined,
+  signal: Signal,
+  now: string,
+  classification: Classification = classify(signal),
+  reopenWindowMinutes = WINDOW,
+) {
   const eventId = `evt-${++delivery}`;
-  return decideIngest({ current, signal, classification, signalKey: signalKeyFor(eventId, signal, 0), eventId, now, reopenWindowMinutes });
+  return decideIngest({
+    current,
+    signal,
+    classification,
+    signalKey: signalKeyFor(eventId, signal, 0),
+    eventId,
+    now,
+    reopenWindowMinutes,
+  });
 }
 
 /** Replays decisions the way the store would apply them, keeping every audit entry written per incident. */
@@ -80,7 +94,17 @@ describe('decideIngest: opening', () => {
     const signal = cpuAlarm();
     const classification = classify(signal);
     const now = '2026-03-01T09:00:00.000Z';
-    const decision = applied(decideIngest({ current: undefined, signal, classification, signalKey: 'evt-a#k#0', eventId: 'evt-a', now, reopenWindowMinutes: WINDOW }));
+    const decision = applied(
+      decideIngest({
+        current: undefined,
+        signal,
+        classification,
+        signalKey: 'evt-a#k#0',
+        eventId: 'evt-a',
+        now,
+        reopenWindowMinutes: WINDOW,
+      }),
+    );
     expect(decision.outcome).toBe('opened');
     expect(decision.expectedVersion).toBe(0);
     expect(decision.changes).toEqual(['opened']);
@@ -130,7 +154,12 @@ describe('decideIngest: opening', () => {
       channel: 'C0INCIDENTS',
       mitigations: [],
     });
-    expect(audit[1]!.data).toMatchObject({ eventId: 'evt-a', source: 'aws.cloudwatch', state: 'firing', observedAt: signal.observedAt });
+    expect(audit[1]!.data).toMatchObject({
+      eventId: 'evt-a',
+      source: 'aws.cloudwatch',
+      state: 'firing',
+      observedAt: signal.observedAt,
+    });
   });
 
   it('ignores a recovery when nothing is open for its fingerprint', () => {
@@ -145,7 +174,12 @@ describe('decideIngest: opening', () => {
     const copy = signalFrom(fixture('securityhub-findings-imported-guardduty-ec2-wrapped.json'));
     expect(decide(undefined, copy, '2026-03-01T09:00:00.000Z')).toMatchObject({ outcome: 'suppressed' });
     const open = applied(decide(undefined, cpuAlarm(), '2026-03-01T09:00:00.000Z')).incident;
-    const decision = decide(open, cpuAlarm(), '2026-03-01T09:01:00.000Z', makeClassification({ suppressed: true, rule: 'drop it' }));
+    const decision = decide(
+      open,
+      cpuAlarm(),
+      '2026-03-01T09:01:00.000Z',
+      makeClassification({ suppressed: true, rule: 'drop it' }),
+    );
     expect(decision).toEqual({ outcome: 'suppressed', reason: expect.stringContaining('drop it') });
   });
 
@@ -154,14 +188,24 @@ describe('decideIngest: opening', () => {
     const incident = applied(decide(undefined, signal, '2026-03-01T10:00:00.000Z', makeClassification())).incident;
     expect(incident.resources).toEqual(['checkout-api']);
     expect(incident.firingResources).toEqual(['checkout-api']);
-    const recovered = decide(incident, { ...signal, state: 'recovered', observedAt: '2026-03-01T10:05:00.000Z' }, '2026-03-01T10:05:00.000Z', makeClassification());
+    const recovered = decide(
+      incident,
+      { ...signal, state: 'recovered', observedAt: '2026-03-01T10:05:00.000Z' },
+      '2026-03-01T10:05:00.000Z',
+      makeClassification(),
+    );
     expect(recovered.outcome).toBe('resolved');
   });
 
   it('does not mutate the current incident', () => {
     const open = applied(decide(undefined, cpuAlarm(), '2026-03-01T09:00:00.000Z')).incident;
     const snapshot = structuredClone(open);
-    decide(open, { ...cpuAlarm(), observedAt: '2026-03-01T09:00:30.000Z' }, '2026-03-01T09:01:00.000Z', makeClassification({ severity: 'SEV1' }));
+    decide(
+      open,
+      { ...cpuAlarm(), observedAt: '2026-03-01T09:00:30.000Z' },
+      '2026-03-01T09:01:00.000Z',
+      makeClassification({ severity: 'SEV1' }),
+    );
     decide(open, cpuOk(), '2026-03-01T09:01:00.000Z');
     expect(open).toEqual(snapshot);
   });
@@ -170,9 +214,19 @@ describe('decideIngest: opening', () => {
 describe('decideIngest: updates', () => {
   it('a repeat bumps signalCount, keeps the latest lastSeen, unions resources and versions by one', () => {
     const t = new Timeline();
-    const first = applied(t.step(makeSignal({ resources: ['i-0aaaaaaaaaaaaaaa1'], observedAt: '2026-03-01T10:00:00.000Z' }), '2026-03-01T10:00:01.000Z', makeClassification()));
+    const first = applied(
+      t.step(
+        makeSignal({ resources: ['i-0aaaaaaaaaaaaaaa1'], observedAt: '2026-03-01T10:00:00.000Z' }),
+        '2026-03-01T10:00:01.000Z',
+        makeClassification(),
+      ),
+    );
     const second = applied(
-      t.step(makeSignal({ resources: ['i-0bbbbbbbbbbbbbbb2', 'i-0aaaaaaaaaaaaaaa1'], observedAt: '2026-03-01T10:05:00.000Z' }), '2026-03-01T10:05:01.000Z', makeClassification()),
+      t.step(
+        makeSignal({ resources: ['i-0bbbbbbbbbbbbbbb2', 'i-0aaaaaaaaaaaaaaa1'], observedAt: '2026-03-01T10:05:00.000Z' }),
+        '2026-03-01T10:05:01.000Z',
+        makeClassification(),
+      ),
     );
     expect(second.outcome).toBe('updated');
     expect(second.changes).toEqual(['signal']);
@@ -200,14 +254,27 @@ describe('decideIngest: updates', () => {
     expect(verifyChain(t.chain(first.incident.id))).toEqual({ valid: true, length: 3 });
 
     // An out-of-order older signal does not move lastSeen or lastFiringAt back.
-    const third = applied(t.step(makeSignal({ observedAt: '2026-03-01T09:59:00.000Z' }), '2026-03-01T10:06:00.000Z', makeClassification()));
-    expect(third.incident).toMatchObject({ signalCount: 3, version: 3, lastSeen: '2026-03-01T10:05:00.000Z', lastFiringAt: '2026-03-01T10:05:00.000Z' });
+    const third = applied(
+      t.step(makeSignal({ observedAt: '2026-03-01T09:59:00.000Z' }), '2026-03-01T10:06:00.000Z', makeClassification()),
+    );
+    expect(third.incident).toMatchObject({
+      signalCount: 3,
+      version: 3,
+      lastSeen: '2026-03-01T10:05:00.000Z',
+      lastFiringAt: '2026-03-01T10:05:00.000Z',
+    });
   });
 
   it('raises severity automatically with a severity_raised change and audit entry', () => {
     const t = new Timeline();
     const opened = applied(t.step(makeSignal(), '2026-03-01T10:00:00.000Z', makeClassification({ severity: 'SEV3' })));
-    const raised = applied(t.step(makeSignal({ observedAt: '2026-03-01T10:01:00.000Z' }), '2026-03-01T10:01:00.000Z', makeClassification({ severity: 'SEV1' })));
+    const raised = applied(
+      t.step(
+        makeSignal({ observedAt: '2026-03-01T10:01:00.000Z' }),
+        '2026-03-01T10:01:00.000Z',
+        makeClassification({ severity: 'SEV1' }),
+      ),
+    );
     expect(raised.outcome).toBe('updated');
     expect(raised.incident.severity).toBe('SEV1');
     expect(raised.changes).toEqual(['signal', 'severity_raised']);
@@ -223,18 +290,37 @@ describe('decideIngest: updates', () => {
   it('never lowers severity automatically', () => {
     const t = new Timeline();
     t.step(makeSignal(), '2026-03-01T10:00:00.000Z', makeClassification({ severity: 'SEV2' }));
-    const lower = applied(t.step(makeSignal({ observedAt: '2026-03-01T10:01:00.000Z' }), '2026-03-01T10:01:00.000Z', makeClassification({ severity: 'SEV4' })));
+    const lower = applied(
+      t.step(
+        makeSignal({ observedAt: '2026-03-01T10:01:00.000Z' }),
+        '2026-03-01T10:01:00.000Z',
+        makeClassification({ severity: 'SEV4' }),
+      ),
+    );
     expect(lower.incident.severity).toBe('SEV2');
     expect(lower.changes).toEqual(['signal']);
     expect(lower.audit.map((e) => e.action)).toEqual(['signal.recorded']);
-    const same = applied(t.step(makeSignal({ observedAt: '2026-03-01T10:02:00.000Z' }), '2026-03-01T10:02:00.000Z', makeClassification({ severity: 'SEV2' })));
+    const same = applied(
+      t.step(
+        makeSignal({ observedAt: '2026-03-01T10:02:00.000Z' }),
+        '2026-03-01T10:02:00.000Z',
+        makeClassification({ severity: 'SEV2' }),
+      ),
+    );
     expect(same.changes).toEqual(['signal']);
   });
 
   it('keeps an acknowledged incident acknowledged on a new firing signal', () => {
     const open = applied(decide(undefined, makeSignal(), '2026-03-01T10:00:00.000Z', makeClassification())).incident;
     const acknowledged: Incident = { ...open, status: 'acknowledged' };
-    const next = applied(decide(acknowledged, makeSignal({ observedAt: '2026-03-01T10:01:00.000Z' }), '2026-03-01T10:01:00.000Z', makeClassification()));
+    const next = applied(
+      decide(
+        acknowledged,
+        makeSignal({ observedAt: '2026-03-01T10:01:00.000Z' }),
+        '2026-03-01T10:01:00.000Z',
+        makeClassification(),
+      ),
+    );
     expect(next.outcome).toBe('updated');
     expect(next.incident.status).toBe('acknowledged');
   });
@@ -244,7 +330,9 @@ describe('decideIngest: updates', () => {
     const opened = applied(decide(undefined, makeSignal({ resources: many }), '2026-03-01T10:00:00.000Z', makeClassification()));
     expect(opened.incident.resources).toHaveLength(MAX_STORED_RESOURCES);
     expect(opened.incident.firingResources).toHaveLength(MAX_STORED_RESOURCES);
-    const more = applied(decide(opened.incident, makeSignal({ resources: ['i-extra'] }), '2026-03-01T10:01:00.000Z', makeClassification()));
+    const more = applied(
+      decide(opened.incident, makeSignal({ resources: ['i-extra'] }), '2026-03-01T10:01:00.000Z', makeClassification()),
+    );
     expect(more.incident.resources).toHaveLength(MAX_STORED_RESOURCES);
     expect(more.incident.firingResources).toHaveLength(MAX_STORED_RESOURCES);
   });
@@ -258,7 +346,14 @@ describe('decideIngest: recovery', () => {
     expect(resolved.outcome).toBe('resolved');
     expect(resolved.changes).toEqual(['signal', 'resolved']);
     expect(resolved.expectedVersion).toBe(1);
-    expect(resolved.incident).toMatchObject({ id: opened.incident.id, status: 'resolved', resolvedAt: '2026-03-01T09:10:00.000Z', signalCount: 2, version: 2, auditSeq: 4 });
+    expect(resolved.incident).toMatchObject({
+      id: opened.incident.id,
+      status: 'resolved',
+      resolvedAt: '2026-03-01T09:10:00.000Z',
+      signalCount: 2,
+      version: 2,
+      auditSeq: 4,
+    });
     expect(resolved.incident.firingResources).toEqual([]);
     expect(resolved.incident.resources).toEqual(opened.incident.resources);
     expect(resolved.audit.map((e) => e.action)).toEqual(['signal.recorded', 'incident.resolved']);
@@ -278,7 +373,12 @@ describe('decideIngest: recovery', () => {
     const t = new Timeline();
     const hosts = ['i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2', 'i-0ccccccccccccccc3'];
     const opened = applied(t.step(inspector(hosts[0]!, 'ACTIVE', '2023-01-19T22:46:15Z'), '2026-03-01T09:00:00.000Z'));
-    expect(opened.incident).toMatchObject({ subject: 'CVE-2022-3303', severity: 'SEV4', category: 'security', channel: 'C0SECURITY1' });
+    expect(opened.incident).toMatchObject({
+      subject: 'CVE-2022-3303',
+      severity: 'SEV4',
+      category: 'security',
+      channel: 'C0SECURITY1',
+    });
     applied(t.step(inspector(hosts[1]!, 'ACTIVE', '2023-01-19T22:50:00Z'), '2026-03-01T09:01:00.000Z'));
     const third = applied(t.step(inspector(hosts[2]!, 'ACTIVE', '2023-01-19T22:55:00Z'), '2026-03-01T09:02:00.000Z'));
     expect(third.incident.id).toBe(opened.incident.id);
@@ -307,13 +407,27 @@ describe('decideIngest: recovery', () => {
 
   it('resolves a multi-resource finding only when a recovery covers every resource', () => {
     const classification = makeClassification();
-    const open = applied(decide(undefined, makeSignal({ resources: ['a', 'b'] }), '2026-03-01T10:00:00.000Z', classification)).incident;
-    const unrelated = applied(decide(open, makeSignal({ state: 'recovered', resources: ['z'], observedAt: '2026-03-01T10:01:00.000Z' }), '2026-03-01T10:01:00.000Z', classification));
+    const open = applied(
+      decide(undefined, makeSignal({ resources: ['a', 'b'] }), '2026-03-01T10:00:00.000Z', classification),
+    ).incident;
+    const unrelated = applied(
+      decide(
+        open,
+        makeSignal({ state: 'recovered', resources: ['z'], observedAt: '2026-03-01T10:01:00.000Z' }),
+        '2026-03-01T10:01:00.000Z',
+        classification,
+      ),
+    );
     expect(unrelated.outcome).toBe('updated');
     expect(unrelated.incident.firingResources).toEqual(['a', 'b']);
-    expect(decide(open, makeSignal({ state: 'recovered', resources: ['b', 'a'], observedAt: '2026-03-01T10:01:00.000Z' }), '2026-03-01T10:01:00.000Z', classification).outcome).toBe(
-      'resolved',
-    );
+    expect(
+      decide(
+        open,
+        makeSignal({ state: 'recovered', resources: ['b', 'a'], observedAt: '2026-03-01T10:01:00.000Z' }),
+        '2026-03-01T10:01:00.000Z',
+        classification,
+      ).outcome,
+    ).toBe('resolved');
   });
 
   it('ignores a recovery observed before the latest firing signal (EventBridge does not keep order)', () => {
@@ -330,7 +444,10 @@ describe('decideIngest: recovery', () => {
     t.step(cpuAlarm(), '2026-03-01T09:00:00.000Z');
     const resolved = applied(t.step(cpuOk(), '2026-03-01T09:10:00.000Z')).incident;
     expect(decide(resolved, cpuOk(), '2026-03-01T09:11:00.000Z')).toMatchObject({ outcome: 'ignored', incidentId: resolved.id });
-    expect(decide({ ...resolved, status: 'closed' }, cpuOk(), '2026-03-01T09:11:00.000Z')).toMatchObject({ outcome: 'ignored', incidentId: resolved.id });
+    expect(decide({ ...resolved, status: 'closed' }, cpuOk(), '2026-03-01T09:11:00.000Z')).toMatchObject({
+      outcome: 'ignored',
+      incidentId: resolved.id,
+    });
   });
 
   it('never auto-resolves once more resources fired than it could store', () => {
@@ -338,15 +455,34 @@ describe('decideIngest: recovery', () => {
     const classification = makeClassification();
     const open = applied(decide(undefined, makeSignal({ resources: many }), '2026-03-01T10:00:00.000Z', classification)).incident;
     expect(open).toMatchObject({ firingOverflow: false });
-    const overflowing = applied(decide(open, makeSignal({ resources: ['i-extra00000000000'], observedAt: '2026-03-01T10:30:00.000Z' }), '2026-03-01T10:30:00.000Z', classification)).incident;
+    const overflowing = applied(
+      decide(
+        open,
+        makeSignal({ resources: ['i-extra00000000000'], observedAt: '2026-03-01T10:30:00.000Z' }),
+        '2026-03-01T10:30:00.000Z',
+        classification,
+      ),
+    ).incident;
     expect(overflowing.firingResources).toHaveLength(MAX_STORED_RESOURCES);
     expect(overflowing.firingOverflow).toBe(true);
-    const allClear = applied(decide(overflowing, makeSignal({ state: 'recovered', resources: [...many, 'i-extra00000000000'], observedAt: '2026-03-01T11:00:00.000Z' }), '2026-03-01T11:00:00.000Z', classification));
+    const allClear = applied(
+      decide(
+        overflowing,
+        makeSignal({ state: 'recovered', resources: [...many, 'i-extra00000000000'], observedAt: '2026-03-01T11:00:00.000Z' }),
+        '2026-03-01T11:00:00.000Z',
+        classification,
+      ),
+    );
     expect(allClear.outcome).toBe('updated');
     expect(allClear.incident.status).toBe('open');
     expect(allClear.incident.firingResources).toEqual([]);
     // The emptied list does not make a later, unrelated recovery resolve it either.
-    const later = decide(allClear.incident, makeSignal({ state: 'recovered', resources: ['i-unrelated000000'], observedAt: '2026-03-01T11:05:00.000Z' }), '2026-03-01T11:05:00.000Z', classification);
+    const later = decide(
+      allClear.incident,
+      makeSignal({ state: 'recovered', resources: ['i-unrelated000000'], observedAt: '2026-03-01T11:05:00.000Z' }),
+      '2026-03-01T11:05:00.000Z',
+      classification,
+    );
     expect(later.outcome).toBe('updated');
   });
 
@@ -354,7 +490,12 @@ describe('decideIngest: recovery', () => {
     const many = Array.from({ length: MAX_STORED_RESOURCES }, (_, i) => `i-${String(i).padStart(17, '0')}`);
     const classification = makeClassification();
     const open = applied(decide(undefined, makeSignal({ resources: many }), '2026-03-01T10:00:00.000Z', classification)).incident;
-    const allClear = decide(open, makeSignal({ state: 'recovered', resources: many, observedAt: '2026-03-01T11:00:00.000Z' }), '2026-03-01T11:00:00.000Z', classification);
+    const allClear = decide(
+      open,
+      makeSignal({ state: 'recovered', resources: many, observedAt: '2026-03-01T11:00:00.000Z' }),
+      '2026-03-01T11:00:00.000Z',
+      classification,
+    );
     expect(allClear.outcome).toBe('resolved');
   });
 });
@@ -375,7 +516,14 @@ describe('decideIngest: after resolution', () => {
     expect(reopened.outcome).toBe('reopened');
     expect(reopened.changes).toEqual(['signal', 'reopened']);
     expect(reopened.expectedVersion).toBe(resolved.version);
-    expect(reopened.incident).toMatchObject({ id: resolved.id, status: 'open', reopenCount: 1, signalCount: 3, version: resolved.version + 1, lastFiringAt: '2026-03-01T09:30:00.000Z' });
+    expect(reopened.incident).toMatchObject({
+      id: resolved.id,
+      status: 'open',
+      reopenCount: 1,
+      signalCount: 3,
+      version: resolved.version + 1,
+      lastFiringAt: '2026-03-01T09:30:00.000Z',
+    });
     expect(reopened.incident).not.toHaveProperty('resolvedAt');
     expect(reopened.incident.firingResources).toEqual(refire.resources);
     expect(reopened.audit.map((e) => e.action)).toEqual(['signal.recorded', 'incident.reopened']);
@@ -392,7 +540,12 @@ describe('decideIngest: after resolution', () => {
 
   it('raises severity when it reopens with a worse classification', () => {
     const t = resolvedCpuIncident();
-    const reopened = applied(t.step({ ...cpuAlarm(), observedAt: '2026-03-01T09:20:00.000Z' }, '2026-03-01T09:20:00.000Z', { ...classify(cpuAlarm()), severity: 'SEV1' }));
+    const reopened = applied(
+      t.step({ ...cpuAlarm(), observedAt: '2026-03-01T09:20:00.000Z' }, '2026-03-01T09:20:00.000Z', {
+        ...classify(cpuAlarm()),
+        severity: 'SEV1',
+      }),
+    );
     expect(reopened.outcome).toBe('reopened');
     expect(reopened.incident.severity).toBe('SEV1');
   });
@@ -412,13 +565,26 @@ describe('decideIngest: after resolution', () => {
     expect(decision.outcome).toBe('opened');
     expect(decision.expectedVersion).toBe(0);
     expect(decision.incident.id).not.toBe(old.id);
-    expect(decision.incident).toMatchObject({ status: 'open', version: 1, signalCount: 1, reopenCount: 0, fingerprint: old.fingerprint, firstSeen: now });
+    expect(decision.incident).toMatchObject({
+      status: 'open',
+      version: 1,
+      signalCount: 1,
+      reopenCount: 0,
+      fingerprint: old.fingerprint,
+      firstSeen: now,
+    });
     expect(decision.audit[0]!.data).toMatchObject({ replaces: old.id });
     expect(verifyChain(t.chain(decision.incident.id))).toEqual({ valid: true, length: 2 });
 
     const closes = decision.closes!;
     expect(closes.expectedVersion).toBe(old.version);
-    expect(closes.incident).toMatchObject({ id: old.id, status: 'closed', version: old.version + 1, updatedAt: now, auditSeq: old.auditSeq + 1 });
+    expect(closes.incident).toMatchObject({
+      id: old.id,
+      status: 'closed',
+      version: old.version + 1,
+      updatedAt: now,
+      auditSeq: old.auditSeq + 1,
+    });
     expect(closes.audit).toHaveLength(1);
     expect(closes.audit[0]).toMatchObject({
       incidentId: old.id,
@@ -472,7 +638,14 @@ describe('incidentIdFor', () => {
     const signal = cpuAlarm();
     const event = fixture('cloudwatch-alarm-state-change-alarm.json');
     const key = signalKeyFor(event.id, event, 0);
-    const input = { current: undefined, signal, classification: classify(signal), signalKey: key, eventId: event.id, reopenWindowMinutes: WINDOW };
+    const input = {
+      current: undefined,
+      signal,
+      classification: classify(signal),
+      signalKey: key,
+      eventId: event.id,
+      reopenWindowMinutes: WINDOW,
+    };
     const first = applied(decideIngest({ ...input, now: '2026-03-01T09:00:00.000Z' }));
     const retry = applied(decideIngest({ ...input, now: '2026-03-01T09:00:05.000Z' }));
     expect(retry.incident.id).toBe(first.incident.id);

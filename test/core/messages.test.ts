@@ -128,7 +128,16 @@ describe('slack-text', () => {
 
   it('links only plain https URLs', () => {
     expect(link('https://console.aws.amazon.com/x?a=1&b=2', 'Open')).toBe('<https://console.aws.amazon.com/x?a=1&amp;b=2|Open>');
-    for (const bad of ['http://example.com', 'javascript:alert(1)', 'https://evil|Runbook', 'https://a.example/<x>', 'https://a.example/ b', 'https://u:p@a.example/', 'not a url', undefined]) {
+    for (const bad of [
+      'http://example.com',
+      'javascript:alert(1)',
+      'https://evil|Runbook',
+      'https://a.example/<x>',
+      'https://a.example/ b',
+      'https://u:p@a.example/',
+      'not a url',
+      undefined,
+    ]) {
       expect(link(bad, 'Open')).toBeUndefined();
     }
   });
@@ -158,11 +167,20 @@ describe('incidentMessage', () => {
 
   it('has a header, the fields, and Acknowledge / Resolve buttons carrying the incident id', () => {
     const message = incidentMessage(detail());
-    const header = (message.blocks[0] as { type: string; text: { type: string; text: string } });
+    const header = message.blocks[0] as { type: string; text: { type: string; text: string } };
     expect(header.type).toBe('header');
     expect(header.text.text).toBe('SEV2 · security · GuardDuty: UnauthorizedAccess:EC2/SSHBruteForce');
     const shown = renderMessageText(message);
-    for (const line of ['Severity: SEV2', 'Category: security', 'Status: open', 'Signals: 3', 'Account / region: `123456789012` / `us-east-1`', 'First seen: 2026-03-01 10:00:00 UTC', 'Last seen: 2026-03-01 10:02:00 UTC', 'Incident: `INC-B2D7BC30C6`']) {
+    for (const line of [
+      'Severity: SEV2',
+      'Category: security',
+      'Status: open',
+      'Signals: 3',
+      'Account / region: `123456789012` / `us-east-1`',
+      'First seen: 2026-03-01 10:00:00 UTC',
+      'Last seen: 2026-03-01 10:02:00 UTC',
+      'Incident: `INC-B2D7BC30C6`',
+    ]) {
       expect(shown).toContain(line);
     }
     expect(shown).toContain('[Acknowledge] [Resolve]');
@@ -196,9 +214,19 @@ describe('incidentMessage', () => {
   });
 
   it('links the source only when it is a plain https URL', () => {
-    const good = incidentMessage({ ...detail(), url: 'https://console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?fId=abc' });
-    expect(markup(good)).toEqual(['<https://console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?fId=abc|Open in console>']);
-    for (const url of ['https://evil.example|Runbook', 'http://console.aws.amazon.com/', 'javascript:alert(1)', 'https://x.example/<!channel>']) {
+    const good = incidentMessage({
+      ...detail(),
+      url: 'https://console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?fId=abc',
+    });
+    expect(markup(good)).toEqual([
+      '<https://console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?fId=abc|Open in console>',
+    ]);
+    for (const url of [
+      'https://evil.example|Runbook',
+      'http://console.aws.amazon.com/',
+      'javascript:alert(1)',
+      'https://x.example/<!channel>',
+    ]) {
       const message = incidentMessage({ ...detail(), url });
       expect(markup(message)).toEqual([]);
       expect(renderMessageText(message)).not.toContain('Open in console');
@@ -211,7 +239,9 @@ describe('incidentMessage', () => {
       expect(actions(message)).toEqual([]);
       expect(renderMessageText(message)).toMatch(status === 'resolved' ? /Resolved by @U0SENIOR001/ : /Closed by @U0SENIOR001/);
     }
-    expect(renderMessageText(incidentMessage(detail({ status: 'resolved' })))).toContain('Resolved: every affected resource recovered');
+    expect(renderMessageText(incidentMessage(detail({ status: 'resolved' })))).toContain(
+      'Resolved: every affected resource recovered',
+    );
   });
 
   it('drops Acknowledge once acknowledged and names who did', () => {
@@ -234,7 +264,9 @@ describe('incident thread replies', () => {
     expect(threadChangeFor(detail({ changes: ['reopened'] }))).toBe('reopened');
     expect(threadChangeFor(detail({ changes: ['acknowledged'] }))).toBe('acknowledged');
 
-    expect(renderMessageText(incidentThreadReply(detail({ severity: 'SEV1', signalCount: 12 }), 'severity_raised'))).toBe(':arrow_up: Severity raised to *SEV1* (12 signals so far).');
+    expect(renderMessageText(incidentThreadReply(detail({ severity: 'SEV1', signalCount: 12 }), 'severity_raised'))).toBe(
+      ':arrow_up: Severity raised to *SEV1* (12 signals so far).',
+    );
     expect(incidentThreadReply(detail(), 'acknowledged', 'U0SENIOR001').text).toBe(':eyes: Acknowledged by <@U0SENIOR001>.');
     expect(renderMessageText(incidentThreadReply(detail(), 'resolved'))).toContain('every affected resource recovered');
     expect(markup(incidentThreadReply(detail(), 'resolved', '<!channel>'))).toEqual([]);
@@ -264,8 +296,15 @@ describe('mitigationRequestMessage', () => {
       [ACTION_IDS.mitigationReject, `INC-B2D7BC30C6|MIT-0A1B2C3D4E|${req.planHash.slice(0, 12)}`, 'danger'],
     ]);
     // The buttons carry the plan they were shown with, so a click cannot approve a later plan.
-    expect(parseMitigationButtonValue(`INC-B2D7BC30C6|MIT-0A1B2C3D4E|${req.planHash.slice(0, 12)}`)).toEqual({ incidentId: 'INC-B2D7BC30C6', requestId: 'MIT-0A1B2C3D4E', planHash: req.planHash.slice(0, 12) });
-    expect(parseMitigationButtonValue('INC-B2D7BC30C6|MIT-0A1B2C3D4E')).toEqual({ incidentId: 'INC-B2D7BC30C6', requestId: 'MIT-0A1B2C3D4E' });
+    expect(parseMitigationButtonValue(`INC-B2D7BC30C6|MIT-0A1B2C3D4E|${req.planHash.slice(0, 12)}`)).toEqual({
+      incidentId: 'INC-B2D7BC30C6',
+      requestId: 'MIT-0A1B2C3D4E',
+      planHash: req.planHash.slice(0, 12),
+    });
+    expect(parseMitigationButtonValue('INC-B2D7BC30C6|MIT-0A1B2C3D4E')).toEqual({
+      incidentId: 'INC-B2D7BC30C6',
+      requestId: 'MIT-0A1B2C3D4E',
+    });
     expect(blockProblems(message.blocks)).toEqual([]);
   });
 
@@ -279,10 +318,16 @@ describe('mitigationRequestMessage', () => {
   });
 
   it('says who may approve: the CTO alone, or the senior quorum when the CTO is away or silent', () => {
-    expect(renderMessageText(mitigationRequestMessage(request(), roster, NOW))).toContain('The CTO @U0CTO000001 approves alone. If the CTO is away or does not answer by 2026-03-01 10:20:00 UTC, 2 of the senior engineers');
-    const away = renderMessageText(mitigationRequestMessage(request(), { cto: { ...CTO, awayUntil: '2026-03-02T00:00:00.000Z' }, seniors: SENIORS }, NOW));
+    expect(renderMessageText(mitigationRequestMessage(request(), roster, NOW))).toContain(
+      'The CTO @U0CTO000001 approves alone. If the CTO is away or does not answer by 2026-03-01 10:20:00 UTC, 2 of the senior engineers',
+    );
+    const away = renderMessageText(
+      mitigationRequestMessage(request(), { cto: { ...CTO, awayUntil: '2026-03-02T00:00:00.000Z' }, seniors: SENIORS }, NOW),
+    );
     expect(away).toContain('is away until 2026-03-02 00:00:00 UTC, so 2 of the senior engineers');
-    const silent = renderMessageText(mitigationRequestMessage(request({ escalatedAt: '2026-03-01T10:20:00.000Z' }), roster, '2026-03-01T10:21:00.000Z'));
+    const silent = renderMessageText(
+      mitigationRequestMessage(request({ escalatedAt: '2026-03-01T10:20:00.000Z' }), roster, '2026-03-01T10:21:00.000Z'),
+    );
     expect(silent).toContain('did not answer by 2026-03-01 10:20:00 UTC: the CTO, or 2 of the senior engineers');
   });
 
@@ -298,7 +343,9 @@ describe('mitigationRequestMessage', () => {
     const shown = renderMessageText(mitigationRequestMessage(req, roster, '2026-03-01T10:23:00.000Z'));
     expect(shown).toContain('@U0SENIOR002 (senior) at 2026-03-01 10:22:00 UTC');
     expect(shown).toContain('1 of 2 senior approvals.');
-    expect(shown).toContain(`@U0SENIOR001 (senior) at 2026-03-01 10:21:00 UTC~ for an earlier plan (\`${old.slice(0, 12)}\`); it no longer counts`);
+    expect(shown).toContain(
+      `@U0SENIOR001 (senior) at 2026-03-01 10:21:00 UTC~ for an earlier plan (\`${old.slice(0, 12)}\`); it no longer counts`,
+    );
     expect(renderMessageText(mitigationRequestMessage(request(), roster, NOW))).toContain('*Approvals*\nNone yet.');
   });
 
@@ -314,10 +361,18 @@ describe('mitigationRequestMessage', () => {
 
   it('targets by tag and resource group, truncated', () => {
     const values = Array.from({ length: 30 }, (_, i) => `web-${i}`);
-    const tagged = renderMessageText(mitigationRequestMessage(request({ plan: { ...PLAN, targets: { type: 'tags', key: 'Role', values } } }), roster, NOW));
+    const tagged = renderMessageText(
+      mitigationRequestMessage(request({ plan: { ...PLAN, targets: { type: 'tags', key: 'Role', values } } }), roster, NOW),
+    );
     expect(tagged).toContain('instances tagged `Role` = `web-0` or `web-1`');
     expect(tagged).toContain('or +20 more');
-    const group = renderMessageText(mitigationRequestMessage(request({ plan: { ...PLAN, targets: { type: 'resource-group', name: 'prod-web' } } }), roster, NOW));
+    const group = renderMessageText(
+      mitigationRequestMessage(
+        request({ plan: { ...PLAN, targets: { type: 'resource-group', name: 'prod-web' } } }),
+        roster,
+        NOW,
+      ),
+    );
     expect(group).toContain('resource group `prod-web`');
   });
 
@@ -351,10 +406,30 @@ describe('mitigationDecidedMessage', () => {
         },
         'Approved by @U0SENIOR001 and @U0SENIOR002 at 2026-03-01 10:25:00 UTC.',
       ],
-      [{ state: 'rejected', decidedBy: ['U0CTO000001'], decidedAt: '2026-03-01T10:07:00.000Z', reason: 'wrong host <!channel> & co' }, 'Rejected by @U0CTO000001 at 2026-03-01 10:07:00 UTC: wrong host <!channel> & co.'],
+      [
+        {
+          state: 'rejected',
+          decidedBy: ['U0CTO000001'],
+          decidedAt: '2026-03-01T10:07:00.000Z',
+          reason: 'wrong host <!channel> & co',
+        },
+        'Rejected by @U0CTO000001 at 2026-03-01 10:07:00 UTC: wrong host <!channel> & co.',
+      ],
       [{ state: 'expired', decidedAt: '2026-03-01T11:05:00.000Z' }, 'Expired at 2026-03-01 11:05:00 UTC without a decision.'],
-      [{ state: 'cancelled', decidedBy: ['U0CTO000001'], decidedAt: '2026-03-01T10:08:00.000Z' }, 'Cancelled by @U0CTO000001 at 2026-03-01 10:08:00 UTC.'],
-      [{ state: 'approved', requestedBy: 'policy:classification', decidedBy: ['policy'], decidedAt: '2026-03-01T10:05:00.000Z', reason: 'pre-approved low-risk countermeasure' }, 'Approved by policy (pre-approved low-risk countermeasure) at 2026-03-01 10:05:00 UTC.'],
+      [
+        { state: 'cancelled', decidedBy: ['U0CTO000001'], decidedAt: '2026-03-01T10:08:00.000Z' },
+        'Cancelled by @U0CTO000001 at 2026-03-01 10:08:00 UTC.',
+      ],
+      [
+        {
+          state: 'approved',
+          requestedBy: 'policy:classification',
+          decidedBy: ['policy'],
+          decidedAt: '2026-03-01T10:05:00.000Z',
+          reason: 'pre-approved low-risk countermeasure',
+        },
+        'Approved by policy (pre-approved low-risk countermeasure) at 2026-03-01 10:05:00 UTC.',
+      ],
     ];
     for (const [overrides, line] of cases) {
       const message = mitigationDecidedMessage(request(overrides));
@@ -368,7 +443,9 @@ describe('mitigationDecidedMessage', () => {
   });
 
   it('shows the run status after approval', () => {
-    const message = mitigationDecidedMessage(request({ state: 'running', decidedBy: ['U0CTO000001'], decidedAt: '2026-03-01T10:07:00.000Z' }));
+    const message = mitigationDecidedMessage(
+      request({ state: 'running', decidedBy: ['U0CTO000001'], decidedAt: '2026-03-01T10:07:00.000Z' }),
+    );
     expect(renderMessageText(message)).toContain('Approved by @U0CTO000001 at 2026-03-01 10:07:00 UTC. · Status: *running*');
   });
 });
@@ -380,13 +457,19 @@ describe('escalationMessage', () => {
     expect(renderMessageText(silent)).toContain('2 senior approvals are needed to run *Isolate the instance*');
     expect(escalationMessage(request(), SENIORS, 'cto_away').text).toContain('The CTO is away');
     expect(markup(silent).every((m) => m === '<@U0SENIOR001>' || m === '<@U0SENIOR002>')).toBe(true);
-    expect(renderMessageText(escalationMessage(request(), SENIORS.slice(0, 1), 'cto_silent'))).toContain('Only 1 senior engineer can be asked, fewer than the 2 needed');
+    expect(renderMessageText(escalationMessage(request(), SENIORS.slice(0, 1), 'cto_silent'))).toContain(
+      'Only 1 senior engineer can be asked, fewer than the 2 needed',
+    );
   });
 });
 
 describe('ephemeral', () => {
   it('escapes the reply', () => {
-    expect(ephemeral('No <!channel> here & there')).toEqual({ response_type: 'ephemeral', replace_original: false, text: 'No &lt;!channel&gt; here &amp; there' });
+    expect(ephemeral('No <!channel> here & there')).toEqual({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: 'No &lt;!channel&gt; here &amp; there',
+    });
   });
 });
 
@@ -395,9 +478,18 @@ describe('renderMessageText', () => {
     const shown = renderMessageText({
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'A &amp; B' } },
-        { type: 'section', text: { type: 'mrkdwn', text: 'Hi <@U0CTO000001>, see <https://a.example/?x=1&amp;y=2|the doc> &lt;3' } },
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: 'Hi <@U0CTO000001>, see <https://a.example/?x=1&amp;y=2|the doc> &lt;3' },
+        },
         { type: 'divider' },
-        { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Approve' } }, { type: 'button', text: { type: 'plain_text', text: 'Reject' } }] },
+        {
+          type: 'actions',
+          elements: [
+            { type: 'button', text: { type: 'plain_text', text: 'Approve' } },
+            { type: 'button', text: { type: 'plain_text', text: 'Reject' } },
+          ],
+        },
       ],
     });
     expect(shown).toBe('A & B\nHi @U0CTO000001, see the doc (https://a.example/?x=1&y=2) <3\n---\n[Approve] [Reject]');

@@ -21,7 +21,15 @@ import { exampleConfig } from '../support.ts';
 
 const config = exampleConfig();
 const catalog = (id: string): MitigationEntry => config.mitigations.find((m) => m.id === id)!;
-const entry = (raw: Record<string, unknown>): MitigationEntry => MitigationEntrySchema.parse({ id: 'test-entry', title: 'Test entry', document: 'Firebreak-Test', targets: { type: 'incident-instances' }, risk: 'medium', ...raw });
+const entry = (raw: Record<string, unknown>): MitigationEntry =>
+  MitigationEntrySchema.parse({
+    id: 'test-entry',
+    title: 'Test entry',
+    document: 'Firebreak-Test',
+    targets: { type: 'incident-instances' },
+    risk: 'medium',
+    ...raw,
+  });
 
 const TEAM = 'T0FIREBRK01';
 const CTO: RosterMember = { slackUserId: 'U0CTO000001', name: 'Dana Okafor', role: 'cto' };
@@ -34,9 +42,20 @@ const T0 = '2026-03-01T10:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
 const INSTANCE_A = 'i-0aaaaaaaaaaaaaaa1';
 const INSTANCE_B = 'i-0bbbbbbbbbbbbbbb2';
-const INCIDENT = { id: 'INC-1A2B3C4D5E', severity: 'SEV2' as const, resources: [INSTANCE_A, `arn:aws:ec2:us-east-1:123456789012:instance/${INSTANCE_B}`, 'arn:aws:guardduty:us-east-1:123456789012:detector/x/finding/y'] };
+const INCIDENT = {
+  id: 'INC-1A2B3C4D5E',
+  severity: 'SEV2' as const,
+  resources: [
+    INSTANCE_A,
+    `arn:aws:ec2:us-east-1:123456789012:instance/${INSTANCE_B}`,
+    'arn:aws:guardduty:us-east-1:123456789012:detector/x/finding/y',
+  ],
+};
 
-function requestFor(catalogId: string, overrides: { requestedBy?: string; parameters?: Record<string, string>; severity?: 'SEV1' | 'SEV2' | 'SEV3' | 'SEV4' } = {}): MitigationRequest {
+function requestFor(
+  catalogId: string,
+  overrides: { requestedBy?: string; parameters?: Record<string, string>; severity?: 'SEV1' | 'SEV2' | 'SEV3' | 'SEV4' } = {},
+): MitigationRequest {
   return newMitigationRequest({
     id: 'MIT-0A1B2C3D4E',
     entry: catalog(catalogId),
@@ -50,7 +69,14 @@ function requestFor(catalogId: string, overrides: { requestedBy?: string; parame
 
 /** A low-risk entry that is not pre-approved: one senior approval is enough. */
 function lowRiskRequest(): MitigationRequest {
-  return newMitigationRequest({ id: 'MIT-0A1B2C3D4E', entry: { ...catalog('collect-diagnostics'), preApproved: false }, incident: INCIDENT, requestedBy: 'policy:classification', now: T0, policy: config.policy });
+  return newMitigationRequest({
+    id: 'MIT-0A1B2C3D4E',
+    entry: { ...catalog('collect-diagnostics'), preApproved: false },
+    incident: INCIDENT,
+    requestedBy: 'policy:classification',
+    now: T0,
+    policy: config.policy,
+  });
 }
 
 function decision(input: Partial<DecisionInput> & { request: MitigationRequest; member: RosterMember | undefined }) {
@@ -65,7 +91,12 @@ function decision(input: Partial<DecisionInput> & { request: MitigationRequest; 
 }
 
 /** Applies an allowed decision (as the workflow stores it). */
-function apply(request: MitigationRequest, member: RosterMember, now: string, extra: Partial<DecisionInput> = {}): MitigationRequest {
+function apply(
+  request: MitigationRequest,
+  member: RosterMember,
+  now: string,
+  extra: Partial<DecisionInput> = {},
+): MitigationRequest {
   const result = decision({ request, member, now, ...extra });
   if (!result.allowed) throw new Error(`expected ${member.slackUserId} to be allowed, got ${result.refusal}`);
   return result.request;
@@ -90,19 +121,33 @@ describe('resolvePlan', () => {
   });
 
   it('fills defaults, and a given value replaces the default', () => {
-    expect(resolvePlan(catalog('patch-critical'), INCIDENT).parameters).toEqual({ Operation: 'Install', RebootOption: 'RebootIfNeeded' });
-    expect(resolvePlan(catalog('patch-critical'), INCIDENT, { RebootOption: 'NoReboot' }).parameters).toEqual({ Operation: 'Install', RebootOption: 'NoReboot' });
-    expect(() => resolvePlan(catalog('patch-critical'), INCIDENT, { RebootOption: 'Always' })).toThrow(/RebootOption="Always" does not match \^\(RebootIfNeeded\|NoReboot\)\$/);
+    expect(resolvePlan(catalog('patch-critical'), INCIDENT).parameters).toEqual({
+      Operation: 'Install',
+      RebootOption: 'RebootIfNeeded',
+    });
+    expect(resolvePlan(catalog('patch-critical'), INCIDENT, { RebootOption: 'NoReboot' }).parameters).toEqual({
+      Operation: 'Install',
+      RebootOption: 'NoReboot',
+    });
+    expect(() => resolvePlan(catalog('patch-critical'), INCIDENT, { RebootOption: 'Always' })).toThrow(
+      /RebootOption="Always" does not match \^\(RebootIfNeeded\|NoReboot\)\$/,
+    );
   });
 
   it('needs every parameter without a default', () => {
-    expect(() => resolvePlan(catalog('restart-service'), INCIDENT)).toThrow(new PlanError('restart-service needs serviceName=… (systemd unit, e.g. nginx.service)'));
+    expect(() => resolvePlan(catalog('restart-service'), INCIDENT)).toThrow(
+      new PlanError('restart-service needs serviceName=… (systemd unit, e.g. nginx.service)'),
+    );
     expect(() => resolvePlan(catalog('block-ip'), INCIDENT, {})).toThrow(/block-ip needs ipAddress=/);
   });
 
   it('refuses unknown parameters, naming the ones it takes', () => {
-    expect(() => resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'nginx', unit: 'x' })).toThrow(new PlanError('restart-service has no parameter unit (it takes serviceName)'));
-    expect(() => resolvePlan(catalog('isolate-instance'), INCIDENT, { force: 'true' })).toThrow(new PlanError('isolate-instance has no parameter force (it takes none)'));
+    expect(() => resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'nginx', unit: 'x' })).toThrow(
+      new PlanError('restart-service has no parameter unit (it takes serviceName)'),
+    );
+    expect(() => resolvePlan(catalog('isolate-instance'), INCIDENT, { force: 'true' })).toThrow(
+      new PlanError('isolate-instance has no parameter force (it takes none)'),
+    );
     // Names are case-sensitive.
     expect(() => resolvePlan(catalog('restart-service'), INCIDENT, { servicename: 'nginx' })).toThrow(PlanError);
   });
@@ -142,35 +187,52 @@ describe('resolvePlan', () => {
       ['nul\u0000byte', 'a NUL byte'],
       ['del\u007f', 'DEL'],
     ])('refuses %j (%s) even where the pattern allows anything', (value) => {
-      expect(() => resolvePlan(anything, INCIDENT, { value })).toThrow(new PlanError('value contains a character that is never allowed in a parameter'));
+      expect(() => resolvePlan(anything, INCIDENT, { value })).toThrow(
+        new PlanError('value contains a character that is never allowed in a parameter'),
+      );
     });
 
     it('accepts ordinary text where the pattern allows it', () => {
-      expect(resolvePlan(anything, INCIDENT, { value: 'nginx.service --now (x) "quoted" 50% ok' }).parameters).toEqual({ value: 'nginx.service --now (x) "quoted" 50% ok' });
+      expect(resolvePlan(anything, INCIDENT, { value: 'nginx.service --now (x) "quoted" 50% ok' }).parameters).toEqual({
+        value: 'nginx.service --now (x) "quoted" 50% ok',
+      });
       expect(resolvePlan(anything, INCIDENT, { value: '' }).parameters).toEqual({ value: '' });
     });
 
     it('refuses ../ whatever the pattern says', () => {
-      expect(resolvePlan(path, INCIDENT, { path: '/var/log/nginx/access.log' }).parameters).toEqual({ path: '/var/log/nginx/access.log' });
-      expect(() => resolvePlan(path, INCIDENT, { path: '/var/log/../../etc/shadow' })).toThrow(/path contains "\.\." \(path traversal/);
-      expect(() => resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: '../../etc/passwd' })).toThrow(/serviceName contains "\.\."/);
+      expect(resolvePlan(path, INCIDENT, { path: '/var/log/nginx/access.log' }).parameters).toEqual({
+        path: '/var/log/nginx/access.log',
+      });
+      expect(() => resolvePlan(path, INCIDENT, { path: '/var/log/../../etc/shadow' })).toThrow(
+        /path contains "\.\." \(path traversal/,
+      );
+      expect(() => resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: '../../etc/passwd' })).toThrow(
+        /serviceName contains "\.\."/,
+      );
     });
 
     it('checks the whole value against the anchored pattern', () => {
       const restart = catalog('restart-service');
-      expect(resolvePlan(restart, INCIDENT, { serviceName: 'getty@tty1.service' }).parameters.serviceName).toBe('getty@tty1.service');
+      expect(resolvePlan(restart, INCIDENT, { serviceName: 'getty@tty1.service' }).parameters.serviceName).toBe(
+        'getty@tty1.service',
+      );
       for (const serviceName of ['', 'nginx service', 'nginx/x', 'a'.repeat(65), 'nginx*', "nginx'"]) {
         expect(() => resolvePlan(restart, INCIDENT, { serviceName })).toThrow(PlanError);
       }
       expect(resolvePlan(restart, INCIDENT, { serviceName: 'a'.repeat(64) }).parameters.serviceName).toHaveLength(64);
       const ip = catalog('block-ip');
       expect(resolvePlan(ip, INCIDENT, { ipAddress: '203.0.113.7' }).parameters).toEqual({ ipAddress: '203.0.113.7' });
-      for (const ipAddress of ['256.1.1.1', '1.2.3', '1.2.3.4/0', '1.2.3.4 ', ' 1.2.3.4', '0x7f.0.0.1']) expect(() => resolvePlan(ip, INCIDENT, { ipAddress })).toThrow(PlanError);
+      for (const ipAddress of ['256.1.1.1', '1.2.3', '1.2.3.4/0', '1.2.3.4 ', ' 1.2.3.4', '0x7f.0.0.1'])
+        expect(() => resolvePlan(ip, INCIDENT, { ipAddress })).toThrow(PlanError);
     });
 
     it(`refuses values longer than ${MAX_PARAMETER_LENGTH} characters whatever the pattern says, and shows at most 60 characters of a refused value`, () => {
-      expect(resolvePlan(anything, INCIDENT, { value: 'x'.repeat(MAX_PARAMETER_LENGTH) }).parameters.value).toHaveLength(MAX_PARAMETER_LENGTH);
-      expect(() => resolvePlan(anything, INCIDENT, { value: 'x'.repeat(MAX_PARAMETER_LENGTH + 1) })).toThrow(new PlanError(`value is longer than ${MAX_PARAMETER_LENGTH} characters`));
+      expect(resolvePlan(anything, INCIDENT, { value: 'x'.repeat(MAX_PARAMETER_LENGTH) }).parameters.value).toHaveLength(
+        MAX_PARAMETER_LENGTH,
+      );
+      expect(() => resolvePlan(anything, INCIDENT, { value: 'x'.repeat(MAX_PARAMETER_LENGTH + 1) })).toThrow(
+        new PlanError(`value is longer than ${MAX_PARAMETER_LENGTH} characters`),
+      );
       const error = (() => {
         try {
           resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'y'.repeat(500) });
@@ -185,26 +247,55 @@ describe('resolvePlan', () => {
 
   describe('targets', () => {
     it("targets the incident's EC2 instances, from ids and ARNs, de-duplicated and sorted", () => {
-      const incident = { resources: [INSTANCE_B, `arn:aws:ec2:us-east-1:123456789012:instance/${INSTANCE_A}`, INSTANCE_A, ` ${INSTANCE_B} `, 'arn:aws:s3:::bucket', 'checkout-api'] };
-      expect(resolvePlan(catalog('isolate-instance'), incident).targets).toEqual({ type: 'instances', instanceIds: [INSTANCE_A, INSTANCE_B] });
+      const incident = {
+        resources: [
+          INSTANCE_B,
+          `arn:aws:ec2:us-east-1:123456789012:instance/${INSTANCE_A}`,
+          INSTANCE_A,
+          ` ${INSTANCE_B} `,
+          'arn:aws:s3:::bucket',
+          'checkout-api',
+        ],
+      };
+      expect(resolvePlan(catalog('isolate-instance'), incident).targets).toEqual({
+        type: 'instances',
+        instanceIds: [INSTANCE_A, INSTANCE_B],
+      });
     });
 
     it('refuses when the incident names no instance', () => {
-      expect(() => resolvePlan(catalog('isolate-instance'), { resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:x', 'vol-0123456789abcdef0'] })).toThrow(new PlanError('the incident names no EC2 instance to target'));
+      expect(() =>
+        resolvePlan(catalog('isolate-instance'), {
+          resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:x', 'vol-0123456789abcdef0'],
+        }),
+      ).toThrow(new PlanError('the incident names no EC2 instance to target'));
     });
 
     it(`accepts ${MAX_INSTANCE_TARGETS} instances and refuses more (they must be targeted by tag)`, () => {
       const ids = (n: number) => Array.from({ length: n }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`);
-      expect(resolvePlan(catalog('isolate-instance'), { resources: ids(MAX_INSTANCE_TARGETS) }).targets).toMatchObject({ instanceIds: expect.arrayContaining(ids(MAX_INSTANCE_TARGETS)) });
-      expect(() => resolvePlan(catalog('isolate-instance'), { resources: ids(MAX_INSTANCE_TARGETS + 1) })).toThrow(new PlanError(`the incident names 51 instances; more than ${MAX_INSTANCE_TARGETS} must be targeted by tag`));
+      expect(resolvePlan(catalog('isolate-instance'), { resources: ids(MAX_INSTANCE_TARGETS) }).targets).toMatchObject({
+        instanceIds: expect.arrayContaining(ids(MAX_INSTANCE_TARGETS)),
+      });
+      expect(() => resolvePlan(catalog('isolate-instance'), { resources: ids(MAX_INSTANCE_TARGETS + 1) })).toThrow(
+        new PlanError(`the incident names 51 instances; more than ${MAX_INSTANCE_TARGETS} must be targeted by tag`),
+      );
       // 60 resources that are the same 50 instances (ids and ARNs) are 50 targets.
       const same = [...ids(50), ...ids(10).map((id) => `arn:aws:ec2:us-east-1:123456789012:instance/${id}`)];
-      expect((resolvePlan(catalog('isolate-instance'), { resources: same }).targets as { instanceIds: readonly string[] }).instanceIds).toHaveLength(50);
+      expect(
+        (resolvePlan(catalog('isolate-instance'), { resources: same }).targets as { instanceIds: readonly string[] }).instanceIds,
+      ).toHaveLength(50);
     });
 
     it('keeps tag and resource-group targets as configured, whatever the incident names', () => {
-      expect(resolvePlan(catalog('patch-critical'), { resources: [] }).targets).toEqual({ type: 'tags', key: 'firebreak:fleet', values: ['production'] });
-      expect(resolvePlan(entry({ targets: { type: 'resource-group', name: 'web-fleet' } }), { resources: [] }).targets).toEqual({ type: 'resource-group', name: 'web-fleet' });
+      expect(resolvePlan(catalog('patch-critical'), { resources: [] }).targets).toEqual({
+        type: 'tags',
+        key: 'firebreak:fleet',
+        values: ['production'],
+      });
+      expect(resolvePlan(entry({ targets: { type: 'resource-group', name: 'web-fleet' } }), { resources: [] }).targets).toEqual({
+        type: 'resource-group',
+        name: 'web-fleet',
+      });
     });
   });
 });
@@ -220,12 +311,19 @@ describe('instanceIdOf', () => {
     expect(instanceIdOf(resource)).toBe(id);
   });
 
-  it.each(['i-1234567', 'i-0123456789abcdef01', 'i-0123456789ABCDEF0', 'xi-12345678', 'foo/i-12345678', 'arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef0', 'i-12345678; rm -rf /', 'arn:aws:ec2:us-east-1:1:instance/i-12345678/extra', ''])(
-    '%j is not an instance',
-    (resource) => {
-      expect(instanceIdOf(resource)).toBeUndefined();
-    },
-  );
+  it.each([
+    'i-1234567',
+    'i-0123456789abcdef01',
+    'i-0123456789ABCDEF0',
+    'xi-12345678',
+    'foo/i-12345678',
+    'arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef0',
+    'i-12345678; rm -rf /',
+    'arn:aws:ec2:us-east-1:1:instance/i-12345678/extra',
+    '',
+  ])('%j is not an instance', (resource) => {
+    expect(instanceIdOf(resource)).toBeUndefined();
+  });
 });
 
 // --- planHash -------------------------------------------------------------------------------------
@@ -238,20 +336,31 @@ describe('planHash', () => {
     expect(planHash(plan)).toBe(planHash(structuredClone(plan)));
     const reordered = Object.fromEntries(Object.entries(plan).reverse()) as unknown as MitigationPlan;
     expect(planHash(reordered)).toBe(planHash(plan));
-    const otherOrder = resolvePlan(catalog('restart-service'), { resources: [...INCIDENT.resources].reverse() }, { serviceName: 'nginx.service' });
+    const otherOrder = resolvePlan(
+      catalog('restart-service'),
+      { resources: [...INCIDENT.resources].reverse() },
+      { serviceName: 'nginx.service' },
+    );
     expect(planHash(otherOrder)).toBe(planHash(plan));
     const patch = resolvePlan(catalog('patch-critical'), INCIDENT, { RebootOption: 'NoReboot', Operation: 'Install' });
-    expect(planHash(patch)).toBe(planHash(resolvePlan(catalog('patch-critical'), INCIDENT, { Operation: 'Install', RebootOption: 'NoReboot' })));
+    expect(planHash(patch)).toBe(
+      planHash(resolvePlan(catalog('patch-critical'), INCIDENT, { Operation: 'Install', RebootOption: 'NoReboot' })),
+    );
   });
 
   it('a parameter left to its default hashes like the same value given explicitly (the plan is what runs)', () => {
-    expect(planHash(resolvePlan(catalog('patch-critical'), INCIDENT))).toBe(planHash(resolvePlan(catalog('patch-critical'), INCIDENT, { Operation: 'Install', RebootOption: 'RebootIfNeeded' })));
+    expect(planHash(resolvePlan(catalog('patch-critical'), INCIDENT))).toBe(
+      planHash(resolvePlan(catalog('patch-critical'), INCIDENT, { Operation: 'Install', RebootOption: 'RebootIfNeeded' })),
+    );
   });
 
   it.each<[string, (p: MitigationPlan) => MitigationPlan]>([
     ['a parameter value', (p) => ({ ...p, parameters: { serviceName: 'nginx.servicf' } })],
     ['an added parameter', (p) => ({ ...p, parameters: { ...p.parameters, extra: '' } })],
-    ['one more target', (p) => ({ ...p, targets: { type: 'instances', instanceIds: [INSTANCE_A, INSTANCE_B, 'i-0ccccccccccccccc3'] } })],
+    [
+      'one more target',
+      (p) => ({ ...p, targets: { type: 'instances', instanceIds: [INSTANCE_A, INSTANCE_B, 'i-0ccccccccccccccc3'] } }),
+    ],
     ['one target fewer', (p) => ({ ...p, targets: { type: 'instances', instanceIds: [INSTANCE_A] } })],
     ['targets by tag instead', (p) => ({ ...p, targets: { type: 'tags', key: 'Name', values: [INSTANCE_A] } })],
     ['max concurrency', (p) => ({ ...p, rateControl: { ...p.rateControl, maxConcurrency: '100%' } })],
@@ -308,7 +417,13 @@ describe('newMitigationRequest', () => {
   });
 
   it('a pre-approved low-risk entry is approved by policy at once', () => {
-    expect(requestFor('collect-diagnostics')).toMatchObject({ state: 'approved', decidedBy: ['policy'], decidedAt: T0, reason: 'pre-approved low-risk countermeasure', approvals: [] });
+    expect(requestFor('collect-diagnostics')).toMatchObject({
+      state: 'approved',
+      decidedBy: ['policy'],
+      decidedAt: T0,
+      reason: 'pre-approved low-risk countermeasure',
+      approvals: [],
+    });
   });
 
   it('refuses a plan with bad parameters before any request exists', () => {
@@ -321,32 +436,65 @@ describe('newMitigationRequest', () => {
 describe('decide: the approval policy', () => {
   describe('refusals', () => {
     it('other_workspace: a request from another Slack workspace, even the CTO', () => {
-      const result = decision({ request: requestFor('isolate-instance'), member: CTO, actor: { userId: CTO.slackUserId, teamId: 'T0OTHERTEAM' } });
-      expect(result).toEqual({ allowed: false, refusal: 'other_workspace', message: 'This request comes from another Slack workspace.' });
+      const result = decision({
+        request: requestFor('isolate-instance'),
+        member: CTO,
+        actor: { userId: CTO.slackUserId, teamId: 'T0OTHERTEAM' },
+      });
+      expect(result).toEqual({
+        allowed: false,
+        refusal: 'other_workspace',
+        message: 'This request comes from another Slack workspace.',
+      });
     });
 
     it('not_on_roster: someone not on the roster cannot approve or reject', () => {
       for (const action of ['approve', 'reject'] as const) {
-        expect(decision({ request: requestFor('isolate-instance'), member: undefined, action })).toEqual({ allowed: false, refusal: 'not_on_roster', message: 'You are not on the Firebreak roster, so you cannot decide on mitigations.' });
+        expect(decision({ request: requestFor('isolate-instance'), member: undefined, action })).toEqual({
+          allowed: false,
+          refusal: 'not_on_roster',
+          message: 'You are not on the Firebreak roster, so you cannot decide on mitigations.',
+        });
       }
     });
 
     it('wrong_role: a responder can neither approve nor reject', () => {
-      expect(decision({ request: requestFor('isolate-instance'), member: RESPONDER })).toMatchObject({ allowed: false, refusal: 'wrong_role', message: 'Only the CTO or, when the CTO is unavailable, senior engineers can approve mitigations.' });
-      expect(decision({ request: requestFor('isolate-instance'), member: RESPONDER, action: 'reject', reason: 'no' })).toMatchObject({ allowed: false, refusal: 'wrong_role', message: expect.stringContaining('can reject mitigations') });
+      expect(decision({ request: requestFor('isolate-instance'), member: RESPONDER })).toMatchObject({
+        allowed: false,
+        refusal: 'wrong_role',
+        message: 'Only the CTO or, when the CTO is unavailable, senior engineers can approve mitigations.',
+      });
+      expect(
+        decision({ request: requestFor('isolate-instance'), member: RESPONDER, action: 'reject', reason: 'no' }),
+      ).toMatchObject({ allowed: false, refusal: 'wrong_role', message: expect.stringContaining('can reject mitigations') });
       // Even when the CTO is away or the request escalated.
-      expect(refusalOf(decision({ request: { ...requestFor('isolate-instance'), escalatedAt: T0 }, member: RESPONDER, cto: { ...CTO, awayUntil: at(120) } }))).toBe('wrong_role');
+      expect(
+        refusalOf(
+          decision({
+            request: { ...requestFor('isolate-instance'), escalatedAt: T0 },
+            member: RESPONDER,
+            cto: { ...CTO, awayUntil: at(120) },
+          }),
+        ),
+      ).toBe('wrong_role');
     });
 
-    it.each(['approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const)('already_decided: a request that is %s', (state) => {
-      const request = { ...requestFor('isolate-instance'), state, decidedBy: [S1.slackUserId, S2.slackUserId] };
-      for (const member of [CTO, S1, S3]) {
-        for (const action of ['approve', 'reject'] as const) {
-          const result = decision({ request, member, action, now: at(5), reason: 'x' });
-          expect(result).toMatchObject({ allowed: false, refusal: 'already_decided', message: `MIT-0A1B2C3D4E is already ${state.replace('_', ' ')} (by <@U0SENIOR001>, <@U0SENIOR002>).` });
+    it.each(['approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const)(
+      'already_decided: a request that is %s',
+      (state) => {
+        const request = { ...requestFor('isolate-instance'), state, decidedBy: [S1.slackUserId, S2.slackUserId] };
+        for (const member of [CTO, S1, S3]) {
+          for (const action of ['approve', 'reject'] as const) {
+            const result = decision({ request, member, action, now: at(5), reason: 'x' });
+            expect(result).toMatchObject({
+              allowed: false,
+              refusal: 'already_decided',
+              message: `MIT-0A1B2C3D4E is already ${state.replace('_', ' ')} (by <@U0SENIOR001>, <@U0SENIOR002>).`,
+            });
+          }
         }
-      }
-    });
+      },
+    );
 
     it('already_decided: a request approved by policy names the policy, not a broken mention', () => {
       const result = decision({ request: requestFor('collect-diagnostics'), member: CTO });
@@ -373,7 +521,11 @@ describe('decide: the approval policy', () => {
 
     it('self_approval: the requester cannot approve, whatever the role', () => {
       const bySenior = requestFor('restart-service', { requestedBy: `slack:${S1.slackUserId}` });
-      expect(decision({ request: { ...bySenior, escalatedAt: T0 }, member: S1 })).toMatchObject({ allowed: false, refusal: 'self_approval', message: expect.stringContaining('separation of duties') });
+      expect(decision({ request: { ...bySenior, escalatedAt: T0 }, member: S1 })).toMatchObject({
+        allowed: false,
+        refusal: 'self_approval',
+        message: expect.stringContaining('separation of duties'),
+      });
       const byCto = requestFor('restart-service', { requestedBy: `slack:${CTO.slackUserId}` });
       expect(refusalOf(decision({ request: byCto, member: CTO }))).toBe('self_approval');
       // Someone else may approve it.
@@ -383,7 +535,12 @@ describe('decide: the approval policy', () => {
 
     it('self_approval: whoever changed the plan cannot approve it either', () => {
       const request = requestFor('restart-service', { requestedBy: `slack:${RESPONDER.slackUserId}` });
-      const changed = replan({ ...request, escalatedAt: T0 }, resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'sshd.service' }), at(2), `slack:${S2.slackUserId}`);
+      const changed = replan(
+        { ...request, escalatedAt: T0 },
+        resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'sshd.service' }),
+        at(2),
+        `slack:${S2.slackUserId}`,
+      );
       expect(refusalOf(decision({ request: changed, member: S2, now: at(3) }))).toBe('self_approval');
       expect(refusalOf(decision({ request: changed, member: S1, now: at(3) }))).toBe('allowed:approval_recorded');
     });
@@ -408,7 +565,11 @@ describe('decide: the approval policy', () => {
     it('already_approved: the same senior counts once', () => {
       const request = { ...requestFor('isolate-instance'), escalatedAt: at(15) };
       const once = apply(request, S1, at(16));
-      expect(decision({ request: once, member: S1, now: at(17) })).toEqual({ allowed: false, refusal: 'already_approved', message: 'You already approved this plan; another senior engineer has to approve too.' });
+      expect(decision({ request: once, member: S1, now: at(17) })).toEqual({
+        allowed: false,
+        refusal: 'already_approved',
+        message: 'You already approved this plan; another senior engineer has to approve too.',
+      });
     });
   });
 
@@ -420,23 +581,49 @@ describe('decide: the approval policy', () => {
         allowed: true,
         outcome: 'approved',
         message: 'MIT-0A1B2C3D4E approved by the CTO <@U0CTO000001>.',
-        request: { ...request, state: 'approved', approvals: [{ userId: CTO.slackUserId, role: 'cto', at: at(1), planHash: request.planHash }], decidedBy: [CTO.slackUserId], decidedAt: at(1), version: 2 },
+        request: {
+          ...request,
+          state: 'approved',
+          approvals: [{ userId: CTO.slackUserId, role: 'cto', at: at(1), planHash: request.planHash }],
+          decidedBy: [CTO.slackUserId],
+          decidedAt: at(1),
+          version: 2,
+        },
       });
       // Also after escalation, and while marked away.
-      expect(refusalOf(decision({ request: { ...request, escalatedAt: at(15) }, member: CTO, now: at(30) }))).toBe('allowed:approved');
+      expect(refusalOf(decision({ request: { ...request, escalatedAt: at(15) }, member: CTO, now: at(30) }))).toBe(
+        'allowed:approved',
+      );
       expect(refusalOf(decision({ request, member: CTO, cto: { ...CTO, awayUntil: at(120) } }))).toBe('allowed:approved');
     });
 
     it('a senior approval of a request that is already partly approved by seniors does not need the CTO', () => {
       const request = { ...requestFor('isolate-instance'), escalatedAt: at(15) };
       const first = decision({ request, member: S1, now: at(16) });
-      expect(first).toMatchObject({ allowed: true, outcome: 'approval_recorded', message: 'Approval by <@U0SENIOR001> recorded: 1 of 2 senior approvals.' });
+      expect(first).toMatchObject({
+        allowed: true,
+        outcome: 'approval_recorded',
+        message: 'Approval by <@U0SENIOR001> recorded: 1 of 2 senior approvals.',
+      });
       const recorded = (first as { request: MitigationRequest }).request;
-      expect(recorded).toMatchObject({ state: 'awaiting_approval', version: 2, approvals: [{ userId: S1.slackUserId, role: 'senior', at: at(16), planHash: request.planHash }] });
+      expect(recorded).toMatchObject({
+        state: 'awaiting_approval',
+        version: 2,
+        approvals: [{ userId: S1.slackUserId, role: 'senior', at: at(16), planHash: request.planHash }],
+      });
       expect(recorded.decidedBy).toBeUndefined();
       const second = decision({ request: recorded, member: S2, now: at(17) });
-      expect(second).toMatchObject({ allowed: true, outcome: 'approved', message: 'MIT-0A1B2C3D4E approved by senior engineers <@U0SENIOR001> and <@U0SENIOR002>.' });
-      expect((second as { request: MitigationRequest }).request).toMatchObject({ state: 'approved', decidedBy: [S1.slackUserId, S2.slackUserId], decidedAt: at(17), version: 3 });
+      expect(second).toMatchObject({
+        allowed: true,
+        outcome: 'approved',
+        message: 'MIT-0A1B2C3D4E approved by senior engineers <@U0SENIOR001> and <@U0SENIOR002>.',
+      });
+      expect((second as { request: MitigationRequest }).request).toMatchObject({
+        state: 'approved',
+        decidedBy: [S1.slackUserId, S2.slackUserId],
+        decidedAt: at(17),
+        version: 3,
+      });
     });
 
     it.each([
@@ -466,7 +653,9 @@ describe('decide: the approval policy', () => {
 
     it('CTO away: seniors may approve at once', () => {
       const away = { ...CTO, awayUntil: at(120) };
-      expect(refusalOf(decision({ request: requestFor('isolate-instance'), member: S1, cto: away, now: at(1) }))).toBe('allowed:approval_recorded');
+      expect(refusalOf(decision({ request: requestFor('isolate-instance'), member: S1, cto: away, now: at(1) }))).toBe(
+        'allowed:approval_recorded',
+      );
     });
 
     it('CTO silent: past the escalation time seniors may approve, even before the escalation was recorded', () => {
@@ -481,7 +670,10 @@ describe('decide: the approval policy', () => {
     });
 
     it('approvals bind to the plan hash: after a plan change earlier approvals no longer count', () => {
-      let request: MitigationRequest = { ...requestFor('restart-service', { requestedBy: `slack:${RESPONDER.slackUserId}` }), escalatedAt: at(1) };
+      let request: MitigationRequest = {
+        ...requestFor('restart-service', { requestedBy: `slack:${RESPONDER.slackUserId}` }),
+        escalatedAt: at(1),
+      };
       request = apply(request, S1, at(2));
       const newPlan = resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'apache2.service' });
       request = replan(request, newPlan, at(3), `slack:${RESPONDER.slackUserId}`);
@@ -502,7 +694,11 @@ describe('decide: the approval policy', () => {
     });
 
     it('approvals recorded for another hash are ignored even without a replan record', () => {
-      const request: MitigationRequest = { ...requestFor('isolate-instance'), escalatedAt: at(1), approvals: [{ userId: S1.slackUserId, role: 'senior', at: at(1), planHash: 'f'.repeat(64) }] };
+      const request: MitigationRequest = {
+        ...requestFor('isolate-instance'),
+        escalatedAt: at(1),
+        approvals: [{ userId: S1.slackUserId, role: 'senior', at: at(1), planHash: 'f'.repeat(64) }],
+      };
       expect(decision({ request, member: S2, now: at(2) })).toMatchObject({ allowed: true, outcome: 'approval_recorded' });
     });
   });
@@ -515,20 +711,41 @@ describe('decide: the approval policy', () => {
         allowed: true,
         outcome: 'rejected',
         message: 'MIT-0A1B2C3D4E rejected by <@U0CTO000001>: &lt;!channel&gt; wrong host',
-        request: { ...request, state: 'rejected', decidedBy: [CTO.slackUserId], decidedAt: at(2), reason: '<!channel> wrong host', version: 2 },
+        request: {
+          ...request,
+          state: 'rejected',
+          decidedBy: [CTO.slackUserId],
+          decidedAt: at(2),
+          reason: '<!channel> wrong host',
+          version: 2,
+        },
       });
     });
 
     it('a senior may reject while the CTO is available, and after approvals were recorded', () => {
-      expect(decision({ request: requestFor('isolate-instance'), member: S1, action: 'reject', reason: 'no', now: at(1) })).toMatchObject({ allowed: true, outcome: 'rejected', request: { state: 'rejected', decidedBy: [S1.slackUserId] } });
+      expect(
+        decision({ request: requestFor('isolate-instance'), member: S1, action: 'reject', reason: 'no', now: at(1) }),
+      ).toMatchObject({ allowed: true, outcome: 'rejected', request: { state: 'rejected', decidedBy: [S1.slackUserId] } });
       const partly = apply({ ...requestFor('isolate-instance'), escalatedAt: at(15) }, S1, at(16));
-      expect(decision({ request: partly, member: S2, action: 'reject', reason: 'no', now: at(17) })).toMatchObject({ allowed: true, outcome: 'rejected' });
+      expect(decision({ request: partly, member: S2, action: 'reject', reason: 'no', now: at(17) })).toMatchObject({
+        allowed: true,
+        outcome: 'rejected',
+      });
     });
 
     it('a rejection without a reason says so', () => {
       for (const reason of [undefined, '', '   ']) {
-        const result = decision({ request: requestFor('isolate-instance'), member: CTO, action: 'reject', ...(reason === undefined ? {} : { reason }) });
-        expect(result).toMatchObject({ allowed: true, message: 'MIT-0A1B2C3D4E rejected by <@U0CTO000001>: no reason given', request: { reason: 'no reason given' } });
+        const result = decision({
+          request: requestFor('isolate-instance'),
+          member: CTO,
+          action: 'reject',
+          ...(reason === undefined ? {} : { reason }),
+        });
+        expect(result).toMatchObject({
+          allowed: true,
+          message: 'MIT-0A1B2C3D4E rejected by <@U0CTO000001>: no reason given',
+          request: { reason: 'no reason given' },
+        });
       }
     });
   });
@@ -556,19 +773,40 @@ describe('escalate', () => {
   it('does nothing before its time, twice, after a decision, or after expiry', () => {
     expect(escalate(request, at(14))).toBeUndefined();
     expect(escalate({ ...request, escalatedAt: at(15) }, at(16))).toBeUndefined();
-    for (const state of ['approved', 'rejected', 'expired', 'running'] as const) expect(escalate({ ...request, state }, at(16))).toBeUndefined();
+    for (const state of ['approved', 'rejected', 'expired', 'running'] as const)
+      expect(escalate({ ...request, state }, at(16))).toBeUndefined();
     expect(escalate(request, at(60))).toBeUndefined();
   });
 });
 
 describe('replan', () => {
   it('changes the plan and its hash, keeps the approvals on record and remembers who changed it', () => {
-    const request = apply({ ...requestFor('restart-service', { requestedBy: `slack:${RESPONDER.slackUserId}` }), escalatedAt: at(1) }, S1, at(2));
+    const request = apply(
+      { ...requestFor('restart-service', { requestedBy: `slack:${RESPONDER.slackUserId}` }), escalatedAt: at(1) },
+      S1,
+      at(2),
+    );
     const plan = resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'apache2.service' });
     const changed = replan(request, plan, at(3), `slack:${S3.slackUserId}`);
-    expect(changed).toMatchObject({ state: 'awaiting_approval', plan, planHash: planHash(plan), requestedAt: at(3), requestedBy: `slack:${RESPONDER.slackUserId}`, approvals: request.approvals, version: request.version + 1, planChangedBy: [`slack:${S3.slackUserId}`] });
+    expect(changed).toMatchObject({
+      state: 'awaiting_approval',
+      plan,
+      planHash: planHash(plan),
+      requestedAt: at(3),
+      requestedBy: `slack:${RESPONDER.slackUserId}`,
+      approvals: request.approvals,
+      version: request.version + 1,
+      planChangedBy: [`slack:${S3.slackUserId}`],
+    });
     expect(changed.planHash).not.toBe(request.planHash);
-    expect(replan(changed, resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'x.service' }), at(4), `slack:${S3.slackUserId}`).planChangedBy).toEqual([`slack:${S3.slackUserId}`]);
+    expect(
+      replan(
+        changed,
+        resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'x.service' }),
+        at(4),
+        `slack:${S3.slackUserId}`,
+      ).planChangedBy,
+    ).toEqual([`slack:${S3.slackUserId}`]);
   });
 });
 

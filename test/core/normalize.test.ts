@@ -7,7 +7,13 @@ import {
   normalizeEvent,
   type NormalizeOptions,
 } from '../../functions/core/normalize.ts';
-import { EventEnvelopeSchema, InvalidEventError, MAX_EVENT_BYTES, UnsupportedSourceError, type Signal } from '../../functions/core/signal.ts';
+import {
+  EventEnvelopeSchema,
+  InvalidEventError,
+  MAX_EVENT_BYTES,
+  UnsupportedSourceError,
+  type Signal,
+} from '../../functions/core/signal.ts';
 import { fixture } from '../support.ts';
 import { without, type Json } from './helpers.ts';
 
@@ -69,7 +75,12 @@ describe('normalizeEvent: CloudWatch alarms', () => {
       observedAt: '2019-10-02T17:04:40.000Z',
     });
     expect(s.resources).toEqual([arn, 'i-12345678901234567']);
-    expect(s.attributes).toEqual({ alarmName: 'ServerCpuTooHigh', namespace: 'AWS/EC2', metricName: 'CPUUtilization', stateValue: 'ALARM' });
+    expect(s.attributes).toEqual({
+      alarmName: 'ServerCpuTooHigh',
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      stateValue: 'ALARM',
+    });
     expect(s.url).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/cloudwatch\/.*ServerCpuTooHigh$/);
   });
 
@@ -430,7 +441,11 @@ describe('normalizeEvent: AWS Health', () => {
     });
     // The instance is both an affected entity and an envelope resource: listed once.
     expect(s.resources).toEqual(['i-abcd1111']);
-    expect(s.attributes).toEqual({ service: 'EC2', eventTypeCode: 'AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED', eventTypeCategory: 'issue' });
+    expect(s.attributes).toEqual({
+      service: 'EC2',
+      eventTypeCode: 'AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED',
+      eventTypeCategory: 'issue',
+    });
     expect(s.url).toContain(encodeURIComponent(arn));
   });
 
@@ -509,7 +524,10 @@ describe('normalizeEvent: custom monitors', () => {
           attributes: { monitorId: '123', team: 'payments' },
           url: 'https://app.datadoghq.com/monitors/123',
         },
-        { source: 'firebreak.monitor.datadog', resources: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/checkout/1'] },
+        {
+          source: 'firebreak.monitor.datadog',
+          resources: ['arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/checkout/1'],
+        },
       ),
     );
     expect(s).toMatchObject({
@@ -523,12 +541,19 @@ describe('normalizeEvent: custom monitors', () => {
       attributes: { monitorId: '123', team: 'payments' },
     });
     // Detail resources first, then envelope resources; duplicates dropped.
-    expect(s.resources).toEqual(['i-0aaaaaaaaaaaaaaa1', 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/checkout/1']);
+    expect(s.resources).toEqual([
+      'i-0aaaaaaaaaaaaaaa1',
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/checkout/1',
+    ]);
   });
 
   it('defaults the subject to the first resource', () => {
-    expect(only(monitorEvent({ title: 'Disk full', resources: ['i-0bbbbbbbbbbbbbbb2', 'i-0ccccccccccccccc3'] })).subject).toBe('i-0bbbbbbbbbbbbbbb2');
-    expect(only(monitorEvent({ title: 'Disk full' }, { resources: ['i-0ddddddddddddddd4'] })).subject).toBe('i-0ddddddddddddddd4');
+    expect(only(monitorEvent({ title: 'Disk full', resources: ['i-0bbbbbbbbbbbbbbb2', 'i-0ccccccccccccccc3'] })).subject).toBe(
+      'i-0bbbbbbbbbbbbbbb2',
+    );
+    expect(only(monitorEvent({ title: 'Disk full' }, { resources: ['i-0ddddddddddddddd4'] })).subject).toBe(
+      'i-0ddddddddddddddd4',
+    );
   });
 
   it('accepts a source listed in customSources and rejects it otherwise', () => {
@@ -539,9 +564,12 @@ describe('normalizeEvent: custom monitors', () => {
     expect(only(event, { customSources: ['com.acme.ci'] }).source).toBe('com.acme.ci');
   });
 
-  it.each(['http://example.com/runbook', 'javascript:alert(1)', 'ftp://example.com/x', 'not a url'])('rejects the url %s, naming detail.url', (url) => {
-    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', url }))).field).toBe('detail.url');
-  });
+  it.each(['http://example.com/runbook', 'javascript:alert(1)', 'ftp://example.com/x', 'not a url'])(
+    'rejects the url %s, naming detail.url',
+    (url) => {
+      expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', url }))).field).toBe('detail.url');
+    },
+  );
 
   it('rejects a bad severity, state, title and attribute name, naming each', () => {
     expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', severity: 'urgent' }))).field).toBe('detail.severity');
@@ -549,28 +577,43 @@ describe('normalizeEvent: custom monitors', () => {
     expect(invalid(() => normalizeEvent(monitorEvent({ title: '' }))).field).toBe('detail.title');
     expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x'.repeat(301) }))).field).toBe('detail.title');
     expect(invalid(() => normalizeEvent(monitorEvent({ severity: 'high' }))).field).toBe('detail.title');
-    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', attributes: { 'bad key': 'v' } }))).field).toMatch(/^detail\.attributes/);
-    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', attributes: { team: 7 } }))).field).toBe('detail.attributes.team');
-    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', resources: Array.from({ length: 101 }, (_, i) => `r${i}`) }))).field).toBe(
-      'detail.resources',
+    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', attributes: { 'bad key': 'v' } }))).field).toMatch(
+      /^detail\.attributes/,
     );
+    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x', attributes: { team: 7 } }))).field).toBe(
+      'detail.attributes.team',
+    );
+    expect(
+      invalid(() => normalizeEvent(monitorEvent({ title: 'x', resources: Array.from({ length: 101 }, (_, i) => `r${i}`) })))
+        .field,
+    ).toBe('detail.resources');
   });
 
   it('MonitorDetailSchema documents the same defaults', () => {
-    expect(MonitorDetailSchema.parse({ title: 't' })).toEqual({ title: 't', severity: 'medium', state: 'firing', resources: [], attributes: {} });
+    expect(MonitorDetailSchema.parse({ title: 't' })).toEqual({
+      title: 't',
+      severity: 'medium',
+      state: 'firing',
+      resources: [],
+      attributes: {},
+    });
     expect(MonitorDetailSchema.safeParse({ title: 't', url: 'https://example.com/x' }).success).toBe(true);
     expect(MonitorDetailSchema.safeParse({ title: 't', url: 'http://example.com/x' }).success).toBe(false);
   });
 
   it('bounds the title after trimming and caps resources at 100', () => {
-    const s = only(monitorEvent({ title: '  padded  ' }, { resources: Array.from({ length: 150 }, (_, i) => `arn:aws:s3:::bucket-${i}`) }));
+    const s = only(
+      monitorEvent({ title: '  padded  ' }, { resources: Array.from({ length: 150 }, (_, i) => `arn:aws:s3:::bucket-${i}`) }),
+    );
     expect(s.title).toBe('padded');
     expect(s.resources).toHaveLength(100);
     expect(s.resources[0]).toBe('arn:aws:s3:::bucket-0');
   });
 
   it('trims resources and the subject taken from them, dropping duplicates after trimming', () => {
-    const s = only(monitorEvent({ title: 'Disk full', resources: [' i-0aaaaaaaaaaaaaaa1 ', 'i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2\n'] }));
+    const s = only(
+      monitorEvent({ title: 'Disk full', resources: [' i-0aaaaaaaaaaaaaaa1 ', 'i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2\n'] }),
+    );
     expect(s.resources).toEqual(['i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2']);
     expect(s.subject).toBe('i-0aaaaaaaaaaaaaaa1');
   });
@@ -591,14 +634,19 @@ describe('normalizeEvent: envelope abuse', () => {
   });
 
   it('does not take Firebreak\'s own "firebreak" source for a monitor', () => {
-    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x' }, { source: 'firebreak' })))).toBeInstanceOf(UnsupportedSourceError);
+    expect(invalid(() => normalizeEvent(monitorEvent({ title: 'x' }, { source: 'firebreak' })))).toBeInstanceOf(
+      UnsupportedSourceError,
+    );
   });
 
-  it.each(['id', 'detail-type', 'source', 'account', 'time', 'region', 'detail'])('rejects an envelope without %s, naming it', (field) => {
-    const event: Record<string, unknown> = structuredClone(fixture('health-ec2-issue.json'));
-    delete event[field];
-    expect(invalid(() => normalizeEvent(event)).field).toBe(field);
-  });
+  it.each(['id', 'detail-type', 'source', 'account', 'time', 'region', 'detail'])(
+    'rejects an envelope without %s, naming it',
+    (field) => {
+      const event: Record<string, unknown> = structuredClone(fixture('health-ec2-issue.json'));
+      delete event[field];
+      expect(invalid(() => normalizeEvent(event)).field).toBe(field);
+    },
+  );
 
   it('rejects wrong envelope types, naming the field', () => {
     const event = fixture('health-ec2-issue.json');
@@ -619,7 +667,11 @@ describe('normalizeEvent: envelope abuse', () => {
   });
 
   it('rejects a 1 MB payload as (event) before looking at anything else', () => {
-    const event = { ...fixture('health-ec2-issue.json'), source: 'not.even.supported', detail: { blob: 'x'.repeat(1024 * 1024) } };
+    const event = {
+      ...fixture('health-ec2-issue.json'),
+      source: 'not.even.supported',
+      detail: { blob: 'x'.repeat(1024 * 1024) },
+    };
     const error = invalid(() => normalizeEvent(event));
     expect(error).not.toBeInstanceOf(UnsupportedSourceError);
     expect(error.field).toBe('(event)');
@@ -681,7 +733,9 @@ describe('invalidEventFromIssues', () => {
   });
 
   it('accepts Standard Schema path segments ({ key })', () => {
-    expect(invalidEventFromIssues([{ message: 'm', path: [{ key: 'detail' }, { key: 'resources' }, { key: 3 }] }]).field).toBe('detail.resources[3]');
+    expect(invalidEventFromIssues([{ message: 'm', path: [{ key: 'detail' }, { key: 'resources' }, { key: 3 }] }]).field).toBe(
+      'detail.resources[3]',
+    );
   });
 
   it('uses (event) for a root issue or no issues at all', () => {

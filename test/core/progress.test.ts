@@ -37,17 +37,44 @@ const edited = (name: string, edit: (event: Json) => void): Json => {
 
 describe('parseSsmStatusEvent (published SSM samples)', () => {
   it('reads the Run Command status change', () => {
-    expect(parseSsmStatusEvent(fixture('ssm-command-status-change-success.json'))).toEqual({ kind: 'command', commandId: COMMAND_ID, status: 'Success', bucket: 'succeeded' });
-    expect(parseSsmStatusEvent(fixture('ssm-command-status-change-failed-derived.json'))).toEqual({ kind: 'command', commandId: COMMAND_ID, status: 'Failed', bucket: 'failed' });
+    expect(parseSsmStatusEvent(fixture('ssm-command-status-change-success.json'))).toEqual({
+      kind: 'command',
+      commandId: COMMAND_ID,
+      status: 'Success',
+      bucket: 'succeeded',
+    });
+    expect(parseSsmStatusEvent(fixture('ssm-command-status-change-failed-derived.json'))).toEqual({
+      kind: 'command',
+      commandId: COMMAND_ID,
+      status: 'Failed',
+      bucket: 'failed',
+    });
   });
 
   it('reads the Run Command invocation status change', () => {
-    expect(parseSsmStatusEvent(fixture('ssm-command-invocation-status-change-success.json'))).toEqual({ kind: 'invocation', commandId: COMMAND_ID, instanceId: 'i-9bb89e2b', status: 'Success', bucket: 'succeeded' });
-    expect(parseSsmStatusEvent(fixture('ssm-command-invocation-status-change-failed-derived.json'))).toEqual({ kind: 'invocation', commandId: COMMAND_ID, instanceId: 'i-9bb89e2b', status: 'Failed', bucket: 'failed' });
+    expect(parseSsmStatusEvent(fixture('ssm-command-invocation-status-change-success.json'))).toEqual({
+      kind: 'invocation',
+      commandId: COMMAND_ID,
+      instanceId: 'i-9bb89e2b',
+      status: 'Success',
+      bucket: 'succeeded',
+    });
+    expect(parseSsmStatusEvent(fixture('ssm-command-invocation-status-change-failed-derived.json'))).toEqual({
+      kind: 'invocation',
+      commandId: COMMAND_ID,
+      instanceId: 'i-9bb89e2b',
+      status: 'Failed',
+      bucket: 'failed',
+    });
   });
 
   it('reads the Automation execution status change', () => {
-    expect(parseSsmStatusEvent(fixture('ssm-automation-execution-status-change-success.json'))).toEqual({ kind: 'automation', executionId: '333ba70b-2333-48db-b17e-a5e69c6f4d1c', status: 'Success', bucket: 'succeeded' });
+    expect(parseSsmStatusEvent(fixture('ssm-automation-execution-status-change-success.json'))).toEqual({
+      kind: 'automation',
+      executionId: '333ba70b-2333-48db-b17e-a5e69c6f4d1c',
+      status: 'Success',
+      bucket: 'succeeded',
+    });
   });
 
   it('trims ids and reads status spellings from the console and the API alike', () => {
@@ -55,19 +82,48 @@ describe('parseSsmStatusEvent (published SSM samples)', () => {
       e.detail['instance-id'] = ' i-0aaaaaaaaaaaaaaa1 ';
       e.detail.status = 'Delivery Timed Out';
     });
-    expect(parseSsmStatusEvent(event)).toMatchObject({ instanceId: 'i-0aaaaaaaaaaaaaaa1', status: 'Delivery Timed Out', bucket: 'timed_out' });
+    expect(parseSsmStatusEvent(event)).toMatchObject({
+      instanceId: 'i-0aaaaaaaaaaaaaaa1',
+      status: 'Delivery Timed Out',
+      bucket: 'timed_out',
+    });
   });
 
   it('names the field at fault', () => {
-    expect(invalidField(edited('ssm-command-status-change-success.json', (e) => delete e.detail['command-id']))).toBe('detail.command-id');
-    expect(invalidField(edited('ssm-command-status-change-success.json', (e) => (e.detail['command-id'] = 'x#y')))).toBe('detail.command-id');
-    expect(invalidField(edited('ssm-command-status-change-success.json', (e) => (e.detail.status = 'Exploded')))).toBe('detail.status');
-    expect(invalidField(edited('ssm-command-invocation-status-change-success.json', (e) => delete e.detail['instance-id']))).toBe('detail.instance-id');
-    expect(invalidField(edited('ssm-command-invocation-status-change-success.json', (e) => (e.detail['instance-id'] = 'vol-0123456789abcdef0')))).toBe('detail.instance-id');
-    expect(invalidField(edited('ssm-command-invocation-status-change-success.json', (e) => (e.detail.status = 42)))).toBe('detail.status');
-    expect(invalidField(edited('ssm-automation-execution-status-change-success.json', (e) => delete e.detail.ExecutionId))).toBe('detail.ExecutionId');
-    expect(invalidField(edited('ssm-automation-execution-status-change-success.json', (e) => (e.detail.Status = '')))).toBe('detail.Status');
-    expect(invalidField(edited('ssm-automation-execution-status-change-success.json', (e) => (e['detail-type'] = 'EC2 State Manager Association State Change')))).toBe('detail-type');
+    expect(invalidField(edited('ssm-command-status-change-success.json', (e) => delete e.detail['command-id']))).toBe(
+      'detail.command-id',
+    );
+    expect(invalidField(edited('ssm-command-status-change-success.json', (e) => (e.detail['command-id'] = 'x#y')))).toBe(
+      'detail.command-id',
+    );
+    expect(invalidField(edited('ssm-command-status-change-success.json', (e) => (e.detail.status = 'Exploded')))).toBe(
+      'detail.status',
+    );
+    expect(invalidField(edited('ssm-command-invocation-status-change-success.json', (e) => delete e.detail['instance-id']))).toBe(
+      'detail.instance-id',
+    );
+    expect(
+      invalidField(
+        edited('ssm-command-invocation-status-change-success.json', (e) => (e.detail['instance-id'] = 'vol-0123456789abcdef0')),
+      ),
+    ).toBe('detail.instance-id');
+    expect(invalidField(edited('ssm-command-invocation-status-change-success.json', (e) => (e.detail.status = 42)))).toBe(
+      'detail.status',
+    );
+    expect(invalidField(edited('ssm-automation-execution-status-change-success.json', (e) => delete e.detail.ExecutionId))).toBe(
+      'detail.ExecutionId',
+    );
+    expect(invalidField(edited('ssm-automation-execution-status-change-success.json', (e) => (e.detail.Status = '')))).toBe(
+      'detail.Status',
+    );
+    expect(
+      invalidField(
+        edited(
+          'ssm-automation-execution-status-change-success.json',
+          (e) => (e['detail-type'] = 'EC2 State Manager Association State Change'),
+        ),
+      ),
+    ).toBe('detail-type');
     expect(invalidField(edited('ssm-command-status-change-success.json', (e) => delete e.detail))).toBe('detail');
     expect(() => parseSsmStatusEvent(fixture('ec2-instance-state-change-terminated.json'))).toThrow(UnsupportedSourceError);
     expect(() => parseSsmStatusEvent('not an event')).toThrow(InvalidEventError);
@@ -109,11 +165,27 @@ describe('status buckets', () => {
 
 describe('applyInvocation', () => {
   it('counts a new instance, then moves it from in progress to its terminal bucket', () => {
-    expect(applyInvocation(undefined, 'Pending')).toEqual({ bucket: 'in_progress', counterDelta: { in_progress: 1 }, enteredFailure: false });
+    expect(applyInvocation(undefined, 'Pending')).toEqual({
+      bucket: 'in_progress',
+      counterDelta: { in_progress: 1 },
+      enteredFailure: false,
+    });
     expect(applyInvocation('in_progress', 'InProgress')).toBeUndefined();
-    expect(applyInvocation('in_progress', 'Success')).toEqual({ bucket: 'succeeded', counterDelta: { in_progress: -1, succeeded: 1 }, enteredFailure: false });
-    expect(applyInvocation('in_progress', 'Failed')).toEqual({ bucket: 'failed', counterDelta: { in_progress: -1, failed: 1 }, enteredFailure: true });
-    expect(applyInvocation(undefined, 'Execution Timed Out')).toEqual({ bucket: 'timed_out', counterDelta: { timed_out: 1 }, enteredFailure: true });
+    expect(applyInvocation('in_progress', 'Success')).toEqual({
+      bucket: 'succeeded',
+      counterDelta: { in_progress: -1, succeeded: 1 },
+      enteredFailure: false,
+    });
+    expect(applyInvocation('in_progress', 'Failed')).toEqual({
+      bucket: 'failed',
+      counterDelta: { in_progress: -1, failed: 1 },
+      enteredFailure: true,
+    });
+    expect(applyInvocation(undefined, 'Execution Timed Out')).toEqual({
+      bucket: 'timed_out',
+      counterDelta: { timed_out: 1 },
+      enteredFailure: true,
+    });
   });
 
   it('ignores duplicates and statuses arriving after a terminal one (Success then InProgress)', () => {
@@ -125,15 +197,27 @@ describe('applyInvocation', () => {
   });
 
   it('lets the worse of two conflicting terminal statuses win, whatever their order', () => {
-    expect(applyInvocation('succeeded', 'Failed')).toEqual({ bucket: 'failed', counterDelta: { succeeded: -1, failed: 1 }, enteredFailure: true });
-    expect(applyInvocation('timed_out', 'Failed')).toEqual({ bucket: 'failed', counterDelta: { timed_out: -1, failed: 1 }, enteredFailure: false });
+    expect(applyInvocation('succeeded', 'Failed')).toEqual({
+      bucket: 'failed',
+      counterDelta: { succeeded: -1, failed: 1 },
+      enteredFailure: true,
+    });
+    expect(applyInvocation('timed_out', 'Failed')).toEqual({
+      bucket: 'failed',
+      counterDelta: { timed_out: -1, failed: 1 },
+      enteredFailure: false,
+    });
     expect(applyInvocation('failed', 'TimedOut')).toBeUndefined();
   });
 
   it('applies the published invocation samples: Success, its duplicate, then the Failed one', () => {
     let progress = emptyProgress();
     let bucket: Bucket | undefined;
-    for (const name of ['ssm-command-invocation-status-change-success.json', 'ssm-command-invocation-status-change-success.json', 'ssm-command-invocation-status-change-failed-derived.json']) {
+    for (const name of [
+      'ssm-command-invocation-status-change-success.json',
+      'ssm-command-invocation-status-change-success.json',
+      'ssm-command-invocation-status-change-failed-derived.json',
+    ]) {
       const event = parseSsmStatusEvent(fixture(name));
       if (event.kind !== 'invocation') throw new Error('expected an invocation');
       const change = applyInvocation(bucket, event.status);
@@ -141,7 +225,14 @@ describe('applyInvocation', () => {
       bucket = change.bucket;
       progress = addToProgress(progress, event.instanceId, change);
     }
-    expect(progress).toEqual({ in_progress: 0, succeeded: 0, failed: 1, timed_out: 0, cancelled: 0, failedInstances: ['i-9bb89e2b'] });
+    expect(progress).toEqual({
+      in_progress: 0,
+      succeeded: 0,
+      failed: 1,
+      timed_out: 0,
+      cancelled: 0,
+      failedInstances: ['i-9bb89e2b'],
+    });
   });
 });
 
@@ -186,7 +277,18 @@ describe('progress over a 10,000-instance run', () => {
   const rand = random(20260301);
   const fates: Array<{ instanceId: string; fate: string; bucket: Bucket }> = Array.from({ length: N }, (_, i) => {
     const r = rand();
-    const fate = r < 0.02 ? 'Failed' : r < 0.025 ? 'Delivery Timed Out' : r < 0.03 ? 'Execution Timed Out' : r < 0.033 ? 'Undeliverable' : r < 0.035 ? 'Cancelled' : 'Success';
+    const fate =
+      r < 0.02
+        ? 'Failed'
+        : r < 0.025
+          ? 'Delivery Timed Out'
+          : r < 0.03
+            ? 'Execution Timed Out'
+            : r < 0.033
+              ? 'Undeliverable'
+              : r < 0.035
+                ? 'Cancelled'
+                : 'Success';
     return { instanceId: `i-${i.toString(16).padStart(17, '0')}`, fate, bucket: bucketOf(fate)! };
   });
   const expected = { in_progress: 0, succeeded: 0, failed: 0, timed_out: 0, cancelled: 0 };
@@ -194,7 +296,9 @@ describe('progress over a 10,000-instance run', () => {
   // Every instance: Pending, InProgress (sometimes Delayed first), its fate; a third of the events delivered twice or three times.
   const events = fates.flatMap(({ instanceId, fate }) => {
     const statuses = ['Pending', ...(rand() < 0.1 ? ['Delayed'] : []), 'InProgress', fate];
-    return statuses.flatMap((status) => Array.from({ length: rand() < 0.33 ? (rand() < 0.5 ? 2 : 3) : 1 }, () => ({ instanceId, status })));
+    return statuses.flatMap((status) =>
+      Array.from({ length: rand() < 0.33 ? (rand() < 0.5 ? 2 : 3) : 1 }, () => ({ instanceId, status })),
+    );
   });
 
   it('gives exact final counts under random order and duplicates', () => {
@@ -217,7 +321,13 @@ describe('progress over a 10,000-instance run', () => {
   });
 
   it('reaches the same counts whatever the order', () => {
-    const counts = (p: Progress) => ({ in_progress: p.in_progress, succeeded: p.succeeded, failed: p.failed, timed_out: p.timed_out, cancelled: p.cancelled });
+    const counts = (p: Progress) => ({
+      in_progress: p.in_progress,
+      succeeded: p.succeeded,
+      failed: p.failed,
+      timed_out: p.timed_out,
+      cancelled: p.cancelled,
+    });
     const a = run(shuffle(events, random(1)), N).progress;
     const b = run(shuffle(events, random(2)), N).progress;
     const inOrder = run(events, N).progress;
@@ -234,7 +344,11 @@ describe('progress over a 10,000-instance run', () => {
     expect(overallOutcome(progress, 'Success')).toBe('succeeded');
     expect(overallOutcome(progress, 'Failed')).toBe('failed');
     const summary = progressSummary(progress, 'failed');
-    expect(summary.startsWith(`Failed: 10,000 of 10,000 instances finished: ${expected.succeeded.toLocaleString('en-US')} succeeded, ${expected.failed} failed, ${expected.timed_out} timed out, ${expected.cancelled} cancelled. Failed or timed out: `)).toBe(true);
+    expect(
+      summary.startsWith(
+        `Failed: 10,000 of 10,000 instances finished: ${expected.succeeded.toLocaleString('en-US')} succeeded, ${expected.failed} failed, ${expected.timed_out} timed out, ${expected.cancelled} cancelled. Failed or timed out: `,
+      ),
+    ).toBe(true);
     expect(summary.endsWith(` and ${expected.failed + expected.timed_out - MAX_FAILED_INSTANCES} more.`)).toBe(true);
   });
 
@@ -276,17 +390,34 @@ describe('overallOutcome', () => {
 
 describe('progressSummary', () => {
   it('says how far the run is', () => {
-    expect(progressSummary({ targets: 2, in_progress: 1, succeeded: 1, failed: 0, timed_out: 0, cancelled: 0, failedInstances: [] })).toBe('Running: 1 of 2 instances finished: 1 succeeded; 1 in progress.');
-    expect(progressSummary({ in_progress: 0, succeeded: 1, failed: 0, timed_out: 0, cancelled: 0, failedInstances: [] }, 'succeeded')).toBe('Succeeded: 1 of 1 instance finished: 1 succeeded.');
+    expect(
+      progressSummary({ targets: 2, in_progress: 1, succeeded: 1, failed: 0, timed_out: 0, cancelled: 0, failedInstances: [] }),
+    ).toBe('Running: 1 of 2 instances finished: 1 succeeded; 1 in progress.');
+    expect(
+      progressSummary({ in_progress: 0, succeeded: 1, failed: 0, timed_out: 0, cancelled: 0, failedInstances: [] }, 'succeeded'),
+    ).toBe('Succeeded: 1 of 1 instance finished: 1 succeeded.');
   });
 
   it('lists the failed instances, and how many more there are', () => {
-    expect(progressSummary({ targets: 3, in_progress: 0, succeeded: 1, failed: 1, timed_out: 1, cancelled: 0, failedInstances: ['i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2'] })).toBe(
+    expect(
+      progressSummary({
+        targets: 3,
+        in_progress: 0,
+        succeeded: 1,
+        failed: 1,
+        timed_out: 1,
+        cancelled: 0,
+        failedInstances: ['i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2'],
+      }),
+    ).toBe(
       'Failed: 3 of 3 instances finished: 1 succeeded, 1 failed, 1 timed out. Failed or timed out: i-0aaaaaaaaaaaaaaa1, i-0bbbbbbbbbbbbbbb2.',
     );
-    expect(progressSummary({ in_progress: 0, succeeded: 1200, failed: 52, timed_out: 0, cancelled: 0, failedInstances: ['i-1', 'i-2'] }, 'failed')).toBe(
-      'Failed: 1,252 of 1,252 instances finished: 1,200 succeeded, 52 failed. Failed or timed out: i-1, i-2 and 50 more.',
-    );
+    expect(
+      progressSummary(
+        { in_progress: 0, succeeded: 1200, failed: 52, timed_out: 0, cancelled: 0, failedInstances: ['i-1', 'i-2'] },
+        'failed',
+      ),
+    ).toBe('Failed: 1,252 of 1,252 instances finished: 1,200 succeeded, 52 failed. Failed or timed out: i-1, i-2 and 50 more.');
   });
 });
 

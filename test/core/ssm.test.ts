@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MitigationEntrySchema, type MitigationEntry } from '../../functions/core/config.ts';
-import { decide, MAX_PARAMETER_LENGTH, newMitigationRequest, planHash, replan, type MitigationPlan, type MitigationRequest, type RosterMember } from '../../functions/core/mitigation.ts';
+import {
+  decide,
+  MAX_PARAMETER_LENGTH,
+  newMitigationRequest,
+  planHash,
+  replan,
+  type MitigationPlan,
+  type MitigationRequest,
+  type RosterMember,
+} from '../../functions/core/mitigation.ts';
 import {
   automationClientToken,
   checkPlan,
@@ -18,7 +27,15 @@ import { exampleConfig } from '../support.ts';
 
 const config = exampleConfig();
 const catalog = (id: string): MitigationEntry => config.mitigations.find((m) => m.id === id)!;
-const entry = (raw: Record<string, unknown>): MitigationEntry => MitigationEntrySchema.parse({ id: 'test-entry', title: 'Test entry', document: 'Firebreak-Test', targets: { type: 'incident-instances' }, risk: 'medium', ...raw });
+const entry = (raw: Record<string, unknown>): MitigationEntry =>
+  MitigationEntrySchema.parse({
+    id: 'test-entry',
+    title: 'Test entry',
+    document: 'Firebreak-Test',
+    targets: { type: 'incident-instances' },
+    risk: 'medium',
+    ...raw,
+  });
 
 const TEAM = 'T0FIREBRK01';
 const CTO: RosterMember = { slackUserId: 'U0CTO000001', name: 'Dana Okafor', role: 'cto' };
@@ -29,23 +46,50 @@ const T0 = '2026-03-01T10:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
 const INSTANCE_A = 'i-0aaaaaaaaaaaaaaa1';
 const INSTANCE_B = 'i-0bbbbbbbbbbbbbbb2';
-const INCIDENT = { id: 'INC-1A2B3C4D5E', severity: 'SEV2' as const, resources: [INSTANCE_A, `arn:aws:ec2:us-east-1:123456789012:instance/${INSTANCE_B}`] };
+const INCIDENT = {
+  id: 'INC-1A2B3C4D5E',
+  severity: 'SEV2' as const,
+  resources: [INSTANCE_A, `arn:aws:ec2:us-east-1:123456789012:instance/${INSTANCE_B}`],
+};
 const REQUEST_ID = 'MIT-0A1B2C3D4E';
 const LOG_GROUP = '/firebreak/ssm-output';
 const ROLE = 'arn:aws:iam::123456789012:role/firebreak-automation';
 
-function requestFor(source: string | MitigationEntry, parameters: Record<string, string> = {}, id = REQUEST_ID): MitigationRequest {
-  return newMitigationRequest({ id, entry: typeof source === 'string' ? catalog(source) : source, incident: INCIDENT, parameters, requestedBy: 'policy:classification', now: T0, policy: config.policy });
+function requestFor(
+  source: string | MitigationEntry,
+  parameters: Record<string, string> = {},
+  id = REQUEST_ID,
+): MitigationRequest {
+  return newMitigationRequest({
+    id,
+    entry: typeof source === 'string' ? catalog(source) : source,
+    incident: INCIDENT,
+    parameters,
+    requestedBy: 'policy:classification',
+    now: T0,
+    policy: config.policy,
+  });
 }
 
 /** A request approved by the CTO through the real approval policy. */
 function ctoApproved(request: MitigationRequest): MitigationRequest {
-  const result = decide({ request, action: 'approve', actor: { userId: CTO.slackUserId, teamId: TEAM }, workspaceTeamId: TEAM, member: CTO, cto: CTO, now: at(1) });
+  const result = decide({
+    request,
+    action: 'approve',
+    actor: { userId: CTO.slackUserId, teamId: TEAM },
+    workspaceTeamId: TEAM,
+    member: CTO,
+    cto: CTO,
+    now: at(1),
+  });
   if (!result.allowed) throw new Error(result.refusal);
   return result.request;
 }
 
-const withPlan = (request: MitigationRequest, plan: Partial<MitigationPlan>): MitigationRequest => ({ ...request, plan: { ...request.plan, ...plan } });
+const withPlan = (request: MitigationRequest, plan: Partial<MitigationPlan>): MitigationRequest => ({
+  ...request,
+  plan: { ...request.plan, ...plan },
+});
 
 describe('fleet tag', () => {
   it('is firebreak:fleet, and the IAM condition key names it', () => {
@@ -72,7 +116,12 @@ describe('sendCommandInput', () => {
 
   it('targets a fleet by tag (AWS-RunPatchBaseline), with the service role when given', () => {
     const request = requestFor('patch-critical');
-    expect(sendCommandInput(request, { outputLogGroup: LOG_GROUP, serviceRoleArn: 'arn:aws:iam::123456789012:role/firebreak-ssm-notify' })).toStrictEqual({
+    expect(
+      sendCommandInput(request, {
+        outputLogGroup: LOG_GROUP,
+        serviceRoleArn: 'arn:aws:iam::123456789012:role/firebreak-ssm-notify',
+      }),
+    ).toStrictEqual({
       DocumentName: 'AWS-RunPatchBaseline',
       DocumentVersion: '$DEFAULT',
       Targets: [{ Key: 'tag:firebreak:fleet', Values: ['production'] }],
@@ -87,7 +136,12 @@ describe('sendCommandInput', () => {
   });
 
   it('targets a resource group by name, with a pinned document version', () => {
-    const group = entry({ documentVersion: '3', targets: { type: 'resource-group', name: 'web-fleet' }, rateControl: { maxConcurrency: '5', maxErrors: '0' }, timeoutMinutes: 20 });
+    const group = entry({
+      documentVersion: '3',
+      targets: { type: 'resource-group', name: 'web-fleet' },
+      rateControl: { maxConcurrency: '5', maxErrors: '0' },
+      timeoutMinutes: 20,
+    });
     expect(sendCommandInput(requestFor(group), { outputLogGroup: LOG_GROUP })).toStrictEqual({
       DocumentName: 'Firebreak-Test',
       DocumentVersion: '3',
@@ -103,25 +157,39 @@ describe('sendCommandInput', () => {
 
   it('targets several tag values at once', () => {
     const tagged = entry({ targets: { type: 'tags', key: 'Role', values: ['web', 'api'] } });
-    expect(sendCommandInput(requestFor(tagged), { outputLogGroup: LOG_GROUP }).Targets).toStrictEqual([{ Key: 'tag:Role', Values: ['web', 'api'] }]);
+    expect(sendCommandInput(requestFor(tagged), { outputLogGroup: LOG_GROUP }).Targets).toStrictEqual([
+      { Key: 'tag:Role', Values: ['web', 'api'] },
+    ]);
   });
 
   it("clamps TimeoutSeconds to SSM's 30 s to 30 days", () => {
     const request = requestFor('restart-service', { serviceName: 'nginx.service' });
     expect(sendCommandInput(withPlan(request, { timeoutSeconds: 5 }), { outputLogGroup: LOG_GROUP }).TimeoutSeconds).toBe(30);
-    expect(sendCommandInput(withPlan(request, { timeoutSeconds: 90 * 86_400 }), { outputLogGroup: LOG_GROUP }).TimeoutSeconds).toBe(2_592_000);
+    expect(
+      sendCommandInput(withPlan(request, { timeoutSeconds: 90 * 86_400 }), { outputLogGroup: LOG_GROUP }).TimeoutSeconds,
+    ).toBe(2_592_000);
   });
 
   it('refuses instance lists over 50 (they must have gone by tag) and empty ones', () => {
     const request = requestFor('restart-service', { serviceName: 'nginx.service' });
     const ids = Array.from({ length: 51 }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`);
-    expect(() => sendCommandInput(withPlan(request, { targets: { type: 'instances', instanceIds: ids } }), { outputLogGroup: LOG_GROUP })).toThrow(/51 instances; more than 50 must be targeted by tag/);
-    expect(sendCommandInput(withPlan(request, { targets: { type: 'instances', instanceIds: ids.slice(0, 50) } }), { outputLogGroup: LOG_GROUP }).Targets[0]?.Values).toHaveLength(50);
-    expect(() => sendCommandInput(withPlan(request, { targets: { type: 'instances', instanceIds: [] } }), { outputLogGroup: LOG_GROUP })).toThrow(/targets no instance/);
+    expect(() =>
+      sendCommandInput(withPlan(request, { targets: { type: 'instances', instanceIds: ids } }), { outputLogGroup: LOG_GROUP }),
+    ).toThrow(/51 instances; more than 50 must be targeted by tag/);
+    expect(
+      sendCommandInput(withPlan(request, { targets: { type: 'instances', instanceIds: ids.slice(0, 50) } }), {
+        outputLogGroup: LOG_GROUP,
+      }).Targets[0]?.Values,
+    ).toHaveLength(50);
+    expect(() =>
+      sendCommandInput(withPlan(request, { targets: { type: 'instances', instanceIds: [] } }), { outputLogGroup: LOG_GROUP }),
+    ).toThrow(/targets no instance/);
   });
 
   it('refuses an automation plan and a missing log group', () => {
-    expect(() => sendCommandInput(requestFor('isolate-instance'), { outputLogGroup: LOG_GROUP })).toThrow(/runs an automation runbook/);
+    expect(() => sendCommandInput(requestFor('isolate-instance'), { outputLogGroup: LOG_GROUP })).toThrow(
+      /runs an automation runbook/,
+    );
     expect(() => sendCommandInput(requestFor('patch-critical'), { outputLogGroup: '' })).toThrow(/CloudWatch Logs group/);
   });
 
@@ -162,7 +230,11 @@ describe('startAutomationInput', () => {
   });
 
   it('targets by tag and resource group too, keeping the plan parameters', () => {
-    const tagged = entry({ kind: 'automation', parameters: { reason: { allowedPattern: '^[a-z-]{1,40}$' } }, targets: { type: 'tags', key: FLEET_TAG, values: ['production'] } });
+    const tagged = entry({
+      kind: 'automation',
+      parameters: { reason: { allowedPattern: '^[a-z-]{1,40}$' } },
+      targets: { type: 'tags', key: FLEET_TAG, values: ['production'] },
+    });
     expect(startAutomationInput(requestFor(tagged, { reason: 'forensics' }), { automationRoleArn: ROLE })).toStrictEqual({
       DocumentName: 'Firebreak-Test',
       DocumentVersion: '$DEFAULT',
@@ -174,15 +246,25 @@ describe('startAutomationInput', () => {
       ClientToken: automationClientToken(REQUEST_ID),
     });
     const group = entry({ kind: 'automation', targets: { type: 'resource-group', name: 'db-fleet' } });
-    expect(startAutomationInput(requestFor(group), { automationRoleArn: ROLE }).Targets).toStrictEqual([{ Key: 'ResourceGroup', Values: ['db-fleet'] }]);
+    expect(startAutomationInput(requestFor(group), { automationRoleArn: ROLE }).Targets).toStrictEqual([
+      { Key: 'ResourceGroup', Values: ['db-fleet'] },
+    ]);
   });
 
   it('refuses a command plan, a missing role, and plans that try to set the role or the target parameter', () => {
-    expect(() => startAutomationInput(requestFor('patch-critical'), { automationRoleArn: ROLE })).toThrow(/runs a command document/);
+    expect(() => startAutomationInput(requestFor('patch-critical'), { automationRoleArn: ROLE })).toThrow(
+      /runs a command document/,
+    );
     expect(() => startAutomationInput(requestFor('isolate-instance'), { automationRoleArn: '' })).toThrow(/role/);
     const request = requestFor('isolate-instance');
-    expect(() => startAutomationInput(withPlan(request, { parameters: { AutomationAssumeRole: 'arn:aws:iam::123456789012:role/admin' } }), { automationRoleArn: ROLE })).toThrow(/AutomationAssumeRole is set by Firebreak/);
-    expect(() => startAutomationInput(withPlan(request, { parameters: { InstanceId: 'i-0ccccccccccccccc3' } }), { automationRoleArn: ROLE })).toThrow(/InstanceId is set by Firebreak/);
+    expect(() =>
+      startAutomationInput(withPlan(request, { parameters: { AutomationAssumeRole: 'arn:aws:iam::123456789012:role/admin' } }), {
+        automationRoleArn: ROLE,
+      }),
+    ).toThrow(/AutomationAssumeRole is set by Firebreak/);
+    expect(() =>
+      startAutomationInput(withPlan(request, { parameters: { InstanceId: 'i-0ccccccccccccccc3' } }), { automationRoleArn: ROLE }),
+    ).toThrow(/InstanceId is set by Firebreak/);
   });
 
   it('derives the client token deterministically from the request id, as a UUID of 36 characters', () => {
@@ -195,15 +277,19 @@ describe('startAutomationInput', () => {
     expect(automationClientToken('MIT-0A1B2C3D4F')).not.toBe(token);
     const tokens = new Set(Array.from({ length: 2000 }, (_, i) => automationClientToken(`MIT-${i}`)));
     expect(tokens.size).toBe(2000);
-    for (const t of [...tokens].slice(0, 200)) expect(t).toMatch(/^[a-f0-9]{8}-[a-f0-9]{4}-8[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/);
+    for (const t of [...tokens].slice(0, 200))
+      expect(t).toMatch(/^[a-f0-9]{8}-[a-f0-9]{4}-8[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$/);
     // A retried delivery builds the same input, so SSM sees the same token.
-    expect(startAutomationInput(requestFor('isolate-instance'), { automationRoleArn: ROLE })).toStrictEqual(startAutomationInput(requestFor('isolate-instance'), { automationRoleArn: ROLE }));
+    expect(startAutomationInput(requestFor('isolate-instance'), { automationRoleArn: ROLE })).toStrictEqual(
+      startAutomationInput(requestFor('isolate-instance'), { automationRoleArn: ROLE }),
+    );
   });
 });
 
 describe('verifyForExecution', () => {
   const approved = ctoApproved(requestFor('restart-service', { serviceName: 'nginx.service' }));
-  const ok = (request: MitigationRequest, now = at(2), approvedPlanHash = request.planHash) => verifyForExecution(request, { now, approvedPlanHash });
+  const ok = (request: MitigationRequest, now = at(2), approvedPlanHash = request.planHash) =>
+    verifyForExecution(request, { now, approvedPlanHash });
 
   it('accepts a request the CTO approved, for the approved plan, before it expires', () => {
     expect(ok(approved)).toEqual({ ok: true, approvedBy: [CTO.slackUserId] });
@@ -213,7 +299,11 @@ describe('verifyForExecution', () => {
     for (const state of ['awaiting_approval', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const) {
       expect(ok({ ...approved, state })).toMatchObject({ ok: false, reason: 'not_approved' });
     }
-    expect(ok(requestFor('restart-service', { serviceName: 'nginx.service' }))).toMatchObject({ ok: false, reason: 'not_approved', message: `${REQUEST_ID} is awaiting approval, not approved, so it was not run.` });
+    expect(ok(requestFor('restart-service', { serviceName: 'nginx.service' }))).toMatchObject({
+      ok: false,
+      reason: 'not_approved',
+      message: `${REQUEST_ID} is awaiting approval, not approved, so it was not run.`,
+    });
   });
 
   it('refuses an expired request', () => {
@@ -247,22 +337,42 @@ describe('verifyForExecution', () => {
 
   it('counts senior approvals only up to the quorum, and never the requester or responders', () => {
     const request = { ...requestFor('restart-service', { serviceName: 'nginx.service' }), state: 'approved' as const };
-    const approval = (member: RosterMember) => ({ userId: member.slackUserId, role: member.role, at: at(20), planHash: request.planHash });
+    const approval = (member: RosterMember) => ({
+      userId: member.slackUserId,
+      role: member.role,
+      at: at(20),
+      planHash: request.planHash,
+    });
     expect(request.seniorQuorum).toBe(2);
     expect(ok({ ...request, approvals: [approval(S1)] })).toMatchObject({ ok: false, reason: 'unapproved_plan' });
     expect(ok({ ...request, approvals: [approval(S1), approval(S1)] })).toMatchObject({ ok: false, reason: 'unapproved_plan' });
-    expect(ok({ ...request, approvals: [approval(S1), approval(S2)] })).toEqual({ ok: true, approvedBy: [S1.slackUserId, S2.slackUserId] });
-    expect(ok({ ...request, requestedBy: `slack:${CTO.slackUserId}`, approvals: [approval(CTO)] })).toMatchObject({ ok: false, reason: 'unapproved_plan' });
-    expect(ok({ ...request, planChangedBy: [`slack:${S2.slackUserId}`], approvals: [approval(S1), approval(S2)] })).toMatchObject({ ok: false, reason: 'unapproved_plan' });
-    expect(ok({ ...request, approvals: [{ userId: 'U0RESPOND01', role: 'responder', at: at(20), planHash: request.planHash }] })).toMatchObject({ ok: false, reason: 'unapproved_plan' });
+    expect(ok({ ...request, approvals: [approval(S1), approval(S2)] })).toEqual({
+      ok: true,
+      approvedBy: [S1.slackUserId, S2.slackUserId],
+    });
+    expect(ok({ ...request, requestedBy: `slack:${CTO.slackUserId}`, approvals: [approval(CTO)] })).toMatchObject({
+      ok: false,
+      reason: 'unapproved_plan',
+    });
+    expect(ok({ ...request, planChangedBy: [`slack:${S2.slackUserId}`], approvals: [approval(S1), approval(S2)] })).toMatchObject(
+      { ok: false, reason: 'unapproved_plan' },
+    );
+    expect(
+      ok({ ...request, approvals: [{ userId: 'U0RESPOND01', role: 'responder', at: at(20), planHash: request.planHash }] }),
+    ).toMatchObject({ ok: false, reason: 'unapproved_plan' });
   });
 
   it('accepts a pre-approved request (approved by policy) unless the deployed catalog no longer pre-approves it', () => {
     const diagnostics = requestFor('collect-diagnostics');
     expect(diagnostics.state).toBe('approved');
     expect(ok(diagnostics)).toEqual({ ok: true, approvedBy: ['policy'] });
-    expect(verifyForExecution(diagnostics, { now: at(2), approvedPlanHash: diagnostics.planHash, preApproved: true })).toEqual({ ok: true, approvedBy: ['policy'] });
-    expect(verifyForExecution(diagnostics, { now: at(2), approvedPlanHash: diagnostics.planHash, preApproved: false })).toMatchObject({ ok: false, reason: 'unapproved_plan' });
+    expect(verifyForExecution(diagnostics, { now: at(2), approvedPlanHash: diagnostics.planHash, preApproved: true })).toEqual({
+      ok: true,
+      approvedBy: ['policy'],
+    });
+    expect(
+      verifyForExecution(diagnostics, { now: at(2), approvedPlanHash: diagnostics.planHash, preApproved: false }),
+    ).toMatchObject({ ok: false, reason: 'unapproved_plan' });
     // "Approved by policy" on a stored high-risk request is not an approval.
     const forged = { ...requestFor('isolate-instance'), state: 'approved' as const, decidedBy: ['policy'] };
     expect(ok(forged)).toMatchObject({ ok: false, reason: 'unapproved_plan' });
@@ -288,36 +398,87 @@ describe('revalidatePlan / checkPlan', () => {
     ['nginx\nreboot', 'a newline'],
     ['a | sh', 'a pipe'],
   ])('refuses a stored parameter %j (%s) before SSM', (serviceName) => {
-    expect(checkPlan(editParameters({ serviceName }), catalog('restart-service'))).toEqual({ ok: false, reason: 'invalid_plan', message: 'serviceName contains a character that is never allowed in a parameter' });
+    expect(checkPlan(editParameters({ serviceName }), catalog('restart-service'))).toEqual({
+      ok: false,
+      reason: 'invalid_plan',
+      message: 'serviceName contains a character that is never allowed in a parameter',
+    });
     expect(revalidatePlan(editParameters({ serviceName }), catalog('restart-service'))).toBe(false);
   });
 
   it('refuses ../ whatever the pattern says', () => {
-    expect(checkPlan(editParameters({ serviceName: '../../etc/passwd' }), catalog('restart-service'))).toEqual({ ok: false, reason: 'invalid_plan', message: 'serviceName contains ".." (path traversal is never allowed in a parameter)' });
-    const logs = entry({ parameters: { path: { allowedPattern: '^/var/log/[a-z0-9_-]+(/[a-z0-9_.-]+)*$' } }, targets: { type: 'tags', key: FLEET_TAG, values: ['production'] } });
+    expect(checkPlan(editParameters({ serviceName: '../../etc/passwd' }), catalog('restart-service'))).toEqual({
+      ok: false,
+      reason: 'invalid_plan',
+      message: 'serviceName contains ".." (path traversal is never allowed in a parameter)',
+    });
+    const logs = entry({
+      parameters: { path: { allowedPattern: '^/var/log/[a-z0-9_-]+(/[a-z0-9_.-]+)*$' } },
+      targets: { type: 'tags', key: FLEET_TAG, values: ['production'] },
+    });
     const plan = requestFor(logs, { path: '/var/log/nginx/access.log' }).plan;
     expect(revalidatePlan(plan, logs)).toBe(true);
-    expect(checkPlan({ ...plan, parameters: { path: '/var/log/../../etc/shadow' } }, logs)).toMatchObject({ ok: false, reason: 'invalid_plan' });
+    expect(checkPlan({ ...plan, parameters: { path: '/var/log/../../etc/shadow' } }, logs)).toMatchObject({
+      ok: false,
+      reason: 'invalid_plan',
+    });
   });
 
   it('refuses oversized values whatever the pattern says', () => {
-    const anything = entry({ parameters: { value: { allowedPattern: '^.*$' } }, targets: { type: 'tags', key: FLEET_TAG, values: ['production'] } });
+    const anything = entry({
+      parameters: { value: { allowedPattern: '^.*$' } },
+      targets: { type: 'tags', key: FLEET_TAG, values: ['production'] },
+    });
     const plan = requestFor(anything, { value: 'ok' }).plan;
     expect(revalidatePlan({ ...plan, parameters: { value: 'x'.repeat(MAX_PARAMETER_LENGTH) } }, anything)).toBe(true);
-    expect(checkPlan({ ...plan, parameters: { value: 'x'.repeat(MAX_PARAMETER_LENGTH + 1) } }, anything)).toEqual({ ok: false, reason: 'invalid_plan', message: `value is longer than ${MAX_PARAMETER_LENGTH} characters` });
+    expect(checkPlan({ ...plan, parameters: { value: 'x'.repeat(MAX_PARAMETER_LENGTH + 1) } }, anything)).toEqual({
+      ok: false,
+      reason: 'invalid_plan',
+      message: `value is longer than ${MAX_PARAMETER_LENGTH} characters`,
+    });
   });
 
   it('refuses parameters the entry does not take, and missing ones', () => {
-    expect(checkPlan(editParameters({ serviceName: 'nginx.service', unit: 'x' }), catalog('restart-service'))).toMatchObject({ ok: false, reason: 'invalid_plan', message: expect.stringMatching(/has no parameter unit/) });
-    expect(checkPlan(editParameters({}), catalog('restart-service'))).toMatchObject({ ok: false, reason: 'invalid_plan', message: expect.stringMatching(/needs serviceName/) });
+    expect(checkPlan(editParameters({ serviceName: 'nginx.service', unit: 'x' }), catalog('restart-service'))).toMatchObject({
+      ok: false,
+      reason: 'invalid_plan',
+      message: expect.stringMatching(/has no parameter unit/),
+    });
+    expect(checkPlan(editParameters({}), catalog('restart-service'))).toMatchObject({
+      ok: false,
+      reason: 'invalid_plan',
+      message: expect.stringMatching(/needs serviceName/),
+    });
   });
 
   it('refuses a plan that no longer matches the deployed catalog entry', () => {
     const faster = { ...catalog('restart-service'), rateControl: { maxConcurrency: '100%', maxErrors: '50%' } };
-    expect(checkPlan(restart.plan, faster)).toEqual({ ok: false, reason: 'catalog_mismatch', message: 'the plan no longer matches catalog entry restart-service (rateControl changed)' });
-    expect(checkPlan(restart.plan, { ...catalog('restart-service'), documentVersion: '7' })).toMatchObject({ ok: false, reason: 'catalog_mismatch', message: expect.stringMatching(/documentVersion changed/) });
-    expect(checkPlan(restart.plan, catalog('block-ip'))).toMatchObject({ ok: false, reason: 'catalog_mismatch', message: 'the plan is for restart-service, not block-ip' });
-    expect(checkPlan({ ...restart.plan, targets: { type: 'tags', key: FLEET_TAG, values: ['production'] } }, catalog('restart-service'))).toMatchObject({ ok: false, reason: 'catalog_mismatch' });
-    expect(checkPlan({ ...restart.plan, targets: { type: 'instances', instanceIds: [INSTANCE_A, 'i-zzzz'] } }, catalog('restart-service'))).toMatchObject({ ok: false, reason: 'catalog_mismatch', message: expect.stringMatching(/targets changed/) });
+    expect(checkPlan(restart.plan, faster)).toEqual({
+      ok: false,
+      reason: 'catalog_mismatch',
+      message: 'the plan no longer matches catalog entry restart-service (rateControl changed)',
+    });
+    expect(checkPlan(restart.plan, { ...catalog('restart-service'), documentVersion: '7' })).toMatchObject({
+      ok: false,
+      reason: 'catalog_mismatch',
+      message: expect.stringMatching(/documentVersion changed/),
+    });
+    expect(checkPlan(restart.plan, catalog('block-ip'))).toMatchObject({
+      ok: false,
+      reason: 'catalog_mismatch',
+      message: 'the plan is for restart-service, not block-ip',
+    });
+    expect(
+      checkPlan(
+        { ...restart.plan, targets: { type: 'tags', key: FLEET_TAG, values: ['production'] } },
+        catalog('restart-service'),
+      ),
+    ).toMatchObject({ ok: false, reason: 'catalog_mismatch' });
+    expect(
+      checkPlan(
+        { ...restart.plan, targets: { type: 'instances', instanceIds: [INSTANCE_A, 'i-zzzz'] } },
+        catalog('restart-service'),
+      ),
+    ).toMatchObject({ ok: false, reason: 'catalog_mismatch', message: expect.stringMatching(/targets changed/) });
   });
 });

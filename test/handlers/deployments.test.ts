@@ -27,7 +27,13 @@ const INCIDENTS = 'C0INCIDENTS';
 const ACCOUNT = '123456789012';
 const START = '2026-11-23T09:00:00.000Z';
 const MINUTE = 60_000;
-const DEPLOYMENT_RULES = new Set(['CodePipelineExecution', 'CodeDeployDeployment', 'EcsServiceDeployment', 'CloudFormationStackResult', 'CustomDeployment']);
+const DEPLOYMENT_RULES = new Set([
+  'CodePipelineExecution',
+  'CodeDeployDeployment',
+  'EcsServiceDeployment',
+  'CloudFormationStackResult',
+  'CustomDeployment',
+]);
 
 const config = exampleConfig();
 let runtime: LocalRuntime;
@@ -35,7 +41,12 @@ let tables = 0;
 
 /** A fresh runtime (and table) for each test: holds, incidents and Slack messages never leak between tests. */
 beforeEach(async () => {
-  runtime = await startLocalRuntime({ config, start: START, endpoint: inject('dynamoEndpoint'), tableName: `deployments-${process.pid}-${++tables}` });
+  runtime = await startLocalRuntime({
+    config,
+    start: START,
+    endpoint: inject('dynamoEndpoint'),
+    tableName: `deployments-${process.pid}-${++tables}`,
+  });
 });
 afterEach(async () => {
   await runtime?.stop();
@@ -59,7 +70,10 @@ let eventSeq = 0;
 const isoSeconds = (at: Date | number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** A custom `Deployment` event as `firebreak deploy-notice` publishes it; `time` defaults to the virtual clock. */
-function customEvent(detail: Record<string, unknown>, envelope: { id?: string; time?: string; account?: string } = {}): EventEnvelope {
+function customEvent(
+  detail: Record<string, unknown>,
+  envelope: { id?: string; time?: string; account?: string } = {},
+): EventEnvelope {
   return {
     version: '0',
     id: envelope.id ?? `00000000-0000-4000-8000-${String(++eventSeq).padStart(12, '0')}`,
@@ -73,11 +87,13 @@ function customEvent(detail: Record<string, unknown>, envelope: { id?: string; t
   };
 }
 
-const deploy = (detail: Record<string, unknown>, envelope?: Parameters<typeof customEvent>[1]) => deliver('firebreak', customEvent(detail, envelope));
+const deploy = (detail: Record<string, unknown>, envelope?: Parameters<typeof customEvent>[1]) =>
+  deliver('firebreak', customEvent(detail, envelope));
 
 /** A deployment notice (not a hold or lift message): its fallback text starts with the status emoji. */
 const NOTICE_TEXT = /^:(hourglass_flowing_sand|white_check_mark|x|black_square_for_stop): /;
-const notices = (service?: string) => runtime.slack.messages(DEPLOYS).filter((m) => NOTICE_TEXT.test(m.text) && (!service || m.text.includes(` ${service} `)));
+const notices = (service?: string) =>
+  runtime.slack.messages(DEPLOYS).filter((m) => NOTICE_TEXT.test(m.text) && (!service || m.text.includes(` ${service} `)));
 const holdMessages = () => runtime.slack.messages(DEPLOYS).filter((m) => m.text.includes('is on a release hold'));
 const liftedMessages = () => runtime.slack.messages(DEPLOYS).filter((m) => m.text.startsWith('The release hold on'));
 const postsTo = (channel: string) => runtime.slack.calls('chat.postMessage').filter((c) => c.args.channel === channel);
@@ -92,7 +108,8 @@ const only = async (service: string): Promise<DeploymentRecord> => {
 
 const ALL_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating', 'resolved', 'closed'];
 /** Every release incident, whatever its status. */
-const releaseIncidents = async (): Promise<Incident[]> => (await runtime.store.listIncidents(ALL_STATUSES)).filter((i) => i.category === 'release');
+const releaseIncidents = async (): Promise<Incident[]> =>
+  (await runtime.store.listIncidents(ALL_STATUSES)).filter((i) => i.category === 'release');
 
 /** The hold's audit chain: its actions, checked against the head stored with the hold. */
 async function holdAudit(service: string): Promise<string[]> {
@@ -113,7 +130,12 @@ const snapshot = () => tableSnapshot(runtime);
 
 /** What the table, the bus and Slack hold: equal before and after means the delivery had no effect. */
 async function observable() {
-  return { table: await snapshot(), emitted: runtime.bus.emitted.length, slackCalls: runtime.slack.calls().map((c) => `${c.method} ${String(c.args.text)}`), schedules: runtime.scheduler.created.length };
+  return {
+    table: await snapshot(),
+    emitted: runtime.bus.emitted.length,
+    slackCalls: runtime.slack.calls().map((c) => `${c.method} ${String(c.args.text)}`),
+    schedules: runtime.scheduler.created.length,
+  };
 }
 
 /** Nothing changed since `before` (compact failure messages: the Slack calls made, whether the table changed). */
@@ -137,52 +159,115 @@ describe("each source's real AWS event becomes one deployment record and one not
       service: 'myPipeline',
       status: 'succeeded',
       // start-time (2023) is after the event (2020), as AWS published it: not believed, so no duration.
-      record: { source: 'aws.codepipeline', version: '12345678-1234-5678-abcd-12345678abcd', region: 'us-east-1', finishedAt: '2020-01-24T22:03:44.000Z', startedAt: undefined, durationSeconds: undefined },
+      record: {
+        source: 'aws.codepipeline',
+        version: '12345678-1234-5678-abcd-12345678abcd',
+        region: 'us-east-1',
+        finishedAt: '2020-01-24T22:03:44.000Z',
+        startedAt: undefined,
+        durationSeconds: undefined,
+      },
     },
     {
       file: 'codepipeline-pipeline-execution-succeeded-gittags.json',
       service: 'BuildFromTag',
       status: 'succeeded',
-      record: { version: 'gitlab-v4.2.1', actor: 'Mary Major', commit: '`commit_ID`', commitMessage: 'Update file README.md', startedAt: '2023-10-26T13:49:39.208Z', durationSeconds: 74, region: 'eu-central-1' },
+      record: {
+        version: 'gitlab-v4.2.1',
+        actor: 'Mary Major',
+        commit: '`commit_ID`',
+        commitMessage: 'Update file README.md',
+        startedAt: '2023-10-26T13:49:39.208Z',
+        durationSeconds: 74,
+        region: 'eu-central-1',
+      },
     },
-    { file: 'codepipeline-pipeline-execution-failed.json', service: 'myPipeline', status: 'failed', record: { sourceStatus: 'FAILED', region: 'us-west-2' } },
-    { file: 'codepipeline-pipeline-execution-failed-gittags.json', service: 'myPipeline', status: 'failed', record: { version: 'gitlab-v4.2.1', actor: 'Mary Major', region: 'us-west-2' } },
-    { file: 'codedeploy-deployment-success.json', service: 'myApplication', status: 'succeeded', record: { source: 'aws.codedeploy', group: 'myDeploymentGroup', version: 'd-123456789', sourceStatus: 'SUCCESS' } },
-    { file: 'codedeploy-deployment-failure-derived.json', service: 'myApplication', status: 'failed', record: { group: 'myDeploymentGroup', version: 'd-123456789', sourceStatus: 'FAILURE' } },
-    { file: 'codedeploy-deployment-failure-aws-solutions.json', service: 'MyDemoApplication', status: 'failed', record: { account: 'xxxxxxxxxxxx', version: 'someId', group: 'MyDemoDeploymentGroup' } },
-    { file: 'ecs-deployment-completed.json', service: 'servicetest', status: 'succeeded', record: { source: 'aws.ecs', group: 'default', version: 'ecs-svc/123', account: '111122223333' } },
-    { file: 'ecs-deployment-failed.json', service: 'servicetest', status: 'failed', record: { reason: 'ECS deployment circuit breaker: task failed to start.', sourceStatus: 'SERVICE_DEPLOYMENT_FAILED' } },
+    {
+      file: 'codepipeline-pipeline-execution-failed.json',
+      service: 'myPipeline',
+      status: 'failed',
+      record: { sourceStatus: 'FAILED', region: 'us-west-2' },
+    },
+    {
+      file: 'codepipeline-pipeline-execution-failed-gittags.json',
+      service: 'myPipeline',
+      status: 'failed',
+      record: { version: 'gitlab-v4.2.1', actor: 'Mary Major', region: 'us-west-2' },
+    },
+    {
+      file: 'codedeploy-deployment-success.json',
+      service: 'myApplication',
+      status: 'succeeded',
+      record: { source: 'aws.codedeploy', group: 'myDeploymentGroup', version: 'd-123456789', sourceStatus: 'SUCCESS' },
+    },
+    {
+      file: 'codedeploy-deployment-failure-derived.json',
+      service: 'myApplication',
+      status: 'failed',
+      record: { group: 'myDeploymentGroup', version: 'd-123456789', sourceStatus: 'FAILURE' },
+    },
+    {
+      file: 'codedeploy-deployment-failure-aws-solutions.json',
+      service: 'MyDemoApplication',
+      status: 'failed',
+      record: { account: 'xxxxxxxxxxxx', version: 'someId', group: 'MyDemoDeploymentGroup' },
+    },
+    {
+      file: 'ecs-deployment-completed.json',
+      service: 'servicetest',
+      status: 'succeeded',
+      record: { source: 'aws.ecs', group: 'default', version: 'ecs-svc/123', account: '111122223333' },
+    },
+    {
+      file: 'ecs-deployment-failed.json',
+      service: 'servicetest',
+      status: 'failed',
+      record: { reason: 'ECS deployment circuit breaker: task failed to start.', sourceStatus: 'SERVICE_DEPLOYMENT_FAILED' },
+    },
     {
       file: 'cloudformation-stack-status-change-create-complete.json',
       service: 'teststack',
       status: 'succeeded',
-      record: { source: 'aws.cloudformation', version: 'CREATE_COMPLETE', account: '111122223333', resources: ['arn:aws:cloudformation:us-west-1:111122223333:stack/teststack'] },
+      record: {
+        source: 'aws.cloudformation',
+        version: 'CREATE_COMPLETE',
+        account: '111122223333',
+        resources: ['arn:aws:cloudformation:us-west-1:111122223333:stack/teststack'],
+      },
     },
   ];
 
-  it.each(cases)('$file: one $status record of $service in production, one notice', async ({ file, service, status, record: expected }) => {
-    const deliveries = await deliverFixture(file);
-    expect(runtime.bus.deadLetters).toEqual([]);
-    expect(deploymentDeliveries(deliveries)).toHaveLength(1);
-    expect(deploymentDeliveries(deliveries)[0]!.result).toMatchObject({ service, status, change: 'created' });
+  it.each(cases)(
+    '$file: one $status record of $service in production, one notice',
+    async ({ file, service, status, record: expected }) => {
+      const deliveries = await deliverFixture(file);
+      expect(runtime.bus.deadLetters).toEqual([]);
+      expect(deploymentDeliveries(deliveries)).toHaveLength(1);
+      expect(deploymentDeliveries(deliveries)[0]!.result).toMatchObject({ service, status, change: 'created' });
 
-    const record = await only(service);
-    expect(record).toMatchObject({ service, status, environment: 'production', id: expect.stringMatching(/^DEP-[0-9A-F]{12}$/) });
-    for (const [key, value] of Object.entries(expected)) expect(record[key as keyof DeploymentRecord], key).toEqual(value);
-    if (record.link) expect(record.link).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\//);
+      const record = await only(service);
+      expect(record).toMatchObject({
+        service,
+        status,
+        environment: 'production',
+        id: expect.stringMatching(/^DEP-[0-9A-F]{12}$/),
+      });
+      for (const [key, value] of Object.entries(expected)) expect(record[key as keyof DeploymentRecord], key).toEqual(value);
+      if (record.link) expect(record.link).toMatch(/^https:\/\/[a-z0-9-]+\.console\.aws\.amazon\.com\//);
 
-    const [notice, ...more] = notices();
-    expect(more).toEqual([]);
-    expect(notice!.text).toContain(` ${service} `);
-    expect(notice!.text).toMatch(status === 'succeeded' ? /: succeeded/ : /: failed$/);
-    expect(blocksText(notice!)).toContain(`deployment \`${record.id}\``);
-    expect(postsTo(DEPLOYS).filter((c) => NOTICE_TEXT.test(String(c.args.text)))).toHaveLength(1);
-    expect(runtime.slack.calls('chat.update').filter((c) => c.args.channel === DEPLOYS)).toEqual([]);
-    // Besides the notice, the deployments channel gets the hold message for a failure and nothing for a success.
-    expect(runtime.slack.messages(DEPLOYS)).toHaveLength(status === 'failed' ? 2 : 1);
-    expect((await releaseIncidents()).length).toBe(status === 'failed' ? 1 : 0);
-    expect((await runtime.store.getHold(service))?.held).toBe(status === 'failed' ? true : undefined);
-  });
+      const [notice, ...more] = notices();
+      expect(more).toEqual([]);
+      expect(notice!.text).toContain(` ${service} `);
+      expect(notice!.text).toMatch(status === 'succeeded' ? /: succeeded/ : /: failed$/);
+      expect(blocksText(notice!)).toContain(`deployment \`${record.id}\``);
+      expect(postsTo(DEPLOYS).filter((c) => NOTICE_TEXT.test(String(c.args.text)))).toHaveLength(1);
+      expect(runtime.slack.calls('chat.update').filter((c) => c.args.channel === DEPLOYS)).toEqual([]);
+      // Besides the notice, the deployments channel gets the hold message for a failure and nothing for a success.
+      expect(runtime.slack.messages(DEPLOYS)).toHaveLength(status === 'failed' ? 2 : 1);
+      expect((await releaseIncidents()).length).toBe(status === 'failed' ? 1 : 0);
+      expect((await runtime.store.getHold(service))?.held).toBe(status === 'failed' ? true : undefined);
+    },
+  );
 
   it('all ten valid samples together: reused ids are not mistaken for duplicates; one record per execution', async () => {
     for (const { file } of cases) await deliverFixture(file);
@@ -194,10 +279,17 @@ describe("each source's real AWS event becomes one deployment record and one not
       ['us-west-2', 'failed'],
     ]);
     // The Git-tag sample of the same failed execution completed the record with what it adds: author and commit.
-    expect(pipelines.find((r) => r.region === 'us-west-2')).toMatchObject({ status: 'failed', actor: 'Mary Major', commitMessage: 'Update file README.md' });
+    expect(pipelines.find((r) => r.region === 'us-west-2')).toMatchObject({
+      status: 'failed',
+      actor: 'Mary Major',
+      commitMessage: 'Update file README.md',
+    });
     // CodeDeploy SUCCESS and the derived FAILURE: same id, same deployment, same time: the failure wins.
     expect(await only('myApplication')).toMatchObject({ status: 'failed', sourceStatus: 'FAILURE' });
-    expect(await only('servicetest')).toMatchObject({ status: 'failed', reason: 'ECS deployment circuit breaker: task failed to start.' });
+    expect(await only('servicetest')).toMatchObject({
+      status: 'failed',
+      reason: 'ECS deployment circuit breaker: task failed to start.',
+    });
     expect(await only('MyDemoApplication')).toMatchObject({ status: 'failed' });
     expect(await only('BuildFromTag')).toMatchObject({ status: 'succeeded' });
     expect(await only('teststack')).toMatchObject({ status: 'succeeded' });
@@ -205,7 +297,12 @@ describe("each source's real AWS event becomes one deployment record and one not
     expect(notices()).toHaveLength(7);
     expect(new Set(notices().map((m) => m.ts)).size).toBe(7);
     // A release incident per failed service and environment: myPipeline, myApplication, servicetest, MyDemoApplication.
-    expect((await releaseIncidents()).map((i) => i.subject).sort()).toEqual(['MyDemoApplication/production', 'myApplication/production', 'myPipeline/production', 'servicetest/production']);
+    expect((await releaseIncidents()).map((i) => i.subject).sort()).toEqual([
+      'MyDemoApplication/production',
+      'myApplication/production',
+      'myPipeline/production',
+      'servicetest/production',
+    ]);
   });
 
   it('the CloudFormation sample with the invalid date 2022-04-31 is dead-lettered naming `time`, and writes nothing', async () => {
@@ -233,7 +330,9 @@ describe('duplicates change nothing', () => {
     await deliverFixture('codedeploy-deployment-failure-derived.json');
     const before = await observable();
     const deliveries = await deliverFixture('codedeploy-deployment-failure-derived.json');
-    expect(deploymentDeliveries(deliveries).map((d) => d.result)).toEqual([expect.objectContaining({ change: 'unchanged', status: 'failed' })]);
+    expect(deploymentDeliveries(deliveries).map((d) => d.result)).toEqual([
+      expect.objectContaining({ change: 'unchanged', status: 'failed' }),
+    ]);
     await expectNoEffect(before);
     expect(notices()).toHaveLength(1);
     expect(await releaseIncidents()).toHaveLength(1);
@@ -257,7 +356,14 @@ describe('duplicates change nothing', () => {
   });
 
   it('a custom event published again (new event id, same content) changes nothing', async () => {
-    const detail = { service: 'checkout', version: 'v1.42.0', environment: 'production', status: 'succeeded', commit: '9f2c1ab', actor: 'ci' };
+    const detail = {
+      service: 'checkout',
+      version: 'v1.42.0',
+      environment: 'production',
+      status: 'succeeded',
+      commit: '9f2c1ab',
+      actor: 'ci',
+    };
     await deploy(detail);
     const before = await observable();
     runtime.clock.advance(MINUTE);
@@ -282,7 +388,15 @@ describe('duplicates change nothing', () => {
 // --- started, then finished ----------------------------------------------------------------------
 
 describe('started then succeeded: one record with a duration, one message updated in place', () => {
-  const run = { service: 'checkout', version: 'v1.43.0', environment: 'production', runId: '4242-1', commit: '0123456789abcdef0123456789abcdef01234567', actor: 'Dana', url: 'https://ci.example.com/runs/4242' };
+  const run = {
+    service: 'checkout',
+    version: 'v1.43.0',
+    environment: 'production',
+    runId: '4242-1',
+    commit: '0123456789abcdef0123456789abcdef01234567',
+    actor: 'Dana',
+    url: 'https://ci.example.com/runs/4242',
+  };
 
   it('in order: posted once when started, then updated (chat.update) when it succeeded', async () => {
     await deploy({ ...run, status: 'started' });
@@ -294,7 +408,14 @@ describe('started then succeeded: one record with a duration, one message update
     await deploy({ ...run, status: 'succeeded' });
 
     const record = await only('checkout');
-    expect(record).toMatchObject({ status: 'succeeded', executionId: '4242-1', startedAt: START, finishedAt: '2026-11-23T09:05:00.000Z', durationSeconds: 300, link: run.url });
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      executionId: '4242-1',
+      startedAt: START,
+      finishedAt: '2026-11-23T09:05:00.000Z',
+      durationSeconds: 300,
+      link: run.url,
+    });
     const [notice, ...more] = notices();
     expect(more).toEqual([]);
     expect(notice!.ts).toBe(started!.ts);
@@ -347,14 +468,32 @@ describe('a failed deployment: failure notice, release incident, release hold', 
 
     const [incident, ...others] = await releaseIncidents();
     expect(others).toEqual([]);
-    expect(incident).toMatchObject({ category: 'release', severity: 'SEV2', status: 'open', subject: 'myApplication/production', title: 'Deployment of myApplication d-123456789 to production failed' });
+    expect(incident).toMatchObject({
+      category: 'release',
+      severity: 'SEV2',
+      status: 'open',
+      subject: 'myApplication/production',
+      title: 'Deployment of myApplication d-123456789 to production failed',
+    });
     expect(incident!.resources).toContain(record.id);
 
     const hold = await runtime.store.getHold('myApplication');
-    expect(hold).toMatchObject({ service: 'myApplication', held: true, deploymentId: record.id, environment: 'production', version: 'd-123456789', incidentId: incident!.id, approvals: [], heldAt: START });
+    expect(hold).toMatchObject({
+      service: 'myApplication',
+      held: true,
+      deploymentId: record.id,
+      environment: 'production',
+      version: 'd-123456789',
+      incidentId: incident!.id,
+      approvals: [],
+      heldAt: START,
+    });
     expect(await holdAudit('myApplication')).toEqual(['release.held']);
     const [held] = await runtime.store.getAudit('HOLD#myApplication');
-    expect(held).toMatchObject({ actor: 'system:deployments', data: { deploymentId: record.id, environment: 'production', version: 'd-123456789', incidentId: incident!.id } });
+    expect(held).toMatchObject({
+      actor: 'system:deployments',
+      data: { deploymentId: record.id, environment: 'production', version: 'd-123456789', incidentId: incident!.id },
+    });
 
     const [notice] = notices();
     expect(notice!.text).toBe(':x: myApplication d-123456789 to production: failed');
@@ -362,30 +501,38 @@ describe('a failed deployment: failure notice, release incident, release hold', 
     expect(blocksText(notice!)).toContain('is on a release hold');
     const [holdMessage, ...moreHolds] = holdMessages();
     expect(moreHolds).toEqual([]);
-    expect(holdMessage!.text).toMatch(new RegExp(`^<@${CTO}> myApplication is on a release hold: deployment ${record.id} of d-123456789 to production failed\\.`));
+    expect(holdMessage!.text).toMatch(
+      new RegExp(`^<@${CTO}> myApplication is on a release hold: deployment ${record.id} of d-123456789 to production failed\\.`),
+    );
     expect(blocksText(holdMessage!)).toContain('/firebreak release approve myApplication');
 
     // The incident itself is announced in its channel (no `release` channel configured: the default).
     expect(runtime.slack.messages(INCIDENTS).filter((m) => m.text.includes(incident!.id))).toHaveLength(1);
   });
 
-  it('Slack unavailable on the first delivery: the retry still announces the incident and the hold (CTO mentioned)', { timeout: 30_000 }, async () => {
-    const failed = customEvent({ service: 'checkout', version: 'v2', environment: 'production', status: 'failed' });
-    // The notice's post fails through all of the client's retries (about 4-7 s of back-off): the delivery fails.
-    runtime.slack.rateLimitNext(4, 0, 'chat.postMessage');
-    await deliver('firebreak', failed);
-    expect(runtime.bus.deadLetters.map((d) => d.rule)).toEqual(['CustomDeployment']);
-    const [incident] = await releaseIncidents();
-    expect((await runtime.store.getHold('checkout'))?.held).toBe(true);
+  it(
+    'Slack unavailable on the first delivery: the retry still announces the incident and the hold (CTO mentioned)',
+    { timeout: 30_000 },
+    async () => {
+      const failed = customEvent({ service: 'checkout', version: 'v2', environment: 'production', status: 'failed' });
+      // The notice's post fails through all of the client's retries (about 4-7 s of back-off): the delivery fails.
+      runtime.slack.rateLimitNext(4, 0, 'chat.postMessage');
+      await deliver('firebreak', failed);
+      expect(runtime.bus.deadLetters.map((d) => d.rule)).toEqual(['CustomDeployment']);
+      const [incident] = await releaseIncidents();
+      expect((await runtime.store.getHold('checkout'))?.held).toBe(true);
 
-    // EventBridge retries the same event.
-    await deliver('firebreak', failed);
-    const [notice, ...more] = notices();
-    expect(more).toEqual([]);
-    expect(blocksText(notice!)).toContain(`Incident \`${incident!.id}\` opened for this failure.`);
-    expect(blocksText(notice!)).toContain('is on a release hold');
-    expect(holdMessages().map((m) => m.text)).toEqual([expect.stringMatching(new RegExp(`^<@${CTO}> checkout is on a release hold`))]);
-  });
+      // EventBridge retries the same event.
+      await deliver('firebreak', failed);
+      const [notice, ...more] = notices();
+      expect(more).toEqual([]);
+      expect(blocksText(notice!)).toContain(`Incident \`${incident!.id}\` opened for this failure.`);
+      expect(blocksText(notice!)).toContain('is on a release hold');
+      expect(holdMessages().map((m) => m.text)).toEqual([
+        expect.stringMatching(new RegExp(`^<@${CTO}> checkout is on a release hold`)),
+      ]);
+    },
+  );
 
   it('custom failure in staging: SEV4 incident and a hold', async () => {
     await deploy({ service: 'checkout', version: 'v9', environment: 'staging', status: 'failed' });
@@ -434,7 +581,10 @@ describe('/firebreak release approve|status through signed Slack requests', () =
     expect(hold?.held).toBe(true);
     return hold!;
   }
-  const refusals = async () => (await runtime.store.getAudit('HOLD#checkout')).filter((a) => a.action === 'release.approve_refused').map((a) => [a.actor, a.data.refusal]);
+  const refusals = async () =>
+    (await runtime.store.getAudit('HOLD#checkout'))
+      .filter((a) => a.action === 'release.approve_refused')
+      .map((a) => [a.actor, a.data.refusal]);
 
   it('status: not held before, held after a failure (with who can lift it)', async () => {
     expect(await command(RESPONDER, 'release status checkout')).toBe('checkout is not on a release hold.');
@@ -447,16 +597,27 @@ describe('/firebreak release approve|status through signed Slack requests', () =
 
   it('a senior while the CTO is available, an unknown user and a responder are refused, each attempt audited; the hold stays', async () => {
     await held();
-    expect(await command(SENIOR1, 'release approve checkout')).toBe(`The CTO <@${CTO}> is available and lifts release holds; senior engineers can approve only while the CTO is away.`);
-    expect(await command(STRANGER, 'release approve checkout')).toBe('You are not on the Firebreak roster, so you cannot approve releases.');
-    expect(await command(RESPONDER, 'release approve checkout')).toBe('Only the CTO or, while the CTO is away, senior engineers can approve a release of `checkout`.');
+    expect(await command(SENIOR1, 'release approve checkout')).toBe(
+      `The CTO <@${CTO}> is available and lifts release holds; senior engineers can approve only while the CTO is away.`,
+    );
+    expect(await command(STRANGER, 'release approve checkout')).toBe(
+      'You are not on the Firebreak roster, so you cannot approve releases.',
+    );
+    expect(await command(RESPONDER, 'release approve checkout')).toBe(
+      'Only the CTO or, while the CTO is away, senior engineers can approve a release of `checkout`.',
+    );
     expect(await refusals()).toEqual([
       [`slack:${SENIOR1}`, 'cto_available'],
       [`slack:${STRANGER}`, 'not_on_roster'],
       [`slack:${RESPONDER}`, 'wrong_role'],
     ]);
     expect(await runtime.store.getHold('checkout')).toMatchObject({ held: true, approvals: [] });
-    expect(await holdAudit('checkout')).toEqual(['release.held', 'release.approve_refused', 'release.approve_refused', 'release.approve_refused']);
+    expect(await holdAudit('checkout')).toEqual([
+      'release.held',
+      'release.approve_refused',
+      'release.approve_refused',
+      'release.approve_refused',
+    ]);
     expect(liftedMessages()).toEqual([]);
   });
 
@@ -464,26 +625,52 @@ describe('/firebreak release approve|status through signed Slack requests', () =
     await held();
     runtime.clock.advance(3 * MINUTE);
     expect(await command(CTO, 'release approve checkout')).toBe(`Release hold on \`checkout\` lifted by the CTO <@${CTO}>.`);
-    expect(await runtime.store.getHold('checkout')).toMatchObject({ held: false, liftedBy: [CTO], liftedAt: '2026-11-23T09:03:00.000Z' });
+    expect(await runtime.store.getHold('checkout')).toMatchObject({
+      held: false,
+      liftedBy: [CTO],
+      liftedAt: '2026-11-23T09:03:00.000Z',
+    });
     expect(await holdAudit('checkout')).toEqual(['release.held', 'release.lifted']);
-    expect(runtime.bus.emitted.filter((e) => e['detail-type'] === 'Release Hold Lifted').map((e) => e.detail)).toEqual([{ service: 'checkout' }]);
-    expect(liftedMessages().map((m) => m.text)).toEqual([`The release hold on checkout was lifted by <@${CTO}> at 2026-11-23 09:03:00 UTC. New releases may deploy.`]);
-    expect(await command(RESPONDER, 'release status checkout')).toBe('The release hold on checkout was lifted by Dana Okafor at 2026-11-23 09:03:00 UTC.');
+    expect(runtime.bus.emitted.filter((e) => e['detail-type'] === 'Release Hold Lifted').map((e) => e.detail)).toEqual([
+      { service: 'checkout' },
+    ]);
+    expect(liftedMessages().map((m) => m.text)).toEqual([
+      `The release hold on checkout was lifted by <@${CTO}> at 2026-11-23 09:03:00 UTC. New releases may deploy.`,
+    ]);
+    expect(await command(RESPONDER, 'release status checkout')).toBe(
+      'The release hold on checkout was lifted by Dana Okafor at 2026-11-23 09:03:00 UTC.',
+    );
     // Approving again: nothing to lift.
-    expect(await command(CTO, 'release approve checkout')).toMatch(/^`checkout` is not on a release hold \(lifted at 2026-11-23 09:03:00 UTC by <@U0CTO000001>\): it may deploy\.$/);
+    expect(await command(CTO, 'release approve checkout')).toMatch(
+      /^`checkout` is not on a release hold \(lifted at 2026-11-23 09:03:00 UTC by <@U0CTO000001>\): it may deploy\.$/,
+    );
   });
 
   it('CTO away: two distinct seniors lift it; the same senior twice counts once', async () => {
     await held();
     expect(await command(CTO, 'away 2h')).toMatch(/^You are away until /);
-    expect(await command(SENIOR1, 'release approve checkout')).toBe(`Approval by <@${SENIOR1}> recorded: 1 of 2 senior approvals to lift the hold on \`checkout\`.`);
-    expect(await command(SENIOR1, 'release approve checkout')).toBe('You already approved the release of `checkout`; another senior engineer has to approve too.');
-    expect(await runtime.store.getHold('checkout')).toMatchObject({ held: true, approvals: [expect.objectContaining({ userId: SENIOR1, role: 'senior' })] });
+    expect(await command(SENIOR1, 'release approve checkout')).toBe(
+      `Approval by <@${SENIOR1}> recorded: 1 of 2 senior approvals to lift the hold on \`checkout\`.`,
+    );
+    expect(await command(SENIOR1, 'release approve checkout')).toBe(
+      'You already approved the release of `checkout`; another senior engineer has to approve too.',
+    );
+    expect(await runtime.store.getHold('checkout')).toMatchObject({
+      held: true,
+      approvals: [expect.objectContaining({ userId: SENIOR1, role: 'senior' })],
+    });
     expect(liftedMessages()).toEqual([]);
 
-    expect(await command(SENIOR2, 'release approve checkout')).toBe(`Release hold on \`checkout\` lifted by senior engineers <@${SENIOR1}> and <@${SENIOR2}>.`);
+    expect(await command(SENIOR2, 'release approve checkout')).toBe(
+      `Release hold on \`checkout\` lifted by senior engineers <@${SENIOR1}> and <@${SENIOR2}>.`,
+    );
     expect(await runtime.store.getHold('checkout')).toMatchObject({ held: false, liftedBy: [SENIOR1, SENIOR2] });
-    expect(await holdAudit('checkout')).toEqual(['release.held', 'release.approval_recorded', 'release.approve_refused', 'release.lifted']);
+    expect(await holdAudit('checkout')).toEqual([
+      'release.held',
+      'release.approval_recorded',
+      'release.approve_refused',
+      'release.lifted',
+    ]);
     expect(liftedMessages()).toHaveLength(1);
     expect(liftedMessages()[0]!.text).toContain(`lifted by <@${SENIOR1}> and <@${SENIOR2}>`);
   });
@@ -497,11 +684,19 @@ describe('/firebreak release approve|status through signed Slack requests', () =
     await deploy({ service: 'checkout', version: 'v3', environment: 'production', status: 'failed' });
     const rearmed = await runtime.store.getHold('checkout');
     const v3 = (await runtime.store.listDeployments('checkout')).find((r) => r.version === 'v3')!;
-    expect(rearmed).toMatchObject({ held: true, deploymentId: v3.id, version: 'v3', approvals: [], heldAt: '2026-11-23T09:30:00.000Z' });
+    expect(rearmed).toMatchObject({
+      held: true,
+      deploymentId: v3.id,
+      version: 'v3',
+      approvals: [],
+      heldAt: '2026-11-23T09:30:00.000Z',
+    });
     expect(rearmed!.liftedBy ?? []).toEqual([]);
     expect(await holdAudit('checkout')).toEqual(['release.held', 'release.lifted', 'release.held']);
     expect(holdMessages()).toHaveLength(2);
-    expect(await command(RESPONDER, 'release status checkout')).toContain('checkout is on a release hold since 2026-11-23 09:30:00 UTC');
+    expect(await command(RESPONDER, 'release status checkout')).toContain(
+      'checkout is on a release hold since 2026-11-23 09:30:00 UTC',
+    );
   });
 
   it('approve for a service that was never held: refused, nothing written', async () => {
@@ -525,10 +720,19 @@ describe('"What changed?" in incident messages', () => {
   }
 
   it('an incident opened within the hour after a deployment in the same account shows it', async () => {
-    await deploy({ service: 'checkout', version: 'v1.42.0', environment: 'production', status: 'succeeded', actor: 'Dana' }, { time: isoSeconds(Date.parse(START) - 30 * MINUTE) });
+    await deploy(
+      { service: 'checkout', version: 'v1.42.0', environment: 'production', status: 'succeeded', actor: 'Dana' },
+      { time: isoSeconds(Date.parse(START) - 30 * MINUTE) },
+    );
     // Too old, and another account: not shown.
-    await deploy({ service: 'billing', version: 'v7', environment: 'production', status: 'succeeded' }, { time: isoSeconds(Date.parse(START) - 2 * 60 * MINUTE) });
-    await deploy({ service: 'search', version: 'v3', environment: 'production', status: 'succeeded' }, { time: isoSeconds(Date.parse(START) - 10 * MINUTE), account: '111122223333' });
+    await deploy(
+      { service: 'billing', version: 'v7', environment: 'production', status: 'succeeded' },
+      { time: isoSeconds(Date.parse(START) - 2 * 60 * MINUTE) },
+    );
+    await deploy(
+      { service: 'search', version: 'v3', environment: 'production', status: 'succeeded' },
+      { time: isoSeconds(Date.parse(START) - 10 * MINUTE), account: '111122223333' },
+    );
     const message = await alarmIncident();
     const text = blocksText(message);
     expect(text).toContain('*What changed?* Deployments in the hour before');
@@ -538,7 +742,10 @@ describe('"What changed?" in incident messages', () => {
   });
 
   it('no deployment in the hour before: no "What changed?" section', async () => {
-    await deploy({ service: 'billing', version: 'v7', environment: 'production', status: 'succeeded' }, { time: isoSeconds(Date.parse(START) - 61 * MINUTE) });
+    await deploy(
+      { service: 'billing', version: 'v7', environment: 'production', status: 'succeeded' },
+      { time: isoSeconds(Date.parse(START) - 61 * MINUTE) },
+    );
     expect(blocksText(await alarmIncident())).not.toContain('What changed?');
   });
 });
@@ -549,22 +756,41 @@ describe('injection: untrusted deployment text reaches Slack inert', () => {
   const ABUSE = 'Fix <!channel> <https://evil.example|x> <@U0CTO000001> *bold* & done';
 
   it('a commit message and an actor with Slack markup are escaped in the notice', async () => {
-    await deploy({ service: 'checkout', version: 'v1', environment: 'production', status: 'succeeded', commit: ABUSE, actor: '<!here> mallory', url: 'https://ci.example.com/runs/1' });
+    await deploy({
+      service: 'checkout',
+      version: 'v1',
+      environment: 'production',
+      status: 'succeeded',
+      commit: ABUSE,
+      actor: '<!here> mallory',
+      url: 'https://ci.example.com/runs/1',
+    });
     const [notice] = notices();
-    expect(blocksText(notice!)).toContain('Fix &lt;!channel&gt; &lt;https://evil.example|x&gt; &lt;@U0CTO000001&gt; *bold* &amp; done');
+    expect(blocksText(notice!)).toContain(
+      'Fix &lt;!channel&gt; &lt;https://evil.example|x&gt; &lt;@U0CTO000001&gt; *bold* &amp; done',
+    );
     expect(blocksText(notice!)).toContain('&lt;!here&gt; mallory');
     const all = everythingSentToSlack();
     expect(all).not.toMatch(/<!channel>|<!here>|<https:\/\/evil|<@U0CTO000001>/);
   });
 
   it('a failed deployment with markup in its version, commit and actor: notice, hold, incident and "What changed?" all stay inert', async () => {
-    await deploy({ service: 'checkout', version: 'v1 <!channel>', environment: 'production', status: 'failed', commit: ABUSE, actor: '<!everyone>' });
+    await deploy({
+      service: 'checkout',
+      version: 'v1 <!channel>',
+      environment: 'production',
+      status: 'failed',
+      commit: ABUSE,
+      actor: '<!everyone>',
+    });
     expect(runtime.bus.deadLetters).toEqual([]);
     expect(await releaseIncidents()).toHaveLength(1);
     expect(holdMessages()).toHaveLength(1);
     // The release incident's own message lists the failed deployment under "What changed?", actor escaped.
     const [incidentMessage] = runtime.slack.messages(INCIDENTS);
-    expect(blocksText(incidentMessage!)).toMatch(/What changed\?.*`checkout` `v1 &lt;!channel&gt;` to production failed at 2026-11-23 09:00:00 UTC by &lt;!everyone&gt;/);
+    expect(blocksText(incidentMessage!)).toMatch(
+      /What changed\?.*`checkout` `v1 &lt;!channel&gt;` to production failed at 2026-11-23 09:00:00 UTC by &lt;!everyone&gt;/,
+    );
     const all = everythingSentToSlack();
     expect(all).toContain('&lt;!channel&gt;');
     // The only mention anywhere is the CTO's, in the hold message Firebreak wrote.
@@ -576,13 +802,16 @@ describe('injection: untrusted deployment text reaches Slack inert', () => {
     ['<!channel>', 'a Slack broadcast'],
     ['check out', 'a space'],
     ['checkout*', 'markup'],
-  ])('a service name with %s (%s) is refused by the schema: dead-lettered naming detail.service, nothing written', async (service) => {
-    const before = await observable();
-    await deploy({ service, version: 'v1', environment: 'production', status: 'failed' });
-    expect(runtime.bus.deadLetters).toHaveLength(1);
-    expect(runtime.bus.deadLetters[0]!.error?.message).toContain('detail.service');
-    await expectNoEffect(before);
-  });
+  ])(
+    'a service name with %s (%s) is refused by the schema: dead-lettered naming detail.service, nothing written',
+    async (service) => {
+      const before = await observable();
+      await deploy({ service, version: 'v1', environment: 'production', status: 'failed' });
+      expect(runtime.bus.deadLetters).toHaveLength(1);
+      expect(runtime.bus.deadLetters[0]!.error?.message).toContain('detail.service');
+      await expectNoEffect(before);
+    },
+  );
 
   it('an AWS event naming a service with Slack markup (CodeDeploy application) is dead-lettered, nothing written', async () => {
     const event = fixture('codedeploy-deployment-failure-derived.json') as EventEnvelope & { detail: { application: string } };
@@ -594,7 +823,13 @@ describe('injection: untrusted deployment text reaches Slack inert', () => {
   });
 
   it('a link that is not plain https is left out of the notice', async () => {
-    await deploy({ service: 'checkout', version: 'v1', environment: 'production', status: 'succeeded', url: 'https://ci.example.com/x|<!channel>' });
+    await deploy({
+      service: 'checkout',
+      version: 'v1',
+      environment: 'production',
+      status: 'succeeded',
+      url: 'https://ci.example.com/x|<!channel>',
+    });
     const all = everythingSentToSlack();
     expect(all).not.toContain('<!channel>');
     expect(all).not.toContain('<https://ci.example.com');

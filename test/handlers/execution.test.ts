@@ -9,7 +9,13 @@
  * commands. One fresh runtime (and table) per test.
  */
 import { createHash } from 'node:crypto';
-import { CancelCommandCommand, SendCommandCommand, SSMClient, StartAutomationExecutionCommand, StopAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+import {
+  CancelCommandCommand,
+  SendCommandCommand,
+  SSMClient,
+  StartAutomationExecutionCommand,
+  StopAutomationExecutionCommand,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { AwsSsmGateway } from '../../functions/adapters/ssm-gateway.ts';
@@ -42,7 +48,13 @@ let runtime: LocalRuntime | undefined;
 let tables = 0;
 
 async function start(options: { execute?: boolean } = {}): Promise<LocalRuntime> {
-  runtime = await startLocalRuntime({ config, start: START, endpoint: inject('dynamoEndpoint'), tableName: `execution-${process.pid}-${++tables}`, execute: options.execute ?? false });
+  runtime = await startLocalRuntime({
+    config,
+    start: START,
+    endpoint: inject('dynamoEndpoint'),
+    tableName: `execution-${process.pid}-${++tables}`,
+    execute: options.execute ?? false,
+  });
   return runtime;
 }
 
@@ -69,7 +81,16 @@ const rt = (): LocalRuntime => {
 function executor(overrides: { config?: FirebreakConfig } = {}): Execution {
   const { store, bus, clock, workflow } = rt();
   const ssm = new AwsSsmGateway(new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
-  return new Execution({ store, publisher: bus.publisher, config: overrides.config ?? config, now: clock.now, workflow, ssm, outputLogGroup: LOG_GROUP, automationRoleArn: ROLE });
+  return new Execution({
+    store,
+    publisher: bus.publisher,
+    config: overrides.config ?? config,
+    now: clock.now,
+    workflow,
+    ssm,
+    outputLogGroup: LOG_GROUP,
+    automationRoleArn: ROLE,
+  });
 }
 
 const sendCommandInputs = () => ssmMock.commandCalls(SendCommandCommand).map((c) => c.args[0].input);
@@ -92,8 +113,17 @@ async function guardDutyIncident() {
 }
 
 /** A request made by a senior engineer through the workflow. */
-async function requestAsSenior(incidentId: string, catalogId: string, parameters?: Record<string, string>): Promise<MitigationRequest> {
-  const reply = await rt().workflow.requestMitigation({ incidentId, catalogId, requestedBy: `slack:${SENIOR1}`, ...(parameters ? { parameters } : {}) });
+async function requestAsSenior(
+  incidentId: string,
+  catalogId: string,
+  parameters?: Record<string, string>,
+): Promise<MitigationRequest> {
+  const reply = await rt().workflow.requestMitigation({
+    incidentId,
+    catalogId,
+    requestedBy: `slack:${SENIOR1}`,
+    ...(parameters ? { parameters } : {}),
+  });
   expect(reply.ok, reply.text).toBe(true);
   await rt().bus.drain();
   return reply.request!;
@@ -110,7 +140,11 @@ async function approveAsCto(requestId: string): Promise<MitigationRequest> {
 }
 
 /** What a `Mitigation Approved` event carries. */
-const approvedEvent = (r: Pick<MitigationRequest, 'incidentId' | 'id' | 'planHash'>) => ({ incidentId: r.incidentId, requestId: r.id, planHash: r.planHash });
+const approvedEvent = (r: Pick<MitigationRequest, 'incidentId' | 'id' | 'planHash'>) => ({
+  incidentId: r.incidentId,
+  requestId: r.id,
+  planHash: r.planHash,
+});
 
 const request = async (requestId: string): Promise<MitigationRequest> => (await rt().store.findRequest(requestId))!;
 const incidentOf = async (id: string): Promise<Incident> => (await rt().store.getIncident(id))!;
@@ -118,7 +152,10 @@ const audit = (incidentId: string): Promise<AuditEntry[]> => rt().store.getAudit
 const progressOf = async (r: Pick<MitigationRequest, 'incidentId' | 'id'>) => rt().store.getProgress(r.incidentId, r.id);
 
 /** Rewrites a stored request as someone with write access to the table could. */
-async function tamper(r: Pick<MitigationRequest, 'incidentId' | 'id'>, change: (stored: MitigationRequest) => MitigationRequest): Promise<void> {
+async function tamper(
+  r: Pick<MitigationRequest, 'incidentId' | 'id'>,
+  change: (stored: MitigationRequest) => MitigationRequest,
+): Promise<void> {
   const incident = await incidentOf(r.incidentId);
   const stored = (await rt().store.getRequest(r.incidentId, r.id))!;
   const result = await rt().store.commitChange({
@@ -136,7 +173,11 @@ const instanceArn = (id: string) => `arn:aws:ec2:us-east-1:123456789012:instance
 
 function invocationEvent(commandId: string, instanceId: string, status: string): EventEnvelope {
   const sample = withNewId(fixture('ssm-command-invocation-status-change-success.json'));
-  return { ...sample, resources: [instanceArn(instanceId)], detail: { ...sample.detail, 'command-id': commandId, 'instance-id': instanceId, status } };
+  return {
+    ...sample,
+    resources: [instanceArn(instanceId)],
+    detail: { ...sample.detail, 'command-id': commandId, 'instance-id': instanceId, status },
+  };
 }
 
 function commandEvent(commandId: string, status: string): EventEnvelope {
@@ -146,11 +187,18 @@ function commandEvent(commandId: string, status: string): EventEnvelope {
 
 function automationEvent(executionId: string, status: string): EventEnvelope {
   const sample = withNewId(fixture('ssm-automation-execution-status-change-success.json'));
-  return { ...sample, resources: [`arn:aws:ssm:us-east-1:123456789012:automation-execution/${executionId}`], detail: { ...sample.detail, ExecutionId: executionId, Status: status } };
+  return {
+    ...sample,
+    resources: [`arn:aws:ssm:us-east-1:123456789012:automation-execution/${executionId}`],
+    detail: { ...sample.detail, ExecutionId: executionId, Status: status },
+  };
 }
 
 /** Delivers status events to the tracker one at a time, then lets notify render what they announced. */
-async function deliver(execution: Execution, ...events: EventEnvelope[]): Promise<Array<{ outcome: string; requestId?: string }>> {
+async function deliver(
+  execution: Execution,
+  ...events: EventEnvelope[]
+): Promise<Array<{ outcome: string; requestId?: string }>> {
   const results: Array<{ outcome: string; requestId?: string }> = [];
   for (const event of events) results.push(await execution.onStatusEvent(event));
   await rt().bus.drain();
@@ -174,7 +222,8 @@ function thread(incident: Pick<Incident, 'id' | 'channel'>): StandInMessage[] {
 }
 
 /** The final summaries of a request in its incident's thread. */
-const summaries = (incident: Pick<Incident, 'id' | 'channel'>, requestId: string) => thread(incident).filter((m) => new RegExp(`\\(\`${requestId}\`\\) (succeeded|failed|cancelled)\\.`).test(m.text));
+const summaries = (incident: Pick<Incident, 'id' | 'channel'>, requestId: string) =>
+  thread(incident).filter((m) => new RegExp(`\\(\`${requestId}\`\\) (succeeded|failed|cancelled)\\.`).test(m.text));
 
 /** `/firebreak <text>` as a user, signed as Slack signs it; the ephemeral reply's text. */
 async function command(userId: string, text: string): Promise<string> {
@@ -223,7 +272,9 @@ describe('exact Systems Manager inputs through the real SSM adapter', () => {
     expect(await request(diagnostics.id)).toMatchObject({ state: 'running', runId: COMMAND_ID, runKind: 'command' });
     expect(await rt().store.getRun(COMMAND_ID)).toEqual({ incidentId: incident.id, requestId: diagnostics.id });
     expect((await incidentOf(incident.id)).status).toBe('mitigating');
-    const entries = (await audit(incident.id)).filter((a) => a.action.startsWith('mitigation.') && a.data.requestId === diagnostics.id);
+    const entries = (await audit(incident.id)).filter(
+      (a) => a.action.startsWith('mitigation.') && a.data.requestId === diagnostics.id,
+    );
     expect(entries.slice(-2).map((a) => [a.action, a.actor, a.data])).toEqual([
       ['mitigation.started', 'system:execute', { requestId: diagnostics.id, planHash: diagnostics.planHash }],
       ['mitigation.run_started', 'system:execute', { requestId: diagnostics.id, runId: COMMAND_ID, kind: 'command' }],
@@ -289,10 +340,16 @@ describe('exact Systems Manager inputs through the real SSM adapter', () => {
     const { incident, diagnostics } = await guardDutyIncident();
     ssmMock.on(SendCommandCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
 
-    expect(await executor().onApproved(approvedEvent(diagnostics))).toEqual({ outcome: 'failed_to_start', reason: 'Systems Manager refused it: AccessDeniedException' });
+    expect(await executor().onApproved(approvedEvent(diagnostics))).toEqual({
+      outcome: 'failed_to_start',
+      reason: 'Systems Manager refused it: AccessDeniedException',
+    });
     await rt().bus.drain();
 
-    expect(await request(diagnostics.id)).toMatchObject({ state: 'failed', reason: 'Systems Manager refused it: AccessDeniedException' });
+    expect(await request(diagnostics.id)).toMatchObject({
+      state: 'failed',
+      reason: 'Systems Manager refused it: AccessDeniedException',
+    });
     expect((await incidentOf(incident.id)).status).toBe('open');
     expect(summaries(incident, diagnostics.id)).toHaveLength(1);
   });
@@ -309,20 +366,39 @@ describe('duplicate and concurrent Mitigation Approved deliveries', () => {
 
     const results = await Promise.all(Array.from({ length: 5 }, () => execution.onApproved(approvedEvent(diagnostics))));
 
-    expect(results.map((r) => r.outcome).sort()).toEqual(['already_handled', 'already_handled', 'already_handled', 'already_handled', 'started']);
-    expect(results.filter((r) => r.outcome === 'already_handled').map((r) => r.reason)).toEqual(Array(4).fill('request is running'));
+    expect(results.map((r) => r.outcome).sort()).toEqual([
+      'already_handled',
+      'already_handled',
+      'already_handled',
+      'already_handled',
+      'started',
+    ]);
+    expect(results.filter((r) => r.outcome === 'already_handled').map((r) => r.reason)).toEqual(
+      Array(4).fill('request is running'),
+    );
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(1);
     expect(ssmMock.calls()).toHaveLength(1);
     expect(await request(diagnostics.id)).toMatchObject({ state: 'running', runId: COMMAND_ID });
     expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.started')).toHaveLength(1);
 
     // A late redelivery, once the run is under way, changes nothing either.
-    expect(await execution.onApproved(approvedEvent(diagnostics))).toEqual({ outcome: 'already_handled', reason: 'request is running' });
+    expect(await execution.onApproved(approvedEvent(diagnostics))).toEqual({
+      outcome: 'already_handled',
+      reason: 'request is running',
+    });
     expect(ssmMock.calls()).toHaveLength(1);
 
-    await deliver(execution, invocationEvent(COMMAND_ID, INSTANCE, 'InProgress'), invocationEvent(COMMAND_ID, INSTANCE, 'Success'), commandEvent(COMMAND_ID, 'Success'));
+    await deliver(
+      execution,
+      invocationEvent(COMMAND_ID, INSTANCE, 'InProgress'),
+      invocationEvent(COMMAND_ID, INSTANCE, 'Success'),
+      commandEvent(COMMAND_ID, 'Success'),
+    );
     expect(await request(diagnostics.id)).toMatchObject({ state: 'succeeded' });
-    expect(await execution.onApproved(approvedEvent(diagnostics))).toEqual({ outcome: 'already_handled', reason: 'request is succeeded' });
+    expect(await execution.onApproved(approvedEvent(diagnostics))).toEqual({
+      outcome: 'already_handled',
+      reason: 'request is succeeded',
+    });
     expect(ssmMock.calls()).toHaveLength(1);
   });
 
@@ -331,7 +407,10 @@ describe('duplicate and concurrent Mitigation Approved deliveries', () => {
     const approved = await approveAsCto(isolate.id);
     const execution = executor();
 
-    const results = await Promise.all([...Array.from({ length: 3 }, () => execution.onApproved(approvedEvent(diagnostics))), ...Array.from({ length: 3 }, () => execution.onApproved(approvedEvent(approved)))]);
+    const results = await Promise.all([
+      ...Array.from({ length: 3 }, () => execution.onApproved(approvedEvent(diagnostics))),
+      ...Array.from({ length: 3 }, () => execution.onApproved(approvedEvent(approved))),
+    ]);
 
     expect(results.filter((r) => r.outcome === 'started')).toHaveLength(2);
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(1);
@@ -348,7 +427,9 @@ describe('duplicate and concurrent Mitigation Approved deliveries', () => {
     await rt().bus.drain();
     const [incident] = await rt().store.listIncidents();
     const diagnostics = (await rt().store.listRequests(incident!.id)).find((r) => r.catalogId === 'collect-diagnostics')!;
-    const approvals = rt().bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Approved' && (e.detail as { requestId: string }).requestId === diagnostics.id);
+    const approvals = rt().bus.emitted.filter(
+      (e) => e['detail-type'] === 'Mitigation Approved' && (e.detail as { requestId: string }).requestId === diagnostics.id,
+    );
     expect(approvals).toHaveLength(1);
 
     rt().bus.put('firebreak', withNewId(approvals[0]!));
@@ -372,9 +453,15 @@ describe('re-verification before SSM: refused, audited, said in the thread', () 
     expect(ssmMock.calls()).toHaveLength(0);
     expect(await request(r.id)).toMatchObject({ state: 'failed', reason: `refused by the executor: ${reason}` });
     const entries = await audit(r.incidentId);
-    expect(entries.filter((a) => a.action === 'mitigation.execution_refused')).toEqual([expect.objectContaining({ actor: 'system:execute', data: { requestId: r.id, reason } })]);
+    expect(entries.filter((a) => a.action === 'mitigation.execution_refused')).toEqual([
+      expect.objectContaining({ actor: 'system:execute', data: { requestId: r.id, reason } }),
+    ]);
     expect(entries.map((a) => a.action)).not.toContain('mitigation.started');
-    expect(rt().bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Failed').map((e) => e.detail)).toEqual([{ incidentId: r.incidentId, requestId: r.id, reason }]);
+    expect(
+      rt()
+        .bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Failed')
+        .map((e) => e.detail),
+    ).toEqual([{ incidentId: r.incidentId, requestId: r.id, reason }]);
     const incident = await incidentOf(r.incidentId);
     expect(incident.status).toBe('open');
     const [summary, ...more] = summaries(incident, r.id);
@@ -407,7 +494,11 @@ describe('re-verification before SSM: refused, audited, said in the thread', () 
   it('the event carrying another plan hash than the one approved: plan_changed', async () => {
     const { isolate } = await guardDutyIncident();
     const approved = await approveAsCto(isolate.id);
-    await expectRefused(approved, 'plan_changed', await executor().onApproved({ ...approvedEvent(approved), planHash: 'f'.repeat(64) }));
+    await expectRefused(
+      approved,
+      'plan_changed',
+      await executor().onApproved({ ...approvedEvent(approved), planHash: 'f'.repeat(64) }),
+    );
   });
 
   it('plan, hash and event all replaced consistently: no approval is bound to that plan, unapproved_plan', async () => {
@@ -424,7 +515,9 @@ describe('re-verification before SSM: refused, audited, said in the thread', () 
 
   it('an injected parameter value in a stored plan whose hashes and approval all agree: refused by the catalog re-check (invalid_plan)', async () => {
     const { incident } = await guardDutyIncident();
-    const restart = await approveAsCto((await requestAsSenior(incident.id, 'restart-service', { serviceName: 'nginx.service' })).id);
+    const restart = await approveAsCto(
+      (await requestAsSenior(incident.id, 'restart-service', { serviceName: 'nginx.service' })).id,
+    );
     let forged = '';
     await tamper(restart, (r) => {
       const plan = { ...r.plan, parameters: { serviceName: 'nginx.service; rm -rf /' } };
@@ -445,7 +538,16 @@ describe('re-verification before SSM: refused, audited, said in the thread', () 
   it('the incident was resolved after the approval: incident_resolved, nothing runs', async () => {
     const { incident, isolate } = await guardDutyIncident();
     const approved = await approveAsCto(isolate.id);
-    expect((await rt().workflow.incidentAction({ kind: 'resolve', incidentId: incident.id, userId: 'U0CTO000001', note: 'false positive' })).ok).toBe(true);
+    expect(
+      (
+        await rt().workflow.incidentAction({
+          kind: 'resolve',
+          incidentId: incident.id,
+          userId: 'U0CTO000001',
+          note: 'false positive',
+        })
+      ).ok,
+    ).toBe(true);
     expect(await executor().onApproved(approvedEvent(approved))).toEqual({ outcome: 'refused', reason: 'incident_resolved' });
     expect(ssmMock.calls()).toHaveLength(0);
     expect(await request(approved.id)).toMatchObject({ state: 'failed', reason: 'refused by the executor: incident_resolved' });
@@ -460,26 +562,47 @@ describe('re-verification before SSM: refused, audited, said in the thread', () 
 
   it('a catalog entry no longer pre-approved: the policy-approved request is refused (unapproved_plan)', async () => {
     const { diagnostics } = await guardDutyIncident();
-    const deployed: FirebreakConfig = { ...config, mitigations: config.mitigations.map((m) => (m.id === 'collect-diagnostics' ? { ...m, preApproved: false } : m)) };
-    await expectRefused(diagnostics, 'unapproved_plan', await executor({ config: deployed }).onApproved(approvedEvent(diagnostics)));
+    const deployed: FirebreakConfig = {
+      ...config,
+      mitigations: config.mitigations.map((m) => (m.id === 'collect-diagnostics' ? { ...m, preApproved: false } : m)),
+    };
+    await expectRefused(
+      diagnostics,
+      'unapproved_plan',
+      await executor({ config: deployed }).onApproved(approvedEvent(diagnostics)),
+    );
   });
 
   it('a catalog entry removed since: catalog_entry_removed', async () => {
     const { diagnostics } = await guardDutyIncident();
-    const deployed: FirebreakConfig = { ...config, mitigations: config.mitigations.filter((m) => m.id !== 'collect-diagnostics') };
-    await expectRefused(diagnostics, 'catalog_entry_removed', await executor({ config: deployed }).onApproved(approvedEvent(diagnostics)));
+    const deployed: FirebreakConfig = {
+      ...config,
+      mitigations: config.mitigations.filter((m) => m.id !== 'collect-diagnostics'),
+    };
+    await expectRefused(
+      diagnostics,
+      'catalog_entry_removed',
+      await executor({ config: deployed }).onApproved(approvedEvent(diagnostics)),
+    );
   });
 
-  it("a catalog entry whose rate control changed since approval: the plan no longer matches it (catalog_mismatch)", async () => {
+  it('a catalog entry whose rate control changed since approval: the plan no longer matches it (catalog_mismatch)', async () => {
     const { incident } = await guardDutyIncident();
     const patch = await approveAsCto((await requestAsSenior(incident.id, 'patch-critical')).id);
-    const deployed: FirebreakConfig = { ...config, mitigations: config.mitigations.map((m) => (m.id === 'patch-critical' ? { ...m, rateControl: { maxConcurrency: '5%', maxErrors: '5%' } } : m)) };
+    const deployed: FirebreakConfig = {
+      ...config,
+      mitigations: config.mitigations.map((m) =>
+        m.id === 'patch-critical' ? { ...m, rateControl: { maxConcurrency: '5%', maxErrors: '5%' } } : m,
+      ),
+    };
     await expectRefused(patch, 'catalog_mismatch', await executor({ config: deployed }).onApproved(approvedEvent(patch)));
   });
 
   it('an unknown request: refused without touching anything', async () => {
     const { incident } = await guardDutyIncident();
-    expect(await executor().onApproved({ incidentId: incident.id, requestId: 'MIT-0000000000', planHash: 'a'.repeat(64) })).toEqual({ outcome: 'refused', reason: 'unknown request' });
+    expect(
+      await executor().onApproved({ incidentId: incident.id, requestId: 'MIT-0000000000', planHash: 'a'.repeat(64) }),
+    ).toEqual({ outcome: 'refused', reason: 'unknown request' });
     expect(ssmMock.calls()).toHaveLength(0);
   });
 });
@@ -527,9 +650,14 @@ describe('status events', () => {
   it('the same events delivered concurrently count once', async () => {
     const { patch, execution } = await runningPatch();
     const instances = [1, 2, 3].map(fleetInstance);
-    const events = instances.flatMap((id, i) => [invocationEvent(COMMAND_ID, id, 'InProgress'), invocationEvent(COMMAND_ID, id, i === 0 ? 'Failed' : 'Success')]);
+    const events = instances.flatMap((id, i) => [
+      invocationEvent(COMMAND_ID, id, 'InProgress'),
+      invocationEvent(COMMAND_ID, id, i === 0 ? 'Failed' : 'Success'),
+    ]);
     // Every event delivered three times, all at once, in no particular order.
-    await Promise.all([...events, ...events.map((e) => withNewId(e)), ...[...events].reverse()].map((e) => execution.onStatusEvent(e)));
+    await Promise.all(
+      [...events, ...events.map((e) => withNewId(e)), ...[...events].reverse()].map((e) => execution.onStatusEvent(e)),
+    );
 
     const progress = await progressOf(patch);
     expect(progress).toMatchObject({ succeeded: 2, failed: 1 });
@@ -545,14 +673,29 @@ describe('status events', () => {
     expect((await incidentOf(incident.id)).status).toBe('mitigating');
     const [a, b] = [fleetInstance(1), fleetInstance(2)];
 
-    await deliver(execution, invocationEvent(COMMAND_ID, a, 'InProgress'), invocationEvent(COMMAND_ID, b, 'InProgress'), invocationEvent(COMMAND_ID, a, 'Success'), invocationEvent(COMMAND_ID, b, 'Success'), commandEvent(COMMAND_ID, 'InProgress'));
+    await deliver(
+      execution,
+      invocationEvent(COMMAND_ID, a, 'InProgress'),
+      invocationEvent(COMMAND_ID, b, 'InProgress'),
+      invocationEvent(COMMAND_ID, a, 'Success'),
+      invocationEvent(COMMAND_ID, b, 'Success'),
+      commandEvent(COMMAND_ID, 'InProgress'),
+    );
     expect((await request(patch.id)).state).toBe('running');
 
-    expect(await deliver(execution, commandEvent(COMMAND_ID, 'Success'))).toEqual([{ outcome: 'succeeded', requestId: patch.id }]);
+    expect(await deliver(execution, commandEvent(COMMAND_ID, 'Success'))).toEqual([
+      { outcome: 'succeeded', requestId: patch.id },
+    ]);
     expect(await request(patch.id)).toMatchObject({ state: 'succeeded', decidedAt: START });
     expect((await incidentOf(incident.id)).status).toBe('open');
-    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.succeeded')).toEqual([expect.objectContaining({ actor: 'system:track', data: { requestId: patch.id } })]);
-    expect(rt().bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Succeeded').map((e) => e.detail)).toEqual([{ incidentId: incident.id, requestId: patch.id, final: true }]);
+    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.succeeded')).toEqual([
+      expect.objectContaining({ actor: 'system:track', data: { requestId: patch.id } }),
+    ]);
+    expect(
+      rt()
+        .bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Succeeded')
+        .map((e) => e.detail),
+    ).toEqual([{ incidentId: incident.id, requestId: patch.id, final: true }]);
     const [summary, ...more] = summaries(incident, patch.id);
     expect(more).toEqual([]);
     expect(summary?.text).toContain(`(\`${patch.id}\`) succeeded. Progress: 2 succeeded`);
@@ -560,7 +703,12 @@ describe('status events', () => {
 
     // Duplicates and stragglers after the end: no second summary, no state change, no new audit entry.
     const auditBefore = (await audit(incident.id)).length;
-    await deliver(execution, commandEvent(COMMAND_ID, 'Success'), commandEvent(COMMAND_ID, 'InProgress'), invocationEvent(COMMAND_ID, a, 'InProgress'));
+    await deliver(
+      execution,
+      commandEvent(COMMAND_ID, 'Success'),
+      commandEvent(COMMAND_ID, 'InProgress'),
+      invocationEvent(COMMAND_ID, a, 'InProgress'),
+    );
     expect((await request(patch.id)).state).toBe('succeeded');
     expect(await audit(incident.id)).toHaveLength(auditBefore);
     expect(summaries(incident, patch.id)).toHaveLength(1);
@@ -595,16 +743,31 @@ describe('status events', () => {
     const { incident, patch, execution } = await runningPatch();
     const [a, b, c] = [1, 2, 3].map(fleetInstance) as [string, string, string];
 
-    await deliver(execution, invocationEvent(COMMAND_ID, a, 'Success'), invocationEvent(COMMAND_ID, b, 'Failed'), invocationEvent(COMMAND_ID, c, 'TimedOut'), commandEvent(COMMAND_ID, 'Failed'), commandEvent(COMMAND_ID, 'Failed'));
+    await deliver(
+      execution,
+      invocationEvent(COMMAND_ID, a, 'Success'),
+      invocationEvent(COMMAND_ID, b, 'Failed'),
+      invocationEvent(COMMAND_ID, c, 'TimedOut'),
+      commandEvent(COMMAND_ID, 'Failed'),
+      commandEvent(COMMAND_ID, 'Failed'),
+    );
 
     expect(await request(patch.id)).toMatchObject({ state: 'failed', reason: '2 instance(s) failed or timed out' });
     expect((await incidentOf(incident.id)).status).toBe('open');
-    expect(rt().bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Failed').map((e) => e.detail)).toEqual([{ incidentId: incident.id, requestId: patch.id, final: true }]);
+    expect(
+      rt()
+        .bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Failed')
+        .map((e) => e.detail),
+    ).toEqual([{ incidentId: incident.id, requestId: patch.id, final: true }]);
     const [summary, ...more] = summaries(incident, patch.id);
     expect(more).toEqual([]);
     expect(summary?.text).toContain(`(\`${patch.id}\`) failed. Progress: 1 succeeded · 1 failed · 1 timed out`);
     expect(summary?.text).toContain(`Failed or timed out: \`${b}\`, \`${c}\``);
-    expect((await rt().store.listRequests(incident.id)).map((r) => r.catalogId).sort()).toEqual(['collect-diagnostics', 'isolate-instance', 'patch-critical']);
+    expect((await rt().store.listRequests(incident.id)).map((r) => r.catalogId).sort()).toEqual([
+      'collect-diagnostics',
+      'isolate-instance',
+      'patch-critical',
+    ]);
   });
 
   it('automation Failed (isolate-instance): failed, and its rollback (release-instance) requested anew by policy:rollback, awaiting approval', async () => {
@@ -613,7 +776,9 @@ describe('status events', () => {
     const execution = executor();
     await execution.onApproved(approvedEvent(approved));
 
-    expect(await deliver(execution, automationEvent(EXECUTION_ID, 'InProgress'), automationEvent(EXECUTION_ID, 'Failed'))).toEqual([
+    expect(
+      await deliver(execution, automationEvent(EXECUTION_ID, 'InProgress'), automationEvent(EXECUTION_ID, 'Failed')),
+    ).toEqual([
       { outcome: 'running', requestId: isolate.id },
       { outcome: 'failed', requestId: isolate.id },
     ]);
@@ -621,12 +786,28 @@ describe('status events', () => {
     expect((await request(isolate.id)).state).toBe('failed');
     const rollbacks = (await rt().store.listRequests(incident.id)).filter((r) => r.catalogId === 'release-instance');
     expect(rollbacks).toEqual([
-      expect.objectContaining({ state: 'awaiting_approval', requestedBy: 'policy:rollback', approvals: [], plan: expect.objectContaining({ document: 'Firebreak-ReleaseInstance', targets: { type: 'instances', instanceIds: [INSTANCE] } }) }),
+      expect.objectContaining({
+        state: 'awaiting_approval',
+        requestedBy: 'policy:rollback',
+        approvals: [],
+        plan: expect.objectContaining({
+          document: 'Firebreak-ReleaseInstance',
+          targets: { type: 'instances', instanceIds: [INSTANCE] },
+        }),
+      }),
     ]);
     const rollback = rollbacks[0]!;
-    expect(rt().scheduler.pending().map((j) => j.name)).toContain(`escalate-${rollback.id}`);
+    expect(
+      rt()
+        .scheduler.pending()
+        .map((j) => j.name),
+    ).toContain(`escalate-${rollback.id}`);
     // Its own approval message in the thread, with buttons, and the isolation's summary.
-    expect(thread(incident).some((m) => JSON.stringify(m.blocks).includes(`\`${rollback.id}\``) && JSON.stringify(m.blocks).includes('mitigation_approve'))).toBe(true);
+    expect(
+      thread(incident).some(
+        (m) => JSON.stringify(m.blocks).includes(`\`${rollback.id}\``) && JSON.stringify(m.blocks).includes('mitigation_approve'),
+      ),
+    ).toBe(true);
     expect(summaries(incident, isolate.id)).toHaveLength(1);
     // Not run without approval: no second SSM call, and a redelivered failure asks for no second rollback.
     await deliver(execution, automationEvent(EXECUTION_ID, 'Failed'));
@@ -662,7 +843,8 @@ describe('status events', () => {
     const setRunStatus = store.setRunStatus.bind(store);
     // Both deliveries read the progress item before either writes its status; InProgress writes first.
     // (The waits are bounded, so a fix that reads or writes differently cannot hang the test.)
-    const bounded = (promise: Promise<void>) => Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, 2000))]);
+    const bounded = (promise: Promise<void>) =>
+      Promise.race([promise, new Promise<void>((resolve) => setTimeout(resolve, 2000))]);
     let reads = 0;
     let bothRead!: () => void;
     const readBarrier = new Promise<void>((resolve) => (bothRead = resolve));
@@ -683,7 +865,10 @@ describe('status events', () => {
       return ok;
     });
 
-    await Promise.all([execution.onStatusEvent(commandEvent(COMMAND_ID, 'InProgress')), execution.onStatusEvent(commandEvent(COMMAND_ID, 'Success'))]);
+    await Promise.all([
+      execution.onStatusEvent(commandEvent(COMMAND_ID, 'InProgress')),
+      execution.onStatusEvent(commandEvent(COMMAND_ID, 'Success')),
+    ]);
     vi.restoreAllMocks();
 
     expect((await progressOf(patch))?.runStatus).toBe('Success');
@@ -702,7 +887,11 @@ describe('the simulated fleet end to end', () => {
     await rt().bus.drain();
     const [incident] = await rt().store.listIncidents();
     const [patch] = await rt().store.listRequests(incident!.id);
-    expect(patch).toMatchObject({ catalogId: 'patch-critical', state: 'awaiting_approval', requestedBy: 'policy:classification' });
+    expect(patch).toMatchObject({
+      catalogId: 'patch-critical',
+      state: 'awaiting_approval',
+      requestedBy: 'policy:classification',
+    });
     expect(rt().fleet.calls).toEqual([]);
 
     rt().fleet.behave({ instances: 200, fail: 3, timeOut: 2 });
@@ -712,7 +901,13 @@ describe('the simulated fleet end to end', () => {
     // One SendCommand, by tag, exactly as the plan says.
     const sends = rt().fleet.calls.filter((c) => c.api === 'SendCommand');
     expect(sends).toHaveLength(1);
-    expect(sends[0]!.input).toMatchObject({ DocumentName: 'AWS-RunPatchBaseline', Targets: [{ Key: 'tag:firebreak:fleet', Values: ['production'] }], MaxConcurrency: '10%', MaxErrors: '5%', TimeoutSeconds: 7200 });
+    expect(sends[0]!.input).toMatchObject({
+      DocumentName: 'AWS-RunPatchBaseline',
+      Targets: [{ Key: 'tag:firebreak:fleet', Values: ['production'] }],
+      MaxConcurrency: '10%',
+      MaxErrors: '5%',
+      TimeoutSeconds: 7200,
+    });
     expect(rt().fleet.calls).toHaveLength(1);
     expect(rt().bus.deadLetters).toEqual([]);
 
@@ -765,12 +960,17 @@ describe('/firebreak cancel on a running mitigation', () => {
   it('by the CTO: CancelCommand for its command id, cancelled, audited, the summary once; late Cancelled events change nothing', async () => {
     const { incident, patch, execution } = await runningPatch();
 
-    expect(await execution.cancel({ requestId: patch.id, userId: CTO })).toEqual({ ok: true, text: `${patch.id} cancelled: Systems Manager stops the remaining invocations.` });
+    expect(await execution.cancel({ requestId: patch.id, userId: CTO })).toEqual({
+      ok: true,
+      text: `${patch.id} cancelled: Systems Manager stops the remaining invocations.`,
+    });
     await rt().bus.drain();
 
     expect(ssmMock.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toStrictEqual([{ CommandId: COMMAND_ID }]);
     expect(await request(patch.id)).toMatchObject({ state: 'cancelled', reason: `cancelled by <@${CTO}>` });
-    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled')).toEqual([expect.objectContaining({ actor: `slack:${CTO}`, data: { requestId: patch.id, reason: `cancelled by <@${CTO}>` } })]);
+    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled')).toEqual([
+      expect.objectContaining({ actor: `slack:${CTO}`, data: { requestId: patch.id, reason: `cancelled by <@${CTO}>` } }),
+    ]);
     expect((await incidentOf(incident.id)).status).toBe('open');
     expect(summaries(incident, patch.id)).toHaveLength(1);
 
@@ -789,7 +989,9 @@ describe('/firebreak cancel on a running mitigation', () => {
     await execution.onApproved(approvedEvent(approved));
 
     expect((await execution.cancel({ requestId: isolate.id, userId: SENIOR1 })).ok).toBe(true);
-    expect(ssmMock.commandCalls(StopAutomationExecutionCommand).map((c) => c.args[0].input)).toStrictEqual([{ AutomationExecutionId: EXECUTION_ID, Type: 'Cancel' }]);
+    expect(ssmMock.commandCalls(StopAutomationExecutionCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { AutomationExecutionId: EXECUTION_ID, Type: 'Cancel' },
+    ]);
     expect(ssmMock.commandCalls(CancelCommandCommand)).toHaveLength(0);
     expect((await request(isolate.id)).state).toBe('cancelled');
     // A cancelled isolation is not a failure: no rollback is offered.
@@ -799,15 +1001,21 @@ describe('/firebreak cancel on a running mitigation', () => {
   it('signed slash commands: a responder is refused, the CTO cancels (the runtime cancels through its simulated fleet)', async () => {
     const { incident, patch } = await runningPatch();
 
-    expect(await command(RESPONDER, `cancel ${patch.id}`)).toBe('Only the CTO or a senior engineer can cancel a running mitigation.');
+    expect(await command(RESPONDER, `cancel ${patch.id}`)).toBe(
+      'Only the CTO or a senior engineer can cancel a running mitigation.',
+    );
     expect((await request(patch.id)).state).toBe('running');
     expect(rt().fleet.calls).toEqual([]);
     expect((await audit(incident.id)).map((a) => a.action)).not.toContain('mitigation.cancelled');
 
-    expect(await command(CTO, `cancel ${patch.id}`)).toBe(`${patch.id} cancelled: Systems Manager stops the remaining invocations.`);
+    expect(await command(CTO, `cancel ${patch.id}`)).toBe(
+      `${patch.id} cancelled: Systems Manager stops the remaining invocations.`,
+    );
     expect(rt().fleet.calls).toEqual([{ api: 'Cancel', input: { kind: 'command', id: COMMAND_ID } }]);
     expect(await request(patch.id)).toMatchObject({ state: 'cancelled' });
-    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled').map((a) => a.actor)).toEqual([`slack:${CTO}`]);
+    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled').map((a) => a.actor)).toEqual([
+      `slack:${CTO}`,
+    ]);
     expect(summaries(incident, patch.id)).toHaveLength(1);
     expect(ssmMock.calls().filter((c) => c.args[0] instanceof CancelCommandCommand)).toHaveLength(0);
   });
@@ -816,16 +1024,28 @@ describe('/firebreak cancel on a running mitigation', () => {
     const { incident, diagnostics } = await guardDutyIncident();
     const execution = executor();
 
-    expect(await execution.cancel({ requestId: diagnostics.id, userId: CTO })).toEqual({ ok: false, text: `${diagnostics.id} is approved, not running.` });
+    expect(await execution.cancel({ requestId: diagnostics.id, userId: CTO })).toEqual({
+      ok: false,
+      text: `${diagnostics.id} is approved, not running.`,
+    });
     expect(await command(CTO, `cancel ${diagnostics.id}`)).toBe(`${diagnostics.id} is approved, not running.`);
     const isolate = (await rt().store.listRequests(incident.id)).find((r) => r.catalogId === 'isolate-instance')!;
-    expect(await execution.cancel({ requestId: isolate.id, userId: CTO })).toEqual({ ok: false, text: `${isolate.id} is awaiting approval, not running.` });
+    expect(await execution.cancel({ requestId: isolate.id, userId: CTO })).toEqual({
+      ok: false,
+      text: `${isolate.id} is awaiting approval, not running.`,
+    });
 
     await execution.onApproved(approvedEvent(diagnostics));
     await deliver(execution, commandEvent(COMMAND_ID, 'Success'));
-    expect(await execution.cancel({ requestId: diagnostics.id, userId: CTO })).toEqual({ ok: false, text: `${diagnostics.id} is succeeded, not running.` });
+    expect(await execution.cancel({ requestId: diagnostics.id, userId: CTO })).toEqual({
+      ok: false,
+      text: `${diagnostics.id} is succeeded, not running.`,
+    });
 
-    expect(await execution.cancel({ requestId: 'MIT-0000000000', userId: CTO })).toEqual({ ok: false, text: 'No mitigation request MIT-0000000000.' });
+    expect(await execution.cancel({ requestId: 'MIT-0000000000', userId: CTO })).toEqual({
+      ok: false,
+      text: 'No mitigation request MIT-0000000000.',
+    });
     expect((await execution.cancel({ requestId: diagnostics.id, userId: 'U0STRANGER1' })).ok).toBe(false);
     expect(ssmMock.commandCalls(CancelCommandCommand)).toHaveLength(0);
     expect(rt().fleet.calls).toEqual([]);

@@ -44,7 +44,10 @@ beforeEach(async () => {
 });
 
 const published = () =>
-  eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []).map((e) => ({ ...e, Detail: JSON.parse(e.Detail ?? '{}') }));
+  eventBridge
+    .commandCalls(PutEventsCommand)
+    .flatMap((call) => call.args[0].input.Entries ?? [])
+    .map((e) => ({ ...e, Detail: JSON.parse(e.Detail ?? '{}') }));
 
 async function itemCount(): Promise<number> {
   const out = await table!.client.send(new ScanCommand({ TableName: table!.tableName, Select: 'COUNT' }));
@@ -54,14 +57,21 @@ async function itemCount(): Promise<number> {
 describe('ingest handler on DynamoDB Local', () => {
   it('opens a classified incident, records its signal in a valid audit chain, and announces it', async () => {
     const result = await ingest(fixture('guardduty-finding-ec2-high-wrapped.json'));
-    expect(result.outcomes).toEqual([expect.objectContaining({ outcome: 'opened', severity: 'SEV2', category: 'security', rule: 'GuardDuty high finding' })]);
+    expect(result.outcomes).toEqual([
+      expect.objectContaining({ outcome: 'opened', severity: 'SEV2', category: 'security', rule: 'GuardDuty high finding' }),
+    ]);
     const incident = await store.getIncident(result.outcomes[0]!.incidentId!);
     expect(incident).toMatchObject({ status: 'open', signalCount: 1, subject: 'i-99999999', channel: 'C0SECURITY1', version: 1 });
     const audit = await store.getAudit(incident!.id);
     expect(audit.map((a) => a.action)).toEqual(['incident.opened', 'signal.recorded']);
     expect(verifyChain(audit)).toEqual({ valid: true, length: 2 });
     expect(published()).toEqual([
-      expect.objectContaining({ Source: 'firebreak', DetailType: 'Incident Opened', EventBusName: 'firebreak', Detail: expect.objectContaining({ incidentId: incident!.id, version: 1, severity: 'SEV2' }) }),
+      expect.objectContaining({
+        Source: 'firebreak',
+        DetailType: 'Incident Opened',
+        EventBusName: 'firebreak',
+        Detail: expect.objectContaining({ incidentId: incident!.id, version: 1, severity: 'SEV2' }),
+      }),
     ]);
   });
 
@@ -161,9 +171,33 @@ describe('ingest handler on DynamoDB Local', () => {
 
   describe('malformed events: a typed error naming the field, and no write', () => {
     const cases: Array<[string, () => unknown, string]> = [
-      ['missing detail', () => { const e: Record<string, unknown> = { ...fixture('guardduty-finding-ec2-high-wrapped.json') }; delete e.detail; return e; }, 'detail'],
-      ['wrong type', () => { const e = fixture('guardduty-finding-ec2-high-wrapped.json'); (e.detail as Record<string, unknown>).severity = 'high'; return e; }, 'detail.severity'],
-      ['a 1 MB payload', () => { const e = fixture('cloudwatch-alarm-state-change-alarm.json'); (e.detail as Record<string, unknown>).padding = 'x'.repeat(1024 * 1024); return e; }, '(event)'],
+      [
+        'missing detail',
+        () => {
+          const e: Record<string, unknown> = { ...fixture('guardduty-finding-ec2-high-wrapped.json') };
+          delete e.detail;
+          return e;
+        },
+        'detail',
+      ],
+      [
+        'wrong type',
+        () => {
+          const e = fixture('guardduty-finding-ec2-high-wrapped.json');
+          (e.detail as Record<string, unknown>).severity = 'high';
+          return e;
+        },
+        'detail.severity',
+      ],
+      [
+        'a 1 MB payload',
+        () => {
+          const e = fixture('cloudwatch-alarm-state-change-alarm.json');
+          (e.detail as Record<string, unknown>).padding = 'x'.repeat(1024 * 1024);
+          return e;
+        },
+        '(event)',
+      ],
       ['an unknown source', () => ({ ...fixture('cloudwatch-alarm-state-change-alarm.json'), source: 'evil.source' }), 'source'],
       ['not an object', () => 'hello', '(event)'],
       ['a bad time', () => ({ ...fixture('ec2-instance-state-change-terminated.json'), time: 'yesterday' }), 'time'],
@@ -186,6 +220,9 @@ describe('ingest handler on DynamoDB Local', () => {
     await expect(ingest(event)).rejects.toThrow(/PutEvents failed/);
     const retry = await ingest(event);
     expect(retry.outcomes[0]).toMatchObject({ outcome: 'duplicate' });
-    expect(published().at(-1)).toMatchObject({ DetailType: 'Incident Opened', Detail: expect.objectContaining({ redelivery: true }) });
+    expect(published().at(-1)).toMatchObject({
+      DetailType: 'Incident Opened',
+      Detail: expect.objectContaining({ redelivery: true }),
+    });
   });
 });

@@ -17,7 +17,12 @@ let tables = 0;
 let sequence = 0;
 
 beforeEach(async () => {
-  runtime = await startLocalRuntime({ config, start: START, endpoint: inject('dynamoEndpoint'), tableName: `notify-${process.pid}-${++tables}` });
+  runtime = await startLocalRuntime({
+    config,
+    start: START,
+    endpoint: inject('dynamoEndpoint'),
+    tableName: `notify-${process.pid}-${++tables}`,
+  });
 });
 
 afterEach(async () => {
@@ -25,7 +30,10 @@ afterEach(async () => {
 });
 
 /** A custom monitor's event (PutEvents on the firebreak bus): one fingerprint per subject. */
-function monitorEvent(subject: string, options: { state?: 'firing' | 'recovered'; severity?: 'critical' | 'high' | 'medium'; time?: string } = {}) {
+function monitorEvent(
+  subject: string,
+  options: { state?: 'firing' | 'recovered'; severity?: 'critical' | 'high' | 'medium'; time?: string } = {},
+) {
   return {
     version: '0',
     id: `monitor-${subject}-${++sequence}`,
@@ -35,7 +43,12 @@ function monitorEvent(subject: string, options: { state?: 'firing' | 'recovered'
     time: options.time ?? '2026-11-23T08:59:00Z',
     region: 'us-east-1',
     resources: [],
-    detail: { title: `Checkout latency high on ${subject}`, subject, severity: options.severity ?? 'high', state: options.state ?? 'firing' },
+    detail: {
+      title: `Checkout latency high on ${subject}`,
+      subject,
+      severity: options.severity ?? 'high',
+      state: options.state ?? 'firing',
+    },
   };
 }
 
@@ -45,7 +58,8 @@ async function signal(subject: string, options?: Parameters<typeof monitorEvent>
   await runtime.bus.drain();
 }
 
-const incidents = async (): Promise<Incident[]> => runtime.store.listIncidents(['open', 'acknowledged', 'mitigating', 'resolved']);
+const incidents = async (): Promise<Incident[]> =>
+  runtime.store.listIncidents(['open', 'acknowledged', 'mitigating', 'resolved']);
 const topLevel = (): StandInMessage[] => runtime.slack.messages(CHANNEL).filter((m) => !m.thread_ts);
 const replies = (): StandInMessage[] => runtime.slack.messages(CHANNEL).filter((m) => !!m.thread_ts);
 const messageOf = (incident: Pick<Incident, 'id'>): StandInMessage => topLevel().find((m) => m.text.includes(incident.id))!;
@@ -164,7 +178,9 @@ describe('notify on DynamoDB Local', () => {
     expect(buttons(message)).toEqual([]);
     expect(JSON.stringify(message.blocks)).toContain('Resolved: every affected resource recovered. No further action needed.');
     expect(calls('chat.postMessage').filter((c) => !c.args.thread_ts)).toHaveLength(1);
-    expect(runtime.slack.thread(CHANNEL, posted.ts).map((m) => m.text)).toEqual([':white_check_mark: Resolved: every affected resource recovered.']);
+    expect(runtime.slack.thread(CHANNEL, posted.ts).map((m) => m.text)).toEqual([
+      ':white_check_mark: Resolved: every affected resource recovered.',
+    ]);
 
     await runtime.advance(60_000);
     await signal('checkout', { time: '2026-11-23T09:02:00Z' });
@@ -172,7 +188,10 @@ describe('notify on DynamoDB Local', () => {
     const reopened = messageOf(opened!);
     expect(reopened.ts).toBe(posted.ts);
     expect(buttons(reopened)).toHaveLength(1);
-    expect(runtime.slack.thread(CHANNEL, posted.ts).map((m) => m.text)).toEqual([':white_check_mark: Resolved: every affected resource recovered.', ':warning: Reopened: a new signal arrived after it was resolved (3 signals so far).']);
+    expect(runtime.slack.thread(CHANNEL, posted.ts).map((m) => m.text)).toEqual([
+      ':white_check_mark: Resolved: every affected resource recovered.',
+      ':warning: Reopened: a new signal arrived after it was resolved (3 signals so far).',
+    ]);
     expect(topLevel()).toHaveLength(1);
   });
 
@@ -187,7 +206,9 @@ describe('notify on DynamoDB Local', () => {
     const message = messageOf(incident!);
     expect(message.text).toMatch(/^SEV1 availability incident/);
     expect(message.updates).toBe(1);
-    expect(runtime.slack.thread(CHANNEL, message.ts).map((m) => m.text)).toEqual([':arrow_up: Severity raised to *SEV1* (3 signals so far).']);
+    expect(runtime.slack.thread(CHANNEL, message.ts).map((m) => m.text)).toEqual([
+      ':arrow_up: Severity raised to *SEV1* (3 signals so far).',
+    ]);
   });
 
   it('a redelivered ingest event changes nothing in Slack', async () => {
@@ -197,7 +218,10 @@ describe('notify on DynamoDB Local', () => {
     const before = runtime.slack.calls().length;
     runtime.bus.put('firebreak', structuredClone(event));
     await runtime.bus.drain();
-    expect(runtime.bus.emitted.at(-1)).toMatchObject({ 'detail-type': 'Incident Opened', detail: { redelivery: true, version: 1 } });
+    expect(runtime.bus.emitted.at(-1)).toMatchObject({
+      'detail-type': 'Incident Opened',
+      detail: { redelivery: true, version: 1 },
+    });
     expect(runtime.slack.calls()).toHaveLength(before);
   });
 

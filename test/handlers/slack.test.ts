@@ -9,7 +9,12 @@ import { verifyChain, type AuditEntry } from '../../functions/core/audit.ts';
 import type { Incident } from '../../functions/core/incident.ts';
 import type { MitigationRequest } from '../../functions/core/mitigation.ts';
 import { LOCAL_SLACK, startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
-import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from '../../functions/local/slack-requests.ts';
+import {
+  buttonClickForm,
+  signedSlackRequest,
+  slashCommandForm,
+  type SlackUserContext,
+} from '../../functions/local/slack-requests.ts';
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';
 import type { EventEnvelope } from '../../functions/core/signal.ts';
 import { exampleConfig, fixture, withNewId, tableSnapshot } from '../support.ts';
@@ -31,7 +36,13 @@ let tables = 0;
 
 const start = async () => {
   // The approval workflow on its own: what runs after approval is the executor's (tested elsewhere).
-  runtime = await startLocalRuntime({ config, start: START, endpoint: inject('dynamoEndpoint'), tableName: `slack-${process.pid}-${++tables}`, execute: false });
+  runtime = await startLocalRuntime({
+    config,
+    start: START,
+    endpoint: inject('dynamoEndpoint'),
+    tableName: `slack-${process.pid}-${++tables}`,
+    execute: false,
+  });
 };
 const stop = async () => {
   await runtime?.stop();
@@ -52,7 +63,11 @@ async function openIncident(event: EventEnvelope = fixture('guardduty-finding-ec
   const [incident] = await runtime.store.listIncidents();
   expect(incident).toBeDefined();
   const requests = await runtime.store.listRequests(incident!.id);
-  return { incident: incident!, isolate: requests.find((r) => r.catalogId === 'isolate-instance'), diagnostics: requests.find((r) => r.catalogId === 'collect-diagnostics') };
+  return {
+    incident: incident!,
+    isolate: requests.find((r) => r.catalogId === 'isolate-instance'),
+    diagnostics: requests.find((r) => r.catalogId === 'collect-diagnostics'),
+  };
 }
 
 /** The isolate-instance request of a fresh GuardDuty incident. */
@@ -76,42 +91,70 @@ function incidentMessage(incident: Pick<Incident, 'id' | 'channel'>): StandInMes
 
 /** The message of a mitigation request, in its incident's thread. */
 function requestMessage(requestId: string): StandInMessage {
-  const message = runtime.slack.latest((m) => !!m.thread_ts && JSON.stringify(m.blocks).includes(`\`${requestId}\``) && !/escalat|did not answer|is away/i.test(m.text));
+  const message = runtime.slack.latest(
+    (m) =>
+      !!m.thread_ts && JSON.stringify(m.blocks).includes(`\`${requestId}\``) && !/escalat|did not answer|is away/i.test(m.text),
+  );
   expect(message, `message of ${requestId}`).toBeDefined();
   return message!;
 }
 
 const buttons = (message: StandInMessage): Array<{ action_id: string; value: string }> =>
-  message.blocks.flatMap((b) => ((b as { type: string }).type === 'actions' ? ((b as { elements: Array<{ action_id: string; value: string }> }).elements ?? []) : []));
+  message.blocks.flatMap((b) =>
+    (b as { type: string }).type === 'actions'
+      ? ((b as { elements: Array<{ action_id: string; value: string }> }).elements ?? [])
+      : [],
+  );
 
 const blocksText = (message: StandInMessage) => JSON.stringify(message.blocks);
 
 /** A signed click on a mitigation request's button (approve or reject), as Slack sends it. */
-async function clickRequest(userId: string, requestId: string, action: 'approve' | 'reject', options?: { teamId?: string }): Promise<string> {
+async function clickRequest(
+  userId: string,
+  requestId: string,
+  action: 'approve' | 'reject',
+  options?: { teamId?: string },
+): Promise<string> {
   const message = requestMessage(requestId);
   const actionId = `mitigation_${action}`;
   const button = buttons(message).find((b) => b.action_id === actionId);
   expect(button, `${actionId} button on ${requestId}`).toBeDefined();
   const before = runtime.slack.responses().length;
-  const response = await runtime.click(userId, { actionId, value: button!.value, channel: message.channel, ts: message.ts }, options);
+  const response = await runtime.click(
+    userId,
+    { actionId, value: button!.value, channel: message.channel, ts: message.ts },
+    options,
+  );
   expect(response.statusCode).toBe(200);
   const replies = runtime.slack.responses().slice(before);
   return replies.map((r) => String(r.body.text)).join('\n');
 }
 
 /** A signed click on an incident message's button. */
-async function clickIncident(userId: string, incident: Pick<Incident, 'id' | 'channel'>, actionId: 'incident_ack' | 'incident_resolve'): Promise<string> {
+async function clickIncident(
+  userId: string,
+  incident: Pick<Incident, 'id' | 'channel'>,
+  actionId: 'incident_ack' | 'incident_resolve',
+): Promise<string> {
   const message = incidentMessage(incident);
   const button = buttons(message).find((b) => b.action_id === actionId);
   expect(button, `${actionId} button`).toBeDefined();
   const before = runtime.slack.responses().length;
   const response = await runtime.click(userId, { actionId, value: button!.value, channel: message.channel, ts: message.ts });
   expect(response.statusCode).toBe(200);
-  return runtime.slack.responses().slice(before).map((r) => String(r.body.text)).join('\n');
+  return runtime.slack
+    .responses()
+    .slice(before)
+    .map((r) => String(r.body.text))
+    .join('\n');
 }
 
 /** `/firebreak <text>` as a user; the ephemeral reply is the JSON body of the HTTP response. */
-async function command(userId: string, text: string, options?: { teamId?: string }): Promise<{ text: string; responseType: string; status: number }> {
+async function command(
+  userId: string,
+  text: string,
+  options?: { teamId?: string },
+): Promise<{ text: string; responseType: string; status: number }> {
   const response = await runtime.command(userId, text, options);
   return { ...replyOf(response), status: response.statusCode };
 }
@@ -122,21 +165,38 @@ function replyOf(response: AwsResponse): { text: string; responseType: string } 
   return { text: body.text ?? '', responseType: body.response_type ?? '' };
 }
 
-const approvedEvents = (requestId?: string) => runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Approved' && (!requestId || (e.detail as { requestId: string }).requestId === requestId));
+const approvedEvents = (requestId?: string) =>
+  runtime.bus.emitted.filter(
+    (e) =>
+      e['detail-type'] === 'Mitigation Approved' && (!requestId || (e.detail as { requestId: string }).requestId === requestId),
+  );
 
 const snapshot = () => tableSnapshot(runtime);
 
 /** What Slack, the bus and the table hold; equal before and after means the request had no effect. */
 async function observable() {
-  return { table: await snapshot(), emitted: runtime.bus.emitted.length, slackCalls: runtime.slack.calls().length, schedules: runtime.scheduler.created.length };
+  return {
+    table: await snapshot(),
+    emitted: runtime.bus.emitted.length,
+    slackCalls: runtime.slack.calls().length,
+    schedules: runtime.scheduler.created.length,
+  };
 }
 
 function user(userId: string, teamId = TEAM): SlackUserContext {
-  return { userId, teamId, appId: LOCAL_SLACK.appId, channelId: config.slack.channels.default, responseUrl: runtime.slack.responseUrl(`hand-built-${userId}`) };
+  return {
+    userId,
+    teamId,
+    appId: LOCAL_SLACK.appId,
+    channelId: config.slack.channels.default,
+    responseUrl: runtime.slack.responseUrl(`hand-built-${userId}`),
+  };
 }
 
 const refusals = async (incidentId: string) =>
-  (await audit(incidentId)).filter((a) => a.action.endsWith('_refused')).map((a) => ({ action: a.action, actor: a.actor, refusal: a.data.refusal, userId: a.data.userId }));
+  (await audit(incidentId))
+    .filter((a) => a.action.endsWith('_refused'))
+    .map((a) => ({ action: a.action, actor: a.actor, refusal: a.data.refusal, userId: a.data.userId }));
 
 /** Marks the CTO away with the real command and checks the reply. */
 async function ctoAway(duration = '2h') {
@@ -165,7 +225,9 @@ describe('approval policy through signed Slack requests', () => {
     const approved = await request(pending.id);
     expect(approved).toMatchObject({ state: 'approved', decidedBy: [CTO], decidedAt: START, version: pending.version + 1 });
     expect(approved.approvals).toEqual([{ userId: CTO, role: 'cto', at: START, planHash: pending.planHash }]);
-    expect(approvedEvents(pending.id).map((e) => e.detail)).toEqual([{ incidentId: incident.id, requestId: pending.id, planHash: pending.planHash }]);
+    expect(approvedEvents(pending.id).map((e) => e.detail)).toEqual([
+      { incidentId: incident.id, requestId: pending.id, planHash: pending.planHash },
+    ]);
 
     const after = requestMessage(pending.id);
     expect(after.ts).toBe(before.ts);
@@ -178,8 +240,15 @@ describe('approval policy through signed Slack requests', () => {
     expect(runtime.slack.calls('chat.postMessage')).toHaveLength(postsBefore);
 
     const entries = await audit(incident.id);
-    expect(entries.at(-1)).toMatchObject({ actor: `slack:${CTO}`, action: 'mitigation.approved', data: { requestId: pending.id, planHash: pending.planHash, userId: CTO } });
-    expect(verifyChain(entries, { seq: (await incidentOf(incident.id)).auditSeq, hash: (await incidentOf(incident.id)).auditHead }).valid).toBe(true);
+    expect(entries.at(-1)).toMatchObject({
+      actor: `slack:${CTO}`,
+      action: 'mitigation.approved',
+      data: { requestId: pending.id, planHash: pending.planHash, userId: CTO },
+    });
+    expect(
+      verifyChain(entries, { seq: (await incidentOf(incident.id)).auditSeq, hash: (await incidentOf(incident.id)).auditHead })
+        .valid,
+    ).toBe(true);
     // The escalation is no longer needed: when it fires, nothing changes.
     await runtime.advance(15 * MINUTE);
     expect(await request(pending.id)).toMatchObject({ state: 'approved' });
@@ -191,7 +260,9 @@ describe('approval policy through signed Slack requests', () => {
     const { incident, request: pending } = await isolateRequest();
     expect(pending.escalatedAt).toBe(START);
     expect(runtime.scheduler.pending().filter((j) => j.name === `escalate-${pending.id}`)).toEqual([]);
-    expect((await audit(incident.id)).find((a) => a.action === 'mitigation.escalated')).toMatchObject({ data: { requestId: pending.id, reason: 'cto_away' } });
+    expect((await audit(incident.id)).find((a) => a.action === 'mitigation.escalated')).toMatchObject({
+      data: { requestId: pending.id, reason: 'cto_away' },
+    });
 
     const thread = runtime.slack.thread(incident.channel, incidentMessage(incident).ts);
     const escalation = thread.find((m) => m.text.includes('The CTO is away'));
@@ -199,14 +270,23 @@ describe('approval policy through signed Slack requests', () => {
     expect(escalation?.text).toContain('2 senior approvals needed');
     expect(blocksText(requestMessage(pending.id))).toContain('is away until 2026-11-23 11:00:00 UTC');
 
-    expect(await clickRequest(SENIOR1, pending.id, 'approve')).toBe(`Approval by <@${SENIOR1}> recorded: 1 of 2 senior approvals.`);
-    expect(await request(pending.id)).toMatchObject({ state: 'awaiting_approval', approvals: [expect.objectContaining({ userId: SENIOR1, role: 'senior' })] });
+    expect(await clickRequest(SENIOR1, pending.id, 'approve')).toBe(
+      `Approval by <@${SENIOR1}> recorded: 1 of 2 senior approvals.`,
+    );
+    expect(await request(pending.id)).toMatchObject({
+      state: 'awaiting_approval',
+      approvals: [expect.objectContaining({ userId: SENIOR1, role: 'senior' })],
+    });
     expect(approvedEvents(pending.id)).toEqual([]);
     expect(blocksText(requestMessage(pending.id))).toContain('1 of 2 senior approvals.');
 
-    expect(await clickRequest(SENIOR2, pending.id, 'approve')).toBe(`${pending.id} approved by senior engineers <@${SENIOR1}> and <@${SENIOR2}>.`);
+    expect(await clickRequest(SENIOR2, pending.id, 'approve')).toBe(
+      `${pending.id} approved by senior engineers <@${SENIOR1}> and <@${SENIOR2}>.`,
+    );
     expect(await request(pending.id)).toMatchObject({ state: 'approved', decidedBy: [SENIOR1, SENIOR2] });
-    expect(approvedEvents(pending.id).map((e) => e.detail)).toEqual([{ incidentId: incident.id, requestId: pending.id, planHash: pending.planHash }]);
+    expect(approvedEvents(pending.id).map((e) => e.detail)).toEqual([
+      { incidentId: incident.id, requestId: pending.id, planHash: pending.planHash },
+    ]);
     const decided = requestMessage(pending.id);
     expect(buttons(decided)).toEqual([]);
     expect(blocksText(decided)).toContain(`Approved by <@${SENIOR1}> and <@${SENIOR2}>`);
@@ -219,7 +299,12 @@ describe('approval policy through signed Slack requests', () => {
   it('CTO silent: at the SEV2 timeout (15 min) the schedule escalates, seniors are mentioned in the thread, then two seniors approve', async () => {
     const { incident, request: pending } = await isolateRequest();
     expect(runtime.scheduler.pending()).toEqual([
-      expect.objectContaining({ name: `escalate-${pending.id}`, at: '2026-11-23T09:15:00.000Z', target: 'escalate', event: { 'detail-type': 'Mitigation Escalation Due', detail: { incidentId: incident.id, requestId: pending.id } } }),
+      expect.objectContaining({
+        name: `escalate-${pending.id}`,
+        at: '2026-11-23T09:15:00.000Z',
+        target: 'escalate',
+        event: { 'detail-type': 'Mitigation Escalation Due', detail: { incidentId: incident.id, requestId: pending.id } },
+      }),
     ]);
 
     await runtime.advance(14 * MINUTE);
@@ -229,23 +314,35 @@ describe('approval policy through signed Slack requests', () => {
     const escalated = await request(pending.id);
     expect(escalated.escalatedAt).toBe('2026-11-23T09:15:00.000Z');
     expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.escalated')).toEqual([
-      expect.objectContaining({ actor: 'system:escalate', at: '2026-11-23T09:15:00.000Z', data: { requestId: pending.id, reason: 'cto_silent' } }),
+      expect.objectContaining({
+        actor: 'system:escalate',
+        at: '2026-11-23T09:15:00.000Z',
+        data: { requestId: pending.id, reason: 'cto_silent' },
+      }),
     ]);
     const thread = runtime.slack.thread(incident.channel, incidentMessage(incident).ts);
     const escalation = thread.find((m) => m.text.includes('did not answer'));
-    expect(escalation?.text).toBe(`<@${SENIOR1}> <@${SENIOR2}> <@${SENIOR3}> The CTO did not answer within 15 min: 2 senior approvals needed for Isolate instance for forensics (incident ${incident.id}).`);
+    expect(escalation?.text).toBe(
+      `<@${SENIOR1}> <@${SENIOR2}> <@${SENIOR3}> The CTO did not answer within 15 min: 2 senior approvals needed for Isolate instance for forensics (incident ${incident.id}).`,
+    );
     expect(blocksText(requestMessage(pending.id))).toContain('did not answer by 2026-11-23 09:15:00 UTC');
 
     await clickRequest(SENIOR2, pending.id, 'approve');
     await clickRequest(SENIOR3, pending.id, 'approve');
-    expect(await request(pending.id)).toMatchObject({ state: 'approved', decidedBy: [SENIOR2, SENIOR3], decidedAt: '2026-11-23T09:15:00.000Z' });
+    expect(await request(pending.id)).toMatchObject({
+      state: 'approved',
+      decidedBy: [SENIOR2, SENIOR3],
+      decidedAt: '2026-11-23T09:15:00.000Z',
+    });
     expect(approvedEvents(pending.id)).toHaveLength(1);
   });
 
   it('a senior who tries before the escalation is refused (cto_available) with a helpful reply, and the attempt is audited', async () => {
     const { incident, request: pending } = await isolateRequest();
     const reply = await clickRequest(SENIOR1, pending.id, 'approve');
-    expect(reply).toBe(`The CTO <@${CTO}> is available: senior engineers can approve only if the CTO is away or silent until 2026-11-23T09:15:00.000Z.`);
+    expect(reply).toBe(
+      `The CTO <@${CTO}> is available: senior engineers can approve only if the CTO is away or silent until 2026-11-23T09:15:00.000Z.`,
+    );
     const byCommand = await command(SENIOR2, `approve ${pending.id}`);
     expect(byCommand).toMatchObject({ status: 200, responseType: 'ephemeral', text: expect.stringContaining('is available') });
     expect(await request(pending.id)).toMatchObject({ state: 'awaiting_approval', approvals: [], version: pending.version });
@@ -263,9 +360,17 @@ describe('approval policy through signed Slack requests', () => {
     const requestId = /MIT-[0-9A-F]{10}/.exec(requested.text)?.[0];
     expect(requested.text).toBe(`${requestId} requested: Restart a systemd service. It awaits approval.`);
     const pending = await request(requestId!);
-    expect(pending).toMatchObject({ state: 'awaiting_approval', requestedBy: `slack:${SENIOR1}`, escalatedAt: START, seniorQuorum: 2, plan: { parameters: { serviceName: 'nginx.service' }, targets: { type: 'instances', instanceIds: ['i-99999999'] } } });
+    expect(pending).toMatchObject({
+      state: 'awaiting_approval',
+      requestedBy: `slack:${SENIOR1}`,
+      escalatedAt: START,
+      seniorQuorum: 2,
+      plan: { parameters: { serviceName: 'nginx.service' }, targets: { type: 'instances', instanceIds: ['i-99999999'] } },
+    });
 
-    expect(await clickRequest(SENIOR1, requestId!, 'approve')).toMatch(/^You requested this mitigation.*, so someone else has to approve it \(separation of duties\)\.$/);
+    expect(await clickRequest(SENIOR1, requestId!, 'approve')).toMatch(
+      /^You requested this mitigation.*, so someone else has to approve it \(separation of duties\)\.$/,
+    );
     expect((await command(SENIOR1, `approve ${requestId}`)).text).toContain('separation of duties');
     expect(await request(requestId!)).toMatchObject({ state: 'awaiting_approval', approvals: [] });
     expect(await refusals(incident.id)).toEqual([
@@ -290,7 +395,9 @@ describe('approval policy through signed Slack requests', () => {
     const { incident, request: pending } = await isolateRequest();
     await runtime.advance(15 * MINUTE);
     await clickRequest(SENIOR1, pending.id, 'approve');
-    expect(await clickRequest(SENIOR1, pending.id, 'approve')).toBe('You already approved this plan; another senior engineer has to approve too.');
+    expect(await clickRequest(SENIOR1, pending.id, 'approve')).toBe(
+      'You already approved this plan; another senior engineer has to approve too.',
+    );
     expect((await command(SENIOR1, `approve ${pending.id}`)).text).toContain('already approved this plan');
     const after = await request(pending.id);
     expect(after.state).toBe('awaiting_approval');
@@ -301,9 +408,13 @@ describe('approval policy through signed Slack requests', () => {
 
   it('refuses and audits someone not on the roster, and a responder (wrong role)', async () => {
     const { incident, request: pending } = await isolateRequest();
-    expect(await clickRequest(STRANGER, pending.id, 'approve')).toBe('You are not on the Firebreak roster, so you cannot decide on mitigations.');
+    expect(await clickRequest(STRANGER, pending.id, 'approve')).toBe(
+      'You are not on the Firebreak roster, so you cannot decide on mitigations.',
+    );
     expect((await command(STRANGER, `reject ${pending.id} nope`)).text).toContain('not on the Firebreak roster');
-    expect(await clickRequest(RESPONDER, pending.id, 'approve')).toBe('Only the CTO or, when the CTO is unavailable, senior engineers can approve mitigations.');
+    expect(await clickRequest(RESPONDER, pending.id, 'approve')).toBe(
+      'Only the CTO or, when the CTO is unavailable, senior engineers can approve mitigations.',
+    );
     expect(await clickRequest(RESPONDER, pending.id, 'reject')).toContain('can reject mitigations');
     expect(await request(pending.id)).toMatchObject({ state: 'awaiting_approval', approvals: [], version: pending.version });
     expect(await refusals(incident.id)).toEqual([
@@ -313,7 +424,9 @@ describe('approval policy through signed Slack requests', () => {
       { action: 'mitigation.reject_refused', actor: `slack:${RESPONDER}`, refusal: 'wrong_role', userId: RESPONDER },
     ]);
     // Someone not on the roster cannot request mitigations, mark themselves away or act on incidents either.
-    expect((await command(STRANGER, `mitigate ${incident.id} restart-service serviceName=nginx.service`)).text).toContain('not on the Firebreak roster');
+    expect((await command(STRANGER, `mitigate ${incident.id} restart-service serviceName=nginx.service`)).text).toContain(
+      'not on the Firebreak roster',
+    );
     expect((await command(STRANGER, 'away 1h')).text).toBe('You are not on the Firebreak roster.');
     expect((await command(STRANGER, `ack ${incident.id}`)).text).toBe('You are not on the Firebreak roster.');
     expect(await incidentOf(incident.id)).toMatchObject({ status: 'open' });
@@ -323,9 +436,17 @@ describe('approval policy through signed Slack requests', () => {
     const { incident, request: pending } = await isolateRequest();
     const before = await observable();
     const byCommand = await command(CTO, `approve ${pending.id}`, { teamId: OTHER_TEAM });
-    expect(byCommand).toMatchObject({ status: 200, responseType: 'ephemeral', text: 'Firebreak does not accept requests from this workspace or app.' });
+    expect(byCommand).toMatchObject({
+      status: 200,
+      responseType: 'ephemeral',
+      text: 'Firebreak does not accept requests from this workspace or app.',
+    });
     const message = requestMessage(pending.id);
-    const click = await runtime.click(CTO, { actionId: 'mitigation_approve', value: `${incident.id}|${pending.id}`, channel: message.channel, ts: message.ts }, { teamId: OTHER_TEAM });
+    const click = await runtime.click(
+      CTO,
+      { actionId: 'mitigation_approve', value: `${incident.id}|${pending.id}`, channel: message.channel, ts: message.ts },
+      { teamId: OTHER_TEAM },
+    );
     expect(click.statusCode).toBe(200);
     expect((await command(CTO, 'away 4h', { teamId: OTHER_TEAM })).text).toContain('does not accept requests');
     expect((await command(CTO, `ack ${incident.id}`, { teamId: OTHER_TEAM })).text).toContain('does not accept requests');
@@ -351,14 +472,24 @@ describe('approval policy through signed Slack requests', () => {
     const wrongSecret = signedSlackRequest({ signingSecret: 'not-the-signing-secret', form });
     expect(await runtime.slackRequest(wrongSecret)).toMatchObject({ statusCode: 401 });
     // A body changed after signing.
-    const signed = signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form: slashCommandForm(user(STRANGER), 'help') });
+    const signed = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form: slashCommandForm(user(STRANGER), 'help'),
+    });
     const tampered = { ...signed, body: new URLSearchParams(form).toString() };
     expect(await runtime.slackRequest(tampered)).toMatchObject({ statusCode: 401 });
     const unsigned = signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form });
     delete (unsigned.headers as Record<string, string>)['x-slack-signature'];
     expect(await runtime.slackRequest(unsigned)).toMatchObject({ statusCode: 401 });
-    const click = buttonClickForm(user(CTO), { actionId: 'mitigation_approve', value: `${pending.incidentId}|${pending.id}`, messageTs: requestMessage(pending.id).ts, channelId: requestMessage(pending.id).channel });
-    expect(await runtime.slackRequest(signedSlackRequest({ signingSecret: 'wrong', form: click }))).toMatchObject({ statusCode: 401 });
+    const click = buttonClickForm(user(CTO), {
+      actionId: 'mitigation_approve',
+      value: `${pending.incidentId}|${pending.id}`,
+      messageTs: requestMessage(pending.id).ts,
+      channelId: requestMessage(pending.id).channel,
+    });
+    expect(await runtime.slackRequest(signedSlackRequest({ signingSecret: 'wrong', form: click }))).toMatchObject({
+      statusCode: 401,
+    });
     expect(await observable()).toEqual(before);
     expect(runtime.slack.responses()).toEqual([]);
   });
@@ -367,11 +498,19 @@ describe('approval policy through signed Slack requests', () => {
     const { request: pending } = await isolateRequest();
     const before = await observable();
     const form = slashCommandForm(user(CTO), `approve ${pending.id}`);
-    const stale = signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form, timestamp: Math.floor(Date.now() / 1000) - 5 * 60 - 30 });
+    const stale = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form,
+      timestamp: Math.floor(Date.now() / 1000) - 5 * 60 - 30,
+    });
     expect(await runtime.slackRequest(stale)).toMatchObject({ statusCode: 401 });
     expect(await observable()).toEqual(before);
     // Four minutes old is still inside the window.
-    const recent = signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form, timestamp: Math.floor(Date.now() / 1000) - 4 * 60 });
+    const recent = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form,
+      timestamp: Math.floor(Date.now() / 1000) - 4 * 60,
+    });
     expect(replyOf(await runtime.slackRequest(recent)).text).toContain('approved by the CTO');
     expect(await request(pending.id)).toMatchObject({ state: 'approved' });
   });
@@ -379,7 +518,10 @@ describe('approval policy through signed Slack requests', () => {
   it('a replayed request (the same signed bytes twice) has no second effect and gets the same answer', async () => {
     const { incident, request: pending } = await isolateRequest();
     await runtime.advance(15 * MINUTE);
-    const event = signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form: slashCommandForm(user(SENIOR1), `approve ${pending.id}`) });
+    const event = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form: slashCommandForm(user(SENIOR1), `approve ${pending.id}`),
+    });
     const first = await runtime.slackRequest(structuredClone(event));
     expect(replyOf(first).text).toBe(`Approval by <@${SENIOR1}> recorded: 1 of 2 senior approvals.`);
     const after = await observable();
@@ -391,7 +533,15 @@ describe('approval policy through signed Slack requests', () => {
 
     // A replayed click: no second decision and no second ephemeral reply.
     const message = requestMessage(pending.id);
-    const click = signedSlackRequest({ signingSecret: LOCAL_SLACK.signingSecret, form: buttonClickForm(user(SENIOR2), { actionId: 'mitigation_approve', value: `${incident.id}|${pending.id}`, messageTs: message.ts, channelId: message.channel }) });
+    const click = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form: buttonClickForm(user(SENIOR2), {
+        actionId: 'mitigation_approve',
+        value: `${incident.id}|${pending.id}`,
+        messageTs: message.ts,
+        channelId: message.channel,
+      }),
+    });
     expect(await runtime.slackRequest(structuredClone(click))).toMatchObject({ statusCode: 200 });
     expect(await request(pending.id)).toMatchObject({ state: 'approved' });
     const settled = await observable();
@@ -405,24 +555,46 @@ describe('approval policy through signed Slack requests', () => {
   it('two simultaneous approve clicks by the CTO count once: one approval, one Mitigation Approved', async () => {
     const { incident, request: pending } = await isolateRequest();
     const message = requestMessage(pending.id);
-    const target = { actionId: 'mitigation_approve', value: `${incident.id}|${pending.id}`, channel: message.channel, ts: message.ts };
+    const target = {
+      actionId: 'mitigation_approve',
+      value: `${incident.id}|${pending.id}`,
+      channel: message.channel,
+      ts: message.ts,
+    };
     const responses = await Promise.all([runtime.click(CTO, target), runtime.click(CTO, target)]);
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200]);
     const after = await request(pending.id);
     expect(after).toMatchObject({ state: 'approved', decidedBy: [CTO], version: pending.version + 1 });
     expect(after.approvals).toHaveLength(1);
     expect(approvedEvents(pending.id)).toHaveLength(1);
-    const decisions = (await audit(incident.id)).filter((a) => a.data.requestId === pending.id && a.action !== 'mitigation.requested');
-    expect(decisions.map((a) => [a.action, a.data.refusal])).toEqual(expect.arrayContaining([['mitigation.approved', undefined], ['mitigation.approve_refused', 'already_decided']]));
+    const decisions = (await audit(incident.id)).filter(
+      (a) => a.data.requestId === pending.id && a.action !== 'mitigation.requested',
+    );
+    expect(decisions.map((a) => [a.action, a.data.refusal])).toEqual(
+      expect.arrayContaining([
+        ['mitigation.approved', undefined],
+        ['mitigation.approve_refused', 'already_decided'],
+      ]),
+    );
     expect(decisions).toHaveLength(2);
-    expect(runtime.slack.responses().map((r) => String(r.body.text)).sort()).toEqual([`${pending.id} approved by the CTO <@${CTO}>.`, `${pending.id} is already approved (by <@${CTO}>).`].sort());
+    expect(
+      runtime.slack
+        .responses()
+        .map((r) => String(r.body.text))
+        .sort(),
+    ).toEqual([`${pending.id} approved by the CTO <@${CTO}>.`, `${pending.id} is already approved (by <@${CTO}>).`].sort());
   });
 
   it('two seniors approving at the same moment reach the quorum exactly once', async () => {
     const { request: pending } = await isolateRequest();
     await runtime.advance(15 * MINUTE);
     const message = requestMessage(pending.id);
-    const target = { actionId: 'mitigation_approve', value: `${pending.incidentId}|${pending.id}`, channel: message.channel, ts: message.ts };
+    const target = {
+      actionId: 'mitigation_approve',
+      value: `${pending.incidentId}|${pending.id}`,
+      channel: message.channel,
+      ts: message.ts,
+    };
     await Promise.all([runtime.click(SENIOR1, target), runtime.click(SENIOR2, target)]);
     const after = await request(pending.id);
     expect(after.state).toBe('approved');
@@ -435,12 +607,20 @@ describe('approval policy through signed Slack requests', () => {
     await runtime.advance(61 * MINUTE);
     const reply = await clickRequest(CTO, pending.id, 'approve');
     expect(reply).toBe(`${pending.id} expired at 2026-11-23T10:00:00.000Z; request it again if it is still needed.`);
-    expect(await request(pending.id)).toMatchObject({ state: 'expired', decidedAt: '2026-11-23T10:01:00.000Z', reason: 'approval window passed' });
+    expect(await request(pending.id)).toMatchObject({
+      state: 'expired',
+      decidedAt: '2026-11-23T10:01:00.000Z',
+      reason: 'approval window passed',
+    });
     expect((await audit(incident.id)).slice(-2).map((a) => [a.action, a.data.refusal ?? null])).toEqual([
       ['mitigation.approve_refused', 'expired'],
       ['mitigation.expired', null],
     ]);
-    expect(runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Decided').map((e) => e.detail)).toContainEqual({ incidentId: incident.id, requestId: pending.id, outcome: 'expired' });
+    expect(runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Decided').map((e) => e.detail)).toContainEqual({
+      incidentId: incident.id,
+      requestId: pending.id,
+      outcome: 'expired',
+    });
     expect(approvedEvents(pending.id)).toEqual([]);
     const message = requestMessage(pending.id);
     expect(buttons(message)).toEqual([]);
@@ -460,24 +640,43 @@ describe('approval policy through signed Slack requests', () => {
 
     const changed = await command(RESPONDER, `mitigate ${incident.id} restart-service serviceName=apache2.service`);
     const replanned = await request(requestId);
-    expect(changed.text).toBe(`${requestId}: the plan changed (hash ${replanned.planHash.slice(0, 12)}); earlier approvals no longer count.`);
+    expect(changed.text).toBe(
+      `${requestId}: the plan changed (hash ${replanned.planHash.slice(0, 12)}); earlier approvals no longer count.`,
+    );
     expect(replanned.planHash).not.toBe(original.planHash);
     expect(replanned).toMatchObject({ state: 'awaiting_approval', plan: { parameters: { serviceName: 'apache2.service' } } });
-    expect((await audit(incident.id)).find((a) => a.action === 'mitigation.plan_changed')).toMatchObject({ actor: `slack:${RESPONDER}`, data: { requestId, from: original.planHash, to: replanned.planHash } });
+    expect((await audit(incident.id)).find((a) => a.action === 'mitigation.plan_changed')).toMatchObject({
+      actor: `slack:${RESPONDER}`,
+      data: { requestId, from: original.planHash, to: replanned.planHash },
+    });
     const message = requestMessage(requestId);
     expect(blocksText(message)).toContain('serviceName = apache2.service');
     expect(blocksText(message)).toContain('it no longer counts');
     // The same plan again is not a change.
-    expect((await command(RESPONDER, `mitigate ${incident.id} restart-service serviceName=apache2.service`)).text).toBe(`${requestId} already asks for exactly this plan and awaits approval.`);
+    expect((await command(RESPONDER, `mitigate ${incident.id} restart-service serviceName=apache2.service`)).text).toBe(
+      `${requestId} already asks for exactly this plan and awaits approval.`,
+    );
     // A button from the message as it was before the change never approves the new plan.
-    const stale = await runtime.click(SENIOR2, { actionId: 'mitigation_approve', value: `${incident.id}|${requestId}|${original.planHash.slice(0, 12)}`, channel: message.channel, ts: message.ts });
+    const stale = await runtime.click(SENIOR2, {
+      actionId: 'mitigation_approve',
+      value: `${incident.id}|${requestId}|${original.planHash.slice(0, 12)}`,
+      channel: message.channel,
+      ts: message.ts,
+    });
     expect(stale.statusCode).toBe(200);
     expect(String(runtime.slack.responses().at(-1)?.body.text)).toMatch(/changed after this message was shown/);
-    expect((await audit(incident.id)).at(-1)).toMatchObject({ action: 'mitigation.approve_refused', data: { userId: SENIOR2, refusal: 'plan_changed' } });
+    expect((await audit(incident.id)).at(-1)).toMatchObject({
+      action: 'mitigation.approve_refused',
+      data: { userId: SENIOR2, refusal: 'plan_changed' },
+    });
 
-    expect(await clickRequest(SENIOR2, requestId, 'approve')).toBe(`Approval by <@${SENIOR2}> recorded: 1 of 2 senior approvals.`);
+    expect(await clickRequest(SENIOR2, requestId, 'approve')).toBe(
+      `Approval by <@${SENIOR2}> recorded: 1 of 2 senior approvals.`,
+    );
     expect(await request(requestId)).toMatchObject({ state: 'awaiting_approval' });
-    expect(await clickRequest(SENIOR1, requestId, 'approve')).toBe(`${requestId} approved by senior engineers <@${SENIOR2}> and <@${SENIOR1}>.`);
+    expect(await clickRequest(SENIOR1, requestId, 'approve')).toBe(
+      `${requestId} approved by senior engineers <@${SENIOR2}> and <@${SENIOR1}>.`,
+    );
     const approved = await request(requestId);
     expect(approved).toMatchObject({ state: 'approved', decidedBy: [SENIOR2, SENIOR1] });
     expect(approved.approvals.map((a) => [a.userId, a.planHash])).toEqual([
@@ -507,19 +706,35 @@ describe('approval policy through signed Slack requests', () => {
   it('a rejection by the CTO ends the request; later approvals are refused as already decided', async () => {
     const { incident, request: pending } = await isolateRequest();
     const before = requestMessage(pending.id);
-    expect(await clickRequest(CTO, pending.id, 'reject')).toBe(`${pending.id} rejected by <@${CTO}>: rejected with the Slack button`);
-    expect(await request(pending.id)).toMatchObject({ state: 'rejected', decidedBy: [CTO], reason: 'rejected with the Slack button' });
-    expect(runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Decided').map((e) => e.detail)).toEqual([{ incidentId: incident.id, requestId: pending.id, outcome: 'rejected' }]);
+    expect(await clickRequest(CTO, pending.id, 'reject')).toBe(
+      `${pending.id} rejected by <@${CTO}>: rejected with the Slack button`,
+    );
+    expect(await request(pending.id)).toMatchObject({
+      state: 'rejected',
+      decidedBy: [CTO],
+      reason: 'rejected with the Slack button',
+    });
+    expect(runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Decided').map((e) => e.detail)).toEqual([
+      { incidentId: incident.id, requestId: pending.id, outcome: 'rejected' },
+    ]);
     expect(approvedEvents(pending.id)).toEqual([]);
     const message = requestMessage(pending.id);
     expect(message.ts).toBe(before.ts);
     expect(buttons(message)).toEqual([]);
     expect(blocksText(message)).toContain(`Rejected by <@${CTO}> at 2026-11-23 09:00:00 UTC: rejected with the Slack button.`);
-    expect((await audit(incident.id)).at(-1)).toMatchObject({ action: 'mitigation.rejected', data: { requestId: pending.id, reason: 'rejected with the Slack button' } });
+    expect((await audit(incident.id)).at(-1)).toMatchObject({
+      action: 'mitigation.rejected',
+      data: { requestId: pending.id, reason: 'rejected with the Slack button' },
+    });
 
     await runtime.advance(15 * MINUTE);
     // A click from a stale client that still shows the buttons, and the command.
-    await runtime.click(SENIOR1, { actionId: 'mitigation_approve', value: `${incident.id}|${pending.id}`, channel: message.channel, ts: message.ts });
+    await runtime.click(SENIOR1, {
+      actionId: 'mitigation_approve',
+      value: `${incident.id}|${pending.id}`,
+      channel: message.channel,
+      ts: message.ts,
+    });
     expect(String(runtime.slack.responses().at(-1)?.body.text)).toBe(`${pending.id} is already rejected (by <@${CTO}>).`);
     expect((await command(CTO, `approve ${pending.id}`)).text).toBe(`${pending.id} is already rejected (by <@${CTO}>).`);
     expect((await refusals(incident.id)).slice(-2)).toMatchObject([
@@ -539,9 +754,13 @@ describe('approval policy through signed Slack requests', () => {
   it('a pre-approved countermeasure is approved by policy; a click on it says it is already decided', async () => {
     const { incident, diagnostics } = await openIncident();
     expect(diagnostics).toMatchObject({ state: 'approved', decidedBy: ['policy'] });
-    expect(approvedEvents(diagnostics!.id).map((e) => e.detail)).toEqual([{ incidentId: incident.id, requestId: diagnostics!.id, planHash: diagnostics!.planHash }]);
+    expect(approvedEvents(diagnostics!.id).map((e) => e.detail)).toEqual([
+      { incidentId: incident.id, requestId: diagnostics!.id, planHash: diagnostics!.planHash },
+    ]);
     expect(blocksText(requestMessage(diagnostics!.id))).toContain('Approved by policy');
-    expect((await command(CTO, `approve ${diagnostics!.id.toLowerCase()}`)).text).toBe(`${diagnostics!.id} is already approved (by policy).`);
+    expect((await command(CTO, `approve ${diagnostics!.id.toLowerCase()}`)).text).toBe(
+      `${diagnostics!.id} is already approved (by policy).`,
+    );
   });
 });
 
@@ -581,12 +800,16 @@ describe('untrusted text reaches Slack inert', () => {
   });
 
   it('escapes a GuardDuty finding title and description everywhere it is shown', async () => {
-    const finding = withNewId(fixture('guardduty-finding-ec2-high-wrapped.json')) as EventEnvelope & { detail: { title: string; description: string } };
+    const finding = withNewId(fixture('guardduty-finding-ec2-high-wrapped.json')) as EventEnvelope & {
+      detail: { title: string; description: string };
+    };
     finding.detail.title = `Finding ${ABUSE}`;
     finding.detail.description = `Described ${ABUSE}`;
     const { incident } = await openIncident(finding);
     const top = incidentMessage(incident);
-    expect(top.text).toContain('Finding Deploy &lt;!channel&gt; &lt;https://evil.example|Runbook&gt; &lt;@U0CTO000001&gt; &amp;lt; done');
+    expect(top.text).toContain(
+      'Finding Deploy &lt;!channel&gt; &lt;https://evil.example|Runbook&gt; &lt;@U0CTO000001&gt; &amp;lt; done',
+    );
     expect(blocksText(top)).toContain('Described Deploy &lt;!channel&gt;');
     expect(`${top.text}${blocksText(top)}`).not.toMatch(/<!channel>|<https:\/\/evil|<@U0CTO000001>/);
     expect(everything()).not.toContain('<!channel>');
@@ -594,13 +817,20 @@ describe('untrusted text reaches Slack inert', () => {
 
   it('a reject reason with a mention is stored as typed but rendered escaped, never as a mention', async () => {
     const { incident, request: pending } = await isolateRequest();
-    const reply = await command(SENIOR1, `reject ${pending.id.toLowerCase()} <!channel> <@U0CTO000001> see <https://evil.example|this>`);
-    expect(reply.text).toBe(`${pending.id} rejected by <@${SENIOR1}>: &lt;!channel&gt; &lt;@U0CTO000001&gt; see &lt;https://evil.example|this&gt;`);
+    const reply = await command(
+      SENIOR1,
+      `reject ${pending.id.toLowerCase()} <!channel> <@U0CTO000001> see <https://evil.example|this>`,
+    );
+    expect(reply.text).toBe(
+      `${pending.id} rejected by <@${SENIOR1}>: &lt;!channel&gt; &lt;@U0CTO000001&gt; see &lt;https://evil.example|this&gt;`,
+    );
     const rejected = await request(pending.id);
     expect(rejected.reason).toBe('<!channel> <@U0CTO000001> see <https://evil.example|this>');
     const message = requestMessage(pending.id);
     const shown = `${message.text}${blocksText(message)}`;
-    expect(shown).toContain(`Rejected by <@${SENIOR1}> at 2026-11-23 09:00:00 UTC: &lt;!channel&gt; &lt;@U0CTO000001&gt; see &lt;https://evil.example|this&gt;.`);
+    expect(shown).toContain(
+      `Rejected by <@${SENIOR1}> at 2026-11-23 09:00:00 UTC: &lt;!channel&gt; &lt;@U0CTO000001&gt; see &lt;https://evil.example|this&gt;.`,
+    );
     expect(shown).not.toMatch(/<!channel>|<@U0CTO000001>|<https:\/\/evil/);
     expect((await command(CTO, `show ${incident.id}`)).text).not.toMatch(/<!channel>|<https:\/\/evil/);
     expect(everything()).not.toContain('<!channel>');
@@ -610,7 +840,10 @@ describe('untrusted text reaches Slack inert', () => {
     const { incident } = await openIncident();
     const reply = await command(RESPONDER, `resolve ${incident.id} <!here> fixed by <https://evil.example|me>`);
     expect(reply.text).toBe(`${incident.id} resolved by <@${RESPONDER}>.`);
-    expect((await audit(incident.id)).find((a) => a.action === 'incident.resolved')?.data).toEqual({ note: '<!here> fixed by <https://evil.example|me>', by: RESPONDER });
+    expect((await audit(incident.id)).find((a) => a.action === 'incident.resolved')?.data).toEqual({
+      note: '<!here> fixed by <https://evil.example|me>',
+      by: RESPONDER,
+    });
     expect(everything()).not.toMatch(/<!here>|<https:\/\/evil/);
   });
 });
@@ -629,7 +862,10 @@ describe('bad commands and refused requests: an ephemeral explanation and no wri
   it.each([
     ['frobnicate', /^Unknown command "frobnicate"\.\n\*Firebreak\*/],
     ['<!channel>', /^Unknown command "&lt;!channel&gt;"\./],
-    ['sev INC-XXXX SEV9', /^Expected an incident id and a severity SEV1–SEV4\.\nUsage: `\/firebreak sev &lt;incident&gt; &lt;SEV1-4&gt;`$/],
+    [
+      'sev INC-XXXX SEV9',
+      /^Expected an incident id and a severity SEV1–SEV4\.\nUsage: `\/firebreak sev &lt;incident&gt; &lt;SEV1-4&gt;`$/,
+    ],
     ['sev INC-0000000000 SEV9', /SEV1–SEV4/],
     ['ack', /Expected one incident id/],
     ['approve MIT-1', /Expected one request id/],
@@ -652,12 +888,18 @@ describe('bad commands and refused requests: an ephemeral explanation and no wri
   });
 
   it.each([
-    ['serviceName=$(curl)', /^Cannot plan restart-service: serviceName contains a character that is never allowed in a parameter$/],
+    [
+      'serviceName=$(curl)',
+      /^Cannot plan restart-service: serviceName contains a character that is never allowed in a parameter$/,
+    ],
     ['serviceName=nginx;reboot', /never allowed/],
     ['serviceName=`id`', /never allowed/],
     ['serviceName=../../etc/passwd', /^Cannot plan restart-service: serviceName contains "\.\." \(path traversal/],
     [`serviceName=${'a'.repeat(65)}`, /does not match/],
-    ['serviceName=nginx.service unit=x', /^Cannot plan restart-service: restart-service has no parameter unit \(it takes serviceName\)$/],
+    [
+      'serviceName=nginx.service unit=x',
+      /^Cannot plan restart-service: restart-service has no parameter unit \(it takes serviceName\)$/,
+    ],
     ['', /^Cannot plan restart-service: restart-service needs serviceName=/],
   ])('a mitigation with bad parameters (%s) is refused before anything is written', async (parameters, expected) => {
     const before = await observable();
@@ -669,8 +911,12 @@ describe('bad commands and refused requests: an ephemeral explanation and no wri
 
   it('refuses an unknown catalog entry or incident with a helpful reply', async () => {
     const before = await observable();
-    expect((await command(SENIOR1, `mitigate ${shared.id} wipe-disks`)).text).toMatch(/^There is no mitigation "wipe-disks" in the catalog \(collect-diagnostics, isolate-instance, /);
-    expect((await command(SENIOR1, 'mitigate INC-0000000000 restart-service serviceName=nginx')).text).toBe('No incident INC-0000000000.');
+    expect((await command(SENIOR1, `mitigate ${shared.id} wipe-disks`)).text).toMatch(
+      /^There is no mitigation "wipe-disks" in the catalog \(collect-diagnostics, isolate-instance, /,
+    );
+    expect((await command(SENIOR1, 'mitigate INC-0000000000 restart-service serviceName=nginx')).text).toBe(
+      'No incident INC-0000000000.',
+    );
     expect((await command(SENIOR1, 'approve MIT-0000000000')).text).toBe('No mitigation request MIT-0000000000.');
     expect((await command(SENIOR1, 'show INC-0000000000')).text).toBe('No incident INC-0000000000.');
     expect(await observable()).toEqual(before);
@@ -680,7 +926,21 @@ describe('bad commands and refused requests: an ephemeral explanation and no wri
     const before = await observable();
     const help = await command(RESPONDER, 'help');
     expect(help.responseType).toBe('ephemeral');
-    for (const word of ['list', 'show', 'ack', 'resolve', 'sev', 'mitigate', 'approve', 'reject', 'away', 'back', 'roster', 'help']) expect(help.text).toContain(`\`${word}`);
+    for (const word of [
+      'list',
+      'show',
+      'ack',
+      'resolve',
+      'sev',
+      'mitigate',
+      'approve',
+      'reject',
+      'away',
+      'back',
+      'roster',
+      'help',
+    ])
+      expect(help.text).toContain(`\`${word}`);
     expect((await command(RESPONDER, '')).text).toBe(help.text);
     expect((await command(STRANGER, 'HELP')).text).toBe(help.text);
     expect(await observable()).toEqual(before);
@@ -703,11 +963,18 @@ describe('slash commands and incident buttons', () => {
     expect(after.updates).toBe(before.updates + 1);
     expect(buttons(after).map((b) => b.action_id)).toEqual(['incident_resolve']);
     expect(blocksText(after)).toContain(`Acknowledged by <@${RESPONDER}>.`);
-    expect(runtime.slack.thread(incident.channel, before.ts).map((m) => m.text)).toContain(`:eyes: Acknowledged by <@${RESPONDER}>.`);
-    expect(runtime.bus.emitted.at(-1)).toMatchObject({ 'detail-type': 'Incident Updated', detail: { incidentId: incident.id, changes: ['acknowledged'], actor: RESPONDER } });
+    expect(runtime.slack.thread(incident.channel, before.ts).map((m) => m.text)).toContain(
+      `:eyes: Acknowledged by <@${RESPONDER}>.`,
+    );
+    expect(runtime.bus.emitted.at(-1)).toMatchObject({
+      'detail-type': 'Incident Updated',
+      detail: { incidentId: incident.id, changes: ['acknowledged'], actor: RESPONDER },
+    });
     // A second ack is refused and writes nothing.
     const state = await observable();
-    expect((await command(SENIOR1, `ack ${incident.id}`)).text).toBe(`${incident.id} is acknowledged; only an open incident can be acknowledged.`);
+    expect((await command(SENIOR1, `ack ${incident.id}`)).text).toBe(
+      `${incident.id} is acknowledged; only an open incident can be acknowledged.`,
+    );
     expect(await observable()).toEqual(state);
   });
 
@@ -717,30 +984,49 @@ describe('slash commands and incident buttons', () => {
     expect(await incidentOf(incident.id)).toMatchObject({ status: 'acknowledged', acknowledgedBy: SENIOR2 });
     expect(await clickIncident(SENIOR2, incident, 'incident_resolve')).toBe(`${incident.id} resolved by <@${SENIOR2}>.`);
     expect(await incidentOf(incident.id)).toMatchObject({ status: 'resolved', resolvedBy: SENIOR2, firingResources: [] });
-    expect((await audit(incident.id)).at(-1)).toMatchObject({ action: 'incident.resolved', actor: `slack:${SENIOR2}`, data: { note: 'resolved from the Slack button', by: SENIOR2 } });
+    expect((await audit(incident.id)).at(-1)).toMatchObject({
+      action: 'incident.resolved',
+      actor: `slack:${SENIOR2}`,
+      data: { note: 'resolved from the Slack button', by: SENIOR2 },
+    });
     const message = incidentMessage(incident);
     expect(buttons(message)).toEqual([]);
     expect(blocksText(message)).toContain(`Resolved by <@${SENIOR2}>. No further action needed.`);
-    expect(runtime.slack.thread(incident.channel, message.ts).map((m) => m.text)).toEqual(expect.arrayContaining([`:eyes: Acknowledged by <@${SENIOR2}>.`, `:white_check_mark: Resolved by <@${SENIOR2}>.`]));
+    expect(runtime.slack.thread(incident.channel, message.ts).map((m) => m.text)).toEqual(
+      expect.arrayContaining([`:eyes: Acknowledged by <@${SENIOR2}>.`, `:white_check_mark: Resolved by <@${SENIOR2}>.`]),
+    );
     expect(runtime.bus.emitted.at(-1)).toMatchObject({ 'detail-type': 'Incident Resolved', detail: { changes: ['resolved'] } });
     // A stranger's click on the button is refused.
-    expect(await runtime.click(STRANGER, { actionId: 'incident_ack', value: incident.id, channel: message.channel, ts: message.ts })).toMatchObject({ statusCode: 200 });
+    expect(
+      await runtime.click(STRANGER, { actionId: 'incident_ack', value: incident.id, channel: message.channel, ts: message.ts }),
+    ).toMatchObject({ statusCode: 200 });
     expect(String(runtime.slack.responses().at(-1)?.body.text)).toBe('You are not on the Firebreak roster.');
   });
 
   it('resolve by command with a note; list then shows no open incident, and resolving again is refused', async () => {
     const { incident } = await openIncident();
-    expect((await command(CTO, 'list')).text).toMatch(new RegExp(`^\`${incident.id}\` SEV2 security · open · 1× · EC2 instance i-99999999`));
-    expect((await command(SENIOR1, `resolve ${incident.id} instance rebuilt`)).text).toBe(`${incident.id} resolved by <@${SENIOR1}>.`);
-    expect((await audit(incident.id)).at(-1)).toMatchObject({ action: 'incident.resolved', data: { note: 'instance rebuilt', by: SENIOR1 } });
+    expect((await command(CTO, 'list')).text).toMatch(
+      new RegExp(`^\`${incident.id}\` SEV2 security · open · 1× · EC2 instance i-99999999`),
+    );
+    expect((await command(SENIOR1, `resolve ${incident.id} instance rebuilt`)).text).toBe(
+      `${incident.id} resolved by <@${SENIOR1}>.`,
+    );
+    expect((await audit(incident.id)).at(-1)).toMatchObject({
+      action: 'incident.resolved',
+      data: { note: 'instance rebuilt', by: SENIOR1 },
+    });
     const message = incidentMessage(incident);
     expect(message.updates).toBeGreaterThanOrEqual(1);
     expect(message.text).toContain('(resolved)');
-    expect(runtime.slack.thread(incident.channel, message.ts).map((m) => m.text)).toContain(`:white_check_mark: Resolved by <@${SENIOR1}>.`);
+    expect(runtime.slack.thread(incident.channel, message.ts).map((m) => m.text)).toContain(
+      `:white_check_mark: Resolved by <@${SENIOR1}>.`,
+    );
     expect((await command(CTO, 'list')).text).toBe('No open incidents.');
     expect((await command(SENIOR1, `resolve ${incident.id}`)).text).toBe(`${incident.id} is already resolved.`);
     // No new mitigation on a resolved incident.
-    expect((await command(SENIOR1, `mitigate ${incident.id} restart-service serviceName=nginx.service`)).text).toBe(`${incident.id} is resolved; reopen it before mitigating.`);
+    expect((await command(SENIOR1, `mitigate ${incident.id} restart-service serviceName=nginx.service`)).text).toBe(
+      `${incident.id} is resolved; reopen it before mitigating.`,
+    );
   });
 
   it('sev by command: audited, header updated in place, a thread reply; the same severity is refused', async () => {
@@ -748,11 +1034,17 @@ describe('slash commands and incident buttons', () => {
     const reply = await command(SENIOR1, `sev ${incident.id} sev1`);
     expect(reply.text).toBe(`${incident.id} is now SEV1 (was SEV2), set by <@${SENIOR1}>.`);
     expect(await incidentOf(incident.id)).toMatchObject({ severity: 'SEV1' });
-    expect((await audit(incident.id)).at(-1)).toMatchObject({ action: 'incident.severity_changed', actor: `slack:${SENIOR1}`, data: { from: 'SEV2', to: 'SEV1' } });
+    expect((await audit(incident.id)).at(-1)).toMatchObject({
+      action: 'incident.severity_changed',
+      actor: `slack:${SENIOR1}`,
+      data: { from: 'SEV2', to: 'SEV1' },
+    });
     const message = incidentMessage(incident);
     expect(message.text).toMatch(/^SEV1 security incident/);
     expect((message.blocks[0] as { text: { text: string } }).text.text).toMatch(/^SEV1 · security · /);
-    expect(runtime.slack.thread(incident.channel, message.ts).map((m) => m.text)).toContain(`Severity changed to *SEV1* by <@${SENIOR1}>.`);
+    expect(runtime.slack.thread(incident.channel, message.ts).map((m) => m.text)).toContain(
+      `Severity changed to *SEV1* by <@${SENIOR1}>.`,
+    );
     const state = await observable();
     expect((await command(SENIOR1, `sev ${incident.id} SEV1`)).text).toBe(`${incident.id} is already SEV1.`);
     expect(await observable()).toEqual(state);
@@ -765,15 +1057,28 @@ describe('slash commands and incident buttons', () => {
     expect(text).toContain('Signals: 1');
     expect(text).toContain('Resources: i-99999999');
     expect(text).toContain(`Mitigation \`${isolate!.id}\` Isolate instance for forensics: awaiting approval`);
-    expect(text).toContain(`Mitigation \`${diagnostics!.id}\` Collect diagnostics (logs, processes, connections) to S3: approved`);
+    expect(text).toContain(
+      `Mitigation \`${diagnostics!.id}\` Collect diagnostics (logs, processes, connections) to S3: approved`,
+    );
   });
 
   it('roster shows every member and who is away; away and back change it', async () => {
     const roster = (await command(RESPONDER, 'roster')).text.split('\n');
-    expect(roster).toEqual([`<@${CTO}> cto`, `<@${SENIOR1}> senior`, `<@${SENIOR2}> senior`, `<@${SENIOR3}> senior`, `<@${RESPONDER}> responder`]);
-    expect((await command(CTO, 'away')).text).toBe('You are away until 2026-11-23T17:00:00.000Z. Senior engineers can approve mitigations until then.');
+    expect(roster).toEqual([
+      `<@${CTO}> cto`,
+      `<@${SENIOR1}> senior`,
+      `<@${SENIOR2}> senior`,
+      `<@${SENIOR3}> senior`,
+      `<@${RESPONDER}> responder`,
+    ]);
+    expect((await command(CTO, 'away')).text).toBe(
+      'You are away until 2026-11-23T17:00:00.000Z. Senior engineers can approve mitigations until then.',
+    );
     expect((await command(SENIOR1, 'away 90m')).text).toBe('You are away until 2026-11-23T10:30:00.000Z.');
-    expect((await command(RESPONDER, 'roster')).text.split('\n').slice(0, 2)).toEqual([`<@${CTO}> cto · away until 2026-11-23T17:00:00.000Z`, `<@${SENIOR1}> senior · away until 2026-11-23T10:30:00.000Z`]);
+    expect((await command(RESPONDER, 'roster')).text.split('\n').slice(0, 2)).toEqual([
+      `<@${CTO}> cto · away until 2026-11-23T17:00:00.000Z`,
+      `<@${SENIOR1}> senior · away until 2026-11-23T10:30:00.000Z`,
+    ]);
     expect((await command(CTO, 'back')).text).toBe('Welcome back: you are available again.');
     expect((await command(RESPONDER, 'roster')).text.split('\n')[0]).toBe(`<@${CTO}> cto`);
     // Away ends by itself.

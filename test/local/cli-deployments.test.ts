@@ -22,7 +22,10 @@ const BASE_ENV = {
 };
 
 const run = async (args: string[], env: Record<string, string> = {}) => {
-  const child = promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], { encoding: 'utf8', env: { ...BASE_ENV, ...env } });
+  const child = promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...BASE_ENV, ...env },
+  });
   try {
     const { stdout, stderr } = await child;
     return { code: 0, stdout, stderr };
@@ -78,12 +81,31 @@ describe('firebreak deploy-notice', () => {
 
   it('--dry-run prints the PutEvents entry, validated, and sends nothing', async () => {
     const out = await run(
-      ['deploy-notice', ...NOTICE, '--status', 'succeeded', '--commit', '9f2c1ab Fix the *checkout* <!here>', '--actor', 'Dana Okafor', '--url', 'https://ci.example.com/runs/42', '--run-id', '42-1', '--dry-run'],
+      [
+        'deploy-notice',
+        ...NOTICE,
+        '--status',
+        'succeeded',
+        '--commit',
+        '9f2c1ab Fix the *checkout* <!here>',
+        '--actor',
+        'Dana Okafor',
+        '--url',
+        'https://ci.example.com/runs/42',
+        '--run-id',
+        '42-1',
+        '--dry-run',
+      ],
       env(),
     );
     expect(out).toMatchObject({ code: 0, stderr: '' });
     const entry = JSON.parse(out.stdout) as Record<string, string>;
-    expect(entry).toEqual({ EventBusName: 'firebreak', Source: DEPLOYMENT_SOURCE, DetailType: DEPLOYMENT_DETAIL_TYPES.custom, Detail: expect.any(String) });
+    expect(entry).toEqual({
+      EventBusName: 'firebreak',
+      Source: DEPLOYMENT_SOURCE,
+      DetailType: DEPLOYMENT_DETAIL_TYPES.custom,
+      Detail: expect.any(String),
+    });
     expect(JSON.parse(entry.Detail!)).toEqual({
       service: 'checkout',
       version: 'v1.42.0',
@@ -106,26 +128,49 @@ describe('firebreak deploy-notice', () => {
     expect(request!.body.Entries).toHaveLength(1);
     const entry = request!.body.Entries[0]!;
     expect(entry).toMatchObject({ EventBusName: 'firebreak', Source: 'firebreak.deploy', DetailType: 'Deployment' });
-    expect(JSON.parse(entry.Detail!)).toEqual({ service: 'checkout', version: 'v1.42.0', environment: 'production', status: 'started', actor: 'ci' });
+    expect(JSON.parse(entry.Detail!)).toEqual({
+      service: 'checkout',
+      version: 'v1.42.0',
+      environment: 'production',
+      status: 'started',
+      actor: 'ci',
+    });
   });
 
   it('sends to --bus, else $FIREBREAK_BUS', async () => {
-    expect((await run(['deploy-notice', ...NOTICE, '--status', 'failed'], { ...env(), FIREBREAK_BUS: 'firebreak-staging' })).code).toBe(0);
+    expect(
+      (await run(['deploy-notice', ...NOTICE, '--status', 'failed'], { ...env(), FIREBREAK_BUS: 'firebreak-staging' })).code,
+    ).toBe(0);
     const arn = 'arn:aws:events:eu-west-1:123456789012:event-bus/firebreak';
-    expect((await run(['deploy-notice', ...NOTICE, '--status', 'failed', '--bus', arn], { ...env(), FIREBREAK_BUS: 'firebreak-staging' })).code).toBe(0);
+    expect(
+      (
+        await run(['deploy-notice', ...NOTICE, '--status', 'failed', '--bus', arn], {
+          ...env(),
+          FIREBREAK_BUS: 'firebreak-staging',
+        })
+      ).code,
+    ).toBe(0);
     expect(eventBridge.requests.map((r) => r.body.Entries[0]!.EventBusName)).toEqual(['firebreak-staging', arn]);
   });
 
   it('exits 1 with the error code when EventBridge rejects the entry', async () => {
-    eventBridge.reply = { FailedEntryCount: 1, Entries: [{ ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' }] };
+    eventBridge.reply = {
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' }],
+    };
     const out = await run(['deploy-notice', ...NOTICE, '--status', 'succeeded'], env());
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toBe('firebreak: PutEvents rejected the notice: NotAuthorizedForSourceException: Not authorized for the source.\n');
+    expect(out.stderr).toBe(
+      'firebreak: PutEvents rejected the notice: NotAuthorizedForSourceException: Not authorized for the source.\n',
+    );
   });
 
   it('says "is required" for a missing field', async () => {
-    const out = await run(['deploy-notice', '--version', 'v1', '--environment', 'production', '--status', 'started', '--dry-run'], env());
+    const out = await run(
+      ['deploy-notice', '--version', 'v1', '--environment', 'production', '--status', 'started', '--dry-run'],
+      env(),
+    );
     expect(out.stderr).toBe('firebreak: --service: is required\n');
   });
 
@@ -152,14 +197,34 @@ describe('firebreak deploy-notice with invalid arguments', () => {
     ['a missing version', ['--service', 'checkout', '--environment', 'production', '--status', 'started'], '--version'],
     ['a missing status', NOTICE, '--status'],
     ['--status done', [...NOTICE, '--status', 'done'], '--status'],
-    ['a service with <!channel>', ['--service', '<!channel>', '--version', 'v1', '--environment', 'production', '--status', 'started'], '--service'],
-    ['a service with spaces', ['--service', 'check out', '--version', 'v1', '--environment', 'production', '--status', 'started'], '--service'],
+    [
+      'a service with <!channel>',
+      ['--service', '<!channel>', '--version', 'v1', '--environment', 'production', '--status', 'started'],
+      '--service',
+    ],
+    [
+      'a service with spaces',
+      ['--service', 'check out', '--version', 'v1', '--environment', 'production', '--status', 'started'],
+      '--service',
+    ],
     ['an empty service', ['--service', '', '--version', 'v1', '--environment', 'production', '--status', 'started'], '--service'],
     ['a non-https url', [...NOTICE, '--status', 'succeeded', '--url', 'http://ci.example.com/runs/42'], '--url'],
     ['a javascript: url', [...NOTICE, '--status', 'succeeded', '--url', 'javascript:alert(1)'], '--url'],
-    ['an environment with upper case and _', ['--service', 'checkout', '--version', 'v1', '--environment', 'Prod_1', '--status', 'started'], '--environment'],
-    ['an environment with ; and spaces', ['--service', 'checkout', '--version', 'v1', '--environment', 'prod; rm -rf', '--status', 'started'], '--environment'],
-    ['a version with an escape sequence', ['--service', 'checkout', '--version', 'v1\u001b[31m', '--environment', 'production', '--status', 'started'], '--version'],
+    [
+      'an environment with upper case and _',
+      ['--service', 'checkout', '--version', 'v1', '--environment', 'Prod_1', '--status', 'started'],
+      '--environment',
+    ],
+    [
+      'an environment with ; and spaces',
+      ['--service', 'checkout', '--version', 'v1', '--environment', 'prod; rm -rf', '--status', 'started'],
+      '--environment',
+    ],
+    [
+      'a version with an escape sequence',
+      ['--service', 'checkout', '--version', 'v1\u001b[31m', '--environment', 'production', '--status', 'started'],
+      '--version',
+    ],
     ['a run id with spaces', [...NOTICE, '--status', 'started', '--run-id', 'run 42'], '--run-id'],
     ['an invalid bus', [...NOTICE, '--status', 'started', '--bus', 'fire break'], '--bus'],
   ];
@@ -203,7 +268,10 @@ describe('firebreak release check', () => {
     try {
       await createFirebreakTable(client, tableName);
       const store = new IncidentStore(client, tableName);
-      for (const h of holds) expect(await store.saveHold(h, undefined, [{ action: 'release.held', data: { deploymentId: h.deploymentId } }], 'test', now)).toBe(true);
+      for (const h of holds)
+        expect(
+          await store.saveHold(h, undefined, [{ action: 'release.held', data: { deploymentId: h.deploymentId } }], 'test', now),
+        ).toBe(true);
       for (const [userId, until] of away) await store.setAway(userId, until, now);
     } finally {
       client.destroy();
@@ -215,7 +283,13 @@ describe('firebreak release check', () => {
   beforeAll(async () => {
     where = await table([
       hold('checkout'),
-      hold('payments', { held: false, approvals: [{ userId: 'U0CTO000001', role: 'cto', at: now }], liftedBy: ['U0CTO000001'], liftedAt: now, revision: 2 }),
+      hold('payments', {
+        held: false,
+        approvals: [{ userId: 'U0CTO000001', role: 'cto', at: now }],
+        liftedBy: ['U0CTO000001'],
+        liftedAt: now,
+        revision: 2,
+      }),
     ]);
   });
 
@@ -245,7 +319,12 @@ describe('firebreak release check', () => {
   it('--json prints the verdict for scripts', async () => {
     const out = await run(['release', 'check', 'checkout', '--json', ...where]);
     expect(out.code).toBe(1);
-    expect(JSON.parse(out.stdout)).toEqual({ service: 'checkout', allowed: false, reason: expect.stringContaining('release hold'), whoCanLift: ['Dana Okafor (CTO)'] });
+    expect(JSON.parse(out.stdout)).toEqual({
+      service: 'checkout',
+      allowed: false,
+      reason: expect.stringContaining('release hold'),
+      whoCanLift: ['Dana Okafor (CTO)'],
+    });
   });
 
   it('names the available senior engineers too while the CTO is away', async () => {
@@ -261,7 +340,13 @@ describe('firebreak release check', () => {
   });
 
   it('exits 2 on bad usage', async () => {
-    for (const args of [['release', 'check', 'check out'], ['release', 'check', '<!channel>'], ['release', 'check'], ['release', 'check', 'a', 'b'], ['release', 'lift', 'checkout']]) {
+    for (const args of [
+      ['release', 'check', 'check out'],
+      ['release', 'check', '<!channel>'],
+      ['release', 'check'],
+      ['release', 'check', 'a', 'b'],
+      ['release', 'lift', 'checkout'],
+    ]) {
       const out = await run([...args, ...where]);
       expect(out.code, args.join(' ')).toBe(2);
       expect(out.stdout, args.join(' ')).toBe('');
@@ -273,6 +358,8 @@ describe('firebreak release check', () => {
     const out = await run(['release', 'check', 'checkout', '--endpoint', endpoint(), '--table', 'no-such-table']);
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toMatch(/^firebreak: cannot read the release hold of checkout from no-such-table: ResourceNotFoundException: [^\n]*\n$/);
+    expect(out.stderr).toMatch(
+      /^firebreak: cannot read the release hold of checkout from no-such-table: ResourceNotFoundException: [^\n]*\n$/,
+    );
   });
 });

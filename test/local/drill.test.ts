@@ -25,7 +25,10 @@ describe('drills', () => {
       name: 'wrong expectations',
       steps: [{ inject: fixture('guardduty-finding-ec2-high-wrapped.json') }],
       expect: {
-        incidents: [{ match: { source: 'aws.guardduty' }, severity: 'SEV1', status: 'resolved' }, { match: { source: 'aws.health' } }],
+        incidents: [
+          { match: { source: 'aws.guardduty' }, severity: 'SEV1', status: 'resolved' },
+          { match: { source: 'aws.health' } },
+        ],
         incidentCount: 2,
         emitted: { 'Incident Opened': 1 },
       },
@@ -61,8 +64,14 @@ describe('drills', () => {
     const outcome = await runDrill(scenario, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
     // The old incident (4 signals, then resolved) was closed when the late alarm opened a new one.
     expect(outcome.checks.filter((c) => !c.passed)).toEqual([]);
-    expect(outcome.incidents.find((i) => i.status === 'closed')).toMatchObject({ signalCount: 5, title: 'CloudWatch alarm ServerCpuTooHigh' });
-    expect(outcome.incidents.find((i) => i.status === 'open')).toMatchObject({ signalCount: 1, title: 'CloudWatch alarm ServerCpuTooHigh' });
+    expect(outcome.incidents.find((i) => i.status === 'closed')).toMatchObject({
+      signalCount: 5,
+      title: 'CloudWatch alarm ServerCpuTooHigh',
+    });
+    expect(outcome.incidents.find((i) => i.status === 'open')).toMatchObject({
+      signalCount: 1,
+      title: 'CloudWatch alarm ServerCpuTooHigh',
+    });
   });
 
   it('rejects a scenario file with a clear reason', () => {
@@ -87,7 +96,11 @@ describe('firebreak CLI', () => {
   };
 
   it('ingest --dry-run prints the signal, classification and fingerprint of each event', async () => {
-    const out = await run(['ingest', '--dry-run', 'test/fixtures/events/securityhub-findings-imported-afsbp-critical-wrapped.json']);
+    const out = await run([
+      'ingest',
+      '--dry-run',
+      'test/fixtures/events/securityhub-findings-imported-afsbp-critical-wrapped.json',
+    ]);
     expect(out.code).toBe(0);
     const printed = JSON.parse(out.stdout);
     expect(printed.results[0]).toMatchObject({
@@ -102,7 +115,9 @@ describe('firebreak CLI', () => {
     const out = await run(['ingest', '--dry-run', '-'], JSON.stringify(events));
     expect(out.code).toBe(2);
     expect(out.stdout).toContain('"eventId": "7bf73129-1428-4cd3-a780-95db273d1602"');
-    expect(out.stderr.trim().split('\n')).toEqual(['firebreak: event[1]: invalid event: detail.eventArn: Invalid input: expected string, received undefined']);
+    expect(out.stderr.trim().split('\n')).toEqual([
+      'firebreak: event[1]: invalid event: detail.eventArn: Invalid input: expected string, received undefined',
+    ]);
   });
 
   it('exits 2 with a one-line reason on bad usage or unreadable input', async () => {

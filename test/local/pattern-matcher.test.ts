@@ -36,7 +36,9 @@ describe('exact values', () => {
   });
 
   it('requires every field (AND) and any value per field (OR)', () => {
-    expect(matches({ source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['running'] } })).toBe(true);
+    expect(
+      matches({ source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['running'] } }),
+    ).toBe(true);
     expect(matches({ source: ['aws.ec2'], detail: { state: ['stopped'] } })).toBe(false);
   });
 
@@ -245,7 +247,10 @@ describe('cidr', () => {
 
 describe('$or', () => {
   it('matches when any option matches, ANDed with the other fields', () => {
-    const pattern = { source: ['aws.ec2'], $or: [{ detail: { state: ['stopped'] } }, { detail: { 'c-count': [{ numeric: ['>', 1] }] } }] };
+    const pattern = {
+      source: ['aws.ec2'],
+      $or: [{ detail: { state: ['stopped'] } }, { detail: { 'c-count': [{ numeric: ['>', 1] }] } }],
+    };
     expect(matches(pattern)).toBe(true);
     expect(matches({ ...pattern, source: ['aws.s3'] })).toBe(false);
     expect(matches({ $or: [{ detail: { state: ['stopped'] } }, { region: ['eu-west-1'] }] })).toBe(false);
@@ -296,7 +301,9 @@ describe('arrays of objects', () => {
     const pattern = { u: { t: { k: ['color'], v: ['blue'] } } };
     expect(matches(pattern, nested)).toBe(true);
     expect(matches(pattern, split)).toBe(false);
-    expect(matches({ employees: { firstName: ['Peter'] } }, { employees: [[{ firstName: 'John' }], [{ firstName: 'Peter' }]] })).toBe(true);
+    expect(
+      matches({ employees: { firstName: ['Peter'] } }, { employees: [[{ firstName: 'John' }], [{ firstName: 'Peter' }]] }),
+    ).toBe(true);
   });
 
   it('lets fields of different arrays match independently', () => {
@@ -305,9 +312,20 @@ describe('arrays of objects', () => {
   });
 
   it('matches a Security Hub style finding list', () => {
-    const event = { detail: { findings: [{ Severity: { Label: 'LOW' }, ProductName: 'GuardDuty' }, { Severity: { Label: 'CRITICAL' }, ProductName: 'Security Hub' }] } };
-    expect(matches({ detail: { findings: { Severity: { Label: ['CRITICAL'] }, ProductName: ['Security Hub'] } } }, event)).toBe(true);
-    expect(matches({ detail: { findings: { Severity: { Label: ['CRITICAL'] }, ProductName: ['GuardDuty'] } } }, event)).toBe(false);
+    const event = {
+      detail: {
+        findings: [
+          { Severity: { Label: 'LOW' }, ProductName: 'GuardDuty' },
+          { Severity: { Label: 'CRITICAL' }, ProductName: 'Security Hub' },
+        ],
+      },
+    };
+    expect(matches({ detail: { findings: { Severity: { Label: ['CRITICAL'] }, ProductName: ['Security Hub'] } } }, event)).toBe(
+      true,
+    );
+    expect(matches({ detail: { findings: { Severity: { Label: ['CRITICAL'] }, ProductName: ['GuardDuty'] } } }, event)).toBe(
+      false,
+    );
   });
 });
 
@@ -353,7 +371,10 @@ describe('compilePattern', () => {
   });
 
   it('ignores event fields the pattern does not mention, however large', () => {
-    const big = { ...ec2Event, detail: { ...ec2Event.detail, blob: Array.from({ length: 10_000 }, (_, i) => ({ i, nested: [i, String(i)] })) } };
+    const big = {
+      ...ec2Event,
+      detail: { ...ec2Event.detail, blob: Array.from({ length: 10_000 }, (_, i) => ({ i, nested: [i, String(i)] })) },
+    };
     expect(matches({ source: ['aws.ec2'], detail: { state: ['running'] } }, big)).toBe(true);
   });
 });
