@@ -8,21 +8,21 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { verifyChain } from '../functions/core/audit.ts';
-import { createClassifier } from '../functions/core/classify.ts';
+import { verifyChain } from '../functions/core/audit/chain.ts';
+import { createClassifier } from '../functions/core/signals/classify.ts';
 import {
   DEPLOYMENT_DETAIL_TYPES,
   DEPLOYMENT_SOURCE,
   DeploymentSchema,
   releaseCheck,
   SERVICE_NAME_PATTERN,
-} from '../functions/core/deployments.ts';
-import { FIREBREAK_BUS_NAME } from '../functions/core/event-patterns.ts';
-import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incident.ts';
-import { recentDeployments } from '../functions/core/deployments.ts';
-import { whatChangedLines } from '../functions/core/deployment-messages.ts';
-import { normalizeEvent } from '../functions/core/normalize.ts';
-import { InvalidEventError } from '../functions/core/signal.ts';
+} from '../functions/core/deployments/deployments.ts';
+import { FIREBREAK_BUS_NAME } from '../functions/core/events/patterns.ts';
+import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incidents/incident.ts';
+import { recentDeployments } from '../functions/core/deployments/deployments.ts';
+import { whatChangedLines } from '../functions/core/deployments/messages.ts';
+import { normalizeEvent } from '../functions/core/signals/normalize.ts';
+import { InvalidEventError } from '../functions/core/signals/signal.ts';
 import { IncidentStore } from '../functions/adapters/incident-store.ts';
 import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { loadScenario, renderDrill, runDrill, ScenarioError } from '../functions/local/drill.ts';

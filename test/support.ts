@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { parseConfig, type FirebreakConfig } from '../functions/core/config.ts';
-import type { EventEnvelope } from '../functions/core/signal.ts';
+import type { EventEnvelope } from '../functions/core/signals/signal.ts';
 import { createFirebreakTable, localClient } from '../functions/local/dynamodb-local.ts';
 import type { LocalRuntime } from '../functions/local/runtime.ts';
 

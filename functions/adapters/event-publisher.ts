@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { FIREBREAK_SOURCE } from '../core/event-patterns.ts';
+import { FIREBREAK_SOURCE } from '../core/events/patterns.ts';
 
 export interface OutgoingEvent {
   readonly detailType: string;

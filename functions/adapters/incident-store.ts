@@ -9,11 +9,11 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AuditEntry } from '../core/audit.ts';
-import { ACTIVE_STATUSES, type Incident, type IncidentStatus, type IngestDecision } from '../core/incident.ts';
-import type { MitigationRequest } from '../core/mitigation.ts';
-import { chainEntry, GENESIS_HASH } from '../core/audit.ts';
-import type { DeploymentRecord, HoldState } from '../core/deployments.ts';
+import type { AuditEntry } from '../core/audit/chain.ts';
+import { ACTIVE_STATUSES, type Incident, type IncidentStatus, type IngestDecision } from '../core/incidents/incident.ts';
+import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
+import { chainEntry, GENESIS_HASH } from '../core/audit/chain.ts';
+import type { DeploymentRecord, HoldState } from '../core/deployments/deployments.ts';
 import { TABLE } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

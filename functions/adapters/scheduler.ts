@@ -1,6 +1,6 @@
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { OneTimeScheduler } from '../workflow/workflow.ts';
-import { FIREBREAK_SOURCE } from '../core/event-patterns.ts';
+import { FIREBREAK_SOURCE } from '../core/events/patterns.ts';
 
 export interface SchedulerTargets {
   readonly group: string;

@@ -5,7 +5,7 @@ import {
   StopAutomationExecutionCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import type { SendCommandInput, StartAutomationExecutionInput } from '../core/ssm.ts';
+import type { SendCommandInput, StartAutomationExecutionInput } from '../core/mitigations/ssm.ts';
 
 /** What the executor and `/firebreak cancel` need from Systems Manager. */
 export interface SsmGateway {

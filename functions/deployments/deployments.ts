@@ -1,4 +1,4 @@
-import { signalKeyFor } from '../core/incident.ts';
+import { signalKeyFor } from '../core/incidents/incident.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import {
   becameFailed,
@@ -11,10 +11,10 @@ import {
   recoveryForDeployment,
   type DeploymentRecord,
   type HoldState,
-} from '../core/deployments.ts';
-import { fingerprint, type Classification } from '../core/classify.ts';
-import { deploymentNotice, releaseHoldMessage } from '../core/deployment-messages.ts';
-import type { EventEnvelope } from '../core/signal.ts';
+} from '../core/deployments/deployments.ts';
+import { fingerprint, type Classification } from '../core/signals/classify.ts';
+import { deploymentNotice, releaseHoldMessage } from '../core/deployments/messages.ts';
+import type { EventEnvelope } from '../core/signals/signal.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { SlackPoster } from '../adapters/slack-poster.ts';
 import { recordSignal, type IngestDependencies } from '../ingest/ingest.ts';

@@ -1,8 +1,8 @@
-import type { Classification } from '../core/classify.ts';
-import { decideIngest, signalKeyFor, type IncidentChange } from '../core/incident.ts';
-import { incidentEvent } from '../core/incident-events.ts';
-import { normalizeEnvelope } from '../core/normalize.ts';
-import type { EventEnvelope, Signal } from '../core/signal.ts';
+import type { Classification } from '../core/signals/classify.ts';
+import { decideIngest, signalKeyFor, type IncidentChange } from '../core/incidents/incident.ts';
+import { incidentEvent } from '../core/events/incident-events.ts';
+import { normalizeEnvelope } from '../core/signals/normalize.ts';
+import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
 import type { EventPublisher } from '../adapters/event-publisher.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { EventPattern } from '../core/event-patterns.ts';
+import type { EventPattern } from '../core/events/patterns.ts';
 import type { OutgoingEvent } from '../adapters/event-publisher.ts';
-import { FIREBREAK_SOURCE } from '../core/event-patterns.ts';
+import { FIREBREAK_SOURCE } from '../core/events/patterns.ts';
 import { matchesPattern } from './pattern-matcher.ts';
 
 export type BusName = 'default' | 'firebreak';

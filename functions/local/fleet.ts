@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SendCommandInput, StartAutomationExecutionInput } from '../core/ssm.ts';
+import type { SendCommandInput, StartAutomationExecutionInput } from '../core/mitigations/ssm.ts';
 import type { SsmGateway } from '../adapters/ssm-gateway.ts';
 
 /** How the simulated fleet answers the next runs: how many instances, which fail or time out. */

@@ -1,14 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsEventV2, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { createClassifier } from '../core/classify.ts';
+import { createClassifier } from '../core/signals/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { FIREBREAK_SOURCE, ingestRules, NOTIFY_PATTERN } from '../core/event-patterns.ts';
+import { FIREBREAK_SOURCE, ingestRules, NOTIFY_PATTERN } from '../core/events/patterns.ts';
 import { IncidentStore } from '../adapters/incident-store.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import type { IngestDependencies } from '../ingest/ingest.ts';
 import { Workflow } from '../workflow/workflow.ts';
-import { deploymentRules } from '../core/deployments.ts';
-import { EXECUTE_PATTERN, SSM_STATUS_PATTERN } from '../core/ssm-patterns.ts';
+import { deploymentRules } from '../core/deployments/deployments.ts';
+import { EXECUTE_PATTERN, SSM_STATUS_PATTERN } from '../core/mitigations/ssm-patterns.ts';
 import { Execution } from '../workflow/execution.ts';
 import { SimulatedFleet } from './fleet.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';

@@ -1,21 +1,21 @@
 import { z } from 'zod';
-import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
-import { incidentEvent } from '../core/incident-events.ts';
-import type { Incident } from '../core/incident.ts';
+import { WORKFLOW_DETAIL_TYPES } from '../core/events/patterns.ts';
+import { incidentEvent } from '../core/events/incident-events.ts';
+import type { Incident } from '../core/incidents/incident.ts';
 import {
   escalationMessage,
   incidentMessage,
   incidentThreadReply,
   mitigationDecidedMessage,
   mitigationRequestMessage,
-} from '../core/messages.ts';
+} from '../core/slack/messages.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import { recentDeployments, SERVICE_NAME_PATTERN } from '../core/deployments.ts';
-import { releaseLiftedMessage, whatChangedLines } from '../core/deployment-messages.ts';
+import { recentDeployments, SERVICE_NAME_PATTERN } from '../core/deployments/deployments.ts';
+import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackPoster } from '../adapters/slack-poster.ts';
 import type { OneTimeScheduler, Workflow } from '../workflow/workflow.ts';
-import type { MitigationRequest } from '../core/mitigation.ts';
-import { escapeSlackText } from '../core/slack-text.ts';
+import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
+import { escapeSlackText } from '../core/slack/text.ts';
 
 export interface NotifyDependencies {
   readonly store: IncidentStore;

@@ -7,13 +7,13 @@ import {
   type SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { HELP, parseCommand, type Command } from '../core/commands.ts';
+import { HELP, parseCommand, type Command } from '../core/slack/commands.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { ACTIVE_STATUSES } from '../core/incident.ts';
-import { parseMitigationButtonValue } from '../core/messages.ts';
-import { escapeSlackText, truncate } from '../core/slack-text.ts';
+import { ACTIVE_STATUSES } from '../core/incidents/incident.ts';
+import { parseMitigationButtonValue } from '../core/slack/messages.ts';
+import { escapeSlackText, truncate } from '../core/slack/text.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import { releaseCheck } from '../core/deployments.ts';
+import { releaseCheck } from '../core/deployments/deployments.ts';
 import type { Reply, Workflow } from '../workflow/workflow.ts';
 import type { Execution } from '../workflow/execution.ts';
 

@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
-import { EventEnvelopeSchema, type EventEnvelope } from '../core/signal.ts';
+import { EventEnvelopeSchema, type EventEnvelope } from '../core/signals/signal.ts';
 import type { Execution } from '../workflow/execution.ts';
 import { deployedExecution } from '../workflow/execution-environment.ts';
 

@@ -1,6 +1,6 @@
-import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
-import { appendAudit, type AuditDraft, type Incident } from '../core/incident.ts';
-import type { MitigationRequest } from '../core/mitigation.ts';
+import { WORKFLOW_DETAIL_TYPES } from '../core/events/patterns.ts';
+import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
+import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import type { MitigationEntry } from '../core/config.ts';
 import {
   applyInvocation,
@@ -11,9 +11,9 @@ import {
   parseSsmStatusEvent,
   type Bucket,
   type Progress,
-} from '../core/progress.ts';
-import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/ssm.ts';
-import type { EventEnvelope } from '../core/signal.ts';
+} from '../core/mitigations/progress.ts';
+import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/mitigations/ssm.ts';
+import type { EventEnvelope } from '../core/signals/signal.ts';
 import type { SsmGateway } from '../adapters/ssm-gateway.ts';
 import type { Reply, Workflow, WorkflowDependencies } from './workflow.ts';
 

@@ -1,9 +1,9 @@
-import { sha256 } from '../core/audit.ts';
+import { sha256 } from '../core/audit/chain.ts';
 import type { FirebreakConfig, Severity } from '../core/config.ts';
-import { WORKFLOW_DETAIL_TYPES } from '../core/event-patterns.ts';
-import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incident-actions.ts';
-import { incidentEvent } from '../core/incident-events.ts';
-import { appendAudit, type AuditDraft, type Incident } from '../core/incident.ts';
+import { WORKFLOW_DETAIL_TYPES } from '../core/events/patterns.ts';
+import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incidents/actions.ts';
+import { incidentEvent } from '../core/events/incident-events.ts';
+import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
 import {
   decide,
   escalate,
@@ -15,9 +15,9 @@ import {
   resolvePlan,
   type MitigationRequest,
   type RosterMember,
-} from '../core/mitigation.ts';
-import { escapeSlackText } from '../core/slack-text.ts';
-import { decideReleaseApproval } from '../core/deployments.ts';
+} from '../core/mitigations/mitigation.ts';
+import { escapeSlackText } from '../core/slack/text.ts';
+import { decideReleaseApproval } from '../core/deployments/deployments.ts';
 import type { OutgoingEvent } from '../adapters/event-publisher.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlackPoster, type SlackPosterOptions } from '../../functions/adapters/slack-poster.ts';
-import { ephemeral, incidentMessage, renderMessageText } from '../../functions/core/messages.ts';
+import { ephemeral, incidentMessage, renderMessageText } from '../../functions/core/slack/messages.ts';
 import { quietSlackLogger, SlackStandIn } from '../../functions/local/slack-stand-in.ts';
 
 const TOKEN = 'xoxb-poster-test';

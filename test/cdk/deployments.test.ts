@@ -11,8 +11,8 @@ import {
   DEPLOYMENT_SOURCE,
   DeploymentSchema,
   deploymentRules,
-} from '../../functions/core/deployments.ts';
-import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../../functions/core/event-patterns.ts';
+} from '../../functions/core/deployments/deployments.ts';
+import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../../functions/core/events/patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';

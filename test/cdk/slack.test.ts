@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NOTIFY_DETAIL_TYPES, type EventPattern } from '../../functions/core/event-patterns.ts';
+import { NOTIFY_DETAIL_TYPES, type EventPattern } from '../../functions/core/events/patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';

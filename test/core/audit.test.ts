@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, chainEntry, GENESIS_HASH, sha256, verifyChain, type AuditEntry } from '../../functions/core/audit.ts';
+import {
+  canonicalJson,
+  chainEntry,
+  GENESIS_HASH,
+  sha256,
+  verifyChain,
+  type AuditEntry,
+} from '../../functions/core/audit/chain.ts';
 import { without } from './helpers.ts';
 
 describe('canonicalJson', () => {

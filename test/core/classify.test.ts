@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createClassifier, FALLBACK, fingerprint } from '../../functions/core/classify.ts';
-import { normalizeEvent } from '../../functions/core/normalize.ts';
-import type { Signal } from '../../functions/core/signal.ts';
+import { createClassifier, FALLBACK, fingerprint } from '../../functions/core/signals/classify.ts';
+import { normalizeEvent } from '../../functions/core/signals/normalize.ts';
+import type { Signal } from '../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture } from '../support.ts';
 import { buildConfig, makeSignal } from './helpers.ts';
 

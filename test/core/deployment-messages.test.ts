@@ -4,7 +4,7 @@ import {
   releaseHoldMessage,
   releaseLiftedMessage,
   whatChangedLines,
-} from '../../functions/core/deployment-messages.ts';
+} from '../../functions/core/deployments/messages.ts';
 import {
   decideReleaseApproval,
   holdAfterFailure,
@@ -12,11 +12,11 @@ import {
   normalizeDeployment,
   type DeploymentRecord,
   type HoldState,
-} from '../../functions/core/deployments.ts';
-import { renderMessageText } from '../../functions/core/messages.ts';
-import type { RosterMember } from '../../functions/core/mitigation.ts';
-import { EventEnvelopeSchema } from '../../functions/core/signal.ts';
-import { SLACK_LIMITS } from '../../functions/core/slack-text.ts';
+} from '../../functions/core/deployments/deployments.ts';
+import { renderMessageText } from '../../functions/core/slack/messages.ts';
+import type { RosterMember } from '../../functions/core/mitigations/mitigation.ts';
+import { EventEnvelopeSchema } from '../../functions/core/signals/signal.ts';
+import { SLACK_LIMITS } from '../../functions/core/slack/text.ts';
 import { fixture } from '../support.ts';
 
 const NOW = '2026-03-01T10:00:00.000Z';

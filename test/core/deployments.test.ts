@@ -21,15 +21,15 @@ import {
   type DeploymentRecord,
   type HoldState,
   type ReleaseApprovalInput,
-} from '../../functions/core/deployments.ts';
-import { FIREBREAK_SOURCE, ingestRules } from '../../functions/core/event-patterns.ts';
-import type { RosterMember } from '../../functions/core/mitigation.ts';
+} from '../../functions/core/deployments/deployments.ts';
+import { FIREBREAK_SOURCE, ingestRules } from '../../functions/core/events/patterns.ts';
+import type { RosterMember } from '../../functions/core/mitigations/mitigation.ts';
 import {
   EventEnvelopeSchema,
   InvalidEventError,
   UnsupportedSourceError,
   type EventEnvelope,
-} from '../../functions/core/signal.ts';
+} from '../../functions/core/signals/signal.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { exampleConfig, fixture } from '../support.ts';
 import { buildConfig, type Json } from './helpers.ts';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { FIREBREAK_BUS_NAME, FIREBREAK_SOURCE, ingestRules, MONITOR_SOURCE_PREFIX } from '../../functions/core/event-patterns.ts';
-import { normalizeEvent } from '../../functions/core/normalize.ts';
+import {
+  FIREBREAK_BUS_NAME,
+  FIREBREAK_SOURCE,
+  ingestRules,
+  MONITOR_SOURCE_PREFIX,
+} from '../../functions/core/events/patterns.ts';
+import { normalizeEvent } from '../../functions/core/signals/normalize.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { exampleConfig, fixture } from '../support.ts';
 

@@ -1,6 +1,6 @@
-import type { Classification } from '../../functions/core/classify.ts';
+import type { Classification } from '../../functions/core/signals/classify.ts';
 import { parseConfig, type FirebreakConfig } from '../../functions/core/config.ts';
-import type { Signal } from '../../functions/core/signal.ts';
+import type { Signal } from '../../functions/core/signals/signal.ts';
 
 /** A minimal valid configuration input; tests override the parts they care about. */
 export function configInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentEventDetail } from '../../functions/core/incident-events.ts';
+import type { IncidentEventDetail } from '../../functions/core/events/incident-events.ts';
 import {
   ACTION_IDS,
   ephemeral,
@@ -12,9 +12,14 @@ import {
   renderMessageText,
   threadChangeFor,
   type SlackMessage,
-} from '../../functions/core/messages.ts';
-import { planHash, type MitigationPlan, type MitigationRequest, type RosterMember } from '../../functions/core/mitigation.ts';
-import { code, escapeSlackText, formatDuration, link, mention, safeText, truncate } from '../../functions/core/slack-text.ts';
+} from '../../functions/core/slack/messages.ts';
+import {
+  planHash,
+  type MitigationPlan,
+  type MitigationRequest,
+  type RosterMember,
+} from '../../functions/core/mitigations/mitigation.ts';
+import { code, escapeSlackText, formatDuration, link, mention, safeText, truncate } from '../../functions/core/slack/text.ts';
 import { blockProblems } from '../../functions/local/slack-stand-in.ts';
 
 const ABUSE = 'Alarm <!channel> <@U123> <https://evil.example|Runbook> &lt; done';

@@ -16,7 +16,7 @@ import {
   type MitigationPlan,
   type MitigationRequest,
   type RosterMember,
-} from '../../functions/core/mitigation.ts';
+} from '../../functions/core/mitigations/mitigation.ts';
 import { exampleConfig } from '../support.ts';
 
 const config = exampleConfig();

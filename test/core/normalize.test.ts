@@ -6,14 +6,14 @@ import {
   normalizeEnvelope,
   normalizeEvent,
   type NormalizeOptions,
-} from '../../functions/core/normalize.ts';
+} from '../../functions/core/signals/normalize.ts';
 import {
   EventEnvelopeSchema,
   InvalidEventError,
   MAX_EVENT_BYTES,
   UnsupportedSourceError,
   type Signal,
-} from '../../functions/core/signal.ts';
+} from '../../functions/core/signals/signal.ts';
 import { fixture } from '../support.ts';
 import { without, type Json } from './helpers.ts';
 

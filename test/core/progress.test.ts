@@ -12,8 +12,8 @@ import {
   shouldPost,
   type Bucket,
   type Progress,
-} from '../../functions/core/progress.ts';
-import { InvalidEventError, UnsupportedSourceError } from '../../functions/core/signal.ts';
+} from '../../functions/core/mitigations/progress.ts';
+import { InvalidEventError, UnsupportedSourceError } from '../../functions/core/signals/signal.ts';
 import type { Json } from './helpers.ts';
 import { fixture } from '../support.ts';
 

@@ -9,7 +9,7 @@ import {
   type MitigationPlan,
   type MitigationRequest,
   type RosterMember,
-} from '../../functions/core/mitigation.ts';
+} from '../../functions/core/mitigations/mitigation.ts';
 import {
   automationClientToken,
   checkPlan,
@@ -22,7 +22,7 @@ import {
   SSM_COMMENT_MAX,
   startAutomationInput,
   verifyForExecution,
-} from '../../functions/core/ssm.ts';
+} from '../../functions/core/mitigations/ssm.ts';
 import { exampleConfig } from '../support.ts';
 
 const config = exampleConfig();

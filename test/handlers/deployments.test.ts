@@ -8,10 +8,10 @@
  */
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { verifyChain } from '../../functions/core/audit.ts';
-import type { DeploymentRecord } from '../../functions/core/deployments.ts';
-import type { Incident, IncidentStatus } from '../../functions/core/incident.ts';
-import type { EventEnvelope } from '../../functions/core/signal.ts';
+import { verifyChain } from '../../functions/core/audit/chain.ts';
+import type { DeploymentRecord } from '../../functions/core/deployments/deployments.ts';
+import type { Incident, IncidentStatus } from '../../functions/core/incidents/incident.ts';
+import type { EventEnvelope } from '../../functions/core/signals/signal.ts';
 import type { BusName, Delivery } from '../../functions/local/event-bus.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';

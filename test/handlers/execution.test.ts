@@ -19,11 +19,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { AwsSsmGateway } from '../../functions/adapters/ssm-gateway.ts';
-import type { AuditEntry } from '../../functions/core/audit.ts';
+import type { AuditEntry } from '../../functions/core/audit/chain.ts';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
-import type { Incident } from '../../functions/core/incident.ts';
-import { planHash, type MitigationRequest } from '../../functions/core/mitigation.ts';
-import type { EventEnvelope } from '../../functions/core/signal.ts';
+import type { Incident } from '../../functions/core/incidents/incident.ts';
+import { planHash, type MitigationRequest } from '../../functions/core/mitigations/mitigation.ts';
+import type { EventEnvelope } from '../../functions/core/signals/signal.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';
 import { Execution } from '../../functions/workflow/execution.ts';

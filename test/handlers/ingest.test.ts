@@ -2,9 +2,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../functions/core/audit.ts';
-import { createClassifier } from '../../functions/core/classify.ts';
-import { InvalidEventError } from '../../functions/core/signal.ts';
+import { verifyChain } from '../../functions/core/audit/chain.ts';
+import { createClassifier } from '../../functions/core/signals/classify.ts';
+import { InvalidEventError } from '../../functions/core/signals/signal.ts';
 import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { IncidentStore } from '../../functions/adapters/incident-store.ts';
 import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';

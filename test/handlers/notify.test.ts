@@ -4,7 +4,7 @@
  * place and coalesced in storms, thread replies only for meaningful changes, 429s waited out.
  */
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { Incident } from '../../functions/core/incident.ts';
+import type { Incident } from '../../functions/core/incidents/incident.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';
 import { exampleConfig } from '../support.ts';

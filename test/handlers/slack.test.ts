@@ -5,9 +5,9 @@
  */
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { verifyChain, type AuditEntry } from '../../functions/core/audit.ts';
-import type { Incident } from '../../functions/core/incident.ts';
-import type { MitigationRequest } from '../../functions/core/mitigation.ts';
+import { verifyChain, type AuditEntry } from '../../functions/core/audit/chain.ts';
+import type { Incident } from '../../functions/core/incidents/incident.ts';
+import type { MitigationRequest } from '../../functions/core/mitigations/mitigation.ts';
 import { LOCAL_SLACK, startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import {
   buttonClickForm,
@@ -16,7 +16,7 @@ import {
   type SlackUserContext,
 } from '../../functions/local/slack-requests.ts';
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';
-import type { EventEnvelope } from '../../functions/core/signal.ts';
+import type { EventEnvelope } from '../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture, withNewId, tableSnapshot } from '../support.ts';
 
 const CTO = 'U0CTO000001';

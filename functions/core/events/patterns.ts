@@ -1,4 +1,4 @@
-import type { FirebreakConfig } from './config.ts';
+import type { FirebreakConfig } from '../config.ts';
 
 /** The custom bus every Firebreak function talks through. */
 export const FIREBREAK_BUS_NAME = 'firebreak';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SeverityHint, SignalState } from './config.ts';
+import type { SeverityHint, SignalState } from '../config.ts';
 
 /** EventBridge rejects events over 256 KB, so anything larger is not a real delivery. */
 export const MAX_EVENT_BYTES = 256 * 1024;

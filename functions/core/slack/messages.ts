@@ -6,8 +6,8 @@
  * incident's source link after it was checked to be a plain https URL. All mrkdwn text objects are
  * `verbatim`, so Slack does not turn bare URLs, `@here` or `#channel` in untrusted text into links.
  */
-import type { IncidentEventDetail } from './incident-events.ts';
-import { isAway, type Approval, type MitigationRequest, type RosterMember } from './mitigation.ts';
+import type { IncidentEventDetail } from '../events/incident-events.ts';
+import { isAway, type Approval, type MitigationRequest, type RosterMember } from '../mitigations/mitigation.ts';
 import {
   SLACK_LIMITS,
   code,
@@ -22,7 +22,7 @@ import {
   safeLine,
   safeText,
   truncate,
-} from './slack-text.ts';
+} from './text.ts';
 
 export type SlackMessage = { text: string; blocks: object[] };
 export type EphemeralReply = { response_type: 'ephemeral'; replace_original: false; text: string };

@@ -1,6 +1,6 @@
-import type { Severity } from './config.ts';
+import type { Severity } from '../config.ts';
 import { ACTIVE_STATUSES, appendAudit, type AuditDraft, type Incident, type IncidentChange } from './incident.ts';
-import type { AuditEntry } from './audit.ts';
+import type { AuditEntry } from '../audit/chain.ts';
 
 export type HumanChange = IncidentChange | 'acknowledged' | 'severity_changed';
 

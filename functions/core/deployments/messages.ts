@@ -6,8 +6,8 @@
  * `link()` (plain https). The only `<…>` sequences written here are mentions of validated Slack user
  * ids and checked links. Every mrkdwn text object is `verbatim`.
  */
-import { isAway, type RosterMember } from './mitigation.ts';
-import type { SlackMessage } from './messages.ts';
+import { isAway, type RosterMember } from '../mitigations/mitigation.ts';
+import type { SlackMessage } from '../slack/messages.ts';
 import { deploymentTime, SOURCE_NAMES, type DeploymentRecord, type DeploymentStatus, type HoldState } from './deployments.ts';
 import {
   SLACK_LIMITS,
@@ -22,7 +22,7 @@ import {
   plural,
   safeLine,
   truncate,
-} from './slack-text.ts';
+} from '../slack/text.ts';
 
 const STATUS_EMOJI: Record<DeploymentStatus, string> = {
   started: ':hourglass_flowing_sand:',

@@ -1,5 +1,5 @@
-import type { Severity } from './config.ts';
-import { escapeSlackText } from './slack-text.ts';
+import type { Severity } from '../config.ts';
+import { escapeSlackText } from './text.ts';
 
 export type Command =
   | { readonly name: 'help' }

@@ -1,7 +1,7 @@
-import { chainEntry, type AuditEntry, GENESIS_HASH, canonicalJson, sha256 } from './audit.ts';
-import type { Classification } from './classify.ts';
-import type { Category, Severity } from './config.ts';
-import type { Signal } from './signal.ts';
+import { chainEntry, type AuditEntry, GENESIS_HASH, canonicalJson, sha256 } from '../audit/chain.ts';
+import type { Classification } from '../signals/classify.ts';
+import type { Category, Severity } from '../config.ts';
+import type { Signal } from '../signals/signal.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];

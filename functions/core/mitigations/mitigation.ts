@@ -1,7 +1,7 @@
-import { canonicalJson, sha256 } from './audit.ts';
-import type { FirebreakConfig, MitigationEntry, MitigationTargets, Role, Severity } from './config.ts';
-import type { Incident } from './incident.ts';
-import { escapeSlackText, mention } from './slack-text.ts';
+import { canonicalJson, sha256 } from '../audit/chain.ts';
+import type { FirebreakConfig, MitigationEntry, MitigationTargets, Role, Severity } from '../config.ts';
+import type { Incident } from '../incidents/incident.ts';
+import { escapeSlackText, mention } from '../slack/text.ts';
 
 /** SSM takes at most 50 instance ids in a target list; larger sets must go by tag. */
 export const MAX_INSTANCE_TARGETS = 50;

@@ -1,4 +1,4 @@
-import type { Incident } from './incident.ts';
+import type { Incident } from '../incidents/incident.ts';
 
 export const INCIDENT_DETAIL_TYPES = {
   opened: 'Incident Opened',

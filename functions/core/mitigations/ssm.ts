@@ -8,8 +8,8 @@
  * Before anything runs, the executor calls {@link verifyForExecution} (state, expiry, plan hash,
  * approvals) and {@link revalidatePlan} (parameters and targets against the deployed catalog).
  */
-import { canonicalJson, sha256 } from './audit.ts';
-import type { MitigationEntry } from './config.ts';
+import { canonicalJson, sha256 } from '../audit/chain.ts';
+import type { MitigationEntry } from '../config.ts';
 import {
   MAX_INSTANCE_TARGETS,
   PlanError,

@@ -13,8 +13,8 @@
  * previous bucket, so concurrent deliveries cannot count an instance twice.
  */
 import { z } from 'zod';
-import { assertEventSize, parseWith } from './normalize.ts';
-import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError } from './signal.ts';
+import { assertEventSize, parseWith } from '../signals/normalize.ts';
+import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError } from '../signals/signal.ts';
 
 import { SSM_SOURCE, SSM_STATUS_DETAIL_TYPES } from './ssm-patterns.ts';
 

@@ -1,4 +1,4 @@
-import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from './event-patterns.ts';
+import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../events/patterns.ts';
 
 /**
  * The event patterns of fleet mitigation, defined once: the stack turns them into EventBridge rules

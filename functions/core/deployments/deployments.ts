@@ -14,8 +14,8 @@
  * record ({@link mergeDeployment}); the merge is independent of delivery order.
  */
 import { z } from 'zod';
-import { canonicalJson, sha256 } from './audit.ts';
-import { fingerprint, type Classification, type ClassifierConfig } from './classify.ts';
+import { canonicalJson, sha256 } from '../audit/chain.ts';
+import { fingerprint, type Classification, type ClassifierConfig } from '../signals/classify.ts';
 import {
   DeploymentsConfigSchema,
   ENVIRONMENT_PATTERN,
@@ -23,14 +23,20 @@ import {
   type Role,
   type Severity,
   type SeverityHint,
-} from './config.ts';
+} from '../config.ts';
 
 export { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig };
-import { FIREBREAK_BUS_NAME, type IngestRule } from './event-patterns.ts';
-import { isAway, type RosterMember } from './mitigation.ts';
-import { assertEventSize, parseWith } from './normalize.ts';
-import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope, type Signal } from './signal.ts';
-import { code, formatTime, mention, oneLine } from './slack-text.ts';
+import { FIREBREAK_BUS_NAME, type IngestRule } from '../events/patterns.ts';
+import { isAway, type RosterMember } from '../mitigations/mitigation.ts';
+import { assertEventSize, parseWith } from '../signals/normalize.ts';
+import {
+  EventEnvelopeSchema,
+  InvalidEventError,
+  UnsupportedSourceError,
+  type EventEnvelope,
+  type Signal,
+} from '../signals/signal.ts';
+import { code, formatTime, mention, oneLine } from '../slack/text.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Sources and patterns

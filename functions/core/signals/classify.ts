@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Category, FingerprintPart, FirebreakConfig, Rule, Severity } from './config.ts';
+import type { Category, FingerprintPart, FirebreakConfig, Rule, Severity } from '../config.ts';
 import type { Signal } from './signal.ts';
 
 export interface Classification {
