@@ -17,7 +17,7 @@ import {
   releaseCheck,
   SERVICE_NAME_PATTERN,
 } from '../functions/core/deployments/deployments.ts';
-import { FIREBREAK_BUS_NAME } from '../functions/core/events/patterns.ts';
+import { FIREBREAK_BUS_NAME } from '../functions/core/events/bus.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incidents/incident.ts';
 import { recentDeployments } from '../functions/core/deployments/deployments.ts';
 import { whatChangedLines } from '../functions/core/deployments/messages.ts';

@@ -1,10 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { FIREBREAK_SOURCE } from '../core/events/patterns.ts';
-
-export interface OutgoingEvent {
-  readonly detailType: string;
-  readonly detail: object;
-}
+import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
+import type { BusEvent } from '../core/events/contract.ts';
 
 /** Puts Firebreak's own events on the firebreak bus; a partial failure is an error, never silently dropped. */
 export class EventPublisher {
@@ -13,7 +9,7 @@ export class EventPublisher {
     private readonly busName: string,
   ) {}
 
-  async publish(events: readonly OutgoingEvent[]): Promise<void> {
+  async publish(events: readonly BusEvent[]): Promise<void> {
     // PutEvents takes at most 10 entries per call.
     for (let start = 0; start < events.length; start += 10) {
       const batch = events.slice(start, start + 10);

@@ -1,6 +1,6 @@
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { OneTimeScheduler } from '../workflow/workflow.ts';
-import { FIREBREAK_SOURCE } from '../core/events/patterns.ts';
+import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
 
 export interface SchedulerTargets {
   readonly group: string;
@@ -28,7 +28,7 @@ export class EventBridgeOneTimeScheduler implements OneTimeScheduler {
       version: '0',
       id: input.name,
       source: FIREBREAK_SOURCE,
-      'detail-type': input.event['detail-type'],
+      'detail-type': input.event.detailType,
       time: input.at,
       resources: [],
       detail: input.event.detail,

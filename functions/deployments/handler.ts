@@ -1,61 +1,32 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
-import middy from '@middy/core';
-import { assertEventSize, invalidEventFromIssues } from '../core/signals/normalize.ts';
-import { EventEnvelopeSchema, InvalidEventError, type EventEnvelope } from '../core/signals/signal.ts';
-import { requireEnv } from '../adapters/runtime-config.ts';
-import { loadSlackSecret } from '../adapters/slack-secret.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { assertEventSize } from '../core/signals/normalize.ts';
+import { EventEnvelopeSchema } from '../core/signals/signal.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
-import { deployedWorkflow } from '../workflow/environment.ts';
-import { recordDeployment, type DeploymentDependencies } from './deployments.ts';
-
-const logger = new Logger();
-const metrics = new Metrics({ logger });
-
-type ParsedEvent =
-  { success: true; data: EventEnvelope } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
+import { houseHandler } from '../adapters/lambda/house-handler.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
+import { deployedSlackSecret } from '../adapters/lambda/deployed.ts';
+import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
+import { recordDeployment, type DeploymentDependencies } from '../workflow/record-deployment.ts';
 
 /** Deployment events from CodePipeline, CodeDeploy, ECS, CloudFormation and `firebreak deploy-notice`. */
 export function createDeploymentsHandler(dependencies: () => Promise<DeploymentDependencies>) {
-  return middy(async (event: ParsedEvent) => {
-    if (!event.success) {
-      // Thrown, so the event is retried and then dead-lettered with the reason in the log.
-      assertEventSize(event.originalEvent);
-      throw invalidEventFromIssues((event.error.cause as Parameters<typeof invalidEventFromIssues>[0]) ?? []);
-    }
-    assertEventSize(event.data);
-    const outcome = await recordDeployment(event.data, await dependencies());
-    metrics.addMetric(`deployment_${outcome.status}_${outcome.change}`, MetricUnit.Count, 1);
-    // Commit messages and actors are free text: log ids and the decision only.
-    logger.info('deployment recorded', { eventId: event.data.id, source: event.data.source, ...outcome });
-    return outcome;
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .use(parser({ schema: EventEnvelopeSchema, safeParse: true }))
-    .onError(async (request) => {
-      if (request.error instanceof InvalidEventError)
-        logger.error('invalid deployment event, sent to the dead-letter queue after retries', {
-          field: request.error.field,
-          reason: request.error.reason,
-        });
-    });
+  return houseHandler({
+    schema: EventEnvelopeSchema,
+    precheck: assertEventSize,
+    handle: async (event) => {
+      const outcome = await recordDeployment(event, await dependencies());
+      metrics.addMetric(`deployment_${outcome.status}_${outcome.change}`, MetricUnit.Count, 1);
+      // Commit messages and actors are free text: log ids and the decision only.
+      logger.info('deployment recorded', { eventId: event.id, source: event.source, ...outcome });
+      return outcome;
+    },
+  });
 }
 
 let deployed: Promise<DeploymentDependencies> | undefined;
-async function deployedDependencies(): Promise<DeploymentDependencies> {
-  const { workflow, deps } = deployedWorkflow();
-  const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
-  return {
-    store: deps.store,
-    publisher: deps.publisher,
-    workflow,
-    config: deps.config,
-    now: deps.now,
-    slack: new SlackPoster({ token: secret.botToken }),
-  };
+async function deployedDeployments(): Promise<DeploymentDependencies> {
+  const { store, publisher, config, now } = deployedWorkflowDependencies();
+  const secret = await deployedSlackSecret();
+  return { store, publisher, config, now, workflow: deployedWorkflow(), slack: new SlackPoster({ token: secret.botToken }) };
 }
-export const handler = createDeploymentsHandler(() => (deployed ??= deployedDependencies()));
+export const handler = createDeploymentsHandler(() => (deployed ??= deployedDeployments()));

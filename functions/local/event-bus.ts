@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import type { EventPattern } from '../core/events/patterns.ts';
-import type { OutgoingEvent } from '../adapters/event-publisher.ts';
-import { FIREBREAK_SOURCE } from '../core/events/patterns.ts';
+import { type EventPattern } from '../core/events/bus.ts';
+import type { BusEvent as PublishedEvent } from '../core/events/contract.ts';
+import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
 import { matchesPattern } from './pattern-matcher.ts';
 
 export type BusName = 'default' | 'firebreak';
@@ -62,7 +62,7 @@ export class LocalEventBus {
 
   /** The publisher functions use: PutEvents on the firebreak bus. */
   readonly publisher = {
-    publish: async (events: readonly OutgoingEvent[]): Promise<void> => {
+    publish: async (events: readonly PublishedEvent[]): Promise<void> => {
       for (const { detailType, detail } of events) {
         const event: BusEvent = {
           version: '0',

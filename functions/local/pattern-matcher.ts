@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import type { EventPattern } from '../core/events/patterns.ts';
+import { type EventPattern } from '../core/events/bus.ts';
 
 /**
  * EventBridge content filtering, for the local bus: decides whether an event matches a rule's

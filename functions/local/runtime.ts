@@ -2,13 +2,15 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsEventV2, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { createClassifier } from '../core/signals/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { FIREBREAK_SOURCE, ingestRules, NOTIFY_PATTERN } from '../core/events/patterns.ts';
+import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
+import { ingestRules } from '../core/events/ingest-rules.ts';
+import { EXECUTE_PATTERN, NOTIFY_PATTERN, PROPOSE_PATTERN } from '../core/events/subscriptions.ts';
 import { IncidentStore } from '../adapters/incident-store.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
-import type { IngestDependencies } from '../ingest/ingest.ts';
+import type { IngestDependencies } from '../workflow/record-signal.ts';
 import { Workflow } from '../workflow/workflow.ts';
 import { deploymentRules } from '../core/deployments/deployments.ts';
-import { EXECUTE_PATTERN, SSM_STATUS_PATTERN } from '../core/mitigations/ssm-patterns.ts';
+import { SSM_STATUS_PATTERN } from '../core/mitigations/ssm-patterns.ts';
 import { Execution } from '../workflow/execution.ts';
 import { SimulatedFleet } from './fleet.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
@@ -71,7 +73,7 @@ export interface LocalRuntimeOptions {
   /** Keep the database on disk here, so `firebreak incidents --local` can read it afterwards. */
   readonly dbPath?: string;
   readonly tableName?: string;
-  /** Wire notify to the bus (default). Off measures ingest alone. */
+  /** Wire the consumers of incident announcements, notify and propose (default). Off measures ingest alone. */
   readonly notify?: boolean;
   /** Wire the executor and tracker (default). Off keeps approved requests approved, for workflow tests. */
   readonly execute?: boolean;
@@ -88,6 +90,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createIngestHandler } = await import('../ingest/handler.ts');
   const { createNotifyHandler } = await import('../notify/handler.ts');
   const { createEscalateHandler } = await import('../escalate/handler.ts');
+  const { createProposeHandler } = await import('../propose/handler.ts');
   const { createSlackLambda } = await import('../slack/handler.ts');
   const { createSlackHandler } = await import('../slack/app.ts');
   const { createDeploymentsHandler } = await import('../deployments/handler.ts');
@@ -138,8 +141,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     updateIntervalSeconds: 5,
     deploymentsChannel: config.slack.channels.deployments,
   }));
-  if (options.notify !== false)
+  const propose = createProposeHandler(() => workflow);
+  if (options.notify !== false) {
+    // Notify first: locally, deliveries run in rule order, so the incident's message precedes its requests.
     bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
+    bus.addRule('firebreak', 'Propose', PROPOSE_PATTERN, (event, context) => propose(event as never, context));
+  }
   const escalate = createEscalateHandler(() => workflow);
   const deployments = createDeploymentsHandler(async () => ({
     store,

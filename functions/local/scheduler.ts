@@ -1,5 +1,6 @@
 import type { OneTimeScheduler } from '../workflow/workflow.ts';
 
+/** A job as EventBridge Scheduler would hold it: the EventBridge-shaped event it will invoke its target with. */
 export interface ScheduledJob {
   readonly name: string;
   readonly at: string;
@@ -16,8 +17,9 @@ export class LocalScheduler implements OneTimeScheduler {
   private readonly jobs = new Map<string, ScheduledJob>();
   readonly created: ScheduledJob[] = [];
 
-  async schedule(job: ScheduledJob): Promise<void> {
-    if (this.jobs.has(job.name)) return;
+  async schedule(input: Parameters<OneTimeScheduler['schedule']>[0]): Promise<void> {
+    if (this.jobs.has(input.name)) return;
+    const job: ScheduledJob = { ...input, event: { 'detail-type': input.event.detailType, detail: input.event.detail } };
     this.jobs.set(job.name, job);
     this.created.push(job);
   }

@@ -1,43 +1,39 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { parser } from '@aws-lambda-powertools/parser/middleware';
-import middy from '@middy/core';
-import { requireEnv } from '../adapters/runtime-config.ts';
-import { loadSlackSecret } from '../adapters/slack-secret.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as z from 'zod';
 import { SlackPoster } from '../adapters/slack-poster.ts';
-import { deployedWorkflow } from '../workflow/environment.ts';
-import { notify, NotifyEventSchema, type NotifyDependencies, type NotifyEvent } from './notify.ts';
+import { houseHandler } from '../adapters/lambda/house-handler.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
+import { deployedConfig, deployedSlackSecret, deployedStore } from '../adapters/lambda/deployed.ts';
+import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
+import { notify, type NotifyDependencies } from '../workflow/notify-slack.ts';
 
-const logger = new Logger();
-const metrics = new Metrics({ logger });
+/** Any Firebreak announcement: notify dispatches on the detail-type and parses the detail by its contract. */
+const AnnouncementSchema = z.object({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
 
-/** Renders incidents and mitigation requests into Slack; see notify.ts. */
+/** Renders incidents and mitigation requests into Slack; see workflow/notify-slack.ts. */
 export function createNotifyHandler(dependencies: () => Promise<NotifyDependencies>) {
-  return middy(async (event: NotifyEvent) => {
-    const outcome = await notify(event, await dependencies());
-    metrics.addMetric(`notify_${outcome.action.replace(/\W+/g, '_')}`, MetricUnit.Count, 1);
-    logger.info('notified', { detailType: event['detail-type'], ...outcome });
-    return outcome;
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .use(parser({ schema: NotifyEventSchema }));
+  return houseHandler({
+    schema: AnnouncementSchema,
+    handle: async (event) => {
+      const outcome = await notify(event, await dependencies());
+      metrics.addMetric(`notify_${outcome.action.replace(/\W+/g, '_')}`, MetricUnit.Count, 1);
+      logger.info('notified', { detailType: event['detail-type'], ...outcome });
+      return outcome;
+    },
+  });
 }
 
 let deployed: Promise<NotifyDependencies> | undefined;
-async function deployedDependencies(): Promise<NotifyDependencies> {
-  const { workflow, deps } = deployedWorkflow();
-  const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
+async function deployedNotify(): Promise<NotifyDependencies> {
+  const secret = await deployedSlackSecret();
   return {
-    store: deps.store,
-    workflow,
-    scheduler: deps.scheduler,
-    now: deps.now,
+    store: deployedStore(),
+    workflow: deployedWorkflow(),
+    scheduler: deployedWorkflowDependencies().scheduler,
+    now: () => new Date(),
     slack: new SlackPoster({ token: secret.botToken }),
     updateIntervalSeconds: 5,
-    deploymentsChannel: deps.config.slack.channels.deployments,
+    deploymentsChannel: deployedConfig().slack.channels.deployments,
   };
 }
-export const handler = createNotifyHandler(() => (deployed ??= deployedDependencies()));
+export const handler = createNotifyHandler(() => (deployed ??= deployedNotify()));

@@ -1,5 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
@@ -8,13 +8,11 @@ import type { AwsEvent, AwsHandler, AwsResponse } from '@slack/bolt/dist/receive
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TABLE } from '../adapters/table.ts';
-import { requireEnv } from '../adapters/runtime-config.ts';
-import { loadSlackSecret } from '../adapters/slack-secret.ts';
-import { deployedWorkflow } from '../workflow/environment.ts';
-import { deployedExecution } from '../workflow/execution-environment.ts';
+import { deployedDynamo, deployedSlackSecret, deployedTableName } from '../adapters/lambda/deployed.ts';
+import { logger, tracer } from '../adapters/lambda/observability.ts';
+import { deployedExecution } from '../compose/execution.ts';
+import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { createSlackHandler, type SlackAppDependencies } from './app.ts';
-
-const logger = new Logger();
 
 /**
  * Wraps the Bolt handler: a request whose body was already handled (a Slack retry, or a replay:
@@ -45,7 +43,9 @@ export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dy
       if (error instanceof RefusedRequest) return error.response;
       throw error;
     }
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  })
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
 /** Carries Bolt's refusal past the idempotency layer, which forgets requests whose handler throws. */
@@ -57,23 +57,23 @@ class RefusedRequest extends Error {
 
 /** The deployed function: configuration baked in, credentials from Secrets Manager (cached). */
 function deployedHandler() {
-  const { workflow, deps, dynamo } = deployedWorkflow();
+  const deps = deployedWorkflowDependencies();
   let bolt: Promise<AwsHandler> | undefined;
   const build = async (): Promise<AwsHandler> => {
-    const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
+    const secret = await deployedSlackSecret();
     const app: SlackAppDependencies = {
       signingSecret: secret.signingSecret,
       botToken: secret.botToken,
       ...(secret.appId ? { appId: secret.appId } : {}),
       config: deps.config,
       store: deps.store,
-      workflow,
+      workflow: deployedWorkflow(),
       execution: deployedExecution(),
       onRefused: (reason, details) => logger.warn('slack request refused', { reason, ...details }),
     };
     return createSlackHandler(app);
   };
-  return createSlackLambda({ bolt: () => (bolt ??= build()), dynamo, tableName: requireEnv('TABLE_NAME') });
+  return createSlackLambda({ bolt: () => (bolt ??= build()), dynamo: deployedDynamo(), tableName: deployedTableName() });
 }
 
 let deployed: ReturnType<typeof createSlackLambda> | undefined;

@@ -1,4 +1,7 @@
-import { WORKFLOW_DETAIL_TYPES } from '../core/events/patterns.ts';
+import type { BusEvent } from '../core/events/contract.ts';
+import { MitigationFailed } from '../core/events/mitigation-failed.ts';
+import { MitigationProgress } from '../core/events/mitigation-progress.ts';
+import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import type { MitigationEntry } from '../core/config.ts';
@@ -70,11 +73,7 @@ export class Execution {
           ))
         )
           continue;
-        await this.announce(WORKFLOW_DETAIL_TYPES.mitigationFailed, {
-          incidentId: incident.id,
-          requestId: request.id,
-          reason: refusal,
-        });
+        await this.announce(MitigationFailed.build({ incidentId: incident.id, requestId: request.id, reason: refusal }));
         return { outcome: 'refused', reason: refusal };
       }
       const running: MitigationRequest = { ...request, state: 'running', version: request.version + 1 };
@@ -116,7 +115,7 @@ export class Execution {
     await this.update(request.incidentId, request.id, (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest, [
       { action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } },
     ]);
-    await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, { incidentId: request.incidentId, requestId: request.id });
+    await this.announce(MitigationProgress.build({ incidentId: request.incidentId, requestId: request.id }));
     return { outcome: 'started', runId };
   }
 
@@ -147,7 +146,7 @@ export class Execution {
       const now = this.deps.now();
       const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
       if (await store.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore))
-        await this.announce(WORKFLOW_DETAIL_TYPES.mitigationProgress, run);
+        await this.announce(MitigationProgress.build({ incidentId: run.incidentId, requestId: run.requestId }));
       return { outcome: 'running', requestId: run.requestId };
     }
     // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
@@ -218,13 +217,14 @@ export class Execution {
       actor,
     );
     if (!finished) return;
-    const type =
+    const ended = { incidentId, requestId, final: true } as const;
+    await this.announce(
       state === 'succeeded'
-        ? WORKFLOW_DETAIL_TYPES.mitigationSucceeded
+        ? MitigationSucceeded.build(ended)
         : state === 'failed'
-          ? WORKFLOW_DETAIL_TYPES.mitigationFailed
-          : WORKFLOW_DETAIL_TYPES.mitigationProgress;
-    await this.announce(type, { incidentId, requestId, final: true });
+          ? MitigationFailed.build(ended)
+          : MitigationProgress.build(ended),
+    );
     const rollback =
       state === 'failed' && options.offerRollback !== false
         ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback
@@ -285,8 +285,8 @@ export class Execution {
     ).committed;
   }
 
-  private async announce(detailType: string, detail: object): Promise<void> {
-    await this.deps.publisher.publish([{ detailType, detail }]);
+  private async announce(event: BusEvent): Promise<void> {
+    await this.deps.publisher.publish([event]);
   }
 }
 

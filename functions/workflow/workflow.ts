@@ -1,6 +1,12 @@
 import { sha256 } from '../core/audit/chain.ts';
 import type { FirebreakConfig, Severity } from '../core/config.ts';
-import { WORKFLOW_DETAIL_TYPES } from '../core/events/patterns.ts';
+import type { BusEvent } from '../core/events/contract.ts';
+import { MitigationApproved } from '../core/events/mitigation-approved.ts';
+import { MitigationDecided } from '../core/events/mitigation-decided.ts';
+import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
+import { MitigationEscalationDue } from '../core/events/mitigation-escalation-due.ts';
+import { MitigationRequested } from '../core/events/mitigation-requested.ts';
+import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incidents/actions.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
@@ -18,7 +24,6 @@ import {
 } from '../core/mitigations/mitigation.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 import { decideReleaseApproval } from '../core/deployments/deployments.ts';
-import type { OutgoingEvent } from '../adapters/event-publisher.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 
 /** Creates one-time schedules (EventBridge Scheduler when deployed, the virtual clock locally). */
@@ -27,13 +32,13 @@ export interface OneTimeScheduler {
     readonly name: string;
     readonly at: string;
     readonly target: 'escalate' | 'notify';
-    readonly event: { readonly 'detail-type': string; readonly detail: object };
+    readonly event: BusEvent;
   }): Promise<void>;
 }
 
 export interface WorkflowDependencies {
   readonly store: IncidentStore;
-  readonly publisher: { publish(events: readonly OutgoingEvent[]): Promise<void> };
+  readonly publisher: { publish(events: readonly BusEvent[]): Promise<void> };
   readonly scheduler: OneTimeScheduler;
   readonly config: FirebreakConfig;
   readonly now: () => Date;
@@ -124,11 +129,7 @@ export class Workflow {
             { updateRequest: { request: changed, expectedVersion: pending.version } },
           );
           if (!result) continue;
-          await this.announce(WORKFLOW_DETAIL_TYPES.mitigationRequested, {
-            incidentId: incident.id,
-            requestId: changed.id,
-            planChanged: true,
-          });
+          await this.announce(MitigationRequested.build({ incidentId: incident.id, requestId: changed.id, planChanged: true }));
           return {
             ok: true,
             text: `${changed.id}: the plan changed (hash ${changed.planHash.slice(0, 12)}); earlier approvals no longer count.`,
@@ -175,22 +176,14 @@ export class Workflow {
             name: `escalate-${id}`,
             at: request.escalateAt,
             target: 'escalate',
-            event: { 'detail-type': 'Mitigation Escalation Due', detail: { incidentId: incident.id, requestId: id } },
+            event: MitigationEscalationDue.build({ incidentId: incident.id, requestId: id }),
           });
         }
-        const events: OutgoingEvent[] = [
-          { detailType: WORKFLOW_DETAIL_TYPES.mitigationRequested, detail: { incidentId: incident.id, requestId: id } },
-        ];
+        const events: BusEvent[] = [MitigationRequested.build({ incidentId: incident.id, requestId: id })];
         if (request.escalatedAt)
-          events.push({
-            detailType: WORKFLOW_DETAIL_TYPES.mitigationEscalated,
-            detail: { incidentId: incident.id, requestId: id, reason: 'cto_away' },
-          });
+          events.push(MitigationEscalated.build({ incidentId: incident.id, requestId: id, reason: 'cto_away' }));
         if (request.state === 'approved')
-          events.push({
-            detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved,
-            detail: { incidentId: incident.id, requestId: id, planHash: request.planHash },
-          });
+          events.push(MitigationApproved.build({ incidentId: incident.id, requestId: id, planHash: request.planHash }));
         await this.deps.publisher.publish(events);
         return {
           ok: true,
@@ -254,11 +247,7 @@ export class Workflow {
         );
         if (!committed) continue;
         if (decision.expire)
-          await this.announce(WORKFLOW_DETAIL_TYPES.mitigationDecided, {
-            incidentId: incident.id,
-            requestId: request.id,
-            outcome: 'expired',
-          });
+          await this.announce(MitigationDecided.build({ incidentId: incident.id, requestId: request.id, outcome: 'expired' }));
         return { ok: false, text: decision.message };
       }
       const data = {
@@ -273,17 +262,13 @@ export class Workflow {
         updateRequest: { request: decision.request, expectedVersion: request.version },
       });
       if (!committed) continue;
-      const events: OutgoingEvent[] = [
-        {
-          detailType: WORKFLOW_DETAIL_TYPES.mitigationDecided,
-          detail: { incidentId: incident.id, requestId: request.id, outcome: decision.outcome },
-        },
+      const events: BusEvent[] = [
+        MitigationDecided.build({ incidentId: incident.id, requestId: request.id, outcome: decision.outcome }),
       ];
       if (decision.outcome === 'approved')
-        events.push({
-          detailType: WORKFLOW_DETAIL_TYPES.mitigationApproved,
-          detail: { incidentId: incident.id, requestId: request.id, planHash: decision.request.planHash },
-        });
+        events.push(
+          MitigationApproved.build({ incidentId: incident.id, requestId: request.id, planHash: decision.request.planHash }),
+        );
       await this.deps.publisher.publish(events);
       return { ok: true, text: decision.message };
     }
@@ -306,11 +291,7 @@ export class Workflow {
         { updateRequest: { request: escalated, expectedVersion: request.version } },
       );
       if (!committed) continue;
-      await this.announce(WORKFLOW_DETAIL_TYPES.mitigationEscalated, {
-        incidentId: incident.id,
-        requestId: request.id,
-        reason: 'cto_silent',
-      });
+      await this.announce(MitigationEscalated.build({ incidentId: incident.id, requestId: request.id, reason: 'cto_silent' }));
       return 'escalated';
     }
     throw new Error(`escalation of ${input.requestId} kept conflicting; it will be retried`);
@@ -341,8 +322,7 @@ export class Workflow {
       });
       if (!committed.committed) continue;
       const outcome = result.change === 'resolved' ? 'resolved' : 'updated';
-      const { detailType, detail } = incidentEvent(outcome, result.incident, [result.change]);
-      await this.deps.publisher.publish([{ detailType, detail: { ...detail, actor: input.userId } }]);
+      await this.announce(incidentEvent(outcome, result.incident, [result.change], { actor: input.userId }));
       return { ok: true, text: result.message };
     }
     return { ok: false, text: 'The incident kept changing; try again.' };
@@ -390,7 +370,7 @@ export class Workflow {
         ))
       )
         continue;
-      if (decision.outcome === 'lifted') await this.announce(WORKFLOW_DETAIL_TYPES.releaseLifted, { service: input.service });
+      if (decision.outcome === 'lifted') await this.announce(ReleaseHoldLifted.build({ service: input.service }));
       return { ok: true, text: decision.message };
     }
     return { ok: false, text: 'The release hold kept changing; try again.' };
@@ -430,7 +410,7 @@ export class Workflow {
     return result.committed;
   }
 
-  private async announce(detailType: string, detail: object): Promise<void> {
-    await this.deps.publisher.publish([{ detailType, detail }]);
+  private async announce(event: BusEvent): Promise<void> {
+    await this.deps.publisher.publish([event]);
   }
 }

@@ -4,7 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { EventPattern } from '../../functions/core/events/patterns.ts';
+import { type EventPattern } from '../../functions/core/events/bus.ts';
 
 export interface DeliveryRuleProps {
   /** Undefined means the account's default bus, where AWS services publish. */

@@ -5,7 +5,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
-import { FIREBREAK_BUS_NAME, ingestRules } from '../../functions/core/events/patterns.ts';
+import { FIREBREAK_BUS_NAME } from '../../functions/core/events/bus.ts';
+import { ingestRules } from '../../functions/core/events/ingest-rules.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 

@@ -11,7 +11,8 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError, type FirebreakConfig, type MitigationEntry } from '../../functions/core/config.ts';
-import { EXECUTE_PATTERN, SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
+import { EXECUTE_PATTERN } from '../../functions/core/events/subscriptions.ts';
+import { SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
 import {
   catalogProblems,
   PREVIOUS_GROUPS_TAG,

@@ -12,7 +12,8 @@ import {
   DeploymentSchema,
   deploymentRules,
 } from '../../functions/core/deployments/deployments.ts';
-import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../../functions/core/events/patterns.ts';
+import { FIREBREAK_SOURCE, type EventPattern } from '../../functions/core/events/bus.ts';
+import { BUS_EVENTS } from '../../functions/core/events/subscriptions.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
@@ -197,7 +198,7 @@ describe('deployment rule patterns against the sample events', () => {
   });
 
   it("never feeds deployments Firebreak's own events, nor custom monitors, nor other detail types", () => {
-    for (const detailType of [...Object.values(WORKFLOW_DETAIL_TYPES), DEPLOYMENT_DETAIL_TYPES.custom]) {
+    for (const detailType of [...BUS_EVENTS.map((event) => event.detailType), DEPLOYMENT_DETAIL_TYPES.custom]) {
       expect(matchingDeploymentRules(envelope(FIREBREAK_SOURCE, detailType, notice)), detailType).toEqual([]);
     }
     expect(matchingDeploymentRules(envelope('firebreak.monitor.ci', DEPLOYMENT_DETAIL_TYPES.custom, notice))).toEqual([]);

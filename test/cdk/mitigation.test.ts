@@ -7,8 +7,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type FirebreakConfig, type FirebreakConfigInput } from '../../functions/core/config.ts';
-import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../../functions/core/events/patterns.ts';
-import { EXECUTE_PATTERN, SSM_STATUS_DETAIL_TYPES, SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
+import { FIREBREAK_SOURCE, type EventPattern } from '../../functions/core/events/bus.ts';
+import { MitigationApproved } from '../../functions/core/events/mitigation-approved.ts';
+import { BUS_EVENTS } from '../../functions/core/events/subscriptions.ts';
+import { EXECUTE_PATTERN } from '../../functions/core/events/subscriptions.ts';
+import { SSM_STATUS_DETAIL_TYPES, SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { MITIGATION_OUTPUT_LOG_GROUP, NO_QUARANTINE_WARNING } from '../../lib/constructs/fleet-mitigation.ts';
 import { catalogProblems, PREVIOUS_GROUPS_TAG, shippedDocuments, type DocumentParameter } from '../../lib/documents/index.ts';
@@ -729,16 +732,14 @@ describe('execute and track rules', () => {
   it('delivers Mitigation Approved from Firebreak to execute only, and nothing else Firebreak says', () => {
     expect(
       matching(
-        envelope(FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES.mitigationApproved, {
+        envelope(FIREBREAK_SOURCE, MitigationApproved.detailType, {
           incidentId: 'INC-B2D7BC30C6',
           requestId: 'MIT-0123456789',
         }),
       ),
     ).toEqual([logicalId(stack.mitigation.executeRule)]);
-    expect(matchesPattern(EXECUTE_PATTERN, envelope('firebreak.monitor.uptime', WORKFLOW_DETAIL_TYPES.mitigationApproved))).toBe(
-      false,
-    );
-    for (const detailType of Object.values(WORKFLOW_DETAIL_TYPES).filter((t) => t !== WORKFLOW_DETAIL_TYPES.mitigationApproved)) {
+    expect(matchesPattern(EXECUTE_PATTERN, envelope('firebreak.monitor.uptime', MitigationApproved.detailType))).toBe(false);
+    for (const detailType of BUS_EVENTS.map((event) => event.detailType).filter((t) => t !== MitigationApproved.detailType)) {
       expect(matchesPattern(EXECUTE_PATTERN, envelope(FIREBREAK_SOURCE, detailType)), detailType).toBe(false);
       expect(matchesPattern(SSM_STATUS_PATTERN, envelope(FIREBREAK_SOURCE, detailType)), detailType).toBe(false);
     }

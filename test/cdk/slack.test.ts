@@ -6,7 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NOTIFY_DETAIL_TYPES, type EventPattern } from '../../functions/core/events/patterns.ts';
+import { NOTIFY_EVENTS } from '../../functions/core/events/subscriptions.ts';
+import { type EventPattern } from '../../functions/core/events/bus.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
@@ -325,12 +326,12 @@ describe('notify rule', () => {
     expect(props(stack.workflow.notifyRule).EventBusName).toEqual(ref(stack.ingestion.bus));
   });
 
-  it.each([...NOTIFY_DETAIL_TYPES])('delivers a firebreak "%s" event', (detailType) => {
+  it.each(NOTIFY_EVENTS.map((event) => event.detailType))('delivers a firebreak "%s" event', (detailType) => {
     expect(matchesPattern(pattern(), envelope('firebreak', detailType))).toBe(true);
   });
 
   it('ignores the same detail types from any other source, and Firebreak events meant for others', () => {
-    for (const detailType of NOTIFY_DETAIL_TYPES) {
+    for (const detailType of NOTIFY_EVENTS.map((event) => event.detailType)) {
       expect(matchesPattern(pattern(), envelope('firebreak.monitor.uptime', detailType)), detailType).toBe(false);
     }
     expect(matchesPattern(pattern(), envelope('firebreak', 'Mitigation Approved'))).toBe(false);

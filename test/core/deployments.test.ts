@@ -22,7 +22,8 @@ import {
   type HoldState,
   type ReleaseApprovalInput,
 } from '../../functions/core/deployments/deployments.ts';
-import { FIREBREAK_SOURCE, ingestRules } from '../../functions/core/events/patterns.ts';
+import { FIREBREAK_SOURCE } from '../../functions/core/events/bus.ts';
+import { ingestRules } from '../../functions/core/events/ingest-rules.ts';
 import type { RosterMember } from '../../functions/core/mitigations/mitigation.ts';
 import {
   EventEnvelopeSchema,

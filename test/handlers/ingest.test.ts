@@ -8,7 +8,7 @@ import { InvalidEventError } from '../../functions/core/signals/signal.ts';
 import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { IncidentStore } from '../../functions/adapters/incident-store.ts';
 import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
-import type { IngestDependencies } from '../../functions/ingest/ingest.ts';
+import type { IngestDependencies } from '../../functions/workflow/record-signal.ts';
 import { lambdaContext } from '../../functions/local/event-bus.ts';
 import { VirtualClock } from '../../functions/local/runtime.ts';
 import { exampleConfig, fixture, freshTable, withNewId } from '../support.ts';

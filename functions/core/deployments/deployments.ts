@@ -26,7 +26,8 @@ import {
 } from '../config.ts';
 
 export { DeploymentsConfigSchema, ENVIRONMENT_PATTERN, type DeploymentsConfig };
-import { FIREBREAK_BUS_NAME, type IngestRule } from '../events/patterns.ts';
+import { FIREBREAK_BUS_NAME } from '../events/bus.ts';
+import { type IngestRule } from '../events/ingest-rules.ts';
 import { isAway, type RosterMember } from '../mitigations/mitigation.ts';
 import { assertEventSize, parseWith } from '../signals/normalize.ts';
 import {

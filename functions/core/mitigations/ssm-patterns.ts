@@ -1,4 +1,4 @@
-import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../events/patterns.ts';
+import type { EventPattern } from '../events/bus.ts';
 
 /**
  * The event patterns of fleet mitigation, defined once: the stack turns them into EventBridge rules
@@ -27,10 +27,4 @@ export const SSM_STATUS_DETAIL_TYPES = {
 export const SSM_STATUS_PATTERN: EventPattern = {
   source: [SSM_SOURCE],
   'detail-type': [SSM_STATUS_DETAIL_TYPES.command, SSM_STATUS_DETAIL_TYPES.invocation, SSM_STATUS_DETAIL_TYPES.automation],
-};
-
-/** Feeds `execute`, on the firebreak bus: approvals by people and by policy (pre-approved entries). */
-export const EXECUTE_PATTERN: EventPattern = {
-  source: [FIREBREAK_SOURCE],
-  'detail-type': [WORKFLOW_DETAIL_TYPES.mitigationApproved],
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatPath, SeverityHintSchema, SignalStateSchema, type SeverityHint } from '../config.ts';
-import { MONITOR_SOURCE_PREFIX } from '../events/patterns.ts';
+import { MONITOR_SOURCE_PREFIX } from '../events/bus.ts';
 import {
   EventEnvelopeSchema,
   InvalidEventError,

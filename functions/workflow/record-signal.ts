@@ -120,7 +120,7 @@ async function redelivered(
 ): Promise<SignalOutcome> {
   const processed = await deps.store.getProcessedEvent(signalKey);
   const incident = processed && (await deps.store.getIncident(processed.incidentId));
-  if (processed && incident) await deps.publisher.publish([incidentEvent(processed.outcome, incident, [], true)]);
+  if (processed && incident) await deps.publisher.publish([incidentEvent(processed.outcome, incident, [], { redelivery: true })]);
   return {
     signal,
     classification,

@@ -1,14 +1,5 @@
 import type { FirebreakConfig } from '../config.ts';
-
-/** The custom bus every Firebreak function talks through. */
-export const FIREBREAK_BUS_NAME = 'firebreak';
-/** Source of the events Firebreak itself emits on its bus. */
-export const FIREBREAK_SOURCE = 'firebreak';
-/** Custom monitors put events with a source starting with this prefix. */
-export const MONITOR_SOURCE_PREFIX = 'firebreak.monitor';
-
-/** An EventBridge event pattern, as EventBridge reads it. */
-export type EventPattern = Record<string, unknown>;
+import { MONITOR_SOURCE_PREFIX, type EventPattern } from './bus.ts';
 
 export interface IngestRule {
   /** Stable id, used for the CDK rule's construct id. */
@@ -73,39 +64,3 @@ export function ingestRules(config: Pick<FirebreakConfig, 'sources'>): IngestRul
     },
   ];
 }
-
-/** What Firebreak's functions say to each other on the firebreak bus. */
-export const WORKFLOW_DETAIL_TYPES = {
-  incidentOpened: 'Incident Opened',
-  incidentUpdated: 'Incident Updated',
-  incidentResolved: 'Incident Resolved',
-  /** Asks notify to re-render an incident's message after a coalescing window (from a schedule). */
-  incidentRefresh: 'Incident Refresh',
-  mitigationRequested: 'Mitigation Requested',
-  mitigationDecided: 'Mitigation Decided',
-  mitigationEscalated: 'Mitigation Escalated',
-  mitigationApproved: 'Mitigation Approved',
-  releaseLifted: 'Release Hold Lifted',
-  /** A running mitigation's progress changed (coalesced by track); `final: true` when it ended. */
-  mitigationProgress: 'Mitigation Progress',
-  mitigationSucceeded: 'Mitigation Succeeded',
-  mitigationFailed: 'Mitigation Failed',
-} as const;
-
-/** The events the notify function renders into Slack. */
-export const NOTIFY_DETAIL_TYPES = [
-  'Incident Opened',
-  'Incident Updated',
-  'Incident Resolved',
-  'Mitigation Requested',
-  'Mitigation Decided',
-  'Mitigation Escalated',
-  'Incident Refresh',
-  'Release Hold Lifted',
-  'Mitigation Progress',
-  'Mitigation Succeeded',
-  'Mitigation Failed',
-] as const;
-
-/** The rule that feeds notify, on the firebreak bus; the stack and the local bus both use it. */
-export const NOTIFY_PATTERN: EventPattern = { source: [FIREBREAK_SOURCE], 'detail-type': [...NOTIFY_DETAIL_TYPES] };

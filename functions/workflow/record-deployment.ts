@@ -17,8 +17,8 @@ import { deploymentNotice, releaseHoldMessage } from '../core/deployments/messag
 import type { EventEnvelope } from '../core/signals/signal.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { SlackPoster } from '../adapters/slack-poster.ts';
-import { recordSignal, type IngestDependencies } from '../ingest/ingest.ts';
-import type { Workflow } from '../workflow/workflow.ts';
+import { recordSignal, type IngestDependencies } from './record-signal.ts';
+import type { Workflow } from './workflow.ts';
 
 export interface DeploymentDependencies {
   readonly store: IncidentStore;

@@ -1,5 +1,14 @@
-import { z } from 'zod';
-import { WORKFLOW_DETAIL_TYPES } from '../core/events/patterns.ts';
+import { IncidentOpened } from '../core/events/incident-opened.ts';
+import { IncidentRefresh } from '../core/events/incident-refresh.ts';
+import { IncidentResolved } from '../core/events/incident-resolved.ts';
+import { IncidentUpdated } from '../core/events/incident-updated.ts';
+import { MitigationDecided } from '../core/events/mitigation-decided.ts';
+import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
+import { MitigationFailed } from '../core/events/mitigation-failed.ts';
+import { MitigationProgress } from '../core/events/mitigation-progress.ts';
+import { MitigationRequested } from '../core/events/mitigation-requested.ts';
+import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
+import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
 import {
@@ -10,10 +19,10 @@ import {
   mitigationRequestMessage,
 } from '../core/slack/messages.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import { recentDeployments, SERVICE_NAME_PATTERN } from '../core/deployments/deployments.ts';
+import { recentDeployments } from '../core/deployments/deployments.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackPoster } from '../adapters/slack-poster.ts';
-import type { OneTimeScheduler, Workflow } from '../workflow/workflow.ts';
+import type { OneTimeScheduler, Workflow } from './workflow.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 
@@ -33,20 +42,11 @@ export interface NotifyDependencies {
 const MEANINGFUL = ['severity_raised', 'resolved', 'reopened', 'acknowledged', 'severity_changed'] as const;
 type Meaningful = (typeof MEANINGFUL)[number];
 
-const IncidentDetail = z.object({
-  incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/),
-  version: z.number().int().optional(),
-  changes: z.array(z.string()).default([]),
-  actor: z.string().optional(),
-});
-const RequestDetail = z.object({
-  incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/),
-  requestId: z.string().regex(/^MIT-[0-9A-F]{10}$/),
-  reason: z.enum(['cto_away', 'cto_silent']).optional(),
-});
-
-export const NotifyEventSchema = z.object({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
-export type NotifyEvent = z.infer<typeof NotifyEventSchema>;
+/** An announcement as notify receives it: routed by its detail-type, the detail parsed by its contract. */
+export interface NotifyEvent {
+  readonly 'detail-type': string;
+  readonly detail: Record<string, unknown>;
+}
 
 export type NotifyOutcome = { readonly action: string; readonly incidentId: string; readonly requestId?: string };
 
@@ -58,14 +58,17 @@ export type NotifyOutcome = { readonly action: string; readonly incidentId: stri
 export async function notify(event: NotifyEvent, deps: NotifyDependencies): Promise<NotifyOutcome> {
   const type = event['detail-type'];
   switch (type) {
-    case WORKFLOW_DETAIL_TYPES.incidentOpened:
-    case WORKFLOW_DETAIL_TYPES.incidentUpdated:
-    case WORKFLOW_DETAIL_TYPES.incidentResolved:
-    case WORKFLOW_DETAIL_TYPES.incidentRefresh: {
-      const detail = IncidentDetail.parse(event.detail);
+    case IncidentOpened.detailType:
+    case IncidentUpdated.detailType:
+    case IncidentResolved.detailType:
+    case IncidentRefresh.detailType: {
+      const refresh = type === IncidentRefresh.detailType;
+      const detail: { incidentId: string; version?: number; changes: string[]; actor?: string } = refresh
+        ? { ...IncidentRefresh.parse(event.detail), changes: [] }
+        : IncidentOpened.parse(event.detail);
       const incident = await deps.store.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
-      const action = await renderIncident(incident, detail.changes, type === WORKFLOW_DETAIL_TYPES.incidentRefresh, deps);
+      const action = await renderIncident(incident, detail.changes, refresh, deps);
       for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) {
         // Once per incident version and change, however often the event is delivered.
         if (
@@ -77,17 +80,18 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         )
           await threadReply(incident, change, detail.actor, deps);
       }
-      if (type === WORKFLOW_DETAIL_TYPES.incidentOpened) {
-        // Mitigations the classification proposed become requests (deterministic ids: redelivery-safe).
-        for (const catalogId of incident.mitigations)
-          await deps.workflow.requestMitigation({ incidentId: incident.id, catalogId, requestedBy: 'policy:classification' });
-      }
       return { action, incidentId: incident.id };
     }
-    case WORKFLOW_DETAIL_TYPES.mitigationProgress:
-    case WORKFLOW_DETAIL_TYPES.mitigationSucceeded:
-    case WORKFLOW_DETAIL_TYPES.mitigationFailed: {
-      const detail = RequestDetail.extend({ final: z.boolean().optional(), reason: z.string().optional() }).parse(event.detail);
+    case MitigationProgress.detailType:
+    case MitigationSucceeded.detailType:
+    case MitigationFailed.detailType: {
+      const detail = (
+        type === MitigationProgress.detailType
+          ? MitigationProgress
+          : type === MitigationSucceeded.detailType
+            ? MitigationSucceeded
+            : MitigationFailed
+      ).parse(event.detail);
       const incident = await deps.store.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
       const thread = await ensureIncidentMessage(incident, deps);
@@ -104,27 +108,29 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }
-    case WORKFLOW_DETAIL_TYPES.mitigationRequested:
-    case WORKFLOW_DETAIL_TYPES.mitigationDecided:
-    case WORKFLOW_DETAIL_TYPES.mitigationEscalated: {
-      const detail = RequestDetail.parse(event.detail);
+    case MitigationRequested.detailType:
+    case MitigationDecided.detailType:
+    case MitigationEscalated.detailType: {
+      const escalated = type === MitigationEscalated.detailType ? MitigationEscalated.parse(event.detail) : undefined;
+      const detail =
+        escalated ?? (type === MitigationRequested.detailType ? MitigationRequested : MitigationDecided).parse(event.detail);
       const incident = await deps.store.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
       const thread = await ensureIncidentMessage(incident, deps);
       const action = await renderRequest(incident, detail.requestId, thread, deps);
-      if (type === WORKFLOW_DETAIL_TYPES.mitigationEscalated) {
+      if (escalated) {
         const request = await deps.store.getRequest(incident.id, detail.requestId);
         const { seniors } = await deps.workflow.roster();
         const once = request && (await deps.store.claimOnce(incident.id, `escalation#${request.id}`, deps.now().toISOString()));
         if (request && once)
-          await deps.slack.post(thread.channel, escalationMessage(request, seniors, detail.reason ?? 'cto_silent'), {
+          await deps.slack.post(thread.channel, escalationMessage(request, seniors, escalated.reason), {
             threadTs: thread.ts,
           });
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }
-    case WORKFLOW_DETAIL_TYPES.releaseLifted: {
-      const { service } = z.object({ service: z.string().regex(SERVICE_NAME_PATTERN) }).parse(event.detail);
+    case ReleaseHoldLifted.detailType: {
+      const { service } = ReleaseHoldLifted.parse(event.detail);
       const hold = await deps.store.getHold(service);
       if (!hold || hold.held) return { action: 'hold not lifted', incidentId: hold?.incidentId ?? '' };
       await deps.slack.post(deps.deploymentsChannel, releaseLiftedMessage(hold));
@@ -206,7 +212,7 @@ async function scheduleRefresh(incident: Incident, at: Date, deps: NotifyDepende
       name: `refresh-${incident.id}-${refreshAt.replace(/[^0-9]/g, '').slice(0, 14)}`,
       at: refreshAt,
       target: 'notify',
-      event: { 'detail-type': WORKFLOW_DETAIL_TYPES.incidentRefresh, detail: { incidentId: incident.id } },
+      event: IncidentRefresh.build({ incidentId: incident.id }),
     });
     return `refresh scheduled (${why})`;
   }

@@ -1,0 +1,20 @@
+import type { FirebreakConfig } from '../core/config.ts';
+import { deployedConfig, deployedPublisher, deployedScheduler, deployedStore } from '../adapters/lambda/deployed.ts';
+import { Workflow, type OneTimeScheduler, type WorkflowDependencies } from '../workflow/workflow.ts';
+
+/** The approval workflow of a deployed function: the baked-in configuration, the table, the bus and Scheduler. */
+export function deployedWorkflowDependencies(): WorkflowDependencies & { config: FirebreakConfig } {
+  return {
+    config: deployedConfig(),
+    store: deployedStore(),
+    publisher: deployedPublisher(),
+    // Built on first use: a function that never schedules needs no scheduler settings.
+    scheduler: { schedule: (input) => deployedScheduler().schedule(input) } satisfies OneTimeScheduler,
+    now: () => new Date(),
+  };
+}
+
+let workflow: Workflow | undefined;
+export function deployedWorkflow(): Workflow {
+  return (workflow ??= new Workflow(deployedWorkflowDependencies()));
+}

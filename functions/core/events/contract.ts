@@ -1,0 +1,62 @@
+import * as z from 'zod';
+import { FIREBREAK_SOURCE, type EventPattern } from './bus.ts';
+
+/** An event as a producer hands it to the bus (or to a one-time schedule). */
+export interface BusEvent<Detail = object> {
+  readonly detailType: string;
+  readonly detail: Detail;
+}
+
+/**
+ * One event on the firebreak bus, declared once: its detail-type, source, version and payload
+ * schema. Producers build with it, consumers parse with it, and rules and the local bus route by it.
+ * A breaking payload change is a new contract with a new version, never an edit of this one.
+ */
+export interface EventContract<Schema extends z.ZodType = z.ZodType> {
+  readonly detailType: string;
+  readonly source: string;
+  readonly version: number;
+  readonly schema: Schema;
+  /** Producer side: the event to publish (typed by the schema; parsed again by every consumer). */
+  build(detail: z.input<Schema>): BusEvent<z.input<Schema>>;
+  /** Consumer side: the detail as the contract promises it, or a ZodError naming the field. */
+  parse(detail: unknown): z.output<Schema>;
+}
+
+export function defineEvent<Schema extends z.ZodType>(
+  detailType: string,
+  schema: Schema,
+  options: { readonly version?: number } = {},
+): EventContract<Schema> {
+  return {
+    detailType,
+    source: FIREBREAK_SOURCE,
+    version: options.version ?? 1,
+    schema,
+    build: (detail) => ({ detailType, detail }),
+    parse: (detail) => schema.parse(detail),
+  };
+}
+
+/** The rule pattern that delivers exactly these events. */
+export function patternFor(contracts: readonly EventContract[]): EventPattern {
+  return {
+    source: [...new Set(contracts.map((contract) => contract.source))],
+    'detail-type': contracts.map((contract) => contract.detailType),
+  };
+}
+
+/** The contract whose detail-type this is, if any. */
+export function contractFor<const Contracts extends readonly EventContract[]>(
+  contracts: Contracts,
+  detailType: string,
+): Contracts[number] | undefined {
+  return contracts.find((contract) => contract.detailType === detailType);
+}
+
+/** Ids as Firebreak mints them: the only shapes a consumer accepts. */
+export const IncidentIdSchema = z.string().regex(/^INC-[0-9A-F]{10}$/);
+export const RequestIdSchema = z.string().regex(/^MIT-[0-9A-F]{10}$/);
+export const PlanHashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+/** What names one mitigation request on the bus. */
+export const RequestRefSchema = z.object({ incidentId: IncidentIdSchema, requestId: RequestIdSchema });

@@ -1,0 +1,4 @@
+import { defineEvent, PlanHashSchema, RequestRefSchema } from './contract.ts';
+
+/** A request is approved (by people or by policy) for exactly this plan: execute runs it. */
+export const MitigationApproved = defineEvent('Mitigation Approved', RequestRefSchema.extend({ planHash: PlanHashSchema }));

@@ -1,0 +1,5 @@
+import * as z from 'zod';
+import { defineEvent, RequestRefSchema } from './contract.ts';
+
+/** A running mitigation's progress changed (coalesced by track); `final` when it ended without success or failure. */
+export const MitigationProgress = defineEvent('Mitigation Progress', RequestRefSchema.extend({ final: z.boolean().optional() }));
