@@ -1,5 +1,9 @@
 import js from '@eslint/js';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/** Function folders: each holds its Lambda entry and nothing another function imports. */
+const FUNCTION_FOLDERS = ['ingest', 'notify', 'propose', 'escalate', 'execute', 'track', 'deployments', 'slack'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.firebreak/', '.scratch/'] },
@@ -10,6 +14,52 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // The layers, as import boundaries: core is pure, adapters know no use case, use cases know no
+    // function, and function folders do not reach into each other.
+    files: ['functions/**/*.ts'],
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './functions/core',
+              from: './functions',
+              except: ['./core'],
+              message: 'functions/core is pure: it imports nothing outside functions/core.',
+            },
+            {
+              target: './functions/adapters',
+              from: [
+                './functions/workflow',
+                './functions/compose',
+                './functions/local',
+                ...FUNCTION_FOLDERS.map((f) => `./functions/${f}`),
+              ],
+              message: 'adapters implement ports; they do not import use cases, composition or handlers.',
+            },
+            {
+              target: './functions/workflow',
+              from: [
+                './functions/adapters',
+                './functions/compose',
+                './functions/local',
+                ...FUNCTION_FOLDERS.map((f) => `./functions/${f}`),
+              ],
+              message: 'use cases depend on ports they own, never on adapters or handlers.',
+            },
+            ...FUNCTION_FOLDERS.map((folder) => ({
+              target: `./functions/${folder}`,
+              from: FUNCTION_FOLDERS.filter((other) => other !== folder).map((other) => `./functions/${other}`),
+              message: 'a function folder does not import another function.',
+            })),
+          ],
+        },
       ],
     },
   },

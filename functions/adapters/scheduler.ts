@@ -1,5 +1,5 @@
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { OneTimeScheduler } from '../workflow/workflow.ts';
+import type { BusEvent } from '../core/events/contract.ts';
 import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
 
 export interface SchedulerTargets {
@@ -16,13 +16,18 @@ export interface SchedulerTargets {
  * EventBridge-shaped event, so the function handles it like any other. Schedules delete
  * themselves after running; a name that exists already means it is scheduled (idempotent).
  */
-export class EventBridgeOneTimeScheduler implements OneTimeScheduler {
+export class EventBridgeOneTimeScheduler {
   constructor(
     private readonly client: SchedulerClient,
     private readonly targets: SchedulerTargets,
   ) {}
 
-  async schedule(input: Parameters<OneTimeScheduler['schedule']>[0]): Promise<void> {
+  async schedule(input: {
+    readonly name: string;
+    readonly at: string;
+    readonly target: 'escalate' | 'notify';
+    readonly event: BusEvent;
+  }): Promise<void> {
     const at = input.at.replace(/\.\d{3}Z$/, '').replace(/Z$/, '');
     const event = {
       version: '0',

@@ -7,15 +7,8 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { SendCommandInput, StartAutomationExecutionInput } from '../core/mitigations/ssm.ts';
 
-/** What the executor and `/firebreak cancel` need from Systems Manager. */
-export interface SsmGateway {
-  sendCommand(input: SendCommandInput): Promise<string>;
-  startAutomation(input: StartAutomationExecutionInput): Promise<string>;
-  cancel(run: { kind: 'command' | 'automation'; id: string }): Promise<void>;
-}
-
 /** The real one: inputs are built (and tested exactly) in the core; this only sends them. */
-export class AwsSsmGateway implements SsmGateway {
+export class AwsSsmGateway {
   constructor(private readonly client: SSMClient) {}
 
   async sendCommand(input: SendCommandInput): Promise<string> {

@@ -1,6 +1,7 @@
 import type { FirebreakConfig } from '../core/config.ts';
 import { deployedConfig, deployedPublisher, deployedScheduler, deployedStore } from '../adapters/lambda/deployed.ts';
-import { Workflow, type OneTimeScheduler, type WorkflowDependencies } from '../workflow/workflow.ts';
+import type { OneTimeScheduler } from '../workflow/ports/bus.ts';
+import { Workflow, type WorkflowDependencies } from '../workflow/workflow.ts';
 
 /** The approval workflow of a deployed function: the baked-in configuration, the table, the bus and Scheduler. */
 export function deployedWorkflowDependencies(): WorkflowDependencies & { config: FirebreakConfig } {

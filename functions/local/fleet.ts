@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SendCommandInput, StartAutomationExecutionInput } from '../core/mitigations/ssm.ts';
-import type { SsmGateway } from '../adapters/ssm-gateway.ts';
+import type { SsmPort } from '../workflow/ports/ssm.ts';
 
 /** How the simulated fleet answers the next runs: how many instances, which fail or time out. */
 export interface FleetBehaviour {
@@ -19,7 +19,7 @@ export type FleetCall =
  * every call with its exact input and answers with status events shaped like SSM's own (the
  * published samples in test/fixtures/events/ssm-*.json), which the caller puts on the bus.
  */
-export class SimulatedFleet implements SsmGateway {
+export class SimulatedFleet implements SsmPort {
   readonly calls: FleetCall[] = [];
   private behaviour: FleetBehaviour = { instances: 3 };
   private runs = 0;

@@ -1,4 +1,4 @@
-import type { OneTimeScheduler } from '../workflow/workflow.ts';
+import type { OneTimeScheduler } from '../workflow/ports/bus.ts';
 
 /** A job as EventBridge Scheduler would hold it: the EventBridge-shaped event it will invoke its target with. */
 export interface ScheduledJob {

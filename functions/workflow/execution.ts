@@ -17,11 +17,11 @@ import {
 } from '../core/mitigations/progress.ts';
 import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/mitigations/ssm.ts';
 import type { EventEnvelope } from '../core/signals/signal.ts';
-import type { SsmGateway } from '../adapters/ssm-gateway.ts';
+import type { SsmPort } from './ports/ssm.ts';
 import type { Reply, Workflow, WorkflowDependencies } from './workflow.ts';
 
 export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'store' | 'publisher' | 'config' | 'now'> {
-  readonly ssm: SsmGateway;
+  readonly ssm: SsmPort;
   readonly workflow: Workflow;
   readonly outputLogGroup: string;
   readonly automationRoleArn: string;

@@ -21,14 +21,15 @@ import {
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import { recentDeployments } from '../core/deployments/deployments.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
-import type { SlackPoster } from '../adapters/slack-poster.ts';
-import type { OneTimeScheduler, Workflow } from './workflow.ts';
+import type { SlackChannelPort } from './ports/slack.ts';
+import type { OneTimeScheduler } from './ports/bus.ts';
+import type { Workflow } from './workflow.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 
 export interface NotifyDependencies {
   readonly store: IncidentStore;
-  readonly slack: Pick<SlackPoster, 'post' | 'update'>;
+  readonly slack: SlackChannelPort;
   readonly workflow: Workflow;
   readonly scheduler: OneTimeScheduler;
   readonly now: () => Date;

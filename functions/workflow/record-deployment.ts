@@ -16,14 +16,14 @@ import { fingerprint, type Classification } from '../core/signals/classify.ts';
 import { deploymentNotice, releaseHoldMessage } from '../core/deployments/messages.ts';
 import type { EventEnvelope } from '../core/signals/signal.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import type { SlackPoster } from '../adapters/slack-poster.ts';
+import type { SlackChannelPort } from './ports/slack.ts';
 import { recordSignal, type IngestDependencies } from './record-signal.ts';
 import type { Workflow } from './workflow.ts';
 
 export interface DeploymentDependencies {
   readonly store: IncidentStore;
   readonly publisher: IngestDependencies['publisher'];
-  readonly slack: Pick<SlackPoster, 'post' | 'update'>;
+  readonly slack: SlackChannelPort;
   readonly workflow: Pick<Workflow, 'roster'>;
   readonly config: FirebreakConfig;
   readonly now: () => Date;

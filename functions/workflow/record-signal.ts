@@ -3,12 +3,12 @@ import { decideIngest, signalKeyFor, type IncidentChange } from '../core/inciden
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { normalizeEnvelope } from '../core/signals/normalize.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
-import type { EventPublisher } from '../adapters/event-publisher.ts';
+import type { EventPublisherPort } from './ports/bus.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 
 export interface IngestDependencies {
   readonly store: IncidentStore;
-  readonly publisher: Pick<EventPublisher, 'publish'>;
+  readonly publisher: EventPublisherPort;
   readonly classify: (signal: Signal) => Classification;
   readonly now: () => Date;
   readonly reopenWindowMinutes: number;

@@ -25,20 +25,11 @@ import {
 import { escapeSlackText } from '../core/slack/text.ts';
 import { decideReleaseApproval } from '../core/deployments/deployments.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-
-/** Creates one-time schedules (EventBridge Scheduler when deployed, the virtual clock locally). */
-export interface OneTimeScheduler {
-  schedule(input: {
-    readonly name: string;
-    readonly at: string;
-    readonly target: 'escalate' | 'notify';
-    readonly event: BusEvent;
-  }): Promise<void>;
-}
+import type { EventPublisherPort, OneTimeScheduler } from './ports/bus.ts';
 
 export interface WorkflowDependencies {
   readonly store: IncidentStore;
-  readonly publisher: { publish(events: readonly BusEvent[]): Promise<void> };
+  readonly publisher: EventPublisherPort;
   readonly scheduler: OneTimeScheduler;
   readonly config: FirebreakConfig;
   readonly now: () => Date;

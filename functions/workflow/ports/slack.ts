@@ -1,0 +1,17 @@
+/** A message as the core renders it (Block Kit as plain objects). */
+export interface OutgoingMessage {
+  readonly text: string;
+  readonly blocks?: readonly object[];
+}
+
+/** Where a posted message lives. */
+export interface PostedMessage {
+  readonly channel: string;
+  readonly ts: string;
+}
+
+/** What the use cases need of Slack: post (in a thread) and replace a message in place. */
+export interface SlackChannelPort {
+  post(channel: string, message: OutgoingMessage, options?: { threadTs?: string }): Promise<PostedMessage>;
+  update(channel: string, ts: string, message: OutgoingMessage): Promise<PostedMessage>;
+}
