@@ -46,14 +46,6 @@ export function patternFor(contracts: readonly EventContract[]): EventPattern {
   };
 }
 
-/** The contract whose detail-type this is, if any. */
-export function contractFor<const Contracts extends readonly EventContract[]>(
-  contracts: Contracts,
-  detailType: string,
-): Contracts[number] | undefined {
-  return contracts.find((contract) => contract.detailType === detailType);
-}
-
 /** Ids as Firebreak mints them: the only shapes a consumer accepts. */
 export const IncidentIdSchema = z.string().regex(/^INC-[0-9A-F]{10}$/);
 export const RequestIdSchema = z.string().regex(/^MIT-[0-9A-F]{10}$/);
