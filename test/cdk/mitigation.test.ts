@@ -10,7 +10,7 @@ import { ConfigError, parseConfig, type FirebreakConfig, type FirebreakConfigInp
 import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../../functions/core/events/patterns.ts';
 import { EXECUTE_PATTERN, SSM_STATUS_DETAIL_TYPES, SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
-import { MITIGATION_OUTPUT_LOG_GROUP, NO_QUARANTINE_WARNING } from '../../lib/constructs/fleet-mitigation.ts';
+import { MITIGATION_OUTPUT_LOG_GROUP, NO_QUARANTINE_WARNING } from '../../lib/constructs/fleet-resources.ts';
 import { catalogProblems, PREVIOUS_GROUPS_TAG, shippedDocuments, type DocumentParameter } from '../../lib/documents/index.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
 
