@@ -188,8 +188,13 @@ export class Foundation extends Construct {
   }
 }
 
+/**
+ * Keeps the resource behind `construct` at `logicalId` through `Stack.renameLogicalId`, so the stack
+ * itself (`getLogicalId`, references, cdk-nag resource names) agrees on the pinned id.
+ */
 function pinLogicalId(construct: IConstruct, logicalId: string): void {
   const resource = construct instanceof CfnElement ? construct : construct.node.defaultChild;
   if (!(resource instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource to pin`);
-  resource.overrideLogicalId(logicalId);
+  const stack = Stack.of(resource);
+  stack.renameLogicalId(stack.getLogicalId(resource), logicalId);
 }

@@ -59,7 +59,7 @@ describe('event bus and rules', () => {
       expect(rule, ingest.id).toBeDefined();
       const properties = resources[logicalId(rule!)]!.Properties;
       expect(properties.EventPattern, ingest.id).toEqual(ingest.pattern);
-      if (ingest.bus === 'firebreak') expect(properties.EventBusName, ingest.id).toEqual(ref(stack.ingestion.bus));
+      if (ingest.bus === 'firebreak') expect(properties.EventBusName, ingest.id).toEqual(ref(stack.foundation.bus));
       else expect(properties.EventBusName, ingest.id).toBeUndefined();
     }
   });
@@ -70,7 +70,7 @@ describe('event bus and rules', () => {
         {
           Id: 'Target0',
           Arn: arnOf(stack.ingestion.ingestFunction),
-          DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+          DeadLetterConfig: { Arn: arnOf(stack.foundation.deadLetterQueue) },
           RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
         },
       ]);
@@ -186,7 +186,7 @@ describe('event store', () => {
         ],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(stack.store.key) },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(stack.foundation.key) },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         DeletionProtectionEnabled: true,
         GlobalSecondaryIndexes: [
@@ -217,11 +217,11 @@ describe('ingest function', () => {
       Timeout: 30,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(stack.ingestion.ingestFunction.logGroup) },
-      DeadLetterConfig: { TargetArn: arnOf(stack.ingestion.deadLetterQueue) },
+      DeadLetterConfig: { TargetArn: arnOf(stack.foundation.deadLetterQueue) },
       Environment: {
         Variables: {
-          TABLE_NAME: ref(stack.store.table),
-          EVENT_BUS_NAME: ref(stack.ingestion.bus),
+          TABLE_NAME: ref(stack.foundation.table),
+          EVENT_BUS_NAME: ref(stack.foundation.bus),
           POWERTOOLS_SERVICE_NAME: 'firebreak-ingest',
           POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -264,14 +264,14 @@ describe('ingest function', () => {
       );
     const grantsOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
 
-    expect(grantsOf('events:PutEvents')).toEqual([arnOf(stack.ingestion.bus)]);
+    expect(grantsOf('events:PutEvents')).toEqual([arnOf(stack.foundation.bus)]);
     expect(grantsOf('logs:PutLogEvents')).toEqual([arnOf(stack.ingestion.ingestFunction.logGroup)]);
-    expect(grantsOf('sqs:SendMessage')).toEqual([arnOf(stack.ingestion.deadLetterQueue)]);
-    expect(grantsOf('kms:Encrypt')).toEqual([arnOf(stack.store.key)]);
-    expect(grantsOf('kms:Decrypt')).toEqual([arnOf(stack.store.key)]);
+    expect(grantsOf('sqs:SendMessage')).toEqual([arnOf(stack.foundation.deadLetterQueue)]);
+    expect(grantsOf('kms:Encrypt')).toEqual([arnOf(stack.foundation.key)]);
+    expect(grantsOf('kms:Decrypt')).toEqual([arnOf(stack.foundation.key)]);
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']) {
       expect(grantsOf(action), action).toEqual([
-        [arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }],
+        [arnOf(stack.foundation.table), { 'Fn::Join': ['', [arnOf(stack.foundation.table), '/index/*']] }],
       ]);
     }
     // The only unscoped resource is X-Ray's, which has no resource-level permissions.
@@ -296,9 +296,9 @@ describe('dead-letter queue', () => {
 
 describe('outputs', () => {
   it('exports the bus name, the table name and the DLQ url', () => {
-    template.hasOutput('EventBusName', { Value: ref(stack.ingestion.bus) });
-    template.hasOutput('TableName', { Value: ref(stack.store.table) });
-    template.hasOutput('DeadLetterQueueUrl', { Value: ref(stack.ingestion.deadLetterQueue) });
+    template.hasOutput('EventBusName', { Value: ref(stack.foundation.bus) });
+    template.hasOutput('TableName', { Value: ref(stack.foundation.table) });
+    template.hasOutput('DeadLetterQueueUrl', { Value: ref(stack.foundation.deadLetterQueue) });
   });
 });
 
