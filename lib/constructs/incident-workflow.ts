@@ -18,7 +18,7 @@ export interface IncidentWorkflowProps {
   readonly config: FirebreakConfig;
   /** The table and key, the firebreak bus (notify listens on it, every function emits on it), the shared DLQ and the Slack secret. */
   readonly foundation: Foundation;
-  /** The slack function: it creates and deletes schedules too (escalation, expiry), so it gets the scheduling grants. */
+  /** The slack function: `/firebreak mitigate` creates escalation schedules too, so it gets the scheduling grants. */
   readonly slackFunction: FirebreakFunction;
   /** Name of the schedule group; only tests should change it. */
   readonly scheduleGroupName?: string;

@@ -165,6 +165,27 @@ describe('rule patterns against the sample events', () => {
 });
 
 describe('event store', () => {
+  it('keeps the logical ids the deployed stateful resources were created with, so an update never replaces them', () => {
+    // Created under Store, Ingestion and Slack before the Foundation gathered them: a new logical id
+    // would mean a new empty table (the old one retained), a bus and a secret whose fixed names are taken.
+    const expected: Array<[IConstruct, string, string]> = [
+      [stack.foundation.key, 'StoreKey7A3C02BD', 'AWS::KMS::Key'],
+      [stack.foundation.table, 'StoreTable0CCFA19B', 'AWS::DynamoDB::Table'],
+      [stack.foundation.bus, 'IngestionBus3E30EA7C', 'AWS::Events::EventBus'],
+      [stack.foundation.deadLetterQueue, 'IngestionDeadLetterQueueEB97306D', 'AWS::SQS::Queue'],
+      [
+        stack.foundation.deadLetterQueue.node.findChild('Policy'),
+        'IngestionDeadLetterQueuePolicy4E17AA9F',
+        'AWS::SQS::QueuePolicy',
+      ],
+      [stack.foundation.slackSecret, 'SlackSecret0D48E608', 'AWS::SecretsManager::Secret'],
+    ];
+    for (const [construct, id, type] of expected) {
+      expect(logicalId(construct), construct.node.path).toBe(id);
+      expect(resources[id]?.Type, id).toBe(type);
+    }
+  });
+
   it('encrypts the table with a rotating customer key that is retained', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResource('AWS::KMS::Key', {
