@@ -3,8 +3,8 @@ import type { Construct } from 'constructs';
 import type { FirebreakConfig } from './config.ts';
 import { DeploymentTracking } from './constructs/deployment-tracking.ts';
 import { EventIngestion } from './constructs/event-ingestion.ts';
-import { EventStore } from './constructs/event-store.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
+import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
 
@@ -16,7 +16,8 @@ export interface FirebreakStackProps extends StackProps {
 
 /** Composes the Firebreak constructs. No business logic lives here. */
 export class FirebreakStack extends Stack {
-  readonly store: EventStore;
+  /** The table and its key, the firebreak bus, the shared DLQ and the Slack secret. */
+  readonly foundation: Foundation;
   readonly ingestion: EventIngestion;
   readonly slack: SlackIngress;
   readonly workflow: IncidentWorkflow;
@@ -25,57 +26,31 @@ export class FirebreakStack extends Stack {
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
+    const { config } = props;
 
-    this.store = new EventStore(this, 'Store');
-    this.ingestion = new EventIngestion(this, 'Ingestion', {
-      config: props.config,
-      table: this.store.table,
-      key: this.store.key,
-      busName: props.busName,
-    });
-    this.slack = new SlackIngress(this, 'Slack', {
-      config: props.config,
-      table: this.store.table,
-      key: this.store.key,
-      bus: this.ingestion.bus,
-    });
-    this.workflow = new IncidentWorkflow(this, 'Workflow', {
-      config: props.config,
-      table: this.store.table,
-      key: this.store.key,
-      bus: this.ingestion.bus,
-      deadLetterQueue: this.ingestion.deadLetterQueue,
-      slackSecret: this.slack.secret,
-      slackFunction: this.slack.slackFunction,
-    });
-    this.deployments = new DeploymentTracking(this, 'Deployments', {
-      config: props.config,
-      table: this.store.table,
-      key: this.store.key,
-      bus: this.ingestion.bus,
-      deadLetterQueue: this.ingestion.deadLetterQueue,
-      slackSecret: this.slack.secret,
-    });
+    const foundation = new Foundation(this, 'Foundation', { busName: props.busName });
+    this.foundation = foundation;
+    this.ingestion = new EventIngestion(this, 'Ingestion', { config, foundation });
+    this.slack = new SlackIngress(this, 'Slack', { config, foundation });
+    this.workflow = new IncidentWorkflow(this, 'Workflow', { config, foundation, slackFunction: this.slack.slackFunction });
+    this.deployments = new DeploymentTracking(this, 'Deployments', { config, foundation, workflow: this.workflow });
     this.mitigation = new FleetMitigation(this, 'Mitigation', {
-      config: props.config,
-      table: this.store.table,
-      key: this.store.key,
-      bus: this.ingestion.bus,
-      deadLetterQueue: this.ingestion.deadLetterQueue,
-      slackSecret: this.slack.secret,
+      config,
+      foundation,
+      workflow: this.workflow,
       slackFunction: this.slack.slackFunction,
     });
 
     new CfnOutput(this, 'EventBusName', {
-      value: this.ingestion.bus.eventBusName,
+      value: foundation.bus.eventBusName,
       description: 'Send custom monitor events here (PutEvents)',
     });
     new CfnOutput(this, 'TableName', {
-      value: this.store.table.tableName,
+      value: foundation.table.tableName,
       description: 'Incidents, mitigations, audit trail and roster',
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
-      value: this.ingestion.deadLetterQueue.queueUrl,
+      value: foundation.deadLetterQueue.queueUrl,
       description: 'Events that could not be ingested',
     });
     new CfnOutput(this, 'SlackRequestUrl', {
@@ -83,7 +58,7 @@ export class FirebreakStack extends Stack {
       description: 'Paste into the Slack app: slash command and interactivity Request URL',
     });
     new CfnOutput(this, 'SlackSecretName', {
-      value: this.slack.secretName,
+      value: foundation.slackSecretName,
       description: 'Put the Slack signing secret, bot token and app id here (JSON)',
     });
     new CfnOutput(this, 'DiagnosticsBucketName', {

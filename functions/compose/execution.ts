@@ -1,4 +1,4 @@
-import { deployedSsm } from '../adapters/lambda/deployed.ts';
+import { deployedSsm } from '../adapters/deployed/ssm.ts';
 import { requireEnv } from '../adapters/runtime-config.ts';
 import { Execution } from '../workflow/execution.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from './workflow.ts';

@@ -1,5 +1,8 @@
 import type { FirebreakConfig } from '../core/config.ts';
-import { deployedConfig, deployedPublisher, deployedScheduler, deployedStore } from '../adapters/lambda/deployed.ts';
+import { deployedConfig } from '../adapters/deployed/config.ts';
+import { deployedPublisher } from '../adapters/deployed/bus.ts';
+import { deployedScheduler } from '../adapters/deployed/scheduler.ts';
+import { deployedStore } from '../adapters/deployed/table.ts';
 import type { OneTimeScheduler } from '../workflow/ports/bus.ts';
 import { Workflow, type WorkflowDependencies } from '../workflow/workflow.ts';
 

@@ -4,7 +4,7 @@ import { EventEnvelopeSchema } from '../core/signals/signal.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
-import { deployedSlackSecret } from '../adapters/lambda/deployed.ts';
+import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { recordDeployment, type DeploymentDependencies } from '../workflow/record-deployment.ts';
 

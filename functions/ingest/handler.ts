@@ -5,7 +5,9 @@ import { EventEnvelopeSchema } from '../core/signals/signal.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { createClassifier } from '../core/signals/classify.ts';
-import { deployedConfig, deployedPublisher, deployedStore } from '../adapters/lambda/deployed.ts';
+import { deployedConfig } from '../adapters/deployed/config.ts';
+import { deployedPublisher } from '../adapters/deployed/bus.ts';
+import { deployedStore } from '../adapters/deployed/table.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
 
 export type IngestResult = {

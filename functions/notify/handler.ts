@@ -3,7 +3,9 @@ import * as z from 'zod';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
-import { deployedConfig, deployedSlackSecret, deployedStore } from '../adapters/lambda/deployed.ts';
+import { deployedConfig } from '../adapters/deployed/config.ts';
+import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
+import { deployedStore } from '../adapters/deployed/table.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { notify, type NotifyDependencies } from '../workflow/notify-slack.ts';
 

@@ -8,7 +8,8 @@ import type { AwsEvent, AwsHandler, AwsResponse } from '@slack/bolt/dist/receive
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TABLE } from '../adapters/table.ts';
-import { deployedDynamo, deployedSlackSecret, deployedTableName } from '../adapters/lambda/deployed.ts';
+import { deployedDynamo, deployedTableName } from '../adapters/deployed/table.ts';
+import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { logger, tracer } from '../adapters/lambda/observability.ts';
 import { deployedExecution } from '../compose/execution.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';

@@ -1,28 +1,24 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import { deploymentRules } from '../../functions/core/deployments/deployments.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
-import { grantIncidentStore } from './incident-workflow.ts';
+import type { Foundation } from './foundation.ts';
+import type { IncidentWorkflow } from './incident-workflow.ts';
 
 export interface DeploymentTrackingProps {
   /** The validated configuration, baked into the deployments bundle (environments, channels, roster). */
   readonly config: FirebreakConfig;
-  readonly table: dynamodb.ITable;
-  /** The store's key: encrypts the table and the Slack secret. */
-  readonly key: kms.IKey;
-  /** The firebreak bus: the custom `Deployment` rule listens on it, the function emits incident events on it. */
-  readonly bus: events.IEventBus;
-  /** Where failed deliveries and rejected events end up (the ingestion DLQ: one place to look and redrive). */
-  readonly deadLetterQueue: sqs.IQueue;
-  /** The `firebreak/slack` secret (bot token): the function posts deployment notices itself. */
-  readonly slackSecret: secretsmanager.ISecret;
+  /**
+   * The table and key, the firebreak bus (the custom `Deployment` rule listens on it, the function
+   * emits incident events on it), the shared DLQ and the Slack secret (the function posts deployment
+   * notices itself).
+   */
+  readonly foundation: Foundation;
+  /** The workflow: the function builds it, so it gets the scheduler settings (but never schedules). */
+  readonly workflow: IncidentWorkflow;
   /** Retries of the EventBridge -> deployments delivery (throttling, service errors). */
   readonly targetRetryAttempts?: number;
   /** How long EventBridge keeps retrying a delivery before it dead-letters the event. */
@@ -39,7 +35,8 @@ export interface DeploymentTrackingProps {
  * notice to Slack, puts a failed service on a release hold and opens the release incident.
  *
  * Deliveries are retried and dead-lettered like ingest's (same DLQ). The function can read and
- * write the table, use its key, read the Slack secret and put events on the firebreak bus; nothing else.
+ * write the table, use its key, read the Slack secret and put events on the firebreak bus; nothing
+ * else (it reads the roster through the workflow but never requests a mitigation, so it cannot schedule).
  */
 export class DeploymentTracking extends Construct {
   readonly deploymentsFunction: FirebreakFunction;
@@ -48,37 +45,33 @@ export class DeploymentTracking extends Construct {
 
   constructor(scope: Construct, id: string, props: DeploymentTrackingProps) {
     super(scope, id);
+    const { foundation } = props;
 
     this.deploymentsFunction = new FirebreakFunction(this, 'Deployments', {
       entry: 'functions/deployments/handler.ts',
       serviceName: 'firebreak-deployments',
       description: 'Firebreak deployments: record deployments, post notices, put failed services on a release hold',
       settings: props.config,
-      environment: {
-        TABLE_NAME: props.table.tableName,
-        EVENT_BUS_NAME: props.bus.eventBusName,
-        SLACK_SECRET_ARN: props.slackSecret.secretArn,
-      },
       // Room for Slack's 429 Retry-After waits, as notify.
       timeout: Duration.seconds(60),
       // A thrown error is retried by Lambda's async invoke config, then lands in the shared DLQ.
       retryAttempts: props.functionRetryAttempts ?? 2,
       maxEventAge: Duration.hours(2),
-      deadLetterQueue: props.deadLetterQueue,
+      deadLetterQueue: foundation.deadLetterQueue,
     });
-    grantIncidentStore(this.deploymentsFunction, props.table, props.key);
-    props.bus.grantPutEventsTo(this.deploymentsFunction);
-    // GetSecretValue and DescribeSecret on this secret only; kms:Decrypt only through Secrets Manager.
-    props.slackSecret.grantRead(this.deploymentsFunction);
+    foundation.grantReadWriteData(this.deploymentsFunction);
+    foundation.grantPutEvents(this.deploymentsFunction);
+    foundation.grantSlackSecret(this.deploymentsFunction);
+    props.workflow.addSchedulingEnvironment(this.deploymentsFunction);
 
     const rules = new Map<string, events.Rule>();
     for (const deployment of deploymentRules()) {
       const rule = deliveryRule(this, `${deployment.id}Rule`, {
-        bus: deployment.bus === 'firebreak' ? props.bus : undefined,
+        bus: deployment.bus === 'firebreak' ? foundation.bus : undefined,
         description: `Firebreak deployments: ${deployment.description}`,
         pattern: deployment.pattern,
         target: this.deploymentsFunction,
-        deadLetterQueue: props.deadLetterQueue,
+        deadLetterQueue: foundation.deadLetterQueue,
         retryAttempts: props.targetRetryAttempts,
         maxEventAge: props.targetMaxEventAge,
       });

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,12 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Powertools metrics land in one namespace for every Firebreak function. */
 export const METRICS_NAMESPACE = 'Firebreak';
+
+/** The construct metadata entry that names a function's handler file (repository-relative), for tools and tests. */
+export const ENTRY_METADATA = 'firebreak:entry';
+
+/** The variable `settings` is baked into (see `loadRuntimeConfig` in functions/adapters/runtime-config.ts). */
+const BAKED_CONFIG_VARIABLE = 'FIREBREAK_CONFIG';
 
 export interface FirebreakFunctionProps extends Pick<
   NodejsFunctionProps,
@@ -44,6 +50,13 @@ export class FirebreakFunction extends NodejsFunction {
   /** The function's own role (same as `role`, but never undefined). */
   readonly executionRole: iam.Role;
   readonly serviceName: string;
+  /** The handler file, relative to the repository root (`functions/ingest/handler.ts`): where the bundle starts. */
+  readonly entry: string;
+  /**
+   * Variables that never reach the Lambda environment because esbuild replaces their reads in the
+   * bundle (`process.env.FIREBREAK_CONFIG`, with `settings`). Code may read them like any other.
+   */
+  readonly bakedEnvironment: readonly string[];
 
   constructor(scope: Construct, id: string, props: FirebreakFunctionProps) {
     const serviceName = props.serviceName ?? `firebreak-${kebab(id)}`;
@@ -96,11 +109,14 @@ export class FirebreakFunction extends NodejsFunction {
         define:
           props.settings === undefined
             ? undefined
-            : { 'process.env.FIREBREAK_CONFIG': JSON.stringify(JSON.stringify(props.settings)) },
+            : { [`process.env.${BAKED_CONFIG_VARIABLE}`]: JSON.stringify(JSON.stringify(props.settings)) },
       },
     });
     this.executionRole = role;
     this.serviceName = serviceName;
+    this.entry = relative(REPO_ROOT, resolve(REPO_ROOT, props.entry)).split('\\').join('/');
+    this.bakedEnvironment = props.settings === undefined ? [] : [BAKED_CONFIG_VARIABLE];
+    this.node.addMetadata(ENTRY_METADATA, this.entry);
 
     // cdk-nag acknowledgements apply to the construct and its children (the CfnFunction, the policy).
     Validations.of(this).acknowledge({

@@ -1,17 +1,14 @@
-import { ArnFormat, CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
-import { NOTIFY_PATTERN } from '../../functions/core/events/subscriptions.ts';
+import { NOTIFY_PATTERN, PROPOSE_PATTERN } from '../../functions/core/events/subscriptions.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
+import type { Foundation } from './foundation.ts';
 
 /** The EventBridge Scheduler group that holds Firebreak's one-time schedules. */
 export const SCHEDULE_GROUP_NAME = 'firebreak';
@@ -19,16 +16,9 @@ export const SCHEDULE_GROUP_NAME = 'firebreak';
 export interface IncidentWorkflowProps {
   /** The validated configuration, baked into the notify and escalate bundles. */
   readonly config: FirebreakConfig;
-  readonly table: dynamodb.ITable;
-  /** The store's key: encrypts the table and the Slack secret. */
-  readonly key: kms.IKey;
-  /** The firebreak bus: notify listens on it, every function emits on it. */
-  readonly bus: events.IEventBus;
-  /** Where failed deliveries end up (the ingestion DLQ: one place to look and redrive). */
-  readonly deadLetterQueue: sqs.IQueue;
-  /** The `firebreak/slack` secret (bot token). */
-  readonly slackSecret: secretsmanager.ISecret;
-  /** The slack function: it creates and deletes schedules too (escalation, expiry), so it gets the scheduling grants. */
+  /** The table and key, the firebreak bus (notify listens on it, every function emits on it), the shared DLQ and the Slack secret. */
+  readonly foundation: Foundation;
+  /** The slack function: `/firebreak mitigate` creates escalation schedules too, so it gets the scheduling grants. */
   readonly slackFunction: FirebreakFunction;
   /** Name of the schedule group; only tests should change it. */
   readonly scheduleGroupName?: string;
@@ -42,19 +32,26 @@ export interface IncidentWorkflowProps {
 
 /**
  * The approval workflow around Slack: `notify` (posts and updates incident and approval messages,
- * on the firebreak bus), `escalate` (fired by a one-time EventBridge Scheduler schedule when the
+ * on the firebreak bus), `propose` (turns the mitigations a new incident's classification proposed
+ * into requests, whether or not Slack is up), `escalate` (fired by a one-time EventBridge Scheduler schedule when the
  * CTO stays silent), the schedule group those schedules live in and the role Scheduler uses to
  * invoke the two functions.
  *
- * Every function gets only what it needs: the table and its key, the Slack secret (read), PutEvents
- * on the firebreak bus; creating and deleting schedules only in the Firebreak group, and passing
- * only the scheduler role, only to Scheduler, for the functions that schedule (slack and notify).
+ * Every function gets only what its code uses: the table and its key and PutEvents on the firebreak
+ * bus; the Slack secret for notify (it posts), not for escalate (it only records and announces);
+ * creating schedules only in the Firebreak group, and passing only the scheduler role, only to
+ * Scheduler, for the functions that schedule (`grantScheduling`: slack, notify, and track in
+ * FleetMitigation). Schedules delete themselves after running (`ActionAfterCompletion: DELETE`,
+ * done by Scheduler), so no function may delete them.
  */
 export class IncidentWorkflow extends Construct {
   readonly notifyFunction: FirebreakFunction;
   readonly escalateFunction: FirebreakFunction;
+  readonly proposeFunction: FirebreakFunction;
   /** The rule on the firebreak bus that feeds notify. */
   readonly notifyRule: events.Rule;
+  /** The rule on the firebreak bus that feeds propose (new incidents). */
+  readonly proposeRule: events.Rule;
   readonly scheduleGroup: scheduler.ScheduleGroup;
   /** The group's name as a plain string (`firebreak`), for schedule ARNs and the environment. */
   readonly scheduleGroupName: string;
@@ -62,11 +59,12 @@ export class IncidentWorkflow extends Construct {
   readonly schedulerRole: iam.Role;
   /** ARN pattern of every schedule in the group (`arn:…:schedule/firebreak/*`). */
   readonly scheduleArns: string;
-  /** Environment variables that tell a function how to create schedules (see `grantScheduling`). */
+  /** Environment variables that tell a function how to create schedules (see `grantScheduling`, `addSchedulingEnvironment`). */
   readonly schedulingEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: IncidentWorkflowProps) {
     super(scope, id);
+    const { foundation } = props;
     const stack = Stack.of(this);
     const groupName = props.scheduleGroupName ?? SCHEDULE_GROUP_NAME;
     this.scheduleGroupName = groupName;
@@ -114,13 +112,7 @@ export class IncidentWorkflow extends Construct {
       ESCALATE_FUNCTION_ARN: functionArn(escalateName),
       NOTIFY_FUNCTION_ARN: functionArn(notifyName),
       // For the schedule's own DeadLetterConfig: a target Scheduler could not invoke lands here.
-      SCHEDULE_DEAD_LETTER_ARN: props.deadLetterQueue.queueArn,
-    };
-    const environment = {
-      TABLE_NAME: props.table.tableName,
-      EVENT_BUS_NAME: props.bus.eventBusName,
-      SLACK_SECRET_ARN: props.slackSecret.secretArn,
-      ...this.schedulingEnvironment,
+      SCHEDULE_DEAD_LETTER_ARN: foundation.deadLetterQueue.queueArn,
     };
 
     this.notifyFunction = new FirebreakFunction(this, 'Notify', {
@@ -128,31 +120,39 @@ export class IncidentWorkflow extends Construct {
       serviceName: 'firebreak-notify',
       description: 'Firebreak notify: post and update incident and approval messages in Slack',
       settings: props.config,
-      environment,
       // Room for Slack's 429 Retry-After waits while it coalesces updates.
       timeout: Duration.seconds(60),
       retryAttempts: 2,
       maxEventAge: Duration.hours(2),
-      deadLetterQueue: props.deadLetterQueue,
+      deadLetterQueue: foundation.deadLetterQueue,
     });
     this.escalateFunction = new FirebreakFunction(this, 'Escalate', {
       entry: 'functions/escalate/handler.ts',
       serviceName: 'firebreak-escalate',
       description: 'Firebreak escalate: when the CTO stays silent, ask the senior engineers and record the escalation',
       settings: props.config,
-      environment,
       retryAttempts: 2,
       maxEventAge: Duration.hours(2),
-      deadLetterQueue: props.deadLetterQueue,
+      deadLetterQueue: foundation.deadLetterQueue,
+    });
+    this.proposeFunction = new FirebreakFunction(this, 'Propose', {
+      entry: 'functions/propose/handler.ts',
+      serviceName: 'firebreak-propose',
+      description: 'Firebreak propose: the mitigations a new incident calls for become approval requests',
+      settings: props.config,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+      deadLetterQueue: foundation.deadLetterQueue,
     });
     setFunctionName(this.notifyFunction, notifyName);
     setFunctionName(this.escalateFunction, escalateName);
 
-    for (const fn of [this.notifyFunction, this.escalateFunction]) {
-      grantIncidentStore(fn, props.table, props.key);
-      props.bus.grantPutEventsTo(fn);
-      props.slackSecret.grantRead(fn);
+    for (const fn of [this.notifyFunction, this.escalateFunction, this.proposeFunction]) {
+      foundation.grantReadWriteData(fn);
+      foundation.grantPutEvents(fn);
     }
+    // notify posts and updates the Slack messages; escalate only records the escalation and announces it.
+    foundation.grantSlackSecret(this.notifyFunction);
 
     this.schedulerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -161,35 +161,46 @@ export class IncidentWorkflow extends Construct {
       }),
     );
     this.schedulerRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deadLetterQueue.queueArn] }),
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [foundation.deadLetterQueue.queueArn] }),
     );
 
-    // Who schedules: notify (escalation timers for proposed mitigations, coalesced refreshes) and
-    // slack (`/firebreak mitigate`, cancelling the timer when the CTO decides). Escalate only acts.
+    // Who schedules: notify (coalesced refreshes), propose (escalation timers of the requests it
+    // creates) and slack (`/firebreak mitigate`); track too, for the rollback it offers (FleetMitigation).
     this.grantScheduling(this.notifyFunction);
+    this.grantScheduling(this.proposeFunction);
     this.grantScheduling(props.slackFunction);
-    for (const [name, value] of Object.entries(this.schedulingEnvironment)) props.slackFunction.addEnvironment(name, value);
+    // escalate builds the workflow, whose scheduler reads these settings, but never requests a mitigation.
+    this.addSchedulingEnvironment(this.escalateFunction);
 
     this.notifyRule = deliveryRule(this, 'NotifyRule', {
-      bus: props.bus,
+      bus: foundation.bus,
       description: 'Firebreak notify: incident and mitigation events to render in Slack',
       pattern: NOTIFY_PATTERN,
       target: this.notifyFunction,
-      deadLetterQueue: props.deadLetterQueue,
+      deadLetterQueue: foundation.deadLetterQueue,
+      retryAttempts: props.targetRetryAttempts,
+      maxEventAge: props.targetMaxEventAge,
+    });
+    this.proposeRule = deliveryRule(this, 'ProposeRule', {
+      bus: foundation.bus,
+      description: 'Firebreak propose: new incidents whose classification proposed mitigations',
+      pattern: PROPOSE_PATTERN,
+      target: this.proposeFunction,
+      deadLetterQueue: foundation.deadLetterQueue,
       retryAttempts: props.targetRetryAttempts,
       maxEventAge: props.targetMaxEventAge,
     });
   }
 
   /**
-   * Lets `fn` create and delete one-time schedules in the Firebreak group (and nowhere else), and
-   * pass the scheduler role, only to EventBridge Scheduler.
+   * Lets `fn` create one-time schedules in the Firebreak group (and nowhere else), and pass the
+   * scheduler role, only to EventBridge Scheduler; sets the scheduling environment.
    */
   grantScheduling(fn: FirebreakFunction): void {
     const role = fn.executionRole;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        actions: ['scheduler:CreateSchedule'],
         resources: [this.scheduleArns],
       }),
     );
@@ -206,35 +217,18 @@ export class IncidentWorkflow extends Construct {
       reason:
         'Schedules are created at run time, one per pending escalation or refresh, with names not known at deploy time; the wildcard is confined to the Firebreak schedule group.',
     });
+    this.addSchedulingEnvironment(fn);
   }
-}
 
-/**
- * Read/write on the table and encrypt/decrypt with its key, with the cdk-nag acknowledgements that
- * grant brings (the same ones the ingest role carries, for the same reasons).
- */
-export function grantIncidentStore(fn: FirebreakFunction, table: dynamodb.ITable, key: kms.IKey): void {
-  table.grantReadWriteData(fn);
-  // Also implied by the table grant when the table carries its key; explicit so an imported table works too.
-  key.grantEncryptDecrypt(fn);
-  const role = fn.executionRole;
-  const kmsReasons: Record<string, string> = {
-    'kms:GenerateDataKey*': "DynamoDB and Secrets Manager ask the key for data keys on the caller's behalf",
-    'kms:ReEncrypt*': 'part of the encrypt/decrypt grant on the store key',
-  };
-  for (const [action, why] of Object.entries(kmsReasons)) {
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Action::${action}]`,
-      reason: `From the table and key grants: ${action} is scoped to the one customer key that encrypts the table and the Slack secret, not to all keys (${why}).`,
-    });
-  }
-  const tableResource = table.node.defaultChild;
-  if (tableResource instanceof CfnElement) {
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${Stack.of(tableResource).getLogicalId(tableResource)}.Arn>/index/*]`,
-      reason:
-        "From the table grant: the table's own indexes (<table arn>/index/*), used to list incidents by status; no other table is reachable.",
-    });
+  /**
+   * Only the scheduling environment, no IAM: for functions whose code builds the workflow (and so
+   * reads the scheduler settings) on paths that never create a schedule (escalate, deployments,
+   * execute). The variables are identifiers, not credentials, set because the bundled code can read
+   * them (test/cdk/function-environment.test.ts); a schedule such a function tried to create would
+   * still be refused by IAM.
+   */
+  addSchedulingEnvironment(fn: FirebreakFunction): void {
+    for (const [name, value] of Object.entries(this.schedulingEnvironment)) fn.addEnvironment(name, value);
   }
 }
 

@@ -1,32 +1,21 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
-import { grantIncidentStore } from './incident-workflow.ts';
+import type { Foundation } from './foundation.ts';
 
-/** The Secrets Manager secret the user fills after deploy (see docs/slack-setup.md). */
-export const SLACK_SECRET_NAME = 'firebreak/slack';
 /** The one route Slack calls, for slash commands and interactivity alike. */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackIngressProps {
   /** The validated configuration, baked into the slack bundle like ingest's. */
   readonly config: FirebreakConfig;
-  readonly table: dynamodb.ITable;
-  /** The store's key: encrypts the table and the Slack secret. */
-  readonly key: kms.IKey;
-  /** The firebreak bus the function emits its decisions on. */
-  readonly bus: events.IEventBus;
-  /** Name of the secret; only tests should change it. */
-  readonly secretName?: string;
+  /** The table, its key, the firebreak bus (the function emits its decisions there) and the Slack secret. */
+  readonly foundation: Foundation;
   /** Stage throttling: requests per second in steady state (default 20). */
   readonly throttleRateLimit?: number;
   /** Stage throttling: burst (default 50). */
@@ -34,8 +23,8 @@ export interface SlackIngressProps {
 }
 
 /**
- * The way in from Slack: the `firebreak/slack` secret (signing secret, bot token, app id), the
- * `slack` function (Bolt with `AwsLambdaReceiver`) and an API Gateway HTTP API with one route,
+ * The way in from Slack: the `slack` function (Bolt with `AwsLambdaReceiver`, credentials from the
+ * foundation's `firebreak/slack` secret) and an API Gateway HTTP API with one route,
  * `POST /slack/events`, that Slack calls for the slash command and for button clicks.
  *
  * HTTP API rather than a Lambda Function URL: stage throttling and structured access logs come
@@ -45,9 +34,6 @@ export interface SlackIngressProps {
  * signature itself; API Gateway has no authorizer for it (see the APIG4 acknowledgement).
  */
 export class SlackIngress extends Construct {
-  readonly secret: secretsmanager.Secret;
-  /** The secret's name (`firebreak/slack`), as a plain string: what `put-secret-value --secret-id` takes. */
-  readonly secretName: string;
   readonly slackFunction: FirebreakFunction;
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
@@ -57,31 +43,7 @@ export class SlackIngress extends Construct {
 
   constructor(scope: Construct, id: string, props: SlackIngressProps) {
     super(scope, id);
-
-    // Created with a random placeholder, never a real credential: the template holds only the
-    // generation rule. Until the user puts the real values in, the signing secret is a random
-    // string nobody knows (every request fails verification) and the bot token is empty.
-    this.secretName = props.secretName ?? SLACK_SECRET_NAME;
-    this.secret = new secretsmanager.Secret(this, 'Secret', {
-      secretName: this.secretName,
-      description:
-        'Firebreak Slack app credentials: {"signingSecret":"…","botToken":"xoxb-…","appId":"A…"}. Fill it after deploy (docs/slack-setup.md).',
-      encryptionKey: props.key,
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ botToken: '', appId: '' }),
-        generateStringKey: 'signingSecret',
-        passwordLength: 32,
-        excludePunctuation: true,
-      },
-      // The values can be copied again from the Slack app's settings; a retained secret would
-      // block the next deploy of the same stack (the name is fixed).
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        "Slack's signing secret and bot token cannot be rotated by a rotation Lambda: they are regenerated in the Slack app's settings (Basic Information, OAuth & Permissions) and then put into this secret.",
-    });
+    const { foundation } = props;
 
     this.slackFunction = new FirebreakFunction(this, 'Slack', {
       entry: 'functions/slack/handler.ts',
@@ -92,17 +54,11 @@ export class SlackIngress extends Construct {
       memorySize: 1024,
       // Slack has long given up by then; a short timeout frees the concurrency a stuck call holds.
       timeout: Duration.seconds(10),
-      environment: {
-        TABLE_NAME: props.table.tableName,
-        EVENT_BUS_NAME: props.bus.eventBusName,
-        SLACK_SECRET_ARN: this.secret.secretArn,
-      },
     });
-    grantIncidentStore(this.slackFunction, props.table, props.key);
-    props.bus.grantPutEventsTo(this.slackFunction);
-    // secretsmanager:GetSecretValue and DescribeSecret on this secret only, and kms:Decrypt on
-    // the store key only through Secrets Manager.
-    this.secret.grantRead(this.slackFunction);
+    foundation.grantReadWriteData(this.slackFunction);
+    foundation.grantPutEvents(this.slackFunction);
+    // Verifies requests with the signing secret and answers with the bot token.
+    foundation.grantSlackSecret(this.slackFunction);
 
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: 'firebreak-slack',

@@ -66,7 +66,7 @@ describe('deployment rules', () => {
       const properties = props(stack.deployments.rules.get(deployment.id)!);
       expect(properties.EventPattern, deployment.id).toEqual(deployment.pattern);
       expect(properties.State, deployment.id).toBe('ENABLED');
-      if (deployment.bus === 'firebreak') expect(properties.EventBusName, deployment.id).toEqual(ref(stack.ingestion.bus));
+      if (deployment.bus === 'firebreak') expect(properties.EventBusName, deployment.id).toEqual(ref(stack.foundation.bus));
       else expect(properties.EventBusName, deployment.id).toBeUndefined();
     }
   });
@@ -83,7 +83,7 @@ describe('deployment rules', () => {
         {
           Id: 'Target0',
           Arn: arnOf(stack.deployments.deploymentsFunction),
-          DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+          DeadLetterConfig: { Arn: arnOf(stack.foundation.deadLetterQueue) },
           RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
         },
       ]);
@@ -193,7 +193,7 @@ describe('deployment rule patterns against the sample events', () => {
     expect(DeploymentSchema.safeParse(notice).success).toBe(true);
     const custom = envelope(DEPLOYMENT_SOURCE, DEPLOYMENT_DETAIL_TYPES.custom, notice);
     expect(matchingDeploymentRules(custom)).toEqual(['CustomDeployment']);
-    expect(props(stack.deployments.rules.get('CustomDeployment')!).EventBusName).toEqual(ref(stack.ingestion.bus));
+    expect(props(stack.deployments.rules.get('CustomDeployment')!).EventBusName).toEqual(ref(stack.foundation.bus));
     expect(matchingOtherRules(custom)).toEqual([]);
   });
 
@@ -241,13 +241,15 @@ describe('deployments function', () => {
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(fn().logGroup) },
       Timeout: 60,
-      DeadLetterConfig: { TargetArn: arnOf(stack.ingestion.deadLetterQueue) },
+      DeadLetterConfig: { TargetArn: arnOf(stack.foundation.deadLetterQueue) },
     });
     expect(properties.FunctionName).toBeUndefined();
     expect((properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
-      TABLE_NAME: ref(stack.store.table),
-      EVENT_BUS_NAME: ref(stack.ingestion.bus),
-      SLACK_SECRET_ARN: ref(stack.slack.secret),
+      TABLE_NAME: ref(stack.foundation.table),
+      EVENT_BUS_NAME: ref(stack.foundation.bus),
+      SLACK_SECRET_ARN: ref(stack.foundation.slackSecret),
+      // It builds the workflow, whose scheduler reads these (test/cdk/function-environment.test.ts); it never schedules (below).
+      ...(stack.resolve(stack.workflow.schedulingEnvironment) as Record<string, unknown>),
       POWERTOOLS_SERVICE_NAME: 'firebreak-deployments',
       POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -270,7 +272,7 @@ describe('deployments function', () => {
 
   it('has only what it needs: its log group, the DLQ, the table, the key, PutEvents on the firebreak bus, the Slack secret', () => {
     const statements = statementsOf(fn().executionRole);
-    const table = [arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }];
+    const table = [arnOf(stack.foundation.table), { 'Fn::Join': ['', [arnOf(stack.foundation.table), '/index/*']] }];
     const byResource = new Map<string, string[]>();
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
@@ -280,7 +282,7 @@ describe('deployments function', () => {
     }
     expect(Object.fromEntries(byResource)).toEqual({
       [JSON.stringify(arnOf(fn().logGroup))]: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      [JSON.stringify(arnOf(stack.ingestion.deadLetterQueue))]: ['sqs:SendMessage'],
+      [JSON.stringify(arnOf(stack.foundation.deadLetterQueue))]: ['sqs:SendMessage'],
       [JSON.stringify('*')]: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
       [JSON.stringify(table)]: [
         'dynamodb:BatchGetItem',
@@ -296,15 +298,15 @@ describe('deployments function', () => {
         'dynamodb:Scan',
         'dynamodb:UpdateItem',
       ],
-      [JSON.stringify(arnOf(stack.store.key))]: [
+      [JSON.stringify(arnOf(stack.foundation.key))]: [
         'kms:Decrypt',
         'kms:DescribeKey',
         'kms:Encrypt',
         'kms:GenerateDataKey*',
         'kms:ReEncrypt*',
       ],
-      [JSON.stringify(arnOf(stack.ingestion.bus))]: ['events:PutEvents'],
-      [JSON.stringify(ref(stack.slack.secret))]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      [JSON.stringify(arnOf(stack.foundation.bus))]: ['events:PutEvents'],
+      [JSON.stringify(ref(stack.foundation.slackSecret))]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     });
   });
 
@@ -338,7 +340,7 @@ describe('cdk-nag (AwsSolutions)', () => {
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-        `AwsSolutions-IAM5[Resource::<${logicalId(stack.store.table)}.Arn>/index/*]`,
+        `AwsSolutions-IAM5[Resource::<${logicalId(stack.foundation.table)}.Arn>/index/*]`,
       ].sort(),
     );
     for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(60);

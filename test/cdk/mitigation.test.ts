@@ -13,7 +13,7 @@ import { BUS_EVENTS } from '../../functions/core/events/subscriptions.ts';
 import { EXECUTE_PATTERN } from '../../functions/core/events/subscriptions.ts';
 import { SSM_STATUS_DETAIL_TYPES, SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
-import { MITIGATION_OUTPUT_LOG_GROUP, NO_QUARANTINE_WARNING } from '../../lib/constructs/fleet-mitigation.ts';
+import { MITIGATION_OUTPUT_LOG_GROUP, NO_QUARANTINE_WARNING } from '../../lib/constructs/fleet-resources.ts';
 import { catalogProblems, PREVIOUS_GROUPS_TAG, shippedDocuments, type DocumentParameter } from '../../lib/documents/index.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
 
@@ -467,13 +467,14 @@ describe('Run Command output', () => {
 });
 
 describe('execute and track functions', () => {
+  // No SLACK_SECRET_ARN (neither posts to Slack: notify renders what they announce) and no FLEET_TAG_KEY (no code reads it).
   const expectedEnv = (serviceName: string) => ({
-    TABLE_NAME: ref(stack.store.table),
-    EVENT_BUS_NAME: ref(stack.ingestion.bus),
-    SLACK_SECRET_ARN: ref(stack.slack.secret),
+    TABLE_NAME: ref(stack.foundation.table),
+    EVENT_BUS_NAME: ref(stack.foundation.bus),
     OUTPUT_LOG_GROUP: ref(stack.mitigation.outputLogGroup),
     AUTOMATION_ROLE_ARN: arnOf(stack.mitigation.automationRole),
-    FLEET_TAG_KEY: 'firebreak:fleet',
+    // Both build the workflow, whose scheduler reads these; only track schedules (a rollback awaiting approval).
+    ...(stack.resolve(stack.workflow.schedulingEnvironment) as Record<string, unknown>),
     POWERTOOLS_SERVICE_NAME: serviceName,
     POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
     POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -490,7 +491,7 @@ describe('execute and track functions', () => {
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Timeout: 60,
-        DeadLetterConfig: { TargetArn: arnOf(stack.ingestion.deadLetterQueue) },
+        DeadLetterConfig: { TargetArn: arnOf(stack.foundation.deadLetterQueue) },
       });
       expect(env(fn), name).toEqual(expectedEnv(name));
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -505,8 +506,8 @@ describe('execute and track functions', () => {
     expect(env(stack.slack.slackFunction)).toMatchObject({
       OUTPUT_LOG_GROUP: ref(stack.mitigation.outputLogGroup),
       AUTOMATION_ROLE_ARN: arnOf(stack.mitigation.automationRole),
-      FLEET_TAG_KEY: 'firebreak:fleet',
     });
+    expect(env(stack.slack.slackFunction)).not.toHaveProperty('FLEET_TAG_KEY');
   });
 
   it("lets only execute send commands: on the catalog's Command documents, and on instances carrying the fleet tag", () => {
@@ -569,30 +570,47 @@ describe('execute and track functions', () => {
     ).toHaveLength(1);
   });
 
-  it('lets execute and slack (only) cancel commands and stop automations', () => {
-    const cancelling = [stack.mitigation.executeFunction, stack.slack.slackFunction].map((fn) => [ref(fn.executionRole)]);
+  it('lets slack (only) cancel commands and stop automations: execute only starts runs', () => {
+    const cancelling = [stack.slack.slackFunction].map((fn) => [ref(fn.executionRole)]);
     for (const action of ['ssm:CancelCommand', 'ssm:StopAutomationExecution']) {
       expect(
         allStatementsFor(action).map(({ roles }) => roles),
         action,
-      ).toEqual(expect.arrayContaining(cancelling));
-      expect(allStatementsFor(action), action).toHaveLength(2);
+      ).toEqual(cancelling);
     }
     for (const { s } of allStatementsFor('ssm:StopAutomationExecution'))
       expect(s.Resource).toEqual(arnJoin('ssm', ':automation-execution/*'));
   });
 
-  it('gives execute no EC2 access, and track no Systems Manager, EC2 or IAM access at all', () => {
+  it('gives execute no EC2 access and no scheduling, and track no Systems Manager, EC2 or Lambda access at all', () => {
     expect(
       statementsOf(stack.mitigation.executeFunction.executionRole)
         .flatMap(actions)
-        .filter((a) => /^ec2:/.test(a)),
+        .filter((a) => /^(ec2|scheduler|lambda):/.test(a)),
     ).toEqual([]);
-    expect(
-      statementsOf(stack.mitigation.trackFunction.executionRole)
-        .flatMap(actions)
-        .filter((a) => /^(ssm|ec2|iam|scheduler|lambda):/.test(a)),
-    ).toEqual([]);
+    const track = statementsOf(stack.mitigation.trackFunction.executionRole);
+    expect(track.flatMap(actions).filter((a) => /^(ssm|ec2|lambda):/.test(a))).toEqual([]);
+    // Its IAM and Scheduler access is the scheduling grant alone: a failed run's rollback may need an escalation schedule.
+    expect(track.filter((s) => actions(s).some((a) => /^(iam|scheduler):/.test(a)))).toEqual([
+      { Action: 'scheduler:CreateSchedule', Effect: 'Allow', Resource: arnJoin('scheduler', ':schedule/firebreak/*') },
+      {
+        Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Resource: arnOf(stack.workflow.schedulerRole),
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('does not let execute or track read the Slack secret', () => {
+    for (const fn of [stack.mitigation.executeFunction, stack.mitigation.trackFunction]) {
+      expect(
+        statementsOf(fn.executionRole)
+          .flatMap(actions)
+          .filter((a) => a.startsWith('secretsmanager:')),
+        fn.node.path,
+      ).toEqual([]);
+    }
   });
 });
 
@@ -679,7 +697,7 @@ describe('execute and track rules', () => {
 
   it('feeds execute from the firebreak bus and track from the default bus, with the shared patterns verbatim', () => {
     expect(props(stack.mitigation.executeRule)).toMatchObject({
-      EventBusName: ref(stack.ingestion.bus),
+      EventBusName: ref(stack.foundation.bus),
       EventPattern: EXECUTE_PATTERN,
     });
     expect(EXECUTE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Mitigation Approved'] });
@@ -697,7 +715,7 @@ describe('execute and track rules', () => {
         {
           Id: 'Target0',
           Arn: arnOf(fn),
-          DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+          DeadLetterConfig: { Arn: arnOf(stack.foundation.deadLetterQueue) },
           RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
         },
       ]);

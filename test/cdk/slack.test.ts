@@ -135,38 +135,31 @@ describe('Slack ingress (HTTP API)', () => {
 describe('Slack secret', () => {
   it('is firebreak/slack, encrypted with the store key, created with a generated placeholder only', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    const secret = props(stack.slack.secret);
+    const secret = props(stack.foundation.slackSecret);
     expect(secret.Name).toBe('firebreak/slack');
-    expect(secret.KmsKeyId).toEqual(arnOf(stack.store.key));
+    expect(secret.KmsKeyId).toEqual(arnOf(stack.foundation.key));
     expect(secret.SecretString).toBeUndefined();
     const generate = secret.GenerateSecretString as { SecretStringTemplate: string; GenerateStringKey: string };
     expect(JSON.parse(generate.SecretStringTemplate)).toEqual({ botToken: '', appId: '' });
     expect(generate.GenerateStringKey).toBe('signingSecret');
   });
 
-  it('can be read by slack, notify, escalate, deployments, execute and track only, and by nothing but that secret', () => {
+  it('can be read by slack, notify and deployments only (the functions that talk to Slack), and by nothing but that secret', () => {
     const readers = allStatementsFor('secretsmanager:GetSecretValue');
     expect(readers.map(({ roles }) => roles).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
-      [
-        stack.slack.slackFunction,
-        stack.workflow.escalateFunction,
-        stack.workflow.notifyFunction,
-        stack.deployments.deploymentsFunction,
-        stack.mitigation.executeFunction,
-        stack.mitigation.trackFunction,
-      ]
+      [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.deployments.deploymentsFunction]
         .map((fn) => [ref(fn.executionRole)])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
     for (const { s } of readers) {
-      expect(s.Resource).toEqual(ref(stack.slack.secret));
+      expect(s.Resource).toEqual(ref(stack.foundation.slackSecret));
       expect(actions(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     }
     // The slack role reads no other secret, under any action.
     const slackSecretStatements = statementsOf(stack.slack.slackFunction.executionRole).filter((s) =>
       actions(s).some((a) => a.startsWith('secretsmanager:')),
     );
-    expect(slackSecretStatements.map((s) => s.Resource)).toEqual([ref(stack.slack.secret)]);
+    expect(slackSecretStatements.map((s) => s.Resource)).toEqual([ref(stack.foundation.slackSecret)]);
   });
 });
 
@@ -178,9 +171,9 @@ describe('functions', () => {
     expect(fn.MemorySize).toBe(1024);
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
     expect(env(stack.slack.slackFunction)).toMatchObject({
-      TABLE_NAME: ref(stack.store.table),
-      EVENT_BUS_NAME: ref(stack.ingestion.bus),
-      SLACK_SECRET_ARN: ref(stack.slack.secret),
+      TABLE_NAME: ref(stack.foundation.table),
+      EVENT_BUS_NAME: ref(stack.foundation.bus),
+      SLACK_SECRET_ARN: ref(stack.foundation.slackSecret),
     });
   });
 
@@ -189,15 +182,17 @@ describe('functions', () => {
     const escalateName = props(stack.workflow.escalateFunction).FunctionName as string;
     expect([notifyName, escalateName]).toEqual(['Firebreak-notify', 'Firebreak-escalate']);
     for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
+      // escalate never posts to Slack, so it has no SLACK_SECRET_ARN (and no read on the secret, above).
+      if (fn === stack.workflow.escalateFunction) expect(env(fn)).not.toHaveProperty('SLACK_SECRET_ARN');
+      else expect(env(fn), fn.node.path).toMatchObject({ SLACK_SECRET_ARN: ref(stack.foundation.slackSecret) });
       expect(env(fn), fn.node.path).toMatchObject({
-        TABLE_NAME: ref(stack.store.table),
-        EVENT_BUS_NAME: ref(stack.ingestion.bus),
-        SLACK_SECRET_ARN: ref(stack.slack.secret),
+        TABLE_NAME: ref(stack.foundation.table),
+        EVENT_BUS_NAME: ref(stack.foundation.bus),
         SCHEDULE_GROUP: 'firebreak',
         SCHEDULER_ROLE_ARN: arnOf(stack.workflow.schedulerRole),
         ESCALATE_FUNCTION_ARN: arnJoin('lambda', `:function:${escalateName}`),
         NOTIFY_FUNCTION_ARN: arnJoin('lambda', `:function:${notifyName}`),
-        SCHEDULE_DEAD_LETTER_ARN: arnOf(stack.ingestion.deadLetterQueue),
+        SCHEDULE_DEAD_LETTER_ARN: arnOf(stack.foundation.deadLetterQueue),
       });
     }
   });
@@ -206,11 +201,11 @@ describe('functions', () => {
     for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
       const statements = statementsOf(fn.executionRole);
       const on = (action: string) => statements.filter((s) => actions(s).includes(action)).map((s) => s.Resource);
-      expect(on('events:PutEvents'), fn.node.path).toEqual([arnOf(stack.ingestion.bus)]);
+      expect(on('events:PutEvents'), fn.node.path).toEqual([arnOf(stack.foundation.bus)]);
       expect(on('dynamodb:PutItem'), fn.node.path).toEqual([
-        [arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }],
+        [arnOf(stack.foundation.table), { 'Fn::Join': ['', [arnOf(stack.foundation.table), '/index/*']] }],
       ]);
-      expect(on('kms:Decrypt'), fn.node.path).toEqual([arnOf(stack.store.key)]);
+      expect(on('kms:Decrypt'), fn.node.path).toEqual([arnOf(stack.foundation.key)]);
       // slack also cancels commands (`/firebreak cancel`): ssm:CancelCommand has no resource-level permissions (test/cdk/mitigation.test.ts).
       const unscoped =
         fn === stack.slack.slackFunction
@@ -228,7 +223,7 @@ describe('functions', () => {
 
   it('retries notify and escalate twice on failure, then dead-letters', () => {
     for (const fn of [stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
-      expect(props(fn).DeadLetterConfig).toEqual({ TargetArn: arnOf(stack.ingestion.deadLetterQueue) });
+      expect(props(fn).DeadLetterConfig).toEqual({ TargetArn: arnOf(stack.foundation.deadLetterQueue) });
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(fn),
         MaximumRetryAttempts: 2,
@@ -271,20 +266,27 @@ describe('EventBridge Scheduler', () => {
         Effect: 'Allow',
         Resource: [arnOf(stack.workflow.escalateFunction), arnOf(stack.workflow.notifyFunction)],
       },
-      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(stack.ingestion.deadLetterQueue) },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(stack.foundation.deadLetterQueue) },
     ]);
     // No other role may invoke functions directly: every other arrow is an event on the bus.
     expect(allStatementsFor('lambda:InvokeFunction').map(({ roles }) => roles)).toEqual([[ref(stack.workflow.schedulerRole)]]);
   });
 
-  it('lets slack and notify (only) create and delete schedules in the group, and pass the role to Scheduler only', () => {
+  it('lets slack, notify, propose and track (only) create schedules in the group, and pass the role to Scheduler only', () => {
     const schedules = arnJoin('scheduler', ':schedule/firebreak/*');
-    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction]) {
+    const schedulingFunctions = [
+      stack.slack.slackFunction,
+      stack.workflow.notifyFunction,
+      stack.workflow.proposeFunction,
+      stack.mitigation.trackFunction,
+    ];
+    for (const fn of schedulingFunctions) {
       const statements = statementsOf(fn.executionRole);
+      // No DeleteSchedule: schedules delete themselves after running (ActionAfterCompletion DELETE, done by Scheduler).
       expect(
         statements.filter((s) => actions(s).some((a) => a.startsWith('scheduler:'))),
         fn.node.path,
-      ).toEqual([{ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], Effect: 'Allow', Resource: schedules }]);
+      ).toEqual([{ Action: 'scheduler:CreateSchedule', Effect: 'Allow', Resource: schedules }]);
       expect(
         statements.filter((s) => actions(s).includes('iam:PassRole')),
         fn.node.path,
@@ -297,14 +299,15 @@ describe('EventBridge Scheduler', () => {
         },
       ]);
     }
-    const schedulers = [stack.slack.slackFunction, stack.workflow.notifyFunction].map((fn) => [ref(fn.executionRole)]);
+    const schedulers = schedulingFunctions.map((fn) => [ref(fn.executionRole)]);
     expect(allStatementsFor('scheduler:CreateSchedule').map(({ roles }) => roles)).toEqual(expect.arrayContaining(schedulers));
-    expect(allStatementsFor('scheduler:CreateSchedule')).toHaveLength(2);
+    expect(allStatementsFor('scheduler:CreateSchedule')).toHaveLength(4);
+    expect(allStatementsFor('scheduler:DeleteSchedule')).toEqual([]);
     // Plus execute's PassRole of the automation role to SSM (test/cdk/mitigation.test.ts).
     expect(
       allStatementsFor('iam:PassRole').filter(({ s }) => JSON.stringify(s.Condition).includes('scheduler.amazonaws.com')),
-    ).toHaveLength(2);
-    expect(allStatementsFor('iam:PassRole')).toHaveLength(3);
+    ).toHaveLength(4);
+    expect(allStatementsFor('iam:PassRole')).toHaveLength(5);
   });
 });
 
@@ -323,7 +326,7 @@ describe('notify rule', () => {
   const pattern = () => props(stack.workflow.notifyRule).EventPattern as EventPattern;
 
   it('listens on the firebreak bus', () => {
-    expect(props(stack.workflow.notifyRule).EventBusName).toEqual(ref(stack.ingestion.bus));
+    expect(props(stack.workflow.notifyRule).EventBusName).toEqual(ref(stack.foundation.bus));
   });
 
   it.each(NOTIFY_EVENTS.map((event) => event.detailType))('delivers a firebreak "%s" event', (detailType) => {
@@ -351,7 +354,7 @@ describe('notify rule', () => {
       {
         Id: 'Target0',
         Arn: arnOf(stack.workflow.notifyFunction),
-        DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+        DeadLetterConfig: { Arn: arnOf(stack.foundation.deadLetterQueue) },
         RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
       },
     ]);
@@ -361,6 +364,30 @@ describe('notify rule', () => {
       Principal: 'events.amazonaws.com',
       SourceArn: arnOf(stack.workflow.notifyRule),
     });
+  });
+
+  it('feeds propose with new incidents only, from the firebreak bus, with the DLQ and retries', () => {
+    const propose = props(stack.workflow.proposeRule);
+    expect(propose.EventBusName).toEqual(ref(stack.foundation.bus));
+    expect(propose.EventPattern).toEqual({ source: ['firebreak'], 'detail-type': ['Incident Opened'] });
+    expect(matchesPattern(propose.EventPattern as EventPattern, envelope('firebreak', 'Incident Opened'))).toBe(true);
+    for (const other of ['Incident Updated', 'Mitigation Requested'])
+      expect(matchesPattern(propose.EventPattern as EventPattern, envelope('firebreak', other)), other).toBe(false);
+    expect(matchesPattern(propose.EventPattern as EventPattern, envelope('firebreak.monitor.x', 'Incident Opened'))).toBe(false);
+    expect(propose.Targets).toEqual([
+      {
+        Id: 'Target0',
+        Arn: arnOf(stack.workflow.proposeFunction),
+        DeadLetterConfig: { Arn: arnOf(stack.foundation.deadLetterQueue) },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+      },
+    ]);
+  });
+
+  it('gives propose the table and the bus but not the Slack secret: proposals do not wait for Slack', () => {
+    const statements = statementsOf(stack.workflow.proposeFunction.executionRole);
+    expect(statements.some((s) => actions(s).includes('secretsmanager:GetSecretValue'))).toBe(false);
+    expect(statements.some((s) => actions(s).includes('events:PutEvents'))).toBe(true);
   });
 });
 
@@ -416,9 +443,9 @@ describe('cdk-nag (AwsSolutions)', () => {
         .flatMap((c) => c.node.metadata)
         .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
         .flatMap((entry) => Object.keys(entry.data as Record<string, string>).map((key) => key.replace(/^Annotation::/, '')));
-    expect(acknowledged(stack.slack.secret)).toContain('AwsSolutions-SMG4');
+    expect(acknowledged(stack.foundation.slackSecret)).toContain('AwsSolutions-SMG4');
     expect(acknowledged(stack.slack.api)).toContain('AwsSolutions-APIG4');
-    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction]) {
+    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.mitigation.trackFunction]) {
       expect(acknowledged(fn.executionRole)).toContain(
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/firebreak/*]',
       );

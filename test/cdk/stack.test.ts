@@ -52,15 +52,15 @@ describe('event bus and rules', () => {
 
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
-    // Plus the notify rule on the firebreak bus (test/cdk/slack.test.ts), the deployment rules (test/cdk/deployments.test.ts)
-    // and the execute and track rules (test/cdk/mitigation.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', expected.length + 1 + deploymentRules().length + 2);
+    // Plus the notify and propose rules on the firebreak bus (test/cdk/slack.test.ts), the deployment rules
+    // (test/cdk/deployments.test.ts) and the execute and track rules (test/cdk/mitigation.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2);
     for (const ingest of expected) {
       const rule = stack.ingestion.rules.get(ingest.id);
       expect(rule, ingest.id).toBeDefined();
       const properties = resources[logicalId(rule!)]!.Properties;
       expect(properties.EventPattern, ingest.id).toEqual(ingest.pattern);
-      if (ingest.bus === 'firebreak') expect(properties.EventBusName, ingest.id).toEqual(ref(stack.ingestion.bus));
+      if (ingest.bus === 'firebreak') expect(properties.EventBusName, ingest.id).toEqual(ref(stack.foundation.bus));
       else expect(properties.EventBusName, ingest.id).toBeUndefined();
     }
   });
@@ -71,7 +71,7 @@ describe('event bus and rules', () => {
         {
           Id: 'Target0',
           Arn: arnOf(stack.ingestion.ingestFunction),
-          DeadLetterConfig: { Arn: arnOf(stack.ingestion.deadLetterQueue) },
+          DeadLetterConfig: { Arn: arnOf(stack.foundation.deadLetterQueue) },
           RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
         },
       ]);
@@ -166,6 +166,27 @@ describe('rule patterns against the sample events', () => {
 });
 
 describe('event store', () => {
+  it('keeps the logical ids the deployed stateful resources were created with, so an update never replaces them', () => {
+    // Created under Store, Ingestion and Slack before the Foundation gathered them: a new logical id
+    // would mean a new empty table (the old one retained), a bus and a secret whose fixed names are taken.
+    const expected: Array<[IConstruct, string, string]> = [
+      [stack.foundation.key, 'StoreKey7A3C02BD', 'AWS::KMS::Key'],
+      [stack.foundation.table, 'StoreTable0CCFA19B', 'AWS::DynamoDB::Table'],
+      [stack.foundation.bus, 'IngestionBus3E30EA7C', 'AWS::Events::EventBus'],
+      [stack.foundation.deadLetterQueue, 'IngestionDeadLetterQueueEB97306D', 'AWS::SQS::Queue'],
+      [
+        stack.foundation.deadLetterQueue.node.findChild('Policy'),
+        'IngestionDeadLetterQueuePolicy4E17AA9F',
+        'AWS::SQS::QueuePolicy',
+      ],
+      [stack.foundation.slackSecret, 'SlackSecret0D48E608', 'AWS::SecretsManager::Secret'],
+    ];
+    for (const [construct, id, type] of expected) {
+      expect(logicalId(construct), construct.node.path).toBe(id);
+      expect(resources[id]?.Type, id).toBe(type);
+    }
+  });
+
   it('encrypts the table with a rotating customer key that is retained', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResource('AWS::KMS::Key', {
@@ -187,7 +208,7 @@ describe('event store', () => {
         ],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(stack.store.key) },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(stack.foundation.key) },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         DeletionProtectionEnabled: true,
         GlobalSecondaryIndexes: [
@@ -209,7 +230,7 @@ describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
     // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
     // execute and track (test/cdk/mitigation.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', 7);
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -218,11 +239,11 @@ describe('ingest function', () => {
       Timeout: 30,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(stack.ingestion.ingestFunction.logGroup) },
-      DeadLetterConfig: { TargetArn: arnOf(stack.ingestion.deadLetterQueue) },
+      DeadLetterConfig: { TargetArn: arnOf(stack.foundation.deadLetterQueue) },
       Environment: {
         Variables: {
-          TABLE_NAME: ref(stack.store.table),
-          EVENT_BUS_NAME: ref(stack.ingestion.bus),
+          TABLE_NAME: ref(stack.foundation.table),
+          EVENT_BUS_NAME: ref(stack.foundation.bus),
           POWERTOOLS_SERVICE_NAME: 'firebreak-ingest',
           POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -265,14 +286,14 @@ describe('ingest function', () => {
       );
     const grantsOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
 
-    expect(grantsOf('events:PutEvents')).toEqual([arnOf(stack.ingestion.bus)]);
+    expect(grantsOf('events:PutEvents')).toEqual([arnOf(stack.foundation.bus)]);
     expect(grantsOf('logs:PutLogEvents')).toEqual([arnOf(stack.ingestion.ingestFunction.logGroup)]);
-    expect(grantsOf('sqs:SendMessage')).toEqual([arnOf(stack.ingestion.deadLetterQueue)]);
-    expect(grantsOf('kms:Encrypt')).toEqual([arnOf(stack.store.key)]);
-    expect(grantsOf('kms:Decrypt')).toEqual([arnOf(stack.store.key)]);
+    expect(grantsOf('sqs:SendMessage')).toEqual([arnOf(stack.foundation.deadLetterQueue)]);
+    expect(grantsOf('kms:Encrypt')).toEqual([arnOf(stack.foundation.key)]);
+    expect(grantsOf('kms:Decrypt')).toEqual([arnOf(stack.foundation.key)]);
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']) {
       expect(grantsOf(action), action).toEqual([
-        [arnOf(stack.store.table), { 'Fn::Join': ['', [arnOf(stack.store.table), '/index/*']] }],
+        [arnOf(stack.foundation.table), { 'Fn::Join': ['', [arnOf(stack.foundation.table), '/index/*']] }],
       ]);
     }
     // The only unscoped resource is X-Ray's, which has no resource-level permissions.
@@ -297,9 +318,9 @@ describe('dead-letter queue', () => {
 
 describe('outputs', () => {
   it('exports the bus name, the table name and the DLQ url', () => {
-    template.hasOutput('EventBusName', { Value: ref(stack.ingestion.bus) });
-    template.hasOutput('TableName', { Value: ref(stack.store.table) });
-    template.hasOutput('DeadLetterQueueUrl', { Value: ref(stack.ingestion.deadLetterQueue) });
+    template.hasOutput('EventBusName', { Value: ref(stack.foundation.bus) });
+    template.hasOutput('TableName', { Value: ref(stack.foundation.table) });
+    template.hasOutput('DeadLetterQueueUrl', { Value: ref(stack.foundation.deadLetterQueue) });
   });
 });
 
@@ -372,7 +393,7 @@ describe('bundling', () => {
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
       // One bundle per function: ingest, slack, notify, escalate, deployments, execute, track.
-      expect(assets).toHaveLength(7);
+      expect(assets).toHaveLength(8);
       for (const asset of assets) {
         expect(
           readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),
