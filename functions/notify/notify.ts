@@ -10,7 +10,8 @@ import {
   mitigationRequestMessage,
 } from '../core/slack/messages.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import { recentDeployments, SERVICE_NAME_PATTERN } from '../core/deployments/deployments.ts';
+import { recentDeployments } from '../core/deployments/what-changed.ts';
+import { INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../core/ids.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackPoster } from '../adapters/slack-poster.ts';
 import type { OneTimeScheduler, Workflow } from '../workflow/workflow.ts';
@@ -34,14 +35,14 @@ const MEANINGFUL = ['severity_raised', 'resolved', 'reopened', 'acknowledged', '
 type Meaningful = (typeof MEANINGFUL)[number];
 
 const IncidentDetail = z.object({
-  incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/),
+  incidentId: z.string().regex(INCIDENT_ID_PATTERN),
   version: z.number().int().optional(),
   changes: z.array(z.string()).default([]),
   actor: z.string().optional(),
 });
 const RequestDetail = z.object({
-  incidentId: z.string().regex(/^INC-[0-9A-F]{10}$/),
-  requestId: z.string().regex(/^MIT-[0-9A-F]{10}$/),
+  incidentId: z.string().regex(INCIDENT_ID_PATTERN),
+  requestId: z.string().regex(MITIGATION_REQUEST_ID_PATTERN),
   reason: z.enum(['cto_away', 'cto_silent']).optional(),
 });
 

@@ -13,7 +13,7 @@ import { ACTIVE_STATUSES } from '../core/incidents/incident.ts';
 import { parseMitigationButtonValue } from '../core/slack/messages.ts';
 import { escapeSlackText, truncate } from '../core/slack/text.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import { releaseCheck } from '../core/deployments/deployments.ts';
+import { releaseCheck } from '../core/deployments/release-check.ts';
 import type { Reply, Workflow } from '../workflow/workflow.ts';
 import type { Execution } from '../workflow/execution.ts';
 

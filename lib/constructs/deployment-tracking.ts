@@ -6,7 +6,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
-import { deploymentRules } from '../../functions/core/deployments/deployments.ts';
+import { deploymentRules } from '../../functions/core/deployments/deployment-sources.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 import { grantIncidentStore } from './incident-workflow.ts';

@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEPLOYMENT_DETAIL_TYPES,
   DEPLOYMENT_SOURCE,
-  DeploymentSchema,
   deploymentRules,
-} from '../../functions/core/deployments/deployments.ts';
+} from '../../functions/core/deployments/deployment-sources.ts';
+import { DeploymentSchema } from '../../functions/core/deployments/deploy-notice-schema.ts';
 import { FIREBREAK_SOURCE, WORKFLOW_DETAIL_TYPES, type EventPattern } from '../../functions/core/events/patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { loadConfig } from '../../lib/config.ts';

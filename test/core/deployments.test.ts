@@ -1,29 +1,26 @@
 import { describe, expect, it } from 'vitest';
+import { becameFailed, mergeDeployment } from '../../functions/core/deployments/merge-deployment.ts';
+import { decideReleaseApproval, type ReleaseApprovalInput } from '../../functions/core/deployments/release-approval.ts';
+import { DEFAULT_DEPLOYMENTS_CONFIG, environmentResolver } from '../../functions/core/deployments/deployment-environments.ts';
 import {
-  becameFailed,
-  decideReleaseApproval,
-  DEFAULT_DEPLOYMENTS_CONFIG,
   DEPLOYMENT_DETAIL_TYPES,
   DEPLOYMENT_SOURCE,
   deploymentRules,
-  DeploymentSchema,
-  DeploymentsConfigSchema,
-  environmentResolver,
+} from '../../functions/core/deployments/deployment-sources.ts';
+import { DeploymentSchema } from '../../functions/core/deployments/deploy-notice-schema.ts';
+import { DeploymentsConfigSchema } from '../../functions/core/config.ts';
+import {
   failedDeploymentClassification,
-  holdAfterFailure,
   incidentForFailedDeployment,
-  mergeDeployment,
-  normalizeDeployment,
-  normalizeDeploymentEvent,
-  recentDeployments,
   recoveryForDeployment,
-  releaseCheck,
-  type DeploymentRecord,
-  type HoldState,
-  type ReleaseApprovalInput,
-} from '../../functions/core/deployments/deployments.ts';
+} from '../../functions/core/deployments/release-incident.ts';
+import { holdAfterFailure, type HoldState } from '../../functions/core/deployments/release-hold.ts';
+import { normalizeDeployment, normalizeDeploymentEvent } from '../../functions/core/deployments/normalize-deployment.ts';
+import { recentDeployments } from '../../functions/core/deployments/what-changed.ts';
+import { releaseCheck } from '../../functions/core/deployments/release-check.ts';
+import { type DeploymentRecord } from '../../functions/core/deployments/deployment-record.ts';
 import { FIREBREAK_SOURCE, ingestRules } from '../../functions/core/events/patterns.ts';
-import type { RosterMember } from '../../functions/core/mitigations/mitigation.ts';
+import type { RosterMember } from '../../functions/core/approval/roster.ts';
 import {
   EventEnvelopeSchema,
   InvalidEventError,
@@ -954,7 +951,7 @@ describe('release holds', () => {
         liftedAt: '2026-03-01T10:05:00.000Z',
         revision: 3,
       });
-      expect(refusal(decideReleaseApproval(input(SENIOR3, { cto: AWAY_CTO, hold: second.hold })))).toBe('not_held');
+      expect(refusal(decideReleaseApproval(input(SENIOR3, { cto: AWAY_CTO, hold: second.hold })))).toBe('already_decided');
     });
 
     it('takes the quorum from the hold', () => {
@@ -971,7 +968,7 @@ describe('release holds', () => {
       const lifted = decideReleaseApproval(
         input(CTO, { hold: { ...hold, held: false, liftedBy: [SENIOR1.slackUserId], liftedAt: NOW } }),
       );
-      expect(refusal(lifted)).toBe('not_held');
+      expect(refusal(lifted)).toBe('already_decided');
       expect(lifted.message).toContain('<@U0SENIOR001>');
     });
 

@@ -13,12 +13,8 @@ import {
   threadChangeFor,
   type SlackMessage,
 } from '../../functions/core/slack/messages.ts';
-import {
-  planHash,
-  type MitigationPlan,
-  type MitigationRequest,
-  type RosterMember,
-} from '../../functions/core/mitigations/mitigation.ts';
+import { planHash, type MitigationPlan, type MitigationRequest } from '../../functions/core/mitigations/mitigation.ts';
+import { type RosterMember } from '../../functions/core/approval/roster.ts';
 import { code, escapeSlackText, formatDuration, link, mention, safeText, truncate } from '../../functions/core/slack/text.ts';
 import { blockProblems } from '../../functions/local/slack-stand-in.ts';
 

@@ -6,9 +6,12 @@
  * `link()` (plain https). The only `<…>` sequences written here are mentions of validated Slack user
  * ids and checked links. Every mrkdwn text object is `verbatim`.
  */
-import { isAway, type RosterMember } from '../mitigations/mitigation.ts';
+import { isAway, type RosterMember } from '../approval/roster.ts';
 import type { SlackMessage } from '../slack/messages.ts';
-import { deploymentTime, SOURCE_NAMES, type DeploymentRecord, type DeploymentStatus, type HoldState } from './deployments.ts';
+import { deploymentTime } from './what-changed.ts';
+import { SOURCE_NAMES, type DeploymentStatus } from './deployment-sources.ts';
+import { type DeploymentRecord } from './deployment-record.ts';
+import { type HoldState } from './release-hold.ts';
 import {
   SLACK_LIMITS,
   code,

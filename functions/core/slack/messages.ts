@@ -7,7 +7,8 @@
  * `verbatim`, so Slack does not turn bare URLs, `@here` or `#channel` in untrusted text into links.
  */
 import type { IncidentEventDetail } from '../events/incident-events.ts';
-import { isAway, type Approval, type MitigationRequest, type RosterMember } from '../mitigations/mitigation.ts';
+import { isAway, type RosterMember } from '../approval/roster.ts';
+import { type Approval, type MitigationRequest } from '../mitigations/mitigation.ts';
 import {
   SLACK_LIMITS,
   code,
