@@ -18,7 +18,7 @@ import { FIREBREAK_BUS_NAME } from '../functions/core/events/patterns.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incidents/incident.ts';
 import { recentDeployments } from '../functions/core/deployments/what-changed.ts';
 import { whatChangedLines } from '../functions/core/deployments/messages.ts';
-import { normalizeEvent } from '../functions/core/signals/normalize.ts';
+import { normalizeEvent } from '../functions/core/signals/normalize-signals.ts';
 import { InvalidEventError } from '../functions/core/signals/signal.ts';
 import { IncidentStore } from '../functions/adapters/incident-store.ts';
 import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';

@@ -6,7 +6,7 @@ import { SLACK_USER_ID_PATTERN } from '../core/ids.ts';
 import { formatPath, SeveritySchema, CategorySchema, type FirebreakConfig } from '../core/config.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../core/incidents/incident.ts';
 import type { AuditEntry } from '../core/audit/chain.ts';
-import { renderMessageText } from '../core/slack/messages.ts';
+import { renderMessageText } from '../core/slack/message-text.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { randomUUID } from 'node:crypto';
 import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../core/deployments/deployment-sources.ts';

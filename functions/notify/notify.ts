@@ -2,13 +2,8 @@ import { z } from 'zod';
 import { WORKFLOW_DETAIL_TYPES } from '../core/events/patterns.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
-import {
-  escalationMessage,
-  incidentMessage,
-  incidentThreadReply,
-  mitigationDecidedMessage,
-  mitigationRequestMessage,
-} from '../core/slack/messages.ts';
+import { escalationMessage, mitigationDecidedMessage, mitigationRequestMessage } from '../core/slack/mitigation-messages.ts';
+import { incidentMessage, incidentThreadReply } from '../core/slack/incident-messages.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import { recentDeployments } from '../core/deployments/what-changed.ts';
 import { INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../core/ids.ts';

@@ -10,7 +10,7 @@ import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js
 import { HELP, parseCommand, type Command } from '../core/slack/commands.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import { ACTIVE_STATUSES } from '../core/incidents/incident.ts';
-import { parseMitigationButtonValue } from '../core/slack/messages.ts';
+import { parseMitigationButtonValue } from '../core/slack/button-values.ts';
 import { escapeSlackText, truncate } from '../core/slack/text.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import { releaseCheck } from '../core/deployments/release-check.ts';

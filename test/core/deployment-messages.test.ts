@@ -10,7 +10,7 @@ import { holdAfterFailure, type HoldState } from '../../functions/core/deploymen
 import { mergeDeployment } from '../../functions/core/deployments/merge-deployment.ts';
 import { normalizeDeployment } from '../../functions/core/deployments/normalize-deployment.ts';
 import { type DeploymentRecord } from '../../functions/core/deployments/deployment-record.ts';
-import { renderMessageText } from '../../functions/core/slack/messages.ts';
+import { renderMessageText } from '../../functions/core/slack/message-text.ts';
 import type { RosterMember } from '../../functions/core/approval/roster.ts';
 import { EventEnvelopeSchema } from '../../functions/core/signals/signal.ts';
 import { SLACK_LIMITS } from '../../functions/core/slack/text.ts';

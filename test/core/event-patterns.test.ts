@@ -5,7 +5,7 @@ import {
   ingestRules,
   MONITOR_SOURCE_PREFIX,
 } from '../../functions/core/events/patterns.ts';
-import { normalizeEvent } from '../../functions/core/signals/normalize.ts';
+import { normalizeEvent } from '../../functions/core/signals/normalize-signals.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { exampleConfig, fixture } from '../support.ts';
 

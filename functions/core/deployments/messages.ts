@@ -7,7 +7,7 @@
  * ids and checked links. Every mrkdwn text object is `verbatim`.
  */
 import { isAway, type RosterMember } from '../approval/roster.ts';
-import type { SlackMessage } from '../slack/messages.ts';
+import type { SlackMessage } from '../slack/block-kit.ts';
 import { deploymentTime } from './what-changed.ts';
 import { SOURCE_NAMES, type DeploymentStatus } from './deployment-sources.ts';
 import { type DeploymentRecord } from './deployment-record.ts';
@@ -218,7 +218,7 @@ function holdLine(hold: HoldState): string {
   return `:lock: ${code(hold.service, 100)} is on a release hold: new releases need the CTO's approval (or senior engineers' while the CTO is away): ${code(`/firebreak release approve ${hold.service}`, 300)}.`;
 }
 
-// --- Block Kit builders (the same shapes as messages.ts) ------------------------------------------
+// --- Block Kit builders (the shapes of slack/block-kit.ts; sections cut by slice) -----------------
 
 const plainText = (text: string) => ({ type: 'plain_text', text, emoji: true });
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });
