@@ -100,7 +100,7 @@ const MitigationExpectation = z
       })
       .strict()
       .optional(),
-    /** Each of these attempts was refused for this reason (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved). */
+    /** Each of these attempts was refused for this reason: a `Refusal` of core/approval/policy.ts (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved, plan_changed, incident_resolved). */
     refused: z.array(z.object({ user: z.string(), reason: z.string() }).strict()).optional(),
   })
   .strict();
