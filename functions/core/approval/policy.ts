@@ -48,7 +48,7 @@ export interface PolicyInput {
    * Why the request cannot be decided at all (finished, expired, changed...), as its adapter sees
    * it; checked once the actor is known to be on the roster, before their role.
    */
-  readonly blocked?: Refusal;
+  readonly blocked?: Refusal | undefined;
   /** Slack user ids of whoever asked for it (or changed what it does): they cannot approve it. */
   readonly requesters: readonly string[];
   /** The CTO can decide now; when not, senior engineers may approve. */

@@ -45,7 +45,7 @@ export function decideReleaseApproval(input: ReleaseApprovalInput): ReleaseDecis
     workspaceTeamId: input.workspaceTeamId,
     // A roster entry counts only for the person it names.
     member: member?.slackUserId === input.actor.userId ? member : undefined,
-    ...(hold?.held ? {} : { blocked: hold ? 'already_decided' : 'not_held' }),
+    blocked: hold?.held ? undefined : hold ? 'already_decided' : 'not_held',
     requesters: input.requestedBy === undefined ? [] : [input.requestedBy],
     ctoAvailable: !isAway(cto, now) && input.requestedBy !== cto.slackUserId,
     seniorApprovals,

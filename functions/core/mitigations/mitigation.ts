@@ -207,7 +207,7 @@ export function decide(input: DecisionInput): Decision {
     actor: input.actor,
     workspaceTeamId: input.workspaceTeamId,
     member: input.member,
-    ...optionalBlock(blockedBy(input)),
+    blocked: blockedBy(input),
     requesters: [request.requestedBy, ...(request.planChangedBy ?? [])]
       .filter((ref) => ref.startsWith('slack:'))
       .map((ref) => ref.slice('slack:'.length)),
@@ -266,8 +266,6 @@ export function decide(input: DecisionInput): Decision {
     request: { ...request, approvals, version: request.version + 1 },
   };
 }
-
-const optionalBlock = (blocked: Refusal | undefined): { blocked?: Refusal } => (blocked ? { blocked } : {});
 
 /** Why this request cannot be decided at all right now, if anything. */
 function blockedBy(input: DecisionInput): Refusal | undefined {

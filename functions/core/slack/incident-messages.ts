@@ -35,7 +35,7 @@ export type IncidentMessageInput = IncidentEventDetail & {
 
 /** The incident's message in its channel: posted when it opens, updated in place afterwards. */
 /**
- * @param options.whatChanged lines from `whatChangedLines` (deployment-messages.ts): the deployments
+ * @param options.whatChanged lines from `whatChangedLines` (deployments/messages.ts): the deployments
  * to the same service or account in the hour before the incident opened; already escaped mrkdwn.
  */
 export function incidentMessage(incident: IncidentMessageInput, options: { whatChanged?: readonly string[] } = {}): SlackMessage {
