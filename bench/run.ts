@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
 import { createClassifier } from '../functions/core/signals/classify.ts';
-import { normalizeEvent } from '../functions/core/signals/normalize.ts';
+import { normalizeEvent } from '../functions/core/signals/normalize-signals.ts';
 import type { EventEnvelope } from '../functions/core/signals/signal.ts';
 import { startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { loadConfig } from '../lib/config.ts';

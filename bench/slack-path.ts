@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { AwsEventV2 } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { ACTION_IDS } from '../functions/core/slack/messages.ts';
+import { ACTION_IDS } from '../functions/core/slack/button-values.ts';
 import { LOCAL_SLACK, type LocalRuntime } from '../functions/local/runtime.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm } from '../functions/local/slack-requests.ts';
 

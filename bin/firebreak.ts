@@ -10,18 +10,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { verifyChain } from '../functions/core/audit/chain.ts';
 import { createClassifier } from '../functions/core/signals/classify.ts';
-import {
-  DEPLOYMENT_DETAIL_TYPES,
-  DEPLOYMENT_SOURCE,
-  DeploymentSchema,
-  releaseCheck,
-  SERVICE_NAME_PATTERN,
-} from '../functions/core/deployments/deployments.ts';
+import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../functions/core/deployments/deployment-sources.ts';
+import { DeploymentSchema } from '../functions/core/deployments/deploy-notice-schema.ts';
+import { releaseCheck } from '../functions/core/deployments/release-check.ts';
+import { SERVICE_NAME_PATTERN } from '../functions/core/ids.ts';
 import { FIREBREAK_BUS_NAME } from '../functions/core/events/bus.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incidents/incident.ts';
-import { recentDeployments } from '../functions/core/deployments/deployments.ts';
+import { recentDeployments } from '../functions/core/deployments/what-changed.ts';
 import { whatChangedLines } from '../functions/core/deployments/messages.ts';
-import { normalizeEvent } from '../functions/core/signals/normalize.ts';
+import { normalizeEvent } from '../functions/core/signals/normalize-signals.ts';
 import { InvalidEventError } from '../functions/core/signals/signal.ts';
 import { IncidentStore } from '../functions/adapters/incident-store.ts';
 import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';

@@ -13,7 +13,8 @@ import type { AuditEntry } from '../core/audit/chain.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus, type IngestDecision } from '../core/incidents/incident.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { chainEntry, GENESIS_HASH } from '../core/audit/chain.ts';
-import type { DeploymentRecord, HoldState } from '../core/deployments/deployments.ts';
+import type { DeploymentRecord } from '../core/deployments/deployment-record.ts';
+import type { HoldState } from '../core/deployments/release-hold.ts';
 import { TABLE } from './table.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 
 /** Incident severity: SEV1 is the worst. */
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
@@ -37,7 +38,7 @@ const OneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(it
 
 /** Slack ids: channels start with C or G, users with U or W, workspaces with T. */
 const ChannelId = z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'must be a Slack channel id such as C0123456789');
-const CatalogId = z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, 'must be lower-case letters, digits and dashes');
+const CatalogId = z.string().regex(CATALOG_ID_PATTERN, 'must be lower-case letters, digits and dashes');
 
 export const RuleSchema = z
   .object({
@@ -245,7 +246,7 @@ export const FirebreakConfigSchema = z
       .array(
         z
           .object({
-            slackUserId: z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'must be a Slack user id such as U0123456789'),
+            slackUserId: z.string().regex(SLACK_USER_ID_PATTERN, 'must be a Slack user id such as U0123456789'),
             name: z.string().min(1).max(80),
             role: RoleSchema,
           })

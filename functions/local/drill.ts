@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { verifyChain } from '../core/audit/chain.ts';
+import { SLACK_USER_ID_PATTERN } from '../core/ids.ts';
 import { formatPath, SeveritySchema, CategorySchema, type FirebreakConfig } from '../core/config.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../core/incidents/incident.ts';
 import type { AuditEntry } from '../core/audit/chain.ts';
-import { renderMessageText } from '../core/slack/messages.ts';
+import { renderMessageText } from '../core/slack/message-text.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { randomUUID } from 'node:crypto';
-import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../core/deployments/deployments.ts';
+import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../core/deployments/deployment-sources.ts';
 import type { IngestResult } from '../ingest/handler.ts';
 import type { BusName, Delivery } from './event-bus.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
@@ -32,7 +33,7 @@ const InjectStep = z
 const RedeliverStep = z.object({ redeliver: z.literal(true), note: z.string().optional() }).strict();
 const AdvanceStep = z.object({ advance: Duration, note: z.string().optional() }).strict();
 const NoteStep = z.object({ note: z.string() }).strict();
-const SlackUser = z.string().regex(/^[UW][A-Z0-9]{6,}$/, 'a Slack user id such as U0CTO000001');
+const SlackUser = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U0CTO000001');
 /** A roster user's slash command; {{incident}} and {{request}} / {{request:<catalog id>}} stand for the latest ones. */
 const CommandStep = z
   .object({ slack: z.string().min(1), as: SlackUser, team: z.string().optional(), note: z.string().optional() })
@@ -99,7 +100,7 @@ const MitigationExpectation = z
       })
       .strict()
       .optional(),
-    /** Each of these attempts was refused for this reason (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved). */
+    /** Each of these attempts was refused for this reason: a `Refusal` of core/approval/policy.ts (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved, plan_changed, incident_resolved). */
     refused: z.array(z.object({ user: z.string(), reason: z.string() }).strict()).optional(),
   })
   .strict();

@@ -9,7 +9,7 @@ import { IncidentStore } from '../adapters/incident-store.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import type { IngestDependencies } from '../workflow/record-signal.ts';
 import { Workflow } from '../workflow/workflow.ts';
-import { deploymentRules } from '../core/deployments/deployments.ts';
+import { deploymentRules } from '../core/deployments/deployment-sources.ts';
 import { SSM_STATUS_PATTERN } from '../core/mitigations/ssm-patterns.ts';
 import { Execution } from '../workflow/execution.ts';
 import { SimulatedFleet } from './fleet.ts';

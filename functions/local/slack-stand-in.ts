@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LogLevel, type Logger } from '@slack/web-api';
+import { SLACK_USER_ID_SHAPE } from '../core/ids.ts';
 
 /**
  * A local stand-in for the Slack Web API, for tests, drills and the bench: the real
@@ -263,7 +264,7 @@ export class SlackStandIn {
       case 'chat.postEphemeral': {
         const channel = this.channelOf(args);
         if (!channel) return { error: 'channel_not_found' };
-        if (typeof args.user !== 'string' || !/^[UW][A-Z0-9]+$/.test(args.user)) return { error: 'user_not_found' };
+        if (typeof args.user !== 'string' || !SLACK_USER_ID_SHAPE.test(args.user)) return { error: 'user_not_found' };
         const content = contentOf(args);
         if ('error' in content) return content;
         const messageTs = this.nextTs();

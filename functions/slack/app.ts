@@ -10,10 +10,10 @@ import type { AwsHandler } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js
 import { HELP, parseCommand, type Command } from '../core/slack/commands.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import { ACTIVE_STATUSES } from '../core/incidents/incident.ts';
-import { parseMitigationButtonValue } from '../core/slack/messages.ts';
+import { parseMitigationButtonValue } from '../core/slack/button-values.ts';
 import { escapeSlackText, truncate } from '../core/slack/text.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import { releaseCheck } from '../core/deployments/deployments.ts';
+import { releaseCheck } from '../core/deployments/release-check.ts';
 import type { Reply, Workflow } from '../workflow/workflow.ts';
 import type { Execution } from '../workflow/execution.ts';
 

@@ -11,15 +11,10 @@ import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
-import {
-  escalationMessage,
-  incidentMessage,
-  incidentThreadReply,
-  mitigationDecidedMessage,
-  mitigationRequestMessage,
-} from '../core/slack/messages.ts';
+import { escalationMessage, mitigationDecidedMessage, mitigationRequestMessage } from '../core/slack/mitigation-messages.ts';
+import { incidentMessage, incidentThreadReply } from '../core/slack/incident-messages.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
-import { recentDeployments } from '../core/deployments/deployments.ts';
+import { recentDeployments } from '../core/deployments/what-changed.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackChannelPort } from './ports/slack.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';

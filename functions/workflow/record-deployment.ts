@@ -1,17 +1,15 @@
 import { signalKeyFor } from '../core/incidents/incident.ts';
 import type { FirebreakConfig } from '../core/config.ts';
+import { becameFailed, mergeDeployment } from '../core/deployments/merge-deployment.ts';
+import { environmentResolver } from '../core/deployments/deployment-environments.ts';
 import {
-  becameFailed,
-  environmentResolver,
   failedDeploymentClassification,
-  holdAfterFailure,
   incidentForFailedDeployment,
-  mergeDeployment,
-  normalizeDeployment,
   recoveryForDeployment,
-  type DeploymentRecord,
-  type HoldState,
-} from '../core/deployments/deployments.ts';
+} from '../core/deployments/release-incident.ts';
+import { holdAfterFailure, type HoldState } from '../core/deployments/release-hold.ts';
+import { normalizeDeployment } from '../core/deployments/normalize-deployment.ts';
+import { type DeploymentRecord } from '../core/deployments/deployment-record.ts';
 import { fingerprint, type Classification } from '../core/signals/classify.ts';
 import { deploymentNotice, releaseHoldMessage } from '../core/deployments/messages.ts';
 import type { EventEnvelope } from '../core/signals/signal.ts';

@@ -1,7 +1,7 @@
 import type { Classification } from '../core/signals/classify.ts';
 import { decideIngest, signalKeyFor, type IncidentChange } from '../core/incidents/incident.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
-import { normalizeEnvelope } from '../core/signals/normalize.ts';
+import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
 import type { EventPublisherPort } from './ports/bus.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';

@@ -1,4 +1,5 @@
 import { sha256 } from '../core/audit/chain.ts';
+import { mitigationRequestIdFromDigest } from '../core/ids.ts';
 import type { FirebreakConfig, Severity } from '../core/config.ts';
 import type { BusEvent } from '../core/events/contract.ts';
 import { MitigationApproved } from '../core/events/mitigation-approved.ts';
@@ -13,17 +14,16 @@ import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/i
 import {
   decide,
   escalate,
-  isAway,
   newMitigationRequest,
   PlanError,
   planHash,
   replan,
   resolvePlan,
   type MitigationRequest,
-  type RosterMember,
 } from '../core/mitigations/mitigation.ts';
+import { isAway, type RosterMember } from '../core/approval/roster.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
-import { decideReleaseApproval } from '../core/deployments/deployments.ts';
+import { decideReleaseApproval } from '../core/deployments/release-approval.ts';
 import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { EventPublisherPort, OneTimeScheduler } from './ports/bus.ts';
 
@@ -127,11 +127,9 @@ export class Workflow {
             request: changed,
           };
         }
-        const id = `MIT-${sha256(
-          `${incident.id}\n${entry.id}\n${input.requestedBy}\n${input.requestedBy.startsWith('policy:') ? '' : now}`,
-        )
-          .slice(0, 10)
-          .toUpperCase()}`;
+        const id = mitigationRequestIdFromDigest(
+          sha256(`${incident.id}\n${entry.id}\n${input.requestedBy}\n${input.requestedBy.startsWith('policy:') ? '' : now}`),
+        );
         const created = newMitigationRequest({
           id,
           entry,

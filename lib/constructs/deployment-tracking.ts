@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
-import { deploymentRules } from '../../functions/core/deployments/deployments.ts';
+import { deploymentRules } from '../../functions/core/deployments/deployment-sources.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 import type { Foundation } from './foundation.ts';

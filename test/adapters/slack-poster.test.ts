@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlackPoster, type SlackPosterOptions } from '../../functions/adapters/slack-poster.ts';
-import { ephemeral, incidentMessage, renderMessageText } from '../../functions/core/slack/messages.ts';
+import { ephemeral } from '../../functions/core/slack/block-kit.ts';
+import { incidentMessage } from '../../functions/core/slack/incident-messages.ts';
+import { renderMessageText } from '../../functions/core/slack/message-text.ts';
 import { quietSlackLogger, SlackStandIn } from '../../functions/local/slack-stand-in.ts';
 
 const TOKEN = 'xoxb-poster-test';

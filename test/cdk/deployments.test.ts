@@ -9,9 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEPLOYMENT_DETAIL_TYPES,
   DEPLOYMENT_SOURCE,
-  DeploymentSchema,
   deploymentRules,
-} from '../../functions/core/deployments/deployments.ts';
+} from '../../functions/core/deployments/deployment-sources.ts';
+import { DeploymentSchema } from '../../functions/core/deployments/deploy-notice-schema.ts';
 import { FIREBREAK_SOURCE, type EventPattern } from '../../functions/core/events/bus.ts';
 import { BUS_EVENTS } from '../../functions/core/events/subscriptions.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploymentRules } from '../../functions/core/deployments/deployments.ts';
+import { deploymentRules } from '../../functions/core/deployments/deployment-sources.ts';
 import { ingestRules } from '../../functions/core/events/ingest-rules.ts';
 import { type EventPattern } from '../../functions/core/events/bus.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';

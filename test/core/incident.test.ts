@@ -11,7 +11,7 @@ import {
   type Incident,
   type IngestDecision,
 } from '../../functions/core/incidents/incident.ts';
-import { normalizeEvent } from '../../functions/core/signals/normalize.ts';
+import { normalizeEvent } from '../../functions/core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture, withNewId } from '../support.ts';
 import { makeClassification, makeSignal } from './helpers.ts';

@@ -4,7 +4,6 @@ import {
   decide,
   escalate,
   instanceIdOf,
-  isAway,
   MAX_INSTANCE_TARGETS,
   MAX_PARAMETER_LENGTH,
   newMitigationRequest,
@@ -15,8 +14,8 @@ import {
   type DecisionInput,
   type MitigationPlan,
   type MitigationRequest,
-  type RosterMember,
 } from '../../functions/core/mitigations/mitigation.ts';
+import { isAway, type RosterMember } from '../../functions/core/approval/roster.ts';
 import { exampleConfig } from '../support.ts';
 
 const config = exampleConfig();

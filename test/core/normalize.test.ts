@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assertEventSize,
-  invalidEventFromIssues,
-  MonitorDetailSchema,
-  normalizeEnvelope,
-  normalizeEvent,
-  type NormalizeOptions,
-} from '../../functions/core/signals/normalize.ts';
+import { assertEventSize, invalidEventFromIssues } from '../../functions/core/signals/normalize.ts';
+import { MonitorDetailSchema } from '../../functions/core/signals/monitor-normalizer.ts';
+import { normalizeEnvelope, normalizeEvent, type NormalizeOptions } from '../../functions/core/signals/normalize-signals.ts';
 import {
   EventEnvelopeSchema,
   InvalidEventError,

@@ -8,8 +8,8 @@ import {
   replan,
   type MitigationPlan,
   type MitigationRequest,
-  type RosterMember,
 } from '../../functions/core/mitigations/mitigation.ts';
+import { type RosterMember } from '../../functions/core/approval/roster.ts';
 import {
   automationClientToken,
   checkPlan,

@@ -9,7 +9,7 @@
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
-import type { DeploymentRecord } from '../../functions/core/deployments/deployments.ts';
+import type { DeploymentRecord } from '../../functions/core/deployments/deployment-record.ts';
 import type { Incident, IncidentStatus } from '../../functions/core/incidents/incident.ts';
 import type { EventEnvelope } from '../../functions/core/signals/signal.ts';
 import type { BusName, Delivery } from '../../functions/local/event-bus.ts';

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE, type HoldState } from '../../functions/core/deployments/deployments.ts';
+import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../../functions/core/deployments/deployment-sources.ts';
+import { type HoldState } from '../../functions/core/deployments/release-hold.ts';
 import { IncidentStore } from '../../functions/adapters/incident-store.ts';
 import { createFirebreakTable, localClient } from '../../functions/local/dynamodb-local.ts';
 

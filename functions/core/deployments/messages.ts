@@ -6,9 +6,12 @@
  * `link()` (plain https). The only `<…>` sequences written here are mentions of validated Slack user
  * ids and checked links. Every mrkdwn text object is `verbatim`.
  */
-import { isAway, type RosterMember } from '../mitigations/mitigation.ts';
-import type { SlackMessage } from '../slack/messages.ts';
-import { deploymentTime, SOURCE_NAMES, type DeploymentRecord, type DeploymentStatus, type HoldState } from './deployments.ts';
+import { isAway, type RosterMember } from '../approval/roster.ts';
+import type { SlackMessage } from '../slack/block-kit.ts';
+import { deploymentTime } from './what-changed.ts';
+import { SOURCE_NAMES, type DeploymentStatus } from './deployment-sources.ts';
+import { type DeploymentRecord } from './deployment-record.ts';
+import { type HoldState } from './release-hold.ts';
 import {
   SLACK_LIMITS,
   code,
@@ -215,7 +218,7 @@ function holdLine(hold: HoldState): string {
   return `:lock: ${code(hold.service, 100)} is on a release hold: new releases need the CTO's approval (or senior engineers' while the CTO is away): ${code(`/firebreak release approve ${hold.service}`, 300)}.`;
 }
 
-// --- Block Kit builders (the same shapes as messages.ts) ------------------------------------------
+// --- Block Kit builders (the shapes of slack/block-kit.ts; sections cut by slice) -----------------
 
 const plainText = (text: string) => ({ type: 'plain_text', text, emoji: true });
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text, verbatim: true });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, PLAN_HASH_PATTERN } from '../ids.ts';
 import { FIREBREAK_SOURCE, type EventPattern } from './bus.ts';
 
 /** An event as a producer hands it to the bus (or to a one-time schedule). */
@@ -47,8 +48,8 @@ export function patternFor(contracts: readonly EventContract[]): EventPattern {
 }
 
 /** Ids as Firebreak mints them: the only shapes a consumer accepts. */
-export const IncidentIdSchema = z.string().regex(/^INC-[0-9A-F]{10}$/);
-export const RequestIdSchema = z.string().regex(/^MIT-[0-9A-F]{10}$/);
-export const PlanHashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+export const IncidentIdSchema = z.string().regex(INCIDENT_ID_PATTERN);
+export const RequestIdSchema = z.string().regex(MITIGATION_REQUEST_ID_PATTERN);
+export const PlanHashSchema = z.string().regex(PLAN_HASH_PATTERN);
 /** What names one mitigation request on the bus. */
 export const RequestRefSchema = z.object({ incidentId: IncidentIdSchema, requestId: RequestIdSchema });

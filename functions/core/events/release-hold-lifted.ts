@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SERVICE_NAME_PATTERN } from '../deployments/deployments.ts';
+import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { defineEvent } from './contract.ts';
 
 /** A service's release hold was lifted under the approval policy: releases may go on. */

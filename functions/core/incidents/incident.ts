@@ -2,6 +2,7 @@ import { chainEntry, type AuditEntry, GENESIS_HASH, canonicalJson, sha256 } from
 import type { Classification } from '../signals/classify.ts';
 import type { Category, Severity } from '../config.ts';
 import type { Signal } from '../signals/signal.ts';
+import { incidentIdFromDigest } from '../ids.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];
@@ -136,7 +137,7 @@ export function decideIngest(input: DecideInput): IngestDecision {
 
 /** Short, readable and deterministic for a given delivery, so a retried transaction reuses the id. */
 export function incidentIdFor(fingerprint: string, signalKey: string): string {
-  return `INC-${sha256(`${fingerprint}\n${signalKey}`).slice(0, 10).toUpperCase()}`;
+  return incidentIdFromDigest(sha256(`${fingerprint}\n${signalKey}`));
 }
 
 /** The idempotency key of one signal of one delivery: the event id plus a digest of its content. */

@@ -1,6 +1,8 @@
 import { canonicalJson, sha256 } from '../audit/chain.ts';
 import type { FirebreakConfig, MitigationEntry, MitigationTargets, Role, Severity } from '../config.ts';
 import type { Incident } from '../incidents/incident.ts';
+import { decideApproval, type Refusal } from '../approval/policy.ts';
+import { isAway, type RosterMember } from '../approval/roster.ts';
 import { escapeSlackText, mention } from '../slack/text.ts';
 
 /** SSM takes at most 50 instance ids in a target list; larger sets must go by tag. */
@@ -129,17 +131,6 @@ export function planHash(plan: MitigationPlan): string {
   return sha256(canonicalJson(plan));
 }
 
-export interface RosterMember {
-  readonly slackUserId: string;
-  readonly name: string;
-  readonly role: Role;
-  /** Set by `/firebreak away`; the member is unavailable until then. */
-  readonly awayUntil?: string;
-}
-
-export const isAway = (member: Pick<RosterMember, 'awayUntil'> | undefined, now: string): boolean =>
-  !!member?.awayUntil && member.awayUntil > now;
-
 /** Creates a request awaiting approval, or approved by policy for pre-approved catalog entries. */
 export function newMitigationRequest(input: {
   readonly id: string;
@@ -177,18 +168,6 @@ export function newMitigationRequest(input: {
     : base;
 }
 
-export type Refusal =
-  | 'other_workspace'
-  | 'not_on_roster'
-  | 'wrong_role'
-  | 'self_approval'
-  | 'cto_available'
-  | 'expired'
-  | 'already_decided'
-  | 'already_approved'
-  | 'plan_changed'
-  | 'incident_resolved';
-
 export type Decision =
   | { readonly allowed: false; readonly refusal: Refusal; readonly message: string; readonly expire?: MitigationRequest }
   | {
@@ -215,49 +194,44 @@ export interface DecisionInput {
 }
 
 /**
- * The approval policy. The CTO approves alone. Senior engineers approve only when the CTO is away
- * or has been silent past the severity's timeout, and then `seniorQuorum` distinct seniors are
- * needed. Nobody approves their own request, one person counts once, approvals bind to the plan
- * hash, and CTO or senior may reject at any time (stopping is always the safe direction).
+ * The approval policy ({@link decideApproval}) applied to a mitigation request. The CTO approves
+ * alone. Senior engineers approve only when the CTO is away or has been silent past the severity's
+ * timeout, and then `seniorQuorum` distinct seniors are needed. Nobody approves their own request
+ * (nor a plan they changed), one person counts once, approvals bind to the plan hash, and CTO or
+ * senior may reject at any time (stopping is always the safe direction).
  */
 export function decide(input: DecisionInput): Decision {
-  const { request, actor, member, now } = input;
-  const refuse = (refusal: Refusal, message: string): Decision => ({ allowed: false, refusal, message });
-  if (actor.teamId !== input.workspaceTeamId)
-    return refuse('other_workspace', 'This request comes from another Slack workspace.');
-  if (!member) return refuse('not_on_roster', 'You are not on the Firebreak roster, so you cannot decide on mitigations.');
-  if (request.state !== 'awaiting_approval')
-    return refuse(
-      'already_decided',
-      `${request.id} is already ${request.state.replace('_', ' ')}${request.decidedBy?.length ? ` (by ${request.decidedBy.map(mention).join(', ')})` : ''}.`,
-    );
-  if (now >= request.expiresAt) {
-    return {
-      allowed: false,
-      refusal: 'expired',
-      message: `${request.id} expired at ${request.expiresAt}; request it again if it is still needed.`,
-      expire: { ...request, state: 'expired', decidedAt: now, reason: 'approval window passed', version: request.version + 1 },
-    };
+  const { request, now } = input;
+  const verdict = decideApproval({
+    action: input.action,
+    actor: input.actor,
+    workspaceTeamId: input.workspaceTeamId,
+    member: input.member,
+    blocked: blockedBy(input),
+    requesters: [request.requestedBy, ...(request.planChangedBy ?? [])]
+      .filter((ref) => ref.startsWith('slack:'))
+      .map((ref) => ref.slice('slack:'.length)),
+    ctoAvailable: !(isAway(input.cto, now) || !!request.escalatedAt || now >= request.escalateAt),
+    seniorApprovals: request.approvals.filter((a) => a.planHash === request.planHash && a.role === 'senior').map((a) => a.userId),
+    seniorQuorum: request.seniorQuorum,
+  });
+  if (!verdict.allowed) {
+    const refused = { allowed: false as const, refusal: verdict.refusal, message: refusalMessage(verdict.refusal, input) };
+    return verdict.refusal === 'expired'
+      ? {
+          ...refused,
+          expire: {
+            ...request,
+            state: 'expired',
+            decidedAt: now,
+            reason: 'approval window passed',
+            version: request.version + 1,
+          },
+        }
+      : refused;
   }
-  if (input.action === 'approve' && input.seenPlanHash && !request.planHash.startsWith(input.seenPlanHash)) {
-    return refuse(
-      'plan_changed',
-      `The plan of ${request.id} changed after this message was shown (now ${request.planHash.slice(0, 12)}); review the updated request before approving.`,
-    );
-  }
-  if (input.action === 'approve' && (input.incidentStatus === 'resolved' || input.incidentStatus === 'closed')) {
-    return refuse(
-      'incident_resolved',
-      `Incident ${request.incidentId} is ${input.incidentStatus}; reject ${request.id} or reopen the incident.`,
-    );
-  }
-  if (member.role === 'responder')
-    return refuse(
-      'wrong_role',
-      `Only the CTO or, when the CTO is unavailable, senior engineers can ${input.action} mitigations.`,
-    );
-
-  if (input.action === 'reject') {
+  const { member } = verdict;
+  if (verdict.outcome === 'rejected') {
     const reason = input.reason?.trim() || 'no reason given';
     return {
       allowed: true,
@@ -273,55 +247,62 @@ export function decide(input: DecisionInput): Decision {
       },
     };
   }
-
-  const actorRef = `slack:${member.slackUserId}`;
-  if (request.requestedBy === actorRef || request.planChangedBy?.includes(actorRef))
-    return refuse(
-      'self_approval',
-      'You requested this mitigation or changed its plan, so someone else has to approve it (separation of duties).',
-    );
   const approval: Approval = { userId: member.slackUserId, role: member.role, at: now, planHash: request.planHash };
-  if (member.role === 'cto') {
-    return {
-      allowed: true,
-      outcome: 'approved',
-      message: `${request.id} approved by the CTO ${mention(member.slackUserId)}.`,
-      request: {
-        ...request,
-        state: 'approved',
-        approvals: [...request.approvals, approval],
-        decidedBy: [member.slackUserId],
-        decidedAt: now,
-        version: request.version + 1,
-      },
-    };
-  }
-
-  const ctoUnavailable = isAway(input.cto, now) || !!request.escalatedAt || now >= request.escalateAt;
-  if (!ctoUnavailable)
-    return refuse(
-      'cto_available',
-      `The CTO ${mention(input.cto.slackUserId)} is available: senior engineers can approve only if the CTO is away or silent until ${request.escalateAt}.`,
-    );
-  const current = request.approvals.filter((a) => a.planHash === request.planHash && a.role === 'senior');
-  if (current.some((a) => a.userId === member.slackUserId))
-    return refuse('already_approved', 'You already approved this plan; another senior engineer has to approve too.');
   const approvals = [...request.approvals, approval];
-  const seniors = [...new Set([...current.map((a) => a.userId), member.slackUserId])];
-  if (seniors.length >= request.seniorQuorum) {
+  if (verdict.outcome === 'approved')
     return {
       allowed: true,
       outcome: 'approved',
-      message: `${request.id} approved by senior engineers ${seniors.map(mention).join(' and ')}.`,
-      request: { ...request, state: 'approved', approvals, decidedBy: seniors, decidedAt: now, version: request.version + 1 },
+      message:
+        verdict.approvedBy === 'cto'
+          ? `${request.id} approved by the CTO ${mention(member.slackUserId)}.`
+          : `${request.id} approved by senior engineers ${verdict.by.map(mention).join(' and ')}.`,
+      request: { ...request, state: 'approved', approvals, decidedBy: verdict.by, decidedAt: now, version: request.version + 1 },
     };
-  }
   return {
     allowed: true,
     outcome: 'approval_recorded',
-    message: `Approval by ${mention(member.slackUserId)} recorded: ${seniors.length} of ${request.seniorQuorum} senior approvals.`,
+    message: `Approval by ${mention(member.slackUserId)} recorded: ${verdict.seniors.length} of ${request.seniorQuorum} senior approvals.`,
     request: { ...request, approvals, version: request.version + 1 },
   };
+}
+
+/** Why this request cannot be decided at all right now, if anything. */
+function blockedBy(input: DecisionInput): Refusal | undefined {
+  const { request, now } = input;
+  if (request.state !== 'awaiting_approval') return 'already_decided';
+  if (now >= request.expiresAt) return 'expired';
+  if (input.action === 'approve' && input.seenPlanHash && !request.planHash.startsWith(input.seenPlanHash)) return 'plan_changed';
+  if (input.action === 'approve' && (input.incidentStatus === 'resolved' || input.incidentStatus === 'closed'))
+    return 'incident_resolved';
+  return undefined;
+}
+
+function refusalMessage(refusal: Refusal, input: DecisionInput): string {
+  const { request } = input;
+  switch (refusal) {
+    case 'other_workspace':
+      return 'This request comes from another Slack workspace.';
+    case 'not_on_roster':
+      return 'You are not on the Firebreak roster, so you cannot decide on mitigations.';
+    case 'already_decided':
+    case 'not_held':
+      return `${request.id} is already ${request.state.replace('_', ' ')}${request.decidedBy?.length ? ` (by ${request.decidedBy.map(mention).join(', ')})` : ''}.`;
+    case 'expired':
+      return `${request.id} expired at ${request.expiresAt}; request it again if it is still needed.`;
+    case 'plan_changed':
+      return `The plan of ${request.id} changed after this message was shown (now ${request.planHash.slice(0, 12)}); review the updated request before approving.`;
+    case 'incident_resolved':
+      return `Incident ${request.incidentId} is ${input.incidentStatus}; reject ${request.id} or reopen the incident.`;
+    case 'wrong_role':
+      return `Only the CTO or, when the CTO is unavailable, senior engineers can ${input.action} mitigations.`;
+    case 'self_approval':
+      return 'You requested this mitigation or changed its plan, so someone else has to approve it (separation of duties).';
+    case 'cto_available':
+      return `The CTO ${mention(input.cto.slackUserId)} is available: senior engineers can approve only if the CTO is away or silent until ${request.escalateAt}.`;
+    case 'already_approved':
+      return 'You already approved this plan; another senior engineer has to approve too.';
+  }
 }
 
 /** A plan change keeps the approvals on record, but they were for another hash and no longer count. */

@@ -1,4 +1,5 @@
 import type { Severity } from '../config.ts';
+import { CATALOG_ID_PATTERN, INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../ids.ts';
 import { escapeSlackText } from './text.ts';
 
 export type Command =
@@ -33,11 +34,6 @@ export const HELP = escapeSlackText(
   ].join('\n'),
 );
 
-const INCIDENT_ID = /^INC-[0-9A-F]{10}$/;
-const REQUEST_ID = /^MIT-[0-9A-F]{10}$/;
-const CATALOG_ID = /^[a-z][a-z0-9-]{1,62}$/;
-/** The service names deployments carry (see SERVICE_NAME_PATTERN in deployments.ts). */
-const SERVICE = /^[A-Za-z0-9._@-]{1,255}$/;
 const PARAMETER = /^([A-Za-z][A-Za-z0-9]{0,49})=(.*)$/s;
 const MAX_AWAY_MINUTES = 14 * 24 * 60;
 const MAX_TEXT = 500;
@@ -68,26 +64,26 @@ export function parseCommand(text: string): ParsedCommand {
     case 'show':
     case 'ack': {
       const incidentId = args[0]?.toUpperCase();
-      if (!incidentId || !INCIDENT_ID.test(incidentId) || args.length > 1)
+      if (!incidentId || !INCIDENT_ID_PATTERN.test(incidentId) || args.length > 1)
         return fail('Expected one incident id such as `INC-1A2B3C4D5E`.');
       return ok({ name: verb.toLowerCase() as 'show' | 'ack', incidentId });
     }
     case 'resolve': {
       const incidentId = args[0]?.toUpperCase();
-      if (!incidentId || !INCIDENT_ID.test(incidentId)) return fail('Expected an incident id such as `INC-1A2B3C4D5E`.');
+      if (!incidentId || !INCIDENT_ID_PATTERN.test(incidentId)) return fail('Expected an incident id such as `INC-1A2B3C4D5E`.');
       return ok({ name: 'resolve', incidentId, note: rest(1) });
     }
     case 'sev': {
       const incidentId = args[0]?.toUpperCase();
       const severity = args[1]?.toUpperCase();
-      if (!incidentId || !INCIDENT_ID.test(incidentId) || !severity || !/^SEV[1-4]$/.test(severity) || args.length > 2)
+      if (!incidentId || !INCIDENT_ID_PATTERN.test(incidentId) || !severity || !/^SEV[1-4]$/.test(severity) || args.length > 2)
         return fail('Expected an incident id and a severity SEV1–SEV4.');
       return ok({ name: 'sev', incidentId, severity: severity as Severity });
     }
     case 'mitigate': {
       const incidentId = args[0]?.toUpperCase();
       const catalogId = args[1]?.toLowerCase();
-      if (!incidentId || !INCIDENT_ID.test(incidentId) || !catalogId || !CATALOG_ID.test(catalogId))
+      if (!incidentId || !INCIDENT_ID_PATTERN.test(incidentId) || !catalogId || !CATALOG_ID_PATTERN.test(catalogId))
         return fail('Expected an incident id and a catalog id.');
       const parameters: Record<string, string> = {};
       for (const pair of args.slice(2)) {
@@ -100,26 +96,27 @@ export function parseCommand(text: string): ParsedCommand {
     }
     case 'cancel': {
       const requestId = args[0]?.toUpperCase();
-      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1)
+      if (!requestId || !MITIGATION_REQUEST_ID_PATTERN.test(requestId) || args.length > 1)
         return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
       return ok({ name: 'cancel', requestId });
     }
     case 'approve': {
       const requestId = args[0]?.toUpperCase();
-      if (!requestId || !REQUEST_ID.test(requestId) || args.length > 1)
+      if (!requestId || !MITIGATION_REQUEST_ID_PATTERN.test(requestId) || args.length > 1)
         return fail('Expected one request id such as `MIT-1A2B3C4D5E`.');
       return ok({ name: 'approve', requestId });
     }
     case 'reject': {
       const requestId = args[0]?.toUpperCase();
-      if (!requestId || !REQUEST_ID.test(requestId)) return fail('Expected a request id such as `MIT-1A2B3C4D5E` and a reason.');
+      if (!requestId || !MITIGATION_REQUEST_ID_PATTERN.test(requestId))
+        return fail('Expected a request id such as `MIT-1A2B3C4D5E` and a reason.');
       if (!rest(1)) return fail(escapeSlackText('Say why you reject it: `reject <request> <reason>`.'));
       return ok({ name: 'reject', requestId, reason: rest(1) });
     }
     case 'release': {
       const action = args[0]?.toLowerCase();
       const service = args[1];
-      if ((action !== 'approve' && action !== 'status') || !service || !SERVICE.test(service) || args.length > 2)
+      if ((action !== 'approve' && action !== 'status') || !service || !SERVICE_NAME_PATTERN.test(service) || args.length > 2)
         return fail('Expected `approve` or `status` and a service name.');
       return ok({ name: 'release', action, service });
     }

@@ -8,6 +8,7 @@
  * writes are mentions of validated Slack user ids ({@link mention}) and checked https links
  * ({@link link}).
  */
+import { SLACK_USER_ID_SHAPE } from '../ids.ts';
 
 /** Slack Block Kit limits (https://docs.slack.dev/reference/block-kit). */
 export const SLACK_LIMITS = {
@@ -73,7 +74,7 @@ export function mention(userId: string): string {
   return isSlackUserId(userId) ? `<@${userId}>` : escapeSlackText(String(userId));
 }
 
-export const isSlackUserId = (value: string): boolean => /^[UW][A-Z0-9]+$/.test(value);
+export const isSlackUserId = (value: string): boolean => SLACK_USER_ID_SHAPE.test(value);
 
 /**
  * Inline code for untrusted text: escaped, on one line, backticks replaced by a look-alike (ˋ) so

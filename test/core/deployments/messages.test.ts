@@ -4,20 +4,17 @@ import {
   releaseHoldMessage,
   releaseLiftedMessage,
   whatChangedLines,
-} from '../../functions/core/deployments/messages.ts';
-import {
-  decideReleaseApproval,
-  holdAfterFailure,
-  mergeDeployment,
-  normalizeDeployment,
-  type DeploymentRecord,
-  type HoldState,
-} from '../../functions/core/deployments/deployments.ts';
-import { renderMessageText } from '../../functions/core/slack/messages.ts';
-import type { RosterMember } from '../../functions/core/mitigations/mitigation.ts';
-import { EventEnvelopeSchema } from '../../functions/core/signals/signal.ts';
-import { SLACK_LIMITS } from '../../functions/core/slack/text.ts';
-import { fixture } from '../support.ts';
+} from '../../../functions/core/deployments/messages.ts';
+import { decideReleaseApproval } from '../../../functions/core/deployments/release-approval.ts';
+import { holdAfterFailure, type HoldState } from '../../../functions/core/deployments/release-hold.ts';
+import { mergeDeployment } from '../../../functions/core/deployments/merge-deployment.ts';
+import { normalizeDeployment } from '../../../functions/core/deployments/normalize-deployment.ts';
+import { type DeploymentRecord } from '../../../functions/core/deployments/deployment-record.ts';
+import { renderMessageText } from '../../../functions/core/slack/message-text.ts';
+import type { RosterMember } from '../../../functions/core/approval/roster.ts';
+import { EventEnvelopeSchema } from '../../../functions/core/signals/signal.ts';
+import { SLACK_LIMITS } from '../../../functions/core/slack/text.ts';
+import { fixture } from '../../support.ts';
 
 const NOW = '2026-03-01T10:00:00.000Z';
 const CTO: RosterMember = { slackUserId: 'U0CTO000001', name: 'Dana Okafor', role: 'cto' };

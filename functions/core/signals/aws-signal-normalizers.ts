@@ -1,0 +1,307 @@
+/**
+ * Signal normalizers for AWS sources on the default bus: CloudWatch alarms, GuardDuty, Security Hub,
+ * Amazon Inspector, AWS Health and EC2 instance state changes. Pure.
+ */
+import { z } from 'zod';
+import type { SeverityHint } from '../config.ts';
+import { parseWith } from './normalize.ts';
+import type { EventEnvelope, Signal } from './signal.ts';
+import { signal, type SignalNormalizer } from './signal-draft.ts';
+
+// --- CloudWatch alarms -----------------------------------------------------------------------
+
+const AlarmDetail = z.object({
+  alarmName: z.string().min(1),
+  state: z.object({ value: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']), reason: z.string().optional() }),
+  configuration: z
+    .object({
+      description: z.string().optional(),
+      metrics: z
+        .array(
+          z.object({
+            metricStat: z
+              .object({
+                metric: z.object({
+                  namespace: z.string().optional(),
+                  name: z.string().optional(),
+                  dimensions: z.record(z.string(), z.string()).optional(),
+                }),
+              })
+              .optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+
+function normalizeAlarm(event: EventEnvelope, observedAt: string): Signal[] {
+  const detail = parseWith(AlarmDetail, event.detail, 'detail');
+  const metric = detail.configuration?.metrics?.find((m) => m.metricStat)?.metricStat?.metric;
+  const alarmArn = event.resources[0] ?? `arn:aws:cloudwatch:${event.region}:${event.account}:alarm:${detail.alarmName}`;
+  const instances = Object.entries(metric?.dimensions ?? {})
+    .filter(([name]) => name === 'InstanceId')
+    .map(([, value]) => value.trim());
+  const stateValue = detail.state.value;
+  return [
+    signal({
+      source: event.source,
+      kind: 'alarm',
+      subject: alarmArn,
+      title: `CloudWatch alarm ${detail.alarmName}`,
+      description: detail.configuration?.description || detail.state.reason,
+      account: event.account,
+      region: event.region,
+      resources: [alarmArn, ...instances],
+      severityHint: stateValue === 'ALARM' ? 'medium' : 'low',
+      observedAt,
+      state: stateValue === 'OK' ? 'recovered' : 'firing',
+      attributes: { alarmName: detail.alarmName, namespace: metric?.namespace, metricName: metric?.name, stateValue },
+      url: `https://${event.region}.console.aws.amazon.com/cloudwatch/home?region=${event.region}#alarmsV2:alarm/${encodeURIComponent(detail.alarmName)}`,
+    }),
+  ];
+}
+
+// --- GuardDuty ---------------------------------------------------------------------------------
+
+const GuardDutyDetail = z.object({
+  id: z.string().min(1),
+  arn: z.string().optional(),
+  type: z.string().min(1),
+  severity: z.number().min(0).max(10),
+  title: z.string().trim().min(1),
+  description: z.string().optional(),
+  resource: z.object({
+    resourceType: z.string().min(1),
+    instanceDetails: z.object({ instanceId: z.string().optional() }).optional(),
+    accessKeyDetails: z.object({ accessKeyId: z.string().optional(), userName: z.string().optional() }).optional(),
+  }),
+  service: z.object({ archived: z.boolean().optional() }).optional(),
+});
+
+function guardDutySeverity(score: number): SeverityHint {
+  // https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-severity.html
+  if (score >= 9) return 'critical';
+  if (score >= 7) return 'high';
+  if (score >= 4) return 'medium';
+  return 'low';
+}
+
+function normalizeGuardDuty(event: EventEnvelope, observedAt: string): Signal[] {
+  const detail = parseWith(GuardDutyDetail, event.detail, 'detail');
+  const instanceId = detail.resource.instanceDetails?.instanceId?.trim();
+  const accessKeyId = detail.resource.accessKeyDetails?.accessKeyId;
+  const subject = instanceId || accessKeyId || detail.id;
+  return [
+    signal({
+      source: event.source,
+      kind: detail.type,
+      subject,
+      title: detail.title,
+      description: detail.description,
+      account: event.account,
+      region: event.region,
+      resources: [instanceId, detail.arn, ...event.resources],
+      severityHint: guardDutySeverity(detail.severity),
+      observedAt,
+      state: detail.service?.archived ? 'recovered' : 'firing',
+      attributes: {
+        findingType: detail.type,
+        resourceType: detail.resource.resourceType,
+        findingId: detail.id,
+        score: String(detail.severity),
+      },
+      url: `https://${event.region}.console.aws.amazon.com/guardduty/home?region=${event.region}#/findings?fId=${encodeURIComponent(detail.id)}`,
+    }),
+  ];
+}
+
+// --- Security Hub ------------------------------------------------------------------------------
+
+const AsffFinding = z.object({
+  Id: z.string().min(1),
+  ProductArn: z.string().optional(),
+  ProductName: z.string().optional(),
+  GeneratorId: z.string().optional(),
+  Types: z.array(z.string()).optional(),
+  Title: z.string().trim().min(1),
+  Description: z.string().optional(),
+  Severity: z.object({
+    Label: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
+    Normalized: z.number().optional(),
+  }),
+  Resources: z.array(z.object({ Type: z.string(), Id: z.string().min(1) })).min(1),
+  ProductFields: z.record(z.string(), z.string()).optional(),
+  Compliance: z.object({ Status: z.string().optional(), SecurityControlId: z.string().optional() }).optional(),
+  Workflow: z.object({ Status: z.string().optional() }).optional(),
+  RecordState: z.string().optional(),
+  SourceUrl: z.string().optional(),
+});
+const SecurityHubDetail = z.object({ findings: z.array(AsffFinding).min(1).max(100) });
+
+function securityHubSeverity(severity: z.infer<typeof AsffFinding>['Severity']): SeverityHint {
+  if (severity.Label) return severity.Label.toLowerCase() as SeverityHint;
+  const score = severity.Normalized ?? 0;
+  if (score >= 90) return 'critical';
+  if (score >= 70) return 'high';
+  if (score >= 40) return 'medium';
+  if (score >= 1) return 'low';
+  return 'informational';
+}
+
+function normalizeSecurityHub(event: EventEnvelope, observedAt: string): Signal[] {
+  const detail = parseWith(SecurityHubDetail, event.detail, 'detail');
+  return detail.findings.map((finding) => {
+    const productName =
+      finding.ProductName ?? finding.ProductFields?.['aws/securityhub/ProductName'] ?? finding.ProductArn?.split('/').pop();
+    const control = finding.Compliance?.SecurityControlId ?? finding.ProductFields?.ControlId;
+    const resolved =
+      finding.RecordState === 'ARCHIVED' ||
+      finding.Workflow?.Status === 'RESOLVED' ||
+      finding.Workflow?.Status === 'SUPPRESSED' ||
+      finding.Compliance?.Status === 'PASSED';
+    return signal({
+      source: event.source,
+      kind: control ?? finding.Types?.[0] ?? finding.GeneratorId ?? 'finding',
+      subject: finding.Resources[0]!.Id,
+      title: finding.Title,
+      description: finding.Description,
+      account: event.account,
+      region: event.region,
+      resources: finding.Resources.map((r) => r.Id),
+      severityHint: securityHubSeverity(finding.Severity),
+      observedAt,
+      state: resolved ? 'recovered' : 'firing',
+      attributes: {
+        productName,
+        generatorId: finding.GeneratorId,
+        types: finding.Types?.join(','),
+        complianceStatus: finding.Compliance?.Status,
+        controlId: control,
+        findingId: finding.Id,
+      },
+      url: finding.SourceUrl ?? finding.ProductFields?.RecommendationUrl,
+    });
+  });
+}
+
+// --- Amazon Inspector --------------------------------------------------------------------------
+
+const InspectorDetail = z.object({
+  findingArn: z.string().min(1),
+  type: z.string().min(1),
+  title: z.string().trim().min(1),
+  description: z.string().optional(),
+  severity: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'UNTRIAGED']),
+  status: z.enum(['ACTIVE', 'SUPPRESSED', 'CLOSED']),
+  fixAvailable: z.string().optional(),
+  exploitAvailable: z.string().optional(),
+  packageVulnerabilityDetails: z.object({ vulnerabilityId: z.string().min(1) }).optional(),
+  resources: z.array(z.object({ id: z.string().min(1), type: z.string() })).min(1),
+});
+
+function normalizeInspector(event: EventEnvelope, observedAt: string): Signal[] {
+  const detail = parseWith(InspectorDetail, event.detail, 'detail');
+  const vulnerabilityId = detail.packageVulnerabilityDetails?.vulnerabilityId;
+  return [
+    signal({
+      source: event.source,
+      kind: detail.type,
+      // One incident per vulnerability across the fleet, not one per instance: a critical CVE on 500
+      // hosts is one emergency, and each host's CLOSED finding removes only that host.
+      subject: vulnerabilityId ?? detail.findingArn,
+      title: detail.title,
+      description: detail.description,
+      account: event.account,
+      region: event.region,
+      resources: detail.resources.map((r) => r.id),
+      severityHint: detail.severity === 'UNTRIAGED' ? 'informational' : (detail.severity.toLowerCase() as SeverityHint),
+      observedAt,
+      state: detail.status === 'ACTIVE' ? 'firing' : 'recovered',
+      attributes: {
+        findingType: detail.type,
+        vulnerabilityId,
+        fixAvailable: detail.fixAvailable,
+        exploitAvailable: detail.exploitAvailable,
+        resourceType: detail.resources[0]?.type,
+      },
+      url: `https://${event.region}.console.aws.amazon.com/inspector/v2/home?region=${event.region}#/findings`,
+    }),
+  ];
+}
+
+// --- AWS Health --------------------------------------------------------------------------------
+
+const HealthDetail = z.object({
+  eventArn: z.string().min(1),
+  service: z.string().min(1),
+  eventTypeCode: z.string().min(1),
+  eventTypeCategory: z.string().min(1),
+  statusCode: z.string().optional(),
+  eventDescription: z.array(z.object({ latestDescription: z.string() })).optional(),
+  affectedEntities: z.array(z.object({ entityValue: z.string() })).optional(),
+});
+
+function normalizeHealth(event: EventEnvelope, observedAt: string): Signal[] {
+  const detail = parseWith(HealthDetail, event.detail, 'detail');
+  const severityHint: SeverityHint =
+    detail.eventTypeCategory === 'issue' ? 'high' : detail.eventTypeCategory === 'scheduledChange' ? 'low' : 'informational';
+  return [
+    signal({
+      source: event.source,
+      kind: detail.eventTypeCode,
+      subject: detail.eventArn,
+      title: `AWS Health: ${detail.service} ${detail.eventTypeCode}`,
+      description: detail.eventDescription?.[0]?.latestDescription,
+      account: event.account,
+      region: event.region,
+      resources: [...(detail.affectedEntities ?? []).map((e) => e.entityValue), ...event.resources],
+      severityHint,
+      observedAt,
+      state: detail.statusCode === 'closed' ? 'recovered' : 'firing',
+      attributes: { service: detail.service, eventTypeCode: detail.eventTypeCode, eventTypeCategory: detail.eventTypeCategory },
+      url: `https://health.aws.amazon.com/health/home#/account/event-log?eventID=${encodeURIComponent(detail.eventArn)}`,
+    }),
+  ];
+}
+
+// --- EC2 instance state ------------------------------------------------------------------------
+
+const Ec2StateDetail = z.object({
+  'instance-id': z
+    .string()
+    .trim()
+    .regex(/^i-[0-9a-f]{8,17}$/),
+  state: z.string().min(1),
+});
+
+function normalizeEc2State(event: EventEnvelope, observedAt: string): Signal[] {
+  const detail = parseWith(Ec2StateDetail, event.detail, 'detail');
+  const instanceId = detail['instance-id'];
+  return [
+    signal({
+      source: event.source,
+      kind: 'instance-state',
+      subject: instanceId,
+      title: `EC2 instance ${instanceId} is ${detail.state}`,
+      account: event.account,
+      region: event.region,
+      resources: [instanceId, ...event.resources],
+      severityHint: 'low',
+      observedAt,
+      state: 'firing',
+      attributes: { state: detail.state },
+      url: `https://${event.region}.console.aws.amazon.com/ec2/home?region=${event.region}#InstanceDetails:instanceId=${instanceId}`,
+    }),
+  ];
+}
+
+/** The normalizer of each AWS source, keyed `<source>|<detail-type>`. */
+export const AWS_SIGNAL_NORMALIZERS: Readonly<Record<string, SignalNormalizer>> = {
+  'aws.cloudwatch|CloudWatch Alarm State Change': normalizeAlarm,
+  'aws.guardduty|GuardDuty Finding': normalizeGuardDuty,
+  'aws.securityhub|Security Hub Findings - Imported': normalizeSecurityHub,
+  'aws.inspector2|Inspector2 Finding': normalizeInspector,
+  'aws.health|AWS Health Event': normalizeHealth,
+  'aws.ec2|EC2 Instance State-change Notification': normalizeEc2State,
+};

@@ -1,0 +1,44 @@
+/**
+ * A raw EventBridge delivery validated and turned into signals, by the normalizer of its source.
+ * Pure: throws InvalidEventError naming the field, or UnsupportedSourceError.
+ */
+import { MONITOR_SOURCE_PREFIX } from '../events/bus.ts';
+import { AWS_SIGNAL_NORMALIZERS } from './aws-signal-normalizers.ts';
+import { assertEventSize, parseWith } from './normalize.ts';
+import { normalizeMonitor } from './monitor-normalizer.ts';
+import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope, type Signal } from './signal.ts';
+import type { SignalNormalizer } from './signal-draft.ts';
+
+export interface NormalizeOptions {
+  /** Third-party sources accepted besides the `firebreak.monitor` prefix (config `sources.custom`). */
+  readonly customSources?: readonly string[];
+}
+
+/**
+ * Validates one EventBridge delivery and turns it into signals (Security Hub batches several
+ * findings in one event, so there may be more than one). Throws InvalidEventError naming the field.
+ */
+export function normalizeEvent(raw: unknown, options: NormalizeOptions = {}): { envelope: EventEnvelope; signals: Signal[] } {
+  assertEventSize(raw);
+  const envelope = parseWith(EventEnvelopeSchema, raw, '');
+  return { envelope, signals: normalizeEnvelope(envelope, options) };
+}
+
+/** Signals from an envelope that has already passed EventEnvelopeSchema (the Lambda parser middleware does that). */
+export function normalizeEnvelope(envelope: EventEnvelope, options: NormalizeOptions = {}): Signal[] {
+  const observedAt = isoTime(envelope.time, 'time');
+  return pickNormalizer(envelope, options)(envelope, observedAt);
+}
+
+function pickNormalizer(event: EventEnvelope, options: NormalizeOptions): SignalNormalizer {
+  const byType = AWS_SIGNAL_NORMALIZERS[`${event.source}|${event['detail-type']}`];
+  if (byType) return byType;
+  if (event.source.startsWith(MONITOR_SOURCE_PREFIX) || options.customSources?.includes(event.source)) return normalizeMonitor;
+  throw new UnsupportedSourceError(event.source, event['detail-type']);
+}
+
+function isoTime(value: string, field: string): string {
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed)) throw new InvalidEventError(field, `"${value.slice(0, 40)}" is not a date`);
+  return new Date(parsed).toISOString();
+}
