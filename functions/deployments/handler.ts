@@ -50,7 +50,9 @@ async function deployedDependencies(): Promise<DeploymentDependencies> {
   const { workflow, deps } = deployedWorkflow();
   const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
   return {
-    store: deps.store,
+    incidents: deps.incidents,
+    holds: deps.holds,
+    deployments: deps.deployments,
     publisher: deps.publisher,
     workflow,
     config: deps.config,

@@ -10,7 +10,7 @@ import { createClassifier, type Classification } from '../core/signals/classify.
 import { InvalidEventError, EventEnvelopeSchema, type EventEnvelope } from '../core/signals/signal.ts';
 import { assertEventSize, invalidEventFromIssues } from '../core/signals/normalize.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
-import { IncidentStore } from '../adapters/incident-store.ts';
+import { createRepositories } from '../adapters/dynamodb/repositories.ts';
 import { loadRuntimeConfig, requireEnv } from '../adapters/runtime-config.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from './ingest.ts';
 
@@ -26,7 +26,7 @@ type ParsedEvent =
 export function defaultDependencies(): IngestDependencies {
   const config = loadRuntimeConfig();
   return {
-    store: new IncidentStore(new DynamoDBClient({}), requireEnv('TABLE_NAME')),
+    incidents: createRepositories(new DynamoDBClient({}), requireEnv('TABLE_NAME')).incidents,
     publisher: new EventPublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME')),
     classify: createClassifier(config),
     now: () => new Date(),

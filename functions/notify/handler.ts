@@ -31,7 +31,11 @@ async function deployedDependencies(): Promise<NotifyDependencies> {
   const { workflow, deps } = deployedWorkflow();
   const secret = await loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
   return {
-    store: deps.store,
+    incidents: deps.incidents,
+    mitigations: deps.mitigations,
+    holds: deps.holds,
+    deployments: deps.deployments,
+    slackState: deps.slackState,
     workflow,
     scheduler: deps.scheduler,
     now: deps.now,

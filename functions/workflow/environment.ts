@@ -3,22 +3,22 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { FirebreakConfig } from '../core/config.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
-import { IncidentStore } from '../adapters/incident-store.ts';
+import { createRepositories, type Repositories } from '../adapters/dynamodb/repositories.ts';
 import { loadRuntimeConfig, requireEnv } from '../adapters/runtime-config.ts';
 import { EventBridgeOneTimeScheduler } from '../adapters/scheduler.ts';
 import { Workflow, type OneTimeScheduler, type WorkflowDependencies } from './workflow.ts';
 
-/** The workflow of a deployed function: the baked-in configuration, the table, the bus and Scheduler. */
+/** The workflow of a deployed function: the baked-in configuration, the table's repositories, the bus and Scheduler. */
 export function deployedWorkflow(): {
   workflow: Workflow;
-  deps: WorkflowDependencies & { config: FirebreakConfig };
+  deps: WorkflowDependencies & Repositories & { config: FirebreakConfig };
   dynamo: DynamoDBClient;
 } {
   const config = loadRuntimeConfig();
   const dynamo = new DynamoDBClient({});
   const deps = {
     config,
-    store: new IncidentStore(dynamo, requireEnv('TABLE_NAME')),
+    ...createRepositories(dynamo, requireEnv('TABLE_NAME')),
     publisher: new EventPublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME')),
     // Built on first use: functions that never schedule (deployments) have no scheduler settings.
     scheduler: { schedule: (input) => (scheduler ??= schedulerFromEnvironment()).schedule(input) } satisfies OneTimeScheduler,

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLE } from '../../functions/adapters/table.ts';
+import { TABLE } from '../../functions/adapters/dynamodb/table.ts';
 
 /**
  * The one DynamoDB table (incidents, locks, mitigations, audit trail, roster, deployments) and the
