@@ -75,7 +75,7 @@ const results: Record<string, unknown> = {};
       if (runtime.bus.deadLetters.length)
         throw new Error(`benchmark events failed: ${runtime.bus.deadLetters[0]!.error?.message}`);
       const seconds = (performance.now() - t0) / 1000;
-      const incidents = (await runtime.store.listIncidents(['open'], 2_000)).length;
+      const incidents = (await runtime.repositories.incidents.listIncidents(['open'], 2_000)).length;
       await runtime.stop();
       const figures = {
         events: events.length,
@@ -188,7 +188,7 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
     const figures = {
       ...STORM,
       pacing: `virtual clock +${STORM.paceMs} ms per signal, +5 s at the end; Slack posts not paced (the local runtime's SlackPoster has minPostIntervalMs 0)`,
-      incidents: (await storm.store.listIncidents(['open'], 2_000)).length,
+      incidents: (await storm.repositories.incidents.listIncidents(['open'], 2_000)).length,
       slackCalls: Object.fromEntries(
         [...new Set(calls.map((c) => c.method))].map((method) => [method, calls.filter((c) => c.method === method).length]),
       ),
@@ -224,9 +224,11 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
     const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-fleet' });
     runtime.bus.put('default', FIXTURES[1]!);
     await runtime.bus.drain();
-    const [incident] = await runtime.store.listIncidents(['open', 'acknowledged', 'mitigating'], 1);
+    const [incident] = await runtime.repositories.incidents.listIncidents(['open', 'acknowledged', 'mitigating'], 1);
     await runtime.command('U0RESPOND01', `mitigate ${incident!.id} patch-critical`);
-    const request = (await runtime.store.listRequests(incident!.id)).find((r) => r.catalogId === 'patch-critical')!;
+    const request = (await runtime.repositories.mitigations.listRequests(incident!.id)).find(
+      (r) => r.catalogId === 'patch-critical',
+    )!;
     runtime.fleet.behave(FLEET);
     const meter = meterDynamo(runtime.client);
     const slackBefore = runtime.slack.calls().length;
@@ -236,8 +238,8 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
     await runtime.command('U0CTO000001', `approve ${request.id}`);
     const seconds = (performance.now() - t0) / 1000;
     const statusEvents = tracked() - trackedBefore;
-    const progress = await runtime.store.getProgress(incident!.id, request.id);
-    const final = await runtime.store.getRequest(incident!.id, request.id);
+    const progress = await runtime.repositories.mitigations.getProgress(incident!.id, request.id);
+    const final = await runtime.repositories.mitigations.getRequest(incident!.id, request.id);
     const slackCalls = runtime.slack.calls().slice(slackBefore);
     const figures = {
       ...FLEET,

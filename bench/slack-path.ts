@@ -26,9 +26,11 @@ export async function slackTargets(runtime: LocalRuntime, events: readonly unkno
   for (const event of events) runtime.bus.put('default', event);
   await runtime.bus.drain();
   if (runtime.bus.deadLetters.length) throw new Error(`benchmark events failed: ${runtime.bus.deadLetters[0]!.error?.message}`);
-  for (const incident of await runtime.store.listIncidents(['open'], 100)) {
-    const request = (await runtime.store.listRequests(incident.id)).find((r) => r.state === 'awaiting_approval');
-    const message = request && (await runtime.store.getSlackState(incident.id, request.id));
+  for (const incident of await runtime.repositories.incidents.listIncidents(['open'], 100)) {
+    const request = (await runtime.repositories.mitigations.listRequests(incident.id)).find(
+      (r) => r.state === 'awaiting_approval',
+    );
+    const message = request && (await runtime.repositories.slackState.getSlackState(incident.id, request.id));
     if (request && message?.channel && message.ts)
       return { incidentId: incident.id, requestId: request.id, message: { channel: message.channel, ts: message.ts } };
   }

@@ -20,7 +20,8 @@ import { recentDeployments } from '../functions/core/deployments/what-changed.ts
 import { whatChangedLines } from '../functions/core/deployments/messages.ts';
 import { normalizeEvent } from '../functions/core/signals/normalize-signals.ts';
 import { InvalidEventError } from '../functions/core/signals/signal.ts';
-import { IncidentStore } from '../functions/adapters/incident-store.ts';
+import { createRepositories } from '../functions/adapters/dynamodb/repositories.ts';
+import type { StoredHold } from '../functions/core/persistence.ts';
 import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { loadScenario, renderDrill, runDrill, ScenarioError } from '../functions/local/drill.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
@@ -165,24 +166,24 @@ async function incidents(
   if (!tableName)
     throw new UsageError('name the table with --table or FIREBREAK_TABLE (the stack prints it as TableName), or use --local');
   const client = local ? localClient(local.endpoint) : new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {});
-  const store = new IncidentStore(client, tableName);
+  const { incidents, deployments: deploymentRecords } = createRepositories(client, tableName);
   try {
     if (action === 'list') {
-      const list = await store.listIncidents(statuses, 100);
+      const list = await incidents.listIncidents(statuses, 100);
       process.stdout.write(values.json ? `${JSON.stringify(list, null, 2)}\n` : `${renderList(list)}\n`);
       return 0;
     }
-    const incident = await store.getIncident(id!);
+    const incident = await incidents.getIncident(id!);
     if (!incident) {
       process.stderr.write(`firebreak: no incident ${id}\n`);
       return 1;
     }
-    const audit = await store.getAudit(incident.id);
+    const audit = await incidents.getAudit(incident.id);
     const verdict = verifyChain(audit, { seq: incident.auditSeq, hash: incident.auditHead });
     // "What changed?": deployments in the incident's account in the hour before it opened.
     const opened = Date.parse(incident.openedAt);
     const deployments = recentDeployments(
-      await store.deploymentsBetween(incident.account, new Date(opened - 3_600_000).toISOString(), incident.openedAt),
+      await deploymentRecords.deploymentsBetween(incident.account, new Date(opened - 3_600_000).toISOString(), incident.openedAt),
       incident,
     );
     if (values.json) {
@@ -309,12 +310,12 @@ async function release(
 
   const local = values.local ? await startDynamoDbLocal({ dbPath: LOCAL_DB_PATH }) : undefined;
   const client = local ? localClient(local.endpoint) : new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {});
-  const store = new IncidentStore(client, tableName);
+  const { holds, roster: rosterRepository } = createRepositories(client, tableName);
   try {
-    let hold: Awaited<ReturnType<IncidentStore['getHold']>>;
+    let hold: StoredHold | undefined;
     let away: Map<string, string>;
     try {
-      [hold, away] = await Promise.all([store.getHold(service), store.getAwayTimes()]);
+      [hold, away] = await Promise.all([holds.getHold(service), rosterRepository.getAwayTimes()]);
     } catch (error) {
       process.stderr.write(
         `firebreak: cannot read the release hold of ${service} from ${tableName}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`,

@@ -25,8 +25,17 @@ export function createDeploymentsHandler(dependencies: () => Promise<DeploymentD
 
 let deployed: Promise<DeploymentDependencies> | undefined;
 async function deployedDeployments(): Promise<DeploymentDependencies> {
-  const { store, publisher, config, now } = deployedWorkflowDependencies();
+  const { incidents, holds, deployments, publisher, config, now } = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
-  return { store, publisher, config, now, workflow: deployedWorkflow(), slack: new SlackPoster({ token: secret.botToken }) };
+  return {
+    incidents,
+    holds,
+    deployments,
+    publisher,
+    config,
+    now,
+    workflow: deployedWorkflow(),
+    slack: new SlackPoster({ token: secret.botToken }),
+  };
 }
 export const handler = createDeploymentsHandler(() => (deployed ??= deployedDeployments()));

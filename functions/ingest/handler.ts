@@ -7,7 +7,7 @@ import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { createClassifier } from '../core/signals/classify.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedPublisher } from '../adapters/deployed/bus.ts';
-import { deployedStore } from '../adapters/deployed/table.ts';
+import { deployedRepositories } from '../adapters/deployed/table.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
 
 export type IngestResult = {
@@ -61,7 +61,7 @@ let deployed: IngestDependencies | undefined;
 function deployedIngest(): IngestDependencies {
   const config = deployedConfig();
   return {
-    store: deployedStore(),
+    incidents: deployedRepositories().incidents,
     publisher: deployedPublisher(),
     classify: createClassifier(config),
     now: () => new Date(),

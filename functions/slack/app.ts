@@ -12,10 +12,10 @@ import type { FirebreakConfig } from '../core/config.ts';
 import { ACTIVE_STATUSES } from '../core/incidents/incident.ts';
 import { parseMitigationButtonValue } from '../core/slack/button-values.ts';
 import { escapeSlackText, truncate } from '../core/slack/text.ts';
-import type { IncidentStore } from '../adapters/incident-store.ts';
 import { releaseCheck } from '../core/deployments/release-check.ts';
 import type { Reply, Workflow } from '../workflow/workflow.ts';
 import type { Execution } from '../workflow/execution.ts';
+import type { SlackHoldsPort, SlackIncidentsPort, SlackMitigationsPort } from './ports.ts';
 
 export interface SlackAppDependencies {
   readonly signingSecret: string;
@@ -25,7 +25,9 @@ export interface SlackAppDependencies {
   /** Points the Web API client at a local stand-in in tests and drills. */
   readonly slackApiUrl?: string;
   readonly config: FirebreakConfig;
-  readonly store: IncidentStore;
+  readonly incidents: SlackIncidentsPort;
+  readonly mitigations: SlackMitigationsPort;
+  readonly holds: SlackHoldsPort;
   readonly workflow: Workflow;
   /** Cancels running mitigations (`/firebreak cancel`). */
   readonly execution: Pick<Execution, 'cancel'>;
@@ -128,12 +130,12 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
 }
 
 async function run(command: Command, actor: { userId: string; teamId: string }, deps: SlackAppDependencies): Promise<Reply> {
-  const { workflow, store } = deps;
+  const { workflow, mitigations, holds } = deps;
   switch (command.name) {
     case 'help':
       return { ok: true, text: HELP };
     case 'list': {
-      const incidents = await store.listIncidents(ACTIVE_STATUSES, 20);
+      const incidents = await deps.incidents.listIncidents(ACTIVE_STATUSES, 20);
       if (!incidents.length) return { ok: true, text: 'No open incidents.' };
       return {
         ok: true,
@@ -146,9 +148,9 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
       };
     }
     case 'show': {
-      const incident = await store.getIncident(command.incidentId);
+      const incident = await deps.incidents.getIncident(command.incidentId);
       if (!incident) return { ok: false, text: `No incident ${command.incidentId}.` };
-      const requests = await store.listRequests(incident.id);
+      const requests = await mitigations.listRequests(incident.id);
       return {
         ok: true,
         text: [
@@ -198,7 +200,7 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
       return deps.execution.cancel({ requestId: command.requestId, userId: actor.userId });
     case 'release': {
       if (command.action === 'approve') return workflow.approveRelease({ service: command.service, actor });
-      const hold = await store.getHold(command.service);
+      const hold = await holds.getHold(command.service);
       const { cto, seniors } = await workflow.roster();
       const check = releaseCheck({ service: command.service, hold, cto, seniors, now: workflow.now() });
       return { ok: check.allowed, text: escapeSlackText(check.reason) };

@@ -7,7 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsEvent, AwsHandler, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { TABLE } from '../adapters/table.ts';
+import { TABLE } from '../adapters/dynamodb/table.ts';
 import { deployedDynamo, deployedTableName } from '../adapters/deployed/table.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { logger, tracer } from '../adapters/lambda/observability.ts';
@@ -67,7 +67,9 @@ function deployedHandler() {
       botToken: secret.botToken,
       ...(secret.appId ? { appId: secret.appId } : {}),
       config: deps.config,
-      store: deps.store,
+      incidents: deps.incidents,
+      mitigations: deps.mitigations,
+      holds: deps.holds,
       workflow: deployedWorkflow(),
       execution: deployedExecution(),
       onRefused: (reason, details) => logger.warn('slack request refused', { reason, ...details }),

@@ -17,10 +17,12 @@ import {
 } from '../core/mitigations/progress.ts';
 import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/mitigations/ssm.ts';
 import type { EventEnvelope } from '../core/signals/signal.ts';
+import type { ExecutionProgressPort } from './ports/repositories.ts';
 import type { SsmPort } from './ports/ssm.ts';
 import type { Reply, Workflow, WorkflowDependencies } from './workflow.ts';
 
-export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'store' | 'publisher' | 'config' | 'now'> {
+export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'incidents' | 'publisher' | 'config' | 'now'> {
+  readonly mitigations: ExecutionProgressPort;
   readonly ssm: SsmPort;
   readonly workflow: Workflow;
   readonly outputLogGroup: string;
@@ -44,11 +46,11 @@ export class Execution {
     requestId: string;
     planHash: string;
   }): Promise<{ outcome: 'started' | 'refused' | 'already_handled' | 'failed_to_start'; reason?: string; runId?: string }> {
-    const { store, config } = this.deps;
+    const { incidents, mitigations, config } = this.deps;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.deps.now().toISOString();
-      const request = await store.getRequest(input.incidentId, input.requestId);
-      const incident = await store.getIncident(input.incidentId);
+      const request = await mitigations.getRequest(input.incidentId, input.requestId);
+      const incident = await incidents.getIncident(input.incidentId);
       if (!request || !incident) return { outcome: 'refused', reason: 'unknown request' };
       if (request.state !== 'approved') return { outcome: 'already_handled', reason: `request is ${request.state}` };
       const entry = config.mitigations.find((m) => m.id === request.catalogId);
@@ -97,7 +99,7 @@ export class Execution {
   private async start(
     request: MitigationRequest,
   ): Promise<{ outcome: 'started' | 'failed_to_start'; runId?: string; reason?: string }> {
-    const { store, ssm } = this.deps;
+    const { mitigations, ssm } = this.deps;
     let runId: string;
     try {
       runId =
@@ -111,7 +113,7 @@ export class Execution {
       return { outcome: 'failed_to_start', reason };
     }
     // Recording the run is retried on its own: without it, SSM's status events could not be matched.
-    await retry(() => store.saveRun(runId, { incidentId: request.incidentId, requestId: request.id }));
+    await retry(() => mitigations.saveRun(runId, { incidentId: request.incidentId, requestId: request.id }));
     await this.update(request.incidentId, request.id, (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest, [
       { action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } },
     ]);
@@ -121,17 +123,17 @@ export class Execution {
 
   /** One SSM status event: progress counted once per instance and status, then the outcome when final. */
   async onStatusEvent(envelope: EventEnvelope): Promise<{ outcome: string; requestId?: string }> {
-    const { store } = this.deps;
+    const { mitigations } = this.deps;
     const event = parseSsmStatusEvent(envelope);
     const run = await this.runOf(event.kind === 'automation' ? event.executionId : event.commandId);
     if (!run) return { outcome: 'not ours' };
     if (event.kind === 'invocation') {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const previous = await store.getInvocationBucket(run.incidentId, run.requestId, event.instanceId);
+        const previous = await mitigations.getInvocationBucket(run.incidentId, run.requestId, event.instanceId);
         const change = applyInvocation(previous as Bucket | undefined, event.status);
         if (!change) break;
         if (
-          await store.recordInvocation({
+          await mitigations.recordInvocation({
             ...run,
             instanceId: event.instanceId,
             previous,
@@ -145,18 +147,18 @@ export class Execution {
       // SSM's own command status decides the outcome; an instance's status only moves progress on.
       const now = this.deps.now();
       const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
-      if (await store.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore))
+      if (await mitigations.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore))
         await this.announce(MitigationProgress.build({ incidentId: run.incidentId, requestId: run.requestId }));
       return { outcome: 'running', requestId: run.requestId };
     }
     // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
     // Two events racing: the loser re-reads and writes if it still moves the status on.
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const previous = (await store.getProgress(run.incidentId, run.requestId))?.runStatus as string | undefined;
+      const previous = (await mitigations.getProgress(run.incidentId, run.requestId))?.runStatus;
       if (!nextBucket(previous === undefined ? undefined : bucketOf(previous), event.status)) break;
-      if (await store.setRunStatus(run.incidentId, run.requestId, event.status, previous)) break;
+      if (await mitigations.setRunStatus(run.incidentId, run.requestId, event.status, previous)) break;
     }
-    const progress = toProgress(await store.getProgress(run.incidentId, run.requestId));
+    const progress = toProgress(await mitigations.getProgress(run.incidentId, run.requestId));
     const outcome = overallOutcome(progress, progress.runStatus);
     if (outcome === 'running') return { outcome, requestId: run.requestId };
     await this.finish(
@@ -172,7 +174,7 @@ export class Execution {
   private async runOf(runId: string): Promise<{ incidentId: string; requestId: string } | undefined> {
     const known = this.runs.get(runId);
     if (known) return known;
-    const run = await this.deps.store.getRun(runId);
+    const run = await this.deps.mitigations.getRun(runId);
     if (run) {
       if (this.runs.size >= 1000) this.runs.delete(this.runs.keys().next().value!);
       this.runs.set(runId, run);
@@ -185,7 +187,7 @@ export class Execution {
     const member = await this.deps.workflow.member(input.userId);
     if (!member || member.role === 'responder')
       return { ok: false, text: 'Only the CTO or a senior engineer can cancel a running mitigation.' };
-    const request = await this.deps.store.findRequest(input.requestId);
+    const request = await this.deps.mitigations.findRequest(input.requestId);
     if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
     const runId = (request as MitigationRequest & { runId?: string }).runId;
     if (request.state !== 'running')
@@ -242,13 +244,13 @@ export class Execution {
   ): Promise<MitigationRequest | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.deps.now().toISOString();
-      const request = await this.deps.store.getRequest(incidentId, requestId);
-      const incident = await this.deps.store.getIncident(incidentId);
+      const request = await this.deps.mitigations.getRequest(incidentId, requestId);
+      const incident = await this.deps.incidents.getIncident(incidentId);
       const next = request && change(request);
       if (!request || !incident || !next) return undefined;
       const updated = { ...next, version: request.version + 1 };
       // The incident is `mitigating` only while something runs: the last run to end hands it back.
-      const othersRunning = (await this.deps.store.listRequests(incidentId)).some(
+      const othersRunning = (await this.deps.mitigations.listRequests(incidentId)).some(
         (r) => r.id !== requestId && r.state === 'running',
       );
       const patch =
@@ -276,7 +278,7 @@ export class Execution {
       actor,
     );
     return (
-      await this.deps.store.commitChange({
+      await this.deps.incidents.commitChange({
         incident: next,
         expectedIncidentVersion: incident.version,
         audit,

@@ -13,7 +13,6 @@ import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
 import { escalationMessage, mitigationDecidedMessage, mitigationRequestMessage } from '../core/slack/mitigation-messages.ts';
 import { incidentMessage, incidentThreadReply } from '../core/slack/incident-messages.ts';
-import type { IncidentStore } from '../adapters/incident-store.ts';
 import { recentDeployments } from '../core/deployments/what-changed.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackChannelPort } from './ports/slack.ts';
@@ -21,9 +20,20 @@ import type { OneTimeScheduler } from './ports/bus.ts';
 import type { Workflow } from './workflow.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
+import type {
+  NotifyDeploymentsPort,
+  NotifyHoldsPort,
+  NotifyIncidentsPort,
+  NotifyMitigationsPort,
+  SlackStatePort,
+} from './ports/notify.ts';
 
 export interface NotifyDependencies {
-  readonly store: IncidentStore;
+  readonly incidents: NotifyIncidentsPort;
+  readonly mitigations: NotifyMitigationsPort;
+  readonly holds: NotifyHoldsPort;
+  readonly deployments: NotifyDeploymentsPort;
+  readonly slackState: SlackStatePort;
   readonly slack: SlackChannelPort;
   readonly workflow: Workflow;
   readonly scheduler: OneTimeScheduler;
@@ -62,13 +72,13 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       const detail: { incidentId: string; version?: number; changes: string[]; actor?: string } = refresh
         ? { ...IncidentRefresh.parse(event.detail), changes: [] }
         : IncidentOpened.parse(event.detail);
-      const incident = await deps.store.getIncident(detail.incidentId);
+      const incident = await deps.incidents.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
       const action = await renderIncident(incident, detail.changes, refresh, deps);
       for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) {
         // Once per incident version and change, however often the event is delivered.
         if (
-          await deps.store.claimOnce(
+          await deps.slackState.claimOnce(
             incident.id,
             `reply#${detail.version ?? incident.version}#${change}`,
             deps.now().toISOString(),
@@ -88,17 +98,17 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
             ? MitigationSucceeded
             : MitigationFailed
       ).parse(event.detail);
-      const incident = await deps.store.getIncident(detail.incidentId);
+      const incident = await deps.incidents.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
       const thread = await ensureIncidentMessage(incident, deps);
-      const progress = await deps.store.getProgress(incident.id, detail.requestId);
+      const progress = await deps.mitigations.getProgress(incident.id, detail.requestId);
       const action = await renderRequest(incident, detail.requestId, thread, deps, progressLine(progress));
-      const request = await deps.store.getRequest(incident.id, detail.requestId);
+      const request = await deps.mitigations.getRequest(incident.id, detail.requestId);
       // The final summary, once, in the thread: the outcome and the failed instances.
       if (
         request &&
         ['succeeded', 'failed', 'cancelled'].includes(request.state) &&
-        (await deps.store.claimOnce(incident.id, `summary#${request.id}`, deps.now().toISOString()))
+        (await deps.slackState.claimOnce(incident.id, `summary#${request.id}`, deps.now().toISOString()))
       ) {
         await deps.slack.post(thread.channel, finalSummary(request, progress), { threadTs: thread.ts });
       }
@@ -110,14 +120,15 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       const escalated = type === MitigationEscalated.detailType ? MitigationEscalated.parse(event.detail) : undefined;
       const detail =
         escalated ?? (type === MitigationRequested.detailType ? MitigationRequested : MitigationDecided).parse(event.detail);
-      const incident = await deps.store.getIncident(detail.incidentId);
+      const incident = await deps.incidents.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
       const thread = await ensureIncidentMessage(incident, deps);
       const action = await renderRequest(incident, detail.requestId, thread, deps);
       if (escalated) {
-        const request = await deps.store.getRequest(incident.id, detail.requestId);
+        const request = await deps.mitigations.getRequest(incident.id, detail.requestId);
         const { seniors } = await deps.workflow.roster();
-        const once = request && (await deps.store.claimOnce(incident.id, `escalation#${request.id}`, deps.now().toISOString()));
+        const once =
+          request && (await deps.slackState.claimOnce(incident.id, `escalation#${request.id}`, deps.now().toISOString()));
         if (request && once)
           await deps.slack.post(thread.channel, escalationMessage(request, seniors, escalated.reason), {
             threadTs: thread.ts,
@@ -127,7 +138,7 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
     }
     case ReleaseHoldLifted.detailType: {
       const { service } = ReleaseHoldLifted.parse(event.detail);
-      const hold = await deps.store.getHold(service);
+      const hold = await deps.holds.getHold(service);
       if (!hold || hold.held) return { action: 'hold not lifted', incidentId: hold?.incidentId ?? '' };
       await deps.slack.post(deps.deploymentsChannel, releaseLiftedMessage(hold));
       return { action: 'release lifted posted', incidentId: hold.incidentId ?? '' };
@@ -144,9 +155,9 @@ async function renderIncident(
   deps: NotifyDependencies,
 ): Promise<string> {
   const now = deps.now();
-  const state = await deps.store.getSlackState(incident.id);
+  const state = await deps.slackState.getSlackState(incident.id);
   if (!state?.ts) {
-    if (!(await deps.store.claimSlackMessage(incident.id, now.toISOString())))
+    if (!(await deps.slackState.claimSlackMessage(incident.id, now.toISOString())))
       return scheduleRefresh(incident, now, deps, 'being posted by another delivery');
     await postIncident(incident, deps);
     return 'posted';
@@ -160,7 +171,7 @@ async function renderIncident(
     state.ts,
     incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }),
   );
-  await deps.store.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
+  await deps.slackState.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
   return 'updated';
 }
 
@@ -180,7 +191,7 @@ async function postIncident(incident: Incident, deps: NotifyDependencies): Promi
     incident.channel,
     incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }),
   );
-  await deps.store.saveSlackState(incident.id, {
+  await deps.slackState.saveSlackState(incident.id, {
     channel: posted.channel,
     ts: posted.ts,
     renderedVersion: incident.version,
@@ -191,9 +202,9 @@ async function postIncident(incident: Incident, deps: NotifyDependencies): Promi
 
 /** The incident's message is the thread every mitigation lives in: make sure it exists. */
 async function ensureIncidentMessage(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
-  const state = await deps.store.getSlackState(incident.id);
+  const state = await deps.slackState.getSlackState(incident.id);
   if (state?.ts && state.channel) return { channel: state.channel, ts: state.ts };
-  if (!(await deps.store.claimSlackMessage(incident.id, deps.now().toISOString()))) {
+  if (!(await deps.slackState.claimSlackMessage(incident.id, deps.now().toISOString()))) {
     // Another delivery is posting it right now; failing lets EventBridge retry this one shortly.
     throw new Error(`the message of ${incident.id} is being posted; retry`);
   }
@@ -203,7 +214,7 @@ async function ensureIncidentMessage(incident: Incident, deps: NotifyDependencie
 /** One refresh per coalescing window, whatever the number of updates that fall into it. */
 async function scheduleRefresh(incident: Incident, at: Date, deps: NotifyDependencies, why: string): Promise<string> {
   const refreshAt = new Date(Math.max(at.getTime(), deps.now().getTime() + 1000)).toISOString();
-  if (await deps.store.claimRefresh(incident.id, refreshAt, deps.now().toISOString())) {
+  if (await deps.slackState.claimRefresh(incident.id, refreshAt, deps.now().toISOString())) {
     await deps.scheduler.schedule({
       name: `refresh-${incident.id}-${refreshAt.replace(/[^0-9]/g, '').slice(0, 14)}`,
       at: refreshAt,
@@ -221,7 +232,7 @@ async function threadReply(
   actor: string | undefined,
   deps: NotifyDependencies,
 ): Promise<void> {
-  const state = await deps.store.getSlackState(incident.id);
+  const state = await deps.slackState.getSlackState(incident.id);
   if (!state?.ts || !state.channel) return;
   await deps.slack.post(state.channel, incidentThreadReply(incidentEvent('updated', incident, [change]).detail, change, actor), {
     threadTs: state.ts,
@@ -235,7 +246,7 @@ async function renderRequest(
   deps: NotifyDependencies,
   progress?: string,
 ): Promise<string> {
-  const request = await deps.store.getRequest(incident.id, requestId);
+  const request = await deps.mitigations.getRequest(incident.id, requestId);
   if (!request) throw new Error(`mitigation request ${requestId} not found`);
   const { cto, seniors } = await deps.workflow.roster();
   const now = deps.now().toISOString();
@@ -249,12 +260,12 @@ async function renderRequest(
         blocks: [...rendered.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: progress, verbatim: true }] }],
       }
     : rendered;
-  const state = await deps.store.getSlackState(incident.id, requestId);
+  const state = await deps.slackState.getSlackState(incident.id, requestId);
   if (!state?.ts) {
-    if (!(await deps.store.claimSlackMessage(incident.id, now, requestId)))
+    if (!(await deps.slackState.claimSlackMessage(incident.id, now, requestId)))
       throw new Error(`the message of ${requestId} is being posted; retry`);
     const posted = await deps.slack.post(thread.channel, message, { threadTs: thread.ts });
-    await deps.store.saveSlackState(
+    await deps.slackState.saveSlackState(
       incident.id,
       { channel: posted.channel, ts: posted.ts, renderedVersion: request.version, renderedAt: now },
       requestId,
@@ -263,14 +274,14 @@ async function renderRequest(
   }
   if (request.version <= (state.renderedVersion ?? 0) && !progress) return 'request up to date';
   await deps.slack.update(state.channel!, state.ts, message);
-  await deps.store.saveSlackState(incident.id, { renderedVersion: request.version, renderedAt: now }, requestId);
+  await deps.slackState.saveSlackState(incident.id, { renderedVersion: request.version, renderedAt: now }, requestId);
   return 'request updated';
 }
 
 /** "What changed?": deployments in the incident's account in the hour before it opened. */
 async function whatChanged(incident: Incident, deps: NotifyDependencies): Promise<string[]> {
   const opened = Date.parse(incident.openedAt);
-  const records = await deps.store.deploymentsBetween(
+  const records = await deps.deployments.deploymentsBetween(
     incident.account,
     new Date(opened - 60 * 60_000).toISOString(),
     incident.openedAt,

@@ -1,3 +1,4 @@
+import { appendToChain, releaseHoldChainId } from '../core/audit/chain.ts';
 import { signalKeyFor } from '../core/incidents/incident.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import { becameFailed, mergeDeployment } from '../core/deployments/merge-deployment.ts';
@@ -13,13 +14,17 @@ import { type DeploymentRecord } from '../core/deployments/deployment-record.ts'
 import { fingerprint, type Classification } from '../core/signals/classify.ts';
 import { deploymentNotice, releaseHoldMessage } from '../core/deployments/messages.ts';
 import type { EventEnvelope } from '../core/signals/signal.ts';
-import type { IncidentStore } from '../adapters/incident-store.ts';
 import type { SlackChannelPort } from './ports/slack.ts';
+import type { DeploymentsPort } from './ports/record-deployment.ts';
+import type { IngestIncidentsPort } from './ports/record-signal.ts';
+import type { ReleaseHoldsPort } from './ports/repositories.ts';
 import { recordSignal, type IngestDependencies } from './record-signal.ts';
 import type { Workflow } from './workflow.ts';
 
 export interface DeploymentDependencies {
-  readonly store: IncidentStore;
+  readonly incidents: IngestIncidentsPort;
+  readonly holds: ReleaseHoldsPort;
+  readonly deployments: DeploymentsPort;
   readonly publisher: IngestDependencies['publisher'];
   readonly slack: SlackChannelPort;
   readonly workflow: Pick<Workflow, 'roster'>;
@@ -44,18 +49,18 @@ const MAX_ATTEMPTS = 10;
  * failure: a release incident through the ingest path and a release hold on the service.
  */
 export async function recordDeployment(envelope: EventEnvelope, deps: DeploymentDependencies): Promise<DeploymentOutcome> {
-  const { config, store } = deps;
+  const { config, deployments, holds } = deps;
   const incoming = normalizeDeployment(envelope, { environmentOf: environmentResolver(config.deployments) });
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now().toISOString();
-    const existing = await store.getDeployment(incoming.service, incoming.id);
+    const existing = await deployments.getDeployment(incoming.service, incoming.id);
     // The notice's Slack coordinates are bookkeeping: not part of the merge, but kept on every save.
     const { slackChannel, slackTs, ...stored } = existing ?? ({} as { slackChannel?: string; slackTs?: string });
     const merged = mergeDeployment(existing ? (stored as DeploymentRecord) : undefined, incoming, now);
     if (merged.change === 'unchanged') {
       // A redelivery after a failed post still gets its notice out.
       if (existing && !existing.slackTs) {
-        const current = await store.getHold(existing.service);
+        const current = await holds.getHold(existing.service);
         const ours = current?.deploymentId === existing.id ? current : undefined;
         await announce(existing, deps, ours, ours?.incidentId);
         if (ours?.held) {
@@ -69,7 +74,7 @@ export async function recordDeployment(envelope: EventEnvelope, deps: Deployment
       return { deploymentId: incoming.id, service: incoming.service, status: merged.record.status, change: 'unchanged' };
     }
     if (
-      !(await store.saveDeployment(
+      !(await deployments.saveDeployment(
         { ...merged.record, ...(slackChannel && slackTs ? { slackChannel, slackTs } : {}) } as DeploymentRecord,
         existing?.updatedAt,
       ))
@@ -122,7 +127,7 @@ async function announce(
     return;
   }
   const posted = await deps.slack.post(deps.config.slack.channels.deployments, message);
-  await deps.store.setDeploymentMessage(record.service, record.id, posted.channel, posted.ts);
+  await deps.deployments.setDeploymentMessage(record.service, record.id, posted.channel, posted.ts);
 }
 
 async function openReleaseIncident(
@@ -163,7 +168,7 @@ async function resolveReleaseIncident(
     fingerprint: fingerprint(recovery, deps.config.dedup.fingerprint),
   };
   // The recovery clears what the open release incident is firing on (the failed deployments' resources).
-  const open = await deps.store.findByFingerprint(classification.fingerprint);
+  const open = await deps.incidents.findByFingerprint(classification.fingerprint);
   if (!open || open.status === 'resolved' || open.status === 'closed') return;
   await recordSignal(
     { ...recovery, resources: open.firingResources },
@@ -180,7 +185,7 @@ async function placeHold(
 ): Promise<HoldState | undefined> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now().toISOString();
-    const existing = await deps.store.getHold(record.service);
+    const existing = await deps.holds.getHold(record.service);
     const hold = holdAfterFailure(record, now, {
       ...(existing ? { existing } : {}),
       seniorQuorum: deps.config.policy.seniorQuorum.high,
@@ -194,15 +199,21 @@ async function placeHold(
       version: record.version,
       ...(incidentId ? { incidentId } : {}),
     };
-    if (await deps.store.saveHold(hold, existing?.revision, [{ action: 'release.held', data }], 'system:deployments', now))
-      return hold;
+    const audit = appendToChain(
+      releaseHoldChainId(hold.service),
+      existing,
+      [{ action: 'release.held', data }],
+      'system:deployments',
+      now,
+    );
+    if (await deps.holds.saveHold(hold, existing, audit)) return hold;
   }
   throw new Error(`the release hold on ${record.service} kept changing; the delivery will be retried`);
 }
 
 function ingestDependencies(deps: DeploymentDependencies): Omit<IngestDependencies, 'classify' | 'customSources'> {
   return {
-    store: deps.store,
+    incidents: deps.incidents,
     publisher: deps.publisher,
     now: deps.now,
     reopenWindowMinutes: deps.config.dedup.reopenWindowMinutes,

@@ -4,10 +4,10 @@ import { incidentEvent } from '../core/events/incident-events.ts';
 import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
 import type { EventPublisherPort } from './ports/bus.ts';
-import type { IncidentStore } from '../adapters/incident-store.ts';
+import type { IngestIncidentsPort } from './ports/record-signal.ts';
 
 export interface IngestDependencies {
-  readonly store: IncidentStore;
+  readonly incidents: IngestIncidentsPort;
   readonly publisher: EventPublisherPort;
   readonly classify: (signal: Signal) => Classification;
   readonly now: () => Date;
@@ -66,7 +66,7 @@ export async function recordSignal(
   const { eventId, signalKey } = ids;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now();
-    const current = classification.suppressed ? undefined : await deps.store.findByFingerprint(classification.fingerprint);
+    const current = classification.suppressed ? undefined : await deps.incidents.findByFingerprint(classification.fingerprint);
     const decision = decideIngest({
       current,
       signal,
@@ -87,7 +87,7 @@ export async function recordSignal(
       };
     }
     const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
-    const result = await deps.store.commit(decision, signalKey, markerExpiresAt);
+    const result = await deps.incidents.commit(decision, signalKey, markerExpiresAt);
     if (result.committed) {
       await deps.publisher.publish([incidentEvent(decision.outcome, decision.incident, decision.changes)]);
       return {
@@ -115,11 +115,11 @@ async function redelivered(
   signal: Signal,
   classification: Classification,
   signalKey: string,
-  deps: Pick<IngestDependencies, 'store' | 'publisher'>,
+  deps: Pick<IngestDependencies, 'incidents' | 'publisher'>,
   retries: number,
 ): Promise<SignalOutcome> {
-  const processed = await deps.store.getProcessedEvent(signalKey);
-  const incident = processed && (await deps.store.getIncident(processed.incidentId));
+  const processed = await deps.incidents.getProcessedEvent(signalKey);
+  const incident = processed && (await deps.incidents.getIncident(processed.incidentId));
   if (processed && incident) await deps.publisher.publish([incidentEvent(processed.outcome, incident, [], { redelivery: true })]);
   return {
     signal,

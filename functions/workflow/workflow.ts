@@ -1,4 +1,4 @@
-import { sha256 } from '../core/audit/chain.ts';
+import { appendToChain, releaseHoldChainId, sha256 } from '../core/audit/chain.ts';
 import { mitigationRequestIdFromDigest } from '../core/ids.ts';
 import type { FirebreakConfig, Severity } from '../core/config.ts';
 import type { BusEvent } from '../core/events/contract.ts';
@@ -24,11 +24,16 @@ import {
 import { isAway, type RosterMember } from '../core/approval/roster.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 import { decideReleaseApproval } from '../core/deployments/release-approval.ts';
-import type { IncidentStore } from '../adapters/incident-store.ts';
+import type { HoldState } from '../core/deployments/release-hold.ts';
+import type { StoredHold } from '../core/persistence.ts';
 import type { EventPublisherPort, OneTimeScheduler } from './ports/bus.ts';
+import type { IncidentsPort, MitigationRequestsPort, ReleaseHoldsPort, RosterPort } from './ports/repositories.ts';
 
 export interface WorkflowDependencies {
-  readonly store: IncidentStore;
+  readonly incidents: IncidentsPort;
+  readonly mitigations: MitigationRequestsPort;
+  readonly holds: ReleaseHoldsPort;
+  readonly roster: RosterPort;
   readonly publisher: EventPublisherPort;
   readonly scheduler: OneTimeScheduler;
   readonly config: FirebreakConfig;
@@ -64,7 +69,7 @@ export class Workflow {
 
   /** The roster: roles from the configuration, away times from the table. */
   async roster(): Promise<{ members: RosterMember[]; cto: RosterMember; seniors: RosterMember[] }> {
-    const away = await this.deps.store.getAwayTimes();
+    const away = await this.deps.roster.getAwayTimes();
     const members = this.deps.config.roster.map((m) => ({
       ...m,
       ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}),
@@ -94,11 +99,11 @@ export class Workflow {
       };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      const incident = await this.deps.store.getIncident(input.incidentId);
+      const incident = await this.deps.incidents.getIncident(input.incidentId);
       if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
       if (incident.status === 'resolved' || incident.status === 'closed')
         return { ok: false, text: `${incident.id} is ${incident.status}; reopen it before mitigating.` };
-      const pending = (await this.deps.store.listRequests(incident.id)).find(
+      const pending = (await this.deps.mitigations.listRequests(incident.id)).find(
         (r) => r.catalogId === entry.id && r.state === 'awaiting_approval' && r.expiresAt > now,
       );
       try {
@@ -156,7 +161,7 @@ export class Workflow {
         const result = await this.commit(incident, now, input.requestedBy, audit, { createRequest: request });
         if (!result) {
           // A policy proposal already recorded by an earlier delivery is not a conflict to retry.
-          const existing = await this.deps.store.getRequest(incident.id, id);
+          const existing = await this.deps.mitigations.getRequest(incident.id, id);
           if (existing) return { ok: false, text: `${id} already exists.`, request: existing };
           continue;
         }
@@ -200,9 +205,9 @@ export class Workflow {
   }): Promise<Reply> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      const request = await this.deps.store.findRequest(input.requestId);
+      const request = await this.deps.mitigations.findRequest(input.requestId);
       if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
-      const incident = await this.deps.store.getIncident(request.incidentId);
+      const incident = await this.deps.incidents.getIncident(request.incidentId);
       if (!incident) return { ok: false, text: `No incident ${request.incidentId}.` };
       const { members, cto } = await this.roster();
       const member = members.find((m) => m.slackUserId === input.actor.userId);
@@ -268,8 +273,8 @@ export class Workflow {
   async escalateRequest(input: { incidentId: string; requestId: string }): Promise<'escalated' | 'not_needed'> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      const request = await this.deps.store.getRequest(input.incidentId, input.requestId);
-      const incident = await this.deps.store.getIncident(input.incidentId);
+      const request = await this.deps.mitigations.getRequest(input.incidentId, input.requestId);
+      const incident = await this.deps.incidents.getIncident(input.incidentId);
       const escalated = request && escalate(request, now);
       if (!incident || !request || !escalated) return 'not_needed';
       const committed = await this.commit(
@@ -295,7 +300,7 @@ export class Workflow {
     if (!(await this.member(input.userId))) return { ok: false, text: 'You are not on the Firebreak roster.' };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      const incident = await this.deps.store.getIncident(input.incidentId);
+      const incident = await this.deps.incidents.getIncident(input.incidentId);
       if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
       const result: IncidentActionResult =
         input.kind === 'ack'
@@ -304,7 +309,7 @@ export class Workflow {
             ? resolveByHand(incident, input.userId, input.note, now)
             : changeSeverity(incident, input.userId, input.severity, now);
       if (!result.ok) return { ok: false, text: result.message };
-      const committed = await this.deps.store.commitChange({
+      const committed = await this.deps.incidents.commitChange({
         incident: result.incident,
         expectedIncidentVersion: result.expectedVersion,
         audit: result.audit,
@@ -321,7 +326,7 @@ export class Workflow {
   async approveRelease(input: { service: string; actor: Actor }): Promise<Reply> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      const hold = await this.deps.store.getHold(input.service);
+      const hold = await this.deps.holds.getHold(input.service);
       const { members, cto } = await this.roster();
       const member = members.find((m) => m.slackUserId === input.actor.userId);
       const decision = decideReleaseApproval({
@@ -337,26 +342,20 @@ export class Workflow {
         // Refusals are audited on the service's chain when there is a hold to attach them to.
         if (
           hold &&
-          !(await this.deps.store.saveHold(
-            hold,
-            hold.revision,
-            [{ action: 'release.approve_refused', data: { userId: input.actor.userId, refusal: decision.refusal } }],
-            actor,
-            now,
-          ))
+          !(await this.saveHold(hold, hold, actor, now, {
+            action: 'release.approve_refused',
+            data: { userId: input.actor.userId, refusal: decision.refusal },
+          }))
         )
           continue;
         return { ok: false, text: decision.message };
       }
       const action = decision.outcome === 'lifted' ? 'release.lifted' : 'release.approval_recorded';
       if (
-        !(await this.deps.store.saveHold(
-          decision.hold,
-          hold!.revision,
-          [{ action, data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId } }],
-          actor,
-          now,
-        ))
+        !(await this.saveHold(decision.hold, hold, actor, now, {
+          action,
+          data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId },
+        }))
       )
         continue;
       if (decision.outcome === 'lifted') await this.announce(ReleaseHoldLifted.build({ service: input.service }));
@@ -370,7 +369,7 @@ export class Workflow {
     if (!member) return { ok: false, text: 'You are not on the Firebreak roster.' };
     const now = this.deps.now();
     const until = minutes === undefined ? undefined : new Date(now.getTime() + minutes * 60_000).toISOString();
-    await this.deps.store.setAway(userId, until, now.toISOString());
+    await this.deps.roster.setAway(userId, until, now.toISOString());
     if (!until) return { ok: true, text: 'Welcome back: you are available again.' };
     const note = member.role === 'cto' ? ' Senior engineers can approve mitigations until then.' : '';
     return { ok: true, text: `You are away until ${until}.${note}` };
@@ -390,13 +389,19 @@ export class Workflow {
       entries,
       actor,
     );
-    const result = await this.deps.store.commitChange({
+    const result = await this.deps.incidents.commitChange({
       incident: next,
       expectedIncidentVersion: incident.version,
       audit,
       ...extra,
     });
     return result.committed;
+  }
+
+  /** Saves a release hold with one entry on its chain, conditional on the hold as it was read. */
+  private async saveHold(hold: HoldState, previous: StoredHold | undefined, actor: string, now: string, entry: AuditDraft) {
+    const audit = appendToChain(releaseHoldChainId(hold.service), previous, [entry], actor, now);
+    return this.deps.holds.saveHold(hold, previous, audit);
   }
 
   private async announce(event: BusEvent): Promise<void> {

@@ -2,7 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
-import { FIREBREAK_BUS_NAME } from '../../functions/core/events/bus.ts';
 import { ingestRules } from '../../functions/core/events/ingest-rules.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
-import { TABLE } from '../../functions/adapters/table.ts';
+import { TABLE } from '../../functions/adapters/dynamodb/table.ts';
 import { FIREBREAK_BUS_NAME } from '../../functions/core/events/bus.ts';
 import type { FirebreakFunction } from './firebreak-function.ts';
 

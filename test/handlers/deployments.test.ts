@@ -101,7 +101,7 @@ const blocksText = (message: StandInMessage) => JSON.stringify(message.blocks);
 const shown = (message: StandInMessage) => `${message.text}\n${blocksText(message)}`;
 
 const only = async (service: string): Promise<DeploymentRecord> => {
-  const records = await runtime.store.listDeployments(service);
+  const records = await runtime.repositories.deployments.listDeployments(service);
   expect(records, `deployments of ${service}`).toHaveLength(1);
   return records[0]!;
 };
@@ -109,12 +109,12 @@ const only = async (service: string): Promise<DeploymentRecord> => {
 const ALL_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating', 'resolved', 'closed'];
 /** Every release incident, whatever its status. */
 const releaseIncidents = async (): Promise<Incident[]> =>
-  (await runtime.store.listIncidents(ALL_STATUSES)).filter((i) => i.category === 'release');
+  (await runtime.repositories.incidents.listIncidents(ALL_STATUSES)).filter((i) => i.category === 'release');
 
 /** The hold's audit chain: its actions, checked against the head stored with the hold. */
 async function holdAudit(service: string): Promise<string[]> {
-  const entries = await runtime.store.getAudit(`HOLD#${service}`);
-  const hold = await runtime.store.getHold(service);
+  const entries = await runtime.repositories.holds.getAudit(service);
+  const hold = await runtime.repositories.holds.getHold(service);
   expect(verifyChain(entries, { seq: hold!.auditSeq!, hash: hold!.auditHead! }).valid).toBe(true);
   return entries.map((e) => e.action);
 }
@@ -265,7 +265,7 @@ describe("each source's real AWS event becomes one deployment record and one not
       // Besides the notice, the deployments channel gets the hold message for a failure and nothing for a success.
       expect(runtime.slack.messages(DEPLOYS)).toHaveLength(status === 'failed' ? 2 : 1);
       expect((await releaseIncidents()).length).toBe(status === 'failed' ? 1 : 0);
-      expect((await runtime.store.getHold(service))?.held).toBe(status === 'failed' ? true : undefined);
+      expect((await runtime.repositories.holds.getHold(service))?.held).toBe(status === 'failed' ? true : undefined);
     },
   );
 
@@ -273,7 +273,7 @@ describe("each source's real AWS event becomes one deployment record and one not
     for (const { file } of cases) await deliverFixture(file);
     expect(runtime.bus.deadLetters).toEqual([]);
     // myPipeline: the us-east-1 success and the us-west-2 failure (whose two samples are one execution) are two records.
-    const pipelines = await runtime.store.listDeployments('myPipeline');
+    const pipelines = await runtime.repositories.deployments.listDeployments('myPipeline');
     expect(pipelines.map((r) => [r.region, r.status]).sort()).toEqual([
       ['us-east-1', 'succeeded'],
       ['us-west-2', 'failed'],
@@ -312,7 +312,7 @@ describe("each source's real AWS event becomes one deployment record and one not
     expect(runtime.bus.deadLetters).toHaveLength(1);
     expect(runtime.bus.deadLetters[0]!.error?.message).toMatch(/\btime\b/);
     expect(runtime.bus.deadLetters[0]!.error?.message).toContain('2022-04-31');
-    expect(await runtime.store.listDeployments('teststack')).toEqual([]);
+    expect(await runtime.repositories.deployments.listDeployments('teststack')).toEqual([]);
     await expectNoEffect(before);
   });
 
@@ -454,7 +454,7 @@ describe('started then succeeded: one record with a duration, one message update
     await deploy({ ...run, status: 'succeeded' });
     runtime.clock.advance(MINUTE);
     await deploy({ ...run, runId: '4243-1', status: 'succeeded' });
-    expect(await runtime.store.listDeployments('checkout')).toHaveLength(2);
+    expect(await runtime.repositories.deployments.listDeployments('checkout')).toHaveLength(2);
     expect(notices('checkout')).toHaveLength(2);
   });
 });
@@ -477,7 +477,7 @@ describe('a failed deployment: failure notice, release incident, release hold', 
     });
     expect(incident!.resources).toContain(record.id);
 
-    const hold = await runtime.store.getHold('myApplication');
+    const hold = await runtime.repositories.holds.getHold('myApplication');
     expect(hold).toMatchObject({
       service: 'myApplication',
       held: true,
@@ -489,7 +489,7 @@ describe('a failed deployment: failure notice, release incident, release hold', 
       heldAt: START,
     });
     expect(await holdAudit('myApplication')).toEqual(['release.held']);
-    const [held] = await runtime.store.getAudit('HOLD#myApplication');
+    const [held] = await runtime.repositories.holds.getAudit('myApplication');
     expect(held).toMatchObject({
       actor: 'system:deployments',
       data: { deploymentId: record.id, environment: 'production', version: 'd-123456789', incidentId: incident!.id },
@@ -520,7 +520,7 @@ describe('a failed deployment: failure notice, release incident, release hold', 
       await deliver('firebreak', failed);
       expect(runtime.bus.deadLetters.map((d) => d.rule)).toEqual(['CustomDeployment']);
       const [incident] = await releaseIncidents();
-      expect((await runtime.store.getHold('checkout'))?.held).toBe(true);
+      expect((await runtime.repositories.holds.getHold('checkout'))?.held).toBe(true);
 
       // EventBridge retries the same event.
       await deliver('firebreak', failed);
@@ -537,16 +537,16 @@ describe('a failed deployment: failure notice, release incident, release hold', 
   it('custom failure in staging: SEV4 incident and a hold', async () => {
     await deploy({ service: 'checkout', version: 'v9', environment: 'staging', status: 'failed' });
     expect((await releaseIncidents()).map((i) => [i.severity, i.subject])).toEqual([['SEV4', 'checkout/staging']]);
-    expect((await runtime.store.getHold('checkout'))?.held).toBe(true);
+    expect((await runtime.repositories.holds.getHold('checkout'))?.held).toBe(true);
   });
 
   it('custom failure in an environment without an incident severity (dev): no incident; the notice and the hold still come', async () => {
     await deploy({ service: 'checkout', version: 'v9', environment: 'dev', status: 'failed' });
     expect(await releaseIncidents()).toEqual([]);
-    expect(await runtime.store.listIncidents()).toEqual([]);
+    expect(await runtime.repositories.incidents.listIncidents()).toEqual([]);
     expect(notices('checkout').map((m) => m.text)).toEqual([':x: checkout v9 to dev: failed']);
     expect(blocksText(notices()[0]!)).not.toContain('Incident `');
-    expect((await runtime.store.getHold('checkout'))?.held).toBe(true);
+    expect((await runtime.repositories.holds.getHold('checkout'))?.held).toBe(true);
   });
 
   it('a later successful deployment of the same service and environment resolves its release incident; another environment does not', async () => {
@@ -556,18 +556,18 @@ describe('a failed deployment: failure notice, release incident, release hold', 
 
     runtime.clock.advance(10 * MINUTE);
     await deploy({ service: 'checkout', version: 'v2', environment: 'staging', status: 'succeeded' });
-    expect((await runtime.store.getIncident(incident!.id))!.status).toBe('open');
+    expect((await runtime.repositories.incidents.getIncident(incident!.id))!.status).toBe('open');
 
     runtime.clock.advance(10 * MINUTE);
     await deploy({ service: 'checkout', version: 'v3', environment: 'production', status: 'succeeded' });
-    expect((await runtime.store.getIncident(incident!.id))!.status).toBe('resolved');
+    expect((await runtime.repositories.incidents.getIncident(incident!.id))!.status).toBe('resolved');
     expect(runtime.bus.deadLetters).toEqual([]);
   });
 
   it('a success before any failure resolves nothing and opens nothing', async () => {
     await deploy({ service: 'checkout', version: 'v1', environment: 'production', status: 'succeeded' });
-    expect(await runtime.store.listIncidents()).toEqual([]);
-    expect(await runtime.store.getHold('checkout')).toBeUndefined();
+    expect(await runtime.repositories.incidents.listIncidents()).toEqual([]);
+    expect(await runtime.repositories.holds.getHold('checkout')).toBeUndefined();
   });
 });
 
@@ -577,12 +577,12 @@ describe('/firebreak release approve|status through signed Slack requests', () =
   /** checkout failed in production: held. */
   async function held() {
     await deploy({ service: 'checkout', version: 'v2', environment: 'production', status: 'failed' });
-    const hold = await runtime.store.getHold('checkout');
+    const hold = await runtime.repositories.holds.getHold('checkout');
     expect(hold?.held).toBe(true);
     return hold!;
   }
   const refusals = async () =>
-    (await runtime.store.getAudit('HOLD#checkout'))
+    (await runtime.repositories.holds.getAudit('checkout'))
       .filter((a) => a.action === 'release.approve_refused')
       .map((a) => [a.actor, a.data.refusal]);
 
@@ -611,7 +611,7 @@ describe('/firebreak release approve|status through signed Slack requests', () =
       [`slack:${STRANGER}`, 'not_on_roster'],
       [`slack:${RESPONDER}`, 'wrong_role'],
     ]);
-    expect(await runtime.store.getHold('checkout')).toMatchObject({ held: true, approvals: [] });
+    expect(await runtime.repositories.holds.getHold('checkout')).toMatchObject({ held: true, approvals: [] });
     expect(await holdAudit('checkout')).toEqual([
       'release.held',
       'release.approve_refused',
@@ -625,7 +625,7 @@ describe('/firebreak release approve|status through signed Slack requests', () =
     await held();
     runtime.clock.advance(3 * MINUTE);
     expect(await command(CTO, 'release approve checkout')).toBe(`Release hold on \`checkout\` lifted by the CTO <@${CTO}>.`);
-    expect(await runtime.store.getHold('checkout')).toMatchObject({
+    expect(await runtime.repositories.holds.getHold('checkout')).toMatchObject({
       held: false,
       liftedBy: [CTO],
       liftedAt: '2026-11-23T09:03:00.000Z',
@@ -655,7 +655,7 @@ describe('/firebreak release approve|status through signed Slack requests', () =
     expect(await command(SENIOR1, 'release approve checkout')).toBe(
       'You already approved the release of `checkout`; another senior engineer has to approve too.',
     );
-    expect(await runtime.store.getHold('checkout')).toMatchObject({
+    expect(await runtime.repositories.holds.getHold('checkout')).toMatchObject({
       held: true,
       approvals: [expect.objectContaining({ userId: SENIOR1, role: 'senior' })],
     });
@@ -664,7 +664,7 @@ describe('/firebreak release approve|status through signed Slack requests', () =
     expect(await command(SENIOR2, 'release approve checkout')).toBe(
       `Release hold on \`checkout\` lifted by senior engineers <@${SENIOR1}> and <@${SENIOR2}>.`,
     );
-    expect(await runtime.store.getHold('checkout')).toMatchObject({ held: false, liftedBy: [SENIOR1, SENIOR2] });
+    expect(await runtime.repositories.holds.getHold('checkout')).toMatchObject({ held: false, liftedBy: [SENIOR1, SENIOR2] });
     expect(await holdAudit('checkout')).toEqual([
       'release.held',
       'release.approval_recorded',
@@ -678,12 +678,12 @@ describe('/firebreak release approve|status through signed Slack requests', () =
   it('a new failure after a lift re-arms the hold: earlier approvals no longer count', async () => {
     await held();
     await command(CTO, 'release approve checkout');
-    expect((await runtime.store.getHold('checkout'))?.held).toBe(false);
+    expect((await runtime.repositories.holds.getHold('checkout'))?.held).toBe(false);
 
     runtime.clock.advance(30 * MINUTE);
     await deploy({ service: 'checkout', version: 'v3', environment: 'production', status: 'failed' });
-    const rearmed = await runtime.store.getHold('checkout');
-    const v3 = (await runtime.store.listDeployments('checkout')).find((r) => r.version === 'v3')!;
+    const rearmed = await runtime.repositories.holds.getHold('checkout');
+    const v3 = (await runtime.repositories.deployments.listDeployments('checkout')).find((r) => r.version === 'v3')!;
     expect(rearmed).toMatchObject({
       held: true,
       deploymentId: v3.id,
@@ -712,7 +712,7 @@ describe('"What changed?" in incident messages', () => {
   /** The CloudWatch alarm sample (account 123456789012) opens an incident at the virtual clock's now. */
   async function alarmIncident(): Promise<StandInMessage> {
     await deliver('default', withNewId(fixture('cloudwatch-alarm-state-change-alarm.json')));
-    const [incident] = await runtime.store.listIncidents();
+    const [incident] = await runtime.repositories.incidents.listIncidents();
     expect(incident).toBeDefined();
     const message = runtime.slack.latest((m) => m.channel === incident!.channel && !m.thread_ts && m.text.includes(incident!.id));
     expect(message).toBeDefined();

@@ -79,10 +79,10 @@ const rt = (): LocalRuntime => {
 
 /** The executor the runtime would build, but over the real SSM adapter (its client mocked). */
 function executor(overrides: { config?: FirebreakConfig } = {}): Execution {
-  const { store, bus, clock, workflow } = rt();
+  const { repositories, bus, clock, workflow } = rt();
   const ssm = new AwsSsmGateway(new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   return new Execution({
-    store,
+    ...repositories,
     publisher: bus.publisher,
     config: overrides.config ?? config,
     now: clock.now,
@@ -102,9 +102,9 @@ const automationInputs = () => ssmMock.commandCalls(StartAutomationExecutionComm
 async function guardDutyIncident() {
   rt().bus.put('default', fixture('guardduty-finding-ec2-high-wrapped.json'));
   await rt().bus.drain();
-  const [incident] = await rt().store.listIncidents();
+  const [incident] = await rt().repositories.incidents.listIncidents();
   expect(incident).toBeDefined();
-  const requests = await rt().store.listRequests(incident!.id);
+  const requests = await rt().repositories.mitigations.listRequests(incident!.id);
   const diagnostics = requests.find((r) => r.catalogId === 'collect-diagnostics');
   const isolate = requests.find((r) => r.catalogId === 'isolate-instance');
   expect(diagnostics).toMatchObject({ state: 'approved', decidedBy: ['policy'] });
@@ -146,10 +146,12 @@ const approvedEvent = (r: Pick<MitigationRequest, 'incidentId' | 'id' | 'planHas
   planHash: r.planHash,
 });
 
-const request = async (requestId: string): Promise<MitigationRequest> => (await rt().store.findRequest(requestId))!;
-const incidentOf = async (id: string): Promise<Incident> => (await rt().store.getIncident(id))!;
-const audit = (incidentId: string): Promise<AuditEntry[]> => rt().store.getAudit(incidentId);
-const progressOf = async (r: Pick<MitigationRequest, 'incidentId' | 'id'>) => rt().store.getProgress(r.incidentId, r.id);
+const request = async (requestId: string): Promise<MitigationRequest> =>
+  (await rt().repositories.mitigations.findRequest(requestId))!;
+const incidentOf = async (id: string): Promise<Incident> => (await rt().repositories.incidents.getIncident(id))!;
+const audit = (incidentId: string): Promise<AuditEntry[]> => rt().repositories.incidents.getAudit(incidentId);
+const progressOf = async (r: Pick<MitigationRequest, 'incidentId' | 'id'>) =>
+  rt().repositories.mitigations.getProgress(r.incidentId, r.id);
 
 /** Rewrites a stored request as someone with write access to the table could. */
 async function tamper(
@@ -157,8 +159,8 @@ async function tamper(
   change: (stored: MitigationRequest) => MitigationRequest,
 ): Promise<void> {
   const incident = await incidentOf(r.incidentId);
-  const stored = (await rt().store.getRequest(r.incidentId, r.id))!;
-  const result = await rt().store.commitChange({
+  const stored = (await rt().repositories.mitigations.getRequest(r.incidentId, r.id))!;
+  const result = await rt().repositories.incidents.commitChange({
     incident: { ...incident, version: incident.version + 1 },
     expectedIncidentVersion: incident.version,
     audit: [],
@@ -270,7 +272,10 @@ describe('exact Systems Manager inputs through the real SSM adapter', () => {
     expect(ssmMock.calls()).toHaveLength(1);
 
     expect(await request(diagnostics.id)).toMatchObject({ state: 'running', runId: COMMAND_ID, runKind: 'command' });
-    expect(await rt().store.getRun(COMMAND_ID)).toEqual({ incidentId: incident.id, requestId: diagnostics.id });
+    expect(await rt().repositories.mitigations.getRun(COMMAND_ID)).toEqual({
+      incidentId: incident.id,
+      requestId: diagnostics.id,
+    });
     expect((await incidentOf(incident.id)).status).toBe('mitigating');
     const entries = (await audit(incident.id)).filter(
       (a) => a.action.startsWith('mitigation.') && a.data.requestId === diagnostics.id,
@@ -333,7 +338,7 @@ describe('exact Systems Manager inputs through the real SSM adapter', () => {
     ]);
     expect(ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
     expect(await request(isolate.id)).toMatchObject({ state: 'running', runId: EXECUTION_ID, runKind: 'automation' });
-    expect(await rt().store.getRun(EXECUTION_ID)).toEqual({ incidentId: incident.id, requestId: isolate.id });
+    expect(await rt().repositories.mitigations.getRun(EXECUTION_ID)).toEqual({ incidentId: incident.id, requestId: isolate.id });
   });
 
   it('SSM refusing the call (AccessDenied): the request fails with the reason, nothing is left running', async () => {
@@ -425,8 +430,10 @@ describe('duplicate and concurrent Mitigation Approved deliveries', () => {
     await start({ execute: true });
     rt().bus.put('default', fixture('guardduty-finding-ec2-high-wrapped.json'));
     await rt().bus.drain();
-    const [incident] = await rt().store.listIncidents();
-    const diagnostics = (await rt().store.listRequests(incident!.id)).find((r) => r.catalogId === 'collect-diagnostics')!;
+    const [incident] = await rt().repositories.incidents.listIncidents();
+    const diagnostics = (await rt().repositories.mitigations.listRequests(incident!.id)).find(
+      (r) => r.catalogId === 'collect-diagnostics',
+    )!;
     const approvals = rt().bus.emitted.filter(
       (e) => e['detail-type'] === 'Mitigation Approved' && (e.detail as { requestId: string }).requestId === diagnostics.id,
     );
@@ -718,7 +725,9 @@ describe('status events', () => {
     const { incident } = await guardDutyIncident();
     expect((await rt().workflow.incidentAction({ kind: 'ack', incidentId: incident.id, userId: SENIOR1 })).ok).toBe(true);
     const execution = executor();
-    const diagnostics = (await rt().store.listRequests(incident.id)).find((r) => r.catalogId === 'collect-diagnostics')!;
+    const diagnostics = (await rt().repositories.mitigations.listRequests(incident.id)).find(
+      (r) => r.catalogId === 'collect-diagnostics',
+    )!;
     await execution.onApproved(approvedEvent(diagnostics));
     expect((await incidentOf(incident.id)).status).toBe('mitigating');
     await deliver(execution, invocationEvent(COMMAND_ID, INSTANCE, 'Success'), commandEvent(COMMAND_ID, 'Success'));
@@ -763,7 +772,7 @@ describe('status events', () => {
     expect(more).toEqual([]);
     expect(summary?.text).toContain(`(\`${patch.id}\`) failed. Progress: 1 succeeded · 1 failed · 1 timed out`);
     expect(summary?.text).toContain(`Failed or timed out: \`${b}\`, \`${c}\``);
-    expect((await rt().store.listRequests(incident.id)).map((r) => r.catalogId).sort()).toEqual([
+    expect((await rt().repositories.mitigations.listRequests(incident.id)).map((r) => r.catalogId).sort()).toEqual([
       'collect-diagnostics',
       'isolate-instance',
       'patch-critical',
@@ -784,7 +793,9 @@ describe('status events', () => {
     ]);
 
     expect((await request(isolate.id)).state).toBe('failed');
-    const rollbacks = (await rt().store.listRequests(incident.id)).filter((r) => r.catalogId === 'release-instance');
+    const rollbacks = (await rt().repositories.mitigations.listRequests(incident.id)).filter(
+      (r) => r.catalogId === 'release-instance',
+    );
     expect(rollbacks).toEqual([
       expect.objectContaining({
         state: 'awaiting_approval',
@@ -811,7 +822,9 @@ describe('status events', () => {
     expect(summaries(incident, isolate.id)).toHaveLength(1);
     // Not run without approval: no second SSM call, and a redelivered failure asks for no second rollback.
     await deliver(execution, automationEvent(EXECUTION_ID, 'Failed'));
-    expect((await rt().store.listRequests(incident.id)).filter((r) => r.catalogId === 'release-instance')).toHaveLength(1);
+    expect(
+      (await rt().repositories.mitigations.listRequests(incident.id)).filter((r) => r.catalogId === 'release-instance'),
+    ).toHaveLength(1);
     expect(ssmMock.calls()).toHaveLength(1);
   });
 
@@ -838,7 +851,7 @@ describe('status events', () => {
   // writes first, Success's condition fails, and Success is dropped: the run never ends.
   it('concurrent command InProgress and Success: the run still ends succeeded', async () => {
     const { patch, execution } = await runningPatch();
-    const store = rt().store;
+    const store = rt().repositories.mitigations;
     const getProgress = store.getProgress.bind(store);
     const setRunStatus = store.setRunStatus.bind(store);
     // Both deliveries read the progress item before either writes its status; InProgress writes first.
@@ -885,8 +898,8 @@ describe('the simulated fleet end to end', () => {
     const sample = fixture('inspector2-finding-ec2-package-vulnerability-active.json');
     rt().bus.put('default', { ...sample, detail: { ...sample.detail, severity: 'CRITICAL' } });
     await rt().bus.drain();
-    const [incident] = await rt().store.listIncidents();
-    const [patch] = await rt().store.listRequests(incident!.id);
+    const [incident] = await rt().repositories.incidents.listIncidents();
+    const [patch] = await rt().repositories.mitigations.listRequests(incident!.id);
     expect(patch).toMatchObject({
       catalogId: 'patch-critical',
       state: 'awaiting_approval',
@@ -929,7 +942,7 @@ describe('the simulated fleet end to end', () => {
 
     // Progress posts coalesced: a handful of Slack calls for 401 status events, not hundreds.
     const slackCalls = rt().slack.calls().slice(slackBefore);
-    const requestTs = (await rt().store.getSlackState(incident!.id, patch!.id))?.ts;
+    const requestTs = (await rt().repositories.slackState.getSlackState(incident!.id, patch!.id))?.ts;
     const requestUpdates = slackCalls.filter((c) => c.method === 'chat.update' && c.args.ts === requestTs);
     expect(requestUpdates.length).toBeGreaterThanOrEqual(2);
     expect(requestUpdates.length).toBeLessThanOrEqual(5);
@@ -995,7 +1008,9 @@ describe('/firebreak cancel on a running mitigation', () => {
     expect(ssmMock.commandCalls(CancelCommandCommand)).toHaveLength(0);
     expect((await request(isolate.id)).state).toBe('cancelled');
     // A cancelled isolation is not a failure: no rollback is offered.
-    expect((await rt().store.listRequests(approved.incidentId)).some((r) => r.catalogId === 'release-instance')).toBe(false);
+    expect(
+      (await rt().repositories.mitigations.listRequests(approved.incidentId)).some((r) => r.catalogId === 'release-instance'),
+    ).toBe(false);
   });
 
   it('signed slash commands: a responder is refused, the CTO cancels (the runtime cancels through its simulated fleet)', async () => {
@@ -1029,7 +1044,9 @@ describe('/firebreak cancel on a running mitigation', () => {
       text: `${diagnostics.id} is approved, not running.`,
     });
     expect(await command(CTO, `cancel ${diagnostics.id}`)).toBe(`${diagnostics.id} is approved, not running.`);
-    const isolate = (await rt().store.listRequests(incident.id)).find((r) => r.catalogId === 'isolate-instance')!;
+    const isolate = (await rt().repositories.mitigations.listRequests(incident.id)).find(
+      (r) => r.catalogId === 'isolate-instance',
+    )!;
     expect(await execution.cancel({ requestId: isolate.id, userId: CTO })).toEqual({
       ok: false,
       text: `${isolate.id} is awaiting approval, not running.`,

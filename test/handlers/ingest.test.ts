@@ -6,7 +6,8 @@ import { verifyChain } from '../../functions/core/audit/chain.ts';
 import { createClassifier } from '../../functions/core/signals/classify.ts';
 import { InvalidEventError } from '../../functions/core/signals/signal.ts';
 import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
-import { IncidentStore } from '../../functions/adapters/incident-store.ts';
+import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
+import type { IncidentRepository } from '../../functions/adapters/dynamodb/incidents.ts';
 import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
 import type { IngestDependencies } from '../../functions/workflow/record-signal.ts';
 import { lambdaContext } from '../../functions/local/event-bus.ts';
@@ -16,7 +17,7 @@ import { exampleConfig, fixture, freshTable, withNewId } from '../support.ts';
 const config = exampleConfig();
 const eventBridge = mockClient(EventBridgeClient);
 let table: Awaited<ReturnType<typeof freshTable>> | undefined;
-let store: IncidentStore;
+let store: IncidentRepository;
 let clock: VirtualClock;
 let ingest: (event: unknown) => Promise<IngestResult>;
 
@@ -26,12 +27,12 @@ beforeEach(async () => {
   // A fresh table per test keeps fingerprints from leaking between cases.
   table?.client.destroy();
   table = await freshTable('ingest');
-  store = new IncidentStore(table.client, table.tableName);
+  store = createRepositories(table.client, table.tableName).incidents;
   clock = new VirtualClock('2026-11-23T09:00:00Z');
   eventBridge.reset();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
   const deps: IngestDependencies = {
-    store,
+    incidents: store,
     publisher: new EventPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'firebreak'),
     classify: createClassifier(config),
     now: clock.now,

@@ -59,7 +59,7 @@ async function signal(subject: string, options?: Parameters<typeof monitorEvent>
 }
 
 const incidents = async (): Promise<Incident[]> =>
-  runtime.store.listIncidents(['open', 'acknowledged', 'mitigating', 'resolved']);
+  runtime.repositories.incidents.listIncidents(['open', 'acknowledged', 'mitigating', 'resolved']);
 const topLevel = (): StandInMessage[] => runtime.slack.messages(CHANNEL).filter((m) => !m.thread_ts);
 const replies = (): StandInMessage[] => runtime.slack.messages(CHANNEL).filter((m) => !!m.thread_ts);
 const messageOf = (incident: Pick<Incident, 'id'>): StandInMessage => topLevel().find((m) => m.text.includes(incident.id))!;
@@ -142,7 +142,7 @@ describe('notify on DynamoDB Local', () => {
     expect(shownCount(messageOf(incident!))).toBe(4);
 
     for (let i = 0; i < 3; i++) await signal('checkout');
-    expect((await runtime.store.getIncident(incident!.id))!.signalCount).toBe(7);
+    expect((await runtime.repositories.incidents.getIncident(incident!.id))!.signalCount).toBe(7);
     await runtime.advance(10 * 60_000);
     // The message must end on what the store holds.
     expect(shownCount(messageOf(incident!))).toBe(7);
@@ -169,7 +169,7 @@ describe('notify on DynamoDB Local', () => {
 
     await runtime.advance(60_000);
     await signal('checkout', { state: 'recovered', time: '2026-11-23T09:01:00Z' });
-    const resolved = (await runtime.store.getIncident(opened!.id))!;
+    const resolved = (await runtime.repositories.incidents.getIncident(opened!.id))!;
     expect(resolved.status).toBe('resolved');
     const message = messageOf(opened!);
     expect(message.ts).toBe(posted.ts);
@@ -184,7 +184,7 @@ describe('notify on DynamoDB Local', () => {
 
     await runtime.advance(60_000);
     await signal('checkout', { time: '2026-11-23T09:02:00Z' });
-    expect((await runtime.store.getIncident(opened!.id))!.status).toBe('open');
+    expect((await runtime.repositories.incidents.getIncident(opened!.id))!.status).toBe('open');
     const reopened = messageOf(opened!);
     expect(reopened.ts).toBe(posted.ts);
     expect(buttons(reopened)).toHaveLength(1);

@@ -60,9 +60,9 @@ function freshRuntimePerTest() {
 async function openIncident(event: EventEnvelope = fixture('guardduty-finding-ec2-high-wrapped.json')) {
   runtime.bus.put('default', event);
   await runtime.bus.drain();
-  const [incident] = await runtime.store.listIncidents();
+  const [incident] = await runtime.repositories.incidents.listIncidents();
   expect(incident).toBeDefined();
-  const requests = await runtime.store.listRequests(incident!.id);
+  const requests = await runtime.repositories.mitigations.listRequests(incident!.id);
   return {
     incident: incident!,
     isolate: requests.find((r) => r.catalogId === 'isolate-instance'),
@@ -77,9 +77,10 @@ async function isolateRequest() {
   return { incident: opened.incident, request: opened.isolate! };
 }
 
-const request = async (requestId: string): Promise<MitigationRequest> => (await runtime.store.findRequest(requestId))!;
-const incidentOf = async (id: string): Promise<Incident> => (await runtime.store.getIncident(id))!;
-const audit = (incidentId: string): Promise<AuditEntry[]> => runtime.store.getAudit(incidentId);
+const request = async (requestId: string): Promise<MitigationRequest> =>
+  (await runtime.repositories.mitigations.findRequest(requestId))!;
+const incidentOf = async (id: string): Promise<Incident> => (await runtime.repositories.incidents.getIncident(id))!;
+const audit = (incidentId: string): Promise<AuditEntry[]> => runtime.repositories.incidents.getAudit(incidentId);
 const actions = async (incidentId: string) => (await audit(incidentId)).map((a) => a.action);
 
 /** The incident's own message (top level, in its channel). */

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../../functions/core/deployments/deployment-sources.ts';
 import { type HoldState } from '../../functions/core/deployments/release-hold.ts';
-import { IncidentStore } from '../../functions/adapters/incident-store.ts';
+import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
+import { appendToChain, releaseHoldChainId } from '../../functions/core/audit/chain.ts';
 import { createFirebreakTable, localClient } from '../../functions/local/dynamodb-local.ts';
 
 /** The child gets fake credentials and no profile, so nothing can reach a real account. */
@@ -268,12 +269,18 @@ describe('firebreak release check', () => {
     const tableName = `cli-release-${randomUUID().slice(0, 8)}`;
     try {
       await createFirebreakTable(client, tableName);
-      const store = new IncidentStore(client, tableName);
-      for (const h of holds)
-        expect(
-          await store.saveHold(h, undefined, [{ action: 'release.held', data: { deploymentId: h.deploymentId } }], 'test', now),
-        ).toBe(true);
-      for (const [userId, until] of away) await store.setAway(userId, until, now);
+      const store = createRepositories(client, tableName);
+      for (const h of holds) {
+        const audit = appendToChain(
+          releaseHoldChainId(h.service),
+          undefined,
+          [{ action: 'release.held', data: { deploymentId: h.deploymentId } }],
+          'test',
+          now,
+        );
+        expect(await store.holds.saveHold(h, undefined, audit)).toBe(true);
+      }
+      for (const [userId, until] of away) await store.roster.setAway(userId, until, now);
     } finally {
       client.destroy();
     }

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IncidentStore } from '../incident-store.ts';
-import { requireEnv } from '../runtime-config.ts';
+import { createRepositories, type Repositories } from '../dynamodb/repositories.ts';
 import { traced } from '../lambda/observability.ts';
+import { requireEnv } from '../runtime-config.ts';
 
 // Each deployed adapter is built on first use from the function's environment and kept for the life
 // of the execution environment; one module per resource, so a function's bundle (and the variables
@@ -16,7 +16,8 @@ export function deployedTableName(): string {
   return requireEnv('TABLE_NAME');
 }
 
-let store: IncidentStore | undefined;
-export function deployedStore(): IncidentStore {
-  return (store ??= new IncidentStore(deployedDynamo(), deployedTableName()));
+let repositories: Repositories | undefined;
+/** One repository per entity, all over the function's table. */
+export function deployedRepositories(): Repositories {
+  return (repositories ??= createRepositories(deployedDynamo(), deployedTableName()));
 }

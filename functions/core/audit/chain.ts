@@ -67,3 +67,29 @@ export function verifyChain(entries: readonly AuditEntry[], head?: { seq: number
   }
   return { valid: true, length: entries.length };
 }
+
+/** Whatever records a chain's head: an incident, a release hold. A holder not stored yet starts at the genesis. */
+export interface ChainHolder {
+  readonly auditSeq?: number;
+  readonly auditHead?: string;
+}
+
+/** The chain of a service's release hold (its entries' `incidentId`). */
+export const releaseHoldChainId = (service: string): string => `HOLD#${service}`;
+
+/** New entries linked, in order, after the head their holder records; the last one is the new head. */
+export function appendToChain(
+  chainId: string,
+  holder: ChainHolder | undefined,
+  entries: ReadonlyArray<{ readonly action: string; readonly data: Readonly<Record<string, unknown>> }>,
+  actor: string,
+  at: string,
+): AuditEntry[] {
+  let seq = holder?.auditSeq ?? 0;
+  let prevHash = holder?.auditHead ?? GENESIS_HASH;
+  return entries.map(({ action, data }) => {
+    const entry = chainEntry({ incidentId: chainId, seq: ++seq, at, actor, action, data, prevHash });
+    prevHash = entry.hash;
+    return entry;
+  });
+}

@@ -1,0 +1,15 @@
+import type { Incident } from '../../core/incidents/incident.ts';
+import type { CommitResult, CommittedDecision, ProcessedEvent } from '../../core/persistence.ts';
+
+/** What ingest needs from persistence: the incident a fingerprint points at, and one atomic commit per signal. */
+export interface IngestIncidentsPort {
+  findByFingerprint(fingerprint: string): Promise<Incident | undefined>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  /** What an earlier delivery of this signal did, if it committed. */
+  getProcessedEvent(signalKey: string): Promise<ProcessedEvent | undefined>;
+  /**
+   * The decision's incident change(s), audit entries, fingerprint lock and processed-event marker,
+   * all or nothing: `duplicate` when the signal was processed before, `conflict` when the incident moved on.
+   */
+  commit(decision: CommittedDecision, signalKey: string, markerExpiresAt: number): Promise<CommitResult>;
+}
