@@ -15,7 +15,7 @@ import { DeploymentSchema } from '../functions/core/deployments/deploy-notice-sc
 import { releaseCheck } from '../functions/core/deployments/release-check.ts';
 import { SERVICE_NAME_PATTERN } from '../functions/core/ids.ts';
 import { FIREBREAK_BUS_NAME } from '../functions/core/events/bus.ts';
-import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../functions/core/incidents/incident.ts';
+import { ACTIVE_STATUSES, type IncidentStatus } from '../functions/core/incidents/incident.ts';
 import { recentDeployments } from '../functions/core/deployments/what-changed.ts';
 import { whatChangedLines } from '../functions/core/deployments/messages.ts';
 import { normalizeEvent } from '../functions/core/signals/normalize-signals.ts';
@@ -25,6 +25,7 @@ import type { StoredHold } from '../functions/core/persistence.ts';
 import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { loadScenario, renderDrill, runDrill, ScenarioError } from '../functions/local/drill.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
+import { renderIncident, renderList } from './cli/incident-text.ts';
 
 /** Where drills keep their database, so `incidents --local` can read what the last drill left. */
 const LOCAL_DB_PATH = '.firebreak/local-db';
@@ -363,31 +364,6 @@ function parseStatuses(text: string): IncidentStatus[] {
   const unknown = statuses.filter((s) => !all.includes(s as IncidentStatus));
   if (unknown.length) throw new UsageError(`unknown status ${unknown.join(', ')} (one of ${all.join(', ')})`);
   return statuses as IncidentStatus[];
-}
-
-function renderList(list: readonly Incident[]): string {
-  if (list.length === 0) return 'No incidents.';
-  return list
-    .map(
-      (i) =>
-        `${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)}  ${i.lastSeen}  ${i.title}`,
-    )
-    .join('\n');
-}
-
-function renderIncident(i: Incident): string {
-  return [
-    `${i.id}  ${i.severity} ${i.category}  ${i.status}`,
-    `  title:       ${i.title}`,
-    `  source:      ${i.source} (${i.kind})`,
-    `  subject:     ${i.subject}`,
-    `  account:     ${i.account} ${i.region}`,
-    `  resources:   ${i.resources.join(', ') || '-'}`,
-    `  signals:     ${i.signalCount} (first ${i.firstSeen}, last ${i.lastSeen})${i.reopenCount ? `, reopened ${i.reopenCount}×` : ''}`,
-    `  rule:        ${i.rule ?? '(none matched: fallback)'}`,
-    `  channel:     ${i.channel}`,
-    `  opened:      ${i.openedAt}${i.resolvedAt ? `, resolved ${i.resolvedAt}` : ''}`,
-  ].join('\n');
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,4 @@
-import { appendToChain, releaseHoldChainId, sha256 } from '../core/audit/chain.ts';
+import { sha256 } from '../core/audit/chain.ts';
 import { mitigationRequestIdFromDigest } from '../core/ids.ts';
 import type { FirebreakConfig, Severity } from '../core/config.ts';
 import type { BusEvent } from '../core/events/contract.ts';
@@ -7,7 +7,6 @@ import { MitigationDecided } from '../core/events/mitigation-decided.ts';
 import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
 import { MitigationEscalationDue } from '../core/events/mitigation-escalation-due.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
-import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incidents/actions.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
@@ -23,11 +22,9 @@ import {
 } from '../core/mitigations/mitigation.ts';
 import { isAway, type RosterMember } from '../core/approval/roster.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
-import { decideReleaseApproval } from '../core/deployments/release-approval.ts';
-import type { HoldState } from '../core/deployments/release-hold.ts';
-import type { StoredHold } from '../core/persistence.ts';
 import type { EventPublisherPort, OneTimeScheduler } from './ports/bus.ts';
 import type { IncidentsPort, MitigationRequestsPort, ReleaseHoldsPort, RosterPort } from './ports/repositories.ts';
+import { approveRelease } from './release-holds.ts';
 
 export interface WorkflowDependencies {
   readonly incidents: IncidentsPort;
@@ -324,44 +321,7 @@ export class Workflow {
 
   /** `/firebreak release approve <service>`: lifts a release hold per the same CTO / senior policy; every attempt audited. */
   async approveRelease(input: { service: string; actor: Actor }): Promise<Reply> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const now = this.now();
-      const hold = await this.deps.holds.getHold(input.service);
-      const { members, cto } = await this.roster();
-      const member = members.find((m) => m.slackUserId === input.actor.userId);
-      const decision = decideReleaseApproval({
-        hold,
-        actor: input.actor,
-        workspaceTeamId: this.deps.config.slack.teamId,
-        member,
-        cto,
-        now,
-      });
-      const actor = `slack:${input.actor.userId}`;
-      if (!decision.allowed) {
-        // Refusals are audited on the service's chain when there is a hold to attach them to.
-        if (
-          hold &&
-          !(await this.saveHold(hold, hold, actor, now, {
-            action: 'release.approve_refused',
-            data: { userId: input.actor.userId, refusal: decision.refusal },
-          }))
-        )
-          continue;
-        return { ok: false, text: decision.message };
-      }
-      const action = decision.outcome === 'lifted' ? 'release.lifted' : 'release.approval_recorded';
-      if (
-        !(await this.saveHold(decision.hold, hold, actor, now, {
-          action,
-          data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId },
-        }))
-      )
-        continue;
-      if (decision.outcome === 'lifted') await this.announce(ReleaseHoldLifted.build({ service: input.service }));
-      return { ok: true, text: decision.message };
-    }
-    return { ok: false, text: 'The release hold kept changing; try again.' };
+    return approveRelease(input, { ...this.deps, roster: () => this.roster() });
   }
 
   async setAway(userId: string, minutes: number | undefined): Promise<Reply> {
@@ -396,12 +356,6 @@ export class Workflow {
       ...extra,
     });
     return result.committed;
-  }
-
-  /** Saves a release hold with one entry on its chain, conditional on the hold as it was read. */
-  private async saveHold(hold: HoldState, previous: StoredHold | undefined, actor: string, now: string, entry: AuditDraft) {
-    const audit = appendToChain(releaseHoldChainId(hold.service), previous, [entry], actor, now);
-    return this.deps.holds.saveHold(hold, previous, audit);
   }
 
   private async announce(event: BusEvent): Promise<void> {
