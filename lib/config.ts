@@ -2,15 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig, type FirebreakConfig } from '../functions/core/config.ts';
 
 export { ConfigError, parseConfig };
-export type {
-  FirebreakConfig,
-  FirebreakConfigInput,
-  Rule,
-  Severity,
-  Category,
-  MitigationEntry,
-  Role,
-} from '../functions/core/config.ts';
+export type { FirebreakConfig } from '../functions/core/config.ts';
 
 /** The file `cdk synth` reads unless the `firebreak:config` context names another one. */
 export const DEFAULT_CONFIG_PATH = 'firebreak.config.json';

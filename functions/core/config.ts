@@ -206,7 +206,6 @@ export const FleetConfigSchema = z
     progressIntervalSeconds: z.number().int().min(1).max(3600).default(10),
   })
   .strict();
-export type FleetConfig = z.infer<typeof FleetConfigSchema>;
 
 const MinutesBySeverity = z
   .object({

@@ -10,7 +10,6 @@ import {
 
 export * from './document.ts';
 export { PREVIOUS_GROUPS_TAG, SNAPSHOT_INSTANCE_TAG } from './automation-documents.ts';
-export { IPTABLES_COMMENT, IPV4_PATTERN, NFT_TABLE, SERVICE_NAME_PATTERN } from './command-documents.ts';
 
 /** Every document the stack ships, by the name catalog entries use in their `document` field. */
 export function shippedDocuments(context: DocumentContext): ShippedDocument[] {

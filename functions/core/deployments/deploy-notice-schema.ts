@@ -52,4 +52,3 @@ export const DeploymentSchema = z
       ctx.addIssue({ code: 'custom', path: ['finishedAt'], message: 'is before startedAt' });
     }
   });
-export type DeploymentDetail = z.infer<typeof DeploymentSchema>;

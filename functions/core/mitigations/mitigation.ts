@@ -28,7 +28,6 @@ export interface MitigationPlan {
 
 export type MitigationState =
   'awaiting_approval' | 'approved' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'expired';
-export const FINISHED_STATES: readonly MitigationState[] = ['succeeded', 'failed', 'cancelled', 'rejected', 'expired'];
 
 export interface Approval {
   readonly userId: string;

@@ -24,7 +24,6 @@ export type Bucket = 'in_progress' | 'succeeded' | 'failed' | 'timed_out' | 'can
 export const BUCKETS: readonly Bucket[] = ['in_progress', 'succeeded', 'failed', 'timed_out', 'cancelled'];
 /** The order buckets move in; a bucket never moves down it. */
 const RANK: Readonly<Record<Bucket, number>> = { in_progress: 0, succeeded: 1, cancelled: 2, timed_out: 3, failed: 4 };
-export const isTerminal = (bucket: Bucket): boolean => bucket !== 'in_progress';
 /** Buckets whose instances are listed as failed in the summary. */
 const FAILURE_BUCKETS: ReadonlySet<Bucket> = new Set(['failed', 'timed_out']);
 
