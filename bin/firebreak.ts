@@ -23,7 +23,9 @@ import { InvalidEventError } from '../functions/core/signals/signal.ts';
 import { createRepositories } from '../functions/adapters/dynamodb/repositories.ts';
 import type { StoredHold } from '../functions/core/persistence.ts';
 import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
-import { loadScenario, renderDrill, runDrill, ScenarioError } from '../functions/local/drill.ts';
+import { runDrill } from '../functions/local/drill/run.ts';
+import { loadScenario, ScenarioError } from '../functions/local/drill/scenario.ts';
+import { renderDrill } from '../functions/local/drill/transcript.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
 import { renderIncident, renderList } from './cli/incident-text.ts';
 

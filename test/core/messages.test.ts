@@ -12,7 +12,7 @@ import { renderMessageText } from '../../functions/core/slack/message-text.ts';
 import { planHash, type MitigationPlan, type MitigationRequest } from '../../functions/core/mitigations/mitigation.ts';
 import { type RosterMember } from '../../functions/core/approval/roster.ts';
 import { code, escapeSlackText, formatDuration, link, mention, safeText, truncate } from '../../functions/core/slack/text.ts';
-import { blockProblems } from '../../functions/local/slack-stand-in.ts';
+import { blockProblems } from '../../functions/local/block-kit-check.ts';
 
 const ABUSE = 'Alarm <!channel> <@U123> <https://evil.example|Runbook> &lt; done';
 const CTO: RosterMember = { slackUserId: 'U0CTO000001', name: 'Dana Okafor', role: 'cto' };

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { loadScenario, runDrill, ScenarioSchema, ScenarioError } from '../../functions/local/drill.ts';
+import { runDrill } from '../../functions/local/drill/run.ts';
+import { loadScenario, ScenarioSchema, ScenarioError } from '../../functions/local/drill/scenario.ts';
 import { exampleConfig, fixture } from '../support.ts';
 
 const config = exampleConfig();

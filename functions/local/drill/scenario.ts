@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { SLACK_USER_ID_PATTERN } from '../../core/ids.ts';
+import { formatPath, SeveritySchema, CategorySchema } from '../../core/config.ts';
+
+// The drill scenario format (documented in the README): steps and expectations, and loading a scenario file.
+
+const Duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 5m, 2h or 1d');
+const StatusSchema = z.enum(['open', 'acknowledged', 'mitigating', 'resolved', 'closed']);
+
+const InjectStep = z
+  .object({
+    /** An EventBridge event: a path relative to the scenario file, or the event itself. */
+    inject: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+    /** Which bus it arrives on: AWS services use the default bus, custom monitors the firebreak bus. */
+    bus: z.enum(['default', 'firebreak']).default('default'),
+    /** Deliver it this many times as distinct events (ids suffixed -repeat-N): a repeating signal. */
+    times: z.number().int().min(1).max(10_000).default(1),
+    note: z.string().optional(),
+  })
+  .strict();
+const RedeliverStep = z.object({ redeliver: z.literal(true), note: z.string().optional() }).strict();
+const AdvanceStep = z.object({ advance: Duration, note: z.string().optional() }).strict();
+const NoteStep = z.object({ note: z.string() }).strict();
+const SlackUser = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U0CTO000001');
+/** A roster user's slash command; {{incident}} and {{request}} / {{request:<catalog id>}} stand for the latest ones. */
+const CommandStep = z
+  .object({ slack: z.string().min(1), as: SlackUser, team: z.string().optional(), note: z.string().optional() })
+  .strict();
+/** A roster user clicks a button (by its label) on the latest message that has it, optionally the latest whose text contains `on`. */
+/** A deployment announced like `firebreak deploy-notice` does (a custom event on the firebreak bus). */
+const DeployStep = z.object({ deploy: z.record(z.string(), z.unknown()), note: z.string().optional() }).strict();
+/** How the SIMULATED fleet answers the next Systems Manager runs. */
+const FleetStep = z
+  .object({
+    fleet: z
+      .object({
+        instances: z.number().int().min(1).max(100_000),
+        fail: z.number().int().min(0).optional(),
+        timeOut: z.number().int().min(0).optional(),
+      })
+      .strict(),
+    note: z.string().optional(),
+  })
+  .strict();
+const ClickStep = z
+  .object({
+    click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve']),
+    as: SlackUser,
+    on: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+const IncidentExpectation = z
+  .object({
+    /** Picks exactly one incident: title contains (case-insensitive), and/or source, kind, subject equal. */
+    match: z
+      .object({
+        title: z.string().optional(),
+        source: z.string().optional(),
+        kind: z.string().optional(),
+        subject: z.string().optional(),
+      })
+      .strict(),
+    severity: SeveritySchema.optional(),
+    category: CategorySchema.optional(),
+    status: StatusSchema.optional(),
+    signalCount: z.number().int().min(0).optional(),
+    reopenCount: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+const MitigationExpectation = z
+  .object({
+    catalogId: z.string(),
+    state: z
+      .enum(['awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'])
+      .optional(),
+    /** Exactly these users decided (approved or rejected), in any order. */
+    decidedBy: z.array(z.string()).optional(),
+    escalated: z.boolean().optional(),
+    /** The final progress of its Systems Manager run: instances succeeded, failed, timed out. */
+    progress: z
+      .object({
+        succeeded: z.number().int().min(0).optional(),
+        failed: z.number().int().min(0).optional(),
+        timed_out: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Each of these attempts was refused for this reason: a `Refusal` of core/approval/policy.ts (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved, plan_changed, incident_resolved). */
+    refused: z.array(z.object({ user: z.string(), reason: z.string() }).strict()).optional(),
+  })
+  .strict();
+
+const SlackExpectation = z
+  .object({
+    channel: z.string().optional(),
+    /** Only messages whose readable text contains this (case-insensitive). */
+    contains: z.string().optional(),
+    /** How many such messages (thread replies included). */
+    count: z.number().int().min(0).optional(),
+    /** No message anywhere may contain this raw text (e.g. an unescaped "<!channel>"). */
+    never: z.string().optional(),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    /** Where the virtual clock starts (ISO 8601). */
+    start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
+    steps: z
+      .array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, FleetStep, NoteStep]))
+      .min(1),
+    expect: z
+      .object({
+        incidents: z.array(IncidentExpectation).default([]),
+        /** How many incidents exist at the end, whatever their status. */
+        incidentCount: z.number().int().min(0).optional(),
+        /** Incidents by status at the end, e.g. { "open": 3, "resolved": 1 }. */
+        statusCounts: z.partialRecord(StatusSchema, z.number().int().min(0)).optional(),
+        /** Events that failed and went to the dead-letter queue. */
+        deadLetters: z.number().int().min(0).optional(),
+        /** Events Firebreak put on its bus, by detail-type. */
+        emitted: z.record(z.string(), z.number().int().min(0)).optional(),
+        /** Mitigation requests at the end, by catalog id: state, who approved, who was refused and why. */
+        mitigations: z.array(MitigationExpectation).default([]),
+        /** Slack messages the stand-in received (after updates). */
+        slack: z.array(SlackExpectation).default([]),
+        /** Deployment records at the end, by service: how many, and the latest one's status. */
+        deployments: z
+          .array(
+            z
+              .object({
+                service: z.string(),
+                status: z.enum(['started', 'succeeded', 'failed', 'stopped']).optional(),
+                count: z.number().int().min(0).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Release holds at the end: held or lifted, and by whom. */
+        holds: z
+          .array(z.object({ service: z.string(), held: z.boolean(), liftedBy: z.array(z.string()).optional() }).strict())
+          .default([]),
+        /** Systems Manager calls the executor made (to the simulated fleet), with their exact inputs. */
+        ssm: z
+          .array(
+            z
+              .object({
+                document: z.string(),
+                count: z.number().int().min(0).optional(),
+                /** Targets as SSM reads them, e.g. "tag:firebreak:fleet=production" or "InstanceIds=i-99999999". */
+                targets: z.string().optional(),
+                maxConcurrency: z.string().optional(),
+                maxErrors: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Every incident's audit chain verifies (checked unless set to false). */
+        auditChainsValid: z.boolean().default(true),
+      })
+      .strict()
+      .default({ incidents: [], mitigations: [], slack: [], deployments: [], holds: [], ssm: [], auditChainsValid: true }),
+  })
+  .strict();
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type InjectStep = z.infer<typeof InjectStep>;
+export type IncidentExpectation = z.infer<typeof IncidentExpectation>;
+export type MitigationExpectation = z.infer<typeof MitigationExpectation>;
+export type SlackExpectation = z.infer<typeof SlackExpectation>;
+
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+/** Reads and validates a scenario file; the error names the field and why. */
+export function loadScenario(path: string): { scenario: Scenario; baseDir: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ScenarioError(`${path}: ${(error as Error).message}`);
+  }
+  const result = ScenarioSchema.safeParse(raw);
+  if (!result.success)
+    throw new ScenarioError(`${path}: ${result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
+  return { scenario: result.data, baseDir: dirname(resolve(path)) };
+}
+
+export function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!match) throw new ScenarioError(`"${text}" is not a duration`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
