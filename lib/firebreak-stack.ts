@@ -41,36 +41,22 @@ export class FirebreakStack extends Stack {
       slackFunction: this.slack.slackFunction,
     });
 
-    new CfnOutput(this, 'EventBusName', {
-      value: foundation.bus.eventBusName,
-      description: 'Send custom monitor events here (PutEvents)',
-    });
-    new CfnOutput(this, 'TableName', {
-      value: foundation.table.tableName,
-      description: 'Incidents, mitigations, audit trail and roster',
-    });
-    new CfnOutput(this, 'DeadLetterQueueUrl', {
-      value: foundation.deadLetterQueue.queueUrl,
-      description: 'Events that could not be ingested',
-    });
-    new CfnOutput(this, 'SlackRequestUrl', {
-      value: this.slack.endpointUrl,
-      description: 'Paste into the Slack app: slash command and interactivity Request URL',
-    });
-    new CfnOutput(this, 'SlackSecretName', {
-      value: foundation.slackSecretName,
-      description: 'Put the Slack signing secret, bot token and app id here (JSON)',
-    });
-    new CfnOutput(this, 'DiagnosticsBucketName', {
-      value: this.mitigation.diagnosticsBucket.bucketName,
-      description:
+    const outputs: Record<string, [value: string, description: string]> = {
+      EventBusName: [foundation.bus.eventBusName, 'Send custom monitor events here (PutEvents)'],
+      TableName: [foundation.table.tableName, 'Incidents, mitigations, audit trail and roster'],
+      DeadLetterQueueUrl: [foundation.deadLetterQueue.queueUrl, 'Events that could not be ingested'],
+      SlackRequestUrl: [this.slack.endpointUrl, 'Paste into the Slack app: slash command and interactivity Request URL'],
+      SlackSecretName: [foundation.slackSecretName, 'Put the Slack signing secret, bot token and app id here (JSON)'],
+      DiagnosticsBucketName: [
+        this.mitigation.diagnosticsBucket.bucketName,
         'collect-diagnostics uploads here (<instance id>/<timestamp>/): grant your instance role s3:PutObject on this bucket',
-    });
-    new CfnOutput(this, 'MitigationOutputLogGroup', {
-      value: this.mitigation.outputLogGroup.logGroupName,
-      description:
+      ],
+      MitigationOutputLogGroup: [
+        this.mitigation.outputLogGroup.logGroupName,
         'Run Command output of every mitigation: grant your instance role logs:CreateLogStream and logs:PutLogEvents on it',
-    });
+      ],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs)) new CfnOutput(this, id, { value, description });
     if (this.mitigation.quarantineSecurityGroup) {
       new CfnOutput(this, 'QuarantineSecurityGroupId', {
         value: this.mitigation.quarantineSecurityGroup.attrGroupId,

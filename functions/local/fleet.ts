@@ -44,28 +44,19 @@ export class SimulatedFleet implements SsmPort {
     const instances = this.instancesFor(input.Targets);
     const outcomes = this.outcomes(instances.length);
     for (const [i, instanceId] of instances.entries()) {
-      this.event(
-        'EC2 Command Invocation Status-change Notification',
-        {
-          'command-id': commandId,
-          'document-name': input.DocumentName,
-          'instance-id': instanceId,
-          'requested-date-time': this.now(),
-          status: 'InProgress',
-        },
-        [this.instanceArn(instanceId)],
-      );
-      this.event(
-        'EC2 Command Invocation Status-change Notification',
-        {
-          'command-id': commandId,
-          'document-name': input.DocumentName,
-          'instance-id': instanceId,
-          'requested-date-time': this.now(),
-          status: outcomes[i]!,
-        },
-        [this.instanceArn(instanceId)],
-      );
+      // Each instance reports InProgress, then its outcome.
+      for (const status of ['InProgress', outcomes[i]!])
+        this.event(
+          'EC2 Command Invocation Status-change Notification',
+          {
+            'command-id': commandId,
+            'document-name': input.DocumentName,
+            'instance-id': instanceId,
+            'requested-date-time': this.now(),
+            status,
+          },
+          [this.instanceArn(instanceId)],
+        );
     }
     const overall = outcomes.some((o) => o !== 'Success') ? 'Failed' : 'Success';
     this.event(
