@@ -5,6 +5,8 @@ import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
+import { deployedTable } from '../adapters/deployed/table.ts';
+import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { recordDeployment, type DeploymentDependencies } from '../workflow/record-deployment.ts';
 
@@ -25,12 +27,12 @@ export function createDeploymentsHandler(dependencies: () => Promise<DeploymentD
 
 let deployed: Promise<DeploymentDependencies> | undefined;
 async function deployedDeployments(): Promise<DeploymentDependencies> {
-  const { incidents, holds, deployments, publisher, config, now } = deployedWorkflowDependencies();
+  const { incidents, holds, publisher, config, now } = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
   return {
     incidents,
     holds,
-    deployments,
+    deployments: new DeploymentRepository(deployedTable()),
     publisher,
     config,
     now,

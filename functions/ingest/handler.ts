@@ -7,7 +7,8 @@ import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { createClassifier } from '../core/signals/classify.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedPublisher } from '../adapters/deployed/bus.ts';
-import { deployedRepositories } from '../adapters/deployed/table.ts';
+import { deployedTable } from '../adapters/deployed/table.ts';
+import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
 
 export type IngestResult = {
@@ -61,7 +62,7 @@ let deployed: IngestDependencies | undefined;
 function deployedIngest(): IngestDependencies {
   const config = deployedConfig();
   return {
-    incidents: deployedRepositories().incidents,
+    incidents: new IncidentRepository(deployedTable()),
     publisher: deployedPublisher(),
     classify: createClassifier(config),
     now: () => new Date(),

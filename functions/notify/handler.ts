@@ -4,6 +4,9 @@ import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
+import { deployedTable } from '../adapters/deployed/table.ts';
+import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
+import { SlackStateRepository } from '../adapters/dynamodb/slack-state.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { notify, type NotifyDependencies } from '../workflow/notify-slack.ts';
 
@@ -31,8 +34,8 @@ async function deployedNotify(): Promise<NotifyDependencies> {
     incidents: deps.incidents,
     mitigations: deps.mitigations,
     holds: deps.holds,
-    deployments: deps.deployments,
-    slackState: deps.slackState,
+    deployments: new DeploymentRepository(deployedTable()),
+    slackState: new SlackStateRepository(deployedTable()),
     workflow: deployedWorkflow(),
     scheduler: deps.scheduler,
     now: deps.now,

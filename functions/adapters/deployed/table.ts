@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createRepositories, type Repositories } from '../dynamodb/repositories.ts';
+import { Table } from '../dynamodb/table.ts';
 import { traced } from '../lambda/observability.ts';
 import { requireEnv } from '../runtime-config.ts';
 
 // Each deployed adapter is built on first use from the function's environment and kept for the life
 // of the execution environment; one module per resource, so a function's bundle (and the variables
-// it requires) holds only what it calls.
+// it requires) holds only what it calls. Handlers build the repositories they need over the table.
 
 let dynamo: DynamoDBClient | undefined;
 export function deployedDynamo(): DynamoDBClient {
@@ -16,8 +16,7 @@ export function deployedTableName(): string {
   return requireEnv('TABLE_NAME');
 }
 
-let repositories: Repositories | undefined;
-/** One repository per entity, all over the function's table. */
-export function deployedRepositories(): Repositories {
-  return (repositories ??= createRepositories(deployedDynamo(), deployedTableName()));
+let table: Table | undefined;
+export function deployedTable(): Table {
+  return (table ??= new Table(deployedDynamo(), deployedTableName()));
 }
