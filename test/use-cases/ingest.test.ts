@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
 import { createClassifier } from '../../functions/core/signals/classify.ts';
-import type { BusEvent as OutgoingEvent } from '../../functions/core/events/contract.ts';
+import type { BusEvent } from '../../functions/core/events/contract.ts';
 import { ingestEnvelope, type IngestDependencies } from '../../functions/workflow/record-signal.ts';
 import { VirtualClock } from '../../functions/local/runtime.ts';
 import { exampleConfig, fixture, withNewId } from '../support.ts';
@@ -12,7 +12,7 @@ const config = exampleConfig();
 /** Ingest over the in-memory ports: proof that `IngestIncidentsPort` is all it needs. */
 function ingest() {
   const store = new InMemoryStore();
-  const published: OutgoingEvent[] = [];
+  const published: BusEvent[] = [];
   const clock = new VirtualClock('2026-11-23T09:00:00Z');
   const deps: IngestDependencies = {
     incidents: store.incidents,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { appendToChain, releaseHoldChainId, verifyChain } from '../../functions/core/audit/chain.ts';
 import type { HoldState } from '../../functions/core/deployments/release-hold.ts';
 import { createClassifier } from '../../functions/core/signals/classify.ts';
-import type { BusEvent as OutgoingEvent } from '../../functions/core/events/contract.ts';
+import type { BusEvent } from '../../functions/core/events/contract.ts';
 import { ingestEnvelope } from '../../functions/workflow/record-signal.ts';
 import { VirtualClock } from '../../functions/local/runtime.ts';
 import { Workflow } from '../../functions/workflow/workflow.ts';
@@ -16,10 +16,10 @@ const RESPONDER = 'U0RESPOND01';
 /** The workflow over the in-memory ports: proof that its four ports are all it needs. */
 async function withIncident() {
   const store = new InMemoryStore();
-  const published: OutgoingEvent[] = [];
+  const published: BusEvent[] = [];
   const scheduled: string[] = [];
   const clock = new VirtualClock('2026-11-23T09:00:00Z');
-  const publisher = { publish: async (events: readonly OutgoingEvent[]) => void published.push(...events) };
+  const publisher = { publish: async (events: readonly BusEvent[]) => void published.push(...events) };
   const workflow = new Workflow({
     incidents: store.incidents,
     mitigations: store.mitigations,
