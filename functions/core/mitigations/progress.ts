@@ -147,31 +147,19 @@ export function parseSsmStatusEvent(raw: unknown): SsmStatusEvent {
   switch (detailType) {
     case SSM_STATUS_DETAIL_TYPES.command: {
       const detail = parseWith(CommandStatusDetailSchema, envelope.detail, 'detail');
-      return {
-        kind: 'command',
-        commandId: detail['command-id'],
-        status: detail.status,
-        bucket: bucketOrThrow(detail.status, 'detail.status'),
-      };
+      return withBucket({ kind: 'command', commandId: detail['command-id'], status: detail.status }, 'detail.status');
     }
     case SSM_STATUS_DETAIL_TYPES.invocation: {
-      const detail = parseWith(InvocationStatusDetailSchema, envelope.detail, 'detail');
-      return {
-        kind: 'invocation',
-        commandId: detail['command-id'],
-        instanceId: detail['instance-id'],
-        status: detail.status,
-        bucket: bucketOrThrow(detail.status, 'detail.status'),
-      };
+      const {
+        'command-id': commandId,
+        'instance-id': instanceId,
+        status,
+      } = parseWith(InvocationStatusDetailSchema, envelope.detail, 'detail');
+      return withBucket({ kind: 'invocation', commandId, instanceId, status }, 'detail.status');
     }
     case SSM_STATUS_DETAIL_TYPES.automation: {
       const detail = parseWith(AutomationStatusDetailSchema, envelope.detail, 'detail');
-      return {
-        kind: 'automation',
-        executionId: detail.ExecutionId,
-        status: detail.Status,
-        bucket: bucketOrThrow(detail.Status, 'detail.Status'),
-      };
+      return withBucket({ kind: 'automation', executionId: detail.ExecutionId, status: detail.Status }, 'detail.Status');
     }
     default:
       throw new InvalidEventError(
@@ -179,6 +167,11 @@ export function parseSsmStatusEvent(raw: unknown): SsmStatusEvent {
         `"${detailType.slice(0, 80)}" is not an SSM status-change event Firebreak tracks`,
       );
   }
+}
+
+/** The event with the bucket its status falls in; a status SSM does not document is refused, naming the field. */
+function withBucket<Event extends { readonly status: string }>(event: Event, field: string): Event & { readonly bucket: Bucket } {
+  return { ...event, bucket: bucketOrThrow(event.status, field) };
 }
 
 function bucketOrThrow(status: string, field: string): Bucket {
