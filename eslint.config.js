@@ -3,6 +3,11 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Function folders: each holds its Lambda entry and nothing another function imports. */
+// `import { z } from 'zod'` defeats tree-shaking: every zod locale ships in every bundle (~350 KiB).
+const ZOD_NAMESPACE_ONLY = {
+  selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+  message: "Use import * as z from 'zod' (the named import ships every zod locale in each bundle).",
+};
 const FUNCTION_FOLDERS = ['ingest', 'notify', 'propose', 'escalate', 'execute', 'track', 'deployments', 'slack'];
 
 export default tseslint.config(
@@ -15,6 +20,7 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
       ],
+      'no-restricted-syntax': ['error', ZOD_NAMESPACE_ONLY],
     },
   },
   {

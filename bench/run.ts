@@ -329,8 +329,11 @@ function meterDynamo(client: DynamoDBClient) {
           : attributeMapSize({ ...single.Key, ...single.ExpressionAttributeValues });
         meter.writeUnits += Math.max(1, Math.ceil(size / 1024));
       }
+      const read = /^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? '');
+      // Reads are metered by DynamoDB's own figure, asked for here whatever the adapter asked.
+      if (read) (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       const out = await next(args);
-      if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? '')) {
+      if (read) {
         const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
         meter.readUnits += consumed?.CapacityUnits ?? 0;
       }

@@ -1,5 +1,5 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What the `firebreak/slack` secret holds; the README says how to fill it. */
 export const SlackSecretSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 
 /** Incident severity: SEV1 is the worst. */

@@ -2,7 +2,7 @@
  * The detail of the custom `Deployment` event any CI system can publish (`firebreak deploy-notice`).
  * Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ENVIRONMENT_PATTERN } from '../config.ts';
 import { CUSTOM_SERVICE_PATTERN } from '../ids.ts';
 

@@ -2,7 +2,7 @@
  * One normalizer per deployment source (CodePipeline, CodeDeploy, ECS, CloudFormation, custom
  * deploy-notice): each validates its event's detail and drafts a record. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { parseWith } from '../signals/normalize.ts';
 import { InvalidEventError, type EventEnvelope } from '../signals/signal.ts';

@@ -12,7 +12,7 @@
  * {@link applyInvocation}'s `counterDelta` in one transaction conditioned on the instance item's
  * previous bucket, so concurrent deliveries cannot count an instance twice.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertEventSize, parseWith } from '../signals/normalize.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError } from '../signals/signal.ts';
 

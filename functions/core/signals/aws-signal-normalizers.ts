@@ -2,7 +2,7 @@
  * Signal normalizers for AWS sources on the default bus: CloudWatch alarms, GuardDuty, Security Hub,
  * Amazon Inspector, AWS Health and EC2 instance state changes. Pure.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SeverityHint } from '../config.ts';
 import { parseWith } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';

@@ -1,5 +1,5 @@
 /** Custom and third-party monitors: what they send with PutEvents on the firebreak bus. Pure. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SeverityHintSchema, SignalStateSchema } from '../config.ts';
 import { parseWith } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';

@@ -2,7 +2,7 @@
  * What normalizing any raw delivery (signals, deployments, progress) starts with: a size check, and
  * schema failures turned into an InvalidEventError naming the field. Pure.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatPath } from '../config.ts';
 import { InvalidEventError, MAX_EVENT_BYTES } from './signal.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SeverityHint, SignalState } from '../config.ts';
 
 /** EventBridge rejects events over 256 KB, so anything larger is not a real delivery. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SLACK_USER_ID_PATTERN } from '../../core/ids.ts';
 import { formatPath, SeveritySchema, CategorySchema } from '../../core/config.ts';
 
