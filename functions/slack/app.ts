@@ -13,7 +13,8 @@ import { ACTIVE_STATUSES } from '../core/incidents/incident.ts';
 import { parseMitigationButtonValue } from '../core/slack/button-values.ts';
 import { escapeSlackText, truncate } from '../core/slack/text.ts';
 import { releaseCheck } from '../core/deployments/release-check.ts';
-import type { Reply, Workflow } from '../workflow/workflow.ts';
+import type { Reply } from '../workflow/reply.ts';
+import type { Workflow } from '../workflow/workflow.ts';
 import type { Execution } from '../workflow/execution.ts';
 import type { SlackHoldsPort, SlackIncidentsPort, SlackMitigationsPort } from './ports.ts';
 

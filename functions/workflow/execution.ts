@@ -19,7 +19,8 @@ import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution }
 import type { EventEnvelope } from '../core/signals/signal.ts';
 import type { ExecutionProgressPort } from './ports/repositories.ts';
 import type { SsmPort } from './ports/ssm.ts';
-import type { Reply, Workflow, WorkflowDependencies } from './workflow.ts';
+import type { Reply } from './reply.ts';
+import type { Workflow, WorkflowDependencies } from './workflow.ts';
 
 export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'incidents' | 'publisher' | 'config' | 'now'> {
   readonly mitigations: ExecutionProgressPort;

@@ -5,15 +5,22 @@ import type { HoldState } from '../core/deployments/release-hold.ts';
 import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import type { AuditDraft } from '../core/incidents/incident.ts';
 import type { StoredHold } from '../core/persistence.ts';
-import type { Actor, Reply, WorkflowDependencies } from './workflow.ts';
+import type { FirebreakConfig } from '../core/config.ts';
+import type { EventPublisherPort } from './ports/bus.ts';
+import type { ReleaseHoldsPort } from './ports/repositories.ts';
+import type { Actor, Reply } from './reply.ts';
 
 /** A save that lost a race re-reads the hold and tries again. */
 const MAX_ATTEMPTS = 10;
 
-type ReleaseHoldDependencies = Pick<WorkflowDependencies, 'holds' | 'publisher' | 'config' | 'now'> & {
+interface ReleaseHoldDependencies {
+  readonly holds: ReleaseHoldsPort;
+  readonly publisher: EventPublisherPort;
+  readonly config: FirebreakConfig;
+  readonly now: () => Date;
   /** The roster with availability, as the workflow reads it. */
   readonly roster: () => Promise<{ members: RosterMember[]; cto: RosterMember }>;
-};
+}
 
 /** `/firebreak release approve <service>`: lifts a release hold per the same CTO / senior policy; every attempt audited. */
 export async function approveRelease(input: { service: string; actor: Actor }, deps: ReleaseHoldDependencies): Promise<Reply> {

@@ -25,6 +25,7 @@ import { escapeSlackText } from '../core/slack/text.ts';
 import type { EventPublisherPort, OneTimeScheduler } from './ports/bus.ts';
 import type { IncidentsPort, MitigationRequestsPort, ReleaseHoldsPort, RosterPort } from './ports/repositories.ts';
 import { approveRelease } from './release-holds.ts';
+import type { Actor, Reply } from './reply.ts';
 
 export interface WorkflowDependencies {
   readonly incidents: IncidentsPort;
@@ -35,17 +36,6 @@ export interface WorkflowDependencies {
   readonly scheduler: OneTimeScheduler;
   readonly config: FirebreakConfig;
   readonly now: () => Date;
-}
-
-/** The answer to a person: shown only to them (ephemeral) unless it is news for the channel. */
-export interface Reply {
-  readonly text: string;
-  readonly ok: boolean;
-}
-
-export interface Actor {
-  readonly userId: string;
-  readonly teamId: string;
 }
 
 /** Optimistic concurrency: a change that lost a race re-reads and tries again. */
