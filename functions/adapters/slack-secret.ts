@@ -1,4 +1,4 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 
 /** What the `firebreak/slack` secret holds; the README says how to fill it. */
@@ -13,8 +13,8 @@ export const SlackSecretSchema = z.object({
 export type SlackSecret = z.infer<typeof SlackSecretSchema>;
 
 /** Reads the Slack credentials from Secrets Manager, cached for five minutes across invocations. */
-export async function loadSlackSecret(secretId: string): Promise<SlackSecret> {
-  const value = await getSecret(secretId, { transform: 'json', maxAge: 300 });
+export async function loadSlackSecret(secrets: SecretsProvider, secretId: string): Promise<SlackSecret> {
+  const value = await secrets.get(secretId, { transform: 'json', maxAge: 300 });
   const parsed = SlackSecretSchema.safeParse(value);
   // Never log the value: only which field is wrong.
   if (!parsed.success)

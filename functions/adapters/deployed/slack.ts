@@ -1,7 +1,12 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { traced } from '../lambda/observability.ts';
 import { requireEnv } from '../runtime-config.ts';
 import { loadSlackSecret, type SlackSecret } from '../slack-secret.ts';
 
-/** The Slack credentials (Secrets Manager, cached for five minutes by Powertools Parameters). */
+let secrets: SecretsProvider | undefined;
+/** The Slack credentials (Secrets Manager through Powertools Parameters, cached for five minutes). */
 export function deployedSlackSecret(): Promise<SlackSecret> {
-  return loadSlackSecret(requireEnv('SLACK_SECRET_ARN'));
+  secrets ??= new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
+  return loadSlackSecret(secrets, requireEnv('SLACK_SECRET_ARN'));
 }
