@@ -329,17 +329,23 @@ function meterDynamo(client: DynamoDBClient) {
           : attributeMapSize({ ...single.Key, ...single.ExpressionAttributeValues });
         meter.writeUnits += Math.max(1, Math.ceil(size / 1024));
       }
-      const read = /^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? '');
-      // Reads are metered by DynamoDB's own figure, asked for here whatever the adapter asked.
-      if (read) (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       const out = await next(args);
-      if (read) {
+      if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? '')) {
         const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
         meter.readUnits += consumed?.CapacityUnits ?? 0;
       }
       return out;
     },
     { step: 'build', name: 'firebreakBenchMeter' },
+  );
+  // Reads are metered by DynamoDB's own figure: asked for here (before serialization), whatever the adapter asked.
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? ''))
+        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      return next(args);
+    },
+    { step: 'initialize', name: 'firebreakBenchReadUnits' },
   );
   return meter;
 }
