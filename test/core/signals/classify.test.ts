@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createClassifier, FALLBACK, fingerprint } from '../../functions/core/signals/classify.ts';
-import { normalizeEvent } from '../../functions/core/signals/normalize-signals.ts';
-import type { Signal } from '../../functions/core/signals/signal.ts';
-import { exampleConfig, fixture } from '../support.ts';
-import { buildConfig, makeSignal } from './helpers.ts';
+import { createClassifier, FALLBACK, fingerprint } from '../../../functions/core/signals/classify.ts';
+import { normalizeEvent } from '../../../functions/core/signals/normalize-signals.ts';
+import type { Signal } from '../../../functions/core/signals/signal.ts';
+import { exampleConfig, fixture } from '../../support.ts';
+import { buildConfig, makeSignal } from '../helpers.ts';
 
 const signalOf = (name: string): Signal => normalizeEvent(fixture(name)).signals[0]!;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MitigationEntrySchema, type MitigationEntry } from '../../functions/core/config.ts';
+import { MitigationEntrySchema, type MitigationEntry } from '../../../functions/core/config.ts';
 import {
   decide,
   MAX_PARAMETER_LENGTH,
@@ -8,8 +8,8 @@ import {
   replan,
   type MitigationPlan,
   type MitigationRequest,
-} from '../../functions/core/mitigations/mitigation.ts';
-import { type RosterMember } from '../../functions/core/approval/roster.ts';
+} from '../../../functions/core/mitigations/mitigation.ts';
+import { type RosterMember } from '../../../functions/core/approval/roster.ts';
 import {
   automationClientToken,
   checkPlan,
@@ -22,8 +22,8 @@ import {
   SSM_COMMENT_MAX,
   startAutomationInput,
   verifyForExecution,
-} from '../../functions/core/mitigations/ssm.ts';
-import { exampleConfig } from '../support.ts';
+} from '../../../functions/core/mitigations/ssm.ts';
+import { exampleConfig } from '../../support.ts';
 
 const config = exampleConfig();
 const catalog = (id: string): MitigationEntry => config.mitigations.find((m) => m.id === id)!;

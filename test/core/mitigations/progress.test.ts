@@ -12,10 +12,10 @@ import {
   shouldPost,
   type Bucket,
   type Progress,
-} from '../../functions/core/mitigations/progress.ts';
-import { InvalidEventError, UnsupportedSourceError } from '../../functions/core/signals/signal.ts';
-import type { Json } from './helpers.ts';
-import { fixture } from '../support.ts';
+} from '../../../functions/core/mitigations/progress.ts';
+import { InvalidEventError, UnsupportedSourceError } from '../../../functions/core/signals/signal.ts';
+import type { Json } from '../helpers.ts';
+import { fixture } from '../../support.ts';
 
 const COMMAND_ID = 'e8d3c0e4-71f7-4491-898f-c9b35bee5f3b';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { verifyChain, type AuditEntry } from '../../functions/core/audit/chain.ts';
-import { acknowledge, changeSeverity, resolveByHand } from '../../functions/core/incidents/actions.ts';
-import { decideIngest, type Incident, type IncidentStatus } from '../../functions/core/incidents/incident.ts';
-import { makeClassification, makeSignal } from './helpers.ts';
+import { verifyChain, type AuditEntry } from '../../../functions/core/audit/chain.ts';
+import { acknowledge, changeSeverity, resolveByHand } from '../../../functions/core/incidents/actions.ts';
+import { decideIngest, type Incident, type IncidentStatus } from '../../../functions/core/incidents/incident.ts';
+import { makeClassification, makeSignal } from '../helpers.ts';
 
 const NOW = '2026-03-01T10:05:00.000Z';
 const USER = 'U0RESPOND01';

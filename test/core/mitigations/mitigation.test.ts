@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MitigationEntrySchema, type MitigationEntry } from '../../functions/core/config.ts';
+import { MitigationEntrySchema, type MitigationEntry } from '../../../functions/core/config.ts';
 import {
   decide,
   escalate,
@@ -14,9 +14,9 @@ import {
   type DecisionInput,
   type MitigationPlan,
   type MitigationRequest,
-} from '../../functions/core/mitigations/mitigation.ts';
-import { isAway, type RosterMember } from '../../functions/core/approval/roster.ts';
-import { exampleConfig } from '../support.ts';
+} from '../../../functions/core/mitigations/mitigation.ts';
+import { isAway, type RosterMember } from '../../../functions/core/approval/roster.ts';
+import { exampleConfig } from '../../support.ts';
 
 const config = exampleConfig();
 const catalog = (id: string): MitigationEntry => config.mitigations.find((m) => m.id === id)!;

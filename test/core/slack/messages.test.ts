@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentEventDetail } from '../../functions/core/events/incident-events.ts';
-import { ACTION_IDS, parseMitigationButtonValue } from '../../functions/core/slack/button-values.ts';
-import { ephemeral, type SlackMessage } from '../../functions/core/slack/block-kit.ts';
+import type { IncidentEventDetail } from '../../../functions/core/events/incident-events.ts';
+import { ACTION_IDS, parseMitigationButtonValue } from '../../../functions/core/slack/button-values.ts';
+import { ephemeral, type SlackMessage } from '../../../functions/core/slack/block-kit.ts';
 import {
   escalationMessage,
   mitigationDecidedMessage,
   mitigationRequestMessage,
-} from '../../functions/core/slack/mitigation-messages.ts';
-import { incidentMessage, incidentThreadReply, threadChangeFor } from '../../functions/core/slack/incident-messages.ts';
-import { renderMessageText } from '../../functions/core/slack/message-text.ts';
-import { planHash, type MitigationPlan, type MitigationRequest } from '../../functions/core/mitigations/mitigation.ts';
-import { type RosterMember } from '../../functions/core/approval/roster.ts';
-import { code, escapeSlackText, formatDuration, link, mention, safeText, truncate } from '../../functions/core/slack/text.ts';
-import { blockProblems } from '../../functions/local/block-kit-check.ts';
+} from '../../../functions/core/slack/mitigation-messages.ts';
+import { incidentMessage, incidentThreadReply, threadChangeFor } from '../../../functions/core/slack/incident-messages.ts';
+import { renderMessageText } from '../../../functions/core/slack/message-text.ts';
+import { planHash, type MitigationPlan, type MitigationRequest } from '../../../functions/core/mitigations/mitigation.ts';
+import { type RosterMember } from '../../../functions/core/approval/roster.ts';
+import { code, escapeSlackText, formatDuration, link, mention, safeText, truncate } from '../../../functions/core/slack/text.ts';
+import { blockProblems } from '../../../functions/local/block-kit-check.ts';
 
 const ABUSE = 'Alarm <!channel> <@U123> <https://evil.example|Runbook> &lt; done';
 const CTO: RosterMember = { slackUserId: 'U0CTO000001', name: 'Dana Okafor', role: 'cto' };

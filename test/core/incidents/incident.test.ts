@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, verifyChain, type AuditEntry } from '../../functions/core/audit/chain.ts';
-import { createClassifier, type Classification } from '../../functions/core/signals/classify.ts';
+import { GENESIS_HASH, verifyChain, type AuditEntry } from '../../../functions/core/audit/chain.ts';
+import { createClassifier, type Classification } from '../../../functions/core/signals/classify.ts';
 import {
   decideIngest,
   incidentIdFor,
@@ -10,11 +10,11 @@ import {
   worseSeverity,
   type Incident,
   type IngestDecision,
-} from '../../functions/core/incidents/incident.ts';
-import { normalizeEvent } from '../../functions/core/signals/normalize-signals.ts';
-import type { EventEnvelope, Signal } from '../../functions/core/signals/signal.ts';
-import { exampleConfig, fixture, withNewId } from '../support.ts';
-import { makeClassification, makeSignal } from './helpers.ts';
+} from '../../../functions/core/incidents/incident.ts';
+import { normalizeEvent } from '../../../functions/core/signals/normalize-signals.ts';
+import type { EventEnvelope, Signal } from '../../../functions/core/signals/signal.ts';
+import { exampleConfig, fixture, withNewId } from '../../support.ts';
+import { makeClassification, makeSignal } from '../helpers.ts';
 
 const classify = createClassifier(exampleConfig());
 const WINDOW = 60;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FIREBREAK_BUS_NAME, FIREBREAK_SOURCE, MONITOR_SOURCE_PREFIX } from '../../functions/core/events/bus.ts';
-import { ingestRules } from '../../functions/core/events/ingest-rules.ts';
-import { normalizeEvent } from '../../functions/core/signals/normalize-signals.ts';
-import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
-import { exampleConfig, fixture } from '../support.ts';
+import { FIREBREAK_BUS_NAME, FIREBREAK_SOURCE, MONITOR_SOURCE_PREFIX } from '../../../functions/core/events/bus.ts';
+import { ingestRules } from '../../../functions/core/events/ingest-rules.ts';
+import { normalizeEvent } from '../../../functions/core/signals/normalize-signals.ts';
+import { matchesPattern } from '../../../functions/local/pattern-matcher.ts';
+import { exampleConfig, fixture } from '../../support.ts';
 
 const INGESTED = [
   'cloudwatch-alarm-state-change-alarm.json',

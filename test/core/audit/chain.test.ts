@@ -7,8 +7,8 @@ import {
   sha256,
   verifyChain,
   type AuditEntry,
-} from '../../functions/core/audit/chain.ts';
-import { without } from './helpers.ts';
+} from '../../../functions/core/audit/chain.ts';
+import { without } from '../helpers.ts';
 
 describe('canonicalJson', () => {
   it('sorts keys at every level and adds no whitespace', () => {

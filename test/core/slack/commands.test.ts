@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand, type Command, type ParsedCommand } from '../../functions/core/slack/commands.ts';
+import { HELP, parseCommand, type Command, type ParsedCommand } from '../../../functions/core/slack/commands.ts';
 
 const INC = 'INC-1A2B3C4D5E';
 const MIT = 'MIT-0A1B2C3D4E';

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { assertEventSize, invalidEventFromIssues } from '../../functions/core/signals/normalize.ts';
-import { MonitorDetailSchema } from '../../functions/core/signals/monitor-normalizer.ts';
-import { normalizeEnvelope, normalizeEvent, type NormalizeOptions } from '../../functions/core/signals/normalize-signals.ts';
+import { assertEventSize, invalidEventFromIssues } from '../../../functions/core/signals/normalize.ts';
+import { MonitorDetailSchema } from '../../../functions/core/signals/monitor-normalizer.ts';
+import { normalizeEnvelope, normalizeEvent, type NormalizeOptions } from '../../../functions/core/signals/normalize-signals.ts';
 import {
   EventEnvelopeSchema,
   InvalidEventError,
   MAX_EVENT_BYTES,
   UnsupportedSourceError,
   type Signal,
-} from '../../functions/core/signals/signal.ts';
-import { fixture } from '../support.ts';
-import { without, type Json } from './helpers.ts';
+} from '../../../functions/core/signals/signal.ts';
+import { fixture } from '../../support.ts';
+import { without, type Json } from '../helpers.ts';
 
 /** Normalizes and expects exactly one signal. */
 function only(raw: unknown, options?: NormalizeOptions): Signal {
