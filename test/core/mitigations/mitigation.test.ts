@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { MitigationEntrySchema, type MitigationEntry } from '../../../functions/core/config.ts';
 import {
   decide,
   escalate,
@@ -16,31 +15,10 @@ import {
   type MitigationRequest,
 } from '../../../functions/core/mitigations/mitigation.ts';
 import { isAway, type RosterMember } from '../../../functions/core/approval/roster.ts';
-import { exampleConfig } from '../../support.ts';
+import { at, catalog, config, CTO, entry, INSTANCE_A, INSTANCE_B, S1, S2, T0, TEAM } from './fixtures.ts';
 
-const config = exampleConfig();
-const catalog = (id: string): MitigationEntry => config.mitigations.find((m) => m.id === id)!;
-const entry = (raw: Record<string, unknown>): MitigationEntry =>
-  MitigationEntrySchema.parse({
-    id: 'test-entry',
-    title: 'Test entry',
-    document: 'Firebreak-Test',
-    targets: { type: 'incident-instances' },
-    risk: 'medium',
-    ...raw,
-  });
-
-const TEAM = 'T0FIREBRK01';
-const CTO: RosterMember = { slackUserId: 'U0CTO000001', name: 'Dana Okafor', role: 'cto' };
-const S1: RosterMember = { slackUserId: 'U0SENIOR001', name: 'Priya Raman', role: 'senior' };
-const S2: RosterMember = { slackUserId: 'U0SENIOR002', name: 'Mateo Alvarez', role: 'senior' };
 const S3: RosterMember = { slackUserId: 'U0SENIOR003', name: 'Grace Lindqvist', role: 'senior' };
 const RESPONDER: RosterMember = { slackUserId: 'U0RESPOND01', name: 'Sam Whitfield', role: 'responder' };
-
-const T0 = '2026-03-01T10:00:00.000Z';
-const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
-const INSTANCE_A = 'i-0aaaaaaaaaaaaaaa1';
-const INSTANCE_B = 'i-0bbbbbbbbbbbbbbb2';
 const INCIDENT = {
   id: 'INC-1A2B3C4D5E',
   severity: 'SEV2' as const,
