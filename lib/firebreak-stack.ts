@@ -6,6 +6,7 @@ import { EventIngestion } from './constructs/event-ingestion.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
+import { OutboxRelay } from './constructs/outbox-relay.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
 
 export interface FirebreakStackProps extends StackProps {
@@ -23,6 +24,8 @@ export class FirebreakStack extends Stack {
   readonly workflow: IncidentWorkflow;
   readonly deployments: DeploymentTracking;
   readonly mitigation: FleetMitigation;
+  /** Publishes what the functions commit (the transactional outbox) from the table's stream to the bus. */
+  readonly relay: OutboxRelay;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -30,6 +33,7 @@ export class FirebreakStack extends Stack {
 
     const foundation = new Foundation(this, 'Foundation', { busName: props.busName });
     this.foundation = foundation;
+    this.relay = new OutboxRelay(this, 'Relay', { foundation });
     this.ingestion = new EventIngestion(this, 'Ingestion', { config, foundation });
     this.slack = new SlackIngress(this, 'Slack', { config, foundation });
     this.workflow = new IncidentWorkflow(this, 'Workflow', { config, foundation, slackFunction: this.slack.slackFunction });
@@ -45,6 +49,7 @@ export class FirebreakStack extends Stack {
       EventBusName: [foundation.bus.eventBusName, 'Send custom monitor events here (PutEvents)'],
       TableName: [foundation.table.tableName, 'Incidents, mitigations, audit trail and roster'],
       DeadLetterQueueUrl: [foundation.deadLetterQueue.queueUrl, 'Events that could not be ingested'],
+      RelayDeadLetterQueueUrl: [this.relay.deadLetterQueue.queueUrl, 'Committed events the relay could not publish'],
       SlackRequestUrl: [this.slack.endpointUrl, 'Paste into the Slack app: slash command and interactivity Request URL'],
       SlackSecretName: [foundation.slackSecretName, 'Put the Slack signing secret, bot token and app id here (JSON)'],
       DiagnosticsBucketName: [

@@ -9,9 +9,3 @@ export function loadRuntimeConfig(): FirebreakConfig {
   if (!baked) throw new Error('FIREBREAK_CONFIG is not set: the function must be bundled by the Firebreak stack');
   return parseConfig(JSON.parse(baked), 'the bundled configuration');
 }
-
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
-}

@@ -1,5 +1,5 @@
 import { deployedSsm } from '../adapters/deployed/ssm.ts';
-import { requireEnv } from '../adapters/runtime-config.ts';
+import { requireEnv } from '../adapters/environment.ts';
 import { Execution } from '../workflow/execution.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from './workflow.ts';
 

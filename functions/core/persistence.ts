@@ -1,4 +1,5 @@
 import type { AuditEntry } from './audit/chain.ts';
+import type { BusEvent } from './events/contract.ts';
 import type { DeploymentRecord } from './deployments/deployment-record.ts';
 import type { HoldState } from './deployments/release-hold.ts';
 import type { Incident, IngestDecision } from './incidents/incident.ts';
@@ -25,9 +26,11 @@ export interface WorkflowChange {
   readonly audit: readonly AuditEntry[];
   readonly createRequest?: MitigationRequest;
   readonly updateRequest?: { readonly request: MitigationRequest; readonly expectedVersion: number };
+  /** The events that announce the change: committed with it (the outbox), published by the stream relay. */
+  readonly events: readonly BusEvent[];
 }
 
-/** What the processed-event marker remembers, so a redelivery can re-announce what the first one did. */
+/** What the processed-event marker remembers of the delivery that committed. */
 export interface ProcessedEvent {
   readonly incidentId: string;
   readonly outcome: CommittedDecision['outcome'];

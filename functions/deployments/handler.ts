@@ -27,13 +27,12 @@ export function createDeploymentsHandler(dependencies: () => Promise<DeploymentD
 
 let deployed: Promise<DeploymentDependencies> | undefined;
 async function deployedDeployments(): Promise<DeploymentDependencies> {
-  const { incidents, holds, publisher, config, now } = deployedWorkflowDependencies();
+  const { incidents, holds, config, now } = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
   return {
     incidents,
     holds,
     deployments: new DeploymentRepository(deployedTable()),
-    publisher,
     config,
     now,
     workflow: deployedWorkflow(),

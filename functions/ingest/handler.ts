@@ -6,7 +6,6 @@ import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { createClassifier } from '../core/signals/classify.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
-import { deployedPublisher } from '../adapters/deployed/bus.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
@@ -63,7 +62,6 @@ function deployedIngest(): IngestDependencies {
   const config = deployedConfig();
   return {
     incidents: new IncidentRepository(deployedTable()),
-    publisher: deployedPublisher(),
     classify: createClassifier(config),
     now: () => new Date(),
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,

@@ -84,7 +84,7 @@ export async function createFirebreakTable(
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
   }
-  const { partitionKey, sortKey, byStatusIndex } = TABLE;
+  const { partitionKey, sortKey, byStatusIndex, streamView } = TABLE;
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -97,6 +97,7 @@ export async function createFirebreakTable(
         { AttributeName: partitionKey, KeyType: 'HASH' },
         { AttributeName: sortKey, KeyType: 'RANGE' },
       ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: streamView },
       GlobalSecondaryIndexes: [
         {
           IndexName: byStatusIndex.name,

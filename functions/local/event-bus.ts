@@ -44,6 +44,12 @@ export class LocalEventBus {
   readonly deadLetters: Delivery[] = [];
   /** Events that matched no rule (on the default bus, AWS would simply not deliver them). */
   readonly unmatched: Array<{ bus: BusName; event: unknown }> = [];
+  /** What feeds the bus besides direct puts (the stream relay): asked for more before each delivery. */
+  private readonly feeds: Array<() => Promise<unknown>> = [];
+  /** PutEvents fails until this time (a drill's injected fault), as EventBridge does when it throttles. */
+  private failPublishingUntil: number | undefined;
+  /** PutEvents calls refused by an injected fault. */
+  publishFailures = 0;
 
   constructor(
     private readonly clock: () => Date,
@@ -60,9 +66,22 @@ export class LocalEventBus {
     this.queue.push({ bus, event });
   }
 
-  /** The publisher functions use: PutEvents on the firebreak bus. */
+  addFeed(feed: () => Promise<unknown>): void {
+    this.feeds.push(feed);
+  }
+
+  /** Makes PutEvents fail for `ms` of virtual time from now. */
+  failPublishingFor(ms: number): void {
+    this.failPublishingUntil = this.clock().getTime() + ms;
+  }
+
+  /** The publisher the stream relay uses: PutEvents on the firebreak bus. */
   readonly publisher = {
     publish: async (events: readonly PublishedEvent[]): Promise<void> => {
+      if (this.failPublishingUntil !== undefined && this.clock().getTime() < this.failPublishingUntil) {
+        this.publishFailures++;
+        throw Object.assign(new Error('Rate exceeded (injected publish fault)'), { name: 'ThrottlingException' });
+      }
       for (const { detailType, detail } of events) {
         const event: BusEvent = {
           version: '0',
@@ -83,10 +102,12 @@ export class LocalEventBus {
     },
   };
 
-  /** Delivers queued events (and whatever their targets emit) until the bus is quiet. */
+  /** Delivers queued events (and whatever their targets commit, through the feeds) until the bus is quiet. */
   async drain(): Promise<Delivery[]> {
     const delivered: Delivery[] = [];
-    while (this.queue.length) {
+    for (;;) {
+      for (const feed of this.feeds) await feed();
+      if (!this.queue.length) break;
       const { bus, event } = this.queue.shift()!;
       const targets = this.rules.filter((rule) => rule.bus === bus && matchesPattern(rule.pattern, event));
       if (targets.length === 0) this.unmatched.push({ bus, event });

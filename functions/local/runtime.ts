@@ -16,6 +16,8 @@ import { SimulatedFleet } from './fleet.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { lambdaContext, LocalEventBus, type Delivery } from './event-bus.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { LocalStreamReader } from './stream-relay.ts';
+import type { DeadLetter } from '../adapters/dead-letter-queue.ts';
 import { quietSlackLogger, SlackStandIn } from './slack-stand-in.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
 
@@ -61,6 +63,10 @@ export interface LocalRuntime {
   ): Promise<AwsResponse>;
   /** Any HTTP request into the Slack function (tests build bad signatures, stale timestamps, replays). */
   slackRequest(event: AwsEventV2): Promise<AwsResponse>;
+  /** The table's stream as the relay's event source mapping reads it. */
+  readonly stream: LocalStreamReader;
+  /** Outbox items the relay could never publish (the relay's dead-letter queue). */
+  readonly relayDeadLetters: readonly DeadLetter[];
   /** Moves the virtual clock, firing due schedules in time order. */
   advance(ms: number): Promise<Delivery[]>;
   stop(): Promise<void>;
@@ -97,11 +103,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createDeploymentsHandler } = await import('../deployments/handler.ts');
   const { createExecuteHandler } = await import('../execute/handler.ts');
   const { createTrackHandler } = await import('../track/handler.ts');
+  const { createRelayHandler } = await import('../relay/handler.ts');
 
   const database: DynamoDbLocal | undefined = options.endpoint
     ? undefined
     : await startDynamoDbLocal(options.dbPath ? { dbPath: options.dbPath } : {});
-  const client = localClient(options.endpoint ?? database!.endpoint);
+  const endpoint = options.endpoint ?? database!.endpoint;
+  const client = localClient(endpoint);
   const tableName = options.tableName ?? 'firebreak-local';
   await createFirebreakTable(client, tableName, { replace: true });
 
@@ -109,9 +117,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const clock = new VirtualClock(options.start);
   const bus = new LocalEventBus(clock.now);
   const repositories = createRepositories(client, tableName);
+  // The transactional outbox's real path: the table's stream, read as the event source mapping
+  // reads it, through the deployed relay handler, onto the bus.
+  const relayDeadLetters: DeadLetter[] = [];
+  const relay = createRelayHandler(() => ({
+    publisher: bus.publisher,
+    deadLetters: { send: async (letter) => void relayDeadLetters.push(letter) },
+  }));
+  const stream = new LocalStreamReader(client, endpoint, tableName, (event, context) => relay(event, context));
+  bus.addFeed(() => stream.pump());
   const ingestDependencies: IngestDependencies = {
     incidents: repositories.incidents,
-    publisher: bus.publisher,
     classify: createClassifier(config),
     now: clock.now,
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
@@ -125,7 +141,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // Slack: a local Web API stand-in, the real clients pointed at it.
   const slack = await SlackStandIn.start({ teamId: config.slack.teamId, now: () => clock.now().getTime() });
   const scheduler = new LocalScheduler();
-  const workflow = new Workflow({ ...repositories, publisher: bus.publisher, scheduler, config, now: clock.now });
+  const workflow = new Workflow({ ...repositories, scheduler, config, now: clock.now });
   // No pacing locally: the virtual clock does not move while a drill posts.
   const poster = new SlackPoster({
     token: LOCAL_SLACK.botToken,
@@ -151,7 +167,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const escalate = createEscalateHandler(() => workflow);
   const deployments = createDeploymentsHandler(async () => ({
     ...repositories,
-    publisher: bus.publisher,
     slack: poster,
     workflow,
     config,
@@ -164,7 +179,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const fleet = new SimulatedFleet(clock.now, (event) => bus.put('default', event));
   const execution = new Execution({
     ...repositories,
-    publisher: bus.publisher,
     config,
     now: clock.now,
     workflow,
@@ -254,9 +268,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         delivered.push(...(await bus.drain()));
       }
       clock.advance(Math.max(0, Date.parse(until) - clock.now().getTime()));
+      // Whatever waited for the clock (a publish fault ending, say) moves on now.
+      delivered.push(...(await bus.drain()));
       return delivered;
     },
+    stream,
+    relayDeadLetters,
     stop: async () => {
+      stream.close();
       await slack.close();
       client.destroy();
       await database?.stop();

@@ -22,7 +22,7 @@ import type { SsmPort } from './ports/ssm.ts';
 import type { Reply } from './reply.ts';
 import type { Workflow, WorkflowDependencies } from './workflow.ts';
 
-export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'incidents' | 'publisher' | 'config' | 'now'> {
+export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'incidents' | 'config' | 'now'> {
   readonly mitigations: ExecutionProgressPort;
   readonly ssm: SsmPort;
   readonly workflow: Workflow;
@@ -73,10 +73,12 @@ export class Execution {
             now,
             [{ action: 'mitigation.execution_refused', data: { requestId: request.id, reason: refusal } }],
             { request: failed, expectedVersion: request.version },
+            {},
+            'system:execute',
+            [MitigationFailed.build({ incidentId: incident.id, requestId: request.id, reason: refusal })],
           ))
         )
           continue;
-        await this.announce(MitigationFailed.build({ incidentId: incident.id, requestId: request.id, reason: refusal }));
         return { outcome: 'refused', reason: refusal };
       }
       const running: MitigationRequest = { ...request, state: 'running', version: request.version + 1 };
@@ -115,10 +117,14 @@ export class Execution {
     }
     // Recording the run is retried on its own: without it, SSM's status events could not be matched.
     await retry(() => mitigations.saveRun(runId, { incidentId: request.incidentId, requestId: request.id }));
-    await this.update(request.incidentId, request.id, (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest, [
-      { action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } },
-    ]);
-    await this.announce(MitigationProgress.build({ incidentId: request.incidentId, requestId: request.id }));
+    await this.update(
+      request.incidentId,
+      request.id,
+      (r) => ({ ...r, runId, runKind: request.plan.kind }) as MitigationRequest,
+      [{ action: 'mitigation.run_started', data: { requestId: request.id, runId, kind: request.plan.kind } }],
+      'system:execute',
+      [MitigationProgress.build({ incidentId: request.incidentId, requestId: request.id })],
+    );
     return { outcome: 'started', runId };
   }
 
@@ -148,8 +154,9 @@ export class Execution {
       // SSM's own command status decides the outcome; an instance's status only moves progress on.
       const now = this.deps.now();
       const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
-      if (await mitigations.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore))
-        await this.announce(MitigationProgress.build({ incidentId: run.incidentId, requestId: run.requestId }));
+      await mitigations.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore, [
+        MitigationProgress.build({ incidentId: run.incidentId, requestId: run.requestId }),
+      ]);
       return { outcome: 'running', requestId: run.requestId };
     }
     // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
@@ -209,6 +216,7 @@ export class Execution {
     actor = 'system:track',
     options: { offerRollback?: boolean } = {},
   ): Promise<void> {
+    const ended = { incidentId, requestId, final: true } as const;
     const finished = await this.update(
       incidentId,
       requestId,
@@ -218,16 +226,15 @@ export class Execution {
           : undefined,
       [{ action: `mitigation.${state}`, data: { requestId, ...(reason ? { reason } : {}) } }],
       actor,
+      [
+        state === 'succeeded'
+          ? MitigationSucceeded.build(ended)
+          : state === 'failed'
+            ? MitigationFailed.build(ended)
+            : MitigationProgress.build(ended),
+      ],
     );
     if (!finished) return;
-    const ended = { incidentId, requestId, final: true } as const;
-    await this.announce(
-      state === 'succeeded'
-        ? MitigationSucceeded.build(ended)
-        : state === 'failed'
-          ? MitigationFailed.build(ended)
-          : MitigationProgress.build(ended),
-    );
     const rollback =
       state === 'failed' && options.offerRollback !== false
         ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback
@@ -242,6 +249,7 @@ export class Execution {
     change: (request: MitigationRequest) => MitigationRequest | undefined,
     entries: AuditDraft[],
     actor = 'system:execute',
+    events: readonly BusEvent[] = [],
   ): Promise<MitigationRequest | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.deps.now().toISOString();
@@ -258,7 +266,7 @@ export class Execution {
         incident.status === 'mitigating' && updated.state !== 'running' && !othersRunning
           ? { status: incident.acknowledgedBy ? ('acknowledged' as const) : ('open' as const) }
           : {};
-      if (await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor))
+      if (await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor, events))
         return updated;
     }
     throw new Error(`${requestId} kept changing; the delivery will be retried`);
@@ -271,6 +279,7 @@ export class Execution {
     request: { request: MitigationRequest; expectedVersion: number },
     patch: Partial<Incident> = {},
     actor = 'system:execute',
+    events: readonly BusEvent[] = [],
   ): Promise<boolean> {
     const { incident: next, audit } = appendAudit(
       { ...incident, ...patch, updatedAt: now, version: incident.version + 1 },
@@ -284,12 +293,9 @@ export class Execution {
         expectedIncidentVersion: incident.version,
         audit,
         updateRequest: request,
+        events,
       })
     ).committed;
-  }
-
-  private async announce(event: BusEvent): Promise<void> {
-    await this.deps.publisher.publish([event]);
   }
 }
 

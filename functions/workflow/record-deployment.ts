@@ -25,7 +25,6 @@ export interface DeploymentDependencies {
   readonly incidents: IngestIncidentsPort;
   readonly holds: ReleaseHoldsPort;
   readonly deployments: DeploymentsPort;
-  readonly publisher: IngestDependencies['publisher'];
   readonly slack: SlackChannelPort;
   readonly workflow: Pick<Workflow, 'roster'>;
   readonly config: FirebreakConfig;
@@ -214,7 +213,6 @@ async function placeHold(
 function ingestDependencies(deps: DeploymentDependencies): Omit<IngestDependencies, 'classify' | 'customSources'> {
   return {
     incidents: deps.incidents,
-    publisher: deps.publisher,
     now: deps.now,
     reopenWindowMinutes: deps.config.dedup.reopenWindowMinutes,
     eventRetentionDays: deps.config.eventRetentionDays,

@@ -3,12 +3,10 @@ import { decideIngest, signalKeyFor, type IncidentChange } from '../core/inciden
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
-import type { EventPublisherPort } from './ports/bus.ts';
 import type { IngestIncidentsPort } from './ports/record-signal.ts';
 
 export interface IngestDependencies {
   readonly incidents: IngestIncidentsPort;
-  readonly publisher: EventPublisherPort;
   readonly classify: (signal: Signal) => Classification;
   readonly now: () => Date;
   readonly reopenWindowMinutes: number;
@@ -32,7 +30,7 @@ const MAX_ATTEMPTS = 40;
 
 /**
  * Records one validated EventBridge event: each of its signals is classified, deduplicated against
- * the incident its fingerprint points at, committed in one transaction, and announced on the bus.
+ * the incident its fingerprint points at, and committed in one transaction with the event announcing it.
  */
 export async function ingestEnvelope(envelope: EventEnvelope, deps: IngestDependencies): Promise<SignalOutcome[]> {
   const signals = normalizeEnvelope(envelope, { customSources: deps.customSources });
@@ -53,8 +51,8 @@ async function ingestSignal(
 }
 
 /**
- * Deduplicates a classified signal against the incident its fingerprint points at, commits it in
- * one transaction and announces it. Used by ingest, and by the deployments function for the
+ * Deduplicates a classified signal against the incident its fingerprint points at and commits it
+ * in one transaction with its announcement (published by the stream relay). Used by ingest, and by the deployments function for the
  * incident a failed deployment opens.
  */
 export async function recordSignal(
@@ -87,9 +85,10 @@ export async function recordSignal(
       };
     }
     const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
-    const result = await deps.incidents.commit(decision, signalKey, markerExpiresAt);
+    const result = await deps.incidents.commit(decision, signalKey, markerExpiresAt, [
+      incidentEvent(decision.outcome, decision.incident, decision.changes),
+    ]);
     if (result.committed) {
-      await deps.publisher.publish([incidentEvent(decision.outcome, decision.incident, decision.changes)]);
       return {
         signal,
         classification,
@@ -108,19 +107,17 @@ export async function recordSignal(
 }
 
 /**
- * A redelivered event changes nothing. Its first delivery may have failed between the commit and
- * the announcement, so the incident's current state is announced again (consumers compare versions).
+ * A redelivered event changes nothing and announces nothing: its first delivery committed the
+ * announcement with the change, and the stream relay publishes it whatever happened after the commit.
  */
 async function redelivered(
   signal: Signal,
   classification: Classification,
   signalKey: string,
-  deps: Pick<IngestDependencies, 'incidents' | 'publisher'>,
+  deps: Pick<IngestDependencies, 'incidents'>,
   retries: number,
 ): Promise<SignalOutcome> {
   const processed = await deps.incidents.getProcessedEvent(signalKey);
-  const incident = processed && (await deps.incidents.getIncident(processed.incidentId));
-  if (processed && incident) await deps.publisher.publish([incidentEvent(processed.outcome, incident, [], { redelivery: true })]);
   return {
     signal,
     classification,

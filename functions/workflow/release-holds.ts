@@ -6,7 +6,7 @@ import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import type { AuditDraft } from '../core/incidents/incident.ts';
 import type { StoredHold } from '../core/persistence.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import type { EventPublisherPort } from './ports/bus.ts';
+import type { BusEvent } from '../core/events/contract.ts';
 import type { ReleaseHoldsPort } from './ports/repositories.ts';
 import type { Actor, Reply } from './reply.ts';
 
@@ -15,7 +15,6 @@ const MAX_ATTEMPTS = 10;
 
 interface ReleaseHoldDependencies {
   readonly holds: ReleaseHoldsPort;
-  readonly publisher: EventPublisherPort;
   readonly config: FirebreakConfig;
   readonly now: () => Date;
   /** The roster with availability, as the workflow reads it. */
@@ -52,13 +51,17 @@ export async function approveRelease(input: { service: string; actor: Actor }, d
     }
     const action = decision.outcome === 'lifted' ? 'release.lifted' : 'release.approval_recorded';
     if (
-      !(await saveHold(deps, decision.hold, hold, actor, now, {
-        action,
-        data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId },
-      }))
+      !(await saveHold(
+        deps,
+        decision.hold,
+        hold,
+        actor,
+        now,
+        { action, data: { userId: input.actor.userId, deploymentId: decision.hold.deploymentId } },
+        decision.outcome === 'lifted' ? [ReleaseHoldLifted.build({ service: input.service })] : [],
+      ))
     )
       continue;
-    if (decision.outcome === 'lifted') await deps.publisher.publish([ReleaseHoldLifted.build({ service: input.service })]);
     return { ok: true, text: decision.message };
   }
   return { ok: false, text: 'The release hold kept changing; try again.' };
@@ -72,7 +75,8 @@ function saveHold(
   actor: string,
   now: string,
   entry: AuditDraft,
+  events: readonly BusEvent[] = [],
 ) {
   const audit = appendToChain(releaseHoldChainId(hold.service), previous, [entry], actor, now);
-  return deps.holds.saveHold(hold, previous, audit);
+  return deps.holds.saveHold(hold, previous, audit, events);
 }

@@ -22,17 +22,17 @@ import {
 } from '../core/mitigations/mitigation.ts';
 import { isAway, type RosterMember } from '../core/approval/roster.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
-import type { EventPublisherPort, OneTimeScheduler } from './ports/bus.ts';
+import type { OneTimeScheduler } from './ports/bus.ts';
 import type { IncidentsPort, MitigationRequestsPort, ReleaseHoldsPort, RosterPort } from './ports/repositories.ts';
 import { approveRelease } from './release-holds.ts';
 import type { Actor, Reply } from './reply.ts';
+import type { WorkflowChange } from '../core/persistence.ts';
 
 export interface WorkflowDependencies {
   readonly incidents: IncidentsPort;
   readonly mitigations: MitigationRequestsPort;
   readonly holds: ReleaseHoldsPort;
   readonly roster: RosterPort;
-  readonly publisher: EventPublisherPort;
   readonly scheduler: OneTimeScheduler;
   readonly config: FirebreakConfig;
   readonly now: () => Date;
@@ -43,8 +43,8 @@ const MAX_ATTEMPTS = 10;
 
 /**
  * The approval workflow's use cases, shared by the Slack function, notify and escalate: every
- * decision comes from the pure core, every change is one transaction with its audit entries, and
- * every step is announced on the bus.
+ * decision comes from the pure core, and every change is one transaction with its audit entries and
+ * the events announcing it (published by the stream relay, so a crash after the commit loses nothing).
  */
 export class Workflow {
   constructor(private readonly deps: WorkflowDependencies) {}
@@ -109,10 +109,12 @@ export class Workflow {
                 data: { requestId: pending.id, from: pending.planHash, to: changed.planHash },
               },
             ],
-            { updateRequest: { request: changed, expectedVersion: pending.version } },
+            {
+              updateRequest: { request: changed, expectedVersion: pending.version },
+              events: [MitigationRequested.build({ incidentId: incident.id, requestId: changed.id, planChanged: true })],
+            },
           );
           if (!result) continue;
-          await this.announce(MitigationRequested.build({ incidentId: incident.id, requestId: changed.id, planChanged: true }));
           return {
             ok: true,
             text: `${changed.id}: the plan changed (hash ${changed.planHash.slice(0, 12)}); earlier approvals no longer count.`,
@@ -145,13 +147,8 @@ export class Workflow {
             data: { requestId: id, by: 'policy', planHash: request.planHash, reason: 'pre-approved low-risk countermeasure' },
           });
         if (request.escalatedAt) audit.push({ action: 'mitigation.escalated', data: { requestId: id, reason: 'cto_away' } });
-        const result = await this.commit(incident, now, input.requestedBy, audit, { createRequest: request });
-        if (!result) {
-          // A policy proposal already recorded by an earlier delivery is not a conflict to retry.
-          const existing = await this.deps.mitigations.getRequest(incident.id, id);
-          if (existing) return { ok: false, text: `${id} already exists.`, request: existing };
-          continue;
-        }
+        // Scheduled before the commit, so no crash can leave a request without its escalation; a
+        // schedule whose request never committed finds nothing to escalate.
         if (request.state === 'awaiting_approval' && !request.escalatedAt) {
           await this.deps.scheduler.schedule({
             name: `escalate-${id}`,
@@ -165,7 +162,13 @@ export class Workflow {
           events.push(MitigationEscalated.build({ incidentId: incident.id, requestId: id, reason: 'cto_away' }));
         if (request.state === 'approved')
           events.push(MitigationApproved.build({ incidentId: incident.id, requestId: id, planHash: request.planHash }));
-        await this.deps.publisher.publish(events);
+        const result = await this.commit(incident, now, input.requestedBy, audit, { createRequest: request, events });
+        if (!result) {
+          // A policy proposal already recorded by an earlier delivery is not a conflict to retry.
+          const existing = await this.deps.mitigations.getRequest(incident.id, id);
+          if (existing) return { ok: false, text: `${id} already exists.`, request: existing };
+          continue;
+        }
         return {
           ok: true,
           text:
@@ -224,11 +227,14 @@ export class Workflow {
           now,
           actor,
           audit,
-          decision.expire ? { updateRequest: { request: decision.expire, expectedVersion: request.version } } : {},
+          decision.expire
+            ? {
+                updateRequest: { request: decision.expire, expectedVersion: request.version },
+                events: [MitigationDecided.build({ incidentId: incident.id, requestId: request.id, outcome: 'expired' })],
+              }
+            : {},
         );
         if (!committed) continue;
-        if (decision.expire)
-          await this.announce(MitigationDecided.build({ incidentId: incident.id, requestId: request.id, outcome: 'expired' }));
         return { ok: false, text: decision.message };
       }
       const data = {
@@ -239,10 +245,6 @@ export class Workflow {
       };
       const action = decision.outcome === 'approval_recorded' ? 'mitigation.approval_recorded' : `mitigation.${decision.outcome}`;
       const audit: AuditDraft[] = [{ action, data }];
-      const committed = await this.commit(incident, now, actor, audit, {
-        updateRequest: { request: decision.request, expectedVersion: request.version },
-      });
-      if (!committed) continue;
       const events: BusEvent[] = [
         MitigationDecided.build({ incidentId: incident.id, requestId: request.id, outcome: decision.outcome }),
       ];
@@ -250,7 +252,11 @@ export class Workflow {
         events.push(
           MitigationApproved.build({ incidentId: incident.id, requestId: request.id, planHash: decision.request.planHash }),
         );
-      await this.deps.publisher.publish(events);
+      const committed = await this.commit(incident, now, actor, audit, {
+        updateRequest: { request: decision.request, expectedVersion: request.version },
+        events,
+      });
+      if (!committed) continue;
       return { ok: true, text: decision.message };
     }
     return { ok: false, text: 'The request kept changing; try again.' };
@@ -269,10 +275,12 @@ export class Workflow {
         now,
         'system:escalate',
         [{ action: 'mitigation.escalated', data: { requestId: request.id, reason: 'cto_silent' } }],
-        { updateRequest: { request: escalated, expectedVersion: request.version } },
+        {
+          updateRequest: { request: escalated, expectedVersion: request.version },
+          events: [MitigationEscalated.build({ incidentId: incident.id, requestId: request.id, reason: 'cto_silent' })],
+        },
       );
       if (!committed) continue;
-      await this.announce(MitigationEscalated.build({ incidentId: incident.id, requestId: request.id, reason: 'cto_silent' }));
       return 'escalated';
     }
     throw new Error(`escalation of ${input.requestId} kept conflicting; it will be retried`);
@@ -296,14 +304,14 @@ export class Workflow {
             ? resolveByHand(incident, input.userId, input.note, now)
             : changeSeverity(incident, input.userId, input.severity, now);
       if (!result.ok) return { ok: false, text: result.message };
+      const outcome = result.change === 'resolved' ? 'resolved' : 'updated';
       const committed = await this.deps.incidents.commitChange({
         incident: result.incident,
         expectedIncidentVersion: result.expectedVersion,
         audit: result.audit,
+        events: [incidentEvent(outcome, result.incident, [result.change], { actor: input.userId })],
       });
       if (!committed.committed) continue;
-      const outcome = result.change === 'resolved' ? 'resolved' : 'updated';
-      await this.announce(incidentEvent(outcome, result.incident, [result.change], { actor: input.userId }));
       return { ok: true, text: result.message };
     }
     return { ok: false, text: 'The incident kept changing; try again.' };
@@ -325,13 +333,13 @@ export class Workflow {
     return { ok: true, text: `You are away until ${until}.${note}` };
   }
 
-  /** Writes the incident's next audit entries (and a request change) in one transaction. */
+  /** Writes the incident's next audit entries (and a request change, and their announcements) in one transaction. */
   private async commit(
     incident: Incident,
     now: string,
     actor: string,
     entries: AuditDraft[],
-    extra: { createRequest?: MitigationRequest; updateRequest?: { request: MitigationRequest; expectedVersion: number } },
+    extra: Pick<WorkflowChange, 'createRequest' | 'updateRequest'> & { events?: readonly BusEvent[] },
   ): Promise<boolean> {
     const { incident: next, audit } = appendAudit(
       { ...incident, updatedAt: now, version: incident.version + 1 },
@@ -344,11 +352,8 @@ export class Workflow {
       expectedIncidentVersion: incident.version,
       audit,
       ...extra,
+      events: extra.events ?? [],
     });
     return result.committed;
-  }
-
-  private async announce(event: BusEvent): Promise<void> {
-    await this.deps.publisher.publish([event]);
   }
 }

@@ -60,7 +60,6 @@ export class DeploymentTracking extends Construct {
       deadLetterQueue: foundation.deadLetterQueue,
     });
     foundation.grantReadWriteData(this.deploymentsFunction);
-    foundation.grantPutEvents(this.deploymentsFunction);
     foundation.grantSlackSecret(this.deploymentsFunction);
     props.workflow.addSchedulingEnvironment(this.deploymentsFunction);
 

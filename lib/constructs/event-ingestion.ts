@@ -25,7 +25,7 @@ export interface EventIngestionProps {
  * Firebreak bus for custom monitors) and the `ingest` function. Failed deliveries and events the
  * handler rejected both land in the foundation's dead-letter queue.
  *
- * ingest reads and writes the table and puts events on the firebreak bus; nothing else.
+ * ingest reads and writes the table (its announcements go through the outbox); nothing else.
  */
 export class EventIngestion extends Construct {
   readonly ingestFunction: FirebreakFunction;
@@ -48,7 +48,6 @@ export class EventIngestion extends Construct {
       deadLetterQueue: foundation.deadLetterQueue,
     });
     foundation.grantReadWriteData(this.ingestFunction);
-    foundation.grantPutEvents(this.ingestFunction);
 
     const rules = new Map<string, events.Rule>();
     for (const ingest of ingestRules(props.config)) {

@@ -140,7 +140,6 @@ export class FleetMitigation extends Construct {
     });
     for (const fn of [this.executeFunction, this.trackFunction]) {
       foundation.grantReadWriteData(fn);
-      foundation.grantPutEvents(fn);
       this.addExecutionEnvironment(fn);
     }
     grantRunMitigations(this.executeFunction, { catalog, tagKey: fleet.tagKey, automationRole: this.automationRole });

@@ -80,6 +80,8 @@ export class Foundation extends Construct {
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE.ttlAttribute,
+      // The relay publishes the outbox items' events from the stream.
+      stream: dynamodb.StreamViewType[TABLE.streamView],
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -171,7 +173,7 @@ export class Foundation extends Construct {
     });
   }
 
-  /** `events:PutEvents` on the firebreak bus, and no other bus; sets `EVENT_BUS_NAME`. */
+  /** `events:PutEvents` on the firebreak bus, and no other bus; sets `EVENT_BUS_NAME`. Only the outbox relay needs it. */
   grantPutEvents(fn: FirebreakFunction): void {
     this.bus.grantPutEventsTo(fn);
     fn.addEnvironment('EVENT_BUS_NAME', this.bus.eventBusName);

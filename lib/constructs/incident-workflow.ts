@@ -37,8 +37,8 @@ export interface IncidentWorkflowProps {
  * CTO stays silent), the schedule group those schedules live in and the role Scheduler uses to
  * invoke the two functions.
  *
- * Every function gets only what its code uses: the table and its key and PutEvents on the firebreak
- * bus; the Slack secret for notify (it posts), not for escalate (it only records and announces);
+ * Every function gets only what its code uses: the table and its key (their events go through the
+ * outbox); the Slack secret for notify (it posts), not for escalate (it only records and announces);
  * creating schedules only in the Firebreak group, and passing only the scheduler role, only to
  * Scheduler, for the functions that schedule (`grantScheduling`: slack, notify, and track in
  * FleetMitigation). Schedules delete themselves after running (`ActionAfterCompletion: DELETE`,
@@ -149,7 +149,6 @@ export class IncidentWorkflow extends Construct {
 
     for (const fn of [this.notifyFunction, this.escalateFunction, this.proposeFunction]) {
       foundation.grantReadWriteData(fn);
-      foundation.grantPutEvents(fn);
     }
     // notify posts and updates the Slack messages; escalate only records the escalation and announces it.
     foundation.grantSlackSecret(this.notifyFunction);

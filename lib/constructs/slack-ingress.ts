@@ -56,7 +56,6 @@ export class SlackIngress extends Construct {
       timeout: Duration.seconds(10),
     });
     foundation.grantReadWriteData(this.slackFunction);
-    foundation.grantPutEvents(this.slackFunction);
     // Verifies requests with the signing secret and answers with the bot token.
     foundation.grantSlackSecret(this.slackFunction);
 

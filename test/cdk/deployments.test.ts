@@ -246,7 +246,6 @@ describe('deployments function', () => {
     expect(properties.FunctionName).toBeUndefined();
     expect((properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
       TABLE_NAME: ref(stack.foundation.table),
-      EVENT_BUS_NAME: ref(stack.foundation.bus),
       SLACK_SECRET_ARN: ref(stack.foundation.slackSecret),
       // It builds the workflow, whose scheduler reads these (test/cdk/function-environment.test.ts); it never schedules (below).
       ...(stack.resolve(stack.workflow.schedulingEnvironment) as Record<string, unknown>),
@@ -270,7 +269,7 @@ describe('deployments function', () => {
     expect(props(fn().executionRole).ManagedPolicyArns).toBeUndefined();
   });
 
-  it('has only what it needs: its log group, the DLQ, the table, the key, PutEvents on the firebreak bus, the Slack secret', () => {
+  it('has only what it needs: its log group, the DLQ, the table, the key, the Slack secret', () => {
     const statements = statementsOf(fn().executionRole);
     const table = [arnOf(stack.foundation.table), { 'Fn::Join': ['', [arnOf(stack.foundation.table), '/index/*']] }];
     const byResource = new Map<string, string[]>();
@@ -305,7 +304,6 @@ describe('deployments function', () => {
         'kms:GenerateDataKey*',
         'kms:ReEncrypt*',
       ],
-      [JSON.stringify(arnOf(stack.foundation.bus))]: ['events:PutEvents'],
       [JSON.stringify(ref(stack.foundation.slackSecret))]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     });
   });

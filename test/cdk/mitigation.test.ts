@@ -470,7 +470,6 @@ describe('execute and track functions', () => {
   // No SLACK_SECRET_ARN (neither posts to Slack: notify renders what they announce) and no FLEET_TAG_KEY (no code reads it).
   const expectedEnv = (serviceName: string) => ({
     TABLE_NAME: ref(stack.foundation.table),
-    EVENT_BUS_NAME: ref(stack.foundation.bus),
     OUTPUT_LOG_GROUP: ref(stack.mitigation.outputLogGroup),
     AUTOMATION_ROLE_ARN: arnOf(stack.mitigation.automationRole),
     // Both build the workflow, whose scheduler reads these; only track schedules (a rollback awaiting approval).

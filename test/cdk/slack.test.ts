@@ -172,7 +172,6 @@ describe('functions', () => {
     expect(fn.ReservedConcurrentExecutions).toBeUndefined();
     expect(env(stack.slack.slackFunction)).toMatchObject({
       TABLE_NAME: ref(stack.foundation.table),
-      EVENT_BUS_NAME: ref(stack.foundation.bus),
       SLACK_SECRET_ARN: ref(stack.foundation.slackSecret),
     });
   });
@@ -187,7 +186,6 @@ describe('functions', () => {
       else expect(env(fn), fn.node.path).toMatchObject({ SLACK_SECRET_ARN: ref(stack.foundation.slackSecret) });
       expect(env(fn), fn.node.path).toMatchObject({
         TABLE_NAME: ref(stack.foundation.table),
-        EVENT_BUS_NAME: ref(stack.foundation.bus),
         SCHEDULE_GROUP: 'firebreak',
         SCHEDULER_ROLE_ARN: arnOf(stack.workflow.schedulerRole),
         ESCALATE_FUNCTION_ARN: arnJoin('lambda', `:function:${escalateName}`),
@@ -197,11 +195,11 @@ describe('functions', () => {
     }
   });
 
-  it('gives every function PutEvents on the firebreak bus only, and the table and key', () => {
+  it('gives no function PutEvents (their events go through the outbox), and the table and key', () => {
     for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
       const statements = statementsOf(fn.executionRole);
       const on = (action: string) => statements.filter((s) => actions(s).includes(action)).map((s) => s.Resource);
-      expect(on('events:PutEvents'), fn.node.path).toEqual([arnOf(stack.foundation.bus)]);
+      expect(on('events:PutEvents'), fn.node.path).toEqual([]);
       expect(on('dynamodb:PutItem'), fn.node.path).toEqual([
         [arnOf(stack.foundation.table), { 'Fn::Join': ['', [arnOf(stack.foundation.table), '/index/*']] }],
       ]);
@@ -384,10 +382,13 @@ describe('notify rule', () => {
     ]);
   });
 
-  it('gives propose the table and the bus but not the Slack secret: proposals do not wait for Slack', () => {
+  it('gives propose the table but not the Slack secret (proposals do not wait for Slack) nor the bus (the outbox)', () => {
     const statements = statementsOf(stack.workflow.proposeFunction.executionRole);
     expect(statements.some((s) => actions(s).includes('secretsmanager:GetSecretValue'))).toBe(false);
-    expect(statements.some((s) => actions(s).includes('events:PutEvents'))).toBe(true);
+    expect(statements.some((s) => actions(s).includes('events:PutEvents'))).toBe(false);
+    expect(
+      statements.some((s) => actions(s).includes('dynamodb:TransactWriteItems') || actions(s).includes('dynamodb:PutItem')),
+    ).toBe(true);
   });
 });
 

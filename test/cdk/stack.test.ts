@@ -210,6 +210,7 @@ describe('event store', () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(stack.foundation.key) },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
         DeletionProtectionEnabled: true,
         GlobalSecondaryIndexes: [
           {
@@ -230,7 +231,7 @@ describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
     // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
     // execute and track (test/cdk/mitigation.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+    template.resourceCountIs('AWS::Lambda::Function', 9);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -243,7 +244,6 @@ describe('ingest function', () => {
       Environment: {
         Variables: {
           TABLE_NAME: ref(stack.foundation.table),
-          EVENT_BUS_NAME: ref(stack.foundation.bus),
           POWERTOOLS_SERVICE_NAME: 'firebreak-ingest',
           POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
           POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -272,7 +272,7 @@ describe('ingest function', () => {
     });
   });
 
-  it('gets least-privilege grants: its log group, the table, the key, the DLQ, PutEvents on the firebreak bus only', () => {
+  it('gets least-privilege grants: its log group, the table, the key, the DLQ; no PutEvents (the outbox relay publishes)', () => {
     const ingestRole = ref(stack.ingestion.ingestFunction.executionRole);
     const statements = Object.values(resources)
       .filter(
@@ -286,7 +286,7 @@ describe('ingest function', () => {
       );
     const grantsOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
 
-    expect(grantsOf('events:PutEvents')).toEqual([arnOf(stack.foundation.bus)]);
+    expect(grantsOf('events:PutEvents')).toEqual([]);
     expect(grantsOf('logs:PutLogEvents')).toEqual([arnOf(stack.ingestion.ingestFunction.logGroup)]);
     expect(grantsOf('sqs:SendMessage')).toEqual([arnOf(stack.foundation.deadLetterQueue)]);
     expect(grantsOf('kms:Encrypt')).toEqual([arnOf(stack.foundation.key)]);
@@ -302,10 +302,10 @@ describe('ingest function', () => {
   });
 });
 
-describe('dead-letter queue', () => {
-  it('is encrypted, keeps messages 14 days and refuses plain HTTP', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+describe('dead-letter queues', () => {
+  it("the shared one and the relay's are encrypted, keep messages 14 days and refuse plain HTTP", () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -392,8 +392,8 @@ describe('bundling', () => {
       const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      // One bundle per function: ingest, slack, notify, escalate, deployments, execute, track.
-      expect(assets).toHaveLength(8);
+      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, execute, track, relay.
+      expect(assets).toHaveLength(9);
       for (const asset of assets) {
         expect(
           readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),

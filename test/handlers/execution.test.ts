@@ -79,11 +79,10 @@ const rt = (): LocalRuntime => {
 
 /** The executor the runtime would build, but over the real SSM adapter (its client mocked). */
 function executor(overrides: { config?: FirebreakConfig } = {}): Execution {
-  const { repositories, bus, clock, workflow } = rt();
+  const { repositories, clock, workflow } = rt();
   const ssm = new AwsSsmGateway(new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   return new Execution({
     ...repositories,
-    publisher: bus.publisher,
     config: overrides.config ?? config,
     now: clock.now,
     workflow,
@@ -165,6 +164,7 @@ async function tamper(
     expectedIncidentVersion: incident.version,
     audit: [],
     updateRequest: { request: { ...change(stored), version: stored.version + 1 }, expectedVersion: stored.version },
+    events: [],
   });
   expect(result.committed).toBe(true);
 }

@@ -5,7 +5,6 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
 import { createClassifier } from '../../functions/core/signals/classify.ts';
 import { InvalidEventError } from '../../functions/core/signals/signal.ts';
-import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
 import type { IncidentRepository } from '../../functions/adapters/dynamodb/incidents.ts';
 import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
@@ -13,6 +12,7 @@ import type { IngestDependencies } from '../../functions/workflow/record-signal.
 import { lambdaContext } from '../../functions/local/event-bus.ts';
 import { VirtualClock } from '../../functions/local/runtime.ts';
 import { exampleConfig, fixture, freshTable, withNewId } from '../support.ts';
+import { streamRelay } from '../support/relay.ts';
 
 const config = exampleConfig();
 const eventBridge = mockClient(EventBridgeClient);
@@ -20,20 +20,25 @@ let table: Awaited<ReturnType<typeof freshTable>> | undefined;
 let store: IncidentRepository;
 let clock: VirtualClock;
 let ingest: (event: unknown) => Promise<IngestResult>;
+let relay: ReturnType<typeof streamRelay> | undefined;
 
-afterAll(() => table?.client.destroy());
+afterAll(() => {
+  relay?.close();
+  table?.client.destroy();
+});
 
 beforeEach(async () => {
   // A fresh table per test keeps fingerprints from leaking between cases.
+  relay?.close();
   table?.client.destroy();
   table = await freshTable('ingest');
+  relay = streamRelay(table);
   store = createRepositories(table.client, table.tableName).incidents;
   clock = new VirtualClock('2026-11-23T09:00:00Z');
   eventBridge.reset();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
   const deps: IngestDependencies = {
     incidents: store,
-    publisher: new EventPublisher(new EventBridgeClient({ region: 'us-east-1' }), 'firebreak'),
     classify: createClassifier(config),
     now: clock.now,
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
@@ -41,7 +46,14 @@ beforeEach(async () => {
     customSources: config.sources.custom,
   };
   const handler = createIngestHandler(() => deps);
-  ingest = (event) => handler(event as never, lambdaContext('ingest')) as Promise<IngestResult>;
+  // Each delivery, then the stream relay: what a test sees published is what the commit announced.
+  ingest = async (event) => {
+    try {
+      return (await handler(event as never, lambdaContext('ingest'))) as IngestResult;
+    } finally {
+      await relay!.pump();
+    }
+  };
 });
 
 const published = () =>
@@ -120,7 +132,7 @@ describe('ingest handler on DynamoDB Local', () => {
     expect(verifyChain(oldAudit).valid).toBe(true);
   });
 
-  it('changes nothing when the same event is delivered twice, and re-announces the incident', async () => {
+  it('changes nothing and announces nothing again when the same event is delivered twice', async () => {
     const event = fixture('guardduty-finding-ec2-high-wrapped.json');
     const first = await ingest(event);
     const before = await itemCount();
@@ -128,11 +140,8 @@ describe('ingest handler on DynamoDB Local', () => {
     expect(again.outcomes[0]).toMatchObject({ outcome: 'duplicate', incidentId: first.outcomes[0]!.incidentId });
     expect(await itemCount()).toBe(before);
     expect(await store.getIncident(first.outcomes[0]!.incidentId!)).toMatchObject({ signalCount: 1, version: 1 });
-    // At-least-once announcement: the repeat carries the same version, so consumers drop it.
-    expect(published().map((e) => [e.DetailType, e.Detail.version, e.Detail.redelivery])).toEqual([
-      ['Incident Opened', 1, undefined],
-      ['Incident Opened', 1, true],
-    ]);
+    // The announcement was committed with the first delivery; the duplicate adds no outbox item.
+    expect(published().map((e) => [e.DetailType, e.Detail.version])).toEqual([['Incident Opened', 1]]);
   });
 
   it('treats AWS sample events that reuse an id with different content as different events', async () => {
@@ -212,18 +221,24 @@ describe('ingest handler on DynamoDB Local', () => {
     });
   });
 
-  it('fails the delivery (to be retried) when the announcement fails, and a retry re-announces', async () => {
+  it('a publish failing after the commit loses nothing: the relay retries the outbox item until it is published', async () => {
     eventBridge
       .on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'boom' }] })
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
     const event = fixture('health-ec2-issue.json');
-    await expect(ingest(event)).rejects.toThrow(/PutEvents failed/);
-    const retry = await ingest(event);
-    expect(retry.outcomes[0]).toMatchObject({ outcome: 'duplicate' });
-    expect(published().at(-1)).toMatchObject({
-      DetailType: 'Incident Opened',
-      Detail: expect.objectContaining({ redelivery: true }),
-    });
+    // The delivery itself succeeds: the incident and its announcement are committed together.
+    expect((await ingest(event)).outcomes[0]).toMatchObject({ outcome: 'opened' });
+    expect(relay!.reader.failedBatches).toBe(1);
+    await relay!.pump();
+    expect(relay!.reader.failedBatches).toBe(2);
+    await relay!.pump();
+    const sent = published();
+    expect(sent.map((e) => e.DetailType)).toEqual(['Incident Opened', 'Incident Opened', 'Incident Opened']);
+    // Three attempts of the one event: the third went out, and nothing is left to relay.
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(3);
+    expect(await relay!.pump()).toBe(0);
+    expect(relay!.deadLetters).toEqual([]);
   });
 });

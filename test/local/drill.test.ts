@@ -59,7 +59,7 @@ describe('drills', () => {
       ],
       expect: {
         statusCounts: { closed: 1, open: 1 },
-        emitted: { 'Incident Opened': 2, 'Incident Updated': 4, 'Incident Resolved': 1 },
+        emitted: { 'Incident Opened': 2, 'Incident Updated': 3, 'Incident Resolved': 1 },
       },
     });
     const outcome = await runDrill(scenario, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });

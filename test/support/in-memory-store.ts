@@ -1,3 +1,4 @@
+import type { BusEvent } from '../../functions/core/events/contract.ts';
 import type { AuditEntry } from '../../functions/core/audit/chain.ts';
 import type { Incident, IncidentStatus } from '../../functions/core/incidents/incident.ts';
 import { ACTIVE_STATUSES } from '../../functions/core/incidents/incident.ts';
@@ -33,6 +34,8 @@ export class InMemoryStore {
   private readonly requests = new Map<string, MitigationRequest>();
   private readonly holdItems = new Map<string, StoredHold>();
   private readonly away = new Map<string, string>();
+  /** The events committed with each change, in commit order (what the stream relay would publish). */
+  readonly outbox: BusEvent[] = [];
 
   /** An incident's or a hold's chain, in order. */
   audit(chainId: string): AuditEntry[] {
@@ -52,7 +55,7 @@ export class InMemoryStore {
         .sort((a, b) => b.openedAt.localeCompare(a.openedAt))
         .slice(0, limit)
         .map(copy),
-    commit: async (decision, signalKey, _markerExpiresAt) => this.commit(decision, signalKey),
+    commit: async (decision, signalKey, _markerExpiresAt, events) => this.commit(decision, signalKey, events),
     commitChange: async (change) => this.commitChange(change),
   };
 
@@ -71,7 +74,7 @@ export class InMemoryStore {
 
   readonly holds: ReleaseHoldsPort = {
     getHold: async (service) => copy(this.holdItems.get(service)),
-    saveHold: async (hold, previous, audit) => {
+    saveHold: async (hold, previous, audit, events = []) => {
       const current = this.holdItems.get(hold.service);
       const matches = previous
         ? current?.revision === previous.revision && (current.auditSeq ?? 0) === (previous.auditSeq ?? 0)
@@ -84,6 +87,7 @@ export class InMemoryStore {
         ...(head ? { auditHead: head.hash } : previous?.auditHead ? { auditHead: previous.auditHead } : {}),
       });
       this.append(audit);
+      this.outbox.push(...copy(events));
       return true;
     },
   };
@@ -96,7 +100,7 @@ export class InMemoryStore {
     },
   };
 
-  private commit(decision: CommittedDecision, signalKey: string): CommitResult {
+  private commit(decision: CommittedDecision, signalKey: string, events: readonly BusEvent[]): CommitResult {
     if (this.processed.has(signalKey)) return { committed: false, reason: 'duplicate' };
     const lockHolds =
       decision.outcome !== 'opened' ||
@@ -118,6 +122,7 @@ export class InMemoryStore {
       this.incidentItems.set(closes.incident.id, copy(closes.incident));
       this.append(closes.audit);
     }
+    this.outbox.push(...copy(events));
     return { committed: true };
   }
 
@@ -134,6 +139,7 @@ export class InMemoryStore {
     this.append(change.audit);
     if (created) this.requests.set(created.id, copy(created));
     if (updated) this.requests.set(updated.request.id, copy(updated.request));
+    this.outbox.push(...copy(change.events));
     return { committed: true };
   }
 

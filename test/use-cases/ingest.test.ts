@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
 import { createClassifier } from '../../functions/core/signals/classify.ts';
-import type { BusEvent } from '../../functions/core/events/contract.ts';
 import { ingestEnvelope, type IngestDependencies } from '../../functions/workflow/record-signal.ts';
 import { VirtualClock } from '../../functions/local/runtime.ts';
 import { exampleConfig, fixture, withNewId } from '../support.ts';
@@ -12,11 +11,9 @@ const config = exampleConfig();
 /** Ingest over the in-memory ports: proof that `IngestIncidentsPort` is all it needs. */
 function ingest() {
   const store = new InMemoryStore();
-  const published: BusEvent[] = [];
   const clock = new VirtualClock('2026-11-23T09:00:00Z');
   const deps: IngestDependencies = {
     incidents: store.incidents,
-    publisher: { publish: async (events) => void published.push(...events) },
     classify: createClassifier(config),
     now: clock.now,
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
@@ -25,14 +22,14 @@ function ingest() {
   };
   return {
     store,
-    published,
+    published: store.outbox,
     clock,
     run: (name: string | ReturnType<typeof fixture>) => ingestEnvelope(typeof name === 'string' ? fixture(name) : name, deps),
   };
 }
 
 describe('ingest on the in-memory ports', () => {
-  it('a redelivered event is a duplicate: one incident, one chain, the incident re-announced as a redelivery', async () => {
+  it('a redelivered event is a duplicate: one incident, one chain, one announcement (committed with the first delivery)', async () => {
     const { store, published, run } = ingest();
     const event = fixture('guardduty-finding-ec2-high-wrapped.json');
     const [first] = await run(event);
@@ -42,8 +39,8 @@ describe('ingest on the in-memory ports', () => {
     expect(await store.incidents.listIncidents()).toHaveLength(1);
     expect(await store.incidents.getIncident(first!.incidentId!)).toMatchObject({ signalCount: 1, version: 1 });
     expect(verifyChain(store.audit(first!.incidentId!))).toEqual({ valid: true, length: 2 });
-    expect(published.map((e) => e.detailType)).toEqual(['Incident Opened', 'Incident Opened']);
-    expect(published[1]!.detail).toMatchObject({ incidentId: first!.incidentId, redelivery: true });
+    expect(published.map((e) => e.detailType)).toEqual(['Incident Opened']);
+    expect(published[0]!.detail).toMatchObject({ incidentId: first!.incidentId, version: 1 });
   });
 
   it('a new delivery of the same finding updates the incident its fingerprint points at', async () => {

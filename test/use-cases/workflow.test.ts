@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { appendToChain, releaseHoldChainId, verifyChain } from '../../functions/core/audit/chain.ts';
 import type { HoldState } from '../../functions/core/deployments/release-hold.ts';
 import { createClassifier } from '../../functions/core/signals/classify.ts';
-import type { BusEvent } from '../../functions/core/events/contract.ts';
 import { ingestEnvelope } from '../../functions/workflow/record-signal.ts';
 import { VirtualClock } from '../../functions/local/runtime.ts';
 import { Workflow } from '../../functions/workflow/workflow.ts';
@@ -16,29 +15,27 @@ const RESPONDER = 'U0RESPOND01';
 /** The workflow over the in-memory ports: proof that its four ports are all it needs. */
 async function withIncident() {
   const store = new InMemoryStore();
-  const published: BusEvent[] = [];
   const scheduled: string[] = [];
   const clock = new VirtualClock('2026-11-23T09:00:00Z');
-  const publisher = { publish: async (events: readonly BusEvent[]) => void published.push(...events) };
   const workflow = new Workflow({
     incidents: store.incidents,
     mitigations: store.mitigations,
     holds: store.holds,
     roster: store.roster,
-    publisher,
     scheduler: { schedule: async ({ name }) => void scheduled.push(name) },
     config,
     now: clock.now,
   });
   const [opened] = await ingestEnvelope(fixture('guardduty-finding-ec2-high-wrapped.json'), {
     incidents: store.incidents,
-    publisher,
     classify: createClassifier(config),
     now: clock.now,
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
   });
+  // What the relay publishes is what was committed: only the workflow's own events from here on.
+  const published = store.outbox;
   published.length = 0;
   return { store, published, scheduled, clock, workflow, incidentId: opened!.incidentId! };
 }

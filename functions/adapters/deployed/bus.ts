@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventPublisher } from '../event-publisher.ts';
 import { traced } from '../lambda/observability.ts';
-import { requireEnv } from '../runtime-config.ts';
+import { requireEnv } from '../environment.ts';
 
 let publisher: EventPublisher | undefined;
 /** PutEvents on the firebreak bus. */

@@ -1,6 +1,6 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { traced } from '../lambda/observability.ts';
-import { requireEnv } from '../runtime-config.ts';
+import { requireEnv } from '../environment.ts';
 import { EventBridgeOneTimeScheduler } from '../scheduler.ts';
 
 let scheduler: EventBridgeOneTimeScheduler | undefined;

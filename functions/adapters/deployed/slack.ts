@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { traced } from '../lambda/observability.ts';
-import { requireEnv } from '../runtime-config.ts';
+import { requireEnv } from '../environment.ts';
 import { loadSlackSecret, type SlackSecret } from '../slack-secret.ts';
 
 let secrets: SecretsProvider | undefined;

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Table } from '../dynamodb/table.ts';
 import { traced } from '../lambda/observability.ts';
-import { requireEnv } from '../runtime-config.ts';
+import { requireEnv } from '../environment.ts';
 
 // Each deployed adapter is built on first use from the function's environment and kept for the life
 // of the execution environment; one module per resource, so a function's bundle (and the variables

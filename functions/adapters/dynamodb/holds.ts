@@ -2,7 +2,9 @@ import * as z from 'zod';
 import { GENESIS_HASH, releaseHoldChainId, type AuditEntry } from '../../core/audit/chain.ts';
 import { RoleSchema } from '../../core/config.ts';
 import type { StoredHold } from '../../core/persistence.ts';
+import type { BusEvent } from '../../core/events/contract.ts';
 import { auditPut, readAudit } from './audit.ts';
+import { outboxPuts } from './outbox.ts';
 import { IS_NEW, keys, type Table } from './table.ts';
 
 /** A release hold as stored (`HOLD#<service>` / `STATE`); attributes it does not know are kept as they are. */
@@ -40,9 +42,14 @@ export class ReleaseHoldRepository {
   /**
    * Saves a release hold with its audit entries (already chained, see core `appendToChain`) in one
    * transaction, conditional on the hold being as it was read (`previous`: revision and chain head),
-   * or not existing yet. False when someone changed it first: re-read and retry.
+   * or not existing yet, with the events announcing it. False when someone changed it first: re-read and retry.
    */
-  async saveHold(hold: StoredHold, previous: StoredHold | undefined, audit: readonly AuditEntry[]): Promise<boolean> {
+  async saveHold(
+    hold: StoredHold,
+    previous: StoredHold | undefined,
+    audit: readonly AuditEntry[],
+    events: readonly BusEvent[] = [],
+  ): Promise<boolean> {
     const head = audit.at(-1);
     const result = await this.table.transact([
       {
@@ -63,6 +70,7 @@ export class ReleaseHoldRepository {
         },
       },
       ...audit.map(auditPut),
+      ...outboxPuts(events),
     ]);
     return result.applied;
   }

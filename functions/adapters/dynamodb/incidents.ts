@@ -3,7 +3,9 @@ import type { AuditEntry } from '../../core/audit/chain.ts';
 import { CategorySchema, SeveritySchema } from '../../core/config.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../../core/incidents/incident.ts';
 import type { CommitResult, CommittedDecision, ProcessedEvent, WorkflowChange } from '../../core/persistence.ts';
+import type { BusEvent } from '../../core/events/contract.ts';
 import { auditPut, readAudit } from './audit.ts';
+import { outboxPuts } from './outbox.ts';
 import { mitigationPuts } from './mitigations.ts';
 import { IS_NEW, keys, lostRace, parseItem, TABLE, type Table } from './table.ts';
 
@@ -108,10 +110,15 @@ export class IncidentRepository {
 
   /**
    * Applies a decision in one transaction: the incident change (conditional on its version), the
-   * fingerprint lock, the audit entries and the processed-event marker. Either all of it is written
-   * or none of it.
+   * fingerprint lock, the audit entries, the processed-event marker and the events announcing it
+   * (the outbox). Either all of it is written or none of it.
    */
-  async commit(decision: CommittedDecision, signalKey: string, markerExpiresAt: number): Promise<CommitResult> {
+  async commit(
+    decision: CommittedDecision,
+    signalKey: string,
+    markerExpiresAt: number,
+    events: readonly BusEvent[],
+  ): Promise<CommitResult> {
     const { incident } = decision;
     const marker = {
       ...keys.processedEvent(signalKey),
@@ -143,6 +150,7 @@ export class IncidentRepository {
       ...(decision.closes
         ? [incidentWrite(decision.closes.incident, decision.closes.expectedVersion), ...decision.closes.audit.map(auditPut)]
         : []),
+      ...outboxPuts(events),
     ]);
     if (result.applied) return { committed: true };
     if (result.reasons[0] === 'ConditionalCheckFailed') return { committed: false, reason: 'duplicate' };
@@ -156,6 +164,7 @@ export class IncidentRepository {
       incidentWrite(change.incident, change.expectedIncidentVersion),
       ...change.audit.map(auditPut),
       ...mitigationPuts(change),
+      ...outboxPuts(change.events),
     ]);
     if (result.applied) return { committed: true };
     if (lostRace(result.reasons)) return { committed: false, reason: 'conflict' };

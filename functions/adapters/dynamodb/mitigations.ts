@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { RoleSchema, SeveritySchema } from '../../core/config.ts';
 import type { MitigationPlan, MitigationRequest, MitigationState } from '../../core/mitigations/mitigation.ts';
 import type { InvocationChange, RunOwner, StoredProgress, WorkflowChange } from '../../core/persistence.ts';
+import type { BusEvent } from '../../core/events/contract.ts';
+import { outboxPuts } from './outbox.ts';
 import { IS_NEW, keys, parseItem, type Table } from './table.ts';
 
 const MitigationStateSchema = z.enum([
@@ -193,14 +195,24 @@ export class MitigationRepository {
   }
 
   /** Claims the next progress post for a request (at most one per interval); the final one always. */
-  async claimProgressPost(incidentId: string, requestId: string, now: string, notBefore: string): Promise<boolean> {
-    return this.table.conditional({
-      update: {
-        Key: keys.progress(incidentId, requestId),
-        UpdateExpression: 'SET lastPostedAt = :now',
-        ConditionExpression: 'attribute_not_exists(lastPostedAt) OR lastPostedAt <= :notBefore',
-        ExpressionAttributeValues: { ':now': now, ':notBefore': notBefore },
+  async claimProgressPost(
+    incidentId: string,
+    requestId: string,
+    now: string,
+    notBefore: string,
+    events: readonly BusEvent[],
+  ): Promise<boolean> {
+    const result = await this.table.transact([
+      {
+        Update: {
+          Key: keys.progress(incidentId, requestId),
+          UpdateExpression: 'SET lastPostedAt = :now',
+          ConditionExpression: 'attribute_not_exists(lastPostedAt) OR lastPostedAt <= :notBefore',
+          ExpressionAttributeValues: { ':now': now, ':notBefore': notBefore },
+        },
       },
-    });
+      ...outboxPuts(events),
+    ]);
+    return result.applied;
   }
 }

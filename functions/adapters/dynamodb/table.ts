@@ -24,6 +24,8 @@ export const TABLE = {
   ttlAttribute: 'expiresAt',
   /** Lists incidents by status, newest first: gsi1pk = `STATUS#<status>`, gsi1sk = `<first seen ISO>#<id>`. */
   byStatusIndex: { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** The stream carries new images: the relay reads the outbox items' events from them. */
+  streamView: 'NEW_IMAGE',
 } as const;
 
 export type Key = Readonly<Record<string, string>>;
@@ -55,6 +57,8 @@ export const keys = {
   deploymentPartition: (service: string) => `DEP#${service}`,
   deployment: (service: string, id: string) => key(`DEP#${service}`, id),
   hold: (service: string) => key(`HOLD#${service}`, 'STATE'),
+  /** The events one transaction announces, until the stream relay has published them (see outbox.ts). */
+  outbox: (id: string) => key(`OUTBOX#${id}`, 'EVENTS'),
 } as const;
 
 /** The condition of a first write: no item under this key yet. */

@@ -14,7 +14,7 @@ export function incidentEvent(
   outcome: keyof typeof CONTRACT_FOR,
   incident: Incident,
   changes: readonly string[],
-  extra: { readonly actor?: string; readonly redelivery?: boolean } = {},
+  extra: { readonly actor?: string } = {},
 ): BusEvent<IncidentSnapshot> {
   return CONTRACT_FOR[outcome].build(incidentSnapshot(incident, changes, extra));
 }

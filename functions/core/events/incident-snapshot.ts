@@ -28,8 +28,6 @@ export const IncidentSnapshotSchema = z.object({
   mitigations: z.array(z.string()),
   /** The person who moved it, for changes made from Slack. */
   actor: z.string().optional(),
-  /** Set when this repeats an announcement for a redelivered event. */
-  redelivery: z.literal(true).optional(),
 });
 export type IncidentSnapshot = z.input<typeof IncidentSnapshotSchema>;
 
@@ -39,7 +37,7 @@ const MAX_EVENT_RESOURCES = 20;
 export function incidentSnapshot(
   incident: Incident,
   changes: readonly string[],
-  extra: { readonly actor?: string; readonly redelivery?: boolean } = {},
+  extra: { readonly actor?: string } = {},
 ): IncidentSnapshot {
   return {
     incidentId: incident.id,
@@ -60,6 +58,5 @@ export function incidentSnapshot(
     lastSeen: incident.lastSeen,
     mitigations: [...incident.mitigations],
     ...(extra.actor ? { actor: extra.actor } : {}),
-    ...(extra.redelivery ? { redelivery: true as const } : {}),
   };
 }

@@ -104,8 +104,7 @@ export function incidentMessage(incident: IncidentMessageInput, options: { whatC
 export type ThreadChange = 'severity_raised' | 'resolved' | 'reopened' | 'acknowledged' | 'severity_changed';
 
 /** The change in an announcement worth a thread reply, if any (a plain repeat signal is not). */
-export function threadChangeFor(detail: Pick<IncidentEventDetail, 'changes' | 'redelivery'>): ThreadChange | undefined {
-  if (detail.redelivery) return undefined;
+export function threadChangeFor(detail: Pick<IncidentEventDetail, 'changes'>): ThreadChange | undefined {
   const order: readonly ThreadChange[] = ['reopened', 'resolved', 'severity_raised', 'severity_changed', 'acknowledged'];
   return order.find((change) => detail.changes.includes(change));
 }

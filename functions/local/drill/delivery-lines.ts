@@ -27,7 +27,9 @@ function describeDeliveries(deliveries: readonly Delivery[]): string[] {
           lines.push(`→ ${o.outcome} ${o.incidentId}`);
           break;
         case 'duplicate':
-          lines.push(`→ duplicate of an event already processed: nothing changed (${o.incidentId} re-announced)`);
+          lines.push(
+            `→ duplicate of an event already processed: nothing changed (${o.incidentId}; its announcement went out with the first commit)`,
+          );
           break;
         default:
           lines.push(`→ ${o.outcome}: ${o.reason ?? ''}`.trimEnd());

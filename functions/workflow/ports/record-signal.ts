@@ -1,3 +1,4 @@
+import type { BusEvent } from '../../core/events/contract.ts';
 import type { Incident } from '../../core/incidents/incident.ts';
 import type { CommitResult, CommittedDecision, ProcessedEvent } from '../../core/persistence.ts';
 
@@ -8,8 +9,14 @@ export interface IngestIncidentsPort {
   /** What an earlier delivery of this signal did, if it committed. */
   getProcessedEvent(signalKey: string): Promise<ProcessedEvent | undefined>;
   /**
-   * The decision's incident change(s), audit entries, fingerprint lock and processed-event marker,
-   * all or nothing: `duplicate` when the signal was processed before, `conflict` when the incident moved on.
+   * The decision's incident change(s), audit entries, fingerprint lock, processed-event marker and
+   * the events announcing them, all or nothing: `duplicate` when the signal was processed before,
+   * `conflict` when the incident moved on.
    */
-  commit(decision: CommittedDecision, signalKey: string, markerExpiresAt: number): Promise<CommitResult>;
+  commit(
+    decision: CommittedDecision,
+    signalKey: string,
+    markerExpiresAt: number,
+    events: readonly BusEvent[],
+  ): Promise<CommitResult>;
 }

@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../../core/audit/chain.ts';
+import type { BusEvent } from '../../core/events/contract.ts';
 import type { Incident } from '../../core/incidents/incident.ts';
 import type { MitigationRequest } from '../../core/mitigations/mitigation.ts';
 import type {
@@ -30,10 +31,18 @@ export interface MitigationRequestsPort {
   listRequests(incidentId: string): Promise<MitigationRequest[]>;
 }
 
-/** Release holds; `saveHold` is conditional on the hold being as `previous` was read, false if not. */
+/**
+ * Release holds; `saveHold` is conditional on the hold being as `previous` was read, false if not,
+ * and commits the events that announce the change with it.
+ */
 export interface ReleaseHoldsPort {
   getHold(service: string): Promise<StoredHold | undefined>;
-  saveHold(hold: StoredHold, previous: StoredHold | undefined, audit: readonly AuditEntry[]): Promise<boolean>;
+  saveHold(
+    hold: StoredHold,
+    previous: StoredHold | undefined,
+    audit: readonly AuditEntry[],
+    events?: readonly BusEvent[],
+  ): Promise<boolean>;
 }
 
 /** Roster members' availability (roles come from the configuration). */
@@ -50,5 +59,12 @@ export interface ExecutionProgressPort extends MitigationRequestsPort {
   getInvocationBucket(incidentId: string, requestId: string, instanceId: string): Promise<string | undefined>;
   recordInvocation(change: InvocationChange): Promise<boolean>;
   setRunStatus(incidentId: string, requestId: string, status: string, previous: string | undefined): Promise<boolean>;
-  claimProgressPost(incidentId: string, requestId: string, now: string, notBefore: string): Promise<boolean>;
+  /** Claims the next progress post (at most one per interval), committing its announcement with the claim. */
+  claimProgressPost(
+    incidentId: string,
+    requestId: string,
+    now: string,
+    notBefore: string,
+    events: readonly BusEvent[],
+  ): Promise<boolean>;
 }

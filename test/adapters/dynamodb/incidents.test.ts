@@ -11,7 +11,7 @@ describe('IncidentRepository on DynamoDB Local', () => {
   it('commits an opening decision: incident, lock, audit and marker; a redelivery is a duplicate', async () => {
     const decision = openingDecision('1'.repeat(32));
     const { incident } = decision;
-    expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000)).toEqual({ committed: true });
+    expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000, [])).toEqual({ committed: true });
     expect(await db.incidents.getIncident(incident.id)).toEqual(incident);
     expect(await db.incidents.findByFingerprint(incident.fingerprint)).toEqual(incident);
     expect(await db.incidents.getProcessedEvent('sig-1')).toEqual({ incidentId: incident.id, outcome: 'opened' });
@@ -19,15 +19,15 @@ describe('IncidentRepository on DynamoDB Local', () => {
       verifyChain(await db.incidents.getAudit(incident.id), { seq: incident.auditSeq, hash: incident.auditHead }).valid,
     ).toBe(true);
 
-    expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000)).toEqual({ committed: false, reason: 'duplicate' });
+    expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000, [])).toEqual({ committed: false, reason: 'duplicate' });
     // Another delivery deciding to open the same incident again lost the race.
-    expect(await db.incidents.commit(decision, 'sig-2', 2_000_000_000)).toEqual({ committed: false, reason: 'conflict' });
+    expect(await db.incidents.commit(decision, 'sig-2', 2_000_000_000, [])).toEqual({ committed: false, reason: 'conflict' });
     expect(await db.incidents.getProcessedEvent('sig-2')).toBeUndefined();
   });
 
   it('commits a change conditional on the version read; a stale one is a conflict and writes nothing', async () => {
     const decision = openingDecision('2'.repeat(32));
-    await db.incidents.commit(decision, 'sig-change', 2_000_000_000);
+    await db.incidents.commit(decision, 'sig-change', 2_000_000_000, []);
     const first = change(decision.incident);
     expect(await db.incidents.commitChange(first)).toEqual({ committed: true });
     expect(await db.incidents.commitChange(change(decision.incident))).toEqual({ committed: false, reason: 'conflict' });
@@ -38,8 +38,8 @@ describe('IncidentRepository on DynamoDB Local', () => {
   it('lists incidents by status, newest first, up to the limit', async () => {
     const older = openingDecision('3'.repeat(32), '2026-11-23T08:00:00.000Z');
     const newer = openingDecision('4'.repeat(32), '2026-11-23T10:00:00.000Z');
-    await db.incidents.commit(older, 'sig-older', 2_000_000_000);
-    await db.incidents.commit(newer, 'sig-newer', 2_000_000_000);
+    await db.incidents.commit(older, 'sig-older', 2_000_000_000, []);
+    await db.incidents.commit(newer, 'sig-newer', 2_000_000_000, []);
     const open = await db.incidents.listIncidents(['open']);
     expect(open[0]!.id).toBe(newer.incident.id);
     expect(open.map((i) => i.id)).toContain(older.incident.id);

@@ -44,7 +44,7 @@ export function change(incident: Incident, extra: Pick<WorkflowChange, 'createRe
     [{ action: 'test.changed', data: {} }],
     'test',
   );
-  return { incident: next, expectedIncidentVersion: incident.version, audit, ...extra };
+  return { incident: next, expectedIncidentVersion: incident.version, audit, events: [], ...extra };
 }
 
 /** A collect-diagnostics request on the incident, as the workflow would create it. */

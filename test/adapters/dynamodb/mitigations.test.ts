@@ -8,7 +8,7 @@ let incident: Incident;
 beforeAll(async () => {
   db = await repositoriesOnFreshTable('mitigations');
   const decision = openingDecision();
-  await db.incidents.commit(decision, 'sig', 2_000_000_000);
+  await db.incidents.commit(decision, 'sig', 2_000_000_000, []);
   incident = decision.incident;
 });
 afterAll(() => db.client.destroy());
@@ -71,9 +71,9 @@ describe('MitigationRepository on DynamoDB Local', () => {
     expect(await db.mitigations.setRunStatus(incident.id, id, 'Success', undefined)).toBe(false);
     expect(await db.mitigations.setRunStatus(incident.id, id, 'Success', 'InProgress')).toBe(true);
     expect((await db.mitigations.getProgress(incident.id, id))?.runStatus).toBe('Success');
-    expect(await db.mitigations.claimProgressPost(incident.id, id, NOW, '2026-11-23T08:59:55.000Z')).toBe(true);
-    expect(await db.mitigations.claimProgressPost(incident.id, id, NOW, '2026-11-23T08:59:55.000Z')).toBe(false);
-    expect(await db.mitigations.claimProgressPost(incident.id, id, '2026-11-23T09:00:10.000Z', NOW)).toBe(true);
+    expect(await db.mitigations.claimProgressPost(incident.id, id, NOW, '2026-11-23T08:59:55.000Z', [])).toBe(true);
+    expect(await db.mitigations.claimProgressPost(incident.id, id, NOW, '2026-11-23T08:59:55.000Z', [])).toBe(false);
+    expect(await db.mitigations.claimProgressPost(incident.id, id, '2026-11-23T09:00:10.000Z', NOW, [])).toBe(true);
   });
 
   it('a request item that does not parse is an error naming its key', async () => {

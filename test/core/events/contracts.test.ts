@@ -67,13 +67,12 @@ describe('event contracts', () => {
     expect(MitigationApproved.parse(approved.detail)).toEqual({ incidentId: INCIDENT, requestId: REQUEST, planHash: HASH });
   });
 
-  it('maps each ingest outcome to its contract, and marks redeliveries and actors', () => {
+  it('maps each ingest outcome to its contract, and marks actors', () => {
     expect(incidentEvent('updated', incident, ['signal']).detailType).toBe('Incident Updated');
     expect(incidentEvent('reopened', incident, ['reopened']).detailType).toBe('Incident Updated');
     expect(incidentEvent('resolved', incident, ['resolved']).detailType).toBe('Incident Resolved');
-    expect(incidentEvent('opened', incident, [], { redelivery: true }).detail.redelivery).toBe(true);
     expect(incidentEvent('updated', incident, ['acknowledged'], { actor: 'U0CTO000001' }).detail.actor).toBe('U0CTO000001');
-    expect(incidentEvent('opened', incident, []).detail).not.toHaveProperty('redelivery');
+    expect(incidentEvent('opened', incident, []).detail).not.toHaveProperty('actor');
   });
 
   it('refuses what breaks the contract, naming the field (evil payloads)', () => {

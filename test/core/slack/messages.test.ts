@@ -257,7 +257,6 @@ describe('incident thread replies', () => {
   it('are short, for meaningful changes only', () => {
     expect(threadChangeFor(detail({ changes: ['signal'] }))).toBeUndefined();
     expect(threadChangeFor(detail({ changes: ['signal', 'severity_raised'] }))).toBe('severity_raised');
-    expect(threadChangeFor(detail({ changes: ['signal', 'severity_raised'], redelivery: true }))).toBeUndefined();
     expect(threadChangeFor(detail({ changes: ['reopened'] }))).toBe('reopened');
     expect(threadChangeFor(detail({ changes: ['acknowledged'] }))).toBe('acknowledged');
 
