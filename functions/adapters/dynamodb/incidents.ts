@@ -36,6 +36,7 @@ export const IncidentItem = z.looseObject({
   rule: z.string().nullable(),
   mitigations: z.array(z.string()),
   resources: z.array(z.string()),
+  resourcesOmitted: z.number().int().optional(),
   firingResources: z.array(z.string()),
   firingOverflow: z.boolean(),
   signalCount: z.number(),
@@ -60,7 +61,7 @@ const ProcessedEventItem = z.object({
 }) satisfies z.ZodType<ProcessedEvent>;
 
 /** Optional incident fields an update removes when the new state no longer has them (resolvedAt on reopen). */
-const OPTIONAL_FIELDS = ['resolvedAt', 'acknowledgedBy', 'resolvedBy', 'description', 'url'] as const;
+const OPTIONAL_FIELDS = ['resolvedAt', 'acknowledgedBy', 'resolvedBy', 'description', 'url', 'resourcesOmitted'] as const;
 
 /** Incidents, their fingerprint locks, processed-event markers and audit chains. */
 export class IncidentRepository {

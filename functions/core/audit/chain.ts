@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CAPS, capIdentifier, capText, moreMarker, utf8Bytes } from '../caps.ts';
 
 /** The hash the first entry of every chain points back to. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -33,6 +34,40 @@ export function canonicalJson(value: unknown): string {
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * An entry's data within the audit caps (`caps.ts`): strings cut with a marker, lists and maps
+ * keep their first entries plus a `… N more` marker, and data still over `auditDataBytes` as
+ * canonical JSON is replaced by its size and digest. Applied when an entry is made, never when a
+ * chain is verified: entries already stored keep hashing as they were written.
+ */
+export function capAuditData(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const capped = capValue(data) as Record<string, unknown>;
+  const size = utf8Bytes(canonicalJson(capped));
+  if (size <= CAPS.auditDataBytes) return capped;
+  return {
+    omitted: `data of ${size} bytes is over the ${CAPS.auditDataBytes}-byte cap of an audit entry`,
+    sha256: sha256(canonicalJson(data)),
+  };
+}
+
+function capValue(value: unknown): unknown {
+  if (typeof value === 'string') return capText(value, CAPS.auditStringBytes);
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, CAPS.auditListCount).map(capValue);
+    return value.length > kept.length ? [...kept, moreMarker(value.length - kept.length)] : kept;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  // In canonical (sorted) order, so which keys are kept does not depend on how the data was built.
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const kept = entries
+    .slice(0, CAPS.auditKeyCount)
+    .map(([key, v]) => [capIdentifier(key, CAPS.auditStringBytes), capValue(v)] as const);
+  const more = entries.length - kept.length;
+  return Object.fromEntries(more > 0 ? [...kept, ['…', moreMarker(more)]] : kept);
 }
 
 /** Builds the next link of an incident's chain: its hash covers every field and the previous hash. */
@@ -88,7 +123,7 @@ export function appendToChain(
   let seq = holder?.auditSeq ?? 0;
   let prevHash = holder?.auditHead ?? GENESIS_HASH;
   return entries.map(({ action, data }) => {
-    const entry = chainEntry({ incidentId: chainId, seq: ++seq, at, actor, action, data, prevHash });
+    const entry = chainEntry({ incidentId: chainId, seq: ++seq, at, actor, action, data: capAuditData(data), prevHash });
     prevHash = entry.hash;
     return entry;
   });

@@ -3,6 +3,7 @@
  * deploy-notice): each validates its event's detail and drafts a record. Pure.
  */
 import * as z from 'zod';
+import { CAPS, capIdentifier, capText } from '../caps.ts';
 import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { parseWith } from '../signals/normalize.ts';
 import { InvalidEventError, type EventEnvelope } from '../signals/signal.ts';
@@ -33,11 +34,12 @@ type Normalizer = (event: EventEnvelope, at: string) => Draft;
 
 // --- CodePipeline --------------------------------------------------------------------------------
 
-const Optional = (max: number) =>
+/** Optional one-line text, capped (in bytes, with a marker) as it is normalized. */
+const Optional = (maxBytes: number, cap: (text: string, maxBytes: number) => string = capText) =>
   z
     .string()
     .optional()
-    .transform((value) => (value === undefined ? undefined : oneLine(value).slice(0, max) || undefined));
+    .transform((value) => (value === undefined ? undefined : cap(oneLine(value), maxBytes) || undefined));
 const OptionalTime = IsoTime.optional().catch(undefined);
 
 const PipelineDetail = z.object({
@@ -47,12 +49,12 @@ const PipelineDetail = z.object({
   'start-time': OptionalTime,
   'execution-trigger': z
     .object({
-      'tag-name': Optional(100),
-      'commit-id': Optional(200),
-      'commit-message': Optional(500),
-      'author-display-name': Optional(100),
-      'author-id': Optional(100),
-      'trigger-detail': Optional(200),
+      'tag-name': Optional(CAPS.versionBytes, capIdentifier),
+      'commit-id': Optional(CAPS.commitBytes, capIdentifier),
+      'commit-message': Optional(CAPS.commitMessageBytes),
+      'author-display-name': Optional(CAPS.actorBytes),
+      'author-id': Optional(CAPS.actorBytes),
+      'trigger-detail': Optional(CAPS.actorBytes),
     })
     .optional(),
 });
@@ -95,7 +97,7 @@ function normalizePipeline(event: EventEnvelope, at: string): Draft {
 const CodeDeployDetail = z.object({
   application: z.string().regex(SERVICE_NAME_PATTERN, 'is not an application name'),
   deploymentId: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'is not a deployment id'),
-  deploymentGroup: Optional(128),
+  deploymentGroup: Optional(CAPS.groupBytes, capIdentifier),
   state: z.enum(Object.keys(CODEDEPLOY_STATES) as [string, ...string[]]),
 });
 
@@ -126,7 +128,7 @@ function normalizeCodeDeploy(event: EventEnvelope, at: string): Draft {
 const EcsDetail = z.object({
   eventName: z.enum(Object.keys(ECS_DEPLOYMENT_EVENTS) as [string, ...string[]]),
   deploymentId: z.string().regex(/^[A-Za-z0-9/_.-]{1,255}$/, 'is not a deployment id'),
-  reason: Optional(500),
+  reason: Optional(CAPS.reasonBytes),
 });
 /** `arn:aws:ecs:<region>:<account>:service/<cluster>/<service>` (or the old form without the cluster). */
 const ECS_SERVICE_ARN = /^arn:aws[a-z-]*:ecs:[^:]*:[^:]*:service\/(?:([A-Za-z0-9_-]{1,255})\/)?([A-Za-z0-9_-]{1,255})$/;
@@ -168,9 +170,10 @@ const CloudFormationDetail = z.object({
   'stack-id': z.string().regex(STACK_ARN, 'is not a CloudFormation stack ARN'),
   'status-details': z.object({
     status: z.enum(Object.keys(CLOUDFORMATION_STATUSES) as [string, ...string[]]),
-    'status-reason': Optional(500),
+    'status-reason': Optional(CAPS.reasonBytes),
   }),
-  'client-request-token': Optional(128),
+  // Part of the record's key: cut with a digest, so two long tokens never pair the wrong events.
+  'client-request-token': Optional(CAPS.executionIdBytes, capIdentifier),
 });
 
 function normalizeCloudFormation(event: EventEnvelope, at: string): Draft {

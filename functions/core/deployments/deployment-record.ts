@@ -46,9 +46,6 @@ export interface DeploymentRecord {
   readonly updatedAt?: string;
 }
 
-/** Most resources one record keeps. */
-export const MAX_RESOURCES = 10;
-
 /** The record with `durationSeconds` recomputed from its start and end. */
 export function withDuration<T extends DeploymentRecord>(record: T): T {
   const { durationSeconds: _previous, ...rest } = record;

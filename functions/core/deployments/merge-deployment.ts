@@ -2,7 +2,8 @@
  * Folding the events of one deployment into one record, independently of delivery order. Pure.
  */
 import { canonicalJson } from '../audit/chain.ts';
-import { MAX_RESOURCES, optional, withDuration, type DeploymentRecord } from './deployment-record.ts';
+import { CAPS, capList } from '../caps.ts';
+import { optional, withDuration, type DeploymentRecord } from './deployment-record.ts';
 import type { DeploymentStatus } from './deployment-sources.ts';
 
 export type DeploymentChange = 'created' | 'updated' | 'unchanged';
@@ -55,7 +56,7 @@ export function mergeDeployment(
     ...optional('reason', winner.reason),
     ...(startedAt && (!finishedAt || startedAt <= finishedAt) ? { startedAt } : {}),
     ...optional('finishedAt', finishedAt),
-    resources: [...new Set([...existing.resources, ...incoming.resources])].slice(0, MAX_RESOURCES),
+    resources: capList([...new Set([...existing.resources, ...incoming.resources])], CAPS.deploymentResources).kept,
   });
   if (canonicalJson(merged) === canonicalJson(strip(existing)))
     return { record: existing, change: 'unchanged', previousStatus: existing.status };

@@ -3,12 +3,13 @@
  * Pure: throws InvalidEventError naming the field, or UnsupportedSourceError.
  */
 import { canonicalJson, sha256 } from '../audit/chain.ts';
+import { CAPS, capIdentifier, capLink, capList, capText } from '../caps.ts';
 import { ENVIRONMENT_PATTERN } from '../config.ts';
 import { assertEventSize, parseWith } from '../signals/normalize.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope } from '../signals/signal.ts';
 import { DEFAULT_DEPLOYMENTS_CONFIG, type EnvironmentOf } from './deployment-environments.ts';
 import { deploymentNormalizer, type Draft } from './deployment-normalizers.ts';
-import { MAX_RESOURCES, withDuration, type DeploymentRecord } from './deployment-record.ts';
+import { optional, withDuration, type DeploymentRecord } from './deployment-record.ts';
 import { IsoTime } from './deploy-notice-schema.ts';
 
 export interface NormalizeDeploymentOptions {
@@ -54,20 +55,36 @@ export function normalizeDeployment(envelope: EventEnvelope, options: NormalizeD
   return record(envelope, { ...draft, environment });
 }
 
+/**
+ * The record, with every stored string and list capped (`caps.ts`) whatever the source: the id is
+ * computed first, from the whole key, so values that differ only after a cap stay distinct records.
+ */
 function record(event: EventEnvelope, draft: Draft & { environment: string }): DeploymentRecord {
-  const { key, resources, ...rest } = draft;
+  const { key, resources, version, executionId, group, commit, commitMessage, actor, reason, link, ...rest } = draft;
   const id = `DEP-${sha256(canonicalJson([event.source, event.account, event.region, ...key]))
     .slice(0, 12)
     .toUpperCase()}`;
-  const allResources = [...new Set([...(resources ?? []), ...event.resources].map((r) => r.trim()).filter(Boolean))].slice(
-    0,
-    MAX_RESOURCES,
-  );
+  const distinct = [
+    ...new Set(
+      [...(resources ?? []), ...event.resources]
+        .map((r) => r.trim())
+        .filter(Boolean)
+        .map((r) => capIdentifier(r, CAPS.resourceIdBytes)),
+    ),
+  ];
   return withDuration({
     id,
     source: event.source,
     ...rest,
-    resources: allResources,
+    executionId: capIdentifier(executionId, CAPS.executionIdBytes),
+    version: capIdentifier(version, CAPS.versionBytes),
+    ...optional('group', group === undefined ? undefined : capIdentifier(group, CAPS.groupBytes)),
+    ...optional('commit', commit === undefined ? undefined : capText(commit, CAPS.commitBytes)),
+    ...optional('commitMessage', commitMessage === undefined ? undefined : capText(commitMessage, CAPS.commitMessageBytes)),
+    ...optional('actor', actor === undefined ? undefined : capText(actor, CAPS.actorBytes)),
+    ...optional('reason', reason === undefined ? undefined : capText(reason, CAPS.reasonBytes)),
+    ...optional('link', capLink(link, CAPS.linkBytes)),
+    resources: capList(distinct, CAPS.deploymentResources).kept,
     account: event.account,
     region: event.region,
   });

@@ -2,6 +2,7 @@
  * Release holds: a failed deployment holds its service until the CTO (or, while the CTO is away,
  * a quorum of senior engineers) lifts the hold. Pure.
  */
+import { CAPS, capText } from '../caps.ts';
 import type { Role } from '../config.ts';
 import { oneLine } from '../slack/text.ts';
 import { optional, type DeploymentRecord } from './deployment-record.ts';
@@ -60,7 +61,10 @@ export function holdAfterFailure(record: DeploymentRecord, now: string, options:
   return {
     service: record.service,
     held: true,
-    reason: `deployment ${record.id} of ${oneLine(record.version)} to ${record.environment} failed (${oneLine(record.sourceStatus)})`,
+    reason: capText(
+      `deployment ${record.id} of ${oneLine(record.version)} to ${record.environment} failed (${oneLine(record.sourceStatus)})`,
+      CAPS.holdReasonBytes,
+    ),
     deploymentId: record.id,
     environment: record.environment,
     version: record.version,

@@ -2,6 +2,7 @@
  * The release incident a failed deployment opens through ingest, and the recovery a later success
  * feeds it. Pure.
  */
+import { CAPS, capText } from '../caps.ts';
 import type { DeploymentsConfig, Severity, SeverityHint } from '../config.ts';
 import { fingerprint, type Classification, type ClassifierConfig } from '../signals/classify.ts';
 import type { Signal } from '../signals/signal.ts';
@@ -39,9 +40,15 @@ export function incidentForFailedDeployment(
   const severity = config.incidentSeverity[record.environment];
   if (!severity) return undefined;
   const subject = `${record.service}/${record.environment}`;
-  const title = `Deployment of ${record.service} ${oneLine(record.version)} to ${record.environment} failed`.slice(0, 300);
+  const title = capText(
+    `Deployment of ${record.service} ${oneLine(record.version)} to ${record.environment} failed`,
+    CAPS.titleBytes,
+  );
   const resources = [...new Set([...record.resources, record.id])];
-  const description = `${SOURCE_NAMES[record.source] ?? record.source} reported ${oneLine(record.sourceStatus)}${record.reason ? `: ${oneLine(record.reason)}` : '.'}`;
+  const description = capText(
+    `${SOURCE_NAMES[record.source] ?? record.source} reported ${oneLine(record.sourceStatus)}${record.reason ? `: ${oneLine(record.reason)}` : '.'}`,
+    CAPS.descriptionBytes,
+  );
   const signal: Signal = {
     source: DEPLOYMENT_SIGNAL.source,
     kind: DEPLOYMENT_SIGNAL.kind,
@@ -104,7 +111,10 @@ export function recoveryForDeployment(
     source: DEPLOYMENT_SIGNAL.source,
     kind: DEPLOYMENT_SIGNAL.kind,
     subject,
-    title: `Deployment of ${record.service} ${oneLine(record.version)} to ${record.environment} succeeded`.slice(0, 300),
+    title: capText(
+      `Deployment of ${record.service} ${oneLine(record.version)} to ${record.environment} succeeded`,
+      CAPS.titleBytes,
+    ),
     account: record.account,
     region: record.region,
     // A recovery clears the resources it names: the incident's resources are those of failed deployments of this subject.

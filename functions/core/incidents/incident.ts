@@ -1,4 +1,5 @@
-import { chainEntry, type AuditEntry, GENESIS_HASH, canonicalJson, sha256 } from '../audit/chain.ts';
+import { capAuditData, chainEntry, type AuditEntry, GENESIS_HASH, canonicalJson, sha256 } from '../audit/chain.ts';
+import { CAPS, capList, type ListCap } from '../caps.ts';
 import type { Classification } from '../signals/classify.ts';
 import type { Category, Severity } from '../config.ts';
 import type { Signal } from '../signals/signal.ts';
@@ -6,9 +7,6 @@ import { incidentIdFromDigest } from '../ids.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];
-
-/** Stored incident resources and firing resources are capped so one item stays far below 400 KB. */
-export const MAX_STORED_RESOURCES = 100;
 
 export interface Incident {
   readonly id: string;
@@ -27,10 +25,13 @@ export interface Incident {
   readonly channel: string;
   readonly rule: string | null;
   readonly mitigations: readonly string[];
+  /** The first resources its signals named, within `CAPS.incidentResources`. */
   readonly resources: readonly string[];
-  /** Resources whose latest signal is firing; the incident resolves when the last one recovers. */
+  /** At least this many more resources were named than `resources` keeps; absent when none were left out. */
+  readonly resourcesOmitted?: number;
+  /** Resources whose latest signal is firing, within `CAPS.firingResources`; the incident resolves when the last one recovers. */
   readonly firingResources: readonly string[];
-  /** More resources fired than are stored: only a person can tell when all of them are clear. */
+  /** More resources fired than are stored (or a signal named more than it kept): only a person can tell when all are clear. */
   readonly firingOverflow: boolean;
   readonly signalCount: number;
   readonly reopenCount: number;
@@ -130,7 +131,7 @@ export function decideIngest(input: DecideInput): IngestDecision {
   return update(
     input,
     current,
-    { severity, ...firing(current, signalResources(signal)), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) },
+    { severity, ...firing(current, signal), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) },
     changes,
   );
 }
@@ -150,7 +151,6 @@ export function signalKeyFor(eventId: string, event: unknown, index: number): st
 function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
   const { signal, classification, now } = input;
   const id = incidentIdFor(classification.fingerprint, input.signalKey);
-  const resources = signalResources(signal);
   const base: Incident = {
     id,
     status: 'open',
@@ -168,8 +168,8 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
     channel: classification.channel,
     rule: classification.rule,
     mitigations: classification.mitigations,
-    resources: resources.slice(0, MAX_STORED_RESOURCES),
-    ...firing(undefined, resources),
+    ...storedResources(undefined, signal),
+    ...firing(undefined, signal),
     signalCount: 1,
     reopenCount: 0,
     firstSeen: signal.observedAt,
@@ -216,7 +216,7 @@ function update(input: DecideInput, current: Incident, patch: Partial<Incident>,
   const next: Incident = {
     ...current,
     ...patch,
-    resources: union(current.resources, signalResources(signal)),
+    ...storedResources(current, signal),
     signalCount: current.signalCount + 1,
     lastSeen: maxIso(current.lastSeen, signal.observedAt),
     updatedAt: now,
@@ -253,7 +253,7 @@ function reopen(input: DecideInput, current: Incident): IngestDecision {
       status: 'open',
       severity,
       reopenCount: current.reopenCount + 1,
-      ...firing(undefined, signalResources(signal)),
+      ...firing(undefined, signal),
       lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt),
     },
     ['signal', 'reopened'],
@@ -267,6 +267,8 @@ function reopen(input: DecideInput, current: Incident): IngestDecision {
 
 function signalAudit(input: DecideInput): { action: string; data: Record<string, unknown> } {
   const { signal } = input;
+  const { kept, omitted } = capList(signal.resources, CAPS.auditResources);
+  const resourcesOmitted = omitted + (signal.resourcesOmitted ?? 0);
   return {
     action: 'signal.recorded',
     data: {
@@ -277,12 +279,13 @@ function signalAudit(input: DecideInput): { action: string; data: Record<string,
       severityHint: signal.severityHint,
       title: signal.title,
       observedAt: signal.observedAt,
-      resources: signal.resources.slice(0, 20),
+      resources: kept,
+      ...(resourcesOmitted ? { resourcesOmitted } : {}),
     },
   };
 }
 
-/** Appends entries to an incident's audit chain; the caller writes both in one transaction. */
+/** Appends entries (their data capped: see `capAuditData`) to an incident's audit chain; the caller writes both in one transaction. */
 export function appendAudit(
   incident: Incident,
   at: string,
@@ -292,7 +295,7 @@ export function appendAudit(
   let seq = incident.auditSeq;
   let prevHash = incident.auditHead;
   const audit = entries.map(({ action, data }) => {
-    const entry = chainEntry({ incidentId: incident.id, seq: ++seq, at, actor, action, data, prevHash });
+    const entry = chainEntry({ incidentId: incident.id, seq: ++seq, at, actor, action, data: capAuditData(data), prevHash });
     prevHash = entry.hash;
     return entry;
   });
@@ -301,16 +304,22 @@ export function appendAudit(
 
 /** A signal with no resources still names its subject, so recovery can match it. */
 const signalResources = (signal: Signal): string[] => (signal.resources.length ? [...signal.resources] : [signal.subject]);
-const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].slice(0, MAX_STORED_RESOURCES);
 
-function firing(
-  current: Incident | undefined,
-  resources: readonly string[],
-): Pick<Incident, 'firingResources' | 'firingOverflow'> {
-  const all = new Set([...(current?.firingResources ?? []), ...resources]);
+/** The stored resources after a signal: the union, first come first kept, within the cap. */
+function storedResources(current: Incident | undefined, signal: Signal): Pick<Incident, 'resources' | 'resourcesOmitted'> {
+  const { kept, omitted } = capUnion(current?.resources ?? [], signalResources(signal), CAPS.incidentResources);
+  // A lower bound: distinct resources cannot be counted across signals without storing them.
+  const resourcesOmitted = Math.max(current?.resourcesOmitted ?? 0, omitted + (signal.resourcesOmitted ?? 0));
+  return { resources: kept, ...(resourcesOmitted ? { resourcesOmitted } : {}) };
+}
+
+function firing(current: Incident | undefined, signal: Signal): Pick<Incident, 'firingResources' | 'firingOverflow'> {
+  const { kept, omitted } = capUnion(current?.firingResources ?? [], signalResources(signal), CAPS.firingResources);
   return {
-    firingResources: [...all].slice(0, MAX_STORED_RESOURCES),
-    firingOverflow: (current?.firingOverflow ?? false) || all.size > MAX_STORED_RESOURCES,
+    firingResources: kept,
+    firingOverflow: (current?.firingOverflow ?? false) || omitted > 0 || (signal.resourcesOmitted ?? 0) > 0,
   };
 }
+
+const capUnion = (a: readonly string[], b: readonly string[], cap: ListCap) => capList([...new Set([...a, ...b])], cap);
 const maxIso = (a: string, b: string) => (a >= b ? a : b);

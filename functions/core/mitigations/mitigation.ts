@@ -75,7 +75,7 @@ export class PlanError extends Error {
  */
 export function resolvePlan(
   entry: MitigationEntry,
-  incident: Pick<Incident, 'resources'>,
+  incident: Pick<Incident, 'resources' | 'resourcesOmitted'>,
   given: Readonly<Record<string, string>> = {},
 ): MitigationPlan {
   const unknown = Object.keys(given).filter((name) => !Object.hasOwn(entry.parameters, name));
@@ -109,8 +109,13 @@ export function resolvePlan(
   };
 }
 
-function resolveTargets(targets: MitigationTargets, incident: Pick<Incident, 'resources'>): ResolvedTargets {
+function resolveTargets(targets: MitigationTargets, incident: Pick<Incident, 'resources' | 'resourcesOmitted'>): ResolvedTargets {
   if (targets.type !== 'incident-instances') return targets;
+  // The stored list is capped: acting on part of what the incident named would silently miss hosts.
+  if (incident.resourcesOmitted)
+    throw new PlanError(
+      `the incident names at least ${incident.resourcesOmitted} more resources than it stores; target its instances by tag`,
+    );
   const instanceIds = [...new Set(incident.resources.map(instanceIdOf).filter((id): id is string => !!id))].sort();
   if (instanceIds.length === 0) throw new PlanError('the incident names no EC2 instance to target');
   if (instanceIds.length > MAX_INSTANCE_TARGETS)
@@ -134,7 +139,7 @@ export function planHash(plan: MitigationPlan): string {
 export function newMitigationRequest(input: {
   readonly id: string;
   readonly entry: MitigationEntry;
-  readonly incident: Pick<Incident, 'id' | 'severity' | 'resources'>;
+  readonly incident: Pick<Incident, 'id' | 'severity' | 'resources' | 'resourcesOmitted'>;
   readonly parameters?: Readonly<Record<string, string>>;
   readonly requestedBy: string;
   readonly now: string;

@@ -30,8 +30,10 @@ export interface Signal {
   readonly description?: string;
   readonly account: string;
   readonly region: string;
-  /** Affected resources: instance ids and ARNs. */
+  /** Affected resources: instance ids and ARNs (capped: see `caps.ts`). */
   readonly resources: readonly string[];
+  /** How many more resources the source named than `resources` keeps; absent when none were left out. */
+  readonly resourcesOmitted?: number;
   readonly severityHint: SeverityHint;
   /** When the source observed it (ISO 8601). */
   readonly observedAt: string;

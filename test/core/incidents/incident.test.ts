@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyChain, type AuditEntry } from '../../../functions/core/audit/chain.ts';
+import { CAPS } from '../../../functions/core/caps.ts';
 import { createClassifier, type Classification } from '../../../functions/core/signals/classify.ts';
 import {
   decideIngest,
   incidentIdFor,
   INGEST_ACTOR,
-  MAX_STORED_RESOURCES,
   signalKeyFor,
   worseSeverity,
   type Incident,
@@ -325,16 +325,63 @@ describe('decideIngest: updates', () => {
     expect(next.incident.status).toBe('acknowledged');
   });
 
-  it('caps stored resources at MAX_STORED_RESOURCES', () => {
+  it('caps stored resources and firing resources, counting what was left out', () => {
     const many = Array.from({ length: 150 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
     const opened = applied(decide(undefined, makeSignal({ resources: many }), '2026-03-01T10:00:00.000Z', makeClassification()));
-    expect(opened.incident.resources).toHaveLength(MAX_STORED_RESOURCES);
-    expect(opened.incident.firingResources).toHaveLength(MAX_STORED_RESOURCES);
+    expect(opened.incident.resources).toEqual(many.slice(0, CAPS.incidentResources.count));
+    expect(opened.incident.resourcesOmitted).toBe(150 - CAPS.incidentResources.count);
+    expect(opened.incident.firingResources).toEqual(many.slice(0, CAPS.firingResources.count));
+    expect(opened.incident.firingOverflow).toBe(true);
     const more = applied(
       decide(opened.incident, makeSignal({ resources: ['i-extra'] }), '2026-03-01T10:01:00.000Z', makeClassification()),
     );
-    expect(more.incident.resources).toHaveLength(MAX_STORED_RESOURCES);
-    expect(more.incident.firingResources).toHaveLength(MAX_STORED_RESOURCES);
+    expect(more.incident.resources).toEqual(opened.incident.resources);
+    expect(more.incident.resourcesOmitted).toBe(100);
+    expect(more.incident.firingResources).toEqual(opened.incident.firingResources);
+  });
+
+  it('keeps the merged resources within the byte cap however many repeats add long ones', () => {
+    const classification = makeClassification();
+    const long = (i: number) => `arn:aws:ec2:eu-west-1:123456789012:volume/vol-${String(i).padStart(200, '0')}`;
+    let incident = applied(
+      decide(undefined, makeSignal({ resources: [long(0)] }), '2026-03-01T10:00:00.000Z', classification),
+    ).incident;
+    for (let i = 1; i <= 30; i++)
+      incident = applied(
+        decide(
+          incident,
+          makeSignal({ resources: [long(i)] }),
+          `2026-03-01T10:${String(i).padStart(2, '0')}:00.000Z`,
+          classification,
+        ),
+      ).incident;
+    const bytes = (list: readonly string[]) => list.reduce((sum, r) => sum + Buffer.byteLength(r) + 1, 0);
+    expect(bytes(incident.resources)).toBeLessThanOrEqual(CAPS.incidentResources.bytes);
+    expect(bytes(incident.firingResources)).toBeLessThanOrEqual(CAPS.firingResources.bytes);
+    // First come, first kept: a repeat never pushes out what is already stored.
+    expect(incident.resources).toEqual([long(0), long(1), long(2), long(3)]);
+    expect(incident.resourcesOmitted).toBe(1);
+    expect(incident.firingOverflow).toBe(true);
+  });
+
+  it('never auto-resolves an incident whose signal named more resources than it kept', () => {
+    const classification = makeClassification();
+    const open = applied(
+      decide(
+        undefined,
+        makeSignal({ resources: ['i-0aaaaaaaaaaaaaaa1'], resourcesOmitted: 3 }),
+        '2026-03-01T10:00:00.000Z',
+        classification,
+      ),
+    ).incident;
+    expect(open).toMatchObject({ firingOverflow: true, resourcesOmitted: 3 });
+    const recovered = decide(
+      open,
+      makeSignal({ state: 'recovered', resources: ['i-0aaaaaaaaaaaaaaa1'], observedAt: '2026-03-01T11:00:00.000Z' }),
+      '2026-03-01T11:00:00.000Z',
+      classification,
+    );
+    expect(recovered.outcome).toBe('updated');
   });
 });
 
@@ -451,7 +498,7 @@ describe('decideIngest: recovery', () => {
   });
 
   it('never auto-resolves once more resources fired than it could store', () => {
-    const many = Array.from({ length: MAX_STORED_RESOURCES }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    const many = Array.from({ length: CAPS.firingResources.count }, (_, i) => `i-${String(i).padStart(17, '0')}`);
     const classification = makeClassification();
     const open = applied(decide(undefined, makeSignal({ resources: many }), '2026-03-01T10:00:00.000Z', classification)).incident;
     expect(open).toMatchObject({ firingOverflow: false });
@@ -463,7 +510,7 @@ describe('decideIngest: recovery', () => {
         classification,
       ),
     ).incident;
-    expect(overflowing.firingResources).toHaveLength(MAX_STORED_RESOURCES);
+    expect(overflowing.firingResources).toHaveLength(CAPS.firingResources.count);
     expect(overflowing.firingOverflow).toBe(true);
     const allClear = applied(
       decide(
@@ -487,7 +534,7 @@ describe('decideIngest: recovery', () => {
   });
 
   it('resolves a full list normally when nothing was dropped', () => {
-    const many = Array.from({ length: MAX_STORED_RESOURCES }, (_, i) => `i-${String(i).padStart(17, '0')}`);
+    const many = Array.from({ length: CAPS.firingResources.count }, (_, i) => `i-${String(i).padStart(17, '0')}`);
     const classification = makeClassification();
     const open = applied(decide(undefined, makeSignal({ resources: many }), '2026-03-01T10:00:00.000Z', classification)).incident;
     const allClear = decide(

@@ -263,6 +263,16 @@ describe('resolvePlan', () => {
       ).toHaveLength(50);
     });
 
+    it('refuses to target the instances of an incident that stores only part of the resources it was given', () => {
+      expect(() => resolvePlan(catalog('isolate-instance'), { resources: ['i-0aaaaaaaaaaaaaaa1'], resourcesOmitted: 7 })).toThrow(
+        new PlanError('the incident names at least 7 more resources than it stores; target its instances by tag'),
+      );
+      // Tag targets do not depend on the stored list.
+      expect(resolvePlan(catalog('patch-critical'), { resources: [], resourcesOmitted: 7 }).targets).toMatchObject({
+        type: 'tags',
+      });
+    });
+
     it('keeps tag and resource-group targets as configured, whatever the incident names', () => {
       expect(resolvePlan(catalog('patch-critical'), { resources: [] }).targets).toEqual({
         type: 'tags',

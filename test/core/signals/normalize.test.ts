@@ -596,13 +596,13 @@ describe('normalizeEvent: custom monitors', () => {
     expect(MonitorDetailSchema.safeParse({ title: 't', url: 'http://example.com/x' }).success).toBe(false);
   });
 
-  it('bounds the title after trimming and caps resources at 100', () => {
-    const s = only(
-      monitorEvent({ title: '  padded  ' }, { resources: Array.from({ length: 150 }, (_, i) => `arn:aws:s3:::bucket-${i}`) }),
-    );
+  it('bounds the title after trimming and keeps the first resources that fit the cap, counting the rest', () => {
+    const all = Array.from({ length: 150 }, (_, i) => `arn:aws:s3:::bucket-${i}`);
+    const s = only(monitorEvent({ title: '  padded  ' }, { resources: all }));
     expect(s.title).toBe('padded');
-    expect(s.resources).toHaveLength(100);
-    expect(s.resources[0]).toBe('arn:aws:s3:::bucket-0');
+    // 10 names of 21 bytes and 79 of 22 (plus 1 byte each) fill 2,048 bytes as far as they fit.
+    expect(s.resources).toEqual(all.slice(0, 89));
+    expect(s.resourcesOmitted).toBe(61);
   });
 
   it('trims resources and the subject taken from them, dropping duplicates after trimming', () => {
