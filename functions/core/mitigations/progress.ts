@@ -327,7 +327,7 @@ export function failureReason(progress: Progress, runStatus?: string): string {
   if (failures === 0) {
     const run = `Systems Manager reported the run as ${runStatus?.trim() ? runStatus.trim().slice(0, 40) : 'failed'}`;
     if (reported === 0) return `${run}; no instance reported a result`;
-    return `${run}; none of the ${count(reported)} ${reported === 1 ? 'instance' : 'instances'} that reported failed`;
+    return `${run}; no instance reported a failure (${count(reported)} reported a result)`;
   }
   const total = Math.max(progress.targets ?? 0, reported);
   const named = progress.failedInstances.slice(0, REASON_INSTANCES_SHOWN);
