@@ -6,7 +6,6 @@
  * published sample with its ids and statuses changed; DescribeAutomationExecutions answers are
  * shaped like the API's (children carry ParentAutomationExecutionId and Target).
  */
-import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import {
   DescribeAutomationExecutionsCommand,
@@ -18,12 +17,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { AwsSsmGateway } from '../../functions/adapters/ssm-gateway.ts';
-import { parseConfig } from '../../functions/core/config.ts';
 import type { EventEnvelope } from '../../functions/core/signals/signal.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import { createTrackHandler } from '../../functions/track/handler.ts';
 import { Execution } from '../../functions/workflow/execution.ts';
 import { fixture, withNewId } from '../support.ts';
+import { automationConfig, counts, instance, threadTexts } from '../support/automation-runs.ts';
 
 const CTO = 'U0CTO000001';
 const SENIOR1 = 'U0SENIOR001';
@@ -31,36 +30,20 @@ const TEAM = 'T0FIREBRK01';
 const PARENT = '6f1c4d2a-0b8e-4f3a-9c57-2d6e8b1a0c11';
 const context = { functionName: 'track', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
-/** The example catalog plus a runbook run across the fleet by tag, two at a time, one error allowed. */
-const config = (() => {
-  const raw = JSON.parse(readFileSync(new URL('../../firebreak.config.json', import.meta.url), 'utf8'));
-  raw.mitigations.push({
-    id: 'isolate-fleet',
-    title: 'Isolate the production fleet',
-    kind: 'automation',
-    document: 'Firebreak-IsolateInstance',
-    parameters: {},
-    targets: { type: 'tags', key: 'firebreak:fleet', values: ['production'] },
-    rateControl: { maxConcurrency: '2', maxErrors: '1' },
-    timeoutMinutes: 30,
-    risk: 'high',
-    rollback: 'release-instance',
-  });
-  return parseConfig(raw, 'test config');
-})();
+const config = automationConfig;
 
 const ssmMock = mockClient(SSMClient);
 let runtime: LocalRuntime | undefined;
 let tables = 0;
 
-/** A fresh runtime and table; without its own executor (the tests build one over the mocked SSM client) unless `execute`. */
-async function start(execute = false): Promise<void> {
+/** A fresh runtime and table, without its own executor: the tests build one over the mocked SSM client. */
+async function start(): Promise<void> {
   runtime = await startLocalRuntime({
     config,
     start: '2026-11-23T09:00:00.000Z',
     endpoint: inject('dynamoEndpoint'),
     tableName: `automation-progress-${process.pid}-${++tables}`,
-    execute,
+    execute: false,
   });
 }
 
@@ -125,7 +108,6 @@ function automationEvent(executionId: string, status: string): EventEnvelope {
   };
 }
 
-const instance = (n: number) => `i-0${String(n).padStart(16, '0')}`;
 const childId = (n: number) => `0c0c0c0c-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /** A child execution as DescribeAutomationExecutions lists it (a status SSM does not have may be passed, as a faulty answer). */
@@ -147,33 +129,12 @@ const child = (n: number, status: string, overrides: Record<string, unknown> = {
 const describeInputs = () => ssmMock.commandCalls(DescribeAutomationExecutionsCommand).map((c) => c.args[0].input);
 const firstPage = { Filters: [{ Key: 'ParentExecutionId' as const, Values: [PARENT] }], MaxResults: 50 };
 
-/** A request's counters, every bucket (an untouched one is absent from the item: 0), and its failed instances. */
-async function counts(incidentId: string, requestId: string) {
-  const item = (await rt().repositories.mitigations.getProgress(incidentId, requestId)) ?? {};
-  const n = (bucket: string) => (typeof item[bucket] === 'number' ? (item[bucket] as number) : 0);
-  return {
-    in_progress: n('in_progress'),
-    succeeded: n('succeeded'),
-    failed: n('failed'),
-    timed_out: n('timed_out'),
-    cancelled: n('cancelled'),
-    failedInstances: item.failedInstances ?? new Set(),
-  };
-}
-
 async function deliver(execution: Execution, ...events: EventEnvelope[]) {
   const handler = createTrackHandler(() => execution);
   const results = [];
   for (const event of events) results.push(await handler(event, context));
   await rt().bus.drain();
   return results as Array<{ outcome: string; requestId?: string; children?: unknown }>;
-}
-
-function threadTexts(incidentId: string): string[] {
-  const top = rt().slack.latest((m) => !m.thread_ts && m.text.includes(incidentId))!;
-  return rt()
-    .slack.thread(top.channel, top.ts)
-    .map((m) => m.text);
 }
 
 describe('a rate-controlled automation over five instances', () => {
@@ -208,7 +169,7 @@ describe('a rate-controlled automation over five instances', () => {
       children: { children: 5, skipped: 0, truncated: false },
     });
     expect(describeInputs()).toStrictEqual([firstPage, { ...firstPage, NextToken: 'page-2' }]);
-    expect(await counts(incident.id, request.id)).toEqual({
+    expect(await counts(rt(), incident.id, request.id)).toEqual({
       in_progress: 0,
       succeeded: 3,
       failed: 1,
@@ -221,7 +182,7 @@ describe('a rate-controlled automation over five instances', () => {
       state: 'failed',
       reason: `2 of 5 instances failed or timed out: ${instance(2)}, ${instance(4)}`,
     });
-    const summaries = threadTexts(incident.id).filter((t) => t.includes(`(\`${request.id}\`) failed.`));
+    const summaries = threadTexts(rt(), incident.id).filter((t) => t.includes(`(\`${request.id}\`) failed.`));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]).toContain('Progress: 3 succeeded · 1 failed · 1 timed out');
     expect(summaries[0]).toContain(`Failed or timed out: \`${instance(2)}\`, \`${instance(4)}\``);
@@ -229,7 +190,7 @@ describe('a rate-controlled automation over five instances', () => {
     // Redelivered: the request has ended, so SSM is not asked again and nothing moves.
     await deliver(execution, automationEvent(PARENT, 'Failed'), automationEvent(childId(4), 'TimedOut'));
     expect(describeInputs()).toHaveLength(2);
-    expect(threadTexts(incident.id).filter((t) => t.includes(`(\`${request.id}\`) failed.`))).toHaveLength(1);
+    expect(threadTexts(rt(), incident.id).filter((t) => t.includes(`(\`${request.id}\`) failed.`))).toHaveLength(1);
   });
 
   it('a success counts every instance as succeeded and gives no failure reason', async () => {
@@ -239,7 +200,7 @@ describe('a rate-controlled automation over five instances', () => {
       .on(DescribeAutomationExecutionsCommand)
       .resolves({ AutomationExecutionMetadataList: [1, 2, 3, 4, 5].map((n) => child(n, 'Success')) });
     expect((await deliver(execution, automationEvent(PARENT, 'Success')))[0]?.outcome).toBe('succeeded');
-    expect(await counts(incident.id, request.id)).toEqual({
+    expect(await counts(rt(), incident.id, request.id)).toEqual({
       in_progress: 0,
       succeeded: 5,
       failed: 0,
@@ -272,7 +233,7 @@ describe('a rate-controlled automation over five instances', () => {
     ]);
     await rt().bus.drain();
     expect(outcomes.map((o) => (o as { outcome: string }).outcome)).toEqual(['failed', 'failed']);
-    expect(await counts(incident.id, request.id)).toEqual({
+    expect(await counts(rt(), incident.id, request.id)).toEqual({
       in_progress: 0,
       succeeded: 2,
       failed: 2,
@@ -301,11 +262,11 @@ describe('a rate-controlled automation over five instances', () => {
     const handler = createTrackHandler(() => execution);
     await expect(handler(automationEvent(PARENT, 'Failed'), context)).rejects.toThrow('Rate exceeded');
     expect(await rt().repositories.mitigations.getRequest(incident.id, request.id)).toMatchObject({ state: 'running' });
-    expect(await counts(incident.id, request.id)).toMatchObject({ in_progress: 0, succeeded: 1, failed: 1 });
+    expect(await counts(rt(), incident.id, request.id)).toMatchObject({ in_progress: 0, succeeded: 1, failed: 1 });
 
     // EventBridge (or Lambda) delivers the same event again.
     expect((await deliver(execution, automationEvent(PARENT, 'Failed')))[0]).toMatchObject({ outcome: 'failed' });
-    expect(await counts(incident.id, request.id)).toMatchObject({ in_progress: 0, succeeded: 2, failed: 1 });
+    expect(await counts(rt(), incident.id, request.id)).toMatchObject({ in_progress: 0, succeeded: 2, failed: 1 });
     expect(await rt().repositories.mitigations.getRequest(incident.id, request.id)).toMatchObject({
       state: 'failed',
       reason: `1 of 3 instances failed or timed out: ${instance(1)}`,
@@ -326,7 +287,7 @@ describe('a rate-controlled automation over five instances', () => {
     });
     const [final] = await deliver(execution, automationEvent(PARENT, 'Failed'));
     expect(final).toMatchObject({ outcome: 'failed', children: { children: 3, skipped: 2, truncated: false } });
-    expect(await counts(incident.id, request.id)).toEqual({
+    expect(await counts(rt(), incident.id, request.id)).toEqual({
       in_progress: 0,
       succeeded: 1,
       failed: 2,
@@ -337,119 +298,5 @@ describe('a rate-controlled automation over five instances', () => {
     expect(await rt().repositories.mitigations.getInvocationBucket(incident.id, request.id, instance(2))).toBeUndefined();
     expect(await rt().repositories.mitigations.getInvocationBucket(incident.id, request.id, instance(3))).toBeUndefined();
     for (const message of rt().slack.messages()) expect(JSON.stringify(message)).not.toContain('<!channel>');
-  });
-});
-
-describe('the simulated fleet end to end', () => {
-  beforeEach(() => start(true));
-
-  it('120 tagged instances, 2 fail and 1 times out: child executions and their events, three pages of children, exact counts', async () => {
-    rt().fleet.behave({ instances: 120, fail: 2, timeOut: 1 });
-    rt().bus.put('default', fixture('guardduty-finding-ec2-high-wrapped.json'));
-    await rt().bus.drain();
-    const [incident] = await rt().repositories.incidents.listIncidents();
-    const requested = await rt().workflow.requestMitigation({
-      incidentId: incident!.id,
-      catalogId: 'isolate-fleet',
-      requestedBy: `slack:${SENIOR1}`,
-    });
-    const request = requested.request!;
-    await rt().workflow.decideMitigation({ requestId: request.id, action: 'approve', actor: { userId: CTO, teamId: TEAM } });
-    await rt().bus.drain();
-
-    const start = rt().fleet.calls.find((c) => c.api === 'StartAutomationExecution');
-    expect(start?.input).toMatchObject({
-      DocumentName: 'Firebreak-IsolateInstance',
-      TargetParameterName: 'InstanceId',
-      Targets: [{ Key: 'tag:firebreak:fleet', Values: ['production'] }],
-      MaxConcurrency: '2',
-      MaxErrors: '1',
-    });
-    const stored = await rt().repositories.mitigations.getRequest(incident!.id, request.id);
-    const parentId = (stored as { runId?: string }).runId!;
-    // SSM's events for the run: the parent's InProgress and Failed, and two per child, each under its own execution id.
-    const automationEvents = rt()
-      .bus.deliveries.filter((d) => d.rule === 'Track')
-      .map((d) => d.event as EventEnvelope)
-      .filter((e) => e['detail-type'] === 'EC2 Automation Execution Status-change Notification');
-    expect(automationEvents).toHaveLength(2 + 2 * 120);
-    expect(automationEvents.filter((e) => e.detail.ExecutionId === parentId).map((e) => e.detail.Status)).toEqual([
-      'InProgress',
-      'Failed',
-    ]);
-    for (const e of automationEvents)
-      expect(Object.keys(e.detail).sort()).toEqual(expect.arrayContaining(['Definition', 'ExecutionId', 'Status']));
-    expect(
-      rt()
-        .fleet.calls.filter((c) => c.api === 'DescribeAutomationExecutions')
-        .map((c) => c.input),
-    ).toStrictEqual([
-      { Filters: [{ Key: 'ParentExecutionId', Values: [parentId] }], MaxResults: 50 },
-      { Filters: [{ Key: 'ParentExecutionId', Values: [parentId] }], MaxResults: 50, NextToken: expect.any(String) },
-      { Filters: [{ Key: 'ParentExecutionId', Values: [parentId] }], MaxResults: 50, NextToken: expect.any(String) },
-    ]);
-
-    expect(await counts(incident!.id, request.id)).toEqual({
-      in_progress: 0,
-      succeeded: 117,
-      failed: 2,
-      timed_out: 1,
-      cancelled: 0,
-      failedInstances: expect.any(Set),
-    });
-    const progress = await rt().repositories.mitigations.getProgress(incident!.id, request.id);
-    const failed = [...(progress!.failedInstances as Set<string>)].sort();
-    expect(failed).toHaveLength(3);
-    expect(await rt().repositories.mitigations.getRequest(incident!.id, request.id)).toMatchObject({
-      state: 'failed',
-      reason: `3 of 120 instances failed or timed out: ${failed.join(', ')}`,
-    });
-    expect(rt().bus.deadLetters).toEqual([]);
-    const summary = threadTexts(incident!.id).filter((t) => t.includes(`(\`${request.id}\`) failed.`));
-    expect(summary).toHaveLength(1);
-    expect(summary[0]).toContain(`Failed or timed out: ${failed.map((id) => `\`${id}\``).join(', ')}`);
-  });
-
-  it('answers DescribeAutomationExecutions as SSM would: other filters, page sizes and tokens are refused', async () => {
-    const fleet = rt().fleet;
-    const parentId = await fleet.startAutomation({
-      DocumentName: 'Firebreak-IsolateInstance',
-      DocumentVersion: '$DEFAULT',
-      Parameters: {},
-      TargetParameterName: 'InstanceId',
-      Targets: [{ Key: 'ParameterValues', Values: [instance(1), instance(2)] }],
-      MaxConcurrency: '1',
-      MaxErrors: '0',
-      ClientToken: '00000000-0000-8000-8000-000000000000',
-    });
-    const page = await fleet.describeAutomationExecutions({
-      Filters: [{ Key: 'ParentExecutionId', Values: [parentId] }],
-      MaxResults: 1,
-    });
-    expect(page.executions.map((e) => [e.Target, e.ParentAutomationExecutionId, e.AutomationExecutionStatus])).toEqual([
-      [instance(1), parentId, 'Success'],
-    ]);
-    const next = await fleet.describeAutomationExecutions({
-      Filters: [{ Key: 'ParentExecutionId', Values: [parentId] }],
-      MaxResults: 1,
-      NextToken: page.nextToken!,
-    });
-    expect(next.executions.map((e) => e.Target)).toEqual([instance(2)]);
-    expect(next.nextToken).toBeUndefined();
-    await expect(
-      fleet.describeAutomationExecutions({ Filters: [{ Key: 'ParentExecutionId', Values: [parentId] }], MaxResults: 51 }),
-    ).rejects.toThrow('ValidationException');
-    await expect(
-      fleet.describeAutomationExecutions({
-        Filters: [{ Key: 'ParentExecutionId', Values: ['another-parent'] }],
-        MaxResults: 1,
-        NextToken: page.nextToken!,
-      }),
-    ).rejects.toThrow('InvalidNextToken');
-    await expect(fleet.describeAutomationExecutions({ Filters: [], MaxResults: 1 })).rejects.toThrow('ParentExecutionId');
-    // An unknown parent has no children: an empty page, as SSM answers.
-    expect(
-      await fleet.describeAutomationExecutions({ Filters: [{ Key: 'ParentExecutionId', Values: ['unknown'] }], MaxResults: 50 }),
-    ).toEqual({ executions: [] });
   });
 });
