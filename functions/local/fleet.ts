@@ -1,4 +1,9 @@
 import { createHash } from 'node:crypto';
+import type {
+  AutomationChildrenPage,
+  AutomationExecutionSummary,
+  DescribeAutomationExecutionsInput,
+} from '../core/mitigations/automation-children.ts';
 import type { SendCommandInput, StartAutomationExecutionInput } from '../core/mitigations/ssm.ts';
 import type { SsmPort } from '../workflow/ports/ssm.ts';
 
@@ -12,7 +17,23 @@ export interface FleetBehaviour {
 export type FleetCall =
   | { readonly api: 'SendCommand'; readonly input: SendCommandInput }
   | { readonly api: 'StartAutomationExecution'; readonly input: StartAutomationExecutionInput }
-  | { readonly api: 'Cancel'; readonly input: { kind: string; id: string } };
+  | { readonly api: 'Cancel'; readonly input: { kind: string; id: string } }
+  | { readonly api: 'DescribeAutomationExecutions'; readonly input: DescribeAutomationExecutionsInput };
+
+/** A child execution as DescribeAutomationExecutions lists it (the fields SSM returns for one, abridged). */
+interface ChildExecution extends AutomationExecutionSummary {
+  readonly AutomationExecutionId: string;
+  readonly ParentAutomationExecutionId: string;
+  readonly DocumentName: string;
+  readonly DocumentVersion: string;
+  readonly Mode: 'Auto';
+  readonly AutomationType: 'Local';
+  readonly ExecutedBy: string;
+  readonly ExecutionStartTime: Date;
+  readonly ExecutionEndTime: Date;
+  readonly Targets: [];
+  readonly ResolvedTargets: { ParameterValues: []; Truncated: false };
+}
 
 /**
  * A SIMULATED fleet standing in for Systems Manager in drills, tests and benchmarks: it records
@@ -22,6 +43,8 @@ export type FleetCall =
 export class SimulatedFleet implements SsmPort {
   readonly calls: FleetCall[] = [];
   private behaviour: FleetBehaviour = { instances: 3 };
+  /** The child executions of each automation run, by parent execution id. */
+  private readonly children = new Map<string, ChildExecution[]>();
   private runs = 0;
   private sent = 0;
 
@@ -74,25 +97,66 @@ export class SimulatedFleet implements SsmPort {
     return commandId;
   }
 
+  /**
+   * As Automation runs a rate-controlled execution: the parent starts, one child execution per
+   * target runs (each with its own id and status events, which name no parent and no target), and
+   * the parent ends Failed if any child did not succeed. DescribeAutomationExecutions then lists
+   * the children, each with its `Target`.
+   */
   async startAutomation(input: StartAutomationExecutionInput): Promise<string> {
     this.calls.push({ api: 'StartAutomationExecution', input });
-    const executionId = this.id('automation');
-    const failed = (this.behaviour.fail ?? 0) > 0 || (this.behaviour.timeOut ?? 0) > 0;
-    this.event(
-      'EC2 Automation Execution Status-change Notification',
-      {
-        ExecutionId: executionId,
-        Definition: input.DocumentName,
-        DefinitionVersion: 1.0,
-        Status: failed ? 'Failed' : 'Success',
-        StartTime: this.now(),
-        EndTime: this.now(),
-        Time: 5753.0,
-        ExecutedBy: `arn:aws:iam::${this.account}:role/firebreak-execute`,
-      },
-      [`arn:aws:ssm:${this.region}:${this.account}:automation-execution/${executionId}`],
-    );
-    return executionId;
+    const parentId = this.id('automation');
+    const instances = this.instancesFor(input.Targets, 'ParameterValues');
+    const outcomes = this.outcomes(instances.length);
+    const started = this.clock();
+    this.automationEvent(parentId, input, 'InProgress', started);
+    const children: ChildExecution[] = [];
+    for (const [i, instanceId] of instances.entries()) {
+      const childId = this.id('automation-child');
+      this.automationEvent(childId, input, 'InProgress', started);
+      this.automationEvent(childId, input, outcomes[i]!, started);
+      children.push({
+        AutomationExecutionId: childId,
+        ParentAutomationExecutionId: parentId,
+        AutomationExecutionStatus: outcomes[i]!,
+        DocumentName: input.DocumentName,
+        DocumentVersion: '1',
+        Mode: 'Auto',
+        AutomationType: 'Local',
+        ExecutedBy: this.executedBy(),
+        ExecutionStartTime: started,
+        ExecutionEndTime: this.clock(),
+        Target: instanceId,
+        Targets: [],
+        ResolvedTargets: { ParameterValues: [], Truncated: false },
+      });
+    }
+    this.children.set(parentId, children);
+    this.automationEvent(parentId, input, outcomes.some((o) => o !== 'Success') ? 'Failed' : 'Success', started);
+    return parentId;
+  }
+
+  /**
+   * Answers as SSM does for the one filter Firebreak uses (`ParentExecutionId`): at most
+   * `MaxResults` (1 to 50) children per page and an opaque `NextToken` for the rest. Any other
+   * filter, page size or token is refused, as a ValidationException would be.
+   */
+  async describeAutomationExecutions(input: DescribeAutomationExecutionsInput): Promise<AutomationChildrenPage> {
+    this.calls.push({ api: 'DescribeAutomationExecutions', input });
+    const [filter, ...others] = input.Filters;
+    if (!filter || others.length || filter.Key !== 'ParentExecutionId' || filter.Values.length !== 1)
+      throw new Error('the simulated fleet answers DescribeAutomationExecutions for one ParentExecutionId filter only');
+    if (!Number.isInteger(input.MaxResults) || input.MaxResults < 1 || input.MaxResults > 50)
+      throw new Error(`ValidationException: MaxResults ${input.MaxResults} is not between 1 and 50`);
+    const parentId = filter.Values[0]!;
+    const offset = input.NextToken === undefined ? 0 : this.offsetOf(input.NextToken, parentId);
+    const all = this.children.get(parentId) ?? [];
+    const executions = all.slice(offset, offset + input.MaxResults);
+    const next = offset + executions.length;
+    return {
+      executions,
+      ...(next < all.length ? { nextToken: Buffer.from(`${parentId}|${next}`).toString('base64') } : {}),
+    };
   }
 
   async cancel(run: { kind: 'command' | 'automation'; id: string }): Promise<void> {
@@ -100,13 +164,50 @@ export class SimulatedFleet implements SsmPort {
   }
 
   /** Instance ids as SSM would resolve the targets: the named ones, or N simulated tagged ones. */
-  private instancesFor(targets: SendCommandInput['Targets']): string[] {
-    const named = targets?.find((t) => t.Key === 'InstanceIds')?.Values;
+  private instancesFor(
+    targets: SendCommandInput['Targets'],
+    namedKey: 'InstanceIds' | 'ParameterValues' = 'InstanceIds',
+  ): string[] {
+    const named = targets?.find((t) => t.Key === namedKey)?.Values;
     if (named?.length) return [...named];
     return Array.from(
       { length: this.behaviour.instances },
       (_, i) => `i-${createHash('sha256').update(`${this.runs}:${i}`).digest('hex').slice(0, 17)}`,
     );
+  }
+
+  private offsetOf(token: string, parentId: string): number {
+    const [parent, offset] = Buffer.from(token, 'base64').toString('utf8').split('|');
+    const n = Number(offset);
+    if (parent !== parentId || !Number.isInteger(n) || n < 0)
+      throw new Error('InvalidNextToken: the token was not issued for this query');
+    return n;
+  }
+
+  /** "EC2 Automation Execution Status-change Notification", shaped like the published sample. */
+  private automationEvent(executionId: string, input: StartAutomationExecutionInput, status: string, started: Date): void {
+    const ended = status !== 'InProgress';
+    this.event(
+      'EC2 Automation Execution Status-change Notification',
+      {
+        ExecutionId: executionId,
+        Definition: input.DocumentName,
+        DefinitionVersion: 1.0,
+        Status: status,
+        StartTime: consoleTime(started),
+        ...(ended ? { EndTime: consoleTime(this.clock()) } : {}),
+        Time: ended ? Math.max(0, this.clock().getTime() - started.getTime()) : 0,
+        ExecutedBy: this.executedBy(),
+      },
+      [
+        `arn:aws:ssm:${this.region}:${this.account}:automation-execution/${executionId}`,
+        `arn:aws:ssm:${this.region}:${this.account}:automation-definition/${input.DocumentName}:1`,
+      ],
+    );
+  }
+
+  private executedBy(): string {
+    return `arn:aws:iam::${this.account}:role/firebreak-execute`;
   }
 
   private outcomes(count: number): string[] {
@@ -144,4 +245,20 @@ export class SimulatedFleet implements SsmPort {
   private instanceArn(instanceId: string): string {
     return `arn:aws:ec2:${this.region}:${this.account}:instance/${instanceId}`;
   }
+}
+
+/** The time format of SSM's automation events: `Nov 29, 2016 7:43:20 PM` (UTC). */
+function consoleTime(date: Date): string {
+  return date
+    .toLocaleString('en-US', {
+      timeZone: 'UTC',
+      month: 'short',
+      day: 'numeric',
+      year: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: true,
+    })
+    .replace(/(\d{4}),/, '$1');
 }

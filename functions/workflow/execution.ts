@@ -6,17 +6,23 @@ import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/i
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import type { MitigationEntry } from '../core/config.ts';
 import {
-  applyInvocation,
   bucketOf,
+  failureReason,
   MAX_FAILED_INSTANCES,
   nextBucket,
   overallOutcome,
   parseSsmStatusEvent,
-  type Bucket,
   type Progress,
 } from '../core/mitigations/progress.ts';
-import { checkPlan, sendCommandInput, startAutomationInput, verifyForExecution } from '../core/mitigations/ssm.ts';
+import {
+  checkPlan,
+  knownTargetCount,
+  sendCommandInput,
+  startAutomationInput,
+  verifyForExecution,
+} from '../core/mitigations/ssm.ts';
 import type { EventEnvelope } from '../core/signals/signal.ts';
+import { collectAutomationChildren, recordInstanceStatus, type ChildCollection } from './instance-progress.ts';
 import type { ExecutionProgressPort } from './ports/repositories.ts';
 import type { SsmPort } from './ports/ssm.ts';
 import type { Reply } from './reply.ts';
@@ -129,28 +135,13 @@ export class Execution {
   }
 
   /** One SSM status event: progress counted once per instance and status, then the outcome when final. */
-  async onStatusEvent(envelope: EventEnvelope): Promise<{ outcome: string; requestId?: string }> {
+  async onStatusEvent(envelope: EventEnvelope): Promise<{ outcome: string; requestId?: string; children?: ChildCollection }> {
     const { mitigations } = this.deps;
     const event = parseSsmStatusEvent(envelope);
     const run = await this.runOf(event.kind === 'automation' ? event.executionId : event.commandId);
     if (!run) return { outcome: 'not ours' };
     if (event.kind === 'invocation') {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const previous = await mitigations.getInvocationBucket(run.incidentId, run.requestId, event.instanceId);
-        const change = applyInvocation(previous as Bucket | undefined, event.status);
-        if (!change) break;
-        if (
-          await mitigations.recordInvocation({
-            ...run,
-            instanceId: event.instanceId,
-            previous,
-            bucket: change.bucket,
-            delta: change.counterDelta as Record<string, number>,
-            failed: change.enteredFailure,
-          })
-        )
-          break;
-      }
+      await recordInstanceStatus(mitigations, run, event.instanceId, event.status);
       // SSM's own command status decides the outcome; an instance's status only moves progress on.
       const now = this.deps.now();
       const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
@@ -166,16 +157,25 @@ export class Execution {
       if (!nextBucket(previous === undefined ? undefined : bucketOf(previous), event.status)) break;
       if (await mitigations.setRunStatus(run.incidentId, run.requestId, event.status, previous)) break;
     }
-    const progress = toProgress(await mitigations.getProgress(run.incidentId, run.requestId));
+    let progress = toProgress(await mitigations.getProgress(run.incidentId, run.requestId));
     const outcome = overallOutcome(progress, progress.runStatus);
     if (outcome === 'running') return { outcome, requestId: run.requestId };
+    // A rate-controlled automation's instances report only through its child executions, whose
+    // events name no parent: read them from SSM once the parent has ended, before the outcome.
+    const request = await mitigations.getRequest(run.incidentId, run.requestId);
+    let children: ChildCollection | undefined;
+    if (event.kind === 'automation' && request?.state === 'running') {
+      children = await collectAutomationChildren({ mitigations, ssm: this.deps.ssm }, run, event.executionId);
+      progress = toProgress(await mitigations.getProgress(run.incidentId, run.requestId));
+    }
+    const targets = request ? knownTargetCount(request.plan) : undefined;
     await this.finish(
       run.incidentId,
       run.requestId,
       outcome,
-      outcome === 'failed' ? `${progress.failed + progress.timed_out} instance(s) failed or timed out` : undefined,
+      outcome === 'failed' ? failureReason({ ...progress, ...(targets ? { targets } : {}) }, progress.runStatus) : undefined,
     );
-    return { outcome, requestId: run.requestId };
+    return { outcome, requestId: run.requestId, ...(children ? { children } : {}) };
   }
 
   /** Which request a run belongs to; the mapping never changes, so warm invocations remember it. */

@@ -16,7 +16,7 @@ import { FirebreakFunction } from './firebreak-function.ts';
 import { createDiagnosticsBuckets, createOutputLogGroup, createQuarantineGroup } from './fleet-resources.ts';
 import type { Foundation } from './foundation.ts';
 import type { IncidentWorkflow } from './incident-workflow.ts';
-import { grantCancelRuns, grantRunMitigations } from './ssm-grants.ts';
+import { grantCancelRuns, grantReadAutomationExecutions, grantRunMitigations } from './ssm-grants.ts';
 
 export interface FleetMitigationProps {
   /** The validated configuration: the catalog picks the IAM grants, `fleet` the tag and VPC; baked into execute and track. */
@@ -56,7 +56,8 @@ export interface FleetMitigationProps {
  * IAM (ssm-grants.ts): only execute runs: `ssm:SendCommand` only on the catalog's Command documents
  * and on instances carrying the fleet tag (`ssm:resourceTag/<tag key>`), `ssm:StartAutomationExecution`
  * only on the catalog's runbooks, `iam:PassRole` only for the automation role and only to SSM. Only
- * slack cancels (`/firebreak cancel`). track records progress and outcomes and, for a failed run,
+ * slack cancels (`/firebreak cancel`). track records progress and outcomes (reading an automation
+ * run's child executions with `ssm:DescribeAutomationExecutions`, read-only) and, for a failed run,
  * requests the rollback (so it may schedule its escalation). Neither execute nor track talks to
  * Slack: notify renders what they announce, so neither reads the Slack secret.
  */
@@ -143,6 +144,8 @@ export class FleetMitigation extends Construct {
       this.addExecutionEnvironment(fn);
     }
     grantRunMitigations(this.executeFunction, { catalog, tagKey: fleet.tagKey, automationRole: this.automationRole });
+    // An automation run's per-instance results are its child executions, which track lists when the run ends.
+    if (catalog.some((entry) => entry.kind === 'automation')) grantReadAutomationExecutions(this.trackFunction);
     // A run that fails to start is never rolled back, so execute never requests a mitigation.
     workflow.addSchedulingEnvironment(this.executeFunction);
     // A failed run offers its rollback as a new request, which may await approval: an escalation schedule.

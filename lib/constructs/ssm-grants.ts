@@ -102,6 +102,23 @@ export function grantCancelRuns(fn: FirebreakFunction): void {
   );
 }
 
+/**
+ * Lets `fn` list automation executions: track reads the child executions of a rate-controlled run
+ * (`DescribeAutomationExecutions` filtered by `ParentExecutionId`) to learn each target instance's
+ * result. The action supports no resource-level permissions (the Service Authorization Reference
+ * lists no resource type for it), so its resource is `*`; it returns execution metadata only and
+ * changes nothing.
+ */
+export function grantReadAutomationExecutions(fn: FirebreakFunction): void {
+  const role = fn.executionRole;
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:DescribeAutomationExecutions'], resources: ['*'] }));
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, and track reads the child executions of its automation runs with ssm:DescribeAutomationExecutions (read-only metadata): none of them supports resource-level permissions.',
+  });
+}
+
 /** AWS owns every document whose name starts with AWS, Amazon or AMZN (no one else may use those prefixes). */
 const isAwsOwned = (name: string) => /^(aws|amazon|amzn)/i.test(name);
 

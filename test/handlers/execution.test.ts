@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import {
   CancelCommandCommand,
+  DescribeAutomationExecutionsCommand,
   SendCommandCommand,
   SSMClient,
   StartAutomationExecutionCommand,
@@ -64,6 +65,8 @@ beforeEach(() => {
   ssmMock.on(StartAutomationExecutionCommand).resolves({ AutomationExecutionId: EXECUTION_ID });
   ssmMock.on(CancelCommandCommand).resolves({});
   ssmMock.on(StopAutomationExecutionCommand).resolves({});
+  // Runs with no child executions (test/handlers/automation-progress.test.ts covers the children).
+  ssmMock.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
 });
 
 afterEach(async () => {
@@ -761,7 +764,10 @@ describe('status events', () => {
       commandEvent(COMMAND_ID, 'Failed'),
     );
 
-    expect(await request(patch.id)).toMatchObject({ state: 'failed', reason: '2 instance(s) failed or timed out' });
+    expect(await request(patch.id)).toMatchObject({
+      state: 'failed',
+      reason: `2 of 3 instances failed or timed out: ${b}, ${c}`,
+    });
     expect((await incidentOf(incident.id)).status).toBe('open');
     expect(
       rt()
@@ -789,7 +795,8 @@ describe('status events', () => {
       await deliver(execution, automationEvent(EXECUTION_ID, 'InProgress'), automationEvent(EXECUTION_ID, 'Failed')),
     ).toEqual([
       { outcome: 'running', requestId: isolate.id },
-      { outcome: 'failed', requestId: isolate.id },
+      // This mock lists no child executions (test/handlers/automation-progress.test.ts lists them).
+      { outcome: 'failed', requestId: isolate.id, children: { children: 0, skipped: 0, truncated: false } },
     ]);
 
     expect((await request(isolate.id)).state).toBe('failed');
@@ -820,12 +827,16 @@ describe('status events', () => {
       ),
     ).toBe(true);
     expect(summaries(incident, isolate.id)).toHaveLength(1);
-    // Not run without approval: no second SSM call, and a redelivered failure asks for no second rollback.
+    // Not run without approval: no second run, and a redelivered failure asks for no second rollback
+    // (nor reads the children again: the request has already ended).
     await deliver(execution, automationEvent(EXECUTION_ID, 'Failed'));
     expect(
       (await rt().repositories.mitigations.listRequests(incident.id)).filter((r) => r.catalogId === 'release-instance'),
     ).toHaveLength(1);
-    expect(ssmMock.calls()).toHaveLength(1);
+    expect(ssmMock.calls().map((c) => c.args[0].constructor.name)).toEqual([
+      'StartAutomationExecutionCommand',
+      'DescribeAutomationExecutionsCommand',
+    ]);
   });
 
   it("events for a command or execution that is not Firebreak's are ignored", async () => {
@@ -937,7 +948,10 @@ describe('the simulated fleet end to end', () => {
     expect(failedIds).toHaveLength(5);
     expect(progress?.failedInstances).toEqual(new Set(failedIds));
 
-    expect(await request(patch!.id)).toMatchObject({ state: 'failed', reason: '5 instance(s) failed or timed out' });
+    expect(await request(patch!.id)).toMatchObject({
+      state: 'failed',
+      reason: `5 of 200 instances failed or timed out: ${failedIds.join(', ')}`,
+    });
     expect((await incidentOf(incident!.id)).status).toBe('open');
 
     // Progress posts coalesced: a handful of Slack calls for 401 status events, not hundreds.

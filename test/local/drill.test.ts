@@ -21,6 +21,38 @@ describe('drills', () => {
     expect(outcome.transcript.some((line) => line.results.some((r) => r.includes('reopened')))).toBe(true);
   });
 
+  it('a failed isolation names its instance: the automation child fails, the request and the summary say which', async () => {
+    const scenario = ScenarioSchema.parse({
+      name: 'isolation fails',
+      start: '2026-11-23T09:00:00Z',
+      steps: [
+        { inject: fixture('guardduty-finding-ec2-high-wrapped.json') },
+        { fleet: { instances: 1, fail: 1 } },
+        { slack: 'approve {{request:isolate-instance}}', as: 'U0CTO000001' },
+      ],
+      expect: {
+        mitigations: [
+          {
+            catalogId: 'isolate-instance',
+            state: 'failed',
+            decidedBy: ['U0CTO000001'],
+            progress: { succeeded: 0, failed: 1, timed_out: 0 },
+          },
+          { catalogId: 'collect-diagnostics', state: 'succeeded', progress: { succeeded: 1, failed: 0 } },
+        ],
+        ssm: [{ document: 'Firebreak-IsolateInstance', count: 1, targets: 'ParameterValues=i-99999999' }],
+        slack: [
+          { contains: 'Why it failed', count: 1 },
+          { contains: '1 of 1 instance failed or timed out: i-99999999', count: 2 },
+          { contains: 'Failed or timed out: `i-99999999`', count: 1 },
+        ],
+      },
+    });
+    const outcome = await runDrill(scenario, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
+    expect(outcome.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(outcome.passed).toBe(true);
+  });
+
   it('fails, naming each expectation that did not hold', async () => {
     const scenario = ScenarioSchema.parse({
       name: 'wrong expectations',

@@ -313,6 +313,31 @@ export function progressSummary(progress: Progress, outcome: Outcome = overallOu
   return text;
 }
 
+/** Failed instances named in a failed request's reason; the thread summary lists up to {@link MAX_FAILED_INSTANCES}. */
+const REASON_INSTANCES_SHOWN = 10;
+
+/**
+ * Why a run failed, for the request's `reason` (plain text: escape it where it is shown), e.g.
+ * `2 of 3 instances failed or timed out: i-0a…, i-0b…`. When no instance reported a failure (SSM
+ * failed the run itself, or stopped it before any target ran), it says so rather than "0 failed".
+ */
+export function failureReason(progress: Progress, runStatus?: string): string {
+  const failures = progress.failed + progress.timed_out;
+  const reported = progress.succeeded + progress.failed + progress.timed_out + progress.cancelled + progress.in_progress;
+  if (failures === 0) {
+    const run = `Systems Manager reported the run as ${runStatus?.trim() ? runStatus.trim().slice(0, 40) : 'failed'}`;
+    if (reported === 0) return `${run}; no instance reported a result`;
+    return `${run}; no instance reported a failure (${count(reported)} reported a result)`;
+  }
+  const total = Math.max(progress.targets ?? 0, reported);
+  const named = progress.failedInstances.slice(0, REASON_INSTANCES_SHOWN);
+  const more = failures - named.length;
+  const list = named.length ? `: ${named.join(', ')}${more > 0 ? ` and ${count(more)} more` : ''}` : '';
+  // With rate control SSM stops starting targets once MaxErrors is exceeded: those never report.
+  const silent = total > reported ? ` (${count(total - reported)} never reported)` : '';
+  return `${count(failures)} of ${count(total)} ${total === 1 ? 'instance' : 'instances'} failed or timed out${silent}${list}`;
+}
+
 /**
  * Coalescing of thread updates: at most one post per `intervalSeconds` per request, and always the
  * final one. (The store claims the slot with a conditional write on `lastPostedAt`, so concurrent

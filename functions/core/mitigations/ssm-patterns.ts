@@ -21,8 +21,9 @@ export const SSM_STATUS_DETAIL_TYPES = {
 /**
  * Feeds `track`, on the DEFAULT bus. It matches every command and automation in the account and
  * region, not only Firebreak's: a status event's detail carries no comment or tag to filter on
- * (and a rate-controlled automation's children name no Firebreak request), so `track` looks the
- * command or execution id up and ignores the ones it did not start.
+ * (and a rate-controlled automation's children name neither their parent nor their target), so
+ * `track` looks the command or execution id up and ignores the ones it did not start; it reads an
+ * automation's children from SSM when the parent ends (automation-children.ts).
  */
 export const SSM_STATUS_PATTERN: EventPattern = {
   source: [SSM_SOURCE],

@@ -22,6 +22,8 @@ import {
 
 const TARGET_IDS_SHOWN = 10;
 const LIST_SHOWN = 10;
+/** Characters of a failure reason shown on the request message (ten instance ids and the counts fit). */
+const FAILURE_REASON_SHOWN = 600;
 
 const STATE_HEADERS: Record<MitigationRequest['state'], string> = {
   awaiting_approval: 'Approval needed',
@@ -81,6 +83,9 @@ export function mitigationDecidedMessage(request: MitigationRequest): SlackMessa
   const outcome = decisionLine(request);
   const status = ['running', 'succeeded', 'failed'].includes(request.state) ? [`Status: *${safeLine(request.state, 20)}*`] : [];
   blocks.push(contextBlock([outcome, ...status]));
+  // Why a run failed (the failed instances, or SSM's own verdict) on the request itself, not only in the thread.
+  if (request.state === 'failed' && request.reason?.trim())
+    blocks.push(section(`*Why it failed*\n${safeLine(request.reason.trim(), FAILURE_REASON_SHOWN)}`));
   const text = `${STATE_HEADERS[request.state] ?? 'Mitigation'}: ${safeLine(request.title, 300)} for incident ${safeLine(request.incidentId, 100)}.`;
   return { text: truncate(text, SLACK_LIMITS.fallbackText), blocks };
 }

@@ -72,13 +72,14 @@ export function describeDeploymentDeliveries(deliveries: readonly Delivery[]): s
 /** The executor's and tracker's part, folded: "⚙ MIT-… started" and the final outcome, not every status event. */
 function describeExecution(d: Delivery): string[] {
   if (d.error) return [`✗ ${d.rule}: ${d.error.message}`];
-  const r = d.result as { outcome?: string; runId?: string; reason?: string; requestId?: string } | undefined;
+  const r = d.result as
+    { outcome?: string; runId?: string; reason?: string; requestId?: string; children?: { children: number } } | undefined;
   if (d.rule === 'Execute')
     return r?.outcome === 'started'
       ? [`⚙ Systems Manager run ${r.runId} started (SIMULATED fleet)`]
       : [`⚙ executor: ${r?.outcome}${r?.reason ? ` (${r.reason})` : ''}`];
   if (d.rule === 'Track' && r?.outcome && r.outcome !== 'running' && r.outcome !== 'not ours')
-    return [`⚙ ${r.requestId} ${r.outcome}`];
+    return [`⚙ ${r.requestId} ${r.outcome}${r.children ? ` (${r.children.children} child execution(s) read)` : ''}`];
   return [];
 }
 

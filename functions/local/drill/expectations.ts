@@ -169,7 +169,9 @@ async function checkHold(expected: Expect['holds'][number], runtime: LocalRuntim
 
 function checkSsm(expected: Expect['ssm'][number], runtime: LocalRuntime): DrillCheck {
   const calls = runtime.fleet.calls
-    .filter((c) => c.api !== 'Cancel' && (c.input as { DocumentName: string }).DocumentName === expected.document)
+    .filter(
+      (c) => (c.api === 'SendCommand' || c.api === 'StartAutomationExecution') && c.input.DocumentName === expected.document,
+    )
     .map((c) => c.input as { Targets: Array<{ Key: string; Values: string[] }>; MaxConcurrency: string; MaxErrors: string });
   const describe = (targets: Array<{ Key: string; Values: string[] }>) =>
     targets.map((t) => `${t.Key}=${t.Values.join(',')}`).join(' ');

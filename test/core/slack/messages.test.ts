@@ -438,6 +438,22 @@ describe('mitigationDecidedMessage', () => {
     }
   });
 
+  it('says why a run failed, naming the failed instances, escaped', () => {
+    const reason = `2 of 5 instances failed or timed out: i-00000000000000002, ${ABUSE}`;
+    const message = mitigationDecidedMessage(
+      request({ state: 'failed', decidedBy: ['U0CTO000001'], decidedAt: '2026-03-01T10:07:00.000Z', reason }),
+    );
+    const text = renderMessageText(message);
+    expect(text).toContain('Status: *failed*');
+    expect(text).toContain(`*Why it failed*\n2 of 5 instances failed or timed out: i-00000000000000002, ${ABUSE}`);
+    expect(markup(message).every((m) => /^<@U0[A-Z0-9]+>$/.test(m))).toBe(true);
+    expect(JSON.stringify(message.blocks)).not.toContain('<!channel>');
+    expect(blockProblems(message.blocks)).toEqual([]);
+    // Only a failure says why: a succeeded or cancelled request shows no such section.
+    for (const state of ['succeeded', 'running'] as const)
+      expect(renderMessageText(mitigationDecidedMessage(request({ state, reason: 'x' })))).not.toContain('Why it failed');
+  });
+
   it('shows the run status after approval', () => {
     const message = mitigationDecidedMessage(
       request({ state: 'running', decidedBy: ['U0CTO000001'], decidedAt: '2026-03-01T10:07:00.000Z' }),
