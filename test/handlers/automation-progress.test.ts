@@ -60,11 +60,10 @@ afterEach(async () => {
 const rt = () => runtime!;
 
 function executor(): Execution {
-  const { repositories, bus, clock, workflow } = rt();
+  const { repositories, clock, workflow } = rt();
   const client = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   return new Execution({
     ...repositories,
-    publisher: bus.publisher,
     config,
     now: clock.now,
     workflow,
