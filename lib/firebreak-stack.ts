@@ -6,6 +6,7 @@ import { EventIngestion } from './constructs/event-ingestion.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
+import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
 
 export interface FirebreakStackProps extends StackProps {
@@ -23,6 +24,8 @@ export class FirebreakStack extends Stack {
   readonly workflow: IncidentWorkflow;
   readonly deployments: DeploymentTracking;
   readonly mitigation: FleetMitigation;
+  /** Alarms on the dead-letter queue and every function; their state changes become `platform` incidents. */
+  readonly alarms: PlatformAlarms;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -40,11 +43,19 @@ export class FirebreakStack extends Stack {
       workflow: this.workflow,
       slackFunction: this.slack.slackFunction,
     });
+    // Last, so it finds every function the constructs above created.
+    this.alarms = new PlatformAlarms(this, 'PlatformAlarms', {
+      deadLetterQueues: [{ name: 'shared', queue: foundation.deadLetterQueue }],
+      functions: firebreakFunctionsIn(this),
+    });
 
     const outputs: Record<string, [value: string, description: string]> = {
       EventBusName: [foundation.bus.eventBusName, 'Send custom monitor events here (PutEvents)'],
       TableName: [foundation.table.tableName, 'Incidents, mitigations, audit trail and roster'],
-      DeadLetterQueueUrl: [foundation.deadLetterQueue.queueUrl, 'Events that could not be ingested'],
+      DeadLetterQueueUrl: [
+        foundation.deadLetterQueue.queueUrl,
+        'Events no Firebreak function could handle: `firebreak dlq list --queue <this>` (or $FIREBREAK_DLQ)',
+      ],
       SlackRequestUrl: [this.slack.endpointUrl, 'Paste into the Slack app: slash command and interactivity Request URL'],
       SlackSecretName: [foundation.slackSecretName, 'Put the Slack signing secret, bot token and app id here (JSON)'],
       DiagnosticsBucketName: [

@@ -1,10 +1,12 @@
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** The repository root: esbuild resolves entries and dependencies from here. */
@@ -16,13 +18,26 @@ export const METRICS_NAMESPACE = 'Firebreak';
 /** The construct metadata entry that names a function's handler file (repository-relative), for tools and tests. */
 export const ENTRY_METADATA = 'firebreak:entry';
 
+/**
+ * The tag every Firebreak function carries, valued with its stack's name: `firebreak dlq redrive`
+ * re-sends a dead letter only to a function tagged with the stack it was told (`--stack`).
+ */
+export const STACK_TAG = 'firebreak:stack';
+
 /** The variable `settings` is baked into (see `loadRuntimeConfig` in functions/adapters/runtime-config.ts). */
 const BAKED_CONFIG_VARIABLE = 'FIREBREAK_CONFIG';
 
 export interface FirebreakFunctionProps extends Pick<
   NodejsFunctionProps,
-  'description' | 'memorySize' | 'timeout' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'
+  'description' | 'memorySize' | 'timeout' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'
 > {
+  /**
+   * Where an asynchronous invocation goes once its retries are spent: an SQS on-failure destination
+   * (not Lambda's older DeadLetterConfig), because its record names the function (`requestContext.
+   * functionArn`) next to the event and the error, so `firebreak dlq redrive` knows where to send
+   * it back. A DeadLetterConfig message carries only the event and a request id.
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
   /** The handler file, absolute or relative to the repository root (e.g. `functions/ingest/handler.ts`). */
   readonly entry: string;
   /** Powertools service name; defaults to `firebreak-<id in kebab case>`. */
@@ -81,7 +96,7 @@ export class FirebreakFunction extends NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      deadLetterQueue: props.deadLetterQueue,
+      onFailure: props.deadLetterQueue ? new destinations.SqsDestination(props.deadLetterQueue) : undefined,
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -117,6 +132,7 @@ export class FirebreakFunction extends NodejsFunction {
     this.entry = relative(REPO_ROOT, resolve(REPO_ROOT, props.entry)).split('\\').join('/');
     this.bakedEnvironment = props.settings === undefined ? [] : [BAKED_CONFIG_VARIABLE];
     this.node.addMetadata(ENTRY_METADATA, this.entry);
+    Tags.of(this).add(STACK_TAG, Stack.of(this).stackName);
 
     // cdk-nag acknowledgements apply to the construct and its children (the CfnFunction, the policy).
     Validations.of(this).acknowledge({
