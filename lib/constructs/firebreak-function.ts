@@ -8,6 +8,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { STACK_TAG } from '../../functions/core/platform/platform-alarms.ts';
 
 /** The repository root: esbuild resolves entries and dependencies from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,12 +18,6 @@ export const METRICS_NAMESPACE = 'Firebreak';
 
 /** The construct metadata entry that names a function's handler file (repository-relative), for tools and tests. */
 export const ENTRY_METADATA = 'firebreak:entry';
-
-/**
- * The tag every Firebreak function carries, valued with its stack's name: `firebreak dlq redrive`
- * re-sends a dead letter only to a function tagged with the stack it was told (`--stack`).
- */
-export const STACK_TAG = 'firebreak:stack';
 
 /** The variable `settings` is baked into (see `loadRuntimeConfig` in functions/adapters/runtime-config.ts). */
 const BAKED_CONFIG_VARIABLE = 'FIREBREAK_CONFIG';

@@ -5,9 +5,9 @@ import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isPlatformAlarmName, MAX_ALARM_NAME, platformAlarmName } from '../../functions/core/platform/platform-alarms.ts';
+import { isPlatformAlarmName, MAX_ALARM_NAME, platformAlarmName, STACK_TAG } from '../../functions/core/platform/platform-alarms.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { FirebreakFunction, STACK_TAG } from '../../lib/constructs/firebreak-function.ts';
+import { FirebreakFunction } from '../../lib/constructs/firebreak-function.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from '../../lib/constructs/platform-alarms.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
 

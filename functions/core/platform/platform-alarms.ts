@@ -11,6 +11,12 @@ export const PLATFORM_ALARM_PREFIX = 'firebreak-platform-';
 /** The signal source of Firebreak's own alarms (the envelope still says `aws.cloudwatch`). */
 export const PLATFORM_SOURCE = 'firebreak.platform';
 
+/**
+ * The tag every Firebreak function carries, valued with its stack's name: `firebreak dlq redrive`
+ * re-sends a dead letter only to a function tagged with the stack it was given.
+ */
+export const STACK_TAG = 'firebreak:stack';
+
 /** CloudWatch refuses alarm names over 255 characters. */
 export const MAX_ALARM_NAME = 255;
 
