@@ -52,7 +52,8 @@ export async function redriveDeadLetters(
   options: RedriveOptions,
 ): Promise<RedriveReport[]> {
   const location = queueLocation(deps.queue.queueUrl);
-  if (!location) throw new Error('the dead-letter queue URL is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)');
+  if (!location)
+    throw new Error('the dead-letter queue URL is not an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)');
   const wanted = options.messageId;
   const received = await deps.queue.receive(options.max, REDRIVE_VISIBILITY_SECONDS, (got) =>
     wanted ? got.some((m) => m.messageId === wanted) : false,

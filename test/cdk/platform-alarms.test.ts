@@ -5,7 +5,12 @@ import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isPlatformAlarmName, MAX_ALARM_NAME, platformAlarmName, STACK_TAG } from '../../functions/core/platform/platform-alarms.ts';
+import {
+  isPlatformAlarmName,
+  MAX_ALARM_NAME,
+  platformAlarmName,
+  STACK_TAG,
+} from '../../functions/core/platform/platform-alarms.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { FirebreakFunction } from '../../lib/constructs/firebreak-function.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from '../../lib/constructs/platform-alarms.ts';
@@ -121,7 +126,10 @@ describe('watchStreamConsumer', () => {
   it("alarms when a consumer's iterator age stays at or above the limit for 3 minutes, and watches its errors too", () => {
     const app = newApp();
     const standalone = new Stack(app, 'Relay');
-    const fn = new FirebreakFunction(standalone, 'Relay', { entry: 'functions/ingest/handler.ts', serviceName: 'firebreak-relay' });
+    const fn = new FirebreakFunction(standalone, 'Relay', {
+      entry: 'functions/ingest/handler.ts',
+      serviceName: 'firebreak-relay',
+    });
     const platform = new PlatformAlarms(standalone, 'Alarms', { deadLetterQueues: [], functions: [] });
     const alarm = platform.watchStreamConsumer(fn, Duration.minutes(2));
     expect(platform.watchStreamConsumer(fn, Duration.minutes(2))).toBe(alarm);

@@ -53,7 +53,8 @@ export interface DeadLetter {
 }
 
 /** A Lambda function ARN, optionally qualified by a version or alias. */
-const FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,140})(?::(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+const FUNCTION_ARN =
+  /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]{1,140})(?::(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -102,7 +103,10 @@ export function parseDeadLetter(raw: RawDeadLetter): DeadLetter {
       origin: 'lambda-on-failure',
       ...eventFields(body.requestPayload),
       ...optional('target', functionArn && unqualified(functionArn)),
-      ...optional('errorCode', text(response.errorType) ?? text(isObject(body.responseContext) ? body.responseContext.functionError : undefined)),
+      ...optional(
+        'errorCode',
+        text(response.errorType) ?? text(isObject(body.responseContext) ? body.responseContext.functionError : undefined),
+      ),
       ...optional('errorMessage', text(response.errorMessage)),
       ...optional('exhaustedRetryCondition', text(context.condition)),
       ...optional('retryAttempts', invokes !== undefined ? String(Math.max(0, invokes - 1)) : undefined),

@@ -4,7 +4,13 @@
  */
 import * as z from 'zod';
 import type { SeverityHint } from '../config.ts';
-import { isPlatformAlarmName, PLATFORM_DEFAULTS, PLATFORM_SOURCE, platformTitle, platformWatchOf } from '../platform/platform-alarms.ts';
+import {
+  isPlatformAlarmName,
+  PLATFORM_DEFAULTS,
+  PLATFORM_SOURCE,
+  platformTitle,
+  platformWatchOf,
+} from '../platform/platform-alarms.ts';
 import { parseWith } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal, type SignalNormalizer } from './signal-draft.ts';
@@ -77,7 +83,8 @@ function platformAlarmSignal(
   event: EventEnvelope,
   observedAt: string,
   detail: z.infer<typeof AlarmDetail>,
-  metric: { namespace?: string | undefined; name?: string | undefined; dimensions?: Record<string, string> | undefined } | undefined,
+  metric:
+    { namespace?: string | undefined; name?: string | undefined; dimensions?: Record<string, string> | undefined } | undefined,
   alarmArn: string,
 ): Signal {
   const watch = platformWatchOf(metric?.namespace, metric?.name);

@@ -8,7 +8,11 @@ export interface DeadLetterQueuePort {
    * Receives up to `max` messages, hiding each for `visibilitySeconds`; stops early once `stop`
    * says so (a sought message was found) or the queue has nothing more to give.
    */
-  receive(max: number, visibilitySeconds: number, stop?: (received: readonly RawDeadLetter[]) => boolean): Promise<RawDeadLetter[]>;
+  receive(
+    max: number,
+    visibilitySeconds: number,
+    stop?: (received: readonly RawDeadLetter[]) => boolean,
+  ): Promise<RawDeadLetter[]>;
   /** Makes messages visible again at once (they were only looked at, or were not re-sent). */
   release(messages: readonly RawDeadLetter[]): Promise<void>;
   /** Deletes one message, by the receipt handle of this receive. */

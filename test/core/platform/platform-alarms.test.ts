@@ -113,15 +113,23 @@ describe('classifying a Firebreak platform alarm', () => {
     expect(classify(signalOf(event))).toMatchObject({ suppressed: true, category: 'platform' });
   });
 
-  it("posts to the platform channel when one is configured, and a configured rule overrides the default", () => {
+  it('posts to the platform channel when one is configured, and a configured rule overrides the default', () => {
     const withChannel = createClassifier(buildConfig([], { channels: { platform: 'C0PLATFORM1' } }));
     expect(withChannel(signalOf(fixture(DLQ_ALARM)))).toMatchObject({ channel: 'C0PLATFORM1', severity: 'SEV2' });
     const overridden = createClassifier(
       buildConfig([
-        { name: 'platform dead letters are SEV1 here', match: { source: 'firebreak.platform', kind: 'dead-letters' }, severity: 'SEV1', category: 'platform' },
+        {
+          name: 'platform dead letters are SEV1 here',
+          match: { source: 'firebreak.platform', kind: 'dead-letters' },
+          severity: 'SEV1',
+          category: 'platform',
+        },
       ]),
     );
-    expect(overridden(signalOf(fixture(DLQ_ALARM)))).toMatchObject({ rule: 'platform dead letters are SEV1 here', severity: 'SEV1' });
+    expect(overridden(signalOf(fixture(DLQ_ALARM)))).toMatchObject({
+      rule: 'platform dead letters are SEV1 here',
+      severity: 'SEV1',
+    });
   });
 
   it('keys every state change of one alarm to one fingerprint, whatever dedup.fingerprint says', () => {
