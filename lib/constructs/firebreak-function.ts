@@ -4,7 +4,6 @@ import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -91,7 +90,7 @@ export class FirebreakFunction extends NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      onFailure: props.deadLetterQueue ? new destinations.SqsDestination(props.deadLetterQueue) : undefined,
+      onFailure: props.deadLetterQueue ? sendOnlyQueueDestination(props.deadLetterQueue) : undefined,
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -141,6 +140,20 @@ export class FirebreakFunction extends NodejsFunction {
         'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
     });
   }
+}
+
+/**
+ * An SQS on-failure destination granting only `sqs:SendMessage` on the queue (Lambda sends the
+ * record with the function's role); CDK's SqsDestination also grants GetQueueAttributes and
+ * GetQueueUrl, which delivery does not use.
+ */
+function sendOnlyQueueDestination(queue: sqs.IQueue): lambda.IDestination {
+  return {
+    bind: (_scope, fn) => {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+      return { destination: queue.queueArn };
+    },
+  };
 }
 
 function kebab(id: string): string {
