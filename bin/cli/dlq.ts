@@ -43,7 +43,9 @@ export async function dlq(args: string[], values: DlqValues): Promise<number> {
 
   // The queue's own region, so the CLI needs no AWS_REGION to match it.
   const region = queueLocation(queueUrl)!.region;
-  const sqs = new SQSClient({ region });
+  // The regional endpoint is the queue's own (the client has the queue's region); not taking the
+  // host from the URL lets AWS_ENDPOINT_URL_SQS point the CLI elsewhere, as for other AWS clients.
+  const sqs = new SQSClient({ region, useQueueUrlAsEndpoint: false });
   const lambda = new LambdaClient({ region });
   const queue = new SqsDeadLetterQueue(sqs, queueUrl);
   try {
