@@ -141,6 +141,7 @@ describe('terminal safety', () => {
       }),
     });
     const out = renderDeadLetters([parseDeadLetter(raw)], QUEUE_URL);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(out).toContain(
       'reason:    SDK_CLIENT_ERROR: deniedall clear firebreak: redriven 0 kept (MaximumEventAgeInSeconds, 4 retries)',
