@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 /**
  * The operator CLI: drills, dry-run classification, reading incidents from a local or deployed table,
- * deployment notices from CI and the release gate.
+ * deployment notices from CI, the release gate and the dead-letter queue.
  * Exit codes: 0 success, 1 a drill expectation failed / the release is held / AWS refused, 2 bad usage or invalid input.
  */
 import { readFileSync } from 'node:fs';
@@ -27,7 +27,9 @@ import { runDrill } from '../functions/local/drill/run.ts';
 import { loadScenario, ScenarioError } from '../functions/local/drill/scenario.ts';
 import { renderDrill } from '../functions/local/drill/transcript.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
+import { dlq } from './cli/dlq.ts';
 import { renderIncident, renderList } from './cli/incident-text.ts';
+import { UsageError } from './cli/usage.ts';
 
 /** Where drills keep their database, so `incidents --local` can read what the last drill left. */
 const LOCAL_DB_PATH = '.firebreak/local-db';
@@ -46,6 +48,10 @@ Commands:
                                         credentials and print its event id; --dry-run prints the entry instead
   release check <service> [--json]      exit 0 when the service may deploy, 1 while it is on a release hold
                                         (printing why and who can lift it)
+  dlq list [--json]                     the dead letters: event, source, where it failed, and why
+  dlq redrive [--id <message id>] [--json]
+                                        send dead letters back to the function they failed on, then delete
+                                        them; exit 1 if any was kept
 
 Options:
   --config <file>     configuration (default ${DEFAULT_CONFIG_PATH})
@@ -54,9 +60,10 @@ Options:
   --endpoint <url>    incidents, release check: a DynamoDB endpoint, e.g. a DynamoDB Local you run yourself
   --bus <name|arn>    deploy-notice: the Firebreak bus (default: $FIREBREAK_BUS, else ${FIREBREAK_BUS_NAME})
   --run-id <id>       deploy-notice: pairs a run's started and finished notices (e.g. the CI run id and attempt)
+  --queue <url>       dlq: the dead-letter queue (default: $FIREBREAK_DLQ; the stack prints DeadLetterQueueUrl)
+  --stack <name>      dlq redrive: only functions tagged with this stack (default: $FIREBREAK_STACK, else Firebreak)
+  --max <n>           dlq: at most n messages (default 100)
 `;
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -79,6 +86,11 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       'run-id': { type: 'string' },
       bus: { type: 'string' },
+      // dlq
+      queue: { type: 'string' },
+      stack: { type: 'string' },
+      id: { type: 'string' },
+      max: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -98,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
       return deployNotice(args, values);
     case 'release':
       return release(args, values);
+    case 'dlq':
+      return dlq(args, values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -7,6 +7,7 @@ import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
+import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
 
 export interface FirebreakStackProps extends StackProps {
@@ -26,6 +27,8 @@ export class FirebreakStack extends Stack {
   readonly mitigation: FleetMitigation;
   /** Publishes what the functions commit (the transactional outbox) from the table's stream to the bus. */
   readonly relay: OutboxRelay;
+  /** Alarms on the dead-letter queues, every function and the relay's iterator age; they become `platform` incidents. */
+  readonly alarms: PlatformAlarms;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -44,11 +47,23 @@ export class FirebreakStack extends Stack {
       workflow: this.workflow,
       slackFunction: this.slack.slackFunction,
     });
+    // Last, so it finds every function the constructs above created.
+    this.alarms = new PlatformAlarms(this, 'PlatformAlarms', {
+      deadLetterQueues: [
+        { name: 'shared', queue: foundation.deadLetterQueue },
+        { name: 'relay', queue: this.relay.deadLetterQueue },
+      ],
+      functions: firebreakFunctionsIn(this),
+    });
+    this.alarms.watchStreamConsumer(this.relay.relayFunction);
 
     const outputs: Record<string, [value: string, description: string]> = {
       EventBusName: [foundation.bus.eventBusName, 'Send custom monitor events here (PutEvents)'],
       TableName: [foundation.table.tableName, 'Incidents, mitigations, audit trail and roster'],
-      DeadLetterQueueUrl: [foundation.deadLetterQueue.queueUrl, 'Events that could not be ingested'],
+      DeadLetterQueueUrl: [
+        foundation.deadLetterQueue.queueUrl,
+        'Events no Firebreak function could handle: `firebreak dlq list --queue <this>` (or $FIREBREAK_DLQ)',
+      ],
       RelayDeadLetterQueueUrl: [this.relay.deadLetterQueue.queueUrl, 'Committed events the relay could not publish'],
       SlackRequestUrl: [this.slack.endpointUrl, 'Paste into the Slack app: slash command and interactivity Request URL'],
       SlackSecretName: [foundation.slackSecretName, 'Put the Slack signing secret, bot token and app id here (JSON)'],

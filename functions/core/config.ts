@@ -5,7 +5,8 @@ import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
 export type Severity = z.infer<typeof SeveritySchema>;
 
-export const CategorySchema = z.enum(['security', 'availability', 'performance', 'release', 'compliance', 'unknown']);
+/** `platform`: Firebreak itself (its dead letters, failing or throttled functions), from its own alarms. */
+export const CategorySchema = z.enum(['security', 'availability', 'performance', 'release', 'compliance', 'platform', 'unknown']);
 export type Category = z.infer<typeof CategorySchema>;
 
 /** How bad the source itself says a signal is, normalized across sources. */

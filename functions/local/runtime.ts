@@ -17,7 +17,7 @@ import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLoc
 import { lambdaContext, LocalEventBus, type Delivery } from './event-bus.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { LocalStreamReader } from './stream-relay.ts';
-import type { DeadLetter } from '../adapters/dead-letter-queue.ts';
+import type { DeadLetter } from '../adapters/dead-letter-sink.ts';
 import { quietSlackLogger, SlackStandIn } from './slack-stand-in.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
 

@@ -8,7 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { BUS_EVENTS } from '../core/events/subscriptions.ts';
-import { SqsDeadLetterSink, type DeadLetterSink } from '../adapters/dead-letter-queue.ts';
+import { SqsDeadLetterSink, type DeadLetterSink } from '../adapters/dead-letter-sink.ts';
 import { deployedPublisher } from '../adapters/deployed/bus.ts';
 import { outboxEvents, UnreadableOutboxError } from '../adapters/dynamodb/outbox.ts';
 import { logger, metrics, tracer, traced } from '../adapters/lambda/observability.ts';

@@ -1,11 +1,13 @@
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { STACK_TAG } from '../../functions/core/platform/platform-alarms.ts';
 
 /** The repository root: esbuild resolves entries and dependencies from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,8 +23,15 @@ const BAKED_CONFIG_VARIABLE = 'FIREBREAK_CONFIG';
 
 export interface FirebreakFunctionProps extends Pick<
   NodejsFunctionProps,
-  'description' | 'memorySize' | 'timeout' | 'deadLetterQueue' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'
+  'description' | 'memorySize' | 'timeout' | 'retryAttempts' | 'maxEventAge' | 'reservedConcurrentExecutions'
 > {
+  /**
+   * Where an asynchronous invocation goes once its retries are spent: an SQS on-failure destination
+   * (not Lambda's older DeadLetterConfig), because its record names the function (`requestContext.
+   * functionArn`) next to the event and the error, so `firebreak dlq redrive` knows where to send
+   * it back. A DeadLetterConfig message carries only the event and a request id.
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
   /** The handler file, absolute or relative to the repository root (e.g. `functions/ingest/handler.ts`). */
   readonly entry: string;
   /** Powertools service name; defaults to `firebreak-<id in kebab case>`. */
@@ -81,7 +90,7 @@ export class FirebreakFunction extends NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      deadLetterQueue: props.deadLetterQueue,
+      onFailure: props.deadLetterQueue ? sendOnlyQueueDestination(props.deadLetterQueue) : undefined,
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -117,6 +126,7 @@ export class FirebreakFunction extends NodejsFunction {
     this.entry = relative(REPO_ROOT, resolve(REPO_ROOT, props.entry)).split('\\').join('/');
     this.bakedEnvironment = props.settings === undefined ? [] : [BAKED_CONFIG_VARIABLE];
     this.node.addMetadata(ENTRY_METADATA, this.entry);
+    Tags.of(this).add(STACK_TAG, Stack.of(this).stackName);
 
     // cdk-nag acknowledgements apply to the construct and its children (the CfnFunction, the policy).
     Validations.of(this).acknowledge({
@@ -130,6 +140,20 @@ export class FirebreakFunction extends NodejsFunction {
         'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions.',
     });
   }
+}
+
+/**
+ * An SQS on-failure destination granting only `sqs:SendMessage` on the queue (Lambda sends the
+ * record with the function's role); CDK's SqsDestination also grants GetQueueAttributes and
+ * GetQueueUrl, which delivery does not use.
+ */
+function sendOnlyQueueDestination(queue: sqs.IQueue): lambda.IDestination {
+  return {
+    bind: (_scope, fn) => {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+      return { destination: queue.queueArn };
+    },
+  };
 }
 
 function kebab(id: string): string {

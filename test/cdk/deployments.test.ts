@@ -241,8 +241,8 @@ describe('deployments function', () => {
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(fn().logGroup) },
       Timeout: 60,
-      DeadLetterConfig: { TargetArn: arnOf(stack.foundation.deadLetterQueue) },
     });
+    expect(properties.DeadLetterConfig).toBeUndefined();
     expect(properties.FunctionName).toBeUndefined();
     expect((properties.Environment as { Variables: Record<string, unknown> }).Variables).toEqual({
       TABLE_NAME: ref(stack.foundation.table),
@@ -261,6 +261,7 @@ describe('deployments function', () => {
       FunctionName: ref(fn()),
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 7200,
+      DestinationConfig: { OnFailure: { Destination: arnOf(stack.foundation.deadLetterQueue) } },
     });
   });
 

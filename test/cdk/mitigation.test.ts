@@ -490,13 +490,14 @@ describe('execute and track functions', () => {
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Timeout: 60,
-        DeadLetterConfig: { TargetArn: arnOf(stack.foundation.deadLetterQueue) },
       });
+      expect(props(fn).DeadLetterConfig, name).toBeUndefined();
       expect(env(fn), name).toEqual(expectedEnv(name));
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(fn),
         MaximumRetryAttempts: 2,
         MaximumEventAgeInSeconds: 7200,
+        DestinationConfig: { OnFailure: { Destination: arnOf(stack.foundation.deadLetterQueue) } },
       });
     }
   });

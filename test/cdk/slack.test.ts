@@ -221,11 +221,12 @@ describe('functions', () => {
 
   it('retries notify and escalate twice on failure, then dead-letters', () => {
     for (const fn of [stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
-      expect(props(fn).DeadLetterConfig).toEqual({ TargetArn: arnOf(stack.foundation.deadLetterQueue) });
+      expect(props(fn).DeadLetterConfig).toBeUndefined();
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(fn),
         MaximumRetryAttempts: 2,
         MaximumEventAgeInSeconds: 7200,
+        DestinationConfig: { OnFailure: { Destination: arnOf(stack.foundation.deadLetterQueue) } },
       });
     }
   });

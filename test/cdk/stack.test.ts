@@ -240,7 +240,6 @@ describe('ingest function', () => {
       Timeout: 30,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: ref(stack.ingestion.ingestFunction.logGroup) },
-      DeadLetterConfig: { TargetArn: arnOf(stack.foundation.deadLetterQueue) },
       Environment: {
         Variables: {
           TABLE_NAME: ref(stack.foundation.table),
@@ -258,6 +257,8 @@ describe('ingest function', () => {
       FunctionName: ref(stack.ingestion.ingestFunction),
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 7200,
+      // An on-failure record names the function, so `firebreak dlq redrive` knows where to send it back.
+      DestinationConfig: { OnFailure: { Destination: arnOf(stack.foundation.deadLetterQueue) } },
     });
   });
 

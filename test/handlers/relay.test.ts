@@ -4,7 +4,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SqsDeadLetterSink } from '../../functions/adapters/dead-letter-queue.ts';
+import { SqsDeadLetterSink } from '../../functions/adapters/dead-letter-sink.ts';
 import { outboxPuts } from '../../functions/adapters/dynamodb/outbox.ts';
 import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { MitigationRequested } from '../../functions/core/events/mitigation-requested.ts';

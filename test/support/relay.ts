@@ -1,5 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { DeadLetter } from '../../functions/adapters/dead-letter-queue.ts';
+import type { DeadLetter } from '../../functions/adapters/dead-letter-sink.ts';
 import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { LocalStreamReader } from '../../functions/local/stream-relay.ts';
 import { createRelayHandler } from '../../functions/relay/handler.ts';

@@ -4,6 +4,13 @@
  */
 import * as z from 'zod';
 import type { SeverityHint } from '../config.ts';
+import {
+  isPlatformAlarmName,
+  PLATFORM_DEFAULTS,
+  PLATFORM_SOURCE,
+  platformTitle,
+  platformWatchOf,
+} from '../platform/platform-alarms.ts';
 import { parseWith } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal, type SignalNormalizer } from './signal-draft.ts';
@@ -43,6 +50,7 @@ function normalizeAlarm(event: EventEnvelope, observedAt: string): Signal[] {
     .filter(([name]) => name === 'InstanceId')
     .map(([, value]) => value.trim());
   const stateValue = detail.state.value;
+  if (isPlatformAlarmName(detail.alarmName)) return [platformAlarmSignal(event, observedAt, detail, metric, alarmArn)];
   return [
     signal({
       source: event.source,
@@ -60,6 +68,43 @@ function normalizeAlarm(event: EventEnvelope, observedAt: string): Signal[] {
       url: `https://${event.region}.console.aws.amazon.com/cloudwatch/home?region=${event.region}#alarmsV2:alarm/${encodeURIComponent(detail.alarmName)}`,
     }),
   ];
+}
+
+/** The dimension that names what a platform alarm watches: the queue or the function. */
+const PLATFORM_RESOURCE_DIMENSIONS = ['QueueName', 'FunctionName'];
+
+/**
+ * One of Firebreak's own alarms (recognised by its name prefix): a `firebreak.platform` signal
+ * whose kind is what the alarm watches, read from its metric (dead letters, errors, throttles,
+ * iterator age), and whose subject is the alarm ARN, so repeated state changes of one alarm dedup
+ * into one incident however often the alarm flaps.
+ */
+function platformAlarmSignal(
+  event: EventEnvelope,
+  observedAt: string,
+  detail: z.infer<typeof AlarmDetail>,
+  metric:
+    { namespace?: string | undefined; name?: string | undefined; dimensions?: Record<string, string> | undefined } | undefined,
+  alarmArn: string,
+): Signal {
+  const watch = platformWatchOf(metric?.namespace, metric?.name);
+  const resource = PLATFORM_RESOURCE_DIMENSIONS.map((name) => metric?.dimensions?.[name]?.trim()).find(Boolean);
+  const stateValue = detail.state.value;
+  return signal({
+    source: PLATFORM_SOURCE,
+    kind: watch,
+    subject: alarmArn,
+    title: platformTitle(watch, resource, detail.alarmName),
+    description: detail.configuration?.description || detail.state.reason,
+    account: event.account,
+    region: event.region,
+    resources: [alarmArn, resource],
+    severityHint: stateValue === 'ALARM' ? PLATFORM_DEFAULTS[watch].hint : 'low',
+    observedAt,
+    state: stateValue === 'OK' ? 'recovered' : 'firing',
+    attributes: { alarmName: detail.alarmName, namespace: metric?.namespace, metricName: metric?.name, stateValue, resource },
+    url: `https://${event.region}.console.aws.amazon.com/cloudwatch/home?region=${event.region}#alarmsV2:alarm/${encodeURIComponent(detail.alarmName)}`,
+  });
 }
 
 // --- GuardDuty ---------------------------------------------------------------------------------

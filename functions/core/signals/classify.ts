@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Category, FingerprintPart, FirebreakConfig, Rule, Severity } from '../config.ts';
+import { PLATFORM_DEFAULTS, PLATFORM_SOURCE, type PlatformWatch } from '../platform/platform-alarms.ts';
 import type { Signal } from './signal.ts';
 
 export interface Classification {
@@ -24,6 +25,7 @@ export function createClassifier(config: ClassifierConfig): (signal: Signal) => 
   const rules = config.classification.rules.map(compileRule);
   return (signal) => {
     const rule = rules.find((r) => r.matches(signal))?.rule;
+    if (!rule && signal.source === PLATFORM_SOURCE) return platformClassification(signal, config);
     const severity = rule?.severity ?? FALLBACK.severity;
     const category = rule?.category ?? FALLBACK.category;
     return {
@@ -37,6 +39,30 @@ export function createClassifier(config: ClassifierConfig): (signal: Signal) => 
     };
   };
 }
+
+/**
+ * Firebreak's own alarms when no configured rule claims them (a rule matching `source:
+ * "firebreak.platform"` overrides this): category `platform`, the watch's default severity, the
+ * `platform` channel if configured. An alarm without data yet (INSUFFICIENT_DATA, as every new
+ * alarm starts) is not an outage and is suppressed.
+ */
+function platformClassification(signal: Signal, config: ClassifierConfig): Classification {
+  const defaults = PLATFORM_DEFAULTS[signal.kind as PlatformWatch] ?? PLATFORM_DEFAULTS.alarm;
+  return {
+    rule: PLATFORM_RULE_NAME,
+    suppressed: signal.attributes.stateValue === 'INSUFFICIENT_DATA',
+    severity: defaults.severity,
+    category: 'platform',
+    channel: config.slack.channels.platform ?? config.slack.channels.default,
+    mitigations: [],
+    // Always per alarm, whatever dedup.fingerprint says: however often an alarm flaps, and however
+    // its own processing fails, it is one incident (the bound on a platform-alarm storm).
+    fingerprint: fingerprint(signal, ['source', 'kind', 'subject']),
+  };
+}
+
+/** The rule name recorded on incidents the built-in platform classification decided. */
+export const PLATFORM_RULE_NAME = 'Firebreak platform alarm (built in)';
 
 function compileRule(rule: Rule): { rule: Rule; matches: (signal: Signal) => boolean } {
   const { match } = rule;
