@@ -11,7 +11,12 @@ import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
-import { escalationMessage, mitigationDecidedMessage, mitigationRequestMessage } from '../core/slack/mitigation-messages.ts';
+import {
+  escalationMessage,
+  expiryMessage,
+  mitigationDecidedMessage,
+  mitigationRequestMessage,
+} from '../core/slack/mitigation-messages.ts';
 import { incidentMessage, incidentThreadReply } from '../core/slack/incident-messages.ts';
 import { recentDeployments } from '../core/deployments/what-changed.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
@@ -118,8 +123,8 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
     case MitigationDecided.detailType:
     case MitigationEscalated.detailType: {
       const escalated = type === MitigationEscalated.detailType ? MitigationEscalated.parse(event.detail) : undefined;
-      const detail =
-        escalated ?? (type === MitigationRequested.detailType ? MitigationRequested : MitigationDecided).parse(event.detail);
+      const decided = type === MitigationDecided.detailType ? MitigationDecided.parse(event.detail) : undefined;
+      const detail = escalated ?? decided ?? MitigationRequested.parse(event.detail);
       const incident = await deps.incidents.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
       const thread = await ensureIncidentMessage(incident, deps);
@@ -133,6 +138,14 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
           await deps.slack.post(thread.channel, escalationMessage(request, seniors, escalated.reason), {
             threadTs: thread.ts,
           });
+      }
+      if (decided?.outcome === 'expired') {
+        // Whichever found it (the schedule or a late click), once: the request expired unapproved.
+        const request = await deps.mitigations.getRequest(incident.id, detail.requestId);
+        const once =
+          request?.state === 'expired' &&
+          (await deps.slackState.claimOnce(incident.id, `expiry#${request.id}`, deps.now().toISOString()));
+        if (request && once) await deps.slack.post(thread.channel, expiryMessage(request), { threadTs: thread.ts });
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }

@@ -5,7 +5,6 @@ import type { BusEvent } from '../core/events/contract.ts';
 import { MitigationApproved } from '../core/events/mitigation-approved.ts';
 import { MitigationDecided } from '../core/events/mitigation-decided.ts';
 import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
-import { MitigationEscalationDue } from '../core/events/mitigation-escalation-due.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
 import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incidents/actions.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
@@ -13,6 +12,7 @@ import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/i
 import {
   decide,
   escalate,
+  expire,
   newMitigationRequest,
   PlanError,
   planHash,
@@ -25,6 +25,7 @@ import { escapeSlackText } from '../core/slack/text.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
 import type { IncidentsPort, MitigationRequestsPort, ReleaseHoldsPort, RosterPort } from './ports/repositories.ts';
 import { approveRelease } from './release-holds.ts';
+import { scheduleRequestTimers } from './request-timers.ts';
 import type { Actor, Reply } from './reply.ts';
 import type { WorkflowChange } from '../core/persistence.ts';
 
@@ -147,16 +148,9 @@ export class Workflow {
             data: { requestId: id, by: 'policy', planHash: request.planHash, reason: 'pre-approved low-risk countermeasure' },
           });
         if (request.escalatedAt) audit.push({ action: 'mitigation.escalated', data: { requestId: id, reason: 'cto_away' } });
-        // Scheduled before the commit, so no crash can leave a request without its escalation; a
-        // schedule whose request never committed finds nothing to escalate.
-        if (request.state === 'awaiting_approval' && !request.escalatedAt) {
-          await this.deps.scheduler.schedule({
-            name: `escalate-${id}`,
-            at: request.escalateAt,
-            target: 'escalate',
-            event: MitigationEscalationDue.build({ incidentId: incident.id, requestId: id }),
-          });
-        }
+        // Scheduled before the commit, so no crash can leave a request without its escalation and
+        // expiry; a schedule whose request never committed finds nothing to do.
+        await scheduleRequestTimers(this.deps.scheduler, request);
         const events: BusEvent[] = [MitigationRequested.build({ incidentId: incident.id, requestId: id })];
         if (request.escalatedAt)
           events.push(MitigationEscalated.build({ incidentId: incident.id, requestId: id, reason: 'cto_away' }));
@@ -284,6 +278,41 @@ export class Workflow {
       return 'escalated';
     }
     throw new Error(`escalation of ${input.requestId} kept conflicting; it will be retried`);
+  }
+
+  /**
+   * Fired by the one-time schedule at the end of the approval window: a request nobody decided
+   * expires, audited by `system:expire`, and is announced like an expiry found on a late click.
+   * A request already decided, one not due yet (a schedule that fired early) or a missing one is
+   * left alone, so a redelivery changes nothing. A click racing the expiry loses or wins on the
+   * request's version: one outcome either way.
+   */
+  async expireRequest(input: {
+    incidentId: string;
+    requestId: string;
+  }): Promise<'expired' | 'already_decided' | 'not_due' | 'not_found'> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const request = await this.deps.mitigations.getRequest(input.incidentId, input.requestId);
+      const incident = await this.deps.incidents.getIncident(input.incidentId);
+      if (!incident || !request) return 'not_found';
+      if (request.state !== 'awaiting_approval') return 'already_decided';
+      const expired = expire(request, now);
+      if (!expired) return 'not_due';
+      const committed = await this.commit(
+        incident,
+        now,
+        'system:expire',
+        [{ action: 'mitigation.expired', data: { requestId: request.id, expiresAt: request.expiresAt } }],
+        {
+          updateRequest: { request: expired, expectedVersion: request.version },
+          events: [MitigationDecided.build({ incidentId: incident.id, requestId: request.id, outcome: 'expired' })],
+        },
+      );
+      if (!committed) continue;
+      return 'expired';
+    }
+    throw new Error(`expiry of ${input.requestId} kept conflicting; it will be retried`);
   }
 
   /** Acknowledge, resolve or re-rate an incident from Slack. */

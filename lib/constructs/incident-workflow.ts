@@ -18,7 +18,7 @@ export interface IncidentWorkflowProps {
   readonly config: FirebreakConfig;
   /** The table and key, the firebreak bus (notify listens on it, every function emits on it), the shared DLQ and the Slack secret. */
   readonly foundation: Foundation;
-  /** The slack function: `/firebreak mitigate` creates escalation schedules too, so it gets the scheduling grants. */
+  /** The slack function: `/firebreak mitigate` creates escalation and expiry schedules too, so it gets the scheduling grants. */
   readonly slackFunction: FirebreakFunction;
   /** Name of the schedule group; only tests should change it. */
   readonly scheduleGroupName?: string;
@@ -33,9 +33,9 @@ export interface IncidentWorkflowProps {
 /**
  * The approval workflow around Slack: `notify` (posts and updates incident and approval messages,
  * on the firebreak bus), `propose` (turns the mitigations a new incident's classification proposed
- * into requests, whether or not Slack is up), `escalate` (fired by a one-time EventBridge Scheduler schedule when the
- * CTO stays silent), the schedule group those schedules live in and the role Scheduler uses to
- * invoke the two functions.
+ * into requests, whether or not Slack is up), `escalate` (escalate / expire: fired by a request's one-time EventBridge
+ * Scheduler schedules when the CTO stays silent and when its approval window ends), the schedule group those schedules
+ * live in and the role Scheduler uses to invoke the two functions.
  *
  * Every function gets only what its code uses: the table and its key (their events go through the
  * outbox); the Slack secret for notify (it posts), not for escalate (it only records and announces);
@@ -129,7 +129,8 @@ export class IncidentWorkflow extends Construct {
     this.escalateFunction = new FirebreakFunction(this, 'Escalate', {
       entry: 'functions/escalate/handler.ts',
       serviceName: 'firebreak-escalate',
-      description: 'Firebreak escalate: when the CTO stays silent, ask the senior engineers and record the escalation',
+      description:
+        'Firebreak escalate / expire: when the CTO stays silent, ask the senior engineers; when the approval window ends, expire the request',
       settings: props.config,
       retryAttempts: 2,
       maxEventAge: Duration.hours(2),
@@ -163,12 +164,13 @@ export class IncidentWorkflow extends Construct {
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [foundation.deadLetterQueue.queueArn] }),
     );
 
-    // Who schedules: notify (coalesced refreshes), propose (escalation timers of the requests it
-    // creates) and slack (`/firebreak mitigate`); track too, for the rollback it offers (FleetMitigation).
+    // Who schedules: notify (coalesced refreshes), propose (escalation and expiry timers of the requests
+    // it creates) and slack (`/firebreak mitigate`); track too, for the rollback it offers (FleetMitigation).
     this.grantScheduling(this.notifyFunction);
     this.grantScheduling(this.proposeFunction);
     this.grantScheduling(props.slackFunction);
-    // escalate builds the workflow, whose scheduler reads these settings, but never requests a mitigation.
+    // escalate builds the workflow, whose scheduler reads these settings, but never requests a mitigation:
+    // it only receives schedules (escalation, expiry), through the scheduler role above, and makes none.
     this.addSchedulingEnvironment(this.escalateFunction);
 
     this.notifyRule = deliveryRule(this, 'NotifyRule', {
@@ -214,7 +216,7 @@ export class IncidentWorkflow extends Construct {
       // cdk-nag names the resource with the pseudo parameters written as <AWS::Region>.
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
       reason:
-        'Schedules are created at run time, one per pending escalation or refresh, with names not known at deploy time; the wildcard is confined to the Firebreak schedule group.',
+        'Schedules are created at run time, one per pending escalation, expiry or refresh, with names not known at deploy time; the wildcard is confined to the Firebreak schedule group.',
     });
     this.addSchedulingEnvironment(fn);
   }

@@ -271,6 +271,22 @@ describe('EventBridge Scheduler', () => {
     expect(allStatementsFor('lambda:InvokeFunction').map(({ roles }) => roles)).toEqual([[ref(stack.workflow.schedulerRole)]]);
   });
 
+  it('reaches escalate / expire only through that role: no bus rule targets it, no resource policy, and it schedules nothing', () => {
+    const naming = (type: string, property: string, fn: IConstruct) =>
+      Object.values(resources).filter(
+        (r) => r.Type === type && JSON.stringify(r.Properties[property] ?? null).includes(`"${logicalId(fn)}"`),
+      );
+    // So a forged "Mitigation Expiry Due" or "Mitigation Escalation Due" put on a bus reaches nothing (notify, for contrast, has its rule).
+    expect(naming('AWS::Events::Rule', 'Targets', stack.workflow.notifyFunction)).toHaveLength(1);
+    expect(naming('AWS::Events::Rule', 'Targets', stack.workflow.escalateFunction)).toEqual([]);
+    expect(naming('AWS::Lambda::Permission', 'FunctionName', stack.workflow.escalateFunction)).toEqual([]);
+    const own = statementsOf(stack.workflow.escalateFunction.executionRole).flatMap(actions);
+    expect(own.filter((a) => /^(scheduler|iam|lambda):/.test(a))).toEqual([]);
+    expect(props(stack.workflow.escalateFunction).Description).toBe(
+      'Firebreak escalate / expire: when the CTO stays silent, ask the senior engineers; when the approval window ends, expire the request',
+    );
+  });
+
   it('lets slack, notify, propose and track (only) create schedules in the group, and pass the role to Scheduler only', () => {
     const schedules = arnJoin('scheduler', ':schedule/firebreak/*');
     const schedulingFunctions = [

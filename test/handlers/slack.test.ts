@@ -94,7 +94,9 @@ function incidentMessage(incident: Pick<Incident, 'id' | 'channel'>): StandInMes
 function requestMessage(requestId: string): StandInMessage {
   const message = runtime.slack.latest(
     (m) =>
-      !!m.thread_ts && JSON.stringify(m.blocks).includes(`\`${requestId}\``) && !/escalat|did not answer|is away/i.test(m.text),
+      !!m.thread_ts &&
+      JSON.stringify(m.blocks).includes(`\`${requestId}\``) &&
+      !/escalat|did not answer|is away|expired unapproved/i.test(m.text),
   );
   expect(message, `message of ${requestId}`).toBeDefined();
   return message!;
@@ -306,6 +308,7 @@ describe('approval policy through signed Slack requests', () => {
         target: 'escalate',
         event: { 'detail-type': 'Mitigation Escalation Due', detail: { incidentId: incident.id, requestId: pending.id } },
       }),
+      expect.objectContaining({ name: `expire-${pending.id}-20261123100000`, target: 'escalate' }),
     ]);
 
     await runtime.advance(14 * MINUTE);
@@ -603,9 +606,11 @@ describe('approval policy through signed Slack requests', () => {
     expect(approvedEvents(pending.id)).toHaveLength(1);
   });
 
-  it('approve after expiry (61 min) is refused "expired", the request becomes expired, audited and shown without buttons', async () => {
+  it('approve after the window, before its expiry schedule fired, is refused "expired": the click expires it, audited and shown without buttons', async () => {
     const { incident, request: pending } = await isolateRequest();
-    await runtime.advance(61 * MINUTE);
+    await runtime.advance(59 * MINUTE);
+    // The clock passes the window without firing the expiry schedule (Scheduler invokes within its minute, or retries).
+    runtime.clock.advance(2 * MINUTE);
     const reply = await clickRequest(CTO, pending.id, 'approve');
     expect(reply).toBe(`${pending.id} expired at 2026-11-23T10:00:00.000Z; request it again if it is still needed.`);
     expect(await request(pending.id)).toMatchObject({
@@ -628,6 +633,16 @@ describe('approval policy through signed Slack requests', () => {
     expect(message.text).toMatch(/^Mitigation expired/);
     // Once expired, later clicks say it is finished.
     expect(await command(SENIOR1, `approve ${pending.id}`)).toMatchObject({ text: `${pending.id} is already expired.` });
+    // The thread hears it once, whichever found the expiry: the schedule, firing late, finds it expired and adds nothing.
+    const expiredReplies = () =>
+      runtime.slack.thread(incident.channel, incidentMessage(incident).ts).filter((m) => m.text.includes('expired unapproved'));
+    expect(expiredReplies()).toHaveLength(1);
+    const fired = await runtime.advance(0);
+    expect(fired.filter((d) => d.rule.startsWith('schedule:expire-')).map((d) => d.result)).toEqual([
+      { incidentId: incident.id, requestId: pending.id, outcome: 'already_decided' },
+    ]);
+    expect(expiredReplies()).toHaveLength(1);
+    expect((await actions(incident.id)).filter((a) => a === 'mitigation.expired')).toHaveLength(1);
   });
 
   it('a plan change after one senior approval voids it: two fresh approvals of the new plan are needed', async () => {

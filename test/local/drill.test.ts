@@ -19,6 +19,39 @@ describe('drills', () => {
     expect(outcome.passed).toBe(true);
     expect(outcome.deadLetters).toHaveLength(1);
     expect(outcome.transcript.some((line) => line.results.some((r) => r.includes('reopened')))).toBe(true);
+    // The request nobody answers expires on time, by its schedule.
+    const results = outcome.transcript.flatMap((line) => line.results);
+    expect(results.filter((r) => /^⏰ expire-MIT-[0-9A-F]{10}-\d{14}: expired$/.test(r))).toHaveLength(1);
+    expect(results.filter((r) => r.startsWith('✉ Slack thread reply') && r.includes('expired unapproved'))).toHaveLength(1);
+  });
+
+  it('expires a request nobody answers once the clock passes its window, and says so when it has not', async () => {
+    const drill = (advance: string) =>
+      ScenarioSchema.parse({
+        name: 'unanswered request',
+        start: '2026-11-23T09:00:00Z',
+        steps: [{ inject: fixture('guardduty-finding-ec2-high-wrapped.json') }, { advance }],
+        expect: {
+          mitigations: [{ catalogId: 'isolate-instance', state: 'expired', escalated: true }],
+          slack: [
+            { contains: 'Approval needed', count: 0 },
+            { contains: 'expired unapproved', count: 1 },
+          ],
+        },
+      });
+    const expired = await runDrill(drill('61m'), { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
+    expect(expired.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(expired.transcript.at(-1)!.results.filter((r) => r.startsWith('⏰'))).toEqual([
+      expect.stringMatching(/^⏰ escalate-MIT-[0-9A-F]{10}: escalated$/),
+      expect.stringMatching(/^⏰ expire-MIT-[0-9A-F]{10}-20261123100000: expired$/),
+    ]);
+
+    const early = await runDrill(drill('59m'), { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
+    expect(early.checks.filter((c) => !c.passed).map((c) => c.expectation)).toEqual([
+      'mitigation isolate-instance',
+      'Slack messages containing "Approval needed" = 0',
+      'Slack messages containing "expired unapproved" = 1',
+    ]);
   });
 
   it('a failed isolation names its instance: the automation child fails, the request and the summary say which', async () => {

@@ -41,7 +41,7 @@ async function withIncident() {
 }
 
 describe('workflow on the in-memory ports', () => {
-  it('approval path: requested (escalation scheduled), approved by the CTO, audited on the incident chain and announced', async () => {
+  it('approval path: requested (escalation and expiry scheduled), approved by the CTO, audited on the incident chain and announced', async () => {
     const { store, published, scheduled, workflow, incidentId } = await withIncident();
     const requested = await workflow.requestMitigation({
       incidentId,
@@ -50,7 +50,7 @@ describe('workflow on the in-memory ports', () => {
     });
     expect(requested).toMatchObject({ ok: true, request: { state: 'awaiting_approval' } });
     const requestId = requested.request!.id;
-    expect(scheduled).toEqual([`escalate-${requestId}`]);
+    expect(scheduled).toEqual([`escalate-${requestId}`, `expire-${requestId}-20261123100000`]);
 
     const decided = await workflow.decideMitigation({ requestId, action: 'approve', actor: CTO });
     expect(decided.ok).toBe(true);

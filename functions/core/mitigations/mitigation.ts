@@ -221,18 +221,8 @@ export function decide(input: DecisionInput): Decision {
   });
   if (!verdict.allowed) {
     const refused = { allowed: false as const, refusal: verdict.refusal, message: refusalMessage(verdict.refusal, input) };
-    return verdict.refusal === 'expired'
-      ? {
-          ...refused,
-          expire: {
-            ...request,
-            state: 'expired',
-            decidedAt: now,
-            reason: 'approval window passed',
-            version: request.version + 1,
-          },
-        }
-      : refused;
+    const expired = verdict.refusal === 'expired' ? expire(request, now) : undefined;
+    return expired ? { ...refused, expire: expired } : refused;
   }
   const { member } = verdict;
   if (verdict.outcome === 'rejected') {
@@ -320,4 +310,13 @@ export function escalate(request: MitigationRequest, now: string): MitigationReq
   if (request.state !== 'awaiting_approval' || request.escalatedAt || now < request.escalateAt || now >= request.expiresAt)
     return undefined;
   return { ...request, escalatedAt: now, version: request.version + 1 };
+}
+
+/**
+ * The approval window is over: a request still awaiting approval at or after `expiresAt` becomes
+ * expired. The one transition both paths use: a late click (`decide`) and the expiry schedule.
+ */
+export function expire(request: MitigationRequest, now: string): MitigationRequest | undefined {
+  if (request.state !== 'awaiting_approval' || now < request.expiresAt) return undefined;
+  return { ...request, state: 'expired', decidedAt: now, reason: 'approval window passed', version: request.version + 1 };
 }

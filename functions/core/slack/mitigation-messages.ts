@@ -1,6 +1,6 @@
 /**
  * A mitigation request's Slack messages (the approval request, its decided form, the escalation to
- * senior engineers) as Block Kit JSON. Pure: time is an input. Untrusted text is escaped.
+ * senior engineers, the expiry) as Block Kit JSON. Pure: time is an input. Untrusted text is escaped.
  */
 import { isAway, type RosterMember } from '../approval/roster.ts';
 import { type Approval, type MitigationRequest } from '../mitigations/mitigation.ts';
@@ -120,6 +120,39 @@ export function escalationMessage(
   ];
   const text = `${mentions ? `${mentions} ` : ''}${why}: ${quorum} needed for ${safeLine(request.title, 300)} (incident ${safeLine(request.incidentId, 100)}).`;
   return { text: truncate(text, SLACK_LIMITS.fallbackText), blocks };
+}
+
+/**
+ * The thread reply when a request's approval window ended without a decision: nothing ran, and the
+ * command that asks again (with the same parameters when they can be typed on one command line).
+ */
+export function expiryMessage(request: MitigationRequest): SlackMessage {
+  const requester = /^slack:(.+)$/.exec(request.requestedBy)?.[1];
+  const seniors = new Set(
+    request.approvals.filter((a) => a.planHash === request.planHash && a.role === 'senior').map((a) => a.userId),
+  );
+  const had = seniors.size ? ` It had ${seniors.size} of the ${request.seniorQuorum} senior approvals needed.` : '';
+  const again = reRequestCommand(request);
+  const lines = [
+    `:hourglass: *${safeLine(request.title, 200)}* (${code(request.id, 20)}) expired unapproved: its approval window ended at ${formatTime(request.expiresAt)} without a decision, and nothing ran.${had}`,
+    `${requester ? `${mention(requester)} ` : ''}If it is still needed, request it again: ${code(again.command, 1000)}${again.complete ? '' : ' with the parameters shown on the request'}.`,
+  ];
+  const blocks = [
+    section(lines.join('\n')),
+    contextBlock([
+      `Plan ${code(request.planHash.slice(0, 12), 12)} · request ${code(request.id, 100)} · incident ${code(request.incidentId, 100)}`,
+    ]),
+  ];
+  const text = `Mitigation expired unapproved: ${safeLine(request.title, 300)} (${safeLine(request.id, 20)}) for incident ${safeLine(request.incidentId, 100)}.`;
+  return { text: truncate(text, SLACK_LIMITS.fallbackText), blocks };
+}
+
+/** `/firebreak mitigate <incident> <entry> key=value …`; a value with a space cannot be typed as one word, so then none are. */
+function reRequestCommand(request: MitigationRequest): { command: string; complete: boolean } {
+  const parameters = Object.entries(request.plan.parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const complete = parameters.every(([, value]) => value !== '' && !/\s/.test(value));
+  const given = complete ? parameters.map(([name, value]) => ` ${name}=${value}`).join('') : '';
+  return { command: `/firebreak mitigate ${request.incidentId} ${request.catalogId}${given}`, complete };
 }
 
 function summaryBlocks(request: MitigationRequest): object[] {

@@ -6,6 +6,7 @@ import { IncidentOpened } from '../../../functions/core/events/incident-opened.t
 import { MitigationApproved } from '../../../functions/core/events/mitigation-approved.ts';
 import { MitigationEscalated } from '../../../functions/core/events/mitigation-escalated.ts';
 import { MitigationEscalationDue } from '../../../functions/core/events/mitigation-escalation-due.ts';
+import { MitigationExpiryDue } from '../../../functions/core/events/mitigation-expiry-due.ts';
 import { ReleaseHoldLifted } from '../../../functions/core/events/release-hold-lifted.ts';
 import {
   BUS_EVENTS,
@@ -39,11 +40,14 @@ const incident = {
   mitigations: ['isolate-instance'],
 } as unknown as Incident;
 
+/** What one-time schedules deliver straight to escalate (no bus rule routes them). */
+const SCHEDULED = [MitigationEscalationDue, MitigationExpiryDue];
+
 describe('event contracts', () => {
   it('declares each detail-type once, every one on the firebreak source', () => {
-    const types = [...BUS_EVENTS, MitigationEscalationDue].map((contract) => contract.detailType);
+    const types = [...BUS_EVENTS, ...SCHEDULED].map((contract) => contract.detailType);
     expect(new Set(types).size).toBe(types.length);
-    for (const contract of [...BUS_EVENTS, MitigationEscalationDue]) {
+    for (const contract of [...BUS_EVENTS, ...SCHEDULED]) {
       expect(contract.source).toBe(FIREBREAK_SOURCE);
       expect(contract.version).toBe(1);
     }
@@ -53,7 +57,7 @@ describe('event contracts', () => {
     const modules = readdirSync(new URL('../../../functions/core/events/', import.meta.url)).filter(
       (file) => /^(incident|mitigation|release)-/.test(file) && !['incident-snapshot.ts', 'incident-events.ts'].includes(file),
     );
-    expect(modules.length).toBe(BUS_EVENTS.length + 1);
+    expect(modules.length).toBe(BUS_EVENTS.length + SCHEDULED.length);
   });
 
   it('parses what the builder builds, for the incident snapshot and a request', () => {
@@ -92,5 +96,10 @@ describe('event contracts', () => {
     expect(EXECUTE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Mitigation Approved'] });
     expect(PROPOSE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Incident Opened'] });
     expect(NOTIFY_PATTERN['detail-type']).not.toContain('Mitigation Approved');
+    // Escalation and expiry reach escalate only through their one-time schedules: no bus event can fire them.
+    for (const pattern of [NOTIFY_PATTERN, EXECUTE_PATTERN, PROPOSE_PATTERN])
+      for (const contract of SCHEDULED) expect(pattern['detail-type']).not.toContain(contract.detailType);
+    expect(MitigationExpiryDue.detailType).toBe('Mitigation Expiry Due');
+    expect(() => MitigationExpiryDue.parse({ incidentId: INCIDENT, requestId: 'MIT-<!channel>' })).toThrow(/requestId/);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decide,
   escalate,
+  expire,
   instanceIdOf,
   MAX_INSTANCE_TARGETS,
   MAX_PARAMETER_LENGTH,
@@ -766,7 +767,42 @@ describe('escalate', () => {
   });
 });
 
+describe('expire', () => {
+  const request = requestFor('isolate-instance');
+
+  it('expires an undecided request at and after the end of its window, the same transition as a late click', () => {
+    expect(request.expiresAt).toBe(at(60));
+    const expired = { ...request, state: 'expired', decidedAt: at(60), reason: 'approval window passed', version: 2 };
+    expect(expire(request, at(60))).toEqual(expired);
+    expect(expire(request, at(61))).toMatchObject({ state: 'expired', decidedAt: at(61) });
+    expect(decision({ request, member: CTO, now: at(60) })).toMatchObject({
+      allowed: false,
+      refusal: 'expired',
+      expire: expired,
+    });
+  });
+
+  it('leaves a request alone before its window ends (a schedule that fired early), and once decided or expired', () => {
+    expect(expire(request, new Date(Date.parse(at(60)) - 1).toISOString())).toBeUndefined();
+    for (const state of ['approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'] as const)
+      expect(expire({ ...request, state }, at(90))).toBeUndefined();
+  });
+
+  it('keeps approvals short of the quorum on record', () => {
+    const partial = apply({ ...request, escalatedAt: at(15) }, S1, at(20));
+    expect(partial.approvals).toHaveLength(1);
+    expect(expire(partial, at(60))).toMatchObject({ state: 'expired', approvals: partial.approvals });
+  });
+});
+
 describe('replan', () => {
+  it('keeps the approval window and the escalation time: the timers scheduled at creation still hold', () => {
+    const request = requestFor('restart-service', { requestedBy: `slack:${RESPONDER.slackUserId}` });
+    const plan = resolvePlan(catalog('restart-service'), INCIDENT, { serviceName: 'apache2.service' });
+    const changed = replan(request, plan, at(30), `slack:${S3.slackUserId}`);
+    expect([changed.expiresAt, changed.escalateAt]).toEqual([request.expiresAt, request.escalateAt]);
+  });
+
   it('changes the plan and its hash, keeps the approvals on record and remembers who changed it', () => {
     const request = apply(
       { ...requestFor('restart-service', { requestedBy: `slack:${RESPONDER.slackUserId}` }), escalatedAt: at(1) },
