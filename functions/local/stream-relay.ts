@@ -37,6 +37,11 @@ export class LocalStreamReader {
   /** Batches the relay failed (and will be retried), for transcripts and tests. */
   failedBatches = 0;
 
+  /** Whether a failed record waits to be read again (the relay's retry). */
+  get pendingRetry(): boolean {
+    return [...this.shards.values()].some((position) => position.at !== undefined);
+  }
+
   constructor(
     private readonly client: DynamoDBClient,
     endpoint: string,

@@ -47,6 +47,7 @@ export async function checkExpectations(expect: Expect, runtime: LocalRuntime, e
     .map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
   for (const expected of expect.slack) checks.push(checkSlack(expected, messages));
   if (expect.auditChainsValid) checks.push(checkAuditChains(incidents, audits));
+  if (expect.outboxDrained) checks.push(checkOutbox(runtime));
   return checks;
 }
 
@@ -211,4 +212,15 @@ function checkAuditChains(incidents: readonly Incident[], audits: ReadonlyMap<st
 
 function equal(expectation: string, expected: number, actual: number): DrillCheck {
   return { expectation: `${expectation} = ${expected}`, passed: expected === actual, detail: `found ${actual}` };
+}
+
+/** Nothing stranded: every outbox item was published (none waits for a retry) and none was dead-lettered. */
+function checkOutbox(runtime: LocalRuntime): DrillCheck {
+  const waiting = runtime.stream.pendingRetry;
+  const dead = runtime.relayDeadLetters.length;
+  return {
+    expectation: 'every committed event was published',
+    passed: !waiting && dead === 0,
+    detail: waiting ? 'events still wait in the outbox' : dead ? `${dead} outbox item(s) dead-lettered` : 'the outbox is drained',
+  };
 }

@@ -23,6 +23,8 @@ const InjectStep = z
 const RedeliverStep = z.object({ redeliver: z.literal(true), note: z.string().optional() }).strict();
 const AdvanceStep = z.object({ advance: Duration, note: z.string().optional() }).strict();
 const NoteStep = z.object({ note: z.string() }).strict();
+/** EventBridge refuses PutEvents for a while (throttling, an outage): what was committed waits in the outbox. */
+const PublishFaultStep = z.object({ publishFault: Duration, note: z.string().optional() }).strict();
 const SlackUser = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U0CTO000001');
 /** A roster user's slash command; {{incident}} and {{request}} / {{request:<catalog id>}} stand for the latest ones. */
 const CommandStep = z
@@ -114,7 +116,7 @@ export const ScenarioSchema = z
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
     steps: z
-      .array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, FleetStep, NoteStep]))
+      .array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, FleetStep, PublishFaultStep, NoteStep]))
       .min(1),
     expect: z
       .object({
@@ -164,9 +166,11 @@ export const ScenarioSchema = z
           .default([]),
         /** Every incident's audit chain verifies (checked unless set to false). */
         auditChainsValid: z.boolean().default(true),
+        /** Every committed event was published: nothing waits in the outbox, nothing was dead-lettered by the relay. */
+        outboxDrained: z.boolean().default(true),
       })
       .strict()
-      .default({ incidents: [], mitigations: [], slack: [], deployments: [], holds: [], ssm: [], auditChainsValid: true }),
+      .default({ incidents: [], mitigations: [], slack: [], deployments: [], holds: [], ssm: [], auditChainsValid: true, outboxDrained: true }),
   })
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;

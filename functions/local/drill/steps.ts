@@ -39,7 +39,7 @@ export function stepRunner(runtime: LocalRuntime, config: FirebreakConfig, baseD
       seen.set(key, m.updates);
       return [`✉ Slack ${verb} in ${m.channel}: ${firstLine(renderMessageText(m))}`];
     });
-  return async (step) => {
+  const run = async (step: Step): Promise<DrillLine> => {
     const at = runtime.clock.now().toISOString();
     if ('inject' in step) {
       const event = typeof step.inject === 'string' ? readEvent(resolve(baseDir, step.inject)) : step.inject;
@@ -129,9 +129,39 @@ export function stepRunner(runtime: LocalRuntime, config: FirebreakConfig, baseD
         step: `${who(step.as)} clicks [${step.click}]${step.note ? ` — ${step.note}` : ''}`,
         results: [...(response.statusCode === 200 ? replies : [`✗ HTTP ${response.statusCode}`]), ...slackNews()],
       };
+    } else if ('publishFault' in step) {
+      runtime.bus.failPublishingFor(durationMs(step.publishFault));
+      return {
+        at,
+        step: `EventBridge refuses PutEvents for ${step.publishFault} (injected fault)${step.note ? ` — ${step.note}` : ''}`,
+        results: [],
+      };
     } else {
       return { at, step: `note: ${step.note}`, results: [] };
     }
+  };
+  // The outbox at work: publishes refused during a step, and the step in which what waited went out.
+  let refused = 0;
+  let waiting = false;
+  return async (step) => {
+    const line = await run(step);
+    const failures = runtime.bus.publishFailures - refused;
+    refused = runtime.bus.publishFailures;
+    if (failures > 0) {
+      waiting = true;
+      return {
+        ...line,
+        results: [
+          ...line.results,
+          `⚠ PutEvents refused ×${failures}: the committed events wait in the table's outbox; the relay retries them`,
+        ],
+      };
+    }
+    if (waiting && !runtime.stream.pendingRetry) {
+      waiting = false;
+      return { ...line, results: [`✓ the relay published the events that waited in the outbox`, ...line.results] };
+    }
+    return line;
   };
 }
 
