@@ -116,7 +116,19 @@ export const ScenarioSchema = z
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
     steps: z
-      .array(z.union([InjectStep, RedeliverStep, AdvanceStep, CommandStep, ClickStep, DeployStep, FleetStep, PublishFaultStep, NoteStep]))
+      .array(
+        z.union([
+          InjectStep,
+          RedeliverStep,
+          AdvanceStep,
+          CommandStep,
+          ClickStep,
+          DeployStep,
+          FleetStep,
+          PublishFaultStep,
+          NoteStep,
+        ]),
+      )
       .min(1),
     expect: z
       .object({
@@ -170,7 +182,16 @@ export const ScenarioSchema = z
         outboxDrained: z.boolean().default(true),
       })
       .strict()
-      .default({ incidents: [], mitigations: [], slack: [], deployments: [], holds: [], ssm: [], auditChainsValid: true, outboxDrained: true }),
+      .default({
+        incidents: [],
+        mitigations: [],
+        slack: [],
+        deployments: [],
+        holds: [],
+        ssm: [],
+        auditChainsValid: true,
+        outboxDrained: true,
+      }),
   })
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;
