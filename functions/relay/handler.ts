@@ -31,13 +31,21 @@ const KNOWN_DETAIL_TYPES = new Set<string>(BUS_EVENTS.map((contract) => contract
  */
 export function createRelayHandler(dependencies: () => RelayDependencies) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
-  return middy(async (event: DynamoDBStreamEvent, context: Context) =>
-    processPartialResponse(event, (record: DynamoDBRecord) => relay(record, dependencies()), processor, {
-      context,
-      // In order, so that a shard's events keep their commit order as far as a retry allows.
-      processInParallel: false,
-    }),
-  )
+  return middy(async (event: DynamoDBStreamEvent, context: Context) => {
+    // Lambda retries from the first failed record: the records after it are left for that retry
+    // rather than published now and again then.
+    let failed = false;
+    const relayInOrder = async (record: DynamoDBRecord) => {
+      if (failed) throw new Error('an earlier record of this batch failed; retried with it');
+      try {
+        await relay(record, dependencies());
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    };
+    return processPartialResponse(event, relayInOrder, processor, { context, processInParallel: false });
+  })
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
