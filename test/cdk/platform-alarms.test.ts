@@ -38,13 +38,16 @@ beforeAll(() => {
 });
 
 describe('platform alarms', () => {
-  it('watches every Firebreak function (errors and throttles) and the dead-letter queue, and nothing else', () => {
+  it("watches every Firebreak function (errors and throttles), both dead-letter queues and the relay's iterator age, and nothing else", () => {
     expect(functions.map((f) => f.serviceName).sort()).toEqual(
-      ['deployments', 'escalate', 'execute', 'ingest', 'notify', 'propose', 'slack', 'track'].map((s) => `firebreak-${s}`),
+      ['deployments', 'escalate', 'execute', 'ingest', 'notify', 'propose', 'relay', 'slack', 'track'].map(
+        (s) => `firebreak-${s}`,
+      ),
     );
-    expect(alarms).toHaveLength(functions.length * 2 + 1);
+    expect(alarms).toHaveLength(functions.length * 2 + 2 + 1);
     expect(stack.alarms.functionAlarms.size).toBe(functions.length);
-    expect([...stack.alarms.deadLetterAlarms.keys()]).toEqual(['shared']);
+    expect([...stack.alarms.deadLetterAlarms.keys()]).toEqual(['shared', 'relay']);
+    expect([...stack.alarms.streamConsumerAlarms.keys()]).toEqual([stack.relay.relayFunction.node.path]);
   });
 
   it('alarms on one visible dead letter, per minute, missing data not breaching', () => {
@@ -89,7 +92,7 @@ describe('platform alarms', () => {
       const name = alarm.Properties.AlarmName as string;
       expect(isPlatformAlarmName(name), name).toBe(true);
       expect(name.startsWith('firebreak-platform-Firebreak-')).toBe(true);
-      expect(name).toMatch(/-(dead-letters|errors|throttles)$/);
+      expect(name).toMatch(/-(dead-letters|errors|throttles|iterator-age)$/);
       expect(name.length).toBeLessThanOrEqual(MAX_ALARM_NAME);
       expect(alarm.Properties.AlarmActions, 'state changes reach EventBridge without actions').toBeUndefined();
     }
@@ -105,7 +108,8 @@ describe('platform alarms', () => {
   });
 
   it('sends what a function gives up on to the dead-letter queue as an on-failure record naming the function, and tags the function with its stack', () => {
-    for (const fn of functions.filter((f) => f.serviceName !== 'firebreak-slack')) {
+    // Not slack (it answers synchronously) nor the relay (its event source mapping has its own DLQ).
+    for (const fn of functions.filter((f) => f.serviceName !== 'firebreak-slack' && f.serviceName !== 'firebreak-relay')) {
       const props = (fn.node.defaultChild as CfnElement & { deadLetterConfig?: unknown }).deadLetterConfig;
       expect(props, fn.serviceName).toBeUndefined();
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {

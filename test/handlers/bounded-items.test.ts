@@ -32,9 +32,10 @@ const BOUNDS = {
   /**
    * The write units of any one transaction (2 per KB per item). The largest is an incident's opening
    * commit: incident (6 KB: 12) + fingerprint lock (2) + `incident.opened` (2) + `signal.recorded`
-   * (at most ~3 KB: 6) + processed-event marker (2) = 24.
+   * (at most ~3 KB: 6) + processed-event marker (2) + the outbox item announcing it (an incident
+   * snapshot with at most 20 capped resources, under 3 KB: 6) = 30.
    */
-  transactionUnits: 24,
+  transactionUnits: 30,
 };
 
 /** The capped attributes of each kind and the most bytes each may take (lists: entries + 3). */
