@@ -131,7 +131,8 @@ export function parseDeadLetter(raw: RawDeadLetter): DeadLetter {
       ...optional('errorMessage', attr.ErrorMessage),
     };
   }
-  return { ...base, origin: 'unknown', ...eventFields(body) };
+  // The relay's own dead letters (an outbox item it can never publish) carry their reason as ERROR_MESSAGE.
+  return { ...base, origin: 'unknown', ...eventFields(body), ...deliveryError };
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
