@@ -76,6 +76,17 @@ describe('parseDeadLetter', () => {
     });
   });
 
+  it("reads the relay's own dead letter (an outbox item it can never publish): its reason, and no target to redrive to", () => {
+    const letter = parseDeadLetter({
+      messageId: 'm',
+      receiptHandle: 'h',
+      body: JSON.stringify({ sequenceNumber: '100', key: '{"pk":{"S":"OUTBOX#1"}}', eventSourceARN: 'arn:aws:dynamodb:…' }),
+      attributes: { ERROR_MESSAGE: 'unknown detail-type(s): Mitigation Approved By Anyone' },
+    });
+    expect(letter).toMatchObject({ origin: 'unknown', errorMessage: 'unknown detail-type(s): Mitigation Approved By Anyone' });
+    expect(redriveTarget(letter, HERE).ok).toBe(false);
+  });
+
   it('cannot redrive an old Lambda DeadLetterConfig message or a stream batch record: neither names what to re-send where', () => {
     const legacy = parseDeadLetter({
       messageId: 'm',
