@@ -92,6 +92,32 @@ const results: Record<string, unknown> = {};
         value: `${figures.eventsPerSecond} events/s, ${figures.requestsPerEvent} requests/event, ${figures.writeUnitsPerEvent} WCU/event, ${figures.readUnitsPerEvent} RCU/event → ${incidents} incidents`,
       });
     }
+    // One signal of each kind, side by side: the write units of its commit (the outbox item included).
+    const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-units', notify: false });
+    const meter = meterDynamo(runtime.client);
+    const perSignal: Record<string, { writeUnits: number; readUnits: number }> = {};
+    const [first] = distinctEvents(1);
+    for (const [kind, event] of [
+      ['new', first!],
+      ['repeat', { ...first!, id: 'bench-repeat' }],
+      ['duplicate delivery', { ...first!, id: 'bench-repeat' }],
+    ] as const) {
+      const before = { writeUnits: meter.writeUnits, readUnits: meter.readUnits };
+      runtime.bus.put('default', event);
+      await runtime.bus.drain();
+      perSignal[kind] = {
+        writeUnits: meter.writeUnits - before.writeUnits,
+        readUnits: round(meter.readUnits - before.readUnits),
+      };
+    }
+    await runtime.stop();
+    results.unitsPerSignal = perSignal;
+    rows.push({
+      measure: 'ingest: units per signal',
+      value: Object.entries(perSignal)
+        .map(([kind, units]) => `${kind} ${units.writeUnits} WCU / ${units.readUnits} RCU`)
+        .join(', '),
+    });
   } finally {
     await database.stop();
   }
@@ -110,6 +136,7 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
     ['notify', 'functions/notify/handler.ts'],
     ['escalate', 'functions/escalate/handler.ts'],
     ['slack', 'functions/slack/handler.ts'],
+    ['relay', 'functions/relay/handler.ts'],
   ] as const) {
     const outfile = bundleFile(name);
     // The same settings as FirebreakFunction's bundling (ESM, minified, node22, createRequire banner).
