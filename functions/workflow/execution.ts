@@ -207,7 +207,11 @@ export class Execution {
     return { ok: true, text: `${request.id} cancelled: Systems Manager stops the remaining invocations.` };
   }
 
-  /** Moves a running request to its end state (once), audited; a failure offers the rollback as a new request. */
+  /**
+   * Moves a running request to its end state (once), audited and announced in one commit. A failure
+   * names the rollback to offer in its announcement, and propose makes that request: the offer
+   * survives a crash after the commit.
+   */
   private async finish(
     incidentId: string,
     requestId: string,
@@ -217,7 +221,16 @@ export class Execution {
     options: { offerRollback?: boolean } = {},
   ): Promise<void> {
     const ended = { incidentId, requestId, final: true } as const;
-    const finished = await this.update(
+    const announcement = (request: MitigationRequest): BusEvent => {
+      if (state === 'succeeded') return MitigationSucceeded.build(ended);
+      if (state === 'cancelled') return MitigationProgress.build(ended);
+      const rollback =
+        options.offerRollback !== false
+          ? this.deps.config.mitigations.find((m) => m.id === request.catalogId)?.rollback
+          : undefined;
+      return MitigationFailed.build({ ...ended, ...(rollback ? { rollback } : {}) });
+    };
+    await this.update(
       incidentId,
       requestId,
       (r) =>
@@ -226,20 +239,8 @@ export class Execution {
           : undefined,
       [{ action: `mitigation.${state}`, data: { requestId, ...(reason ? { reason } : {}) } }],
       actor,
-      [
-        state === 'succeeded'
-          ? MitigationSucceeded.build(ended)
-          : state === 'failed'
-            ? MitigationFailed.build(ended)
-            : MitigationProgress.build(ended),
-      ],
+      (finished) => [announcement(finished)],
     );
-    if (!finished) return;
-    const rollback =
-      state === 'failed' && options.offerRollback !== false
-        ? this.deps.config.mitigations.find((m) => m.id === finished.catalogId)?.rollback
-        : undefined;
-    if (rollback) await this.deps.workflow.requestMitigation({ incidentId, catalogId: rollback, requestedBy: 'policy:rollback' });
   }
 
   /** Changes a request (if `change` returns one) with its audit entries, retrying on conflicts. */
@@ -249,7 +250,7 @@ export class Execution {
     change: (request: MitigationRequest) => MitigationRequest | undefined,
     entries: AuditDraft[],
     actor = 'system:execute',
-    events: readonly BusEvent[] = [],
+    events: readonly BusEvent[] | ((updated: MitigationRequest) => readonly BusEvent[]) = [],
   ): Promise<MitigationRequest | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.deps.now().toISOString();
@@ -266,7 +267,10 @@ export class Execution {
         incident.status === 'mitigating' && updated.state !== 'running' && !othersRunning
           ? { status: incident.acknowledgedBy ? ('acknowledged' as const) : ('open' as const) }
           : {};
-      if (await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor, events))
+      const announced = typeof events === 'function' ? events(updated) : events;
+      if (
+        await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor, announced)
+      )
         return updated;
     }
     throw new Error(`${requestId} kept changing; the delivery will be retried`);

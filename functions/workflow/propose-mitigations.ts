@@ -14,3 +14,19 @@ export async function proposeMitigations(
     await workflow.requestMitigation({ incidentId: incident.incidentId, catalogId, requestedBy: 'policy:classification' });
   return { incidentId: incident.incidentId, proposed: [...incident.mitigations] };
 }
+
+/**
+ * A failed mitigation's rollback becomes a new request, awaiting approval like any other (its id is
+ * deterministic too: a redelivered failure asks for no second rollback).
+ */
+export async function proposeRollback(
+  failure: { incidentId: string; rollback: string },
+  workflow: Pick<Workflow, 'requestMitigation'>,
+): Promise<{ incidentId: string; proposed: string[] }> {
+  await workflow.requestMitigation({
+    incidentId: failure.incidentId,
+    catalogId: failure.rollback,
+    requestedBy: 'policy:rollback',
+  });
+  return { incidentId: failure.incidentId, proposed: [failure.rollback] };
+}

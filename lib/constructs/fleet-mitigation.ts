@@ -24,8 +24,8 @@ export interface FleetMitigationProps {
   /** The table and key, the firebreak bus (`Mitigation Approved` arrives there; execute and track emit there) and the shared DLQ. */
   readonly foundation: Foundation;
   /**
-   * The workflow's scheduling: track offers a failed mitigation's rollback as a new request, which
-   * may need approval and so an escalation schedule; execute builds the same workflow but never offers one.
+   * The workflow's scheduling settings: execute and track build the workflow (for `/firebreak cancel`'s
+   * roster check) but never request a mitigation; a failed run's rollback is requested by propose.
    */
   readonly workflow: IncidentWorkflow;
   /** The slack function: `/firebreak cancel` stops running commands and automations, so it gets those grants and the execution environment. */
@@ -57,8 +57,8 @@ export interface FleetMitigationProps {
  * and on instances carrying the fleet tag (`ssm:resourceTag/<tag key>`), `ssm:StartAutomationExecution`
  * only on the catalog's runbooks, `iam:PassRole` only for the automation role and only to SSM. Only
  * slack cancels (`/firebreak cancel`). track records progress and outcomes (reading an automation
- * run's child executions with `ssm:DescribeAutomationExecutions`, read-only) and, for a failed run,
- * requests the rollback (so it may schedule its escalation). Neither execute nor track talks to
+ * run's child executions with `ssm:DescribeAutomationExecutions`, read-only); a failed run's
+ * announcement names its rollback, which propose requests. Neither execute nor track talks to
  * Slack: notify renders what they announce, so neither reads the Slack secret.
  */
 export class FleetMitigation extends Construct {
@@ -146,10 +146,10 @@ export class FleetMitigation extends Construct {
     grantRunMitigations(this.executeFunction, { catalog, tagKey: fleet.tagKey, automationRole: this.automationRole });
     // An automation run's per-instance results are its child executions, which track lists when the run ends.
     if (catalog.some((entry) => entry.kind === 'automation')) grantReadAutomationExecutions(this.trackFunction);
-    // A run that fails to start is never rolled back, so execute never requests a mitigation.
+    // Neither requests a mitigation (a failed run's rollback is requested by propose, from its
+    // announcement), so neither may create schedules; the variables are there for the shared workflow.
     workflow.addSchedulingEnvironment(this.executeFunction);
-    // A failed run offers its rollback as a new request, which may await approval: an escalation schedule.
-    workflow.grantScheduling(this.trackFunction);
+    workflow.addSchedulingEnvironment(this.trackFunction);
     this.grantCancel(props.slackFunction);
 
     const delivery = {

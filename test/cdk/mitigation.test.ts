@@ -603,16 +603,8 @@ describe('execute and track functions', () => {
     expect(allStatementsFor('ssm:DescribeAutomationExecutions').map(({ roles }) => roles)).toEqual([
       [ref(stack.mitigation.trackFunction.executionRole)],
     ]);
-    // Its IAM and Scheduler access is the scheduling grant alone: a failed run's rollback may need an escalation schedule.
-    expect(track.filter((s) => actions(s).some((a) => /^(iam|scheduler):/.test(a)))).toEqual([
-      { Action: 'scheduler:CreateSchedule', Effect: 'Allow', Resource: arnJoin('scheduler', ':schedule/firebreak/*') },
-      {
-        Action: 'iam:PassRole',
-        Effect: 'Allow',
-        Resource: arnOf(stack.workflow.schedulerRole),
-        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      },
-    ]);
+    // No IAM or Scheduler access: a failed run's rollback is requested by propose, from the failure's announcement.
+    expect(track.filter((s) => actions(s).some((a) => /^(iam|scheduler):/.test(a)))).toEqual([]);
   });
 
   it('does not let execute or track read the Slack secret', () => {

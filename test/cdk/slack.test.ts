@@ -287,14 +287,9 @@ describe('EventBridge Scheduler', () => {
     );
   });
 
-  it('lets slack, notify, propose and track (only) create schedules in the group, and pass the role to Scheduler only', () => {
+  it('lets slack, notify and propose (only) create schedules in the group, and pass the role to Scheduler only', () => {
     const schedules = arnJoin('scheduler', ':schedule/firebreak/*');
-    const schedulingFunctions = [
-      stack.slack.slackFunction,
-      stack.workflow.notifyFunction,
-      stack.workflow.proposeFunction,
-      stack.mitigation.trackFunction,
-    ];
+    const schedulingFunctions = [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.proposeFunction];
     for (const fn of schedulingFunctions) {
       const statements = statementsOf(fn.executionRole);
       // No DeleteSchedule: schedules delete themselves after running (ActionAfterCompletion DELETE, done by Scheduler).
@@ -316,13 +311,13 @@ describe('EventBridge Scheduler', () => {
     }
     const schedulers = schedulingFunctions.map((fn) => [ref(fn.executionRole)]);
     expect(allStatementsFor('scheduler:CreateSchedule').map(({ roles }) => roles)).toEqual(expect.arrayContaining(schedulers));
-    expect(allStatementsFor('scheduler:CreateSchedule')).toHaveLength(4);
+    expect(allStatementsFor('scheduler:CreateSchedule')).toHaveLength(3);
     expect(allStatementsFor('scheduler:DeleteSchedule')).toEqual([]);
     // Plus execute's PassRole of the automation role to SSM (test/cdk/mitigation.test.ts).
     expect(
       allStatementsFor('iam:PassRole').filter(({ s }) => JSON.stringify(s.Condition).includes('scheduler.amazonaws.com')),
-    ).toHaveLength(4);
-    expect(allStatementsFor('iam:PassRole')).toHaveLength(5);
+    ).toHaveLength(3);
+    expect(allStatementsFor('iam:PassRole')).toHaveLength(4);
   });
 });
 
@@ -381,11 +376,12 @@ describe('notify rule', () => {
     });
   });
 
-  it('feeds propose with new incidents only, from the firebreak bus, with the DLQ and retries', () => {
+  it('feeds propose with new incidents and failed mitigations (their rollbacks), from the firebreak bus, with the DLQ and retries', () => {
     const propose = props(stack.workflow.proposeRule);
     expect(propose.EventBusName).toEqual(ref(stack.foundation.bus));
-    expect(propose.EventPattern).toEqual({ source: ['firebreak'], 'detail-type': ['Incident Opened'] });
+    expect(propose.EventPattern).toEqual({ source: ['firebreak'], 'detail-type': ['Incident Opened', 'Mitigation Failed'] });
     expect(matchesPattern(propose.EventPattern as EventPattern, envelope('firebreak', 'Incident Opened'))).toBe(true);
+    expect(matchesPattern(propose.EventPattern as EventPattern, envelope('firebreak', 'Mitigation Failed'))).toBe(true);
     for (const other of ['Incident Updated', 'Mitigation Requested'])
       expect(matchesPattern(propose.EventPattern as EventPattern, envelope('firebreak', other)), other).toBe(false);
     expect(matchesPattern(propose.EventPattern as EventPattern, envelope('firebreak.monitor.x', 'Incident Opened'))).toBe(false);
@@ -463,11 +459,12 @@ describe('cdk-nag (AwsSolutions)', () => {
         .flatMap((entry) => Object.keys(entry.data as Record<string, string>).map((key) => key.replace(/^Annotation::/, '')));
     expect(acknowledged(stack.foundation.slackSecret)).toContain('AwsSolutions-SMG4');
     expect(acknowledged(stack.slack.api)).toContain('AwsSolutions-APIG4');
-    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.mitigation.trackFunction]) {
+    for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.proposeFunction]) {
       expect(acknowledged(fn.executionRole)).toContain(
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/firebreak/*]',
       );
     }
-    expect(acknowledged(stack.workflow.escalateFunction.executionRole).filter((id) => id.includes('scheduler'))).toEqual([]);
+    for (const fn of [stack.workflow.escalateFunction, stack.mitigation.trackFunction])
+      expect(acknowledged(fn.executionRole).filter((id) => id.includes('scheduler'))).toEqual([]);
   });
 });

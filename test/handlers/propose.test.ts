@@ -59,4 +59,32 @@ describe('propose', () => {
     await runtime.bus.drain();
     expect(await runtime.repositories.mitigations.listRequests(incident.id)).toEqual(requests);
   });
+
+  it("requests a failed mitigation's rollback from its announcement, once, and nothing for a failure without one", async () => {
+    const { incident, requests } = await guardDutyIncident();
+    const isolate = requests.find((r) => r.catalogId === 'isolate-instance')!;
+    const failed = (detail: Record<string, unknown>) => ({
+      version: '0',
+      id: `failed-${JSON.stringify(detail).length}`,
+      'detail-type': 'Mitigation Failed',
+      source: 'firebreak',
+      account: '123456789012',
+      time: '2026-11-23T09:05:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: { incidentId: incident.id, requestId: isolate.id, final: true, ...detail },
+    });
+    runtime.bus.put('firebreak', failed({}));
+    await runtime.bus.drain();
+    expect(await runtime.repositories.mitigations.listRequests(incident.id)).toEqual(requests);
+    for (let delivery = 0; delivery < 2; delivery++) {
+      runtime.bus.put('firebreak', failed({ rollback: 'release-instance' }));
+      await runtime.bus.drain();
+    }
+    const rollbacks = (await runtime.repositories.mitigations.listRequests(incident.id)).filter(
+      (r) => r.catalogId === 'release-instance',
+    );
+    expect(rollbacks).toEqual([expect.objectContaining({ requestedBy: 'policy:rollback', state: 'awaiting_approval' })]);
+    expect(runtime.bus.deadLetters).toEqual([]);
+  });
 });

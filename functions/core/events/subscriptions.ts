@@ -37,5 +37,8 @@ export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
 /** Every event Firebreak's functions put on the firebreak bus. */
 export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved] as const;
 
-/** New incidents feed `propose`: the mitigations their classification proposed become requests. */
-export const PROPOSE_PATTERN = patternFor([IncidentOpened]);
+/**
+ * New incidents feed `propose`: the mitigations their classification proposed become requests; so
+ * do failed mitigations that name a rollback to offer.
+ */
+export const PROPOSE_PATTERN = patternFor([IncidentOpened, MitigationFailed]);

@@ -94,7 +94,7 @@ describe('event contracts', () => {
   it('routes with patterns built from the contracts', () => {
     expect(NOTIFY_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': NOTIFY_EVENTS.map((c) => c.detailType) });
     expect(EXECUTE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Mitigation Approved'] });
-    expect(PROPOSE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Incident Opened'] });
+    expect(PROPOSE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Incident Opened', 'Mitigation Failed'] });
     expect(NOTIFY_PATTERN['detail-type']).not.toContain('Mitigation Approved');
     // Escalation and expiry reach escalate only through their one-time schedules: no bus event can fire them.
     for (const pattern of [NOTIFY_PATTERN, EXECUTE_PATTERN, PROPOSE_PATTERN])
