@@ -2,56 +2,26 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
-import { createClassifier, PLATFORM_RULE_NAME } from '../../functions/core/signals/classify.ts';
-import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
-import type { IncidentRepository } from '../../functions/adapters/dynamodb/incidents.ts';
-import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
-import type { IngestDependencies } from '../../functions/workflow/record-signal.ts';
-import { lambdaContext } from '../../functions/local/event-bus.ts';
-import { VirtualClock } from '../../functions/local/runtime.ts';
-import { exampleConfig, fixture, freshTable, withNewId } from '../support.ts';
-import { streamRelay } from '../support/relay.ts';
+import { PLATFORM_RULE_NAME } from '../../functions/core/signals/classify.ts';
+import { exampleConfig, fixture, withNewId } from '../support.ts';
+import { ingestHarness, type IngestHarness } from '../support/ingest-harness.ts';
 
 const DLQ_ALARM = 'cloudwatch-alarm-state-change-firebreak-dlq-derived.json';
 const config = exampleConfig();
 const eventBridge = mockClient(EventBridgeClient);
-let table: Awaited<ReturnType<typeof freshTable>> | undefined;
-let store: IncidentRepository;
-let clock: VirtualClock;
-let ingest: (event: unknown) => Promise<IngestResult>;
-let relay: ReturnType<typeof streamRelay> | undefined;
+let harness: IngestHarness | undefined;
+let store: IngestHarness['store'];
+let clock: IngestHarness['clock'];
+let ingest: IngestHarness['ingest'];
 
-afterAll(() => {
-  relay?.close();
-  table?.client.destroy();
-});
+afterAll(() => harness?.close());
 
 beforeEach(async () => {
-  relay?.close();
-  table?.client.destroy();
-  table = await freshTable('ingest-platform');
-  relay = streamRelay(table);
-  store = createRepositories(table.client, table.tableName).incidents;
-  clock = new VirtualClock('2026-11-23T09:00:00Z');
+  harness?.close();
+  harness = await ingestHarness('ingest-platform', config);
+  ({ store, clock, ingest } = harness);
   eventBridge.reset();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
-  const deps: IngestDependencies = {
-    incidents: store,
-    classify: createClassifier(config),
-    now: clock.now,
-    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
-    eventRetentionDays: config.eventRetentionDays,
-    customSources: config.sources.custom,
-  };
-  const handler = createIngestHandler(() => deps);
-  // Each delivery, then the stream relay: what a test sees published is what the commit announced.
-  ingest = async (event) => {
-    try {
-      return (await handler(event as never, lambdaContext('ingest'))) as IngestResult;
-    } finally {
-      await relay!.pump();
-    }
-  };
 });
 
 /** The DLQ alarm's state change, as CloudWatch sends each transition (a new event id every time). */

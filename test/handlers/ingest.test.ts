@@ -3,57 +3,27 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
-import { createClassifier } from '../../functions/core/signals/classify.ts';
 import { InvalidEventError } from '../../functions/core/signals/signal.ts';
-import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
-import type { IncidentRepository } from '../../functions/adapters/dynamodb/incidents.ts';
-import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
-import type { IngestDependencies } from '../../functions/workflow/record-signal.ts';
-import { lambdaContext } from '../../functions/local/event-bus.ts';
-import { VirtualClock } from '../../functions/local/runtime.ts';
-import { exampleConfig, fixture, freshTable, withNewId } from '../support.ts';
-import { streamRelay } from '../support/relay.ts';
+import { exampleConfig, fixture, withNewId } from '../support.ts';
+import { ingestHarness, type IngestHarness } from '../support/ingest-harness.ts';
 
 const config = exampleConfig();
 const eventBridge = mockClient(EventBridgeClient);
-let table: Awaited<ReturnType<typeof freshTable>> | undefined;
-let store: IncidentRepository;
-let clock: VirtualClock;
-let ingest: (event: unknown) => Promise<IngestResult>;
-let relay: ReturnType<typeof streamRelay> | undefined;
+let harness: IngestHarness | undefined;
+let table: IngestHarness['table'];
+let store: IngestHarness['store'];
+let clock: IngestHarness['clock'];
+let ingest: IngestHarness['ingest'];
+let relay: IngestHarness['relay'];
 
-afterAll(() => {
-  relay?.close();
-  table?.client.destroy();
-});
+afterAll(() => harness?.close());
 
 beforeEach(async () => {
-  // A fresh table per test keeps fingerprints from leaking between cases.
-  relay?.close();
-  table?.client.destroy();
-  table = await freshTable('ingest');
-  relay = streamRelay(table);
-  store = createRepositories(table.client, table.tableName).incidents;
-  clock = new VirtualClock('2026-11-23T09:00:00Z');
+  harness?.close();
+  harness = await ingestHarness('ingest', config);
+  ({ table, store, clock, ingest, relay } = harness);
   eventBridge.reset();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'x' }] });
-  const deps: IngestDependencies = {
-    incidents: store,
-    classify: createClassifier(config),
-    now: clock.now,
-    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
-    eventRetentionDays: config.eventRetentionDays,
-    customSources: config.sources.custom,
-  };
-  const handler = createIngestHandler(() => deps);
-  // Each delivery, then the stream relay: what a test sees published is what the commit announced.
-  ingest = async (event) => {
-    try {
-      return (await handler(event as never, lambdaContext('ingest'))) as IngestResult;
-    } finally {
-      await relay!.pump();
-    }
-  };
 });
 
 const published = () =>

@@ -1,0 +1,48 @@
+import type { IncidentRepository } from '../../functions/adapters/dynamodb/incidents.ts';
+import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
+import type { FirebreakConfig } from '../../functions/core/config.ts';
+import { createClassifier } from '../../functions/core/signals/classify.ts';
+import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
+import { lambdaContext } from '../../functions/local/event-bus.ts';
+import { VirtualClock } from '../../functions/local/runtime.ts';
+import { freshTable } from '../support.ts';
+import { streamRelay } from './relay.ts';
+
+/**
+ * The ingest handler on a fresh DynamoDB Local table (fingerprints never leak between tests), its
+ * clock, and the stream relay behind it: each delivery is followed by the relay, so what a test
+ * sees published (PutEvents, which tests mock) is what the commit announced.
+ */
+export async function ingestHarness(prefix: string, config: FirebreakConfig) {
+  const table = await freshTable(prefix);
+  const relay = streamRelay(table);
+  const store: IncidentRepository = createRepositories(table.client, table.tableName).incidents;
+  const clock = new VirtualClock('2026-11-23T09:00:00Z');
+  const handler = createIngestHandler(() => ({
+    incidents: store,
+    classify: createClassifier(config),
+    now: clock.now,
+    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
+    eventRetentionDays: config.eventRetentionDays,
+    customSources: config.sources.custom,
+  }));
+  const ingest = async (event: unknown): Promise<IngestResult> => {
+    try {
+      return (await handler(event as never, lambdaContext('ingest'))) as IngestResult;
+    } finally {
+      await relay.pump();
+    }
+  };
+  return {
+    table,
+    relay,
+    store,
+    clock,
+    ingest,
+    close: () => {
+      relay.close();
+      table.client.destroy();
+    },
+  };
+}
+export type IngestHarness = Awaited<ReturnType<typeof ingestHarness>>;
