@@ -101,16 +101,11 @@ export class Foundation extends Construct {
     // events service, so a customer key would have to trust events.amazonaws.com in the key
     // policy of the key that protects the audit trail. The DLQ only holds events EventBridge
     // already carried.
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is the dead-letter queue itself (of every EventBridge rule target and schedule, and the functions' on-failure destination); a dead-letter queue of a dead-letter queue would only hide what it holds. It is alarmed and read with `firebreak dlq`.",
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      "This queue is the dead-letter queue itself (of every EventBridge rule target and schedule, and the functions' on-failure destination); a dead-letter queue of a dead-letter queue would only hide what it holds. It is alarmed and read with `firebreak dlq`.",
+    );
 
     // Created with a random placeholder, never a real credential: the template holds only the
     // generation rule. Until the user puts the real values in, the signing secret is a random
@@ -203,4 +198,18 @@ function pinLogicalId(construct: IConstruct, logicalId: string): void {
   if (!(resource instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource to pin`);
   const stack = Stack.of(resource);
   stack.renameLogicalId(stack.getLogicalId(resource), logicalId);
+}
+
+/**
+ * A dead-letter queue as the stack makes them: SQS-managed encryption, TLS only, 14 days, with
+ * cdk-nag's SQS3 (a queue without its own dead-letter queue) acknowledged for `why`.
+ */
+export function deadLetterQueue(scope: Construct, id: string, why: string): sqs.Queue {
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: why });
+  return queue;
 }

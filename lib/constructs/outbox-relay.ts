@@ -1,11 +1,11 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OUTBOX_STREAM_FILTER } from '../../functions/adapters/dynamodb/outbox.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
-import type { Foundation } from './foundation.ts';
+import { deadLetterQueue, type Foundation } from './foundation.ts';
 
 export interface OutboxRelayProps {
   /** The table (with its stream), its key and the firebreak bus. */
@@ -31,16 +31,11 @@ export class OutboxRelay extends Construct {
     const { foundation } = props;
 
     // SQS-managed encryption: the queue holds stream positions and reasons, never event payloads.
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is the relay's dead-letter queue (its event source mapping's on-failure destination); a dead-letter queue of a dead-letter queue would only hide failures. Its alarm makes every message visible.",
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      "This queue is the relay's dead-letter queue (its event source mapping's on-failure destination); a dead-letter queue of a dead-letter queue would only hide failures. Its alarm makes every message visible.",
+    );
     this.relayFunction = new FirebreakFunction(this, 'Relay', {
       entry: 'functions/relay/handler.ts',
       serviceName: 'firebreak-relay',
