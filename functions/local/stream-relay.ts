@@ -34,6 +34,8 @@ export class LocalStreamReader {
    */
   private readonly shards = new Map<string, ShardPosition>();
   private pumpsSinceListing = 0;
+  /** The pump under way: pumps run one after another. */
+  private running: Promise<unknown> = Promise.resolve();
   /** Batches the relay failed (and will be retried), for transcripts and tests. */
   failedBatches = 0;
 
@@ -61,8 +63,6 @@ export class LocalStreamReader {
     this.running = next.catch(() => undefined);
     return next;
   }
-
-  private running: Promise<unknown> = Promise.resolve();
 
   private async pumpOnce(): Promise<number> {
     // A shard list is refreshed now and then: new shards appear rarely, and reading one costs a call.
