@@ -45,6 +45,11 @@ const MAX_ATTEMPTS = 10;
  */
 export class Execution {
   private readonly runs = new Map<string, { incidentId: string; requestId: string }>();
+  /**
+   * When this process last won a request's progress claim. Until the interval has passed, the
+   * table's condition would refuse any claim, so the (billed) transaction is not even tried.
+   */
+  private readonly claimedAt = new Map<string, string>();
 
   constructor(private readonly deps: ExecutionDependencies) {}
 
@@ -145,9 +150,16 @@ export class Execution {
       // SSM's own command status decides the outcome; an instance's status only moves progress on.
       const now = this.deps.now();
       const notBefore = new Date(now.getTime() - this.deps.config.fleet.progressIntervalSeconds * 1000).toISOString();
-      await mitigations.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore, [
-        MitigationProgress.build({ incidentId: run.incidentId, requestId: run.requestId }),
-      ]);
+      const ownClaim = this.claimedAt.get(run.requestId);
+      if (
+        !(ownClaim && ownClaim > notBefore) &&
+        (await mitigations.claimProgressPost(run.incidentId, run.requestId, now.toISOString(), notBefore, [
+          MitigationProgress.build({ incidentId: run.incidentId, requestId: run.requestId }),
+        ]))
+      ) {
+        if (this.claimedAt.size >= 1000) this.claimedAt.delete(this.claimedAt.keys().next().value!);
+        this.claimedAt.set(run.requestId, now.toISOString());
+      }
       return { outcome: 'running', requestId: run.requestId };
     }
     // The run's own status only moves forward: an InProgress arriving after Success changes nothing.
