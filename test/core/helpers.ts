@@ -76,3 +76,19 @@ export function without<T extends object, K extends keyof T>(value: T, ...keys: 
   for (const key of keys) delete copy[key];
   return copy;
 }
+
+/** A custom synthetic monitor's event (PutEvents on the firebreak bus) with this detail. */
+export function monitorEvent(detail: unknown, overrides: Record<string, unknown> = {}) {
+  return {
+    version: '0',
+    id: '5f3c1e0a-0000-4000-8000-000000000001',
+    'detail-type': 'Synthetic Check Failed',
+    source: 'firebreak.monitor.synthetics',
+    account: '123456789012',
+    time: '2026-03-01T10:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+    ...overrides,
+  };
+}

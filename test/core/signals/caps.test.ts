@@ -9,25 +9,11 @@ import { MONITOR_LIMITS } from '../../../functions/core/signals/monitor-normaliz
 import { normalizeEvent } from '../../../functions/core/signals/normalize-signals.ts';
 import type { Signal } from '../../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture } from '../../support.ts';
+import { monitorEvent } from '../helpers.ts';
 
 /** A lone UTF-16 surrogate: what cutting through a surrogate pair would leave behind. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const listBytes = (list: readonly string[]) => list.reduce((sum, item) => sum + utf8Bytes(item) + 1, 0);
-
-function monitorEvent(detail: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
-  return {
-    version: '0',
-    id: '5f3c1e0a-0000-4000-8000-000000000001',
-    'detail-type': 'Synthetic Check Failed',
-    source: 'firebreak.monitor.synthetics',
-    account: '123456789012',
-    time: '2026-03-01T10:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail,
-    ...overrides,
-  };
-}
 
 const onlySignal = (raw: unknown): Signal => {
   const { signals } = normalizeEvent(raw);

@@ -10,7 +10,7 @@ import {
   type Signal,
 } from '../../../functions/core/signals/signal.ts';
 import { fixture } from '../../support.ts';
-import { without, type Json } from '../helpers.ts';
+import { monitorEvent, without, type Json } from '../helpers.ts';
 
 /** Normalizes and expects exactly one signal. */
 function only(raw: unknown, options?: NormalizeOptions): Signal {
@@ -33,21 +33,6 @@ function invalid(fn: () => unknown): InvalidEventError {
 /** A deep copy of a fixture whose detail can be edited freely. */
 function editable(name: string): Json {
   return structuredClone(fixture(name)) as never;
-}
-
-function monitorEvent(detail: unknown, overrides: Record<string, unknown> = {}) {
-  return {
-    version: '0',
-    id: '5f3c1e0a-0000-4000-8000-000000000001',
-    'detail-type': 'Synthetic Check Failed',
-    source: 'firebreak.monitor.synthetics',
-    account: '123456789012',
-    time: '2026-03-01T10:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail,
-    ...overrides,
-  };
 }
 
 describe('normalizeEvent: CloudWatch alarms', () => {
