@@ -19,7 +19,7 @@ const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 const MESSAGE_ID = /^[A-Za-z0-9-]{1,100}$/;
 
 export interface DlqValues {
-  readonly json: boolean;
+  readonly json?: boolean | undefined;
   readonly queue?: string | undefined;
   readonly stack?: string | undefined;
   readonly id?: string | undefined;

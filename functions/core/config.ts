@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from './config-problems.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 
 /** Incident severity: SEV1 is the worst. */
@@ -22,18 +23,19 @@ export const FingerprintPartSchema = z.union([
 ]);
 export type FingerprintPart = z.infer<typeof FingerprintPartSchema>;
 
+/** A regular expression; when it does not compile, the message carries the engine's own reason. */
 const RegexSource = z
   .string()
   .min(1)
   .max(500)
-  .refine((pattern) => {
+  .superRefine((pattern, ctx) => {
     try {
       new RegExp(pattern, 'i');
-      return true;
-    } catch {
-      return false;
+    } catch (error) {
+      const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+      ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${reason}` });
     }
-  }, 'is not a valid regular expression');
+  });
 
 const OneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(item).min(1)]);
 
@@ -219,6 +221,8 @@ const MinutesBySeverity = z
 
 export const FirebreakConfigSchema = z
   .object({
+    /** Where editors find the JSON Schema (firebreak.schema.json); ignored by Firebreak. */
+    $schema: z.string().max(2048).optional(),
     slack: z
       .object({
         /** The workspace whose requests are accepted. */
@@ -366,14 +370,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates a parsed configuration; the error names each field and why it is wrong. */
+/** Validates a parsed configuration; the error names each field (rules and catalog entries by name) and why it is wrong. */
 export function parseConfig(raw: unknown, where = 'configuration'): FirebreakConfig {
   const result = FirebreakConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  throw new ConfigError(
-    where,
-    result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
-  );
+  throw new ConfigError(where, describeIssues(result.error.issues, raw, FirebreakConfigSchema));
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

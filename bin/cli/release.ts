@@ -1,0 +1,58 @@
+/**
+ * `firebreak release check <service>`: the pipeline gate. Exit 0 when the service may deploy, 1
+ * while it is on a release hold (or the hold cannot be read: a gate fails closed), 2 on bad usage.
+ */
+import { releaseCheck } from '../../functions/core/deployments/release-check.ts';
+import { SERVICE_NAME_PATTERN } from '../../functions/core/ids.ts';
+import type { StoredHold } from '../../functions/core/persistence.ts';
+import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { describeAwsError } from './errors.ts';
+import { openTable, type TableOptions } from './incidents.ts';
+import { UsageError } from './usage.ts';
+
+export interface ReleaseCheckOptions extends TableOptions {
+  readonly config?: string | undefined;
+}
+
+export async function releaseCheckCommand(service: string, options: ReleaseCheckOptions): Promise<number> {
+  if (!SERVICE_NAME_PATTERN.test(service))
+    throw new UsageError('release check: the service name must be 1-255 letters, digits, ".", "_", "@" or "-"');
+  const config = loadConfig(options.config);
+  const { client, tableName, close } = await openTable(options);
+  const { holds, roster: rosterRepository } = createRepositories(client, tableName);
+  try {
+    let hold: StoredHold | undefined;
+    let away: Map<string, string>;
+    try {
+      [hold, away] = await Promise.all([holds.getHold(service), rosterRepository.getAwayTimes()]);
+    } catch (error) {
+      const message = `cannot read the release hold of ${service} from ${tableName}: ${describeAwsError(error)}`;
+      process.stderr.write(`firebreak: ${message}\n`);
+      // A gate's verdict is machine-read: under --json the failure is on stdout too, and it is "not allowed".
+      if (options.json)
+        process.stdout.write(`${JSON.stringify({ service, allowed: false, error: { message, exitCode: 1 } }, null, 2)}\n`);
+      return 1;
+    }
+    const roster = config.roster.map((m) => ({
+      ...m,
+      ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}),
+    }));
+    const check = releaseCheck({
+      service,
+      hold,
+      cto: roster.find((m) => m.role === 'cto')!,
+      seniors: roster.filter((m) => m.role === 'senior'),
+      now: new Date().toISOString(),
+    });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ service, ...check }, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${check.reason}\n`);
+      if (!check.allowed) process.stdout.write(`Who can lift it: ${check.whoCanLift.join(', ')}\n`);
+    }
+    return check.allowed ? 0 : 1;
+  } finally {
+    await close();
+  }
+}
