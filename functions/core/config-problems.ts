@@ -11,7 +11,7 @@ import { formatPath } from './config.ts';
 const NAMING_FIELDS: ReadonlyArray<{ readonly array: string; readonly field: string }> = [
   { array: 'classification.rules', field: 'name' },
   { array: 'mitigations', field: 'id' },
-  { array: 'roster', field: 'slackUserId' },
+  { array: 'roster', field: 'name' },
   { array: 'deployments.environments', field: 'environment' },
 ];
 

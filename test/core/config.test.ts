@@ -127,8 +127,8 @@ describe('parseConfig: invalid configurations name the field', () => {
   it('a rule severity SEV9', () => {
     const error = rejected(withRules([rule({ severity: 'SEV9' })]));
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatch(/^classification\.rules\[0\]\.severity: /);
-    expect(error.message).toContain('classification.rules[0].severity');
+    expect(error.problems[0]).toMatch(/^classification\.rules\["r"\]\.severity: /);
+    expect(error.message).toContain('classification.rules["r"].severity');
   });
 
   it('names the index of the bad rule', () => {
@@ -154,15 +154,15 @@ describe('parseConfig: invalid configurations name the field', () => {
     (raw.roster as unknown[]).push({ slackUserId: 'U0SENIOR001', name: 'Priya again', role: 'responder' });
     const error = rejected(raw);
     expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toMatch(/^roster\[3\]\.slackUserId: U0SENIOR001 appears twice/);
+    expect(error.problems[0]).toMatch(/^roster\["Priya again"\]\.slackUserId: U0SENIOR001 appears twice/);
   });
 
   it('an invalid regular expression in a rule title or attribute', () => {
     expect(rejected(withRules([rule({ match: { title: '(unclosed' } })])).problems[0]).toBe(
-      'classification.rules[0].match.title: is not a valid regular expression',
+      'classification.rules["r"].match.title: is not a valid regular expression: Unterminated group',
     );
     expect(rejected(withRules([rule({ match: { attributes: { namespace: '[a-' } } })])).problems[0]).toMatch(
-      /^classification\.rules\[0\]\.match\.attributes\.namespace: is not a valid regular expression/,
+      /^classification\.rules\["r"\]\.match\.attributes\.namespace: is not a valid regular expression: \S/,
     );
   });
 
@@ -170,16 +170,16 @@ describe('parseConfig: invalid configurations name the field', () => {
     const error = rejected(withRules([rule({ mitigations: ['isolate-instance'] })]));
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatch(
-      /^classification\.rules\[0\]\.mitigations\[0\]: "isolate-instance" is not in the mitigation catalog/,
+      /^classification\.rules\["r"\]\.mitigations\[0\]: "isolate-instance" is not in the mitigation catalog/,
     );
   });
 
   it('a non-suppress rule missing severity or category', () => {
     expect(rejected(withRules([without(rule(), 'severity')])).problems).toEqual([
-      'classification.rules[0]: a rule that does not suppress must set severity and category',
+      'classification.rules["r"]: a rule that does not suppress must set severity and category',
     ]);
     expect(rejected(withRules([without(rule(), 'category')])).problems[0]).toMatch(
-      /^classification\.rules\[0\]: a rule that does not suppress/,
+      /^classification\.rules\["r"\]: a rule that does not suppress/,
     );
   });
 
@@ -218,9 +218,9 @@ describe('parseConfig: invalid configurations name the field', () => {
   });
 
   it('an unknown key inside a rule or its match', () => {
-    expect(rejected(withRules([rule({ severty: 'SEV1' })])).problems[0]).toMatch(/^classification\.rules\[0\]: .*severty/);
-    expect(rejected(withRules([rule({ match: { sources: 'aws.ec2' } })])).problems[0]).toMatch(
-      /^classification\.rules\[0\]\.match: .*sources/,
+    expect(rejected(withRules([rule({ severty: 'SEV1' })])).problems[0]).toBe('classification.rules["r"]: unknown key "severty" (did you mean "severity"?)');
+    expect(rejected(withRules([rule({ match: { sources: 'aws.ec2' } })])).problems[0]).toBe(
+      'classification.rules["r"].match: unknown key "sources" (did you mean "source"?)',
     );
   });
 
@@ -231,7 +231,7 @@ describe('parseConfig: invalid configurations name the field', () => {
     ).toMatch(/^slack\.teamId: must be a Slack workspace id/);
     const raw = configInput();
     (raw.roster as Array<{ slackUserId: string }>)[1]!.slackUserId = '@priya';
-    expect(rejected(raw).problems[0]).toMatch(/^roster\[1\]\.slackUserId: must be a Slack user id/);
+    expect(rejected(raw).problems[0]).toMatch(/^roster\["Priya Raman"\]\.slackUserId: must be a Slack user id/);
   });
 
   it('bad fingerprint parts and reopen window', () => {
@@ -253,7 +253,7 @@ describe('parseConfig: invalid configurations name the field', () => {
     expect(error.name).toBe('ConfigError');
     expect(error.message).toMatch(/^firebreak\.config\.json is not a valid Firebreak configuration:/);
     expect(error.problems.some((p) => p.startsWith('eventRetentionDays: '))).toBe(true);
-    expect(error.problems.some((p) => p.startsWith('classification.rules[0].severity: '))).toBe(true);
+    expect(error.problems.some((p) => p.startsWith('classification.rules["r"].severity: '))).toBe(true);
     for (const problem of error.problems) expect(error.message).toContain(`  - ${problem}`);
   });
 
