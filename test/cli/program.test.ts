@@ -45,18 +45,23 @@ describe('firebreak: conventions', () => {
     expect(help).toEqual({ ...flag, stdout: flag.stdout });
   });
 
-  it.each(COMMANDS)('%s %s: an unknown option is refused with exit 2, one line on stderr, nothing on stdout', async (...names) => {
-    const out = await cli(...names, '--no-such-flag');
-    expect(out.code).toBe(2);
-    expect(out.stdout).toBe('');
-    expect(out.stderr).toBe("firebreak: unknown option '--no-such-flag'\n");
-  });
+  it.each(COMMANDS)(
+    '%s %s: an unknown option is refused with exit 2, one line on stderr, nothing on stdout',
+    async (...names) => {
+      const out = await cli(...names, '--no-such-flag');
+      expect(out.code).toBe(2);
+      expect(out.stdout).toBe('');
+      expect(out.stderr).toBe("firebreak: unknown option '--no-such-flag'\n");
+    },
+  );
 
   it('suggests the option meant, per command', async () => {
     const out = await cli('deploy-notice', '--sevice', 'checkout');
     expect(out).toEqual({ code: 2, stdout: '', stderr: "firebreak: unknown option '--sevice' (did you mean --service?)\n" });
     // --status is incidents list's option, not release check's.
-    expect((await cli('release', 'check', 'checkout', '--status', 'open')).stderr).toMatch(/^firebreak: unknown option '--status'/);
+    expect((await cli('release', 'check', 'checkout', '--status', 'open')).stderr).toMatch(
+      /^firebreak: unknown option '--status'/,
+    );
   });
 
   it('unknown commands, missing and extra arguments, and a group without its subcommand are bad usage (exit 2)', async () => {
@@ -102,9 +107,9 @@ describe('firebreak: conventions', () => {
 describe('error lines', () => {
   it('hint at regions and credentials for the AWS errors a new user meets first', () => {
     expect(awsHint(new Error('Region is missing'))).toMatch(/--region or set AWS_REGION/);
-    expect(awsHint(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }))).toMatch(
-      /--profile/,
-    );
+    expect(
+      awsHint(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+    ).toMatch(/--profile/);
     expect(awsHint(Object.assign(new Error('x'), { name: 'ExpiredTokenException' }))).toMatch(/sign in again/);
     expect(awsHint(Object.assign(new Error('User is not authorized to perform'), { name: 'AccessDeniedException' }))).toMatch(
       /permission/,
