@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
 import { SLACK_USER_ID_PATTERN } from '../../core/ids.ts';
 import { formatPath, SeveritySchema, CategorySchema } from '../../core/config.ts';
+import { closest } from '../../core/config-problems.ts';
 
 // The drill scenario format (documented in the README): steps and expectations, and loading a scenario file.
 
@@ -204,7 +205,67 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
 
-/** Reads and validates a scenario file; the error names the field and why. */
+/** Each kind of step by the key that marks it; a step with only `note` is a note. */
+const STEP_KINDS = {
+  inject: InjectStep,
+  redeliver: RedeliverStep,
+  advance: AdvanceStep,
+  slack: CommandStep,
+  click: ClickStep,
+  deploy: DeployStep,
+  fleet: FleetStep,
+  publishFault: PublishFaultStep,
+} as const;
+
+/**
+ * Every step checked on its own, before anything starts: the kind it is, that kind's fields (one
+ * message per field, naming the step by its number from 1), event files that exist and parse, and
+ * a redeliver that has something to redeliver.
+ */
+function stepProblems(steps: unknown, baseDir: string): string[] {
+  if (!Array.isArray(steps)) return [];
+  const problems: string[] = [];
+  let injected = false;
+  steps.forEach((step, index) => {
+    const at = `step ${index + 1}`;
+    if (step === null || typeof step !== 'object' || Array.isArray(step)) return void problems.push(`${at}: must be an object`);
+    const keys = Object.keys(step);
+    const kinds = keys.filter((key): key is keyof typeof STEP_KINDS => Object.hasOwn(STEP_KINDS, key));
+    if (kinds.length > 1) return void problems.push(`${at}: one kind per step, but it has ${kinds.join(' and ')}`);
+    if (kinds.length === 0) {
+      if (keys.length === 1 && keys[0] === 'note')
+        return void (NoteStep.safeParse(step).success || problems.push(`${at} (note): note must be text`));
+      const unknown = keys.filter((key) => !['note', 'as', 'team', 'on', 'bus', 'times'].includes(key));
+      const guess = unknown.map((key) => closest(key, Object.keys(STEP_KINDS))).find(Boolean);
+      return void problems.push(
+        `${at}: not a step kind (${Object.keys(STEP_KINDS).join(', ')} or a lone note)${unknown.length ? `: unknown ${unknown.map((k) => `"${k}"`).join(', ')}` : ''}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+      );
+    }
+    const kind = kinds[0]!;
+    const parsed = STEP_KINDS[kind].safeParse(step);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues)
+        problems.push(
+          `${at} (${kind}): ${issue.code === 'unrecognized_keys' ? `unknown ${issue.keys.map((k) => `"${k}"`).join(', ')} for a ${kind} step` : `${formatPath(issue.path)}: ${issue.message}`}`,
+        );
+    if (kind === 'redeliver' && !injected) problems.push(`${at} (redeliver): needs an earlier inject step`);
+    if (kind === 'inject') {
+      injected = true;
+      const file = (step as { inject: unknown }).inject;
+      if (typeof file === 'string' && file) {
+        try {
+          JSON.parse(readFileSync(resolve(baseDir, file), 'utf8'));
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          problems.push(`${at} (inject): ${file}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}`);
+        }
+      }
+    }
+  });
+  return problems;
+}
+
+/** Reads and validates a scenario file, event files included; the error names each step and field and why. */
 export function loadScenario(path: string): { scenario: Scenario; baseDir: string } {
   let raw: unknown;
   try {
@@ -212,10 +273,19 @@ export function loadScenario(path: string): { scenario: Scenario; baseDir: strin
   } catch (error) {
     throw new ScenarioError(`${path}: ${(error as Error).message}`);
   }
+  const baseDir = dirname(resolve(path));
+  const steps = stepProblems((raw as { steps?: unknown } | null)?.steps, baseDir);
   const result = ScenarioSchema.safeParse(raw);
-  if (!result.success)
-    throw new ScenarioError(`${path}: ${result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('; ')}`);
-  return { scenario: result.data, baseDir: dirname(resolve(path)) };
+  // Step issues are reported by stepProblems, each in its own words; the rest as the schema says.
+  const others = result.success
+    ? []
+    : result.error.issues
+        .filter((i) => !(i.path[0] === 'steps' && i.path.length > 1 && steps.length))
+        .map((i) => `${formatPath(i.path)}: ${i.message}`);
+  const problems = [...steps, ...others];
+  if (problems.length || !result.success)
+    throw new ScenarioError(`${path} is not a valid drill scenario:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return { scenario: result.data, baseDir };
 }
 
 export function durationMs(text: string): number {
