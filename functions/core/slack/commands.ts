@@ -1,5 +1,6 @@
 import type { Severity } from '../config.ts';
 import { CATALOG_ID_PATTERN, INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../ids.ts';
+import { parseParameters } from './parameters.ts';
 import { escapeSlackText } from './text.ts';
 
 export type Command =
@@ -28,13 +29,12 @@ export const HELP = escapeSlackText(
   [
     '*Firebreak* — `/firebreak <command>`',
     '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
-    '`mitigate <incident> <catalog id> [key=value …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
+    '`mitigate <incident> <catalog id> [key=value | key="a value" …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
     '`release approve <service>` lift a release hold · `release status <service>`',
     '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
   ].join('\n'),
 );
 
-const PARAMETER = /^([A-Za-z][A-Za-z0-9]{0,49})=(.*)$/s;
 const MAX_AWAY_MINUTES = 14 * 24 * 60;
 const MAX_TEXT = 500;
 
@@ -85,14 +85,10 @@ export function parseCommand(text: string): ParsedCommand {
       const catalogId = args[1]?.toLowerCase();
       if (!incidentId || !INCIDENT_ID_PATTERN.test(incidentId) || !catalogId || !CATALOG_ID_PATTERN.test(catalogId))
         return fail('Expected an incident id and a catalog id.');
-      const parameters: Record<string, string> = {};
-      for (const pair of args.slice(2)) {
-        const match = PARAMETER.exec(pair);
-        if (!match) return fail(`"${escapeSlackText(pair.slice(0, 60))}" is not a key=value parameter.`);
-        if (Object.hasOwn(parameters, match[1]!)) return fail(`${escapeSlackText(match[1]!)} is given twice.`);
-        parameters[match[1]!] = match[2]!;
-      }
-      return ok({ name: 'mitigate', incidentId, catalogId, parameters });
+      // What follows the catalog id, as typed: a quoted value keeps its spaces.
+      const parsed = parseParameters(text.trim().replace(/^\S+\s+\S+\s+\S+/, ''));
+      if (!parsed.ok) return fail(escapeSlackText(parsed.problem));
+      return ok({ name: 'mitigate', incidentId, catalogId, parameters: parsed.parameters });
     }
     case 'cancel': {
       const requestId = args[0]?.toUpperCase();
@@ -132,7 +128,8 @@ function usageOf(verb: string): string {
     ack: 'Usage: `/firebreak ack <incident>`',
     resolve: 'Usage: `/firebreak resolve <incident> [note]`',
     sev: 'Usage: `/firebreak sev <incident> <SEV1-4>`',
-    mitigate: 'Usage: `/firebreak mitigate <incident> <catalog id> [key=value …]`',
+    mitigate:
+      'Usage: `/firebreak mitigate <incident> <catalog id> [key=value …]`; quote a value with spaces: `commands="systemctl restart payments-worker.service"`',
     approve: 'Usage: `/firebreak approve <request>`',
     cancel: 'Usage: `/firebreak cancel <request>`',
     reject: 'Usage: `/firebreak reject <request> <reason>`',

@@ -10,6 +10,12 @@ function ok(text: string): Command {
   return parsed.command;
 }
 
+/** The parameters of a mitigate command. */
+function params(text: string): Readonly<Record<string, string>> | undefined {
+  const command = ok(text);
+  return command.name === 'mitigate' ? command.parameters : undefined;
+}
+
 function failure(text: string): string {
   const parsed: ParsedCommand = parseCommand(text);
   if (parsed.ok) throw new Error(`expected "${text}" to be refused, got ${JSON.stringify(parsed.command)}`);
@@ -173,9 +179,37 @@ describe('parseCommand', () => {
       });
     });
 
+    it('takes a quoted value with spaces (straight or curly quotes, \\" inside), as one parameter', () => {
+      expect(ok(`mitigate ${INC} run-command commands="systemctl restart payments-worker.service" note=x`)).toEqual({
+        name: 'mitigate',
+        incidentId: INC,
+        catalogId: 'run-command',
+        parameters: { commands: 'systemctl restart payments-worker.service', note: 'x' },
+      });
+      expect(params(`mitigate ${INC} run-command commands=\u201csystemctl  status x\u201d`)).toEqual({
+        commands: 'systemctl  status x',
+      });
+      expect(params(`mitigate ${INC} run-command say="a \\"quoted\\" word" empty=""`)).toEqual({
+        say: 'a "quoted" word',
+        empty: '',
+      });
+    });
+
+    it('refuses an unclosed quote, a quote glued to the next word, and a quoted duplicate', () => {
+      expect(failure(`mitigate ${INC} run-command commands="systemctl restart`).split('\n')[0]).toBe(
+        'the value of commands opens a quote that is never closed.',
+      );
+      expect(failure(`mitigate ${INC} run-command a="x"b=y`).split('\n')[0]).toBe(
+        'the quoted value of a must be followed by a space.',
+      );
+      expect(failure(`mitigate ${INC} run-command a=x a="x y"`).split('\n')[0]).toBe('a is given twice.');
+      // A quote that does not start the value is part of it, as before (the allowedPattern decides).
+      expect(params(`mitigate ${INC} run-command a=x"y`)).toEqual({ a: 'x"y' });
+    });
+
     it('refuses a parameter given twice', () => {
       expect(failure(`mitigate ${INC} restart-service serviceName=a serviceName=b`)).toMatch(
-        /^serviceName is given twice\.\nUsage: `\/firebreak mitigate &lt;incident&gt; &lt;catalog id&gt; \[key=value …\]`$/,
+        /^serviceName is given twice\.\nUsage: `\/firebreak mitigate &lt;incident&gt; &lt;catalog id&gt; \[key=value …\]`; quote a value with spaces: `commands="systemctl restart payments-worker.service"`$/,
       );
     });
 
