@@ -129,5 +129,7 @@ export function createProgram(): Command {
 /** Run when executed (node dist/firebreak.js, npx firebreak, tsx bin/firebreak.ts), not when imported by a test. */
 const entry = process.argv[1] ? realpathSync(process.argv[1]) : undefined;
 if (entry === realpathSync(fileURLToPath(import.meta.url))) {
+  // The bundled SDK is pinned: its notice about future SDK releases needing Node 22 is not for this CLI's users.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.exitCode = await runProgram(createProgram(), process.argv.slice(2));
 }
