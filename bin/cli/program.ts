@@ -94,16 +94,7 @@ export function configure(program: Command, version: string): Command {
     .exitOverride()
     .configureOutput({
       // Commander's errors become one line: "firebreak: unknown option '--sevice' (did you mean --service?)".
-      outputError: (text, write) =>
-        write(
-          `${errorLine(
-            text
-              .replace(/^error: /, '')
-              .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
-              .replace(/\s*\n\s*/g, ' ')
-              .trim(),
-          )}\n`,
-        ),
+      outputError: (text, write) => write(`${errorLine(oneLine(text))}\n`),
     });
 }
 
@@ -118,10 +109,25 @@ export async function runProgram(program: Command, argv: readonly string[]): Pro
     if (error instanceof CommanderError) {
       // --help, help <command> and --version exit 0; a parse error, or a command with subcommands and
       // none given (its help goes to stderr), is bad usage.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok;
+      // Scripts that asked for JSON get the refusal as JSON too (the line is on stderr already).
+      if (argv.includes('--json'))
+        process.stdout.write(
+          `${JSON.stringify({ error: { message: oneLine(error.message), exitCode: EXIT.usage } }, null, 2)}\n`,
+        );
+      return EXIT.usage;
     }
     return report(error, current);
   }
+}
+
+/** Commander's message as one line: "unknown option '--sevice' (did you mean --service?)". */
+function oneLine(text: string): string {
+  return text
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** One line (plus a hint) for an error a command threw; the exit code it means. */

@@ -95,6 +95,15 @@ describe('firebreak: conventions', () => {
     expect((await cli('dlq', 'list', '--profile', 'a b')).stderr).toMatch(/^firebreak: --profile must be a profile name/);
   });
 
+  it('--json turns a refused option into a JSON object on stdout too', async () => {
+    const out = await cli('release', 'check', 'checkout', '--json', '--tabel', 't');
+    expect(out.code).toBe(2);
+    expect(out.stderr).toBe("firebreak: unknown option '--tabel' (did you mean --table?)\n");
+    expect(JSON.parse(out.stdout)).toEqual({
+      error: { message: "unknown option '--tabel' (did you mean --table?)", exitCode: 2 },
+    });
+  });
+
   it('--json turns an error into a JSON object on stdout too', async () => {
     const out = await cli('incidents', 'list', '--json', '--status', 'burning', '--table', 't');
     expect(out.code).toBe(2);
