@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { localClient, startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
+import { createFirebreakTable, localClient, startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
 
 /** Where drills keep their database, so `incidents --local` can read what the last drill left. */
 export const LOCAL_DB_PATH = '.firebreak/local-db';
@@ -66,11 +66,28 @@ export function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`${text}\n`);
 }
 
+/** Creates the local table when no drill made it yet, so a read finds an empty table rather than an error. */
+export async function ensureLocalTable(endpoint: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    const { TableNames = [] } = await client.send(new ListTablesCommand({}));
+    if (!TableNames.includes(LOCAL_TABLE)) await createFirebreakTable(client, LOCAL_TABLE);
+  } finally {
+    client.destroy();
+  }
+}
+
 /** The running local server, else one started for this command (stopped by `release`). */
 export async function openLocalTable(): Promise<{ endpoint: string; release: () => Promise<void> }> {
   const running = await runningLocal();
   if (running) return { endpoint: running, release: async () => undefined };
   progress('firebreak: starting DynamoDB Local (about 15 s; `firebreak local start` keeps one running)…');
   const local = await startDynamoDbLocal({ dbPath: LOCAL_DB_PATH });
+  try {
+    await ensureLocalTable(local.endpoint);
+  } catch (error) {
+    await local.stop();
+    throw error;
+  }
   return { endpoint: local.endpoint, release: () => local.stop() };
 }

@@ -2,14 +2,13 @@
  * `firebreak local start|stop|status`: one long-lived DynamoDB Local on the drills' on-disk
  * database, so `--local` reads and drills reuse it instead of starting Java each time.
  */
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createFirebreakTable, localClient, startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
+import { startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
 import type { CommonOptions } from './program.ts';
 import {
   answers,
+  ensureLocalTable,
   LOCAL_DB_PATH,
   LOCAL_STATE_PATH,
-  LOCAL_TABLE,
   progress,
   readLocalState,
   removeLocalState,
@@ -27,13 +26,7 @@ export async function localStart(options: CommonOptions): Promise<number> {
   if (!local.pid) throw new Error('DynamoDB Local started without a process id');
   writeLocalState({ pid: local.pid, endpoint: local.endpoint, startedAt: new Date().toISOString() });
   // The table exists from the start, so `incidents --local` answers before any drill ran.
-  const client = localClient(local.endpoint);
-  try {
-    const { TableNames = [] } = await client.send(new ListTablesCommand({}));
-    if (!TableNames.includes(LOCAL_TABLE)) await createFirebreakTable(client, LOCAL_TABLE);
-  } finally {
-    client.destroy();
-  }
+  await ensureLocalTable(local.endpoint);
   print(options, { running: true, endpoint: local.endpoint, pid: local.pid, started: true });
   return 0;
 }

@@ -32,6 +32,8 @@ afterAll(async () => {
 describe('firebreak local start|status|stop', () => {
   it('keeps one DynamoDB Local running that --local reads reuse, and stops it', async () => {
     expect(await run('local', 'status')).toMatchObject({ code: 1, stdout: 'No local DynamoDB is running.\n' });
+    // Without one, a --local read starts its own for the command, on an empty table before any drill ran.
+    expect(await run('incidents', 'list', '--local')).toMatchObject({ code: 0, stdout: 'No incidents.\n', stderr: '' });
 
     const start = await run('local', 'start', '--json');
     expect(start.code).toBe(0);
