@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
+import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
 
 /** Incident severity: SEV1 is the worst. */
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
@@ -308,6 +309,8 @@ export const FirebreakConfigSchema = z
       incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
     }),
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
+    watch: WatchConfigSchema.default(WATCH_DEFAULTS),
+    monitors: MonitorsConfigSchema.default(MONITORS_DEFAULTS),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })
