@@ -110,13 +110,18 @@ interface ChangeSignal {
   readonly change?: string | undefined;
 }
 
-function changeSignal(event: EventEnvelope, observedAt: string, detail: CloudTrailDetail, change: ChangeSignal): Signal {
+function changeSignal(
+  event: EventEnvelope,
+  observedAt: string,
+  detail: CloudTrailDetail,
+  change: ChangeSignal & { readonly kind?: string },
+): Signal {
   const actor = actorOf(detail);
   const region = detail.awsRegion ?? event.region;
   const when = detail.eventTime ?? event.time;
   return signal({
     source: event.source,
-    kind: detail.eventName,
+    kind: change.kind ?? detail.eventName,
     subject: change.subject,
     title: change.title,
     description: `${detail.eventName} by ${describeActor(actor)}, in ${region} at ${when}.${
@@ -166,6 +171,8 @@ function normalizeApiCall(event: EventEnvelope, observedAt: string): Signal[] {
     return [
       changeSignal(event, observedAt, detail, {
         watch,
+        // Whatever the actor tried, its refused attempts are one incident (kind is part of the fingerprint).
+        kind: watch,
         severity: ACTOR_WATCHES[watch].severity,
         title: `${ACTOR_WATCHES[watch].what} by ${actorKey(actor)}: ${detail.errorCode} on ${detail.eventName}`,
         subject: `${watch}|${actorKey(actor)}`,
