@@ -381,7 +381,29 @@ describe('watch rule patterns', () => {
     ['signin-console-login-failure-constructed.json', 'ConsoleSignIn'],
     ['signin-console-login-root-constructed.json', 'ConsoleSignIn'],
     ['config-rules-compliance-change-noncompliant-constructed.json', 'ConfigCompliance'],
+    ['cloudtrail-delete-public-access-block-constructed.json', 'CloudTrailS3'],
+    ['cloudtrail-schedule-key-deletion-constructed.json', 'CloudTrailKms'],
+    ['cloudtrail-delete-detector-constructed.json', 'CloudTrailGuardduty'],
+    ['cloudtrail-disable-security-hub-constructed.json', 'CloudTrailSecurityhub'],
+    ['cloudtrail-stop-configuration-recorder-constructed.json', 'CloudTrailConfig'],
+    ['cloudtrail-detach-policy-organizations-constructed.json', 'CloudTrailOrganizations'],
+    ['cloudtrail-create-bucket-root-constructed.json', 'CloudTrailRootUse'],
   ] as const;
+
+  const EXPECTED: Record<string, [string, string]> = {
+    'cloudtrail-delete-public-access-block-constructed.json': ['s3.public-access-block-removed', 'SEV2'],
+    'cloudtrail-schedule-key-deletion-constructed.json': ['kms.key-disabled', 'SEV2'],
+    'cloudtrail-delete-detector-constructed.json': ['detection.guardduty-disabled', 'SEV1'],
+    'cloudtrail-disable-security-hub-constructed.json': ['detection.securityhub-disabled', 'SEV2'],
+    'cloudtrail-stop-configuration-recorder-constructed.json': ['detection.config-stopped', 'SEV2'],
+    'cloudtrail-detach-policy-organizations-constructed.json': ['organizations.policy-changed', 'SEV2'],
+    'cloudtrail-create-bucket-root-constructed.json': ['root.used', 'SEV2'],
+  };
+  it.each(Object.entries(EXPECTED))('%s is watch %s', (file, [watch, severity]) => {
+    const signal = one(fixture(file));
+    expect(signal.attributes.watch).toBe(watch);
+    expect(classify(signal).severity).toBe(severity);
+  });
 
   it.each(WATCHED)('%s reaches exactly %s', (file, id) => {
     expect(rules.filter((r) => matchesPattern(r.pattern, fixture(file))).map((r) => r.id)).toEqual([id]);
