@@ -69,8 +69,6 @@ export const WatchConfigSchema = z
     allow: z.array(WatchAllowSchema).max(100).default(DEFAULT_WATCH_ALLOW),
     /** Severity overrides by watch id (see the README's table), e.g. `{ "network.ingress-world": "SEV1" }`. */
     severity: z.record(z.string().regex(/^[a-z0-9.-]{1,64}$/), SeveritySchema).default({}),
-    /** Create a multi-region CloudTrail trail in the stack (off when the account or organization already has one). */
-    createTrail: z.boolean().default(false),
   })
   .strict();
 export type WatchConfig = z.infer<typeof WatchConfigSchema>;
@@ -79,7 +77,6 @@ export const WATCH_DEFAULTS: WatchConfig = {
   enabled: true,
   allow: DEFAULT_WATCH_ALLOW,
   severity: {},
-  createTrail: false,
 };
 
 const SeverityByHint = z
