@@ -134,6 +134,11 @@ export const MitigationEntrySchema = z
     preApproved: z.boolean().default(false),
     /** The catalog entry that undoes this one, offered when it fails. */
     rollback: CatalogId.optional(),
+    /** IAM actions (`service:Action`) an automation runbook calls as the automation role; synth fails if the role lacks one. */
+    permissions: z
+      .array(z.string().regex(/^[a-z0-9-]{2,32}:[A-Za-z0-9]{1,128}$/, 'an IAM action such as ec2:StartInstances'))
+      .max(50)
+      .default([]),
   })
   .strict()
   .superRefine((entry, ctx) => {
