@@ -172,7 +172,7 @@ export const WATCHED_ACTIONS: readonly WatchedAction[] = [
     category: 'security',
     what: 'Security group created',
     target: (request, response) => str(response.groupId) ?? field('groupName')(request),
-    change: field('vpcId'),
+    change: (request) => (str(request.vpcId) ? `in ${str(request.vpcId)}` : undefined),
   },
   {
     id: 'network.acl-changed',
@@ -220,7 +220,7 @@ export const WATCHED_ACTIONS: readonly WatchedAction[] = [
     category: 'security',
     what: 'Internet gateway created or attached',
     target: (request, response) => str(request.internetGatewayId) ?? str(obj(response.internetGateway).internetGatewayId),
-    change: field('vpcId'),
+    change: (request) => (str(request.vpcId) ? `to ${str(request.vpcId)}` : undefined),
   },
   // S3 exposure
   {

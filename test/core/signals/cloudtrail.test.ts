@@ -198,6 +198,28 @@ describe('CloudTrail API calls', () => {
     expect(policyAllowsEveryone('not json')).toBe(false);
   });
 
+  it('keeps what hostile or huge requests carry bounded (and null request parameters are fine)', () => {
+    const items = Array.from({ length: 2_000 }, (_, i) => ({
+      ipProtocol: 'tcp',
+      fromPort: i,
+      toPort: i,
+      ipRanges: { items: [{ cidrIp: '0.0.0.0/0', description: '<!channel>' }] },
+    }));
+    const huge = one(
+      withDetail('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json', {
+        requestParameters: { groupId: `sg-<!channel>${'x'.repeat(5_000)}`, ipPermissions: { items } },
+      }),
+    );
+    expect(Buffer.byteLength(huge.title)).toBeLessThanOrEqual(300);
+    expect(Buffer.byteLength(huge.subject)).toBeLessThanOrEqual(256);
+    expect(Buffer.byteLength(huge.description ?? '')).toBeLessThanOrEqual(768);
+    for (const value of Object.values(huge.attributes)) expect(Buffer.byteLength(value)).toBeLessThanOrEqual(256);
+    const bare = one(
+      withDetail('cloudtrail-stop-logging-constructed.json', { requestParameters: null, userIdentity: undefined }),
+    );
+    expect(bare).toMatchObject({ title: 'CloudTrail logging stopped', resources: [] });
+  });
+
   it('refuses a delivery whose detail is not a CloudTrail record, naming the field', () => {
     expect(() => normalizeEvent(withDetail('cloudtrail-stop-logging-constructed.json', { eventName: 42 }))).toThrow(
       /detail\.eventName/,
