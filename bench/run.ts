@@ -14,6 +14,7 @@ import { startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { loadConfig } from '../lib/config.ts';
 import { meterDynamo } from './dynamo-meter.ts';
 import { coldSlackPath, SLACK_MIX, slackRequest, slackTargets, warmSlackPath } from './slack-path.ts';
+import { watchAccuracy } from './watch-accuracy.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -289,6 +290,16 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
   } finally {
     await database.stop();
   }
+}
+
+// (g) Accuracy of the change watch: 10,000 labelled CloudTrail events through the rule patterns and ingest.
+{
+  const figures = await watchAccuracy(config);
+  results.watchAccuracy = figures;
+  rows.push({
+    measure: `watch: ${figures.events.toLocaleString('en-US')} labelled CloudTrail events`,
+    value: `${figures.incidentsOpened} incidents (${figures.expectedIncidents} expected), ${figures.falsePositives} false positives, ${figures.falseNegatives} false negatives, ${figures.eventsPerSecond} events/s, ${figures.writeUnitsPerEvent} WCU/event`,
+  });
 }
 
 const width = Math.max(...rows.map((r) => r.measure.length));

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { describeIssues } from './config-problems.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
+import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
 
 /** Incident severity: SEV1 is the worst. */
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
@@ -135,6 +136,11 @@ export const MitigationEntrySchema = z
     preApproved: z.boolean().default(false),
     /** The catalog entry that undoes this one, offered when it fails. */
     rollback: CatalogId.optional(),
+    /** IAM actions (`service:Action`) an automation runbook calls as the automation role; synth fails if the role lacks one. */
+    permissions: z
+      .array(z.string().regex(/^[a-z0-9-]{2,32}:[A-Za-z0-9]{1,128}$/, 'an IAM action such as ec2:StartInstances'))
+      .max(50)
+      .default([]),
   })
   .strict()
   .superRefine((entry, ctx) => {
@@ -312,6 +318,8 @@ export const FirebreakConfigSchema = z
       incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
     }),
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
+    watch: WatchConfigSchema.default(WATCH_DEFAULTS),
+    monitors: MonitorsConfigSchema.default(MONITORS_DEFAULTS),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })

@@ -81,3 +81,19 @@ export function createAutomationRole(scope: Construct, tagKey: string, vpcId: st
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
   return role;
 }
+
+/** The IAM actions a role's policies grant (resources and conditions aside), for the catalog's permission check. */
+export function grantedActions(role: iam.Role): Set<string> {
+  const actions = new Set<string>();
+  for (const child of role.node.children) {
+    if (!(child instanceof iam.Policy)) continue;
+    const document = Stack.of(role).resolve(child.document.toJSON()) as {
+      Statement?: Array<{ Effect: string; Action: string | string[] }>;
+    };
+    for (const statement of document.Statement ?? []) {
+      if (statement.Effect !== 'Allow') continue;
+      for (const action of [statement.Action].flat()) actions.add(action);
+    }
+  }
+  return actions;
+}

@@ -9,8 +9,14 @@ import { Construct } from 'constructs';
 import { ConfigError, type FirebreakConfig } from '../../functions/core/config.ts';
 import { EXECUTE_PATTERN } from '../../functions/core/events/subscriptions.ts';
 import { SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
-import { catalogProblems, SHIPPED_DOCUMENT_PREFIX, shippedDocuments, type ShippedDocument } from '../documents/index.ts';
-import { createAutomationRole } from './automation-role.ts';
+import {
+  catalogProblems,
+  permissionProblems,
+  SHIPPED_DOCUMENT_PREFIX,
+  shippedDocuments,
+  type ShippedDocument,
+} from '../documents/index.ts';
+import { createAutomationRole, grantedActions } from './automation-role.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 import { createDiagnosticsBuckets, createOutputLogGroup, createQuarantineGroup } from './fleet-resources.ts';
@@ -107,7 +113,10 @@ export class FleetMitigation extends Construct {
     });
     // The catalog and the stack must agree before anything deploys: a catalog entry naming a
     // document the stack does not ship would only fail when someone needs it, mid-incident.
-    const problems = catalogProblems(catalog, shipped);
+    const problems = [
+      ...catalogProblems(catalog, shipped),
+      ...permissionProblems(catalog, shipped, grantedActions(this.automationRole)),
+    ];
     if (problems.length) throw new ConfigError('the mitigation catalog (mitigations)', problems);
     const documents = new Map<string, ssm.CfnDocument>();
     for (const doc of shipped) documents.set(doc.name, this.shipDocument(doc));

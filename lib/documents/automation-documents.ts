@@ -71,7 +71,13 @@ export function isolateInstanceDocument(context: DocumentContext): ShippedDocume
     ],
     outputs: ['Isolate.SnapshotIds', 'Isolate.PreviousGroups', 'Isolate.AlreadyIsolated'],
   };
-  return { name: 'Firebreak-IsolateInstance', documentType: 'Automation', content };
+  return {
+    name: 'Firebreak-IsolateInstance',
+    documentType: 'Automation',
+    content,
+    // isolate_instance.py: describe_instances, create_snapshots (tagged), create_tags, modify_instance_attribute.
+    permissions: ['ec2:DescribeInstances', 'ec2:CreateSnapshots', 'ec2:CreateTags', 'ec2:ModifyInstanceAttribute'],
+  };
 }
 
 export function releaseInstanceDocument(context: DocumentContext): ShippedDocument {
@@ -103,5 +109,11 @@ export function releaseInstanceDocument(context: DocumentContext): ShippedDocume
     ],
     outputs: ['Release.RestoredGroups'],
   };
-  return { name: 'Firebreak-ReleaseInstance', documentType: 'Automation', content };
+  return {
+    name: 'Firebreak-ReleaseInstance',
+    documentType: 'Automation',
+    content,
+    // release_instance.py: describe_instances, modify_instance_attribute, delete_tags.
+    permissions: ['ec2:DescribeInstances', 'ec2:ModifyInstanceAttribute', 'ec2:DeleteTags'],
+  };
 }

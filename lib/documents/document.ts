@@ -70,7 +70,13 @@ export interface AutomationDocumentContent {
 
 export type ShippedDocument =
   | { readonly name: string; readonly documentType: 'Command'; readonly content: CommandDocumentContent }
-  | { readonly name: string; readonly documentType: 'Automation'; readonly content: AutomationDocumentContent };
+  | {
+      readonly name: string;
+      readonly documentType: 'Automation';
+      readonly content: AutomationDocumentContent;
+      /** The IAM actions its steps call as `AutomationAssumeRole` (checked against the automation role at synth). */
+      readonly permissions: readonly string[];
+    };
 
 /** What the documents need from the stack (CloudFormation tokens are fine: they resolve at deploy). */
 export interface DocumentContext {

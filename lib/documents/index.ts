@@ -68,3 +68,38 @@ export function catalogProblems(catalog: readonly MitigationEntry[], shipped: re
   });
   return problems;
 }
+
+/**
+ * Why an automation entry would fail at run time for want of permissions, one line per problem:
+ * the actions its runbook needs (what a shipped runbook declares, plus the entry's `permissions`)
+ * that the automation role does not grant, and AWS-managed runbooks that declare nothing (the
+ * role is narrow: an undeclared AWS-managed runbook would synthesize, then fail mid-incident).
+ * `granted` holds the role's actions (`ec2:DescribeInstances`; `ec2:*` covers a service).
+ */
+export function permissionProblems(
+  catalog: readonly MitigationEntry[],
+  shipped: readonly ShippedDocument[],
+  granted: ReadonlySet<string>,
+): string[] {
+  const byName = new Map(shipped.map((doc) => [doc.name, doc]));
+  const allows = (action: string) => granted.has('*') || granted.has(action) || granted.has(`${action.split(':')[0]}:*`);
+  const problems: string[] = [];
+  catalog.forEach((entry, i) => {
+    if (entry.kind !== 'automation') return;
+    const where = `mitigations[${i}] (${entry.id})`;
+    const doc = byName.get(entry.document);
+    const declared = [...(doc?.documentType === 'Automation' ? doc.permissions : []), ...entry.permissions];
+    if (!doc && entry.permissions.length === 0) {
+      problems.push(
+        `${where}.permissions: ${entry.document} is not shipped by the stack, so the entry must declare the IAM actions it calls as the automation role`,
+      );
+      return;
+    }
+    const missing = [...new Set(declared)].filter((action) => !allows(action));
+    if (missing.length)
+      problems.push(
+        `${where}.permissions: ${entry.document} needs ${missing.join(', ')}, which the automation role does not grant`,
+      );
+  });
+  return problems;
+}

@@ -116,6 +116,19 @@ describe('rule patterns against the sample events', () => {
       ['inspector2-finding-', 'InspectorFinding'],
       ['health-', 'HealthEvent'],
       ['ec2-instance-state-change-', 'Ec2StateChange'],
+      ['cloudtrail-authorize-security-group-', 'CloudTrailEc2'],
+      ['cloudtrail-create-security-group-', 'CloudTrailEc2'],
+      ['cloudtrail-attach-role-policy-', 'CloudTrailIam'],
+      ['cloudtrail-stop-logging-', 'CloudTrailCloudtrail'],
+      ['cloudtrail-delete-public-access-block-', 'CloudTrailS3'],
+      ['cloudtrail-schedule-key-deletion-', 'CloudTrailKms'],
+      ['cloudtrail-delete-detector-', 'CloudTrailGuardduty'],
+      ['cloudtrail-disable-security-hub-', 'CloudTrailSecurityhub'],
+      ['cloudtrail-stop-configuration-recorder-', 'CloudTrailConfig'],
+      ['cloudtrail-detach-policy-organizations-', 'CloudTrailOrganizations'],
+      ['cloudtrail-create-bucket-root-', 'CloudTrailRootUse'],
+      ['signin-console-login-', 'ConsoleSignIn'],
+      ['config-rules-compliance-change-', 'ConfigCompliance'],
     ].find(([prefix]) => file.startsWith(prefix!))?.[1];
 
   const fixtures = readdirSync(FIXTURES).filter((file) => file.endsWith('.json'));

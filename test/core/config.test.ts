@@ -119,6 +119,7 @@ describe('parseConfig: defaults', () => {
       timeoutMinutes: 30,
       risk: 'low',
       preApproved: true,
+      permissions: [],
     });
   });
 });

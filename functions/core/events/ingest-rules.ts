@@ -1,4 +1,5 @@
 import type { FirebreakConfig } from '../config.ts';
+import { watchedEventNames } from '../signals/cloudtrail-watch.ts';
 import { MONITOR_SOURCE_PREFIX, type EventPattern } from './bus.ts';
 
 export interface IngestRule {
@@ -14,7 +15,11 @@ export interface IngestRule {
  * local bus applies the very same patterns, so a wrong pattern fails a test instead of dropping
  * events in production.
  */
-export function ingestRules(config: Pick<FirebreakConfig, 'sources'>): IngestRule[] {
+export function ingestRules(config: Pick<FirebreakConfig, 'sources'> & Partial<Pick<FirebreakConfig, 'watch'>>): IngestRule[] {
+  return [...sourceRules(config), ...(config.watch?.enabled === false ? [] : watchRules())];
+}
+
+function sourceRules(config: Pick<FirebreakConfig, 'sources'>): IngestRule[] {
   return [
     {
       id: 'CloudWatchAlarm',
@@ -61,6 +66,64 @@ export function ingestRules(config: Pick<FirebreakConfig, 'sources'>): IngestRul
       bus: 'firebreak',
       description: 'Custom and third-party monitoring events sent with PutEvents',
       pattern: { source: [{ prefix: MONITOR_SOURCE_PREFIX }, ...config.sources.custom] },
+    },
+  ];
+}
+
+const API_CALL = 'AWS API Call via CloudTrail';
+
+/**
+ * The change watch: one rule per watched AWS service (CloudTrail delivers each service's calls
+ * under its own source, `aws.iam`, `aws.ec2`...), naming only the watched actions, so read-only
+ * calls never reach ingest; root use of any other write call; console sign-ins; AWS Config
+ * compliance changes. Each event reaches exactly one rule.
+ */
+function watchRules(): IngestRule[] {
+  const byService = [...watchedEventNames()];
+  const allWatched = byService.flatMap(([, names]) => names);
+  return [
+    ...byService.map(([eventSource, eventNames]) => {
+      const service = eventSource.replace(/\.amazonaws\.com$/, '');
+      return {
+        id: `CloudTrail${service.charAt(0).toUpperCase()}${service.slice(1)}`,
+        bus: 'default' as const,
+        description: `${service} changes recorded by CloudTrail`,
+        pattern: {
+          source: [`aws.${service}`],
+          'detail-type': [API_CALL],
+          detail: { eventSource: [eventSource], eventName: [...eventNames] },
+        },
+      };
+    }),
+    {
+      id: 'CloudTrailRootUse',
+      bus: 'default',
+      description: 'Any other write call made by the root user',
+      pattern: {
+        source: [{ prefix: 'aws.' }],
+        'detail-type': [API_CALL],
+        detail: { userIdentity: { type: ['Root'] }, readOnly: [false], eventName: [{ 'anything-but': allWatched }] },
+      },
+    },
+    {
+      id: 'ConsoleSignIn',
+      bus: 'default',
+      description: 'Console sign-ins (root, without MFA, failed)',
+      pattern: {
+        source: ['aws.signin'],
+        'detail-type': ['AWS Console Sign In via CloudTrail'],
+        detail: { eventName: ['ConsoleLogin'] },
+      },
+    },
+    {
+      id: 'ConfigCompliance',
+      bus: 'default',
+      description: 'AWS Config rules turning non-compliant (and back)',
+      pattern: {
+        source: ['aws.config'],
+        'detail-type': ['Config Rules Compliance Change'],
+        detail: { newEvaluationResult: { complianceType: ['NON_COMPLIANT', 'COMPLIANT'] } },
+      },
     },
   ];
 }

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Category, FingerprintPart, FirebreakConfig, Rule, Severity } from '../config.ts';
+import { MONITOR_SOURCE_PREFIX } from '../events/bus.ts';
 import { PLATFORM_DEFAULTS, PLATFORM_SOURCE, type PlatformWatch } from '../platform/platform-alarms.ts';
+import { watchDefaults } from './cloudtrail-watch.ts';
 import type { Signal } from './signal.ts';
+import { MONITORS_DEFAULTS, WATCH_DEFAULTS, type WatchAllow } from './watch-config.ts';
 
 export interface Classification {
   /** The rule that decided, or null when none matched and the fallback applied. */
@@ -15,7 +18,8 @@ export interface Classification {
   readonly fingerprint: string;
 }
 
-export type ClassifierConfig = Pick<FirebreakConfig, 'classification' | 'dedup' | 'slack'>;
+export type ClassifierConfig = Pick<FirebreakConfig, 'classification' | 'dedup' | 'slack'> &
+  Partial<Pick<FirebreakConfig, 'watch' | 'monitors' | 'sources'>>;
 
 /** What an event no rule claims becomes: recorded and visible, never silently dropped. */
 export const FALLBACK = { severity: 'SEV4', category: 'unknown' } as const;
@@ -23,9 +27,14 @@ export const FALLBACK = { severity: 'SEV4', category: 'unknown' } as const;
 /** Compiles the ordered rules once (per cold start) and classifies signals against them; first match wins. */
 export function createClassifier(config: ClassifierConfig): (signal: Signal) => Classification {
   const rules = config.classification.rules.map(compileRule);
+  const allowed = compileAllowList(config.watch?.allow ?? WATCH_DEFAULTS.allow);
+  const unmatched = unmatchedClassification(config);
   return (signal) => {
+    const allow = allowed(signal);
+    if (allow) return { ...unmatched(signal), rule: `Allow-listed: ${allow.name}`, suppressed: true };
     const rule = rules.find((r) => r.matches(signal))?.rule;
     if (!rule && signal.source === PLATFORM_SOURCE) return platformClassification(signal, config);
+    if (!rule) return unmatched(signal);
     const severity = rule?.severity ?? FALLBACK.severity;
     const category = rule?.category ?? FALLBACK.category;
     return {
@@ -58,6 +67,64 @@ function platformClassification(signal: Signal, config: ClassifierConfig): Class
     // Always per alarm, whatever dedup.fingerprint says: however often an alarm flaps, and however
     // its own processing fails, it is one incident (the bound on a platform-alarm storm).
     fingerprint: fingerprint(signal, ['source', 'kind', 'subject']),
+  };
+}
+
+/** The rule names recorded on incidents the built-in classifications decided. */
+export const WATCH_RULE_NAME = 'Watched change (built in)';
+export const MONITOR_RULE_NAME = "Monitor's own severity (built in)";
+
+/**
+ * What a signal no configured rule claims becomes: a watched change (CloudTrail, AWS Config) takes
+ * its watch's severity (or the `watch.severity` override) and category; a custom monitor's own
+ * severity maps through `monitors.severity`; anything else is SEV4 `unknown`, recorded and visible.
+ */
+function unmatchedClassification(config: ClassifierConfig): (signal: Signal) => Classification {
+  const overrides = config.watch?.severity ?? WATCH_DEFAULTS.severity;
+  const monitors = config.monitors ?? MONITORS_DEFAULTS;
+  const custom = config.sources?.custom ?? [];
+  return (signal) => {
+    const watch = signal.source.startsWith('aws.') ? signal.attributes.watch : undefined;
+    const defaults = watch ? watchDefaults(watch) : undefined;
+    const isMonitor = signal.source.startsWith(MONITOR_SOURCE_PREFIX) || custom.includes(signal.source);
+    const [rule, severity, category]: [string | null, Severity, Category] = defaults
+      ? [WATCH_RULE_NAME, overrides[watch!] ?? defaults.severity, defaults.category]
+      : isMonitor
+        ? [MONITOR_RULE_NAME, monitors.severity[signal.severityHint], monitors.category]
+        : [null, FALLBACK.severity, FALLBACK.category];
+    return {
+      rule,
+      suppressed: false,
+      severity,
+      category,
+      channel: config.slack.channels[category] ?? config.slack.channels.default,
+      mitigations: [],
+      fingerprint: fingerprint(signal, config.dedup.fingerprint),
+    };
+  };
+}
+
+/** The first allow-list entry naming the actor of a watched CloudTrail change, if any. */
+function compileAllowList(allow: readonly WatchAllow[]): (signal: Signal) => WatchAllow | undefined {
+  const entries = allow.map((entry) => {
+    const patterns = (
+      [
+        ['principalArn', entry.principalArn],
+        ['sessionIssuer', entry.sessionIssuer],
+        ['invokedBy', entry.invokedBy],
+      ] as const
+    )
+      .filter((pair): pair is readonly [(typeof pair)[0], string] => pair[1] !== undefined)
+      .map(([name, pattern]) => [name, new RegExp(pattern)] as const);
+    return { entry, patterns };
+  });
+  return (signal) => {
+    if (!signal.source.startsWith('aws.') || !signal.attributes.watch || !signal.attributes.eventName) return undefined;
+    return entries.find(
+      ({ entry, patterns }) =>
+        (!entry.actions || entry.actions.includes(signal.attributes.eventName!)) &&
+        patterns.every(([name, pattern]) => signal.attributes[name] !== undefined && pattern.test(signal.attributes[name])),
+    )?.entry;
   };
 }
 

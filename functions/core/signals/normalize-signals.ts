@@ -4,6 +4,7 @@
  */
 import { MONITOR_SOURCE_PREFIX } from '../events/bus.ts';
 import { AWS_SIGNAL_NORMALIZERS } from './aws-signal-normalizers.ts';
+import { cloudTrailNormalizer, CONFIG_NORMALIZERS } from './cloudtrail-normalizers.ts';
 import { assertEventSize, parseWith } from './normalize.ts';
 import { normalizeMonitor } from './monitor-normalizer.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope, type Signal } from './signal.ts';
@@ -31,8 +32,13 @@ export function normalizeEnvelope(envelope: EventEnvelope, options: NormalizeOpt
 }
 
 function pickNormalizer(event: EventEnvelope, options: NormalizeOptions): SignalNormalizer {
-  const byType = AWS_SIGNAL_NORMALIZERS[`${event.source}|${event['detail-type']}`];
+  const byType =
+    AWS_SIGNAL_NORMALIZERS[`${event.source}|${event['detail-type']}`] ??
+    CONFIG_NORMALIZERS[`${event.source}|${event['detail-type']}`];
   if (byType) return byType;
+  // CloudTrail delivers under each service's own source; only AWS may publish an `aws.` source.
+  const cloudTrail = event.source.startsWith('aws.') ? cloudTrailNormalizer(event['detail-type']) : undefined;
+  if (cloudTrail) return cloudTrail;
   if (event.source.startsWith(MONITOR_SOURCE_PREFIX) || options.customSources?.includes(event.source)) return normalizeMonitor;
   throw new UnsupportedSourceError(event.source, event['detail-type']);
 }

@@ -32,7 +32,8 @@ describe('ingestRules', () => {
     expect(byId.CustomMonitor!.bus).toBe('firebreak');
     for (const r of rules.filter((x) => x.id !== 'CustomMonitor')) {
       expect(r.bus).toBe('default');
-      expect((r.pattern.source as string[])[0]).toMatch(/^aws\./);
+      const [source] = r.pattern.source as Array<string | { prefix: string }>;
+      expect(typeof source === 'string' ? source : source!.prefix).toMatch(/^aws\./);
     }
     expect(FIREBREAK_BUS_NAME).toBe('firebreak');
   });

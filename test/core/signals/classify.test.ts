@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClassifier, FALLBACK, fingerprint } from '../../../functions/core/signals/classify.ts';
+import { createClassifier, FALLBACK, fingerprint, MONITOR_RULE_NAME } from '../../../functions/core/signals/classify.ts';
 import { normalizeEvent } from '../../../functions/core/signals/normalize-signals.ts';
 import type { Signal } from '../../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture } from '../../support.ts';
@@ -38,7 +38,8 @@ describe('createClassifier with hand-built rules', () => {
     const classify = createClassifier(
       buildConfig([{ name: 'other', match: { source: 'aws.health' }, severity: 'SEV1', category: 'security' }]),
     );
-    const result = classify(makeSignal());
+    // An AWS source no rule claims (a custom monitor's own severity decides instead: test/core/signals/cloudtrail.test.ts).
+    const result = classify(makeSignal({ source: 'aws.inspector2' }));
     expect(FALLBACK).toEqual({ severity: 'SEV4', category: 'unknown' });
     expect(result).toMatchObject({
       rule: null,
@@ -53,7 +54,7 @@ describe('createClassifier with hand-built rules', () => {
 
   it('sends the fallback to an "unknown" channel when one is configured', () => {
     const classify = createClassifier(buildConfig([], { channels: { unknown: 'C0TRIAGE001' } }));
-    expect(classify(makeSignal()).channel).toBe('C0TRIAGE001');
+    expect(classify(makeSignal({ source: 'aws.health' })).channel).toBe('C0TRIAGE001');
   });
 
   it('an empty match matches everything', () => {
@@ -308,7 +309,7 @@ describe('createClassifier with the example firebreak.config.json', () => {
     expect(classify(closed).fingerprint).not.toBe(classify(active).fingerprint);
   });
 
-  it('classifies the GuardDuty critical band as SEV1 and unknown monitors by the fallback', () => {
+  it('classifies the GuardDuty critical band as SEV1 and unknown monitors by their own severity', () => {
     expect(classify(makeSignal({ source: 'aws.guardduty', severityHint: 'critical' }))).toMatchObject({
       severity: 'SEV1',
       category: 'security',
@@ -317,10 +318,10 @@ describe('createClassifier with the example firebreak.config.json', () => {
       rule: 'Datadog monitor, other',
       severity: 'SEV3',
     });
-    expect(classify(makeSignal({ source: 'firebreak.monitor.homegrown' }))).toMatchObject({
-      rule: null,
-      severity: 'SEV4',
-      category: 'unknown',
+    expect(classify(makeSignal({ source: 'firebreak.monitor.homegrown', severityHint: 'high' }))).toMatchObject({
+      rule: MONITOR_RULE_NAME,
+      severity: 'SEV2',
+      category: 'availability',
       channel: 'C0INCIDENTS',
     });
   });

@@ -1,0 +1,111 @@
+/**
+ * Configuration of the change watch (CloudTrail management events, AWS Config compliance) and of
+ * what a custom monitor's own severity means when no rule claims its signal. Pure.
+ */
+import * as z from 'zod';
+// Types only: config.ts imports this module, so a value import back would be a cycle.
+import type { Category, Severity, SeverityHint } from '../config.ts';
+
+const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const satisfies readonly Severity[]);
+/** The categories an unmatched monitor signal may take (platform and unknown are Firebreak's own). */
+const MonitorCategorySchema = z.enum([
+  'security',
+  'availability',
+  'performance',
+  'release',
+  'compliance',
+] as const satisfies readonly Category[]);
+
+const Pattern = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((pattern) => {
+    try {
+      new RegExp(pattern);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a valid regular expression');
+
+/**
+ * An expected actor whose watched changes never open an incident (they are counted as suppressed).
+ * Every field given must match (regular expressions, case-sensitive, over the whole CloudTrail value).
+ */
+export const WatchAllowSchema = z
+  .object({
+    /** Why these changes are expected: shown as the suppressing rule. */
+    name: z.string().min(1).max(200),
+    /** `userIdentity.arn` (e.g. `^arn:aws:sts::123456789012:assumed-role/deploy-pipeline/`). */
+    principalArn: Pattern.optional(),
+    /** `userIdentity.sessionContext.sessionIssuer.arn`: the role behind an assumed-role session. */
+    sessionIssuer: Pattern.optional(),
+    /** `userIdentity.invokedBy`: an AWS service acting for the caller (e.g. `^cloudformation\\.amazonaws\\.com$`). */
+    invokedBy: Pattern.optional(),
+    /** Only these actions (CloudTrail event names); every watched action when omitted. */
+    actions: z
+      .array(z.string().regex(/^[A-Za-z0-9]{1,128}$/))
+      .min(1)
+      .optional(),
+  })
+  .strict()
+  .refine(
+    (allow) => allow.principalArn !== undefined || allow.sessionIssuer !== undefined || allow.invokedBy !== undefined,
+    'an allow-list entry needs at least one of principalArn, sessionIssuer, invokedBy',
+  );
+export type WatchAllow = z.infer<typeof WatchAllowSchema>;
+
+/** The defaults: CloudFormation acting on a caller's behalf deploys what was reviewed in a template. */
+export const DEFAULT_WATCH_ALLOW: WatchAllow[] = [
+  { name: 'CloudFormation applying a reviewed template', invokedBy: '^cloudformation\\.amazonaws\\.com$' },
+];
+
+export const WatchConfigSchema = z
+  .object({
+    /** Turns the CloudTrail and AWS Config watch (its EventBridge rules) on or off. */
+    enabled: z.boolean().default(true),
+    /** Expected actors: their changes are suppressed (planned changes page no one). */
+    allow: z.array(WatchAllowSchema).max(100).default(DEFAULT_WATCH_ALLOW),
+    /** Severity overrides by watch id (see the README's table), e.g. `{ "network.ingress-world": "SEV1" }`. */
+    severity: z.record(z.string().regex(/^[a-z0-9.-]{1,64}$/), SeveritySchema).default({}),
+  })
+  .strict();
+export type WatchConfig = z.infer<typeof WatchConfigSchema>;
+
+export const WATCH_DEFAULTS: WatchConfig = {
+  enabled: true,
+  allow: DEFAULT_WATCH_ALLOW,
+  severity: {},
+};
+
+const SeverityByHint = z
+  .object({
+    critical: SeveritySchema,
+    high: SeveritySchema,
+    medium: SeveritySchema,
+    low: SeveritySchema,
+    informational: SeveritySchema,
+  })
+  .strict();
+
+export const DEFAULT_MONITOR_SEVERITY: Record<SeverityHint, Severity> = {
+  critical: 'SEV1',
+  high: 'SEV2',
+  medium: 'SEV3',
+  low: 'SEV4',
+  informational: 'SEV4',
+};
+
+/** What a custom monitor's signal becomes when no classification rule matches it. */
+export const MonitorsConfigSchema = z
+  .object({
+    /** The monitor's own `severity` mapped to a Firebreak severity. */
+    severity: SeverityByHint.default(DEFAULT_MONITOR_SEVERITY),
+    /** The category (and so the channel) of unmatched monitor signals. */
+    category: MonitorCategorySchema.default('availability'),
+  })
+  .strict();
+export type MonitorsConfig = z.infer<typeof MonitorsConfigSchema>;
+
+export const MONITORS_DEFAULTS: MonitorsConfig = { severity: DEFAULT_MONITOR_SEVERITY, category: 'availability' };
