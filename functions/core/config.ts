@@ -381,7 +381,9 @@ export class ConfigError extends Error {
 /** Validates a parsed configuration; the error names each field (rules and catalog entries by name) and why it is wrong. */
 export function parseConfig(raw: unknown, where = 'configuration'): FirebreakConfig {
   const result = FirebreakConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
+  // `$schema` is for editors only: it is not carried into the stack or baked into the functions.
+  if (result.success)
+    return Object.fromEntries(Object.entries(result.data).filter(([key]) => key !== '$schema')) as FirebreakConfig;
   throw new ConfigError(where, describeIssues(result.error.issues, raw, FirebreakConfigSchema));
 }
 

@@ -384,7 +384,7 @@ describe('configuration', () => {
     bad.classification.rules[0]!.severity = 'SEV9';
     const path = write('bad-severity.json', JSON.stringify(bad));
     expect(() => loadConfig(path)).toThrow(ConfigError);
-    expect(() => loadConfig(path)).toThrow(/classification\.rules\[0\]\.severity/);
+    expect(() => loadConfig(path)).toThrow(`classification.rules[${JSON.stringify(bad.classification.rules[0]!.name)}].severity`);
   });
 
   it('rejects invalid JSON, naming the file', () => {

@@ -278,3 +278,11 @@ describe('formatPath', () => {
     expect(formatPath(['detail', 'instance-id'])).toBe('detail.instance-id');
   });
 });
+
+describe('$schema', () => {
+  it('is accepted for editors and not carried into the parsed configuration', () => {
+    const config = parseConfig({ ...configInput(), $schema: './firebreak.schema.json' });
+    expect(Object.keys(config)).not.toContain('$schema');
+    expect(rejected({ ...configInput(), $schema: 42 }).problems[0]).toMatch(/^\$schema: /);
+  });
+});
