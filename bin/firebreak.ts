@@ -28,6 +28,7 @@ import { loadScenario, ScenarioError } from '../functions/local/drill/scenario.t
 import { renderDrill } from '../functions/local/drill/transcript.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
 import { dlq } from './cli/dlq.ts';
+import { postmortem } from './cli/postmortem.ts';
 import { renderIncident, renderList } from './cli/incident-text.ts';
 import { UsageError } from './cli/usage.ts';
 
@@ -48,6 +49,8 @@ Commands:
                                         credentials and print its event id; --dry-run prints the entry instead
   release check <service> [--json]      exit 0 when the service may deploy, 1 while it is on a release hold
                                         (printing why and who can lift it)
+  postmortem <incident-id> [--format markdown|html] [--out <file>]
+                                        a blameless postmortem draft from the incident's audit trail
   dlq list [--json]                     the dead letters: event, source, where it failed, and why
   dlq redrive [--id <message id>] [--json]
                                         send dead letters back to the function they failed on, then delete
@@ -55,7 +58,7 @@ Commands:
 
 Options:
   --config <file>     configuration (default ${DEFAULT_CONFIG_PATH})
-  --local             incidents, release check: read the table the last drill left in ${LOCAL_DB_PATH}
+  --local             incidents, release check, postmortem: read the table the last drill left in ${LOCAL_DB_PATH}
   --table <name>      incidents, release check: the deployed table (default: $FIREBREAK_TABLE)
   --endpoint <url>    incidents, release check: a DynamoDB endpoint, e.g. a DynamoDB Local you run yourself
   --bus <name|arn>    deploy-notice: the Firebreak bus (default: $FIREBREAK_BUS, else ${FIREBREAK_BUS_NAME})
@@ -91,6 +94,9 @@ async function main(argv: string[]): Promise<number> {
       stack: { type: 'string' },
       id: { type: 'string' },
       max: { type: 'string' },
+      // postmortem
+      format: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -112,6 +118,9 @@ async function main(argv: string[]): Promise<number> {
       return release(args, values);
     case 'dlq':
       return dlq(args, values);
+    case 'postmortem':
+      if (args.length > 1) throw new UsageError('postmortem takes one incident id');
+      return postmortem({ ...values, incidentId: args[0], config: loadConfig(values.config), now: new Date().toISOString() });
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
 import { renderPostmortemHtml } from '../../functions/core/postmortem/render-html.ts';
@@ -9,6 +14,26 @@ import { draftPostmortem } from '../../functions/workflow/postmortem.ts';
 import { exampleConfig, fixture } from '../support.ts';
 
 const config = exampleConfig();
+
+const cli = async (args: string[]) => {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], {
+      env,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
 const tableName = `postmortem-${process.pid}`;
 
 /**
@@ -98,6 +123,26 @@ describe('postmortem from a drill', () => {
     expect(html.match(/<g class="milestone" data-kind="[a-z_]+"/g)).toHaveLength(doc.timeline.milestones.length);
     expect(html).toContain('data-kind="resolved" data-at="2026-11-23T09:30:00.000Z"');
     expect(html).not.toMatch(/<script/i);
+  });
+
+  it('firebreak postmortem writes Markdown to stdout, HTML to a file, and refuses bad usage', async () => {
+    const client = localClient(inject('dynamoEndpoint'));
+    const [incident] = await createRepositories(client, tableName).incidents.listIncidents(['resolved'], 10);
+    client.destroy();
+    const table = ['--endpoint', inject('dynamoEndpoint'), '--table', tableName];
+    const markdown = await cli(['postmortem', incident!.id.toLowerCase(), ...table]);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toContain(`# Postmortem (draft): ${incident!.id}`);
+    expect(markdown.stdout).toContain('| Dana Okafor (CTO) | acknowledged |');
+
+    const out = join(mkdtempSync(join(tmpdir(), 'postmortem-')), 'pm.html');
+    const html = await cli(['postmortem', incident!.id, '--format', 'html', '--out', out, ...table]);
+    expect(html.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^<!doctype html>[\s\S]*<svg [\s\S]*Action items/);
+
+    expect((await cli(['postmortem', 'INC-0000000000', ...table])).code).toBe(1);
+    expect((await cli(['postmortem', 'not-an-id', ...table])).code).toBe(2);
+    expect((await cli(['postmortem', incident!.id, '--format', 'pdf', ...table])).code).toBe(2);
   });
 
   it('says so when there is no such incident', async () => {

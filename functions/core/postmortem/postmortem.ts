@@ -36,6 +36,8 @@ export interface Postmortem {
   readonly title: string;
   readonly incidentId: string;
   readonly generatedAt: string;
+  /** The audit chain verified: a draft from a broken chain says so, and the CLI exits 1. */
+  readonly chainValid: boolean;
   readonly timeline: IncidentTimeline;
   /** Resolves an audit actor to a name for the renderers' timeline picture. */
   readonly people: Readonly<Record<string, string>>;
@@ -133,6 +135,7 @@ export function buildPostmortem(input: PostmortemInput): Postmortem {
     title: `Postmortem (draft): ${incident.id} · ${incident.title}`,
     incidentId: incident.id,
     generatedAt,
+    chainValid: chain.valid,
     timeline,
     people,
     sections: [
