@@ -58,6 +58,8 @@ const scenario = ScenarioSchema.parse({
     { slack: 'approve {{request:isolate-instance}}', as: 'U0SENIOR002' },
     { advance: '10m' },
     { slack: 'resolve {{incident}} attacker blocked', as: 'U0CTO000001' },
+    { slack: 'postmortem {{incident}}', as: 'U0STRANGER1' },
+    { slack: 'postmortem {{incident}}', as: 'U0RESPOND01' },
   ],
   expect: { mitigations: [{ catalogId: 'isolate-instance', state: 'succeeded' }] },
 });
@@ -69,6 +71,24 @@ describe('postmortem from a drill', () => {
     const client = localClient(inject('dynamoEndpoint'));
     const repositories = createRepositories(client, tableName);
     const [incident] = outcome.incidents;
+
+    // `/firebreak postmortem`: a stranger is refused; a responder's request is audited, and notify
+    // shares the draft as a file in the incident's thread and keeps both renderings in the archive.
+    const [stranger, responder] = outcome.transcript.slice(-2).map((line) => line.results.join('\n'));
+    expect(stranger).toContain('You are not on the Firebreak roster.');
+    expect(responder).toContain(`Writing the postmortem draft of ${incident!.id}`);
+    expect(responder).toMatch(/✉ Slack thread reply in C0SECURITY1: :memo: Postmortem draft of `INC-[0-9A-F]{10}`/);
+    expect(outcome.files).toHaveLength(1);
+    const [file] = outcome.files;
+    expect(file).toMatchObject({ channel: 'C0SECURITY1', filename: `${incident!.id}-postmortem.md` });
+    expect(file!.threadTs).toBe(outcome.slack.find((m) => !m.threadTs && m.channel === 'C0SECURITY1')!.ts);
+    expect(file!.content).toContain('| 2026-11-23 09:03:00 UTC | T+4m 30s | +3m | Dana Okafor (CTO) | acknowledged |');
+    expect(outcome.archived).toEqual([
+      `postmortems/${incident!.id}/2026-11-23T09-30-00-000Z.md`,
+      `postmortems/${incident!.id}/2026-11-23T09-30-00-000Z.html`,
+    ]);
+    const audit = await repositories.incidents.getAudit(incident!.id);
+    expect(audit.filter((e) => e.action === 'postmortem.requested').map((e) => e.actor)).toEqual(['slack:U0RESPOND01']);
     const doc = (await draftPostmortem(repositories, config, incident!.id, '2026-11-23T10:00:00.000Z'))!;
     client.destroy();
 

@@ -12,3 +12,9 @@ export interface PostmortemSourcesPort {
   readonly mitigations: { listRequests(incidentId: string): Promise<MitigationRequest[]> };
   readonly deployments: { deploymentsBetween(account: string, from: string, to: string): Promise<DeploymentRecord[]> };
 }
+
+/** Where the stack keeps a copy of every postmortem draft delivered (S3). */
+export interface PostmortemArchivePort {
+  /** Stores `content` under `key`; returns where it went (e.g. `s3://bucket/key`). */
+  put(key: string, content: string, contentType: string): Promise<string>;
+}
