@@ -26,6 +26,7 @@ import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-loc
 import { runDrill } from '../functions/local/drill/run.ts';
 import { loadScenario, ScenarioError } from '../functions/local/drill/scenario.ts';
 import { renderDrill } from '../functions/local/drill/transcript.ts';
+import { writeDrillReport } from './cli/drill-report.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
 import { dlq } from './cli/dlq.ts';
 import { postmortem } from './cli/postmortem.ts';
@@ -39,7 +40,10 @@ const LOCAL_TABLE = 'firebreak-local';
 const USAGE = `Usage: firebreak <command> [options]
 
 Commands:
-  drill <scenario.json> [--json]        run a game-day scenario on DynamoDB Local; exit 1 if an expectation fails
+  drill <scenario.json> [--json] [--html <report.html>]
+                                        run a game-day scenario on DynamoDB Local; exit 1 if an expectation fails;
+                                        --html also writes the report page, and the files the drill shared in
+                                        Slack (postmortem drafts) next to it
   ingest --dry-run <file|->              normalize and classify events (one event or a JSON array); no AWS access
   incidents list [--status s1,s2] [--json]
   incidents show <incident-id> [--json]  an incident with its audit trail and the chain's verdict
@@ -94,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
       stack: { type: 'string' },
       id: { type: 'string' },
       max: { type: 'string' },
+      // drill
+      html: { type: 'string' },
       // postmortem
       format: { type: 'string' },
       out: { type: 'string' },
@@ -126,13 +132,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function drill(args: string[], values: { config: string; json: boolean }): Promise<number> {
+async function drill(args: string[], values: { config: string; json: boolean; html?: string | undefined }): Promise<number> {
   const [file] = args;
   if (!file) throw new UsageError('drill needs a scenario file');
   const config = loadConfig(values.config);
   const { scenario, baseDir } = loadScenario(file);
   const outcome = await runDrill(scenario, { config, baseDir, dbPath: LOCAL_DB_PATH, tableName: LOCAL_TABLE });
   process.stdout.write(values.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
+  if (values.html) writeDrillReport(values.html, outcome, scenario.start, config.roster);
   if (!outcome.passed && !values.json) {
     for (const check of outcome.checks.filter((c) => !c.passed))
       process.stderr.write(`drill failed: ${check.expectation}: ${check.detail}\n`);

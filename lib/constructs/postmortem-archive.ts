@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { FirebreakFunction } from './firebreak-function.ts';
 import type { Foundation } from './foundation.ts';
 
 export interface PostmortemArchiveProps {
@@ -10,7 +11,7 @@ export interface PostmortemArchiveProps {
   /** Where the bucket's server access logs go (shared with the diagnostics bucket). */
   readonly accessLogsBucket: s3.IBucket;
   /** The function that writes the drafts (notify): may only put objects under `postmortems/`. */
-  readonly writer: lambda.Function;
+  readonly writer: FirebreakFunction;
 }
 
 /**
@@ -37,7 +38,17 @@ export class PostmortemArchive extends Construct {
       // The record of how an incident was handled outlives the stack, like the table.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.bucket.grantPut(props.writer, 'postmortems/*');
+    // Only PutObject, only under postmortems/: the writer cannot read, list or delete a copy. It
+    // already encrypts with the stack's key (its table grant), which the bucket's key uses.
+    props.writer.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('postmortems/*')] }),
+    );
+    const bucketResource = this.bucket.node.defaultChild as CfnElement;
+    Validations.of(props.writer.executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(bucketResource).getLogicalId(bucketResource)}.Arn>/postmortems/*]`,
+      reason:
+        'Each postmortem copy is a new object named by its incident and time (postmortems/<incident>/<time>.md|.html), so the keys cannot be listed in advance; s3:PutObject only, under that prefix of this one bucket.',
+    });
     props.writer.addEnvironment('POSTMORTEM_BUCKET', this.bucket.bucketName);
   }
 }
