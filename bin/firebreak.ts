@@ -34,7 +34,9 @@ export function createProgram(): Command {
       command(program, 'drill <scenario>', 'run a game-day scenario on DynamoDB Local; exit 1 if an expectation fails'),
       DEFAULT_CONFIG_PATH,
     ),
-  ).action(act(async ([file], o) => (await import('./cli/drill.ts')).drill(file!, o)));
+  )
+    .option('--html <report.html>', 'also write the report page, and the files the drill shared in Slack next to it')
+    .action(act(async ([file], o) => (await import('./cli/drill.ts')).drill(file!, o)));
 
   withConfig(
     command(program, 'ingest <file>', 'normalize and classify events (one event or a JSON array; - for stdin); no AWS access'),
@@ -98,6 +100,16 @@ export function createProgram(): Command {
       ),
     ),
   ).action(act(async ([service], o) => (await import('./cli/release.ts')).releaseCheckCommand(service!, o)));
+
+  withTable(
+    withConfig(
+      command(program, 'postmortem <incident-id>', 'a blameless postmortem draft from the incident\u2019s audit trail'),
+      DEFAULT_CONFIG_PATH,
+    ),
+  )
+    .option('--format <format>', 'markdown or html (with a timeline picture)', 'markdown')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(act(async ([id], o) => (await import('./cli/postmortem.ts')).postmortem(id!, o)));
 
   const dlq = program.command('dlq').description('the dead-letter queue');
   const queueOptions = (c: Command) =>

@@ -7,6 +7,7 @@ import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
+import { PostmortemArchive } from './constructs/postmortem-archive.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
 
@@ -27,6 +28,8 @@ export class FirebreakStack extends Stack {
   readonly mitigation: FleetMitigation;
   /** Publishes what the functions commit (the transactional outbox) from the table's stream to the bus. */
   readonly relay: OutboxRelay;
+  /** The S3 copies of the postmortem drafts notify shares in Slack. */
+  readonly postmortems: PostmortemArchive;
   /** Alarms on the dead-letter queues, every function and the relay's iterator age; they become `platform` incidents. */
   readonly alarms: PlatformAlarms;
 
@@ -46,6 +49,11 @@ export class FirebreakStack extends Stack {
       foundation,
       workflow: this.workflow,
       slackFunction: this.slack.slackFunction,
+    });
+    this.postmortems = new PostmortemArchive(this, 'Postmortems', {
+      foundation,
+      accessLogsBucket: this.mitigation.accessLogsBucket,
+      writer: this.workflow.notifyFunction,
     });
     // Last, so it finds every function the constructs above created.
     this.alarms = new PlatformAlarms(this, 'PlatformAlarms', {
@@ -70,6 +78,10 @@ export class FirebreakStack extends Stack {
       DiagnosticsBucketName: [
         this.mitigation.diagnosticsBucket.bucketName,
         'collect-diagnostics uploads here (<instance id>/<timestamp>/): grant your instance role s3:PutObject on this bucket',
+      ],
+      PostmortemBucketName: [
+        this.postmortems.bucket.bucketName,
+        'A copy of every postmortem draft shared in Slack (postmortems/<incident>/)',
       ],
       MitigationOutputLogGroup: [
         this.mitigation.outputLogGroup.logGroupName,

@@ -4,10 +4,12 @@ import { runDrill } from '../../functions/local/drill/run.ts';
 import { loadScenario } from '../../functions/local/drill/scenario.ts';
 import { renderDrill } from '../../functions/local/drill/transcript.ts';
 import { LOCAL_DB_PATH, LOCAL_TABLE, progress, runningLocal } from './local-table.ts';
+import { writeDrillReport } from './drill-report.ts';
 import type { CommonOptions } from './program.ts';
 
 export interface DrillOptions extends CommonOptions {
   readonly config?: string | undefined;
+  readonly html?: string | undefined;
 }
 
 /** Exit 0 when every expectation holds, 1 naming each that does not, 2 for an invalid scenario or config. */
@@ -25,6 +27,7 @@ export async function drill(file: string, options: DrillOptions): Promise<number
     tableName: LOCAL_TABLE,
     ...(endpoint ? { endpoint } : { dbPath: LOCAL_DB_PATH }),
   });
+  if (options.html) writeDrillReport(options.html, outcome, scenario.start, config.roster);
   process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
   if (!outcome.passed && !options.json) {
     for (const check of outcome.checks.filter((c) => !c.passed))

@@ -8,6 +8,14 @@ import {
   type RetryOptions,
 } from '@slack/web-api';
 
+/** A text file to share in a thread (implements the use cases' SlackFilesPort structurally). */
+export interface SlackFile {
+  readonly filename: string;
+  readonly title: string;
+  readonly content: string;
+  readonly comment: string;
+}
+
 /** What the poster sends: `messages.ts` builds these (Block Kit as plain objects). */
 export interface SlackPostable {
   readonly text: string;
@@ -130,6 +138,23 @@ export class SlackPoster {
       link_names: false,
     } satisfies ChatPostEphemeralArguments);
     return result.message_ts ? { messageTs: result.message_ts } : {};
+  }
+
+  /**
+   * Shares a text file in a thread through the client's `filesUploadV2` (files.getUploadURLExternal,
+   * the upload itself, files.completeUploadExternal), paced like a post: it appears as a message.
+   */
+  async uploadFile(channel: string, threadTs: string, file: SlackFile): Promise<void> {
+    await this.pace(channel);
+    this.count('files.uploadV2', channel);
+    await this.client.filesUploadV2({
+      channel_id: channel,
+      thread_ts: threadTs,
+      filename: file.filename,
+      title: file.title,
+      content: file.content,
+      initial_comment: file.comment,
+    });
   }
 
   /** A snapshot of the counters (for the bench and tests). */

@@ -7,6 +7,7 @@ import { ingestRules } from '../core/events/ingest-rules.ts';
 import { EXECUTE_PATTERN, NOTIFY_PATTERN, PROPOSE_PATTERN } from '../core/events/subscriptions.ts';
 import { createRepositories, type Repositories } from '../adapters/dynamodb/repositories.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
+import { InMemoryPostmortemArchive } from '../adapters/postmortem-archive.ts';
 import type { IngestDependencies } from '../workflow/record-signal.ts';
 import { Workflow } from '../workflow/workflow.ts';
 import { deploymentRules } from '../core/deployments/deployment-sources.ts';
@@ -49,6 +50,8 @@ export interface LocalRuntime {
   readonly client: DynamoDBClient;
   readonly tableName: string;
   readonly slack: SlackStandIn;
+  /** What the stack would keep in S3: the postmortem copies. */
+  readonly archive: InMemoryPostmortemArchive;
   readonly scheduler: LocalScheduler;
   readonly workflow: Workflow;
   /** The SIMULATED fleet standing in for Systems Manager: its calls, and how it answers. */
@@ -149,9 +152,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     minPostIntervalMs: 0,
     logger: quietSlackLogger,
   });
+  const archive = new InMemoryPostmortemArchive();
   const notify = createNotifyHandler(async () => ({
     ...repositories,
     slack: poster,
+    postmortems: { sources: repositories, files: poster, archive, config },
     workflow,
     scheduler,
     now: clock.now,
@@ -218,6 +223,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     client,
     tableName,
     slack,
+    archive,
     scheduler,
     workflow,
     fleet,

@@ -16,8 +16,8 @@ export function withoutToken(body: Record<string, unknown>): Record<string, unkn
   return rest;
 }
 
-/** A request's body as an object: JSON, or form-encoded with the nested and boolean fields decoded. */
-export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** A request's bytes, at most 5 MB. */
+export async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -25,7 +25,12 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
     if (size > 5_000_000) throw new Error('body too large');
     chunks.push(chunk as Buffer);
   }
-  const raw = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** A request's body as an object: JSON, or form-encoded with the nested and boolean fields decoded. */
+export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = (await readRaw(req)).toString('utf8');
   if (!raw) return {};
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') {
@@ -47,7 +52,7 @@ const parseJsonOr = (value: string): unknown => {
   }
 };
 
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata']);
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'metadata', 'files']);
 const BOOLEAN_FIELDS = new Set([
   'unfurl_links',
   'unfurl_media',

@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { LogLevel, type Logger } from '@slack/web-api';
 import { SLACK_USER_ID_SHAPE } from '../core/ids.ts';
 import { contentOf } from './block-kit-check.ts';
-import { readBody, send, withoutToken } from './slack-http.ts';
+import { readBody, readRaw, send, withoutToken } from './slack-http.ts';
 
 /**
  * A local stand-in for the Slack Web API, for tests, drills and the bench: the real
  * `@slack/web-api` client talks to it through `slackApiUrl`. It implements `chat.postMessage`,
- * `chat.update`, `chat.postEphemeral` and `auth.test`, plus `POST /response/<id>` as a slash
+ * `chat.update`, `chat.postEphemeral`, `auth.test` and file sharing (`files.getUploadURLExternal`,
+ * `POST /upload/<file id>`, `files.completeUploadExternal`), plus `POST /response/<id>` as a slash
  * command or interactivity `response_url`. Like Slack it takes JSON or form-encoded bodies, wants a
  * bot token (`Bearer xoxb-…`), answers HTTP 200 with `{ ok, … }` (errors as `{ ok: false, error }`),
  * checks the Block Kit limits Firebreak relies on, and can be told to answer with 429 + Retry-After.
@@ -44,6 +45,17 @@ export interface StandInEphemeral {
   readonly blocks: object[];
   readonly messageTs: string;
   readonly time: number;
+}
+
+/** A file shared with files.completeUploadExternal; it also appears as a message with its comment. */
+export interface StandInFile {
+  readonly id: string;
+  readonly channel: string;
+  readonly thread_ts?: string;
+  readonly filename: string;
+  readonly title: string;
+  readonly content: string;
+  readonly comment: string;
 }
 
 export interface StandInResponse {
@@ -85,6 +97,9 @@ export class SlackStandIn {
   private readonly stored: StandInMessage[] = [];
   private readonly ephemerals: StandInEphemeral[] = [];
   private readonly responseLog: StandInResponse[] = [];
+  /** Uploads announced by files.getUploadURLExternal, by file id; content once uploaded. */
+  private readonly uploads = new Map<string, { filename: string; length: number; content?: string }>();
+  private readonly sharedFiles: StandInFile[] = [];
   private rateLimits: { remaining: number; retryAfter: number; method?: string } = { remaining: 0, retryAfter: 1 };
   private lastTs = 0;
   private readonly now: () => number;
@@ -153,6 +168,11 @@ export class SlackStandIn {
     return this.ephemerals.filter((e) => !channel || e.channel === channel);
   }
 
+  /** Files shared with files.completeUploadExternal, in order (optionally in one channel). */
+  files(channel?: string): StandInFile[] {
+    return this.sharedFiles.filter((f) => !channel || f.channel === channel);
+  }
+
   /** Bodies posted to `response_url`s, in order (optionally for one id). */
   responses(id?: string): StandInResponse[] {
     return this.responseLog.filter((r) => !id || r.id === id);
@@ -164,6 +184,8 @@ export class SlackStandIn {
     this.stored.length = 0;
     this.ephemerals.length = 0;
     this.responseLog.length = 0;
+    this.uploads.clear();
+    this.sharedFiles.length = 0;
     this.rateLimits = { remaining: 0, retryAfter: 1 };
   }
 
@@ -175,6 +197,8 @@ export class SlackStandIn {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', this.origin).pathname;
     if (req.method !== 'POST') return send(res, 405, { ok: false, error: 'method_not_allowed' });
+    const upload = /^\/upload\/([A-Z0-9]+)$/.exec(path);
+    if (upload) return this.receiveUpload(upload[1]!, await uploadedBytes(req), res);
     const body = await readBody(req);
 
     const response = /^\/response\/([^/]+)$/.exec(path);
@@ -280,9 +304,65 @@ export class SlackStandIn {
         });
         return { ok: { message_ts: messageTs } };
       }
+      case 'files.getUploadURLExternal': {
+        const length = Number(args.length);
+        if (typeof args.filename !== 'string' || !args.filename) return { error: 'invalid_arguments' };
+        if (!Number.isInteger(length) || length < 1) return { error: 'invalid_arguments' };
+        const fileId = `F${String(this.uploads.size + 1).padStart(10, '0')}`;
+        this.uploads.set(fileId, { filename: args.filename, length });
+        return { ok: { upload_url: `${this.origin}/upload/${fileId}`, file_id: fileId } };
+      }
+      case 'files.completeUploadExternal': {
+        const files = typeof args.files === 'string' ? (JSON.parse(args.files) as unknown) : args.files;
+        if (!Array.isArray(files) || files.length === 0) return { error: 'invalid_arguments' };
+        const channel = this.channelOf({ channel: args.channel_id });
+        if (args.channel_id !== undefined && !channel) return { error: 'channel_not_found' };
+        const threadTs = typeof args.thread_ts === 'string' && args.thread_ts ? args.thread_ts : undefined;
+        const comment = typeof args.initial_comment === 'string' ? args.initial_comment : '';
+        const done: Array<{ id: string; title: string }> = [];
+        for (const file of files as Array<{ id?: unknown; title?: unknown }>) {
+          const uploaded = typeof file.id === 'string' ? this.uploads.get(file.id) : undefined;
+          if (!uploaded?.content) return { error: 'file_not_found' };
+          done.push({ id: file.id as string, title: typeof file.title === 'string' ? file.title : uploaded.filename });
+        }
+        for (const file of done) {
+          const { filename, content } = this.uploads.get(file.id)!;
+          this.uploads.delete(file.id);
+          if (channel)
+            this.sharedFiles.push({
+              id: file.id,
+              channel,
+              filename,
+              title: file.title,
+              content: content!,
+              comment,
+              ...(threadTs ? { thread_ts: threadTs } : {}),
+            });
+        }
+        if (channel)
+          this.stored.push({
+            channel,
+            ts: this.nextTs(),
+            text: comment || done.map((f) => f.title).join(', '),
+            blocks: [],
+            postedAt: this.now(),
+            updates: 0,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+          });
+        return { ok: { files: done } };
+      }
       default:
         return { error: 'unknown_method' };
     }
+  }
+
+  /** The upload step: the bytes must be exactly the length announced, like Slack checks. */
+  private receiveUpload(fileId: string, content: Buffer, res: ServerResponse): void {
+    const upload = this.uploads.get(fileId);
+    if (!upload) return void res.writeHead(404).end('file not found');
+    if (content.length !== upload.length) return void res.writeHead(400).end('length mismatch');
+    upload.content = content.toString('utf8');
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`OK - ${content.length}`);
   }
 
   private channelOf(args: Record<string, unknown>): string | undefined {
@@ -296,6 +376,23 @@ export class SlackStandIn {
     this.lastTs = Math.max(this.lastTs + 1, this.now() * 1000);
     return `${Math.floor(this.lastTs / 1e6)}.${String(this.lastTs % 1e6).padStart(6, '0')}`;
   }
+}
+
+/**
+ * The bytes of an upload as Slack's upload URL takes them: the raw body, or (as `WebClient` sends it)
+ * the file part of a multipart/form-data body.
+ */
+async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
+  const raw = await readRaw(req);
+  const type = req.headers['content-type'] ?? '';
+  if (!type.toLowerCase().startsWith('multipart/form-data')) return raw;
+  const form = await new Request('http://stand-in/upload', {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: raw,
+  }).formData();
+  const file = [...form.values()].find((value) => typeof value !== 'string');
+  return file && typeof file !== 'string' ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
 }
 
 const slackShaped = (m: StandInMessage) => ({

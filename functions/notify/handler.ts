@@ -2,9 +2,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
-import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { requireEnv } from '../adapters/environment.ts';
+import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
+import { S3PostmortemArchive } from '../adapters/postmortem-archive.ts';
 import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
 import { SlackStateRepository } from '../adapters/dynamodb/slack-state.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
@@ -30,6 +33,7 @@ let deployed: Promise<NotifyDependencies> | undefined;
 async function deployedNotify(): Promise<NotifyDependencies> {
   const deps = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
+  const slack = new SlackPoster({ token: secret.botToken });
   return {
     incidents: deps.incidents,
     mitigations: deps.mitigations,
@@ -39,7 +43,17 @@ async function deployedNotify(): Promise<NotifyDependencies> {
     workflow: deployedWorkflow(),
     scheduler: deps.scheduler,
     now: deps.now,
-    slack: new SlackPoster({ token: secret.botToken }),
+    slack,
+    postmortems: {
+      sources: {
+        incidents: deps.incidents,
+        mitigations: deps.mitigations,
+        deployments: new DeploymentRepository(deployedTable()),
+      },
+      files: slack,
+      archive: new S3PostmortemArchive(traced(new S3Client({})), requireEnv('POSTMORTEM_BUCKET')),
+      config: deps.config,
+    },
     updateIntervalSeconds: 5,
     deploymentsChannel: deps.config.slack.channels.deployments,
   };

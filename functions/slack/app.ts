@@ -165,6 +165,8 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
     }
     case 'ack':
       return workflow.incidentAction({ kind: 'ack', incidentId: command.incidentId, userId: actor.userId });
+    case 'postmortem':
+      return workflow.requestPostmortem({ incidentId: command.incidentId, userId: actor.userId });
     case 'resolve':
       return workflow.incidentAction({
         kind: 'resolve',

@@ -9,6 +9,8 @@ import { MitigationProgress } from '../core/events/mitigation-progress.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
 import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
+import { PostmortemRequested } from '../core/events/postmortem-requested.ts';
+import { deliverPostmortem, type PostmortemDelivery } from './deliver-postmortem.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
 import {
@@ -45,6 +47,8 @@ export interface NotifyDependencies {
   readonly now: () => Date;
   /** Where deployment notices and release holds are announced. */
   readonly deploymentsChannel: string;
+  /** Postmortem drafts: where they are read from, archived and shared; absent, a request dead-letters. */
+  readonly postmortems?: PostmortemDelivery;
   /** The shortest spacing of in-place updates of an incident's message (repeats coalesce); see updateSpacingMs. */
   readonly updateIntervalSeconds: number;
 }
@@ -155,6 +159,25 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       if (!hold || hold.held) return { action: 'hold not lifted', incidentId: hold?.incidentId ?? '' };
       await deps.slack.post(deps.deploymentsChannel, releaseLiftedMessage(hold));
       return { action: 'release lifted posted', incidentId: hold.incidentId ?? '' };
+    }
+    case PostmortemRequested.detailType: {
+      const request = PostmortemRequested.parse(event.detail);
+      if (!deps.postmortems) throw new Error('notify has no postmortem delivery configured');
+      const incident = await deps.incidents.getIncident(request.incidentId);
+      if (!incident) throw new Error(`incident ${request.incidentId} not found`);
+      const thread = await ensureIncidentMessage(incident, deps);
+      // Once per request (the incident version that recorded it), however often the event is delivered.
+      const claim = `postmortem#${request.version}`;
+      if (!(await deps.slackState.claimOnce(incident.id, claim, deps.now().toISOString())))
+        return { action: 'postmortem already delivered', incidentId: incident.id };
+      try {
+        await deliverPostmortem(request, thread, deps.postmortems, deps.now().toISOString());
+      } catch (error) {
+        // Slack or S3 failed: give the claim back so EventBridge's retry (then the DLQ) delivers it.
+        await deps.slackState.releaseOnce(incident.id, claim);
+        throw error;
+      }
+      return { action: 'postmortem delivered', incidentId: incident.id };
     }
     default:
       throw new Error(`notify does not handle "${type}"`);

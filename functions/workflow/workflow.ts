@@ -5,6 +5,7 @@ import type { BusEvent } from '../core/events/contract.ts';
 import { MitigationApproved } from '../core/events/mitigation-approved.ts';
 import { MitigationDecided } from '../core/events/mitigation-decided.ts';
 import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
+import { PostmortemRequested } from '../core/events/postmortem-requested.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
 import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incidents/actions.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
@@ -342,6 +343,36 @@ export class Workflow {
       });
       if (!committed.committed) continue;
       return { ok: true, text: result.message };
+    }
+    return { ok: false, text: 'The incident kept changing; try again.' };
+  }
+
+  /**
+   * `/firebreak postmortem <incident>`: any roster member may ask. The request is audited and
+   * announced in one commit; notify writes the draft and uploads it to the incident's thread.
+   */
+  async requestPostmortem(input: { incidentId: string; userId: string }): Promise<Reply> {
+    if (!(await this.member(input.userId))) return { ok: false, text: 'You are not on the Firebreak roster.' };
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const now = this.now();
+      const incident = await this.deps.incidents.getIncident(input.incidentId);
+      if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
+      const committed = await this.commit(
+        incident,
+        now,
+        `slack:${input.userId}`,
+        [{ action: 'postmortem.requested', data: {} }],
+        {
+          events: [
+            PostmortemRequested.build({ incidentId: incident.id, requestedBy: input.userId, version: incident.version + 1 }),
+          ],
+        },
+      );
+      if (!committed) continue;
+      return {
+        ok: true,
+        text: `Writing the postmortem draft of ${incident.id} from its audit trail: it will appear as a file in the incident's thread.`,
+      };
     }
     return { ok: false, text: 'The incident kept changing; try again.' };
   }

@@ -437,7 +437,7 @@ describe('Slack app manifest', () => {
       token_rotation_enabled: false,
       org_deploy_enabled: false,
     });
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands']);
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands', 'files:write']);
   });
 });
 

@@ -5,6 +5,22 @@ import { describe, expect, inject, it } from 'vitest';
 import { runDrill } from '../../functions/local/drill/run.ts';
 import { loadScenario, ScenarioSchema, ScenarioError } from '../../functions/local/drill/scenario.ts';
 import { exampleConfig, fixture } from '../support.ts';
+import { renderDrillHtml } from '../../functions/local/drill/html-report.ts';
+
+const VOID_ELEMENTS = new Set(['meta', 'br', 'hr', 'img', 'input', 'link']);
+
+/** A structural check of a page: every element that opens closes, in order; SVG's self-closing ones count as closed. */
+function expectWellFormed(html: string): void {
+  const open: string[] = [];
+  for (const [, closing, name, selfClosing] of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(\/?)>/g)) {
+    const tag = name!.toLowerCase();
+    if (selfClosing || VOID_ELEMENTS.has(tag)) continue;
+    if (!closing) open.push(tag);
+    else expect(`</${tag}> closing <${open.pop()}>`).toBe(`</${tag}> closing <${tag}>`);
+  }
+  expect(open).toEqual([]);
+  expect(html.startsWith('<!doctype html>')).toBe(true);
+}
 
 const config = exampleConfig();
 const endpoint = () => inject('dynamoEndpoint');
@@ -23,6 +39,25 @@ describe('drills', () => {
     const results = outcome.transcript.flatMap((line) => line.results);
     expect(results.filter((r) => /^⏰ expire-MIT-[0-9A-F]{10}-\d{14}: expired$/.test(r))).toHaveLength(1);
     expect(results.filter((r) => r.startsWith('✉ Slack thread reply') && r.includes('expired unapproved'))).toHaveLength(1);
+
+    // It ends with a postmortem of the GuardDuty incident, shared in its thread, and a report page.
+    const guardDuty = outcome.incidents.find((i) => i.source === 'aws.guardduty')!;
+    expect(outcome.files.map((f) => f.filename)).toEqual([`${guardDuty.id}-postmortem.md`]);
+    expect(outcome.files[0]!.content).toMatch(
+      /## Timeline\n[\s\S]*Priya Raman \(senior engineer\) \| MIT-[0-9A-F]{10}: approval refused \(cto available\)/,
+    );
+    const html = renderDrillHtml(outcome, scenario.start, config.roster);
+    expectWellFormed(html);
+    expect(html.match(/<tr class="(pass|fail)">/g)).toHaveLength(outcome.checks.length);
+    expect(html).not.toContain('<tr class="fail">');
+    expect(html.match(/<article class="incident" id="INC-[0-9A-F]{10}">/g)).toHaveLength(outcome.incidents.length);
+    expect(html.match(/<svg /g)).toHaveLength(outcome.incidents.length);
+    expect(html).toContain('data-passed="true"');
+    expect(html).toContain(`<summary>Postmortem draft · ${guardDuty.id}`);
+    expect(html.match(/<section id="transcript">[\s\S]*<\/section>/)![0].match(/<tr><td>T\+/g)).toHaveLength(
+      scenario.steps.length,
+    );
+    expect(html).not.toMatch(/<script|<img|<iframe|<link|<a |\s(href|src)=/i);
   });
 
   it('expires a request nobody answers once the clock passes its window, and says so when it has not', async () => {

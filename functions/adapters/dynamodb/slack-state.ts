@@ -68,6 +68,11 @@ export class SlackStateRepository {
    * True the first time a key is claimed for an incident, false ever after (within `ttlDays`):
    * notify's thread replies go out once even when EventBridge delivers an event twice.
    */
+  /** Gives a claim back (the work it guarded failed), so a retry can claim it again. */
+  async releaseOnce(incidentId: string, claim: string): Promise<void> {
+    await this.table.delete(keys.once(incidentId, claim));
+  }
+
   async claimOnce(incidentId: string, claim: string, now: string, ttlDays = 7): Promise<boolean> {
     return this.table.conditional({
       put: {

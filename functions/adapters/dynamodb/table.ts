@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -122,6 +123,11 @@ export class Table {
   /** An unconditional put. */
   async put(item: Record<string, unknown>): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.name, Item: item }));
+  }
+
+  /** An unconditional delete. */
+  async delete(key: Readonly<Record<string, string>>): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.name, Key: key }));
   }
 
   /** An unconditional update. */

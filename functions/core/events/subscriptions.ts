@@ -10,6 +10,7 @@ import { MitigationFailed } from './mitigation-failed.ts';
 import { MitigationProgress } from './mitigation-progress.ts';
 import { MitigationRequested } from './mitigation-requested.ts';
 import { MitigationSucceeded } from './mitigation-succeeded.ts';
+import { PostmortemRequested } from './postmortem-requested.ts';
 import { ReleaseHoldLifted } from './release-hold-lifted.ts';
 
 /**
@@ -28,6 +29,7 @@ export const NOTIFY_EVENTS = [
   MitigationProgress,
   MitigationSucceeded,
   MitigationFailed,
+  PostmortemRequested,
 ] as const;
 export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 

@@ -9,7 +9,7 @@ export type Command =
   | { readonly name: 'roster' }
   | { readonly name: 'back' }
   | { readonly name: 'away'; readonly minutes: number }
-  | { readonly name: 'show' | 'ack'; readonly incidentId: string }
+  | { readonly name: 'show' | 'ack' | 'postmortem'; readonly incidentId: string }
   | { readonly name: 'resolve'; readonly incidentId: string; readonly note: string }
   | { readonly name: 'sev'; readonly incidentId: string; readonly severity: Severity }
   | {
@@ -31,6 +31,7 @@ export const HELP = escapeSlackText(
     '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
     '`mitigate <incident> <catalog id> [key=value | key="a value" …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
     '`release approve <service>` lift a release hold · `release status <service>`',
+    '`postmortem <incident>` a blameless postmortem draft, as a file in the incident thread',
     '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
   ].join('\n'),
 );
@@ -62,11 +63,12 @@ export function parseCommand(text: string): ParsedCommand {
       return ok({ name: 'away', minutes });
     }
     case 'show':
-    case 'ack': {
+    case 'ack':
+    case 'postmortem': {
       const incidentId = args[0]?.toUpperCase();
       if (!incidentId || !INCIDENT_ID_PATTERN.test(incidentId) || args.length > 1)
         return fail('Expected one incident id such as `INC-1A2B3C4D5E`.');
-      return ok({ name: verb.toLowerCase() as 'show' | 'ack', incidentId });
+      return ok({ name: verb.toLowerCase() as 'show' | 'ack' | 'postmortem', incidentId });
     }
     case 'resolve': {
       const incidentId = args[0]?.toUpperCase();
@@ -126,6 +128,7 @@ function usageOf(verb: string): string {
     away: 'Usage: `/firebreak away [duration]`, e.g. `away 4h`',
     show: 'Usage: `/firebreak show <incident>`',
     ack: 'Usage: `/firebreak ack <incident>`',
+    postmortem: 'Usage: `/firebreak postmortem <incident>`',
     resolve: 'Usage: `/firebreak resolve <incident> [note]`',
     sev: 'Usage: `/firebreak sev <incident> <SEV1-4>`',
     mitigate:

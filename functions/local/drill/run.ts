@@ -21,6 +21,18 @@ export interface DrillOutcome {
     readonly threadTs?: string;
     readonly text: string;
   }>;
+  /** Files shared in Slack (postmortem drafts), with their content. */
+  readonly files: ReadonlyArray<{
+    readonly channel: string;
+    readonly threadTs?: string;
+    readonly filename: string;
+    readonly title: string;
+    readonly content: string;
+  }>;
+  /** What the stack would have kept in S3 (the postmortem copies), by key. */
+  readonly archived: readonly string[];
+  /** Each incident's audit trail, for the report's timelines. */
+  readonly audits: Readonly<Record<string, readonly AuditEntry[]>>;
   readonly emitted: Readonly<Record<string, number>>;
   readonly deadLetters: ReadonlyArray<{ readonly eventId: string | undefined; readonly error: string }>;
   readonly checks: readonly DrillCheck[];
@@ -85,6 +97,13 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
     ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
     text: renderMessageText(m),
   }));
+  const files = runtime.slack.files().map((f) => ({
+    channel: f.channel,
+    ...(f.thread_ts ? { threadTs: f.thread_ts } : {}),
+    filename: f.filename,
+    title: f.title,
+    content: f.content,
+  }));
   return {
     scenario: scenario.name,
     passed: checks.every((c) => c.passed),
@@ -92,6 +111,9 @@ async function conclude(scenario: Scenario, runtime: LocalRuntime, transcript: D
     incidents,
     mitigations: requests,
     slack,
+    files,
+    archived: [...runtime.archive.objects.keys()],
+    audits: Object.fromEntries(audits),
     emitted,
     deadLetters,
     checks,

@@ -196,12 +196,19 @@ async function fillPlaceholders(text: string, runtime: LocalRuntime): Promise<st
   const requests = (await Promise.all(incidents.map((i) => runtime.repositories.mitigations.listRequests(i.id))))
     .flat()
     .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : -1));
-  return text
-    .replace(/\{\{incident\}\}/g, () => latest?.id ?? 'INC-NONE')
-    .replace(
-      /\{\{request(?::([a-z0-9-]+))?\}\}/g,
-      (_, catalogId?: string) => requests.find((r) => !catalogId || r.catalogId === catalogId)?.id ?? 'MIT-NONE',
-    );
+  return (
+    text
+      .replace(/\{\{incident\}\}/g, () => latest?.id ?? 'INC-NONE')
+      // {{incident:<source>}}: the latest incident from that source (e.g. aws.guardduty).
+      .replace(
+        /\{\{incident:([a-z0-9.-]+)\}\}/g,
+        (_, source: string) => incidents.find((i) => i.source === source)?.id ?? 'INC-NONE',
+      )
+      .replace(
+        /\{\{request(?::([a-z0-9-]+))?\}\}/g,
+        (_, catalogId?: string) => requests.find((r) => !catalogId || r.catalogId === catalogId)?.id ?? 'MIT-NONE',
+      )
+  );
 }
 
 const BUTTON_ACTIONS = {

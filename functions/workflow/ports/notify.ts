@@ -21,6 +21,8 @@ export interface SlackStatePort {
   saveSlackState(incidentId: string, state: Partial<SlackState>, requestId?: string): Promise<boolean>;
   /** True the first time a claim is made for an incident, false ever after. */
   claimOnce(incidentId: string, claim: string, now: string): Promise<boolean>;
+  /** Gives a claim back when the work it guarded failed, so the retry can do it. */
+  releaseOnce(incidentId: string, claim: string): Promise<void>;
   /** The one coalesced refresh of an incident's message until `refreshAt`. */
   claimRefresh(incidentId: string, refreshAt: string, now: string): Promise<boolean>;
 }

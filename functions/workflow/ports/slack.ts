@@ -15,3 +15,16 @@ export interface SlackChannelPort {
   post(channel: string, message: OutgoingMessage, options?: { threadTs?: string }): Promise<PostedMessage>;
   update(channel: string, ts: string, message: OutgoingMessage): Promise<PostedMessage>;
 }
+
+/** A text file shared in a thread (Slack's external upload: files.getUploadURLExternal, then files.completeUploadExternal). */
+export interface SlackFile {
+  readonly filename: string;
+  readonly title: string;
+  readonly content: string;
+  /** The message the file is shared with; should already be safe Slack text. */
+  readonly comment: string;
+}
+
+export interface SlackFilesPort {
+  uploadFile(channel: string, threadTs: string, file: SlackFile): Promise<void>;
+}
