@@ -13,13 +13,14 @@ import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-loc
 import { loadConfig } from '../lib/config.ts';
 import { meterDynamo } from './dynamo-meter.ts';
 import { baselines, bundleFile, bundleFunction, interleavedColdStarts } from './cold-start.ts';
-import { distinctIngestRun, storedItemSizes } from './ingest-runs.ts';
 import { callsPerSecond } from './slack-calls.ts';
 import { coldSlackPath, SLACK_MIX, slackRequest, slackTargets, warmSlackPath } from './slack-path.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const { startLocalRuntime } = await import('../functions/local/runtime.ts');
+// Imported after the variables above: the ingest handler's logger reads them when it loads.
+const { distinctIngestRun, storedItemSizes } = await import('./ingest-runs.ts');
 
 const config = loadConfig();
 const FIXTURES = [
@@ -33,6 +34,12 @@ const FIXTURES = [
 
 type Row = { measure: string; value: string };
 const rows: Row[] = [];
+// Each figure is also printed as soon as it is measured: a long run shows its progress.
+const pushRow = rows.push.bind(rows);
+rows.push = (...added: Row[]) => {
+  for (const row of added) process.stderr.write(`  ${row.measure}  ${row.value}\n`);
+  return pushRow(...added);
+};
 const results: Record<string, unknown> = {};
 const SECTIONS = ['core', 'ingest', 'bundles', 'slack', 'storm', 'fleet'] as const;
 const chosen = process.argv.slice(2).filter((a) => a !== '--');
