@@ -423,5 +423,6 @@ describe('bundling', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
-  });
+    // Nine real esbuild bundles: about a minute on a busy 2-core machine.
+  }, 300_000);
 });
