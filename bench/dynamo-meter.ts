@@ -2,52 +2,68 @@
  * DynamoDB capacity as billed, for the bench and the item-size tests: item sizes by DynamoDB's
  * rules, and a client middleware that counts requests and units.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TABLE } from '../functions/adapters/dynamodb/table.ts';
+
+type Write = { TableName?: string; Item?: AttributeMap; Key?: AttributeMap; ExpressionAttributeValues?: AttributeMap };
+
+/** The key of an item about to be put. */
+function keyOf(item: AttributeMap): AttributeMap {
+  return { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! };
+}
 
 /**
  * Counts requests and the write units DynamoDB would bill for them, computed from the item sizes
- * (1 unit per KB, twice that inside a transaction; failed conditional writes are counted too, as billed): DynamoDB Local's own ConsumedCapacity figures
- * for transactions do not follow the billing rules. Read units are as DynamoDB Local reports them.
+ * (1 unit per KB, twice that inside a transaction; failed conditional writes and cancelled
+ * transactions are counted too, as billed): DynamoDB Local's own ConsumedCapacity figures for
+ * transactions do not follow the billing rules. Read units are as DynamoDB Local reports them.
+ *
+ * With `sizeFrom` (a second, unmetered client on the same database), each written item is sized as
+ * DynamoDB bills it: the larger of the stored item before and after the write, attribute names
+ * included. Without it, a put is sized by its item and an update by its key and values only.
  */
-export function meterDynamo(client: DynamoDBClient) {
+export function meterDynamo(client: DynamoDBClient, options: { sizeFrom?: DynamoDBClient } = {}) {
   /** `transactions`: the write units of each transaction, in order. */
   const meter = { requests: 0, writeUnits: 0, readUnits: 0, transactions: [] as number[] };
+  const stored = async (write: Write | undefined): Promise<number> => {
+    if (!options.sizeFrom || !write?.TableName) return 0;
+    const key = write.Key ?? keyOf(write.Item!);
+    const out = await options.sizeFrom.send(
+      new GetItemCommand({ TableName: write.TableName, Key: key as never, ConsistentRead: true }),
+    );
+    return out.Item ? attributeMapSize(out.Item as AttributeMap) : 0;
+  };
+  const declared = (write: Write | undefined): number =>
+    write?.Item ? attributeMapSize(write.Item) : attributeMapSize({ ...write?.Key, ...write?.ExpressionAttributeValues });
   client.middlewareStack.add(
     (next, context) => async (args) => {
       meter.requests++;
-      const input = args.input as {
-        TransactItems?: Array<
-          Record<string, { Item?: AttributeMap; ExpressionAttributeValues?: AttributeMap; Key?: AttributeMap }>
-        >;
+      const command = context.commandName ?? '';
+      const input = args.input as { TransactItems?: Array<Record<string, Write>> } & Write;
+      const transactional = (input.TransactItems ?? []).map(
+        (item) => item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck,
+      );
+      const single = /^(Put|Update|Delete)(Item)?Command/.test(command) ? [{ ...input }] : [];
+      const writes = [...transactional, ...single];
+      const before = await Promise.all(writes.map(stored));
+      const size = async () => {
+        const after = await Promise.all(writes.map(stored));
+        return writes.map((write, i) =>
+          options.sizeFrom ? Math.max(before[i]!, after[i]!, write?.Item ? declared(write) : 0) : declared(write),
+        );
       };
-      let transactionUnits = 0;
-      for (const item of input.TransactItems ?? []) {
-        const write = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
-        // An update that SETs every attribute (ours do) is billed on the full item size.
-        const size = write?.Item
-          ? attributeMapSize(write.Item)
-          : attributeMapSize({ ...write?.Key, ...write?.ExpressionAttributeValues });
-        transactionUnits += 2 * Math.max(1, Math.ceil(size / 1024));
+      let out;
+      try {
+        out = await next(args);
+      } finally {
+        const sizes = await size();
+        if (input.TransactItems) {
+          const units = sizes.reduce((sum, bytes) => sum + 2 * Math.max(1, Math.ceil(bytes / 1024)), 0);
+          meter.writeUnits += units;
+          meter.transactions.push(units);
+        } else if (single.length) meter.writeUnits += Math.max(1, Math.ceil(sizes[0]! / 1024));
       }
-      if (input.TransactItems) {
-        meter.writeUnits += transactionUnits;
-        meter.transactions.push(transactionUnits);
-      }
-      const single = args.input as {
-        Item?: AttributeMap;
-        Key?: AttributeMap;
-        ExpressionAttributeValues?: AttributeMap;
-        TransactItems?: unknown;
-      };
-      if (/^(Put|Update|Delete)(Item)?Command/.test(context.commandName ?? '')) {
-        // A single write is billed 1 unit per KB of the item (here: its key and the values written).
-        const size = single.Item
-          ? attributeMapSize(single.Item)
-          : attributeMapSize({ ...single.Key, ...single.ExpressionAttributeValues });
-        meter.writeUnits += Math.max(1, Math.ceil(size / 1024));
-      }
-      const out = await next(args);
-      if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(context.commandName ?? '')) {
+      if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(command)) {
         const consumed = (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
         meter.readUnits += consumed?.CapacityUnits ?? 0;
       }

@@ -1,24 +1,27 @@
 /**
  * `npm run bench`: Firebreak's performance figures, measured on this machine and printed as a table
  * and as JSON. Nothing here asserts a threshold; the figures go into the issue notes and the README.
+ * `npm run bench -- bundles slack` runs only the named sections (core, ingest, bundles, slack, storm, fleet).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { build } from 'esbuild';
 import { createClassifier } from '../functions/core/signals/classify.ts';
 import { normalizeEvent } from '../functions/core/signals/normalize-signals.ts';
 import type { EventEnvelope } from '../functions/core/signals/signal.ts';
-import { startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
+import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { loadConfig } from '../lib/config.ts';
 import { meterDynamo } from './dynamo-meter.ts';
+import { baselines, bundleFile, bundleFunction, interleavedColdStarts } from './cold-start.ts';
+import { callsPerSecond } from './slack-calls.ts';
 import { coldSlackPath, SLACK_MIX, slackRequest, slackTargets, warmSlackPath } from './slack-path.ts';
 import { watchAccuracy } from './watch-accuracy.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const { startLocalRuntime } = await import('../functions/local/runtime.ts');
+// Imported after the variables above: the ingest handler's logger reads them when it loads.
+const { distinctIngestRun, storedItemSizes } = await import('./ingest-runs.ts');
 
 const config = loadConfig();
 const FIXTURES = [
@@ -32,34 +35,91 @@ const FIXTURES = [
 
 type Row = { measure: string; value: string };
 const rows: Row[] = [];
+// Each figure is also printed as soon as it is measured: a long run shows its progress.
+const pushRow = rows.push.bind(rows);
+rows.push = (...added: Row[]) => {
+  for (const row of added) process.stderr.write(`  ${row.measure}  ${row.value}\n`);
+  return pushRow(...added);
+};
 const results: Record<string, unknown> = {};
+const SECTIONS = ['core', 'ingest', 'bundles', 'slack', 'storm', 'fleet'] as const;
+const chosen = process.argv.slice(2).filter((a) => a !== '--');
+for (const name of chosen)
+  if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`unknown section ${name}: ${SECTIONS.join(', ')}`);
+const runs = (section: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(section);
+const machine = {
+  node: process.version,
+  arch: process.arch,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  // What the deployed functions run with (FirebreakFunction): no NODE_OPTIONS, maps beside the code.
+  deployedNodeOptions: '(unset: source maps are not loaded)',
+  deployedSourceMaps: 'external .map, sources not inlined',
+  note: process.arch === 'arm64' ? 'same architecture as Lambda (arm64)' : `Lambda runs arm64; this machine is ${process.arch}`,
+};
+results.machine = machine;
 
 // (a) Classification throughput of the pure core, one core: normalize + classify + fingerprint.
-{
+if (runs('core')) {
   const classify = createClassifier(config);
-  const run = (n: number) => {
+  const strings = FIXTURES.map((event) => JSON.stringify(event));
+  let sink = 0;
+  const core = (n: number) => {
     for (let i = 0; i < n; i++) {
-      const { signals } = normalizeEvent(FIXTURES[i % FIXTURES.length]);
-      for (const signal of signals) classify(signal);
+      const { signals } = normalizeEvent(FIXTURES[i % FIXTURES.length]!);
+      for (const signal of signals) sink += classify(signal).fingerprint.length;
     }
   };
-  run(5_000); // warm-up
-  const n = 50_000;
-  const t0 = performance.now();
-  run(n);
-  const perSecond = Math.round(n / ((performance.now() - t0) / 1000));
-  results.classification = { events: n, eventsPerSecond: perSecond };
-  rows.push({ measure: 'core: normalize + classify (1 core)', value: `${perSecond.toLocaleString('en-US')} events/s` });
+  const parse = (n: number) => {
+    for (let i = 0; i < n; i++) sink += (JSON.parse(strings[i % strings.length]!) as { id: string }).id.length;
+  };
+  const timed = (run: (n: number) => void, n: number) => {
+    const t0 = performance.now();
+    run(n);
+    return n / ((performance.now() - t0) / 1000);
+  };
+  core(5_000); // warm-up
+  parse(5_000);
+  // Side by side, alternating in rounds, so a busy moment on a shared machine slows both.
+  const rounds = Array.from({ length: 10 }, () => ({ core: timed(core, 5_000), parse: timed(parse, 5_000) }));
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const perSecond = Math.round(median(rounds.map((r) => r.core)));
+  const parsePerSecond = Math.round(median(rounds.map((r) => r.parse)));
+  const ratio = round(median(rounds.map((r) => r.core / r.parse)));
+  results.classification = {
+    events: 50_000,
+    eventsPerSecond: perSecond,
+    jsonParsePerSecond: parsePerSecond,
+    ratioToJsonParse: ratio,
+    sink,
+  };
+  rows.push({
+    measure: 'core: normalize + classify (1 core)',
+    value: `${perSecond.toLocaleString('en-US')} events/s; ${ratio}× JSON.parse of the same event strings (${parsePerSecond.toLocaleString('en-US')}/s), 10 alternating rounds`,
+  });
 }
 
 // (b) Ingest through the real handler on DynamoDB Local, with every DynamoDB request counted.
-{
+if (runs('ingest')) {
   const database = await startDynamoDbLocal();
   try {
-    for (const [label, events] of [
-      ['1,000 distinct events', distinctEvents(1_000)],
-      ['1,000 repeats of 10 fingerprints', repeatEvents(1_000, 10)],
-    ] as const) {
+    // 10,000 distinct events straight into the ingest handler, 4 at a time: how cost grows with the table.
+    // BENCH_DISTINCT_EVENTS shortens this run on a machine too busy for the whole of it.
+    const count = Number(process.env.BENCH_DISTINCT_EVENTS ?? 10_000);
+    const distinct = await distinctIngestRun({
+      config,
+      endpoint: database.endpoint,
+      events: distinctEvents(count),
+      concurrency: 4,
+    });
+    results.ingestDistinct = distinct;
+    rows.push({
+      measure: `ingest: ${count.toLocaleString('en-US')} distinct events (4 at a time)`,
+      value: `${distinct.eventsPerSecond} events/s, ${distinct.incidents} incidents; per event by thousand: ${distinct.blocks
+        .map((b) => `${b.writeUnitsPerEvent} WCU/${b.readUnitsPerEvent} RCU/${b.requestsPerEvent} req`)
+        .join(' · ')}`,
+    });
+    for (const [label, events] of [['1,000 repeats of 10 fingerprints', repeatEvents(1_000, 10)]] as const) {
       // Ingest alone: notify (Slack, mitigation requests) is measured by the storm below.
       const runtime = await startLocalRuntime({
         config,
@@ -67,7 +127,7 @@ const results: Record<string, unknown> = {};
         tableName: `bench-${results.ingest ? 2 : 1}`,
         notify: false,
       });
-      const meter = meterDynamo(runtime.client);
+      const meter = meterDynamo(runtime.client, { sizeFrom: localClient(database.endpoint) });
       const t0 = performance.now();
       for (const event of events) {
         runtime.bus.put('default', event);
@@ -95,7 +155,7 @@ const results: Record<string, unknown> = {};
     }
     // One signal of each kind, side by side: the write units of its commit (the outbox item included).
     const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-units', notify: false });
-    const meter = meterDynamo(runtime.client);
+    const meter = meterDynamo(runtime.client, { sizeFrom: localClient(database.endpoint) });
     const perSignal: Record<string, { writeUnits: number; readUnits: number }> = {};
     const [first] = distinctEvents(1);
     for (const [kind, event] of [
@@ -111,7 +171,15 @@ const results: Record<string, unknown> = {};
         readUnits: round(meter.readUnits - before.readUnits),
       };
     }
+    const itemSizes = await storedItemSizes(runtime.client, runtime.tableName);
     await runtime.stop();
+    results.itemSizes = itemSizes;
+    rows.push({
+      measure: 'items as billed (bytes, names included)',
+      value: Object.entries(itemSizes)
+        .map(([kind, bytes]) => `${kind} ${bytes}`)
+        .join(', '),
+    });
     results.unitsPerSignal = perSignal;
     rows.push({
       measure: 'ingest: units per signal',
@@ -124,119 +192,117 @@ const results: Record<string, unknown> = {};
   }
 }
 
-// (c) Bundle size and cold import time, next to an empty handler bundled the same way.
-const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name.replace(/\W+/g, '-')}.mjs`);
-{
-  mkdirSync(dirname(bundleFile('empty')), { recursive: true });
-  const empty = join(dirname(bundleFile('empty')), 'empty-handler.ts');
-  writeFileSync(empty, 'export const handler = async () => ({ ok: true });\n');
-  const bundles: Record<string, { bytes: number; coldImportMs: number }> = {};
-  for (const [name, entry] of [
-    ['empty handler', empty],
-    ['ingest', 'functions/ingest/handler.ts'],
-    ['notify', 'functions/notify/handler.ts'],
-    ['escalate', 'functions/escalate/handler.ts'],
-    ['slack', 'functions/slack/handler.ts'],
-    ['relay', 'functions/relay/handler.ts'],
-  ] as const) {
-    const outfile = bundleFile(name);
-    // The same settings as FirebreakFunction's bundling (ESM, minified, node22, createRequire banner).
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      minify: true,
-      mainFields: ['module', 'main'],
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-      define: { 'process.env.FIREBREAK_CONFIG': JSON.stringify(JSON.stringify(config)) },
-      logLevel: 'silent',
-    });
-    bundles[name] = { bytes: statSync(outfile).size, coldImportMs: coldImport(outfile) };
+// (c) Bundles as deployed, and whole-process cold starts in interleaved pairs with an empty module.
+if (runs('bundles') || runs('slack')) {
+  const bundles: Record<string, { bytes: number; mapBytes: number }> = {};
+  for (const name of ['ingest', 'notify', 'escalate', 'slack', 'relay'])
+    bundles[name] = await bundleFunction(name, `functions/${name}/handler.ts`, config);
+  results.bundles = bundles;
+  if (runs('bundles')) {
+    const base = await baselines();
+    const PAIRS = 9;
+    const cold = interleavedColdStarts(
+      base.empty,
+      [
+        ...Object.keys(bundles).map((name) => ({ name, file: bundleFile(name) })),
+        { name: 'ingest with --enable-source-maps', file: bundleFile('ingest'), nodeOptions: '--enable-source-maps' },
+      ],
+      PAIRS,
+    );
+    const bolt = interleavedColdStarts(base.bareBolt, [{ name: 'slack', file: bundleFile('slack') }], PAIRS);
+    results.coldStarts = { emptyModule: cold, slackVsBareBolt: { bareBoltBytes: base.bareBoltBytes, ...bolt } };
+    for (const [name, figures] of Object.entries(cold.candidates)) {
+      const size = bundles[name];
+      rows.push({
+        measure: `bundle: ${name}`,
+        value: `${size ? `${(size.bytes / 1024).toFixed(0)} KiB (map ${(size.mapBytes / 1024).toFixed(0)} KiB), ` : ''}cold start ${figures.ratio}× an empty module's (${figures.processMs} vs ${cold.baselineMs} ms, ${PAIRS} interleaved pairs), import ${figures.importMs} ms`,
+      });
+    }
     rows.push({
-      measure: `bundle: ${name}`,
-      value: `${(bundles[name].bytes / 1024).toFixed(0)} KiB, cold import ${bundles[name].coldImportMs} ms (median of 7 fresh processes)`,
+      measure: 'slack vs a bare Bolt AwsLambdaReceiver app',
+      value: `cold start ${bolt.candidates.slack!.ratio}× (${bolt.candidates.slack!.processMs} vs ${bolt.baselineMs} ms; bare Bolt bundle ${(base.bareBoltBytes / 1024).toFixed(0)} KiB)`,
     });
   }
-  results.bundles = bundles;
 }
 
 // (d) The Slack request path and (e) an alert storm, on DynamoDB Local.
-{
+if (runs('slack') || runs('storm')) {
   const database = await startDynamoDbLocal();
   try {
     // (d) Signed requests into the real Slack function: warm in this process, then cold in fresh ones.
-    const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-slack' });
-    const targets = await slackTargets(runtime, distinctEvents(20));
-    const warm = await warmSlackPath(runtime, targets, 200);
-    const cold = await coldSlackPath({
-      bundle: bundleFile('slack'),
-      endpoint: database.endpoint,
-      tableName: runtime.tableName,
-      processes: 7,
-      request: () => slackRequest(runtime, targets, 'approve (refused)', 0),
-    });
-    await runtime.stop();
-    results.slack = { mix: SLACK_MIX, warm, cold: { request: 'approve (refused)', ...cold } };
-    rows.push({
-      measure: `slack: warm, ${warm.requests} signed requests`,
-      value: `p50 ${warm.p50} ms, p99 ${warm.p99} ms (mix: ${SLACK_MIX.join(', ')})`,
-    });
-    rows.push({
-      measure: `slack: cold, ${cold.processes} fresh processes`,
-      value: `p50 ${cold.p50} ms, max ${cold.max} ms: import of the slack bundle (p50 ${cold.importP50} ms) + one refused approve`,
-    });
+    if (runs('slack')) {
+      const runtime = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-slack' });
+      const targets = await slackTargets(runtime, distinctEvents(20));
+      const warm = await warmSlackPath(runtime, targets, 200);
+      const cold = await coldSlackPath({
+        bundle: bundleFile('slack'),
+        endpoint: database.endpoint,
+        tableName: runtime.tableName,
+        processes: 7,
+        request: () => slackRequest(runtime, targets, 'approve (refused)', 0),
+      });
+      await runtime.stop();
+      results.slack = { mix: SLACK_MIX, warm, cold: { request: 'approve (refused)', ...cold } };
+      rows.push({
+        measure: `slack: warm, ${warm.requests} signed requests`,
+        value: `p50 ${warm.p50} ms, p99 ${warm.p99} ms (mix: ${SLACK_MIX.join(', ')})`,
+      });
+      rows.push({
+        measure: `slack: cold, ${cold.processes} fresh processes`,
+        value: `p50 ${cold.p50} ms, max ${cold.max} ms: import of the slack bundle (p50 ${cold.importP50} ms) + one refused approve, of which first-invocation set-up (config, SDK clients, secret, Bolt App) p50 ${cold.firstInvocationSetUpP50} ms`,
+      });
+    }
 
     // (e) An alert storm through ingest and notify. The virtual clock moves on by STORM.paceMs per
     // signal (so 5 s coalescing windows pass and scheduled refreshes fire), and by 5 s at the end
     // for the last refreshes. Slack calls get wall-clock times here: the stand-in records virtual ones.
-    const STORM = { signals: 10_000, alarms: 20, paceMs: 10 };
-    const storm = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-storm' });
-    const wallClock: Array<{ channel: string; time: number }> = [];
-    const step = async (run: () => Promise<unknown>) => {
-      await run();
-      const time = performance.now();
-      for (const call of storm.slack.calls().slice(wallClock.length))
-        wallClock.push({ channel: String(call.args.channel), time });
-    };
-    const t0 = performance.now();
-    for (const event of repeatEvents(STORM.signals, STORM.alarms, [0])) {
-      await step(async () => {
-        storm.bus.put('default', event);
-        await storm.bus.drain();
-        await storm.advance(STORM.paceMs);
+    if (runs('storm')) {
+      const STORM = { signals: 10_000, alarms: 20, paceMs: 10 };
+      const storm = await startLocalRuntime({ config, endpoint: database.endpoint, tableName: 'bench-storm' });
+      const wallClock: Array<{ channel: string; method: string; time: number }> = [];
+      const step = async (run: () => Promise<unknown>) => {
+        await run();
+        const time = performance.now();
+        for (const call of storm.slack.calls().slice(wallClock.length))
+          wallClock.push({ channel: String(call.args.channel), method: call.method, time });
+      };
+      const t0 = performance.now();
+      for (const event of repeatEvents(STORM.signals, STORM.alarms, [0])) {
+        await step(async () => {
+          storm.bus.put('default', event);
+          await storm.bus.drain();
+          await storm.advance(STORM.paceMs);
+        });
+      }
+      await step(() => storm.advance(5_000));
+      const seconds = (performance.now() - t0) / 1000;
+      if (storm.bus.deadLetters.length) throw new Error(`storm events failed: ${storm.bus.deadLetters[0]!.error?.message}`);
+      const calls = storm.slack.calls();
+      const figures = {
+        ...STORM,
+        pacing: `virtual clock +${STORM.paceMs} ms per signal, +5 s at the end; Slack posts not paced (the local runtime's SlackPoster has minPostIntervalMs 0)`,
+        incidents: (await storm.repositories.incidents.listIncidents(['open'], 2_000)).length,
+        slackCalls: Object.fromEntries(
+          [...new Set(calls.map((c) => c.method))].map((method) => [method, calls.filter((c) => c.method === method).length]),
+        ),
+        maxCallsToOneChannelInOneSecond: {
+          wallClock: callsPerSecond(wallClock),
+          virtualClock: callsPerSecond(calls.map((c) => ({ channel: String(c.args.channel), method: c.method, time: c.time }))),
+        },
+        seconds: round(seconds),
+        signalsPerSecond: Math.round(STORM.signals / seconds),
+      };
+      await storm.stop();
+      results.storm = figures;
+      rows.push({
+        measure: `storm: ${STORM.signals.toLocaleString('en-US')} repeats of ${STORM.alarms} alarms`,
+        value: `${figures.incidents} incidents, ${calls.length} Slack calls (${Object.entries(figures.slackCalls)
+          .map(([m, n]) => `${n} ${m}`)
+          .join(
+            ', ',
+          )}), at most ${figures.maxCallsToOneChannelInOneSecond.wallClock.all} calls to one channel in 1 s of wall clock (${describePerMethod(figures.maxCallsToOneChannelInOneSecond.wallClock.byMethod)}), ${figures.maxCallsToOneChannelInOneSecond.virtualClock.all} in 1 s of virtual clock (${describePerMethod(figures.maxCallsToOneChannelInOneSecond.virtualClock.byMethod)}), ${figures.seconds} s (${figures.signalsPerSecond} signals/s); ${figures.pacing}`,
       });
     }
-    await step(() => storm.advance(5_000));
-    const seconds = (performance.now() - t0) / 1000;
-    if (storm.bus.deadLetters.length) throw new Error(`storm events failed: ${storm.bus.deadLetters[0]!.error?.message}`);
-    const calls = storm.slack.calls();
-    const figures = {
-      ...STORM,
-      pacing: `virtual clock +${STORM.paceMs} ms per signal, +5 s at the end; Slack posts not paced (the local runtime's SlackPoster has minPostIntervalMs 0)`,
-      incidents: (await storm.repositories.incidents.listIncidents(['open'], 2_000)).length,
-      slackCalls: Object.fromEntries(
-        [...new Set(calls.map((c) => c.method))].map((method) => [method, calls.filter((c) => c.method === method).length]),
-      ),
-      maxCallsToOneChannelInOneSecond: {
-        wallClock: maxPerSecond(wallClock),
-        virtualClock: maxPerSecond(calls.map((c) => ({ channel: String(c.args.channel), time: c.time }))),
-      },
-      seconds: round(seconds),
-      signalsPerSecond: Math.round(STORM.signals / seconds),
-    };
-    await storm.stop();
-    results.storm = figures;
-    rows.push({
-      measure: `storm: ${STORM.signals.toLocaleString('en-US')} repeats of ${STORM.alarms} alarms`,
-      value: `${figures.incidents} incidents, ${calls.length} Slack calls (${Object.entries(figures.slackCalls)
-        .map(([m, n]) => `${n} ${m}`)
-        .join(
-          ', ',
-        )}), at most ${figures.maxCallsToOneChannelInOneSecond.wallClock} calls to one channel in 1 s of wall clock (${figures.maxCallsToOneChannelInOneSecond.virtualClock} in 1 s of virtual clock), ${figures.seconds} s (${figures.signalsPerSecond} signals/s); ${figures.pacing}`,
-    });
   } finally {
     await database.stop();
   }
@@ -245,7 +311,7 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
 // (f) A 10,000-instance Systems Manager run: the simulated fleet answers every instance (InProgress,
 // then its outcome) and the command's own status; track counts each once. The virtual clock does not
 // move during the run, so progress posts are the first and the final one (deployed: one per interval).
-{
+if (runs('fleet')) {
   const database = await startDynamoDbLocal();
   try {
     const FLEET = { instances: 10_000, fail: 10, timeOut: 5 };
@@ -303,7 +369,10 @@ const bundleFile = (name: string) => join('.firebreak', 'bench-bundles', `${name
 }
 
 const width = Math.max(...rows.map((r) => r.measure.length));
-process.stdout.write(`\nFirebreak benchmark (${new Date().toISOString()}, node ${process.version}, ${process.arch})\n\n`);
+process.stdout.write(
+  `\nFirebreak benchmark (${new Date().toISOString()}, node ${machine.node}, ${machine.arch}, ${machine.cores} × ${machine.cpu}; ${machine.note})\n` +
+    `deployed functions: NODE_OPTIONS ${machine.deployedNodeOptions}; source maps ${machine.deployedSourceMaps}\n\n`,
+);
 for (const row of rows) process.stdout.write(`  ${row.measure.padEnd(width)}  ${row.value}\n`);
 process.stdout.write(`\n${JSON.stringify(results, null, 2)}\n`);
 
@@ -331,26 +400,10 @@ function repeatEvents(n: number, fingerprints: number, fixtures?: readonly numbe
   return Array.from({ length: n }, (_, i) => ({ ...structuredClone(distinct[i % fingerprints]!), id: `bench-repeat-${i}` }));
 }
 
-/** Median time to import a bundle in a fresh Node process, as a Lambda cold start does. */
-function coldImport(file: string): number {
-  const script = `const t=performance.now();await import(${JSON.stringify(new URL(file, `file://${process.cwd()}/`).href)});process.stdout.write(String(performance.now()-t));`;
-  const times = Array.from({ length: 7 }, () =>
-    Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })),
-  );
-  return round(times.sort((a, b) => a - b)[3]!);
-}
-
-/** The most calls to one channel within any one second (a sliding window over the calls' times, in ms). */
-function maxPerSecond(calls: ReadonlyArray<{ channel: string; time: number }>): number {
-  let max = 0;
-  for (const channel of new Set(calls.map((c) => c.channel))) {
-    const times = calls.filter((c) => c.channel === channel).map((c) => c.time);
-    for (let first = 0, last = 0; last < times.length; last++) {
-      while (times[last]! - times[first]! >= 1000) first++;
-      max = Math.max(max, last - first + 1);
-    }
-  }
-  return max;
+function describePerMethod(byMethod: Record<string, number>): string {
+  return Object.entries(byMethod)
+    .map(([method, n]) => `${method} ${n}`)
+    .join(', ');
 }
 
 function round(value: number): number {

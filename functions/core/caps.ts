@@ -120,7 +120,8 @@ export const moreMarker = (omitted: number): string => `… ${grouped(omitted)} 
 
 function cut(text: string, maxBytes: number, marker: (omittedChars: number) => string): string {
   if (maxBytes < MIN_CAP_BYTES) throw new RangeError(`a cap must be at least ${MIN_CAP_BYTES} bytes, not ${maxBytes}`);
-  if (utf8Bytes(text) <= maxBytes) return text;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most strings fit without being counted.
+  if (text.length * 3 <= maxBytes || utf8Bytes(text) <= maxBytes) return text;
   // Code points, so a surrogate pair is never split; the marker is sized for the most that could be
   // omitted (all of them), so the real one (fewer digits or as many) always fits.
   const chars = Array.from(text);

@@ -67,8 +67,11 @@ export async function startDynamoDbLocal(options: { dbPath?: string; detached?: 
           await client.send(new ListTablesCommand({ Limit: 1 }));
           return;
         } catch (error) {
-          if (Date.now() > deadline)
+          if (Date.now() > deadline) {
+            // Not left behind: on a busy machine an orphaned Java process only makes the next start slower.
+            child.kill();
             throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s\n${output.slice(-2000)}`, { cause: error });
+          }
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }

@@ -3,6 +3,7 @@ import { decideIngest, signalKeyFor, type IncidentChange } from '../core/inciden
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
+import type { ProcessedEvent } from '../core/persistence.ts';
 import type { IngestIncidentsPort } from './ports/record-signal.ts';
 
 export interface IngestDependencies {
@@ -62,6 +63,12 @@ export async function recordSignal(
   deps: Omit<IngestDependencies, 'classify' | 'customSources'>,
 ): Promise<SignalOutcome> {
   const { eventId, signalKey } = ids;
+  // A redelivery (EventBridge retries seconds to hours later) is found by one eventually consistent
+  // read of its marker and writes nothing: 0 write units, 0.5 read units, instead of a cancelled
+  // transaction. One arriving before the read can see the marker is still refused by the commit's
+  // condition on it, so exactly-once does not rest on this read.
+  const earlier = await deps.incidents.getProcessedEvent(signalKey, 'eventual');
+  if (earlier) return duplicateOf(signal, classification, earlier, 0);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now();
     const current = classification.suppressed ? undefined : await deps.incidents.findByFingerprint(classification.fingerprint);
@@ -117,7 +124,15 @@ async function redelivered(
   deps: Pick<IngestDependencies, 'incidents'>,
   retries: number,
 ): Promise<SignalOutcome> {
-  const processed = await deps.incidents.getProcessedEvent(signalKey);
+  return duplicateOf(signal, classification, await deps.incidents.getProcessedEvent(signalKey), retries);
+}
+
+function duplicateOf(
+  signal: Signal,
+  classification: Classification,
+  processed: ProcessedEvent | undefined,
+  retries: number,
+): SignalOutcome {
   return {
     signal,
     classification,

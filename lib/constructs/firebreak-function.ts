@@ -8,6 +8,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { STACK_TAG } from '../../functions/core/platform/platform-alarms.ts';
+import {
+  BAKED_CONFIG_VARIABLE,
+  bakedConfigDefine,
+  LAMBDA_ALIASES,
+  REQUIRE_BANNER,
+  SOURCE_MAP,
+} from '../bundling/lambda-bundling.ts';
 
 /** The repository root: esbuild resolves entries and dependencies from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,9 +24,6 @@ export const METRICS_NAMESPACE = 'Firebreak';
 
 /** The construct metadata entry that names a function's handler file (repository-relative), for tools and tests. */
 export const ENTRY_METADATA = 'firebreak:entry';
-
-/** The variable `settings` is baked into (see `loadRuntimeConfig` in functions/adapters/runtime-config.ts). */
-const BAKED_CONFIG_VARIABLE = 'FIREBREAK_CONFIG';
 
 export interface FirebreakFunctionProps extends Pick<
   NodejsFunctionProps,
@@ -49,8 +53,8 @@ export interface FirebreakFunctionProps extends Pick<
 }
 
 /**
- * A Node.js Lambda function with the Firebreak house defaults: Node 22 on ARM, ESM bundle with
- * source maps, its own log group and least-privilege role, X-Ray tracing and Powertools settings.
+ * A Node.js Lambda function with the Firebreak house defaults: Node 22 on ARM, ESM bundle (the
+ * settings in lib/bundling/lambda-bundling.ts, shared with the bench) with source maps beside it, its own log group and least-privilege role, X-Ray tracing and Powertools settings.
  *
  * The role only gets write access to the function's own log group (no AWSLambdaBasicExecutionRole,
  * which allows writing to every log group in the account). Grant anything else on `role` as usual.
@@ -100,25 +104,25 @@ export class FirebreakFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
         minify: true,
-        sourceMap: true,
+        // Maps without the sources inlined, not loaded at run time (no --enable-source-maps): loading
+        // them costs every cold start (README, "Benchmarks"); they ship beside the code for reading a trace.
+        sourceMap: SOURCE_MAP.sourcemap,
+        sourcesContent: SOURCE_MAP.sourcesContent,
         // Prefer ESM entry points so esbuild can tree-shake (middy, Powertools, AWS SDK v3).
         mainFields: ['module', 'main'],
+        // Packages that never run on Lambda, replaced by small modules (why each is safe: LAMBDA_ALIASES).
+        esbuildArgs: Object.fromEntries(Object.entries(LAMBDA_ALIASES).map(([name, path]) => [`--alias:${name}`, path])),
         // Bundle the pinned AWS SDK instead of using the runtime's copy, so Lambda runs exactly the
         // SDK version the tests and drills ran against.
         externalModules: [],
-        // Some dependencies are still CommonJS and call require(); ESM bundles have no require.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        define:
-          props.settings === undefined
-            ? undefined
-            : { [`process.env.${BAKED_CONFIG_VARIABLE}`]: JSON.stringify(JSON.stringify(props.settings)) },
+        banner: REQUIRE_BANNER,
+        define: props.settings === undefined ? undefined : bakedConfigDefine(props.settings),
       },
     });
     this.executionRole = role;

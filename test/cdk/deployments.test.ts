@@ -252,7 +252,6 @@ describe('deployments function', () => {
       POWERTOOLS_SERVICE_NAME: 'firebreak-deployments',
       POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
       POWERTOOLS_LOG_LEVEL: 'INFO',
-      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 

@@ -32,7 +32,6 @@ const HOUSE_VARIABLES: Record<string, string> = {
   POWERTOOLS_SERVICE_NAME: 'read by Powertools Logger, Metrics and Tracer',
   POWERTOOLS_METRICS_NAMESPACE: 'read by Powertools Metrics',
   POWERTOOLS_LOG_LEVEL: 'read by Powertools Logger',
-  NODE_OPTIONS: 'read by Node.js itself (--enable-source-maps)',
 };
 
 /**

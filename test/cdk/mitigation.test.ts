@@ -477,7 +477,6 @@ describe('execute and track functions', () => {
     POWERTOOLS_SERVICE_NAME: serviceName,
     POWERTOOLS_METRICS_NAMESPACE: 'Firebreak',
     POWERTOOLS_LOG_LEVEL: 'INFO',
-    NODE_OPTIONS: '--enable-source-maps',
   });
 
   it('run Node.js 22 on arm64 with exactly their environment, retries and the DLQ', () => {

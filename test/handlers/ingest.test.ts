@@ -6,6 +6,7 @@ import { verifyChain } from '../../functions/core/audit/chain.ts';
 import { InvalidEventError } from '../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture, withNewId } from '../support.ts';
 import { ingestHarness, type IngestHarness } from '../support/ingest-harness.ts';
+import { meterDynamo } from '../../bench/dynamo-meter.ts';
 
 const config = exampleConfig();
 const eventBridge = mockClient(EventBridgeClient);
@@ -112,6 +113,25 @@ describe('ingest handler on DynamoDB Local', () => {
     expect(await store.getIncident(first.outcomes[0]!.incidentId!)).toMatchObject({ signalCount: 1, version: 1 });
     // The announcement was committed with the first delivery; the duplicate adds no outbox item.
     expect(published().map((e) => [e.DetailType, e.Detail.version])).toEqual([['Incident Opened', 1]]);
+  });
+
+  it('answers a redelivery from one eventually consistent read of its marker: no write, no transaction', async () => {
+    const event = fixture('cloudwatch-alarm-state-change-alarm.json');
+    const first = await ingest(event);
+    const meter = meterDynamo(table!.client);
+    const again = await ingest(structuredClone(event));
+    expect(again.outcomes[0]).toMatchObject({ outcome: 'duplicate', incidentId: first.outcomes[0]!.incidentId });
+    expect(meter.writeUnits).toBe(0);
+    expect(meter.transactions).toEqual([]);
+    expect(meter.readUnits).toBeLessThanOrEqual(1);
+  });
+
+  it('still counts once two deliveries of one event that race past the read', async () => {
+    const event = fixture('cloudwatch-alarm-state-change-alarm.json');
+    const [a, b] = await Promise.all([ingest(event), ingest(structuredClone(event))]);
+    expect([a.outcomes[0]!.outcome, b.outcomes[0]!.outcome].sort()).toEqual(['duplicate', 'opened']);
+    expect(await store.getIncident(a.outcomes[0]!.incidentId!)).toMatchObject({ signalCount: 1, version: 1 });
+    expect(published().map((e) => e.DetailType)).toEqual(['Incident Opened']);
   });
 
   it('treats AWS sample events that reuse an id with different content as different events', async () => {

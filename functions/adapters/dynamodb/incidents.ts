@@ -77,8 +77,8 @@ export class IncidentRepository {
     return lock ? this.getIncident(lock.incidentId) : undefined;
   }
 
-  async getProcessedEvent(signalKey: string): Promise<ProcessedEvent | undefined> {
-    return this.table.get(keys.processedEvent(signalKey), ProcessedEventItem);
+  async getProcessedEvent(signalKey: string, consistency: 'strong' | 'eventual' = 'strong'): Promise<ProcessedEvent | undefined> {
+    return this.table.get(keys.processedEvent(signalKey), ProcessedEventItem, consistency);
   }
 
   /** Incidents in the given statuses, newest first. */

@@ -115,8 +115,10 @@ export class Table {
   }
 
   /** A strongly consistent read of one item, parsed; undefined when there is none. */
-  async get<T>(itemKey: Key, schema: z.ZodType<T>): Promise<T | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.name, Key: itemKey, ConsistentRead: true }));
+  async get<T>(itemKey: Key, schema: z.ZodType<T>, consistency: 'strong' | 'eventual' = 'strong'): Promise<T | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.name, Key: itemKey, ConsistentRead: consistency === 'strong' }),
+    );
     return out.Item ? parseItem(schema, out.Item) : undefined;
   }
 

@@ -6,8 +6,11 @@ import type { CommitResult, CommittedDecision, ProcessedEvent } from '../../core
 export interface IngestIncidentsPort {
   findByFingerprint(fingerprint: string): Promise<Incident | undefined>;
   getIncident(id: string): Promise<Incident | undefined>;
-  /** What an earlier delivery of this signal did, if it committed. */
-  getProcessedEvent(signalKey: string): Promise<ProcessedEvent | undefined>;
+  /**
+   * What an earlier delivery of this signal did, if it committed. `eventual`: an eventually consistent
+   * read (half the read units), which may miss a marker committed within about a second.
+   */
+  getProcessedEvent(signalKey: string, consistency?: 'strong' | 'eventual'): Promise<ProcessedEvent | undefined>;
   /**
    * The decision's incident change(s), audit entries, fingerprint lock, processed-event marker and
    * the events announcing them, all or nothing: `duplicate` when the signal was processed before,

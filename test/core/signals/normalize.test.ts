@@ -676,6 +676,20 @@ describe('assertEventSize', () => {
     expect(() => assertEventSize('é'.repeat(chars))).toThrow(/bytes/);
   });
 
+  it('measures exactly whatever the shape: escapes, nesting, many keys, dates', () => {
+    // Each control character becomes a 6-byte \u escape in JSON.
+    expect(() => assertEventSize({ d: '\u0001'.repeat(Math.floor(MAX_EVENT_BYTES / 6)) })).toThrow(InvalidEventError);
+    const nested = { detail: { items: Array.from({ length: 1_800 }, (_, i) => ({ [`key${i}`]: 'x'.repeat(120) })) } };
+    const size = Buffer.byteLength(JSON.stringify(nested));
+    expect(size).toBeLessThan(MAX_EVENT_BYTES);
+    expect(() => assertEventSize(nested)).not.toThrow();
+    const over = { ...nested, pad: 'y'.repeat(MAX_EVENT_BYTES - size) };
+    expect(() => assertEventSize(over)).toThrow(InvalidEventError);
+    const deep = JSON.parse('{"a":'.repeat(60) + '1' + '}'.repeat(60)) as unknown;
+    expect(() => assertEventSize(deep)).not.toThrow();
+    expect(() => assertEventSize({ at: new Date(0), pad: 'z'.repeat(MAX_EVENT_BYTES - 40) })).toThrow(InvalidEventError);
+  });
+
   it('accepts null and undefined', () => {
     expect(() => assertEventSize(undefined)).not.toThrow();
     expect(() => assertEventSize(null)).not.toThrow();

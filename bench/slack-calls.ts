@@ -1,0 +1,27 @@
+/** Slack calls per channel per second for `npm run bench`, in all and per method (Slack limits each method on its own). */
+
+type Call = { channel: string; method: string; time: number };
+
+/** The most calls to one channel within any one second (a sliding window over the calls' times, in ms), in all and per method. */
+export function callsPerSecond(calls: readonly Call[]) {
+  const methods = [...new Set(calls.map((c) => c.method))].sort();
+  return {
+    all: maxPerSecond(calls),
+    byMethod: Object.fromEntries(methods.map((method) => [method, maxPerSecond(calls.filter((c) => c.method === method))])),
+  };
+}
+
+function maxPerSecond(calls: readonly Call[]): number {
+  let max = 0;
+  for (const channel of new Set(calls.map((c) => c.channel))) {
+    const times = calls
+      .filter((c) => c.channel === channel)
+      .map((c) => c.time)
+      .sort((a, b) => a - b);
+    for (let first = 0, last = 0; last < times.length; last++) {
+      while (times[last]! - times[first]! >= 1000) first++;
+      max = Math.max(max, last - first + 1);
+    }
+  }
+  return max;
+}
