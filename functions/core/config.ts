@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AuditConfigSchema, DEFAULT_AUDIT_CONFIG } from './audit/notary-config.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 
 /** Incident severity: SEV1 is the worst. */
@@ -308,6 +309,7 @@ export const FirebreakConfigSchema = z
       incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
     }),
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
+    audit: AuditConfigSchema.default(DEFAULT_AUDIT_CONFIG),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })
