@@ -56,7 +56,12 @@ export const SignedDigestSchema = z
         keyId: z.string().min(1).max(2048),
         heads: z.array(
           z
-            .object({ chainId: z.string().min(1).max(1024), seq: z.number().int().positive(), hash: Hash, at: z.string().max(64) })
+            .object({
+              chainId: z.string().min(1).max(1024),
+              seq: z.number().int().positive(),
+              hash: Hash,
+              at: z.string().max(64),
+            })
             .strict(),
         ),
       })

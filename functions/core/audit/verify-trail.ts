@@ -49,7 +49,12 @@ export interface ChainReport {
 
 export interface AuditReport {
   readonly clean: boolean;
-  readonly digests: { readonly count: number; readonly latestSeq: number; readonly latestAt?: string; readonly findings: readonly Finding[] };
+  readonly digests: {
+    readonly count: number;
+    readonly latestSeq: number;
+    readonly latestAt?: string;
+    readonly findings: readonly Finding[];
+  };
   readonly chains: readonly ChainReport[];
 }
 
@@ -82,7 +87,9 @@ export function verifyAuditTrail(input: VerifyInput): AuditReport {
   const cutoff = Date.parse(input.now) - (input.graceMinutes ?? DEFAULT_GRACE_MINUTES) * 60_000;
   const since = input.since ? Date.parse(input.since) : undefined;
   const chains = input.chains
-    .filter((chain) => since === undefined || chain.entries.some((e) => Date.parse(e.at) >= since) || checkpoints.has(chain.chainId))
+    .filter(
+      (chain) => since === undefined || chain.entries.some((e) => Date.parse(e.at) >= since) || checkpoints.has(chain.chainId),
+    )
     .map((chain) => checkChain(chain, checkpoints.get(chain.chainId) ?? [], cutoff));
   const latest = trusted.at(-1)?.digest;
   return {
@@ -120,7 +127,11 @@ export function checkDigests(
     if (previous === undefined) {
       // The first digest in scope: without --since, it must be the very first one.
       if (from === undefined && (seq !== 1 || digest.digest.previousDigestHash !== GENESIS_HASH))
-        findings.push({ kind: 'missing_digest', digestSeq: seq, detail: `digests 1-${seq - 1} are missing (the oldest is ${seq})` });
+        findings.push({
+          kind: 'missing_digest',
+          digestSeq: seq,
+          detail: `digests 1-${seq - 1} are missing (the oldest is ${seq})`,
+        });
     } else if (seq === previous.digest.seq) {
       findings.push({ kind: 'forged_digest', digestSeq: seq, detail: `two different digests are numbered ${seq}` });
     } else if (inScope && seq !== previous.digest.seq + 1) {
@@ -148,7 +159,8 @@ export function checkChain(chain: StoredChain, checkpoints: readonly Checkpoint[
   const intact = new Set(entries.filter((entry) => chainEntry({ ...entry }).hash === entry.hash));
 
   for (const entry of entries)
-    if (!intact.has(entry)) add({ kind: 'edited_entry', seq: entry.seq, detail: `entry ${entry.seq} no longer matches its hash` });
+    if (!intact.has(entry))
+      add({ kind: 'edited_entry', seq: entry.seq, detail: `entry ${entry.seq} no longer matches its hash` });
 
   // Stored (key) order must be sequence order: entries moved between keys keep their own seq.
   if (entries.some((entry, i) => i > 0 && entry.seq <= entries[i - 1]!.seq))
@@ -187,13 +199,17 @@ export function checkChain(chain: StoredChain, checkpoints: readonly Checkpoint[
         detail: `the table records head ${holder.seq}, the chain ends at ${lastSeq}: entries ${lastSeq + 1}-${holder.seq} are gone`,
       });
     else if (holder.seq < lastSeq)
-      add({ kind: 'rewound_head', seq: holder.seq, detail: `the head the table records (${holder.seq}) is behind the last entry (${lastSeq})` });
+      add({
+        kind: 'rewound_head',
+        seq: holder.seq,
+        detail: `the head the table records (${holder.seq}) is behind the last entry (${lastSeq})`,
+      });
     else if (last && holder.hash !== last.hash)
       add({ kind: 'edited_entry', seq: lastSeq, detail: `entry ${lastSeq} is not the head the table records` });
   }
 
   let notarizedSeq = 0;
-  for (const checkpoint of checkpoints) {
+  for (const checkpoint of [...checkpoints].sort((x, y) => x.seq - y.seq)) {
     notarizedSeq = Math.max(notarizedSeq, checkpoint.seq);
     const entry = bySeq.find((e) => e.seq === checkpoint.seq);
     const signed = `digest ${checkpoint.digestSeq} signed entry ${checkpoint.seq} (${checkpoint.hash.slice(0, 12)})`;
@@ -202,9 +218,13 @@ export function checkChain(chain: StoredChain, checkpoints: readonly Checkpoint[
       if (entries.length === 0 && !holder)
         add({ kind: 'deleted_entry', seq: 1, detail: `${signed}; the whole chain and its holder are gone` });
       else if (!holder || holder.seq < checkpoint.seq)
-        add({ kind: 'rewound_head', seq: checkpoint.seq, detail: `${signed}; the chain and its recorded head now end at ${lastSeq}` });
+        add({
+          kind: 'rewound_head',
+          seq: checkpoint.seq,
+          detail: `${signed}; the chain and its recorded head now end at ${lastSeq}`,
+        });
       // else: the holder still names it: a truncated tail, reported above.
-    } else if (entry.hash !== checkpoint.hash && intact.has(entry)) {
+    } else if (entry.hash !== checkpoint.hash && intact.has(entry) && !findings.some((f) => f.kind === 'recomputed_chain')) {
       add({
         kind: 'recomputed_chain',
         seq: checkpoint.seq,
