@@ -27,6 +27,7 @@ import { runDrill } from '../functions/local/drill/run.ts';
 import { loadScenario, ScenarioError } from '../functions/local/drill/scenario.ts';
 import { renderDrill } from '../functions/local/drill/transcript.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
+import { audit } from './cli/audit.ts';
 import { dlq } from './cli/dlq.ts';
 import { renderIncident, renderList } from './cli/incident-text.ts';
 import { UsageError } from './cli/usage.ts';
@@ -34,6 +35,8 @@ import { UsageError } from './cli/usage.ts';
 /** Where drills keep their database, so `incidents --local` can read what the last drill left. */
 const LOCAL_DB_PATH = '.firebreak/local-db';
 const LOCAL_TABLE = 'firebreak-local';
+/** Where drills keep the notary's local key and signed digests, for `audit verify --local`. */
+const LOCAL_NOTARY_DIR = '.firebreak/audit';
 
 const USAGE = `Usage: firebreak <command> [options]
 
@@ -48,6 +51,11 @@ Commands:
                                         credentials and print its event id; --dry-run prints the entry instead
   release check <service> [--json]      exit 0 when the service may deploy, 1 while it is on a release hold
                                         (printing why and who can lift it)
+  audit verify --incident ID | --hold SERVICE | --all [--since T] [--json]
+                [--bucket B | --digests DIR] [--key-id K | --public-key FILE]
+                                        check audit chains against the notary's signed digests; exit 1 if tampered
+  audit export-key [--key-id K] [--out FILE]
+                                        the notary's public key (PEM), for auditors without AWS access
   dlq list [--json]                     the dead letters: event, source, where it failed, and why
   dlq redrive [--id <message id>] [--json]
                                         send dead letters back to the function they failed on, then delete
@@ -63,6 +71,10 @@ Options:
   --queue <url>       dlq: the dead-letter queue (default: $FIREBREAK_DLQ; the stack prints DeadLetterQueueUrl)
   --stack <name>      dlq redrive: only functions tagged with this stack (default: $FIREBREAK_STACK, else Firebreak)
   --max <n>           dlq: at most n messages (default 100)
+  --bucket <name>     audit verify: the digest bucket (default: $FIREBREAK_DIGEST_BUCKET; the stack prints AuditDigestBucketName)
+  --digests <dir>     audit verify: a folder holding digests/ (a copy of the bucket), instead of the bucket
+  --key-id <kms key>  audit: the notary key (default: $FIREBREAK_NOTARY_KEY; the stack prints NotaryKeyArn)
+  --public-key <pem>  audit verify: the exported public key, instead of asking KMS
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -91,6 +103,16 @@ async function main(argv: string[]): Promise<number> {
       stack: { type: 'string' },
       id: { type: 'string' },
       max: { type: 'string' },
+      // audit
+      incident: { type: 'string' },
+      hold: { type: 'string' },
+      all: { type: 'boolean' },
+      since: { type: 'string' },
+      digests: { type: 'string' },
+      bucket: { type: 'string' },
+      'public-key': { type: 'string' },
+      'key-id': { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -112,6 +134,8 @@ async function main(argv: string[]): Promise<number> {
       return release(args, values);
     case 'dlq':
       return dlq(args, values);
+    case 'audit':
+      return audit(args, values, { dbPath: LOCAL_DB_PATH, tableName: LOCAL_TABLE, notaryDir: LOCAL_NOTARY_DIR });
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -122,7 +146,13 @@ async function drill(args: string[], values: { config: string; json: boolean }):
   if (!file) throw new UsageError('drill needs a scenario file');
   const config = loadConfig(values.config);
   const { scenario, baseDir } = loadScenario(file);
-  const outcome = await runDrill(scenario, { config, baseDir, dbPath: LOCAL_DB_PATH, tableName: LOCAL_TABLE });
+  const outcome = await runDrill(scenario, {
+    config,
+    baseDir,
+    dbPath: LOCAL_DB_PATH,
+    tableName: LOCAL_TABLE,
+    notaryDir: LOCAL_NOTARY_DIR,
+  });
   process.stdout.write(values.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
   if (!outcome.passed && !values.json) {
     for (const check of outcome.checks.filter((c) => !c.passed))

@@ -85,3 +85,14 @@ export async function listChainIds(table: Table): Promise<string[]> {
   } while (startKey);
   return [...chains].sort();
 }
+
+/** The chains of one table, as `audit verify` reads them. */
+export class DynamoAuditChains {
+  constructor(private readonly table: Table) {}
+  listChainIds(): Promise<string[]> {
+    return listChainIds(this.table);
+  }
+  readChain(chainId: string): Promise<StoredChain> {
+    return readStoredChain(this.table, chainId);
+  }
+}
