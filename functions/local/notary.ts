@@ -90,7 +90,7 @@ export async function startLocalNotary(input: {
       return failures;
     },
     flush: async () => {
-      await stream.pump();
+      await stream.pumpAll();
       await sign();
     },
     tick: async () => {

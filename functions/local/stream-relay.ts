@@ -73,6 +73,12 @@ export class LocalStreamReader {
     return next;
   }
 
+  /** A pump that first looks for new shards: nothing written before it is left unread (a drill's end). */
+  pumpAll(): Promise<number> {
+    this.pumpsSinceListing = Number.POSITIVE_INFINITY;
+    return this.pump();
+  }
+
   private async pumpOnce(): Promise<number> {
     // A shard list is refreshed now and then: new shards appear rarely, and reading one costs a call.
     if (this.shards.size === 0 || ++this.pumpsSinceListing >= 25) await this.listShards();

@@ -6,8 +6,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { chainHeads } from '../core/audit/digest.ts';
-import type { AuditEntry } from '../core/audit/chain.ts';
-import { auditEntryFromImage } from '../adapters/dynamodb/audit-chains.ts';
+import { auditHeadFromImage, type EntryHead } from '../adapters/dynamodb/audit-chains.ts';
 import { deployedNotary } from '../adapters/deployed/notary.ts';
 import { logger, metrics, tracer } from '../adapters/lambda/observability.ts';
 import { notarize, type NotaryDependencies } from '../workflow/notarize.ts';
@@ -19,10 +18,10 @@ import { notarize, type NotaryDependencies } from '../workflow/notarize.ts';
  */
 export function createNotaryHandler(dependencies: () => NotaryDependencies) {
   return middy(async (event: DynamoDBStreamEvent, _context: Context) => {
-    const entries: AuditEntry[] = [];
+    const entries: EntryHead[] = [];
     for (const record of event.Records) {
       try {
-        entries.push(auditEntryFromImage(record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined));
+        entries.push(auditHeadFromImage(record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined));
       } catch (error) {
         // Not signed: `audit verify` reports it from the table. Blocking the shard would stop every chain's notarization.
         metrics.addMetric('audit_entry_unreadable', MetricUnit.Count, 1);

@@ -1,6 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import * as z from 'zod';
 import type { AuditEntry } from '../../core/audit/chain.ts';
 import type { StoredChain } from '../../core/audit/verify-trail.ts';
@@ -19,14 +18,35 @@ export const AUDIT_STREAM_FILTER = {
   dynamodb: { Keys: { [TABLE.sortKey]: { S: [{ prefix: AUDIT_PREFIX }] } } },
 } as const;
 
-/** An audit entry from a stream record's new image; throws naming the key when it is not one. */
-export function auditEntryFromImage(image: Record<string, AttributeValue> | undefined): AuditEntry {
+/** What the notary signs of an entry: its chain, place, hash and time. */
+export interface EntryHead {
+  readonly incidentId: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly at: string;
+}
+
+const StreamedEntry = z.object({
+  incidentId: z.object({ S: z.string().min(1) }),
+  seq: z.object({ N: z.string().regex(/^[1-9]\d{0,9}$/) }),
+  hash: z.object({ S: z.string().regex(/^[0-9a-f]{64}$/) }),
+  at: z.object({ S: z.string().max(64) }),
+});
+
+/**
+ * An audit entry's head fields from a stream record's new image, read attribute by attribute: only
+ * these are signed, and the rest (the entry's data) need not be decoded (DynamoDB Local streams an
+ * empty map as `{}`). Throws naming the key when it is not an audit entry.
+ */
+export function auditHeadFromImage(image: Record<string, AttributeValue> | undefined): EntryHead {
   if (!image) throw new Error('the stream record has no new image (the stream must carry NEW_IMAGE)');
-  const item = unmarshall(image);
-  const parsed = AuditEntryItem.safeParse(item);
-  if (!parsed.success)
-    throw new Error(`${String(item[TABLE.partitionKey])}/${String(item[TABLE.sortKey])} is not an audit entry`);
-  return parsed.data;
+  const parsed = StreamedEntry.safeParse(image);
+  if (!parsed.success) {
+    const where = (name: string) => (image[name] as { S?: string } | undefined)?.S ?? '?';
+    throw new Error(`${where(TABLE.partitionKey)}/${where(TABLE.sortKey)} is not an audit entry`);
+  }
+  const { incidentId, seq, hash, at } = parsed.data;
+  return { incidentId: incidentId.S, seq: Number(seq.N), hash: hash.S, at: at.S };
 }
 
 const HolderHead = z.object({ auditSeq: z.number().int().optional(), auditHead: z.string().optional() });
