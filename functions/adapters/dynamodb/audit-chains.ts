@@ -1,7 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { AuditEntry } from '../../core/audit/chain.ts';
 import type { StoredChain } from '../../core/audit/verify-trail.ts';
 import { AuditEntryItem } from './audit.ts';
 import { keys, TABLE, type Table } from './table.ts';
