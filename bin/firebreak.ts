@@ -14,7 +14,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, type OptionValues } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { DEPLOYMENT_SOURCE } from '../functions/core/deployments/deployment-sources.ts';
 import { FIREBREAK_BUS_NAME } from '../functions/core/events/bus.ts';
@@ -110,6 +110,35 @@ export function createProgram(): Command {
     .option('--format <format>', 'markdown or html (with a timeline picture)', 'markdown')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(act(async ([id], o) => (await import('./cli/postmortem.ts')).postmortem(id!, o)));
+
+  const audit = program.command('audit').description('the audit trail checked against the notary\u2019s signed digests');
+  const auditCommand = async (action: string, o: OptionValues) =>
+    (await import('./cli/audit.ts')).audit([action], o as never, {
+      notaryDir: (await import('./cli/local-table.ts')).LOCAL_NOTARY_DIR,
+    });
+  const withKey = (c: Command) =>
+    c.option('--key-id <kms-key>', 'the notary key (default: FIREBREAK_NOTARY_KEY; the stack prints NotaryKeyArn)');
+  withKey(
+    withAws(
+      withTable(
+        withJson(
+          command(audit, 'verify', 'check audit chains against the signed digests and the public key; exit 1 if tampered'),
+        ),
+      ),
+    ),
+  )
+    .option('--incident <id>', 'one incident\u2019s chain')
+    .option('--hold <service>', 'one service\u2019s release-hold chain')
+    .option('--all', 'every chain in the table')
+    .option('--since <time>', 'only digests and entries from this time, e.g. 2026-11-01')
+    .option('--bucket <name>', 'the digest bucket (default: FIREBREAK_DIGEST_BUCKET; the stack prints AuditDigestBucketName)')
+    .option('--digests <dir>', 'a folder holding digests/ (a copy of the bucket), instead of the bucket')
+    .option('--public-key <pem-file>', 'the exported public key, instead of asking KMS')
+    .action(act(async (_, o) => auditCommand('verify', o)));
+  withKey(withAws(command(audit, 'export-key', 'the notary\u2019s public key (PEM), for auditors without AWS access')))
+    .option('--local', 'the key the last drill\u2019s local notary used')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(act(async (_, o) => auditCommand('export-key', o)));
 
   const dlq = program.command('dlq').description('the dead-letter queue');
   const queueOptions = (c: Command) =>

@@ -1,6 +1,7 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { FirebreakConfig } from './config.ts';
+import { AuditNotary } from './constructs/audit-notary.ts';
 import { DeploymentTracking } from './constructs/deployment-tracking.ts';
 import { EventIngestion } from './constructs/event-ingestion.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
@@ -30,6 +31,8 @@ export class FirebreakStack extends Stack {
   readonly relay: OutboxRelay;
   /** The S3 copies of the postmortem drafts notify shares in Slack. */
   readonly postmortems: PostmortemArchive;
+  /** Signs the audit chain heads from the table's stream into a write-once bucket. */
+  readonly notary: AuditNotary;
   /** Alarms on the dead-letter queues, every function and the relay's iterator age; they become `platform` incidents. */
   readonly alarms: PlatformAlarms;
 
@@ -40,6 +43,7 @@ export class FirebreakStack extends Stack {
     const foundation = new Foundation(this, 'Foundation', { busName: props.busName });
     this.foundation = foundation;
     this.relay = new OutboxRelay(this, 'Relay', { foundation });
+    this.notary = new AuditNotary(this, 'Notary', { foundation, audit: config.audit });
     this.ingestion = new EventIngestion(this, 'Ingestion', { config, foundation });
     this.slack = new SlackIngress(this, 'Slack', { config, foundation });
     this.workflow = new IncidentWorkflow(this, 'Workflow', { config, foundation, slackFunction: this.slack.slackFunction });
@@ -60,10 +64,13 @@ export class FirebreakStack extends Stack {
       deadLetterQueues: [
         { name: 'shared', queue: foundation.deadLetterQueue },
         { name: 'relay', queue: this.relay.deadLetterQueue },
+        { name: 'notary', queue: this.notary.deadLetterQueue },
       ],
       functions: firebreakFunctionsIn(this),
     });
     this.alarms.watchStreamConsumer(this.relay.relayFunction);
+    // Its batching window delays every record by up to digestWindowSeconds by design.
+    this.alarms.watchStreamConsumer(this.notary.notaryFunction, Duration.minutes(15));
 
     const outputs: Record<string, [value: string, description: string]> = {
       EventBusName: [foundation.bus.eventBusName, 'Send custom monitor events here (PutEvents)'],
@@ -73,6 +80,11 @@ export class FirebreakStack extends Stack {
         'Events no Firebreak function could handle: `firebreak dlq list --queue <this>` (or $FIREBREAK_DLQ)',
       ],
       RelayDeadLetterQueueUrl: [this.relay.deadLetterQueue.queueUrl, 'Committed events the relay could not publish'],
+      AuditDigestBucketName: [
+        this.notary.digestBucket.bucketName,
+        'Signed digests of the audit chain heads (Object Lock): `firebreak audit verify --bucket <this>`',
+      ],
+      NotaryKeyArn: [this.notary.signingKey.keyArn, 'The notary signing key: `firebreak audit export-key --key-id <this>`'],
       SlackRequestUrl: [this.slack.endpointUrl, 'Paste into the Slack app: slash command and interactivity Request URL'],
       SlackSecretName: [foundation.slackSecretName, 'Put the Slack signing secret, bot token and app id here (JSON)'],
       DiagnosticsBucketName: [

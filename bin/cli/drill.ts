@@ -3,7 +3,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { runDrill } from '../../functions/local/drill/run.ts';
 import { loadScenario } from '../../functions/local/drill/scenario.ts';
 import { renderDrill } from '../../functions/local/drill/transcript.ts';
-import { LOCAL_DB_PATH, LOCAL_TABLE, progress, runningLocal } from './local-table.ts';
+import { LOCAL_DB_PATH, LOCAL_NOTARY_DIR, LOCAL_TABLE, progress, runningLocal } from './local-table.ts';
 import { writeDrillReport } from './drill-report.ts';
 import type { CommonOptions } from './program.ts';
 
@@ -25,6 +25,7 @@ export async function drill(file: string, options: DrillOptions): Promise<number
     config,
     baseDir,
     tableName: LOCAL_TABLE,
+    notaryDir: LOCAL_NOTARY_DIR,
     ...(endpoint ? { endpoint } : { dbPath: LOCAL_DB_PATH }),
   });
   if (options.html) writeDrillReport(options.html, outcome, scenario.start, config.roster);

@@ -12,6 +12,8 @@ import { createFirebreakTable, localClient, startDynamoDbLocal } from '../../fun
 /** Where drills keep their database, so `incidents --local` can read what the last drill left. */
 export const LOCAL_DB_PATH = '.firebreak/local-db';
 export const LOCAL_TABLE = 'firebreak-local';
+/** Where drills keep the notary's local key and signed digests, for `audit verify --local`. */
+export const LOCAL_NOTARY_DIR = '.firebreak/audit';
 /** What `firebreak local start` records about the server it left running. */
 export const LOCAL_STATE_PATH = '.firebreak/local.json';
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { describeIssues } from './config-problems.ts';
+import { AuditConfigSchema, DEFAULT_AUDIT_CONFIG } from './audit/notary-config.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
 
@@ -320,6 +321,7 @@ export const FirebreakConfigSchema = z
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
     watch: WatchConfigSchema.default(WATCH_DEFAULTS),
     monitors: MonitorsConfigSchema.default(MONITORS_DEFAULTS),
+    audit: AuditConfigSchema.default(DEFAULT_AUDIT_CONFIG),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })

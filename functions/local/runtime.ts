@@ -18,6 +18,7 @@ import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLoc
 import { lambdaContext, LocalEventBus, type Delivery } from './event-bus.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { LocalStreamReader } from './stream-relay.ts';
+import { startLocalNotary, type LocalNotary } from './notary.ts';
 import type { DeadLetter } from '../adapters/dead-letter-sink.ts';
 import { quietSlackLogger, SlackStandIn } from './slack-stand-in.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
@@ -70,6 +71,8 @@ export interface LocalRuntime {
   readonly stream: LocalStreamReader;
   /** Outbox items the relay could never publish (the relay's dead-letter queue). */
   readonly relayDeadLetters: readonly DeadLetter[];
+  /** The audit notary on the table's stream: a local key, a folder of signed digests. */
+  readonly notary: LocalNotary;
   /** Moves the virtual clock, firing due schedules in time order. */
   advance(ms: number): Promise<Delivery[]>;
   stop(): Promise<void>;
@@ -87,6 +90,8 @@ export interface LocalRuntimeOptions {
   readonly notify?: boolean;
   /** Wire the executor and tracker (default). Off keeps approved requests approved, for workflow tests. */
   readonly execute?: boolean;
+  /** Where the notary keeps its key and digests (`firebreak audit verify --local` reads it); default a temporary folder. */
+  readonly notaryDir?: string;
 }
 
 /**
@@ -129,6 +134,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }));
   const stream = new LocalStreamReader(client, endpoint, tableName, (event, context) => relay(event, context));
   bus.addFeed(() => stream.pump());
+  const notary = await startLocalNotary({
+    client,
+    endpoint,
+    tableName,
+    now: clock.now,
+    windowSeconds: config.audit.digestWindowSeconds,
+    ...(options.notaryDir ? { dir: options.notaryDir } : {}),
+  });
+  bus.addFeed(() => notary.tick());
   const ingestDependencies: IngestDependencies = {
     incidents: repositories.incidents,
     classify: createClassifier(config),
@@ -274,14 +288,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         delivered.push(...(await bus.drain()));
       }
       clock.advance(Math.max(0, Date.parse(until) - clock.now().getTime()));
-      // Whatever waited for the clock (a publish fault ending, say) moves on now.
+      // Whatever waited for the clock (a publish fault ending, the notary's batching window) moves on now.
       delivered.push(...(await bus.drain()));
+      await notary.tick();
       return delivered;
     },
     stream,
     relayDeadLetters,
+    notary,
     stop: async () => {
       stream.close();
+      notary.close();
       await slack.close();
       client.destroy();
       await database?.stop();

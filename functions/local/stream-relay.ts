@@ -44,12 +44,21 @@ export class LocalStreamReader {
     return [...this.shards.values()].some((position) => position.at !== undefined);
   }
 
+  private readonly filter: EventPattern;
+  private readonly batchSize: number;
+  private readonly functionName: string;
+
+  /** By default the relay's mapping; `mapping` describes another consumer's (the notary's filter and batch size). */
   constructor(
     private readonly client: DynamoDBClient,
     endpoint: string,
     private readonly tableName: string,
     private readonly handler: StreamHandler,
+    mapping: { readonly filter?: object; readonly batchSize?: number; readonly functionName?: string } = {},
   ) {
+    this.filter = (mapping.filter ?? OUTBOX_STREAM_FILTER) as unknown as EventPattern;
+    this.batchSize = mapping.batchSize ?? RELAY_BATCH_SIZE;
+    this.functionName = mapping.functionName ?? 'relay';
     this.streams = new DynamoDBStreamsClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS, endpoint });
   }
 
@@ -62,6 +71,12 @@ export class LocalStreamReader {
     const next = this.running.then(() => this.pumpOnce());
     this.running = next.catch(() => undefined);
     return next;
+  }
+
+  /** A pump that first looks for new shards: nothing written before it is left unread (a drill's end). */
+  pumpAll(): Promise<number> {
+    this.pumpsSinceListing = Number.POSITIVE_INFINITY;
+    return this.pump();
   }
 
   private async pumpOnce(): Promise<number> {
@@ -86,10 +101,10 @@ export class LocalStreamReader {
     if (records.length === 0) return 0;
     const matching = records
       .map((record) => lambdaRecord(record, this.streamArn!))
-      .filter((record) => matchesPattern(FILTER, record));
+      .filter((record) => matchesPattern(this.filter, record));
     let handled = 0;
-    for (let start = 0; start < matching.length; start += RELAY_BATCH_SIZE) {
-      const batch = matching.slice(start, start + RELAY_BATCH_SIZE);
+    for (let start = 0; start < matching.length; start += this.batchSize) {
+      const batch = matching.slice(start, start + this.batchSize);
       const firstFailed = await this.invoke(batch);
       if (firstFailed !== undefined) {
         // Lambda retries from the first failed record: read again from there on the next pump.
@@ -157,7 +172,8 @@ export class LocalStreamReader {
   /** The first failed sequence number of a batch, if any. */
   private async invoke(batch: DynamoDBRecord[]): Promise<string | undefined> {
     try {
-      const response = (await this.handler({ Records: batch }, lambdaContext('relay'))) as DynamoDBBatchResponse | undefined;
+      const response = (await this.handler({ Records: batch }, lambdaContext(this.functionName))) as
+        DynamoDBBatchResponse | undefined;
       const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
       return batch.find((record) => failed.has(record.dynamodb!.SequenceNumber!))?.dynamodb?.SequenceNumber;
     } catch {
@@ -180,8 +196,6 @@ interface ShardPosition {
 
 /** Stream sequence numbers are decimal strings of growing value (not of fixed length). */
 const isAfter = (sequenceNumber: string, than: string): boolean => BigInt(sequenceNumber) > BigInt(than);
-
-const FILTER = OUTBOX_STREAM_FILTER as unknown as EventPattern;
 
 /** A stream record as Lambda delivers it to a function. */
 function lambdaRecord(record: StreamRecord, eventSourceARN: string): DynamoDBRecord {

@@ -201,7 +201,8 @@ describe('event store', () => {
   });
 
   it('encrypts the table with a rotating customer key that is retained', () => {
-    template.resourceCountIs('AWS::KMS::Key', 1);
+    // The store key, plus the notary's signing key and digest key (test/cdk/notary.test.ts).
+    template.resourceCountIs('AWS::KMS::Key', 3);
     template.hasResource('AWS::KMS::Key', {
       Properties: { EnableKeyRotation: true },
       DeletionPolicy: 'Retain',
@@ -243,8 +244,8 @@ describe('event store', () => {
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
     // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
-    // execute and track (test/cdk/mitigation.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', 9);
+    // execute and track (test/cdk/mitigation.test.ts), relay and notary (test/cdk/notary.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', 10);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -316,8 +317,8 @@ describe('ingest function', () => {
 });
 
 describe('dead-letter queues', () => {
-  it("the shared one and the relay's are encrypted, keep messages 14 days and refuse plain HTTP", () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+  it("the shared one, the relay's and the notary's are encrypted, keep messages 14 days and refuse plain HTTP", () => {
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
@@ -406,7 +407,7 @@ describe('bundling', () => {
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
       // One bundle per function: ingest, slack, notify, escalate, propose, deployments, execute, track, relay.
-      expect(assets).toHaveLength(9);
+      expect(assets).toHaveLength(10);
       for (const asset of assets) {
         expect(
           readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),

@@ -48,6 +48,7 @@ export async function checkExpectations(expect: Expect, runtime: LocalRuntime, e
   for (const expected of expect.slack) checks.push(checkSlack(expected, messages));
   if (expect.auditChainsValid) checks.push(checkAuditChains(incidents, audits));
   if (expect.outboxDrained) checks.push(checkOutbox(runtime));
+  if (expect.auditVerifies) checks.push(await checkAuditVerifies(runtime));
   return checks;
 }
 
@@ -222,5 +223,22 @@ function checkOutbox(runtime: LocalRuntime): DrillCheck {
     expectation: 'every committed event was published',
     passed: !waiting && dead === 0,
     detail: waiting ? 'events still wait in the outbox' : dead ? `${dead} outbox item(s) dead-lettered` : 'the outbox is drained',
+  };
+}
+
+/** What an auditor would run: every chain against the notary's signed digests, after its batching window closes. */
+async function checkAuditVerifies(runtime: LocalRuntime): Promise<DrillCheck> {
+  await runtime.notary.flush();
+  const report = await runtime.notary.verify();
+  const findings = [...report.digests.findings, ...report.chains.flatMap((chain) => chain.findings)];
+  return {
+    expectation: 'audit verifies against the signed digests',
+    passed: report.clean,
+    detail: report.clean
+      ? `${report.chains.length} chains, ${report.digests.count} signed digests, nothing tampered`
+      : findings
+          .slice(0, 5)
+          .map((f) => `${f.kind}${f.chainId ? ` ${f.chainId}` : ''}: ${f.detail}`)
+          .join('; '),
   };
 }

@@ -45,6 +45,8 @@ export interface DrillOptions {
   readonly endpoint?: string;
   readonly dbPath?: string;
   readonly tableName?: string;
+  /** Where the notary keeps its key and digests (next to the database, for `audit verify --local`). */
+  readonly notaryDir?: string;
 }
 
 /** Runs a scenario through the real handlers on the local runtime and checks its expectations. */
@@ -55,6 +57,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.dbPath ? { dbPath: options.dbPath } : {}),
     ...(options.tableName ? { tableName: options.tableName } : {}),
+    ...(options.notaryDir ? { notaryDir: options.notaryDir } : {}),
   });
   try {
     const transcript: DrillLine[] = [];

@@ -181,6 +181,8 @@ export const ScenarioSchema = z
         auditChainsValid: z.boolean().default(true),
         /** Every committed event was published: nothing waits in the outbox, nothing was dead-lettered by the relay. */
         outboxDrained: z.boolean().default(true),
+        /** The notary signed every audit chain's head and `audit verify --all` finds nothing (checked when true). */
+        auditVerifies: z.boolean().optional(),
       })
       .strict()
       .default({
