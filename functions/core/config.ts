@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { DEFAULT_DEPLOY_FREEZE, DeployFreezeConfigSchema } from './deployments/freeze-config.ts';
+import { DEFAULT_TRACKER, TrackerConfigSchema } from './tracker/tracker-config.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 
 /** Incident severity: SEV1 is the worst. */
@@ -310,6 +312,8 @@ export const FirebreakConfigSchema = z
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
+    deployFreeze: DeployFreezeConfigSchema.default(DEFAULT_DEPLOY_FREEZE),
+    tracker: TrackerConfigSchema.default(DEFAULT_TRACKER),
   })
   .strict()
   .superRefine((config, ctx) => {
