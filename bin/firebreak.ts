@@ -43,11 +43,13 @@ Commands:
   incidents list [--status s1,s2] [--json]
   incidents show <incident-id> [--json]  an incident with its audit trail and the chain's verdict
   deploy-notice --service S --version V --environment E --status started|succeeded|failed
-                [--commit C] [--actor A] [--url https://…] [--run-id R] [--bus B] [--dry-run]
+                [--commit C] [--actor A] [--url https://…] [--run-id R] [--issue #N|owner/repo#N|KEY-N …]
+                [--bus B] [--dry-run]
                                         publish a Deployment event (source ${DEPLOYMENT_SOURCE}) with your AWS
                                         credentials and print its event id; --dry-run prints the entry instead
-  release check <service> [--json]      exit 0 when the service may deploy, 1 while it is on a release hold
-                                        (printing why and who can lift it)
+  release check <service> [--account A] [--json]
+                                        exit 0 when the service may deploy, 1 while it is on a release hold or
+                                        a deploy freeze (printing why and who can lift it)
   dlq list [--json]                     the dead letters: event, source, where it failed, and why
   dlq redrive [--id <message id>] [--json]
                                         send dead letters back to the function they failed on, then delete
@@ -60,6 +62,8 @@ Options:
   --endpoint <url>    incidents, release check: a DynamoDB endpoint, e.g. a DynamoDB Local you run yourself
   --bus <name|arn>    deploy-notice: the Firebreak bus (default: $FIREBREAK_BUS, else ${FIREBREAK_BUS_NAME})
   --run-id <id>       deploy-notice: pairs a run's started and finished notices (e.g. the CI run id and attempt)
+  --issue <ref>       deploy-notice: a work item it delivers, closed when it succeeds (repeat the flag for more)
+  --account <id>      release check: the account the release goes to (a freeze scoped by account); default: all
   --queue <url>       dlq: the dead-letter queue (default: $FIREBREAK_DLQ; the stack prints DeadLetterQueueUrl)
   --stack <name>      dlq redrive: only functions tagged with this stack (default: $FIREBREAK_STACK, else Firebreak)
   --max <n>           dlq: at most n messages (default 100)
@@ -85,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       actor: { type: 'string' },
       url: { type: 'string' },
       'run-id': { type: 'string' },
+      issue: { type: 'string', multiple: true },
+      account: { type: 'string' },
       bus: { type: 'string' },
       // dlq
       queue: { type: 'string' },
@@ -230,6 +236,7 @@ const NOTICE_FLAGS = {
   actor: '--actor',
   url: '--url',
   runId: '--run-id',
+  issues: '--issue',
 } as const;
 
 /** An EventBridge bus name, or a bus ARN (another account's or region's bus). */
@@ -248,7 +255,7 @@ function refuseNotice(flag: string, reason: string): number {
  */
 async function deployNotice(
   args: string[],
-  values: { 'dry-run': boolean; status?: string | undefined; bus?: string | undefined } & Partial<
+  values: { 'dry-run': boolean; status?: string | undefined; bus?: string | undefined; issue?: string[] | undefined } & Partial<
     Record<'service' | 'version' | 'environment' | 'commit' | 'actor' | 'url' | 'run-id', string>
   >,
 ): Promise<number> {
