@@ -9,6 +9,10 @@ import { MitigationProgress } from '../core/events/mitigation-progress.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
 import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
+import { DeployFreezeLifted } from '../core/events/deploy-freeze-lifted.ts';
+import { DeployFreezeStarted } from '../core/events/deploy-freeze-started.ts';
+import { FreezeReleaseApproved } from '../core/events/freeze-release-approved.ts';
+import { freezeLiftedMessage, freezeOnMessage, freezeReleaseApprovedMessage } from '../core/deployments/freeze-approval.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
 import {
@@ -155,6 +159,21 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       if (!hold || hold.held) return { action: 'hold not lifted', incidentId: hold?.incidentId ?? '' };
       await deps.slack.post(deps.deploymentsChannel, releaseLiftedMessage(hold));
       return { action: 'release lifted posted', incidentId: hold.incidentId ?? '' };
+    }
+    case DeployFreezeStarted.detailType: {
+      const detail = DeployFreezeStarted.parse(event.detail);
+      await deps.slack.post(deps.deploymentsChannel, { text: freezeOnMessage(detail) });
+      return { action: 'freeze on posted', incidentId: detail.incidents[0]!.incidentId };
+    }
+    case DeployFreezeLifted.detailType: {
+      await deps.slack.post(deps.deploymentsChannel, { text: freezeLiftedMessage(DeployFreezeLifted.parse(event.detail)) });
+      return { action: 'freeze lifted posted', incidentId: '' };
+    }
+    case FreezeReleaseApproved.detailType: {
+      await deps.slack.post(deps.deploymentsChannel, {
+        text: freezeReleaseApprovedMessage(FreezeReleaseApproved.parse(event.detail)),
+      });
+      return { action: 'freeze release approval posted', incidentId: '' };
     }
     default:
       throw new Error(`notify does not handle "${type}"`);

@@ -128,7 +128,8 @@ export function freezeCheck(input: {
   const incidents = named.map((i) => `${i.incidentId} (${i.severity}, ${plain(i.title).slice(0, 120)})`).join('; ');
   const ctoAway = isAway(cto, now);
   const whoCanLift = [`${plainName(cto.name)} (CTO${ctoAway ? `, away until ${formatTime(cto.awayUntil ?? '')}` : ''})`];
-  if (ctoAway) whoCanLift.push(...input.seniors.filter((s) => !isAway(s, now)).map((s) => `${plainName(s.name)} (senior engineer)`));
+  if (ctoAway)
+    whoCanLift.push(...input.seniors.filter((s) => !isAway(s, now)).map((s) => `${plainName(s.name)} (senior engineer)`));
   return {
     allowed: false,
     reason: plain(
@@ -153,15 +154,21 @@ export function combinedCheck(hold: ReleaseCheck, freeze: ReleaseCheck): Release
 export const scopeName = (scope: string): string => (scope === 'global' ? 'all services' : `account ${scope}`);
 
 /** "freeze on" for #deployments: which incidents, and how to release anyway. Safe mrkdwn. */
-export function freezeOnMessage(freeze: Pick<FreezeState, 'scope' | 'incidents' | 'moreIncidents' | 'seniorQuorum'>): string {
-  const list = freeze.incidents.map((i) => `${code(i.incidentId, 40)} ${i.severity} ${escapeSlackText(i.title)}`).join(', ');
-  const more = freeze.moreIncidents.length ? ` and ${freeze.moreIncidents.length} more` : '';
+export function freezeOnMessage(freeze: {
+  readonly scope: string;
+  readonly incidents: readonly { readonly incidentId: string; readonly severity: string }[];
+}): string {
+  const list = freeze.incidents.map((i) => `${code(i.incidentId, 40)} (${escapeSlackText(i.severity)})`).join(', ');
   return (
-    `:no_entry: *Deploy freeze on* (${scopeName(freeze.scope)}) while ${list}${more} is open. ` +
-    `Releases need \`/firebreak release approve <service> --during-freeze\`: the CTO, or ${freeze.seniorQuorum} senior engineers while the CTO is away.`
+    `:no_entry: *Deploy freeze on* (${scopeName(freeze.scope)}) while ${list} ${freeze.incidents.length === 1 ? 'is' : 'are'} open. ` +
+    'A release now needs `/firebreak release approve <service> --during-freeze`: the CTO, or senior engineers while the CTO is away.'
   );
 }
 
 /** "freeze lifted" for #deployments. */
 export const freezeLiftedMessage = (freeze: Pick<FreezeState, 'scope'>): string =>
   `:white_check_mark: *Deploy freeze lifted* (${scopeName(freeze.scope)}): the incidents that froze releases are resolved.`;
+
+/** A release approved during the freeze, for #deployments. */
+export const freezeReleaseApprovedMessage = (input: { readonly scope: string; readonly service: string }): string =>
+  `:unlock: Release of ${code(input.service, 255)} approved during the deploy freeze (${scopeName(input.scope)}).`;
