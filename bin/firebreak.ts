@@ -13,6 +13,8 @@ import { createClassifier } from '../functions/core/signals/classify.ts';
 import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../functions/core/deployments/deployment-sources.ts';
 import { DeploymentSchema } from '../functions/core/deployments/deploy-notice-schema.ts';
 import { releaseCheck } from '../functions/core/deployments/release-check.ts';
+import { applicableFreezes } from '../functions/core/deployments/deploy-freeze.ts';
+import { combinedCheck, freezeCheck } from '../functions/core/deployments/freeze-approval.ts';
 import { SERVICE_NAME_PATTERN } from '../functions/core/ids.ts';
 import { FIREBREAK_BUS_NAME } from '../functions/core/events/bus.ts';
 import { ACTIVE_STATUSES, type IncidentStatus } from '../functions/core/incidents/incident.ts';
@@ -21,7 +23,7 @@ import { whatChangedLines } from '../functions/core/deployments/messages.ts';
 import { normalizeEvent } from '../functions/core/signals/normalize-signals.ts';
 import { InvalidEventError } from '../functions/core/signals/signal.ts';
 import { createRepositories } from '../functions/adapters/dynamodb/repositories.ts';
-import type { StoredHold } from '../functions/core/persistence.ts';
+import type { StoredFreeze, StoredHold } from '../functions/core/persistence.ts';
 import { localClient, startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { runDrill } from '../functions/local/drill/run.ts';
 import { loadScenario, ScenarioError } from '../functions/local/drill/scenario.ts';
@@ -319,9 +321,18 @@ async function deployNotice(
  */
 async function release(
   args: string[],
-  values: { config: string; json: boolean; local: boolean; table?: string | undefined; endpoint?: string | undefined },
+  values: {
+    config: string;
+    json: boolean;
+    local: boolean;
+    table?: string | undefined;
+    endpoint?: string | undefined;
+    account?: string | undefined;
+  },
 ): Promise<number> {
   const [action, service, ...rest] = args;
+  if (values.account !== undefined && !/^\d{12}$/.test(values.account))
+    throw new UsageError('release check: --account must be a 12-digit account id');
   if (action !== 'check')
     throw new UsageError('release needs "check <service>" (approve a release from Slack: /firebreak release approve <service>)');
   if (!service || rest.length) throw new UsageError('release check needs exactly one service name');
@@ -334,15 +345,20 @@ async function release(
 
   const local = values.local ? await startDynamoDbLocal({ dbPath: LOCAL_DB_PATH }) : undefined;
   const client = local ? localClient(local.endpoint) : new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {});
-  const { holds, roster: rosterRepository } = createRepositories(client, tableName);
+  const { holds, freezes: freezeRepository, roster: rosterRepository } = createRepositories(client, tableName);
   try {
     let hold: StoredHold | undefined;
     let away: Map<string, string>;
+    let freezes: StoredFreeze[];
     try {
-      [hold, away] = await Promise.all([holds.getHold(service), rosterRepository.getAwayTimes()]);
+      [hold, away, freezes] = await Promise.all([
+        holds.getHold(service),
+        rosterRepository.getAwayTimes(),
+        freezeRepository.activeFreezes(),
+      ]);
     } catch (error) {
       process.stderr.write(
-        `firebreak: cannot read the release hold of ${service} from ${tableName}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`,
+        `firebreak: cannot read the release hold or deploy freeze of ${service} from ${tableName}: ${oneLine(`${(error as Error).name}: ${(error as Error).message}`)}\n`,
       );
       return 1;
     }
@@ -350,13 +366,13 @@ async function release(
       ...m,
       ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}),
     }));
-    const check = releaseCheck({
-      service,
-      hold,
-      cto: roster.find((m) => m.role === 'cto')!,
-      seniors: roster.filter((m) => m.role === 'senior'),
-      now: new Date().toISOString(),
-    });
+    const people = { cto: roster.find((m) => m.role === 'cto')!, seniors: roster.filter((m) => m.role === 'senior') };
+    const now = new Date().toISOString();
+    // A freeze scoped by account applies to a release of unknown destination too: the gate fails closed.
+    const check = combinedCheck(
+      releaseCheck({ service, hold, ...people, now }),
+      freezeCheck({ service, freezes: applicableFreezes(freezes, values.account), ...people, now }),
+    );
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ service, ...check }, null, 2)}\n`);
     } else {
