@@ -9,6 +9,7 @@ import { IncidentWorkflow } from './constructs/incident-workflow.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
+import { ReleaseRules } from './constructs/release-rules.ts';
 
 export interface FirebreakStackProps extends StackProps {
   readonly config: FirebreakConfig;
@@ -25,6 +26,8 @@ export class FirebreakStack extends Stack {
   readonly workflow: IncidentWorkflow;
   readonly deployments: DeploymentTracking;
   readonly mitigation: FleetMitigation;
+  /** The deploy freeze and the task tracker, each a step of its own on the bus. */
+  readonly releaseRules: ReleaseRules;
   /** Publishes what the functions commit (the transactional outbox) from the table's stream to the bus. */
   readonly relay: OutboxRelay;
   /** Alarms on the dead-letter queues, every function and the relay's iterator age; they become `platform` incidents. */
@@ -41,6 +44,7 @@ export class FirebreakStack extends Stack {
     this.slack = new SlackIngress(this, 'Slack', { config, foundation });
     this.workflow = new IncidentWorkflow(this, 'Workflow', { config, foundation, slackFunction: this.slack.slackFunction });
     this.deployments = new DeploymentTracking(this, 'Deployments', { config, foundation, workflow: this.workflow });
+    this.releaseRules = new ReleaseRules(this, 'ReleaseRules', { config, foundation });
     this.mitigation = new FleetMitigation(this, 'Mitigation', {
       config,
       foundation,

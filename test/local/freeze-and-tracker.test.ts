@@ -141,7 +141,9 @@ describe('deploy freeze', () => {
     expect(await activeFreezes()).toEqual([]);
 
     const incidentId = await openSev2();
-    const opened = runtime.bus.emitted.find((e) => e['detail-type'] === 'Incident Opened' && e.detail.incidentId === incidentId)!;
+    const opened = runtime.bus.emitted.find(
+      (e) => e['detail-type'] === 'Incident Opened' && (e.detail as { incidentId?: string }).incidentId === incidentId,
+    )!;
     const before = (await runtime.repositories.freezes.getFreeze('global'))!.revision;
     runtime.bus.put('firebreak', { ...opened, id: randomUUID() });
     await runtime.bus.drain();
