@@ -12,7 +12,7 @@ const seniors: RosterMember[] = [
   { slackUserId: 'U0SENIOR002', name: 'Cy', role: 'senior' },
 ];
 const incident = (id: string, over: Partial<Incident> = {}) =>
-  ({ id, status: 'open', severity: 'SEV2', title: 'db down <!channel>', account: '111111111111', ...over }) as Incident;
+  ({ id, status: 'open', severity: 'SEV2', title: 'db down\n<!channel>', account: '111111111111', ...over }) as Incident;
 const options = { now: NOW, seniorQuorum: 2 };
 
 function started(): FreezeState {
@@ -121,6 +121,6 @@ describe('releases during a freeze', () => {
 
   it('keeps untrusted incident titles inert in the check', () => {
     const check = freezeCheck({ service: 'x', freezes: [started()], cto, seniors, now: NOW });
-    expect(check.reason).not.toMatch(/[\u0000-\u001f]/);
+    expect(check.reason).not.toContain('\n');
   });
 });
