@@ -112,15 +112,11 @@ export function freezeCheck(input: {
   const blocking = input.freezes.filter((f) => f.frozen && !exempted(f, service));
   if (blocking.length === 0) {
     const approved = input.freezes.filter((f) => f.frozen);
-    return {
-      allowed: true,
-      reason: plain(
-        approved.length
-          ? `${service} was approved for release during the deploy freeze (${approved.map((f) => scopeName(f.scope)).join(', ')}).`
-          : `No deploy freeze applies to ${service}.`,
-      ),
-      whoCanLift: [],
-    };
+    // Nothing to say when no freeze is on: the release check reads as it always did.
+    const reason = approved.length
+      ? `${service} was approved for release during the deploy freeze (${approved.map((f) => scopeName(f.scope)).join(', ')}).`
+      : '';
+    return { allowed: true, reason: plain(reason), whoCanLift: [] };
   }
   const freeze = blocking[0]!;
   const named = blocking.flatMap((f) => f.incidents);
@@ -142,7 +138,8 @@ export function freezeCheck(input: {
 
 /** The hold check and the freeze check together: allowed only when both allow. */
 export function combinedCheck(hold: ReleaseCheck, freeze: ReleaseCheck): ReleaseCheck {
-  if (hold.allowed && freeze.allowed) return { allowed: true, reason: `${hold.reason} ${freeze.reason}`, whoCanLift: [] };
+  if (hold.allowed && freeze.allowed)
+    return { allowed: true, reason: [hold.reason, freeze.reason].filter(Boolean).join(' '), whoCanLift: [] };
   const blocking = [hold, freeze].filter((c) => !c.allowed);
   return {
     allowed: false,
