@@ -10,6 +10,9 @@ export const DeployFreezeStarted = defineEvent(
   'Deploy Freeze Started',
   z.object({
     scope: FreezeScopeSchema,
-    incidents: z.array(z.object({ incidentId: IncidentIdSchema, severity: SeveritySchema })).min(1).max(20),
+    incidents: z
+      .array(z.object({ incidentId: IncidentIdSchema, severity: SeveritySchema }))
+      .min(1)
+      .max(20),
   }),
 );

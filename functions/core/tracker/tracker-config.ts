@@ -20,7 +20,10 @@ const Repository = z.string().regex(REPOSITORY_PATTERN, 'must be owner/repositor
 export const TrackerConfigSchema = z
   .object({
     /** Deployments to these environments close their work items (default production only). */
-    environments: z.array(z.string().regex(/^[a-z0-9-]{1,32}$/)).min(1).default(['production']),
+    environments: z
+      .array(z.string().regex(/^[a-z0-9-]{1,32}$/))
+      .min(1)
+      .default(['production']),
     github: z
       .object({
         apiUrl: ApiUrl.default('https://api.github.com'),

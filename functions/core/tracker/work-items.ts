@@ -8,7 +8,8 @@ import { JIRA_PROJECT_PATTERN, REPOSITORY_PATTERN, type TrackerConfig } from './
 /** A resolved work item as it travels on the bus: `owner/repo#12` or `PAY-123`. */
 export const WORK_ITEM_PATTERN = /^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}#\d{1,9}|[A-Z][A-Z0-9_]{1,9}-\d{1,9})$/;
 /** What `deploy-notice --issue` accepts: `#12`, `owner/repo#12` or `PAY-123`. */
-export const ISSUE_ARGUMENT_PATTERN = /^(?:#\d{1,9}|[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}#\d{1,9}|[A-Z][A-Z0-9_]{1,9}-\d{1,9})$/;
+export const ISSUE_ARGUMENT_PATTERN =
+  /^(?:#\d{1,9}|[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}#\d{1,9}|[A-Z][A-Z0-9_]{1,9}-\d{1,9})$/;
 /** At most this many work items per deployment: a message naming more is not a release note. */
 export const MAX_WORK_ITEMS = 20;
 
@@ -17,7 +18,8 @@ export type WorkItem =
   | { readonly tracker: 'jira'; readonly key: string; readonly ref: string };
 
 // GitHub's closing keywords; an issue reference right after one (optionally a colon).
-const CLOSING = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+((?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100})?#\d{1,9})\b/gi;
+const CLOSING =
+  /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+((?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100})?#\d{1,9})\b/gi;
 const JIRA_KEY = /(?<![A-Za-z0-9_-])([A-Z][A-Z0-9_]{1,9})-(\d{1,9})(?![A-Za-z0-9_])/g;
 
 /**
