@@ -83,6 +83,11 @@ export function createProgram(): Command {
     .option('--actor <who>', 'who deployed')
     .option('--url <https-url>', 'the pipeline run')
     .option('--run-id <id>', 'pairs a run\u2019s started and finished notices (e.g. the CI run id and attempt)')
+    .option(
+      '--issue <ref>',
+      'a work item it delivers (#N, owner/repo#N or a Jira key), closed when it succeeds; repeat for more',
+      (ref: string, refs: string[] = []) => [...refs, ref],
+    )
     .option('--bus <name|arn>', `the Firebreak bus (default: FIREBREAK_BUS, else ${FIREBREAK_BUS_NAME})`)
     .option('--dry-run', 'print the PutEvents entry instead of sending it')
     .action(act(async (_, o) => (await import('./cli/deploy-notice.ts')).deployNotice(o)));
@@ -94,12 +99,18 @@ export function createProgram(): Command {
     withTable(
       withJson(
         withConfig(
-          command(release, 'check <service>', 'exit 0 when the service may deploy, 1 while it is on a release hold'),
+          command(
+            release,
+            'check <service>',
+            'exit 0 when the service may deploy, 1 while it is on a release hold or under a deploy freeze',
+          ),
           DEFAULT_CONFIG_PATH,
         ),
       ),
     ),
-  ).action(act(async ([service], o) => (await import('./cli/release.ts')).releaseCheckCommand(service!, o)));
+  )
+    .option('--account <id>', 'the account the release goes to (a freeze scoped by account); default: every account')
+    .action(act(async ([service], o) => (await import('./cli/release.ts')).releaseCheckCommand(service!, o)));
 
   withTable(
     withConfig(

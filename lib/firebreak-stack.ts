@@ -11,6 +11,7 @@ import { OutboxRelay } from './constructs/outbox-relay.ts';
 import { PostmortemArchive } from './constructs/postmortem-archive.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
+import { ReleaseRules } from './constructs/release-rules.ts';
 
 export interface FirebreakStackProps extends StackProps {
   readonly config: FirebreakConfig;
@@ -27,6 +28,8 @@ export class FirebreakStack extends Stack {
   readonly workflow: IncidentWorkflow;
   readonly deployments: DeploymentTracking;
   readonly mitigation: FleetMitigation;
+  /** The deploy freeze and the task tracker, each a step of its own on the bus. */
+  readonly releaseRules: ReleaseRules;
   /** Publishes what the functions commit (the transactional outbox) from the table's stream to the bus. */
   readonly relay: OutboxRelay;
   /** The S3 copies of the postmortem drafts notify shares in Slack. */
@@ -48,6 +51,7 @@ export class FirebreakStack extends Stack {
     this.slack = new SlackIngress(this, 'Slack', { config, foundation });
     this.workflow = new IncidentWorkflow(this, 'Workflow', { config, foundation, slackFunction: this.slack.slackFunction });
     this.deployments = new DeploymentTracking(this, 'Deployments', { config, foundation, workflow: this.workflow });
+    this.releaseRules = new ReleaseRules(this, 'ReleaseRules', { config, foundation });
     this.mitigation = new FleetMitigation(this, 'Mitigation', {
       config,
       foundation,

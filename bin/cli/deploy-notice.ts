@@ -20,6 +20,8 @@ export interface DeployNoticeOptions extends CommonOptions {
   readonly actor?: string | undefined;
   readonly url?: string | undefined;
   readonly runId?: string | undefined;
+  /** `--issue`, repeatable: work items the deployment delivers, closed in the tracker when it succeeds. */
+  readonly issue?: string[] | undefined;
   readonly bus?: string | undefined;
   readonly dryRun?: boolean | undefined;
 }
@@ -34,6 +36,7 @@ const NOTICE_FLAGS = {
   actor: '--actor',
   url: '--url',
   runId: '--run-id',
+  issues: '--issue',
 } as const;
 
 /** An EventBridge bus name, or a bus ARN (another account's or region's bus). */
@@ -46,9 +49,10 @@ export async function deployNotice(options: DeployNoticeOptions): Promise<number
     if (options.json) process.stdout.write(`${JSON.stringify({ error: { message: `${flag}: ${reason}`, exitCode: 2 } })}\n`);
     return 2;
   };
+  const values: Partial<Record<keyof typeof NOTICE_FLAGS, string | string[]>> = { ...options, issues: options.issue };
   const detail = Object.fromEntries(
     Object.keys(NOTICE_FLAGS)
-      .map((field) => [field, options[field as keyof typeof NOTICE_FLAGS]] as const)
+      .map((field) => [field, values[field as keyof typeof NOTICE_FLAGS]] as const)
       .filter(([, value]) => value !== undefined),
   );
   const parsed = DeploymentSchema.safeParse(detail);

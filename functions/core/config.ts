@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { describeIssues } from './config-problems.ts';
 import { AuditConfigSchema, DEFAULT_AUDIT_CONFIG } from './audit/notary-config.ts';
+import { DEFAULT_DEPLOY_FREEZE, DeployFreezeConfigSchema } from './deployments/freeze-config.ts';
+import { DEFAULT_TRACKER, TrackerConfigSchema } from './tracker/tracker-config.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
 
@@ -324,6 +326,8 @@ export const FirebreakConfigSchema = z
     audit: AuditConfigSchema.default(DEFAULT_AUDIT_CONFIG),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
+    deployFreeze: DeployFreezeConfigSchema.default(DEFAULT_DEPLOY_FREEZE),
+    tracker: TrackerConfigSchema.default(DEFAULT_TRACKER),
   })
   .strict()
   .superRefine((config, ctx) => {

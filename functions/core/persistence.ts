@@ -2,6 +2,7 @@ import type { AuditEntry } from './audit/chain.ts';
 import type { BusEvent } from './events/contract.ts';
 import type { DeploymentRecord } from './deployments/deployment-record.ts';
 import type { HoldState } from './deployments/release-hold.ts';
+import type { FreezeState } from './deployments/deploy-freeze.ts';
 import type { Incident, IngestDecision } from './incidents/incident.ts';
 import type { MitigationRequest } from './mitigations/mitigation.ts';
 
@@ -49,6 +50,9 @@ export interface SlackState {
 /** A release hold as stored: with the head of its audit chain (`HOLD#<service>`). */
 export type StoredHold = HoldState & { readonly auditSeq?: number; readonly auditHead?: string };
 
+/** A deploy freeze as stored: with the head of its audit chain (`FREEZE#<scope>`). */
+export type StoredFreeze = FreezeState & { readonly auditSeq?: number; readonly auditHead?: string };
+
 /** A deployment record as stored: with the Slack notice it was posted as. */
 export type StoredDeployment = DeploymentRecord & { readonly slackChannel?: string; readonly slackTs?: string };
 
@@ -71,3 +75,13 @@ export interface InvocationChange {
 
 /** A request's execution progress: counters per bucket (numbers), failed instances, the run's status, the last post. */
 export type StoredProgress = Readonly<Record<string, unknown>> & { readonly runStatus?: string; readonly lastPostedAt?: string };
+
+/** What the tracker step did about one work item of a deployment, and whether it said so in Slack. */
+export interface WorkItemClosure {
+  readonly ref: string;
+  readonly outcome: 'closed' | 'already_closed' | 'failed';
+  /** Plain text: what the tracker answered (a failure's reason). */
+  readonly detail: string;
+  readonly at: string;
+  readonly reported: boolean;
+}

@@ -4,7 +4,16 @@ import { createClassifier } from '../core/signals/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
 import { ingestRules } from '../core/events/ingest-rules.ts';
-import { EXECUTE_PATTERN, NOTIFY_PATTERN, PROPOSE_PATTERN } from '../core/events/subscriptions.ts';
+import {
+  EXECUTE_PATTERN,
+  FREEZE_PATTERN,
+  NOTIFY_PATTERN,
+  PROPOSE_PATTERN,
+  TRACKER_PATTERN,
+} from '../core/events/subscriptions.ts';
+import { GitHubTracker } from '../adapters/trackers/github.ts';
+import { JiraTracker } from '../adapters/trackers/jira.ts';
+import { LOCAL_TRACKER, TrackerStandIn } from './tracker-stand-in.ts';
 import { createRepositories, type Repositories } from '../adapters/dynamodb/repositories.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { InMemoryPostmortemArchive } from '../adapters/postmortem-archive.ts';
@@ -57,6 +66,8 @@ export interface LocalRuntime {
   readonly workflow: Workflow;
   /** The SIMULATED fleet standing in for Systems Manager: its calls, and how it answers. */
   readonly fleet: SimulatedFleet;
+  /** GitHub and Jira as the tracker step sees them locally (its calls, the issues' states). */
+  readonly trackers: TrackerStandIn;
   /** A roster user's `/firebreak …`, signed like Slack signs it; returns the HTTP response. */
   command(userId: string, text: string, options?: { teamId?: string }): Promise<AwsResponse>;
   /** A roster user clicks a button (by action id) on a message; returns the HTTP response. */
@@ -112,6 +123,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createExecuteHandler } = await import('../execute/handler.ts');
   const { createTrackHandler } = await import('../track/handler.ts');
   const { createRelayHandler } = await import('../relay/handler.ts');
+  const { createFreezeHandler } = await import('../freeze/handler.ts');
+  const { createTrackerHandler } = await import('../tracker/handler.ts');
 
   const database: DynamoDbLocal | undefined = options.endpoint
     ? undefined
@@ -193,6 +206,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }));
   for (const rule of deploymentRules())
     bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => deployments(event as never, context));
+  const freeze = createFreezeHandler(() => ({ ...repositories, config, now: clock.now }));
+  bus.addRule('firebreak', 'Freeze', FREEZE_PATTERN, (event, context) => freeze(event as never, context));
+
+  // GitHub and Jira: a local stand-in serving the endpoints the tracker step uses, the real adapters pointed at it.
+  const trackers = await TrackerStandIn.start();
+  const tracker = createTrackerHandler(async () => ({
+    deployments: repositories.deployments,
+    closures: repositories.workItems,
+    trackers: {
+      ...(config.tracker.github
+        ? { github: new GitHubTracker({ apiUrl: trackers.url, token: async () => LOCAL_TRACKER.githubToken }) }
+        : {}),
+      ...(config.tracker.jira
+        ? {
+            jira: new JiraTracker({
+              baseUrl: trackers.url,
+              transition: config.tracker.jira.transition,
+              credentials: async () => LOCAL_TRACKER.jira,
+            }),
+          }
+        : {}),
+    },
+    slack: poster,
+    now: clock.now,
+  }));
+  bus.addRule('firebreak', 'Tracker', TRACKER_PATTERN, (event, context) => tracker(event as never, context));
 
   // Systems Manager: a SIMULATED fleet records the exact calls and answers with SSM-shaped status events.
   const fleet = new SimulatedFleet(clock.now, (event) => bus.put('default', event));
@@ -241,6 +280,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     scheduler,
     workflow,
     fleet,
+    trackers,
     slackRequest,
     command: (userId, text, options) => send(slashCommandForm(user(userId, options?.teamId), text)),
     click: (userId, target, options) =>
@@ -300,6 +340,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       stream.close();
       notary.close();
       await slack.close();
+      await trackers.close();
       client.destroy();
       await database?.stop();
     },

@@ -17,6 +17,10 @@ import type { Reply } from '../workflow/reply.ts';
 import type { Workflow } from '../workflow/workflow.ts';
 import type { Execution } from '../workflow/execution.ts';
 import type { SlackHoldsPort, SlackIncidentsPort, SlackMitigationsPort } from './ports.ts';
+import type { DeployFreezesPort } from '../workflow/ports/freeze.ts';
+import { approveDuringFreeze } from '../workflow/deploy-freeze.ts';
+import { applicableFreezes } from '../core/deployments/deploy-freeze.ts';
+import { combinedCheck, freezeCheck } from '../core/deployments/freeze-approval.ts';
 
 export interface SlackAppDependencies {
   readonly signingSecret: string;
@@ -29,6 +33,8 @@ export interface SlackAppDependencies {
   readonly incidents: SlackIncidentsPort;
   readonly mitigations: SlackMitigationsPort;
   readonly holds: SlackHoldsPort;
+  /** Deploy freezes: `release status` reads them, `release approve --during-freeze` decides on them. */
+  readonly freezes: DeployFreezesPort;
   readonly workflow: Workflow;
   /** Cancels running mitigations (`/firebreak cancel`). */
   readonly execution: Pick<Execution, 'cancel'>;
@@ -202,10 +208,25 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
     case 'cancel':
       return deps.execution.cancel({ requestId: command.requestId, userId: actor.userId });
     case 'release': {
+      if (command.action === 'approve' && command.duringFreeze)
+        return approveDuringFreeze(
+          { service: command.service, actor, ...(command.duringFreeze.account ? { account: command.duringFreeze.account } : {}) },
+          {
+            freezes: deps.freezes,
+            incidents: deps.incidents,
+            config: deps.config,
+            now: () => new Date(workflow.now()),
+            roster: () => workflow.roster(),
+          },
+        );
       if (command.action === 'approve') return workflow.approveRelease({ service: command.service, actor });
-      const hold = await holds.getHold(command.service);
+      const [hold, freezes] = await Promise.all([holds.getHold(command.service), deps.freezes.activeFreezes()]);
       const { cto, seniors } = await workflow.roster();
-      const check = releaseCheck({ service: command.service, hold, cto, seniors, now: workflow.now() });
+      const now = workflow.now();
+      const check = combinedCheck(
+        releaseCheck({ service: command.service, hold, cto, seniors, now }),
+        freezeCheck({ service: command.service, freezes: applicableFreezes(freezes, undefined), cto, seniors, now }),
+      );
       return { ok: check.allowed, text: escapeSlackText(check.reason) };
     }
     case 'roster': {

@@ -8,7 +8,8 @@ import type { AwsEvent, AwsHandler, AwsResponse } from '@slack/bolt/dist/receive
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TABLE } from '../adapters/dynamodb/table.ts';
-import { deployedDynamo, deployedTableName } from '../adapters/deployed/table.ts';
+import { deployedDynamo, deployedTable, deployedTableName } from '../adapters/deployed/table.ts';
+import { DeployFreezeRepository } from '../adapters/dynamodb/freezes.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { logger, tracer } from '../adapters/lambda/observability.ts';
 import { deployedExecution } from '../compose/execution.ts';
@@ -70,6 +71,7 @@ function deployedHandler() {
       incidents: deps.incidents,
       mitigations: deps.mitigations,
       holds: deps.holds,
+      freezes: new DeployFreezeRepository(deployedTable()),
       workflow: deployedWorkflow(),
       execution: deployedExecution(),
       onRefused: (reason, details) => logger.warn('slack request refused', { reason, ...details }),

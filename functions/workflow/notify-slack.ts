@@ -11,6 +11,10 @@ import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import { PostmortemRequested } from '../core/events/postmortem-requested.ts';
 import { deliverPostmortem, type PostmortemDelivery } from './deliver-postmortem.ts';
+import { DeployFreezeLifted } from '../core/events/deploy-freeze-lifted.ts';
+import { DeployFreezeStarted } from '../core/events/deploy-freeze-started.ts';
+import { FreezeReleaseApproved } from '../core/events/freeze-release-approved.ts';
+import { freezeLiftedMessage, freezeOnMessage, freezeReleaseApprovedMessage } from '../core/deployments/freeze-approval.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import type { Incident } from '../core/incidents/incident.ts';
 import {
@@ -178,6 +182,21 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         throw error;
       }
       return { action: 'postmortem delivered', incidentId: incident.id };
+    }
+    case DeployFreezeStarted.detailType: {
+      const detail = DeployFreezeStarted.parse(event.detail);
+      await deps.slack.post(deps.deploymentsChannel, { text: freezeOnMessage(detail) });
+      return { action: 'freeze on posted', incidentId: detail.incidents[0]!.incidentId };
+    }
+    case DeployFreezeLifted.detailType: {
+      await deps.slack.post(deps.deploymentsChannel, { text: freezeLiftedMessage(DeployFreezeLifted.parse(event.detail)) });
+      return { action: 'freeze lifted posted', incidentId: '' };
+    }
+    case FreezeReleaseApproved.detailType: {
+      await deps.slack.post(deps.deploymentsChannel, {
+        text: freezeReleaseApprovedMessage(FreezeReleaseApproved.parse(event.detail)),
+      });
+      return { action: 'freeze release approval posted', incidentId: '' };
     }
     default:
       throw new Error(`notify does not handle "${type}"`);

@@ -14,6 +14,9 @@ import { type DeploymentRecord } from '../core/deployments/deployment-record.ts'
 import { fingerprint, type Classification } from '../core/signals/classify.ts';
 import { deploymentNotice, releaseHoldMessage } from '../core/deployments/messages.ts';
 import type { EventEnvelope } from '../core/signals/signal.ts';
+import type { BusEvent } from '../core/events/contract.ts';
+import { WorkItemsDelivered } from '../core/events/work-items-delivered.ts';
+import { workItemsOf } from '../core/tracker/work-items.ts';
 import type { SlackChannelPort } from './ports/slack.ts';
 import type { DeploymentsPort } from './ports/record-deployment.ts';
 import type { IngestIncidentsPort } from './ports/record-signal.ts';
@@ -76,6 +79,7 @@ export async function recordDeployment(envelope: EventEnvelope, deps: Deployment
       !(await deployments.saveDeployment(
         { ...merged.record, ...(slackChannel && slackTs ? { slackChannel, slackTs } : {}) } as DeploymentRecord,
         existing?.updatedAt,
+        workItemEvents(merged, config),
       ))
     )
       continue;
@@ -208,6 +212,27 @@ async function placeHold(
     if (await deps.holds.saveHold(hold, existing, audit)) return hold;
   }
   throw new Error(`the release hold on ${record.service} kept changing; the delivery will be retried`);
+}
+
+/**
+ * A deployment that just succeeded in a tracked environment announces the work items it delivered
+ * (with its record, through the outbox), so the tracker step closes them without holding up the notice.
+ */
+function workItemEvents(merged: ReturnType<typeof mergeDeployment>, config: FirebreakConfig): BusEvent[] {
+  const { record } = merged;
+  const { tracker } = config;
+  if (merged.change === 'unchanged' || record.status !== 'succeeded' || merged.previousStatus === 'succeeded') return [];
+  if ((!tracker.github && !tracker.jira) || !tracker.environments.includes(record.environment)) return [];
+  const items = workItemsOf(
+    {
+      service: record.service,
+      messages: [record.commitMessage, record.commit].filter((m): m is string => !!m),
+      explicit: record.workItems ?? [],
+    },
+    tracker,
+  );
+  if (items.length === 0) return [];
+  return [WorkItemsDelivered.build({ service: record.service, deploymentId: record.id, workItems: items.map((i) => i.ref) })];
 }
 
 function ingestDependencies(deps: DeploymentDependencies): Omit<IngestDependencies, 'classify' | 'customSources'> {

@@ -35,7 +35,11 @@ const DEPLOYMENT_RULES = new Set([
   'CustomDeployment',
 ]);
 
-const config = exampleConfig();
+// Release holds alone: the deploy freeze a SEV2 release incident starts is tested in test/local/freeze-and-tracker.test.ts.
+const config = {
+  ...exampleConfig(),
+  deployFreeze: { enabled: false, minimumSeverity: 'SEV2' as const, scope: 'global' as const },
+};
 let runtime: LocalRuntime;
 let tables = 0;
 

@@ -9,7 +9,11 @@ import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runt
 import type { StandInMessage } from '../../functions/local/slack-stand-in.ts';
 import { exampleConfig } from '../support.ts';
 
-const config = exampleConfig();
+// Incident messages alone: the deploy freeze's own #deployments posts are tested in test/local/freeze-and-tracker.test.ts.
+const config = {
+  ...exampleConfig(),
+  deployFreeze: { enabled: false, minimumSeverity: 'SEV2' as const, scope: 'global' as const },
+};
 const START = '2026-11-23T09:00:00.000Z';
 const CHANNEL = config.slack.channels.default; // Datadog monitors classify as availability: the default channel
 let runtime: LocalRuntime;

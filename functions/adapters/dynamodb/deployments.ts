@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import type { StoredDeployment } from '../../core/persistence.ts';
 import type { DeploymentRecord } from '../../core/deployments/deployment-record.ts';
+import type { BusEvent } from '../../core/events/contract.ts';
+import { outboxPuts } from './outbox.ts';
 import { IS_NEW, keys, parseItem, TABLE, type Table } from './table.ts';
 
 /** A deployment record as stored (`DEP#<service>` / `<id>`); attributes it does not know are kept as they are. */
@@ -14,6 +16,7 @@ export const DeploymentItem = z.looseObject({
   version: z.string(),
   commit: z.string().optional(),
   commitMessage: z.string().optional(),
+  workItems: z.array(z.string()).optional(),
   actor: z.string().optional(),
   status: z.enum(['started', 'succeeded', 'failed', 'stopped']),
   sourceStatus: z.string(),
@@ -45,22 +48,27 @@ export class DeploymentRepository {
    * Writes a merged deployment record, conditional on the record being as it was read (its
    * `updatedAt`), so concurrent deliveries of one execution never overwrite each other.
    */
-  async saveDeployment(record: StoredDeployment, previousUpdatedAt: string | undefined): Promise<boolean> {
-    return this.table.conditional({
-      put: {
-        Item: {
-          ...keys.deployment(record.service, record.id),
-          type: 'deployment',
-          // Overloads the byStatus index: deployments per account in time order ("what changed?").
-          [TABLE.byStatusIndex.partitionKey]: `DEPLOYMENTS#${record.account}`,
-          [TABLE.byStatusIndex.sortKey]: `${record.lastEventAt}#${record.id}`,
-          ...record,
-        },
-        ...(previousUpdatedAt === undefined
-          ? IS_NEW
-          : { ConditionExpression: 'updatedAt = :previous', ExpressionAttributeValues: { ':previous': previousUpdatedAt } }),
+  async saveDeployment(
+    record: StoredDeployment,
+    previousUpdatedAt: string | undefined,
+    events: readonly BusEvent[] = [],
+  ): Promise<boolean> {
+    const put = {
+      Item: {
+        ...keys.deployment(record.service, record.id),
+        type: 'deployment',
+        // Overloads the byStatus index: deployments per account in time order ("what changed?").
+        [TABLE.byStatusIndex.partitionKey]: `DEPLOYMENTS#${record.account}`,
+        [TABLE.byStatusIndex.sortKey]: `${record.lastEventAt}#${record.id}`,
+        ...record,
       },
-    });
+      ...(previousUpdatedAt === undefined
+        ? IS_NEW
+        : { ConditionExpression: 'updatedAt = :previous', ExpressionAttributeValues: { ':previous': previousUpdatedAt } }),
+    };
+    // Events (the tracker's work items) commit with the record; without any, one conditional put costs less.
+    if (events.length === 0) return this.table.conditional({ put });
+    return (await this.table.transact([{ Put: put }, ...outboxPuts(events)])).applied;
   }
 
   async setDeploymentMessage(service: string, id: string, channel: string, ts: string): Promise<void> {

@@ -1,6 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeploymentRepository } from './deployments.ts';
 import { ReleaseHoldRepository } from './holds.ts';
+import { DeployFreezeRepository } from './freezes.ts';
+import { WorkItemRepository } from './work-items.ts';
 import { IncidentRepository } from './incidents.ts';
 import { MitigationRepository } from './mitigations.ts';
 import { RosterRepository } from './roster.ts';
@@ -15,6 +17,8 @@ export interface Repositories {
   readonly deployments: DeploymentRepository;
   readonly slackState: SlackStateRepository;
   readonly roster: RosterRepository;
+  readonly freezes: DeployFreezeRepository;
+  readonly workItems: WorkItemRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -26,5 +30,7 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     deployments: new DeploymentRepository(table),
     slackState: new SlackStateRepository(table),
     roster: new RosterRepository(table),
+    freezes: new DeployFreezeRepository(table),
+    workItems: new WorkItemRepository(table),
   };
 }

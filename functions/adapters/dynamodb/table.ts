@@ -40,8 +40,8 @@ export const keys = {
   /** The open (or reopenable) incident of a fingerprint. */
   fingerprintLock: (fingerprint: string) => key(`FP#${fingerprint}`, 'OPEN'),
   processedEvent: (signalKey: string) => key(`EVT#${signalKey}`, 'SEEN'),
-  /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`. */
-  auditChain: (chainId: string) => (chainId.startsWith('HOLD#') ? chainId : `INC#${chainId}`),
+  /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`, a freeze's `FREEZE#<scope>`. */
+  auditChain: (chainId: string) => (chainId.startsWith('HOLD#') || chainId.startsWith('FREEZE#') ? chainId : `INC#${chainId}`),
   audit: (chainId: string, seq: number) => key(keys.auditChain(chainId), `AUD#${String(seq).padStart(10, '0')}`),
   mitigation: (incidentId: string, requestId: string) => key(`INC#${incidentId}`, `MIT#${requestId}`),
   mitigationLookup: (requestId: string) => key(`MIT#${requestId}`, 'LOOKUP'),
@@ -58,6 +58,10 @@ export const keys = {
   deploymentPartition: (service: string) => `DEP#${service}`,
   deployment: (service: string, id: string) => key(`DEP#${service}`, id),
   hold: (service: string) => key(`HOLD#${service}`, 'STATE'),
+  /** A deploy freeze's state (`global` or an account id); its audit chain shares the partition. */
+  freeze: (scope: string) => key(`FREEZE#${scope}`, 'STATE'),
+  /** Whether one work item of a deployment was closed, and whether that was reported (the tracker step). */
+  workItem: (deploymentId: string, ref: string) => key(`WORK#${deploymentId}`, `ITEM#${ref}`),
   /** The events one transaction announces, until the stream relay has published them (see outbox.ts). */
   outbox: (id: string) => key(`OUTBOX#${id}`, 'EVENTS'),
 } as const;

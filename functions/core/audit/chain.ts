@@ -111,6 +111,8 @@ export interface ChainHolder {
 
 /** The chain of a service's release hold (its entries' `incidentId`). */
 export const releaseHoldChainId = (service: string): string => `HOLD#${service}`;
+/** A deploy freeze's chain (`global` or an account id): its start, incidents, lift, and approvals during it. */
+export const deployFreezeChainId = (scope: string): string => `FREEZE#${scope}`;
 
 /** New entries linked, in order, after the head their holder records; the last one is the new head. */
 export function appendToChain(

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { ENVIRONMENT_PATTERN } from '../config.ts';
 import { CUSTOM_SERVICE_PATTERN } from '../ids.ts';
+import { ISSUE_ARGUMENT_PATTERN, MAX_WORK_ITEMS } from '../tracker/work-items.ts';
 
 /** One line of text: no control characters (C0, DEL, C1), so it is safe in a terminal and a Slack field. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -40,6 +41,12 @@ export const DeploymentSchema = z
     runId: z
       .string()
       .regex(/^[A-Za-z0-9._:/-]{1,128}$/, 'must be 1-128 letters, digits, ".", "_", ":", "/" or "-"')
+      .optional(),
+    /** Work items this deployment delivers (`#12`, `owner/repo#12`, `PAY-123`): closed when it succeeds. */
+    issues: z
+      .array(z.string().regex(ISSUE_ARGUMENT_PATTERN, 'must be #12, owner/repo#12 or a Jira key such as PAY-123'))
+      .min(1)
+      .max(MAX_WORK_ITEMS)
       .optional(),
     startedAt: IsoTime.optional(),
     finishedAt: IsoTime.optional(),

@@ -223,6 +223,7 @@ function normalizeCustom(event: EventEnvelope, at: string): Draft {
     version: detail.version,
     ...optional('commit', detail.commit),
     ...optional('actor', detail.actor),
+    ...(detail.issues ? { workItems: [...new Set(detail.issues)] } : {}),
     status: detail.status,
     sourceStatus: detail.status,
     ...(detail.status === 'started' ? times('started', startedAt ?? at) : times(detail.status, finishedAt ?? at, startedAt)),

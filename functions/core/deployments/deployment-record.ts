@@ -23,6 +23,8 @@ export interface DeploymentRecord {
   /** A commit sha or, for custom events, free text. Untrusted: escape it. */
   readonly commit?: string;
   readonly commitMessage?: string;
+  /** Work items named explicitly (`deploy-notice --issue`): `#12`, `owner/repo#12`, `PAY-123`. */
+  readonly workItems?: readonly string[];
   /** Who: the commit author (CodePipeline), or as sent. Untrusted free text, not a Slack id. */
   readonly actor?: string;
   readonly status: DeploymentStatus;

@@ -51,6 +51,7 @@ export function mergeDeployment(
     ...optional('commit', winner.commit ?? loser.commit),
     ...optional('commitMessage', winner.commitMessage ?? loser.commitMessage),
     ...optional('actor', winner.actor ?? loser.actor),
+    ...optional('workItems', winner.workItems ?? loser.workItems),
     ...optional('link', winner.link ?? loser.link),
     // A reason belongs to its status: a success after a resumed failure does not keep the failure's reason.
     ...optional('reason', winner.reason),

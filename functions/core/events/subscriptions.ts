@@ -12,6 +12,10 @@ import { MitigationRequested } from './mitigation-requested.ts';
 import { MitigationSucceeded } from './mitigation-succeeded.ts';
 import { PostmortemRequested } from './postmortem-requested.ts';
 import { ReleaseHoldLifted } from './release-hold-lifted.ts';
+import { DeployFreezeLifted } from './deploy-freeze-lifted.ts';
+import { DeployFreezeStarted } from './deploy-freeze-started.ts';
+import { FreezeReleaseApproved } from './freeze-release-approved.ts';
+import { WorkItemsDelivered } from './work-items-delivered.ts';
 
 /**
  * Which function consumes which events on the firebreak bus. The stack turns these into rules and
@@ -30,6 +34,9 @@ export const NOTIFY_EVENTS = [
   MitigationSucceeded,
   MitigationFailed,
   PostmortemRequested,
+  DeployFreezeStarted,
+  DeployFreezeLifted,
+  FreezeReleaseApproved,
 ] as const;
 export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 
@@ -37,7 +44,14 @@ export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
 
 /** Every event Firebreak's functions put on the firebreak bus. */
-export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved] as const;
+export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved, WorkItemsDelivered] as const;
+
+/** Every incident announcement feeds `freeze`: the deploy freeze follows the incidents at or above its severity. */
+export const FREEZE_EVENTS = [IncidentOpened, IncidentUpdated, IncidentResolved] as const;
+export const FREEZE_PATTERN = patternFor(FREEZE_EVENTS);
+
+/** A successful deployment's work items feed `tracker`, which closes them in GitHub and Jira. */
+export const TRACKER_PATTERN = patternFor([WorkItemsDelivered]);
 
 /**
  * New incidents feed `propose`: the mitigations their classification proposed become requests; so

@@ -20,7 +20,13 @@ export type Command =
     }
   | { readonly name: 'approve'; readonly requestId: string }
   | { readonly name: 'reject'; readonly requestId: string; readonly reason: string }
-  | { readonly name: 'release'; readonly action: 'approve' | 'status'; readonly service: string }
+  | {
+      readonly name: 'release';
+      readonly action: 'approve' | 'status';
+      readonly service: string;
+      /** `release approve <service> --during-freeze [account]`: approve a release during a deploy freeze. */
+      readonly duringFreeze?: { readonly account?: string };
+    }
   | { readonly name: 'cancel'; readonly requestId: string };
 
 export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
@@ -30,7 +36,7 @@ export const HELP = escapeSlackText(
     '*Firebreak* — `/firebreak <command>`',
     '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
     '`mitigate <incident> <catalog id> [key=value | key="a value" …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
-    '`release approve <service>` lift a release hold · `release status <service>`',
+    '`release approve <service>` lift a release hold · `release approve <service> --during-freeze` release during a deploy freeze · `release status <service>`',
     '`postmortem <incident>` a blameless postmortem draft, as a file in the incident thread',
     '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
   ].join('\n'),
@@ -114,9 +120,18 @@ export function parseCommand(text: string): ParsedCommand {
     case 'release': {
       const action = args[0]?.toLowerCase();
       const service = args[1];
-      if ((action !== 'approve' && action !== 'status') || !service || !SERVICE_NAME_PATTERN.test(service) || args.length > 2)
+      if ((action !== 'approve' && action !== 'status') || !service || !SERVICE_NAME_PATTERN.test(service))
         return fail('Expected `approve` or `status` and a service name.');
-      return ok({ name: 'release', action, service });
+      if (args.length === 2) return ok({ name: 'release', action, service });
+      const account = args[3];
+      if (
+        action !== 'approve' ||
+        args[2]?.toLowerCase() !== '--during-freeze' ||
+        args.length > 4 ||
+        (account && !/^\d{12}$/.test(account))
+      )
+        return fail('Expected `approve <service>`, `approve <service> --during-freeze [account id]` or `status <service>`.');
+      return ok({ name: 'release', action, service, duringFreeze: account ? { account } : {} });
     }
     default:
       return { ok: false, message: `Unknown command "${escapeSlackText(verb.slice(0, 40))}".\n${HELP}` };
@@ -136,7 +151,7 @@ function usageOf(verb: string): string {
     approve: 'Usage: `/firebreak approve <request>`',
     cancel: 'Usage: `/firebreak cancel <request>`',
     reject: 'Usage: `/firebreak reject <request> <reason>`',
-    release: 'Usage: `/firebreak release approve <service>` or `/firebreak release status <service>`',
+    release: 'Usage: `/firebreak release approve <service> [--during-freeze [account]]` or `/firebreak release status <service>`',
   };
   return escapeSlackText(usage[verb] ?? '') || HELP;
 }
