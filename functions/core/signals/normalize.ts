@@ -4,9 +4,12 @@
  */
 import type * as z from 'zod';
 import { formatPath } from '../config.ts';
+import { assertEventStructure } from './event-structure.ts';
 import { InvalidEventError, MAX_EVENT_BYTES } from './signal.ts';
 
+/** The event's structure (nesting depth, forbidden keys: walked iteratively), then its size. */
 export function assertEventSize(raw: unknown): void {
+  assertEventStructure(raw);
   const size = Buffer.byteLength(JSON.stringify(raw ?? null) ?? '', 'utf8');
   if (size > MAX_EVENT_BYTES)
     throw new InvalidEventError('(event)', `is ${size} bytes; EventBridge events are at most ${MAX_EVENT_BYTES}`);
