@@ -30,6 +30,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
 import { dlq } from './cli/dlq.ts';
 import { renderIncident, renderList } from './cli/incident-text.ts';
 import { UsageError } from './cli/usage.ts';
+import { terminalJson, terminalLine, terminalSafe, terminalText } from './cli/terminal-text.ts';
 
 /** Where drills keep their database, so `incidents --local` can read what the last drill left. */
 const LOCAL_DB_PATH = '.firebreak/local-db';
@@ -123,10 +124,10 @@ async function drill(args: string[], values: { config: string; json: boolean }):
   const config = loadConfig(values.config);
   const { scenario, baseDir } = loadScenario(file);
   const outcome = await runDrill(scenario, { config, baseDir, dbPath: LOCAL_DB_PATH, tableName: LOCAL_TABLE });
-  process.stdout.write(values.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
+  process.stdout.write(values.json ? `${terminalJson(outcome)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
   if (!outcome.passed && !values.json) {
     for (const check of outcome.checks.filter((c) => !c.passed))
-      process.stderr.write(`drill failed: ${check.expectation}: ${check.detail}\n`);
+      process.stderr.write(`drill failed: ${terminalSafe(check.expectation, 500)}: ${terminalSafe(check.detail, 1000)}\n`);
   }
   return outcome.passed ? 0 : 1;
 }
@@ -153,11 +154,13 @@ async function ingestDryRun(args: string[], values: { config: string; 'dry-run':
         const { fingerprint, ...classification } = classify(signal);
         return { signal, classification, fingerprint };
       });
-      process.stdout.write(`${JSON.stringify({ eventId: envelope.id, results }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ eventId: envelope.id, results })}\n`);
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
       invalid++;
-      process.stderr.write(`firebreak: ${Array.isArray(parsed) ? `event[${index}]: ` : ''}${error.message}\n`);
+      process.stderr.write(
+        `firebreak: ${Array.isArray(parsed) ? `event[${index}]: ` : ''}${terminalSafe(error.message, 1000)}\n`,
+      );
     }
   }
   return invalid ? 2 : 0;
@@ -187,7 +190,7 @@ async function incidents(
   try {
     if (action === 'list') {
       const list = await incidents.listIncidents(statuses, 100);
-      process.stdout.write(values.json ? `${JSON.stringify(list, null, 2)}\n` : `${renderList(list)}\n`);
+      process.stdout.write(values.json ? `${terminalJson(list)}\n` : `${renderList(list)}\n`);
       return 0;
     }
     const incident = await incidents.getIncident(id!);
@@ -204,14 +207,16 @@ async function incidents(
       incident,
     );
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ incident, whatChanged: deployments, audit, auditChain: verdict }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ incident, whatChanged: deployments, audit, auditChain: verdict })}\n`);
     } else {
       const changed = whatChangedLines(deployments, { format: 'plain' });
       process.stdout.write(
-        `${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${line}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`,
+        `${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${terminalLine(line)}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`,
       );
       for (const entry of audit)
-        process.stdout.write(`  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action} ${entry.hash.slice(0, 12)}\n`);
+        process.stdout.write(
+          `${terminalText(`  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action} ${entry.hash.slice(0, 12)}`)}\n`,
+        );
     }
     return verdict.valid ? 0 : 1;
   } finally {
@@ -281,7 +286,7 @@ async function deployNotice(
     Detail: JSON.stringify(parsed.data),
   };
   if (values['dry-run']) {
-    process.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(entry)}\n`);
     return 0;
   }
   const client = new EventBridgeClient({});
@@ -351,10 +356,10 @@ async function release(
       now: new Date().toISOString(),
     });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ service, ...check }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ service, ...check })}\n`);
     } else {
-      process.stdout.write(`${check.reason}\n`);
-      if (!check.allowed) process.stdout.write(`Who can lift it: ${check.whoCanLift.join(', ')}\n`);
+      process.stdout.write(`${terminalText(check.reason)}\n`);
+      if (!check.allowed) process.stdout.write(`${terminalText(`Who can lift it: ${check.whoCanLift.join(', ')}`)}\n`);
     }
     return check.allowed ? 0 : 1;
   } finally {
@@ -390,7 +395,7 @@ main(process.argv.slice(2)).then(
       error instanceof ConfigError ||
       error instanceof ScenarioError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`firebreak: ${(error as Error).message}\n`);
+    process.stderr.write(`firebreak: ${terminalSafe((error as Error).message, 1000)}\n`);
     if (error instanceof UsageError) process.stderr.write(`Run "firebreak --help" for usage.\n`);
     if (!known) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
     process.exit(known || error instanceof SyntaxError ? 2 : 1);
