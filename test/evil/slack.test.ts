@@ -66,6 +66,11 @@ const user = (userId: string, overrides: Partial<SlackUserContext> = {}): SlackU
   responseUrl: runtime.slack.responseUrl(`evil-${userId}`),
   ...overrides,
 });
+/** `Mitigation Approved` for this request (collect-diagnostics is pre-approved on every GuardDuty incident). */
+const approvalsOf = (requestId: string) =>
+  runtime.bus.emitted.filter(
+    (e) => e['detail-type'] === 'Mitigation Approved' && (e.detail as { requestId?: string }).requestId === requestId,
+  );
 const nothingChanged = async (before: string) => expect(await tableSnapshot(runtime)).toBe(before);
 
 describe('evil user stories: Slack ingress', () => {
@@ -240,7 +245,7 @@ describe('evil user stories: authorization', () => {
     await runtime.advance(61 * MINUTE);
     await say(CTO, `approve ${request.id}`);
     expect(await stateOf(request.id)).toBe('expired');
-    expect(await runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Approved')).toHaveLength(0);
+    expect(approvalsOf(request.id)).toHaveLength(0);
   });
 
   it('a click on a message showing an older plan is refused plan_changed', async () => {
@@ -295,7 +300,7 @@ describe('evil user stories: authorization', () => {
     );
     await runtime.bus.drain();
     expect(await stateOf(request.id)).toBe('approved');
-    expect(runtime.bus.emitted.filter((e) => e['detail-type'] === 'Mitigation Approved')).toHaveLength(1);
+    expect(approvalsOf(request.id)).toHaveLength(1);
     const audit = await runtime.repositories.incidents.getAudit(request.incidentId);
     expect(audit.filter((e) => e.action === 'mitigation.approved')).toHaveLength(1);
   });
