@@ -4,6 +4,8 @@
  * app on DynamoDB Local, and what it must and must not change. One fresh runtime per story.
  */
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
 import { LOCAL_SLACK, startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
@@ -71,6 +73,15 @@ const approvalsOf = (requestId: string) =>
   runtime.bus.emitted.filter(
     (e) => e['detail-type'] === 'Mitigation Approved' && (e.detail as { requestId?: string }).requestId === requestId,
   );
+/** How many committed outbox entries announce `Mitigation Approved` for this request. */
+async function committedApprovals(requestId: string): Promise<number> {
+  const out = await runtime.client.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }));
+  return (out.Items ?? [])
+    .map((item) => unmarshall(item))
+    .filter((item) => String(item.pk).startsWith('OUTBOX#'))
+    .flatMap((item) => JSON.parse(item.events as string) as Array<{ detailType: string; detail: { requestId?: string } }>)
+    .filter((e) => e.detailType === 'Mitigation Approved' && e.detail.requestId === requestId).length;
+}
 const nothingChanged = async (before: string) => expect(await tableSnapshot(runtime)).toBe(before);
 
 describe('evil user stories: Slack ingress', () => {
@@ -290,7 +301,7 @@ describe('evil user stories: authorization', () => {
     expect(await stateOf(request.id)).toBe('awaiting_approval');
   });
 
-  it('twenty simultaneous Approve clicks by the CTO approve once and announce one Mitigation Approved', async () => {
+  it('twenty simultaneous Approve clicks by the CTO approve once and commit and publish one Mitigation Approved', async () => {
     const { request } = await pendingIsolation();
     const value = `${request.incidentId}|${request.id}|${request.planHash.slice(0, 12)}`;
     await Promise.all(
@@ -300,8 +311,17 @@ describe('evil user stories: authorization', () => {
     );
     await runtime.bus.drain();
     expect(await stateOf(request.id)).toBe('approved');
-    expect(approvalsOf(request.id)).toHaveLength(1);
-    const audit = await runtime.repositories.incidents.getAudit(request.incidentId);
+    const audit = (await runtime.repositories.incidents.getAudit(request.incidentId)).filter(
+      (e) => e.data.requestId === request.id,
+    );
     expect(audit.filter((e) => e.action === 'mitigation.approved')).toHaveLength(1);
+    // The losers re-read and are refused already_decided (under this much contention one may run out of
+    // retries and be told to try again instead); none approves a second time.
+    const refused = audit.filter((e) => e.action === 'mitigation.approve_refused');
+    expect(refused.length).toBeGreaterThanOrEqual(15);
+    expect(new Set(refused.map((e) => e.data.refusal))).toEqual(new Set(['already_decided']));
+    // Announced once: one committed outbox entry, published once.
+    expect(await committedApprovals(request.id)).toBe(1);
+    expect(approvalsOf(request.id)).toHaveLength(1);
   });
 });
