@@ -49,7 +49,7 @@ export class ControlTowerChecks implements IPolicyValidationPluginBeta1 {
 }
 
 /** The findings left once every resource's acknowledged rules are taken out. */
-export function unacknowledged(violations: readonly Violation[]): Violation[] {
+function unacknowledged(violations: readonly Violation[]): Violation[] {
   const templates = new Map<string, Record<string, { Metadata?: Record<string, unknown> }>>();
   const acknowledged = (templatePath: string, logicalId: string | undefined, rule: string): boolean => {
     if (!logicalId) return false;

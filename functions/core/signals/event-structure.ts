@@ -13,7 +13,7 @@ import { InvalidEventError } from './signal.ts';
 export const MAX_EVENT_DEPTH = 32;
 
 /** Keys that reach or replace an object's prototype when code copies or merges what it parsed. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Walks the value iteratively (an explicit stack, never recursion): refuses nesting deeper than

@@ -44,7 +44,7 @@ export const escapeSlackEntities = (text: string): string => text.replace(/[&<>]
  * italics (next to a non-alphanumeric character or an end: `my_service` stays as typed); `>` at the
  * start of a line (a quote) → `›`. Links and mentions need `<…>`, which {@link escapeSlackText} escapes.
  */
-export function neutralizeMrkdwn(text: string): string {
+function neutralizeMrkdwn(text: string): string {
   return String(text)
     .replace(/[*~`]/g, (c) => MRKDWN_LOOK_ALIKES[c] ?? c)
     .replace(/_/g, (c, at: number, all: string) =>
