@@ -9,7 +9,7 @@ import { DeploymentSchema } from '../../functions/core/deployments/deploy-notice
 import { FIREBREAK_BUS_NAME } from '../../functions/core/events/bus.ts';
 import { describeAwsError } from './errors.ts';
 import type { CommonOptions } from './program.ts';
-import { terminalSafe } from './terminal-text.ts';
+import { terminalJson, terminalSafe } from './terminal-text.ts';
 
 export interface DeployNoticeOptions extends CommonOptions {
   readonly service?: string | undefined;
@@ -74,7 +74,7 @@ export async function deployNotice(options: DeployNoticeOptions): Promise<number
     Detail: JSON.stringify(parsed.data),
   };
   if (options.dryRun) {
-    process.stdout.write(`${JSON.stringify(entry, null, 2)}\n`);
+    process.stdout.write(`${terminalJson(entry)}\n`);
     return 0;
   }
   const client = new EventBridgeClient({});

@@ -9,7 +9,7 @@ import { STACK_TAG } from '../../functions/core/platform/platform-alarms.ts';
 import { LambdaRedriveTargets, SqsDeadLetterQueue } from '../../functions/adapters/dead-letter-queue.ts';
 import { listDeadLetters, redriveDeadLetters } from '../../functions/workflow/dead-letters.ts';
 import { deadLetterView, renderDeadLetters, renderRedrive } from './dlq-text.ts';
-import { terminalSafe } from './terminal-text.ts';
+import { terminalJson, terminalSafe } from './terminal-text.ts';
 import { UsageError } from './usage.ts';
 
 /** The stack `cdk deploy` creates (bin/app.ts); `--stack` or $FIREBREAK_STACK name another. */
@@ -52,7 +52,7 @@ export async function dlq(args: string[], values: DlqValues): Promise<number> {
     if (action === 'list') {
       const letters = await listDeadLetters(queue, max);
       process.stdout.write(
-        values.json ? `${JSON.stringify(letters.map(deadLetterView), null, 2)}\n` : `${renderDeadLetters(letters, queueUrl)}\n`,
+        values.json ? `${terminalJson(letters.map(deadLetterView))}\n` : `${renderDeadLetters(letters, queueUrl)}\n`,
       );
       return 0;
     }
@@ -66,7 +66,7 @@ export async function dlq(args: string[], values: DlqValues): Promise<number> {
         outcome: r.outcome,
         ...(r.reason ? { reason: terminalSafe(r.reason, 1000) } : {}),
       }));
-      process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      process.stdout.write(`${terminalJson(view)}\n`);
     } else {
       process.stdout.write(`${renderRedrive(reports)}\n`);
     }

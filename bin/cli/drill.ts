@@ -6,6 +6,7 @@ import { renderDrill } from '../../functions/local/drill/transcript.ts';
 import { LOCAL_DB_PATH, LOCAL_NOTARY_DIR, LOCAL_TABLE, progress, runningLocal } from './local-table.ts';
 import { writeDrillReport } from './drill-report.ts';
 import type { CommonOptions } from './program.ts';
+import { terminalJson, terminalSafe } from './terminal-text.ts';
 
 export interface DrillOptions extends CommonOptions {
   readonly config?: string | undefined;
@@ -29,10 +30,10 @@ export async function drill(file: string, options: DrillOptions): Promise<number
     ...(endpoint ? { endpoint } : { dbPath: LOCAL_DB_PATH }),
   });
   if (options.html) writeDrillReport(options.html, outcome, scenario.start, config.roster);
-  process.stdout.write(options.json ? `${JSON.stringify(outcome, null, 2)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
+  process.stdout.write(options.json ? `${terminalJson(outcome)}\n` : `${renderDrill(outcome, scenario.start)}\n`);
   if (!outcome.passed && !options.json) {
     for (const check of outcome.checks.filter((c) => !c.passed))
-      process.stderr.write(`drill failed: ${check.expectation}: ${check.detail}\n`);
+      process.stderr.write(`drill failed: ${terminalSafe(check.expectation, 500)}: ${terminalSafe(check.detail, 1000)}\n`);
   }
   return outcome.passed ? 0 : 1;
 }

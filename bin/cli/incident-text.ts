@@ -1,14 +1,19 @@
 import type { Incident } from '../../functions/core/incidents/incident.ts';
+import { terminalLine } from './terminal-text.ts';
 
 /** `incidents list`: one line per incident. */
 export function renderList(list: readonly Incident[]): string {
   if (list.length === 0) return 'No incidents.';
-  return list
-    .map(
-      (i) =>
-        `${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)}  ${i.lastSeen}  ${i.title}`,
-    )
-    .join('\n');
+  return (
+    list
+      .map(
+        (i) =>
+          `${i.id}  ${i.severity}  ${i.category.padEnd(12)} ${i.status.padEnd(12)} ${String(i.signalCount).padStart(5)}  ${i.lastSeen}  ${i.title}`,
+      )
+      // Titles, subjects and resources come from whoever sent the event: one line each, no escape sequences.
+      .map(terminalLine)
+      .join('\n')
+  );
 }
 
 /** `incidents show`: the incident's facts, one per line. */
@@ -24,5 +29,7 @@ export function renderIncident(i: Incident): string {
     `  rule:        ${i.rule ?? '(none matched: fallback)'}`,
     `  channel:     ${i.channel}`,
     `  opened:      ${i.openedAt}${i.resolvedAt ? `, resolved ${i.resolvedAt}` : ''}`,
-  ].join('\n');
+  ]
+    .map(terminalLine)
+    .join('\n');
 }

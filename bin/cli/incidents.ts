@@ -10,6 +10,7 @@ import { renderIncident, renderList } from './incident-text.ts';
 import { LOCAL_TABLE, openLocalTable } from './local-table.ts';
 import type { CommonOptions } from './program.ts';
 import { UsageError } from './usage.ts';
+import { terminalJson, terminalLine, terminalText } from './terminal-text.ts';
 
 export interface TableOptions extends CommonOptions {
   readonly local?: boolean | undefined;
@@ -42,7 +43,7 @@ export async function incidentsList(options: IncidentsOptions): Promise<number> 
   const { client, tableName, close } = await openTable(options);
   try {
     const list = await createRepositories(client, tableName).incidents.listIncidents(statuses, 100);
-    process.stdout.write(options.json ? `${JSON.stringify(list, null, 2)}\n` : `${renderList(list)}\n`);
+    process.stdout.write(options.json ? `${terminalJson(list)}\n` : `${renderList(list)}\n`);
     return 0;
   } finally {
     await close();
@@ -69,14 +70,16 @@ export async function incidentsShow(id: string, options: TableOptions): Promise<
       incident,
     );
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ incident, whatChanged: deployments, audit, auditChain: verdict }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ incident, whatChanged: deployments, audit, auditChain: verdict })}\n`);
     } else {
       const changed = whatChangedLines(deployments, { format: 'plain' });
       process.stdout.write(
-        `${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${line}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`,
+        `${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${terminalLine(line)}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`,
       );
       for (const entry of audit)
-        process.stdout.write(`  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action} ${entry.hash.slice(0, 12)}\n`);
+        process.stdout.write(
+          `${terminalText(`  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action} ${entry.hash.slice(0, 12)}`)}\n`,
+        );
     }
     return verdict.valid ? 0 : 1;
   } finally {

@@ -5,7 +5,7 @@ import { createClassifier } from '../../functions/core/signals/classify.ts';
 import { normalizeEvent } from '../../functions/core/signals/normalize-signals.ts';
 import { InvalidEventError } from '../../functions/core/signals/signal.ts';
 import type { CommonOptions } from './program.ts';
-import { terminalSafe } from './terminal-text.ts';
+import { terminalJson, terminalSafe } from './terminal-text.ts';
 import { UsageError } from './usage.ts';
 
 export interface IngestOptions extends CommonOptions {
@@ -34,7 +34,7 @@ export async function ingestDryRun(file: string, options: IngestOptions): Promis
         const { fingerprint, ...classification } = classify(signal);
         return { signal, classification, fingerprint };
       });
-      process.stdout.write(`${JSON.stringify({ eventId: envelope.id, results }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ eventId: envelope.id, results })}\n`);
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
       invalid++;

@@ -13,6 +13,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { describeAwsError } from './errors.ts';
 import { openTable, type TableOptions } from './incidents.ts';
 import { UsageError } from './usage.ts';
+import { terminalJson, terminalText } from './terminal-text.ts';
 
 export interface ReleaseCheckOptions extends TableOptions {
   readonly config?: string | undefined;
@@ -58,10 +59,10 @@ export async function releaseCheckCommand(service: string, options: ReleaseCheck
       freezeCheck({ service, freezes: applicableFreezes(freezes, options.account), ...people, now }),
     );
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ service, ...check }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ service, ...check })}\n`);
     } else {
-      process.stdout.write(`${check.reason}\n`);
-      if (!check.allowed) process.stdout.write(`Who can lift it: ${check.whoCanLift.join(', ')}\n`);
+      process.stdout.write(`${terminalText(check.reason)}\n`);
+      if (!check.allowed) process.stdout.write(`${terminalText(`Who can lift it: ${check.whoCanLift.join(', ')}`)}\n`);
     }
     return check.allowed ? 0 : 1;
   } finally {

@@ -13,7 +13,7 @@ import { ACTIVE_STATUSES } from '../core/incidents/incident.ts';
 import { parseMitigationButtonValue } from '../core/slack/button-values.ts';
 import { escapeSlackText, truncate } from '../core/slack/text.ts';
 import { releaseCheck } from '../core/deployments/release-check.ts';
-import type { Reply } from '../workflow/reply.ts';
+import type { Actor, Reply } from '../workflow/reply.ts';
 import type { Workflow } from '../workflow/workflow.ts';
 import type { Execution } from '../workflow/execution.ts';
 import type { SlackHoldsPort, SlackIncidentsPort, SlackMitigationsPort } from './ports.ts';
@@ -61,7 +61,7 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
     ...(deps.slackApiUrl ? { clientOptions: { slackApiUrl: deps.slackApiUrl } } : {}),
   });
 
-  // Every request must come from the configured workspace and, when known, from our own app.
+  // Every request must come from our own app (when its id is known) and from the configured workspace.
   app.use(async (args) => {
     const body = args.body as unknown as Record<string, unknown>;
     const teamId =
@@ -69,15 +69,15 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
       (body.team as { id?: string } | undefined)?.id ??
       (body.user as { team_id?: string } | undefined)?.team_id;
     const appId = body.api_app_id as string | undefined;
-    if (teamId !== deps.config.slack.teamId || (deps.appId && appId !== deps.appId)) {
-      deps.onRefused?.(teamId !== deps.config.slack.teamId ? 'other_workspace' : 'other_app', { teamId, appId });
-      if ('ack' in args && typeof args.ack === 'function') {
-        await (args.ack as (response: unknown) => Promise<void>)({
-          response_type: 'ephemeral',
-          text: 'Firebreak does not accept requests from this workspace or app.',
-        });
-      }
-      return;
+    if (deps.appId && appId !== deps.appId) {
+      // Not a Firebreak request at all: logged, answered, never audited on a chain.
+      deps.onRefused?.('other_app', { teamId, appId });
+      return refuse(args, FOREIGN_REPLY);
+    }
+    if (teamId !== deps.config.slack.teamId) {
+      deps.onRefused?.('other_workspace', { teamId, appId });
+      await auditForeignRequest(body, { userId: userIdOf(body), teamId: teamId ?? '' }, deps);
+      return refuse(args, FOREIGN_REPLY);
     }
     await args.next();
   });
@@ -134,6 +134,70 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
   );
 
   return receiver.toHandler();
+}
+
+const FOREIGN_REPLY = 'Firebreak does not accept requests from this workspace or app.';
+
+/** An ephemeral answer to a refused command (in the HTTP response) or click (through its response_url). */
+async function refuse(args: { ack?: unknown; respond?: unknown; body: unknown }, text: string): Promise<void> {
+  const ack = typeof args.ack === 'function' ? (args.ack as (response?: unknown) => Promise<void>) : undefined;
+  if ((args.body as { command?: string }).command) return ack?.({ response_type: 'ephemeral', text });
+  await ack?.();
+  if (typeof args.respond === 'function')
+    await (args.respond as (message: unknown) => Promise<unknown>)({ response_type: 'ephemeral', replace_original: false, text });
+}
+
+const userIdOf = (body: Record<string, unknown>): string =>
+  (body.user_id as string | undefined) ?? (body.user as { id?: string } | undefined)?.id ?? '';
+
+/**
+ * A command or click from another workspace is audited on the chain of what it names: approvals and
+ * rejections through the policy (which refuses them as `other_workspace`), incident actions,
+ * mitigation requests and cancellations as `…_refused` entries. What names nothing (help, list,
+ * away…) has no chain to go on: the refusal is logged only.
+ */
+async function auditForeignRequest(body: Record<string, unknown>, actor: Actor, deps: SlackAppDependencies): Promise<void> {
+  const { workflow } = deps;
+  if (typeof body.command === 'string') {
+    const parsed = parseCommand(typeof body.text === 'string' ? body.text : '');
+    if (!parsed.ok) return;
+    const c = parsed.command;
+    if (c.name === 'approve' || c.name === 'reject')
+      await workflow.decideMitigation({
+        requestId: c.requestId,
+        action: c.name,
+        actor,
+        ...(c.name === 'reject' ? { reason: c.reason } : {}),
+      });
+    else if (c.name === 'release' && c.action === 'approve') await workflow.approveRelease({ service: c.service, actor });
+    else if (c.name === 'ack' || c.name === 'resolve' || c.name === 'sev' || c.name === 'mitigate')
+      await workflow.refuseOtherWorkspace({ on: 'incident', incidentId: c.incidentId, action: c.name }, actor);
+    else if (c.name === 'cancel')
+      await workflow.refuseOtherWorkspace({ on: 'request', requestId: c.requestId, action: 'cancel' }, actor);
+    return;
+  }
+  const [action] = Array.isArray(body.actions) ? (body.actions as Array<{ action_id?: unknown; value?: unknown }>) : [];
+  const value = typeof action?.value === 'string' ? action.value : '';
+  switch (action?.action_id) {
+    case 'incident_ack':
+    case 'incident_resolve':
+      await workflow.refuseOtherWorkspace(
+        { on: 'incident', incidentId: value, action: action.action_id === 'incident_ack' ? 'ack' : 'resolve' },
+        actor,
+      );
+      return;
+    case 'mitigation_approve':
+    case 'mitigation_reject': {
+      const requestId = parseMitigationButtonValue(value)?.requestId;
+      if (requestId)
+        await workflow.decideMitigation({
+          requestId,
+          action: action.action_id === 'mitigation_approve' ? 'approve' : 'reject',
+          actor,
+          ...(action.action_id === 'mitigation_reject' ? { reason: 'rejected with the Slack button' } : {}),
+        });
+    }
+  }
 }
 
 async function run(command: Command, actor: { userId: string; teamId: string }, deps: SlackAppDependencies): Promise<Reply> {

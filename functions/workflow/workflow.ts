@@ -26,6 +26,7 @@ import { escapeSlackText } from '../core/slack/text.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
 import type { IncidentsPort, MitigationRequestsPort, ReleaseHoldsPort, RosterPort } from './ports/repositories.ts';
 import { approveRelease } from './release-holds.ts';
+import { auditOtherWorkspace, type ForeignAttempt } from './other-workspace.ts';
 import { scheduleRequestTimers } from './request-timers.ts';
 import type { Actor, Reply } from './reply.ts';
 import type { WorkflowChange } from '../core/persistence.ts';
@@ -375,6 +376,11 @@ export class Workflow {
       };
     }
     return { ok: false, text: 'The incident kept changing; try again.' };
+  }
+
+  /** A request from another Slack workspace, audited on the chain of what it names (nothing else changes). */
+  async refuseOtherWorkspace(attempt: ForeignAttempt, actor: Actor): Promise<boolean> {
+    return auditOtherWorkspace(attempt, actor, this.deps);
   }
 
   /** `/firebreak release approve <service>`: lifts a release hold per the same CTO / senior policy; every attempt audited. */

@@ -15,6 +15,8 @@ import {
   REQUIRE_BANNER,
   SOURCE_MAP,
 } from '../bundling/lambda-bundling.ts';
+import { acknowledgeControlTower } from '../policy/control-tower.ts';
+import { logsKeyOf } from './logs-key.ts';
 
 /** The repository root: esbuild resolves entries and dependencies from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,7 +77,10 @@ export class FirebreakFunction extends NodejsFunction {
     const serviceName = props.serviceName ?? `firebreak-${kebab(id)}`;
     // The log group and the role must exist before super() wires them into the function, so they
     // are created next to it (ids `<id>Logs`, `<id>Role`) rather than inside it.
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: logsKeyOf(scope),
+    });
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of the Firebreak ${serviceName} function`,
@@ -124,6 +129,10 @@ export class FirebreakFunction extends NodejsFunction {
         banner: REQUIRE_BANNER,
         define: props.settings === undefined ? undefined : bakedConfigDefine(props.settings),
       },
+    });
+    acknowledgeControlTower(this, {
+      lambda_inside_vpc_check:
+        'Firebreak functions reach only AWS APIs and Slack, and hold no network-reachable resource: a VPC would add NAT gateways or a dozen interface endpoints (cost, cold starts) and no control, since every call is IAM-authorized and TLS.',
     });
     this.executionRole = role;
     this.serviceName = serviceName;

@@ -1,3 +1,5 @@
+import { acknowledgeControlTower } from '../policy/control-tower.ts';
+import { logsKeyOf } from './logs-key.ts';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -22,7 +24,8 @@ export const NO_QUARANTINE_WARNING = 'firebreak:fleet:no-quarantine-group';
 export function createOutputLogGroup(scope: Construct, logGroupName = MITIGATION_OUTPUT_LOG_GROUP): logs.LogGroup {
   return new logs.LogGroup(scope, 'OutputLogs', {
     logGroupName,
-    retention: logs.RetentionDays.ONE_MONTH,
+    retention: logs.RetentionDays.ONE_YEAR,
+    encryptionKey: logsKeyOf(scope),
     // What ran on which instance is evidence, like the audit trail.
     removalPolicy: RemovalPolicy.RETAIN,
   });
@@ -37,10 +40,27 @@ export function createDiagnosticsBuckets(scope: Construct): { diagnosticsBucket:
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     enforceSSL: true,
     minimumTLSVersion: 1.2,
+    // Versioned, so a log object overwritten or deleted stays recoverable until it expires.
+    versioned: true,
     lifecycleRules: [
-      { id: 'expire-access-logs', expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      {
+        id: 'expire-access-logs',
+        expiration: Duration.days(365),
+        noncurrentVersionExpiration: Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
     ],
     removalPolicy: RemovalPolicy.RETAIN,
+  });
+  acknowledgeControlTower(accessLogsBucket, {
+    s3_bucket_default_encryption_kms_check:
+      'S3 server access logging delivers only to buckets encrypted with S3-managed keys (SSE-S3); SSE-KMS on the target bucket makes delivery fail.',
+    s3_bucket_logging_enabled_check:
+      'This is the access-log bucket itself: logging it into itself would log its own log deliveries without end, and into another bucket would only move the question.',
+    s3_event_notifications_enabled_check:
+      'Nothing consumes notifications of access-log objects; they are read when investigating, not processed.',
+    s3_bucket_object_lock_enabled_check:
+      'Access logs expire by lifecycle after a year; Object Lock would keep every log object (and its versions) beyond that, and versioning already keeps overwritten or deleted logs recoverable.',
   });
   // No AwsSolutions-S1 finding to acknowledge: cdk-nag recognizes the destination of server access logs.
 
@@ -65,6 +85,14 @@ export function createDiagnosticsBuckets(scope: Construct): { diagnosticsBucket:
     ],
     // Forensic evidence outlives the stack, like the table.
     removalPolicy: RemovalPolicy.RETAIN,
+  });
+  acknowledgeControlTower(diagnosticsBucket, {
+    s3_bucket_default_encryption_kms_check:
+      'Instances upload diagnostics with their own instance roles, which the user manages: SSE-KMS would need kms:GenerateDataKey for every instance role on a Firebreak key. SSE-S3, TLS only, private, versioned, access-logged.',
+    s3_event_notifications_enabled_check:
+      'Nothing processes diagnostics automatically: the request thread says where they are, and people read them.',
+    s3_bucket_object_lock_enabled_check:
+      'Diagnostics expire after 90 days by lifecycle (they hold process lists and logs, personal data included); versioning keeps overwritten objects until then. The audit trail, not this bucket, is the tamper-evident record.',
   });
   return { diagnosticsBucket, accessLogsBucket };
 }

@@ -1,3 +1,5 @@
+import { acknowledgeControlTower } from '../policy/control-tower.ts';
+import { denyGrantsExceptForAwsResources } from './logs-key.ts';
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -69,6 +71,7 @@ export class Foundation extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    denyGrantsExceptForAwsResources(this.key);
 
     // Table, not TableV2: a global table with a customer key needs a concrete region at synth
     // time, and the stack stays environment-agnostic so `cdk synth` works without credentials.
@@ -211,5 +214,6 @@ export function deadLetterQueue(scope: Construct, id: string, why: string): sqs.
     retentionPeriod: Duration.days(14),
   });
   Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: why });
+  acknowledgeControlTower(queue, { sqs_dlq_check: why });
   return queue;
 }

@@ -1,3 +1,4 @@
+import { acknowledgeControlTower } from '../policy/control-tower.ts';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -124,7 +125,7 @@ export class PlatformAlarms extends Construct {
     watch: PlatformWatch,
     options: { metric: cloudwatch.IMetric; threshold: number; description: string; evaluationPeriods?: number },
   ): cloudwatch.Alarm {
-    return new cloudwatch.Alarm(this, id, {
+    const alarm = new cloudwatch.Alarm(this, id, {
       alarmName: platformAlarmName(this.stackName, subject, watch),
       alarmDescription: options.description,
       metric: options.metric,
@@ -134,6 +135,11 @@ export class PlatformAlarms extends Construct {
       datapointsToAlarm: options.evaluationPeriods ?? 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    acknowledgeControlTower(alarm, {
+      cloudwatch_alarm_action_check:
+        'Its state changes reach Firebreak through EventBridge (the CloudWatchAlarm rule, as every alarm does) and open a firebreak.platform incident in Slack; an SNS action would be a second, unwatched path.',
+    });
+    return alarm;
   }
 }
 

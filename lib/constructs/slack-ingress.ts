@@ -1,8 +1,11 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { acknowledgeControlTower } from '../policy/control-tower.ts';
+import { logsKeyOf } from './logs-key.ts';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
@@ -73,6 +76,18 @@ export class SlackIngress extends Construct {
       }),
     });
     for (const route of routes) {
+      // The API may invoke the function only for this route, from this account (confused-deputy guard).
+      for (const permission of route.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission)) {
+        permission.sourceAccount = Stack.of(this).account;
+        acknowledgeControlTower(permission, {
+          lambda_function_public_access_prohibited_check:
+            'SourceArn names this API route and SourceAccount this account, but both are CloudFormation references (the stack synthesizes without an account), which the rule accepts only as literal strings.',
+        });
+      }
+      acknowledgeControlTower(route, {
+        api_gw_v2_authorization_type_configured_check:
+          'Slack cannot send IAM, JWT or Lambda-authorizer credentials: the function verifies every request by its HMAC-SHA256 signature and 5-minute timestamp window, then the team and app ids.',
+      });
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
@@ -80,7 +95,10 @@ export class SlackIngress extends Construct {
       });
     }
 
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: logsKeyOf(this),
+    });
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',

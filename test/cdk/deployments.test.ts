@@ -264,8 +264,11 @@ describe('deployments function', () => {
     });
   });
 
-  it('keeps its logs a month in its own log group, with a role without managed policies', () => {
-    expect(props(fn().logGroup)).toEqual({ RetentionInDays: 30 });
+  it('keeps its logs a year in its own encrypted log group, with a role without managed policies', () => {
+    expect(props(fn().logGroup)).toMatchObject({
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] },
+    });
     expect(props(fn().executionRole).ManagedPolicyArns).toBeUndefined();
   });
 

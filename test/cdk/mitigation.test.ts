@@ -458,9 +458,13 @@ describe('diagnostics bucket', () => {
 });
 
 describe('Run Command output', () => {
-  it('goes to /firebreak/mitigations, kept a month and retained', () => {
+  it('goes to /firebreak/mitigations, kept a year, encrypted and retained', () => {
     const group = resources[logicalId(stack.mitigation.outputLogGroup)]!;
-    expect(group.Properties).toEqual({ LogGroupName: MITIGATION_OUTPUT_LOG_GROUP, RetentionInDays: 30 });
+    expect(group.Properties).toEqual({
+      LogGroupName: MITIGATION_OUTPUT_LOG_GROUP,
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] },
+    });
     expect(group.DeletionPolicy).toBe('Retain');
     template.hasOutput('MitigationOutputLogGroup', { Value: ref(stack.mitigation.outputLogGroup) });
   });

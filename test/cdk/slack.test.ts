@@ -128,7 +128,10 @@ describe('Slack ingress (HTTP API)', () => {
       integrationLatency: '$context.integrationLatency',
     });
     for (const value of Object.values(format)) expect(value).not.toMatch(/body|header|authorizer/i);
-    expect(props(stack.slack.accessLogGroup)).toEqual({ RetentionInDays: 30 });
+    expect(props(stack.slack.accessLogGroup)).toMatchObject({
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] },
+    });
   });
 });
 

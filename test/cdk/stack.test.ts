@@ -13,6 +13,7 @@ import { type EventPattern } from '../../functions/core/events/bus.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { ConfigError, loadConfig, type FirebreakConfig } from '../../lib/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { CONTROL_TOWER_ACKNOWLEDGEMENTS, ControlTowerChecks } from '../../lib/policy/control-tower.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/events');
@@ -201,8 +202,8 @@ describe('event store', () => {
   });
 
   it('encrypts the table with a rotating customer key that is retained', () => {
-    // The store key, plus the notary's signing key and digest key (test/cdk/notary.test.ts).
-    template.resourceCountIs('AWS::KMS::Key', 3);
+    // The store key, the logs key, and the notary's signing key and digest key (test/cdk/notary.test.ts).
+    template.resourceCountIs('AWS::KMS::Key', 4);
     template.hasResource('AWS::KMS::Key', {
       Properties: { EnableKeyRotation: true },
       DeletionPolicy: 'Retain',
@@ -275,8 +276,8 @@ describe('ingest function', () => {
     });
   });
 
-  it('keeps its logs a month in its own log group', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  it('keeps its logs a year in its own log group', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
   it('has a role without managed policies', () => {
@@ -359,6 +360,72 @@ describe('cdk-nag (AwsSolutions)', () => {
     visit(stack);
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(60);
+  });
+});
+
+describe('AWS Control Tower proactive controls (cfn-guard)', () => {
+  // cfn-guard runs as a child process over the whole template: slow on a busy machine.
+  it('reports no unacknowledged findings on the synthesized template', { timeout: 300_000 }, () => {
+    const assembly = app.synth();
+    const report = new ControlTowerChecks().validate({
+      templatePaths: assembly.stacks.map((s) => s.templateFullPath),
+      appConstruct: app,
+    });
+    const findings = report.violations.map(
+      (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.resourceLogicalId ?? r.locations[0]).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('fixes what fits: log groups encrypted with the logs key and kept a year, grants only for AWS resources, SourceAccount on the API permission', () => {
+    const logsKey = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::KMS::Key' && id.startsWith('LogsKey'))![0];
+    const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThan(8);
+    for (const group of logGroups) {
+      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logsKey, 'Arn'] });
+      expect(group.Properties.RetentionInDays).toBe(365);
+    }
+    for (const [, key] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::KMS::Key')) {
+      const statements = (key.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'kms:CreateGrant',
+          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+        }),
+      );
+    }
+    const permissions = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Permission' && r.Properties.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(permissions.length).toBe(1);
+    for (const p of permissions) expect(p.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
+  it('gives every acknowledgement a written reason, on its own resource', () => {
+    const acknowledged = Object.values(resources).flatMap((r) =>
+      Object.entries(
+        ((r as { Metadata?: Record<string, unknown> }).Metadata?.[CONTROL_TOWER_ACKNOWLEDGEMENTS] ?? {}) as Record<
+          string,
+          string
+        >,
+      ),
+    );
+    expect(new Set(acknowledged.map(([rule]) => rule))).toEqual(
+      new Set([
+        'api_gw_v2_authorization_type_configured_check',
+        'cloudwatch_alarm_action_check',
+        'lambda_function_public_access_prohibited_check',
+        'lambda_inside_vpc_check',
+        's3_bucket_default_encryption_kms_check',
+        's3_bucket_logging_enabled_check',
+        's3_event_notifications_enabled_check',
+        's3_bucket_object_lock_enabled_check',
+        'sqs_dlq_check',
+      ]),
+    );
+    for (const [rule, reason] of acknowledged) expect(reason.length, rule).toBeGreaterThan(60);
   });
 });
 

@@ -771,7 +771,7 @@ describe('injection: untrusted deployment text reaches Slack inert', () => {
     });
     const [notice] = notices();
     expect(blocksText(notice!)).toContain(
-      'Fix &lt;!channel&gt; &lt;https://evil.example|x&gt; &lt;@U0CTO000001&gt; *bold* &amp; done',
+      'Fix &lt;!channel&gt; &lt;https://evil.example|x&gt; &lt;@U0CTO000001&gt; ∗bold∗ &amp; done',
     );
     expect(blocksText(notice!)).toContain('&lt;!here&gt; mallory');
     const all = everythingSentToSlack();

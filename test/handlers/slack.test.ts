@@ -436,26 +436,35 @@ describe('approval policy through signed Slack requests', () => {
     expect(await incidentOf(incident.id)).toMatchObject({ status: 'open' });
   });
 
-  it('refuses a request from another workspace (command or click) with no state change at all', async () => {
+  it('refuses a request from another workspace (command or click) with an ephemeral reply, audited other_workspace, changing nothing else', async () => {
     const { incident, request: pending } = await isolateRequest();
-    const before = await observable();
+    const before = {
+      request: await request(pending.id),
+      emitted: runtime.bus.emitted.length,
+      status: (await incidentOf(incident.id)).status,
+    };
     const byCommand = await command(CTO, `approve ${pending.id}`, { teamId: OTHER_TEAM });
     expect(byCommand).toMatchObject({
       status: 200,
       responseType: 'ephemeral',
       text: 'Firebreak does not accept requests from this workspace or app.',
     });
-    const message = requestMessage(pending.id);
-    const click = await runtime.click(
-      CTO,
-      { actionId: 'mitigation_approve', value: `${incident.id}|${pending.id}`, channel: message.channel, ts: message.ts },
-      { teamId: OTHER_TEAM },
-    );
-    expect(click.statusCode).toBe(200);
+    const clicked = await clickRequest(CTO, pending.id, 'approve', { teamId: OTHER_TEAM });
+    expect(clicked).toBe('Firebreak does not accept requests from this workspace or app.');
     expect((await command(CTO, 'away 4h', { teamId: OTHER_TEAM })).text).toContain('does not accept requests');
     expect((await command(CTO, `ack ${incident.id}`, { teamId: OTHER_TEAM })).text).toContain('does not accept requests');
-    expect(await observable()).toEqual(before);
-    expect(await request(pending.id)).toMatchObject({ state: 'awaiting_approval' });
+    expect(await refusals(incident.id)).toEqual([
+      { action: 'mitigation.approve_refused', actor: `slack:${CTO}`, refusal: 'other_workspace', userId: CTO },
+      { action: 'mitigation.approve_refused', actor: `slack:${CTO}`, refusal: 'other_workspace', userId: CTO },
+      { action: 'incident.ack_refused', actor: `slack:${CTO}`, refusal: 'other_workspace', userId: CTO },
+    ]);
+    // Nothing but the audit entries: the request, the incident's status and the bus are as they were.
+    expect(await request(pending.id)).toEqual(before.request);
+    expect((await incidentOf(incident.id)).status).toBe(before.status);
+    await runtime.bus.drain();
+    expect(runtime.bus.emitted.length).toBe(before.emitted);
+    expect(verifyChain(await audit(incident.id)).valid).toBe(true);
+    expect((await runtime.repositories.roster.getAwayTimes()).size).toBe(0);
   });
 
   it('refuses a request signed for another Slack app (api_app_id) with no state change', async () => {

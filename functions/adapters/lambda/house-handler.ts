@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { invalidEventFromIssues } from '../../core/signals/normalize.ts';
+import { assertEventStructure } from '../../core/signals/event-structure.ts';
 import { InvalidEventError } from '../../core/signals/signal.ts';
 import { logger, metrics, tracer } from './observability.ts';
 
@@ -35,7 +36,13 @@ export function houseHandler<Schema extends z.ZodType, Result>(options: HouseHan
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .use({ before: (request) => options.precheck?.(request.event) })
+    .use({
+      // Depth and prototype keys first, for every function: nothing below walks a hostile structure.
+      before: (request) => {
+        assertEventStructure(request.event);
+        options.precheck?.(request.event);
+      },
+    })
     .use(parser({ schema: options.schema, safeParse: true }))
     .onError(async (request) => {
       if (!(request.error instanceof InvalidEventError)) return;

@@ -4,6 +4,7 @@ import type { Incident } from '../incidents/incident.ts';
 import { decideApproval, type Refusal } from '../approval/policy.ts';
 import { isAway, type RosterMember } from '../approval/roster.ts';
 import { escapeSlackText, mention } from '../slack/text.ts';
+import { refusedParameterCharacter } from './parameter-guard.ts';
 
 /** SSM takes at most 50 instance ids in a target list; larger sets must go by tag. */
 export const MAX_INSTANCE_TARGETS = 50;
@@ -92,6 +93,9 @@ export function resolvePlan(
     // eslint-disable-next-line no-control-regex -- matching control characters is the point
     if (/[\u0000-\u001f\u007f;&|`$<>\\]/.test(value))
       throw new PlanError(`${name} contains a character that is never allowed in a parameter`);
+    // Unicode controls, invisible format characters and look-alikes (NFKC) likewise: what the approver reads is what runs.
+    const refused = refusedParameterCharacter(value);
+    if (refused) throw new PlanError(`${name} contains ${refused}, which is never allowed in a parameter`);
     if (value.includes('..')) throw new PlanError(`${name} contains ".." (path traversal is never allowed in a parameter)`);
     if (!new RegExp(spec.allowedPattern).test(value))
       throw new PlanError(`${name}="${value.slice(0, 60)}" does not match ${spec.allowedPattern}`);

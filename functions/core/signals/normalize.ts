@@ -4,9 +4,12 @@
  */
 import type * as z from 'zod';
 import { formatPath } from '../config.ts';
+import { assertEventStructure } from './event-structure.ts';
 import { InvalidEventError, MAX_EVENT_BYTES } from './signal.ts';
 
+/** The event's structure (nesting depth, forbidden keys: walked iteratively), then its size. */
 export function assertEventSize(raw: unknown): void {
+  assertEventStructure(raw);
   // Serializing the whole event costs more than the rest of normalizing it: a cheap upper bound of
   // its JSON size settles almost every event, and only one that might be too large is measured.
   if (jsonBytesAtMost(raw, 0) <= MAX_EVENT_BYTES) return;

@@ -1,7 +1,7 @@
 import type { Severity } from '../config.ts';
 import { CATALOG_ID_PATTERN, INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../ids.ts';
 import { parseParameters } from './parameters.ts';
-import { escapeSlackText } from './text.ts';
+import { escapeSlackEntities, escapeSlackText } from './text.ts';
 
 export type Command =
   | { readonly name: 'help' }
@@ -31,7 +31,7 @@ export type Command =
 
 export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
-export const HELP = escapeSlackText(
+export const HELP = escapeSlackEntities(
   [
     '*Firebreak* — `/firebreak <command>`',
     '`list` open incidents · `show <incident>` · `ack <incident>` · `resolve <incident> [note]` · `sev <incident> <SEV1-4>`',
@@ -114,7 +114,7 @@ export function parseCommand(text: string): ParsedCommand {
       const requestId = args[0]?.toUpperCase();
       if (!requestId || !MITIGATION_REQUEST_ID_PATTERN.test(requestId))
         return fail('Expected a request id such as `MIT-1A2B3C4D5E` and a reason.');
-      if (!rest(1)) return fail(escapeSlackText('Say why you reject it: `reject <request> <reason>`.'));
+      if (!rest(1)) return fail(escapeSlackEntities('Say why you reject it: `reject <request> <reason>`.'));
       return ok({ name: 'reject', requestId, reason: rest(1) });
     }
     case 'release': {
@@ -153,7 +153,7 @@ function usageOf(verb: string): string {
     reject: 'Usage: `/firebreak reject <request> <reason>`',
     release: 'Usage: `/firebreak release approve <service> [--during-freeze [account]]` or `/firebreak release status <service>`',
   };
-  return escapeSlackText(usage[verb] ?? '') || HELP;
+  return escapeSlackEntities(usage[verb] ?? '') || HELP;
 }
 
 function durationMinutes(text: string): number | undefined {

@@ -2,11 +2,13 @@
  * Safe text for Slack. Pure: no I/O.
  *
  * Slack reads `<…>` as a mention, a link or a special command (`<!channel>`, `<@U123>`,
- * `<https://evil|Runbook>`), and decodes `&amp;`, `&lt;` and `&gt;`. Every piece of untrusted text
- * (alarm names, finding titles, command arguments, parameters, reasons) goes through
- * {@link escapeSlackText} so it arrives as inert characters; the only `<…>` sequences Firebreak
- * writes are mentions of validated Slack user ids ({@link mention}) and checked https links
- * ({@link link}).
+ * `<https://evil|Runbook>`), and decodes `&amp;`, `&lt;` and `&gt;`; mrkdwn also reads `*bold*`,
+ * `_italic_`, `~strike~`, `` `code` `` and a leading `>` as a quote. Every piece of untrusted text
+ * (alarm names, finding titles, commit messages, command arguments, reasons) goes through
+ * {@link escapeSlackText} so it arrives as inert characters: the entities are escaped and the
+ * formatting characters that could open or close formatting become look-alikes ({@link neutralizeMrkdwn}),
+ * so `*APPROVED BY CTO*` reads as typed but is never bold. The only `<…>` sequences Firebreak
+ * writes are mentions of validated Slack user ids ({@link mention}) and checked https links ({@link link}).
  */
 import { SLACK_USER_ID_SHAPE } from '../ids.ts';
 
@@ -28,10 +30,31 @@ export const SLACK_LIMITS = {
 const ELLIPSIS = '…';
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
-/** Escapes `&`, `<` and `>` so Slack shows the text as typed and never reads it as markup. */
+/** Escapes `&`, `<` and `>` and neutralizes mrkdwn, so Slack shows the text as typed and never reads it as markup. */
 export function escapeSlackText(text: string): string {
-  return String(text).replace(/[&<>]/g, (c) => ESCAPES[c] ?? c);
+  return escapeSlackEntities(neutralizeMrkdwn(String(text)));
 }
+
+/** Escapes only `&`, `<` and `>`: for Firebreak's own text (usage lines with `<request>`), never for untrusted text. */
+export const escapeSlackEntities = (text: string): string => text.replace(/[&<>]/g, (c) => ESCAPES[c] ?? c);
+
+/**
+ * Formatting characters replaced by look-alikes, one character for one, so untrusted text can carry
+ * no mrkdwn: `*` → `∗`, `~` → `∼`, `` ` `` → `ˋ` always; `_` only where it could open or close
+ * italics (next to a non-alphanumeric character or an end: `my_service` stays as typed); `>` at the
+ * start of a line (a quote) → `›`. Links and mentions need `<…>`, which {@link escapeSlackText} escapes.
+ */
+function neutralizeMrkdwn(text: string): string {
+  return String(text)
+    .replace(/[*~`]/g, (c) => MRKDWN_LOOK_ALIKES[c] ?? c)
+    .replace(/_/g, (c, at: number, all: string) =>
+      isWordCharacter(all.charAt(at - 1)) && isWordCharacter(all.charAt(at + 1)) ? c : 'ˍ',
+    )
+    .replace(/^(\s*)>/gm, '$1›');
+}
+
+const MRKDWN_LOOK_ALIKES: Readonly<Record<string, string>> = { '*': '∗', '~': '∼', '`': 'ˋ' };
+const isWordCharacter = (c: string): boolean => c !== '' && /[\p{L}\p{N}]/u.test(c);
 
 /**
  * Cuts `text` to at most `max` characters (UTF-16 units, which is what Slack counts), ending in `…`
@@ -51,8 +74,12 @@ export function truncate(text: string, max: number): string {
  * cutting through an escape such as `&amp;` or a surrogate pair.
  */
 export function safeText(text: string, max: number = SLACK_LIMITS.sectionText): string {
-  const raw = String(text);
-  const full = escapeSlackText(raw);
+  return escapedWithin(neutralizeMrkdwn(String(text)), max);
+}
+
+/** Entity-escapes `raw` and cuts it to `max` characters without cutting through an escape. */
+function escapedWithin(raw: string, max: number): string {
+  const full = escapeSlackEntities(raw);
   if (full.length <= max) return full;
   if (max <= 0) return '';
   let out = '';
@@ -88,7 +115,8 @@ export function code(text: string, max = 200): string {
     .replace(/\r\n|[\r\n\u2028\u2029]/g, '↵')
     .replace(CONTROL, ' ');
   if (value === '') return '_(empty)_';
-  return '`' + safeText(value, max) + '`';
+  // Inside a code span mrkdwn is inert: only the entities are escaped, so `*` and `_` show as they are.
+  return '`' + escapedWithin(value, max) + '`';
 }
 
 /**

@@ -1,3 +1,4 @@
+import { terminalLine } from '../../../bin/cli/terminal-text.ts';
 import type { DrillOutcome } from './run.ts';
 
 // The drill transcript as text: the printed report, and the one-line forms of Slack text it uses.
@@ -39,7 +40,8 @@ export function renderDrill(outcome: DrillOutcome, start: string): string {
   const failed = outcome.checks.filter((c) => !c.passed);
   out.push('', `Expectations: ${outcome.checks.length - failed.length} passed, ${failed.length} failed`);
   for (const check of outcome.checks) out.push(`  ${check.passed ? '✓' : '✗'} ${check.expectation} — ${check.detail}`);
-  return out.join('\n');
+  // Titles, Slack text and errors come from the scenario's events: one line each, no escape sequences.
+  return out.map(terminalLine).join('\n');
 }
 
 /** Slack's escaping undone for the transcript, one line. */

@@ -123,7 +123,7 @@ describe('deploymentNotice', () => {
   it('shows the commit of a published CodePipeline sample (a literal with backticks) as inert text', () => {
     const message = deploymentNotice(normalizeDeployment(fixture('codepipeline-pipeline-execution-failed-gittags.json')));
     const text = renderMessageText(message);
-    expect(text).toContain('Commit: `commit_ID` Update file README.md');
+    expect(text).toContain('Commit: ˋcommit_IDˋ Update file README.md');
     expect(text).toContain('By: Mary Major');
     expect(text).toContain(
       'Open the pipeline execution (https://us-west-2.console.aws.amazon.com/codesuite/codepipeline/pipelines/myPipeline/executions/12345678-1234-5678-abcd-12345678abcd/timeline?region=us-west-2)',
