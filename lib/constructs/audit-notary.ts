@@ -9,7 +9,9 @@ import { Construct } from 'constructs';
 import { DIGEST_PREFIX } from '../../functions/core/audit/digest.ts';
 import type { AuditConfig } from '../../functions/core/audit/notary-config.ts';
 import { AUDIT_STREAM_FILTER } from '../../functions/adapters/dynamodb/audit-chains.ts';
+import { acknowledgeControlTower } from '../policy/control-tower.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
+import { denyGrantsExceptForAwsResources } from './logs-key.ts';
 import { deadLetterQueue, type Foundation } from './foundation.ts';
 
 export interface AuditNotaryProps {
@@ -84,6 +86,26 @@ export class AuditNotary extends Construct {
       serverAccessLogsPrefix: 'digests/',
       // Evidence outlives the stack; Object Lock would refuse the deletion anyway.
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    denyGrantsExceptForAwsResources(this.signingKey);
+    denyGrantsExceptForAwsResources(this.digestEncryptionKey);
+    acknowledgeControlTower(this.accessLogsBucket, {
+      s3_bucket_default_encryption_kms_check:
+        'S3 server access logging delivers only to buckets encrypted with S3-managed keys (SSE-S3); SSE-KMS on the target bucket makes delivery fail.',
+      s3_bucket_logging_enabled_check:
+        'This is the access-log bucket itself: logging it into itself would log its own log deliveries without end.',
+      s3_event_notifications_enabled_check:
+        'Nothing consumes notifications of access-log objects; they are read when investigating.',
+      s3_bucket_object_lock_enabled_check:
+        'Access logs expire by lifecycle after a year; versioning keeps overwritten or deleted logs recoverable until then.',
+    });
+    acknowledgeControlTower(this.digestBucket, {
+      s3_lifecycle_policy_check:
+        'Digests are the anchors an auditor verifies against: they are kept under Object Lock for the configured retention, and deleting them by lifecycle would leave chains unverifiable.',
+      s3_version_lifecycle_policy_check:
+        'Object Lock refuses overwrites and deletions during retention, and the notary never overwrites a digest (conditional writes): no noncurrent versions to expire.',
+      s3_event_notifications_enabled_check: 'Nothing processes digests automatically; `firebreak audit verify` reads them.',
     });
 
     this.deadLetterQueue = deadLetterQueue(

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { FirebreakFunction } from './firebreak-function.ts';
 import type { Foundation } from './foundation.ts';
+import { acknowledgeControlTower } from '../policy/control-tower.ts';
 
 export interface PostmortemArchiveProps {
   /** Its key encrypts the copies: a postmortem holds what the audit trail holds. */
@@ -37,6 +38,11 @@ export class PostmortemArchive extends Construct {
       lifecycleRules: [{ id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(365) }],
       // The record of how an incident was handled outlives the stack, like the table.
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledgeControlTower(this.bucket, {
+      s3_event_notifications_enabled_check: 'Nothing processes postmortem copies automatically; people read them.',
+      s3_bucket_object_lock_enabled_check:
+        'A postmortem draft is meant to be edited and replaced; versioning keeps every earlier copy for a year. The audit trail, not this bucket, is the tamper-evident record.',
     });
     // Only PutObject, only under postmortems/: the writer cannot read, list or delete a copy. It
     // already encrypts with the stack's key (its table grant), which the bucket's key uses.

@@ -40,14 +40,17 @@ beforeAll(() => {
 describe('platform alarms', () => {
   it("watches every Firebreak function (errors and throttles), both dead-letter queues and the relay's iterator age, and nothing else", () => {
     expect(functions.map((f) => f.serviceName).sort()).toEqual(
-      ['deployments', 'escalate', 'execute', 'ingest', 'notify', 'propose', 'relay', 'slack', 'track'].map(
+      ['deployments', 'escalate', 'execute', 'freeze', 'ingest', 'notary', 'notify', 'propose', 'relay', 'slack', 'track'].map(
         (s) => `firebreak-${s}`,
       ),
     );
-    expect(alarms).toHaveLength(functions.length * 2 + 2 + 1);
+    expect(alarms).toHaveLength(functions.length * 2 + 3 + 2);
     expect(stack.alarms.functionAlarms.size).toBe(functions.length);
-    expect([...stack.alarms.deadLetterAlarms.keys()]).toEqual(['shared', 'relay']);
-    expect([...stack.alarms.streamConsumerAlarms.keys()]).toEqual([stack.relay.relayFunction.node.path]);
+    expect([...stack.alarms.deadLetterAlarms.keys()]).toEqual(['shared', 'relay', 'notary']);
+    expect([...stack.alarms.streamConsumerAlarms.keys()]).toEqual([
+      stack.relay.relayFunction.node.path,
+      stack.notary.notaryFunction.node.path,
+    ]);
   });
 
   it('alarms on one visible dead letter, per minute, missing data not breaching', () => {
@@ -108,8 +111,9 @@ describe('platform alarms', () => {
   });
 
   it('sends what a function gives up on to the dead-letter queue as an on-failure record naming the function, and tags the function with its stack', () => {
-    // Not slack (it answers synchronously) nor the relay (its event source mapping has its own DLQ).
-    for (const fn of functions.filter((f) => f.serviceName !== 'firebreak-slack' && f.serviceName !== 'firebreak-relay')) {
+    // Not slack (it answers synchronously) nor the stream consumers (their event source mappings have their own DLQs).
+    const own = ['firebreak-slack', 'firebreak-relay', 'firebreak-notary'];
+    for (const fn of functions.filter((f) => !own.includes(f.serviceName))) {
       const props = (fn.node.defaultChild as CfnElement & { deadLetterConfig?: unknown }).deadLetterConfig;
       expect(props, fn.serviceName).toBeUndefined();
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {

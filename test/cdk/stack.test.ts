@@ -54,8 +54,9 @@ describe('event bus and rules', () => {
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
     // Plus the notify and propose rules on the firebreak bus (test/cdk/slack.test.ts), the deployment rules
-    // (test/cdk/deployments.test.ts) and the execute and track rules (test/cdk/mitigation.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2);
+    // (test/cdk/deployments.test.ts), the execute and track rules (test/cdk/mitigation.test.ts) and the
+    // freeze rule (test/cdk/release-rules.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2 + 1);
     for (const ingest of expected) {
       const rule = stack.ingestion.rules.get(ingest.id);
       expect(rule, ingest.id).toBeDefined();
@@ -246,7 +247,7 @@ describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
     // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
     // execute and track (test/cdk/mitigation.test.ts), relay and notary (test/cdk/notary.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', 10);
+    template.resourceCountIs('AWS::Lambda::Function', 11);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -473,8 +474,8 @@ describe('bundling', () => {
       const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, execute, track, relay.
-      expect(assets).toHaveLength(10);
+      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, freeze, execute, track, relay, notary.
+      expect(assets).toHaveLength(11);
       for (const asset of assets) {
         expect(
           readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),
