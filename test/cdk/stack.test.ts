@@ -423,6 +423,8 @@ describe('AWS Control Tower proactive controls (cfn-guard)', () => {
         's3_bucket_logging_enabled_check',
         's3_event_notifications_enabled_check',
         's3_bucket_object_lock_enabled_check',
+        's3_lifecycle_policy_check',
+        's3_version_lifecycle_policy_check',
         'sqs_dlq_check',
       ]),
     );
