@@ -21,4 +21,7 @@ export class InstallProvider {
   }
 }
 
-export const match = unavailable;
+/** path-to-regexp's `match`. */
+export function match(): never {
+  return unavailable();
+}
