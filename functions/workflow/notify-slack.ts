@@ -320,7 +320,8 @@ function finalSummary(request: MitigationRequest, progress: Record<string, unkno
     .join(', ');
   const icon = request.state === 'succeeded' ? ':white_check_mark:' : request.state === 'cancelled' ? ':octagonal_sign:' : ':x:';
   const text = [
-    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${request.state}. ${progressLine(progress) ?? ''}`,
+    // A runbook acting on one resource has no instances to count.
+    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${request.state}. ${request.plan.targets.type === 'resource' ? '' : (progressLine(progress) ?? '')}`.trimEnd(),
     ...(failed.length ? [`Failed or timed out: ${shown}${failed.length > 50 ? ` and ${failed.length - 50} more` : ''}`] : []),
     ...(request.reason ? [`Reason: ${escapeSlackText(request.reason)}`] : []),
   ].join('\n');
