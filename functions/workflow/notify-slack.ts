@@ -19,6 +19,7 @@ import {
 } from '../core/slack/mitigation-messages.ts';
 import { incidentMessage, incidentThreadReply } from '../core/slack/incident-messages.ts';
 import { recentDeployments } from '../core/deployments/what-changed.ts';
+import { changeLines, recentChanges } from '../core/signals/change-record.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackChannelPort } from './ports/slack.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
@@ -299,7 +300,18 @@ async function whatChanged(incident: Incident, deps: NotifyDependencies): Promis
     new Date(opened - 60 * 60_000).toISOString(),
     incident.openedAt,
   );
-  return whatChangedLines(recentDeployments(records, incident));
+  const changes = await deps.incidents.changesBetween(
+    incident.account,
+    new Date(
+      Date.parse(incident.firstSeen < incident.openedAt ? incident.firstSeen : incident.openedAt) - 60 * 60_000,
+    ).toISOString(),
+    incident.openedAt,
+  );
+  // Deployments first, then configuration and access changes (plain text from AWS: escaped for Slack).
+  return [
+    ...whatChangedLines(recentDeployments(records, incident)),
+    ...changeLines(recentChanges(changes, incident)).map((line) => `:wrench: ${escapeSlackText(line)}`),
+  ];
 }
 
 /** "Progress: 9,990 succeeded · 1 failed · 9 running" from the progress item (numbers only: nothing to escape). */
