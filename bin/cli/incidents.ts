@@ -3,6 +3,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
 import { whatChangedLines } from '../../functions/core/deployments/messages.ts';
 import { recentDeployments } from '../../functions/core/deployments/what-changed.ts';
+import { changeLines, recentChanges } from '../../functions/core/signals/change-record.ts';
+import { terminalSafe } from './terminal-text.ts';
 import { ACTIVE_STATUSES, type IncidentStatus } from '../../functions/core/incidents/incident.ts';
 import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
 import { localClient } from '../../functions/local/dynamodb-local.ts';
@@ -69,12 +71,20 @@ export async function incidentsShow(id: string, options: TableOptions): Promise<
       await deploymentRecords.deploymentsBetween(incident.account, new Date(opened - 3_600_000).toISOString(), incident.openedAt),
       incident,
     );
+    const windowStart = new Date(Math.min(Date.parse(incident.firstSeen), opened) - 3_600_000).toISOString();
+    const changes = recentChanges(await incidents.changesBetween(incident.account, windowStart, incident.openedAt), incident);
     if (options.json) {
-      process.stdout.write(`${terminalJson({ incident, whatChanged: deployments, audit, auditChain: verdict })}\n`);
-    } else {
-      const changed = whatChangedLines(deployments, { format: 'plain' });
       process.stdout.write(
-        `${renderIncident(incident)}\n\nWhat changed (deployments in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${terminalLine(line)}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`,
+        `${terminalJson({ incident, whatChanged: deployments, configurationChanges: changes, audit, auditChain: verdict })}\n`,
+      );
+    } else {
+      // Change text comes from AWS events: made safe for a terminal like the rest.
+      const changed = [
+        ...whatChangedLines(deployments, { format: 'plain' }).map((line) => terminalLine(line)),
+        ...changeLines(changes).map((line) => terminalSafe(line, 500)),
+      ];
+      process.stdout.write(
+        `${renderIncident(incident)}\n\nWhat changed (deployments and configuration changes in the hour before): ${changed.length ? `\n${changed.map((line) => `  ${line}`).join('\n')}` : 'none recorded'}\n\nAudit trail (${verdict.valid ? 'chain valid' : `CHAIN BROKEN at entry ${verdict.brokenAt}: ${verdict.reason}`}):\n`,
       );
       for (const entry of audit)
         process.stdout.write(

@@ -4,6 +4,7 @@ import { AuditConfigSchema, DEFAULT_AUDIT_CONFIG } from './audit/notary-config.t
 import { DEFAULT_DEPLOY_FREEZE, DeployFreezeConfigSchema } from './deployments/freeze-config.ts';
 import { DEFAULT_TRACKER, TrackerConfigSchema } from './tracker/tracker-config.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
+import { FromIncidentPattern, ResourceTargetSchema, respondIssues, targetIssues } from './mitigations/resource-targets.ts';
 import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
 
 /** Incident severity: SEV1 is the worst. */
@@ -93,6 +94,7 @@ export const MitigationParameterSchema = z
     /** An anchored regular expression (^...$) the value must match in full. */
     allowedPattern: RegexSource.refine((p) => p.startsWith('^') && p.endsWith('$'), 'must be anchored with ^ and $'),
     default: z.string().max(1024).optional(),
+    fromIncident: FromIncidentPattern.optional(), // pre-filled from the incident's resources (mitigations/resource-targets.ts)
   })
   .strict();
 
@@ -108,6 +110,7 @@ export const MitigationTargetsSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resource-group'), name: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/) }).strict(),
   /** The EC2 instances the incident names. */
   z.object({ type: z.literal('incident-instances') }).strict(),
+  ResourceTargetSchema,
 ]);
 export type MitigationTargets = z.infer<typeof MitigationTargetsSchema>;
 
@@ -147,6 +150,7 @@ export const MitigationEntrySchema = z
   })
   .strict()
   .superRefine((entry, ctx) => {
+    for (const issue of targetIssues(entry)) ctx.addIssue(issue);
     if (entry.preApproved && entry.risk !== 'low')
       ctx.addIssue({ code: 'custom', path: ['preApproved'], message: 'only low-risk entries may be pre-approved' });
     for (const [name, parameter] of Object.entries(entry.parameters)) {
@@ -340,6 +344,7 @@ export const FirebreakConfigSchema = z
           message: `"${entry.rollback}" is not in the mitigation catalog`,
         });
     });
+    for (const issue of respondIssues(config.watch.respond, catalog)) ctx.addIssue(issue);
     if (catalog.size !== config.mitigations.length)
       ctx.addIssue({ code: 'custom', path: ['mitigations'], message: 'catalog ids must be unique' });
     config.classification.rules.forEach((rule, i) => {

@@ -105,6 +105,7 @@ export class SimulatedFleet implements SsmPort {
    */
   async startAutomation(input: StartAutomationExecutionInput): Promise<string> {
     this.calls.push({ api: 'StartAutomationExecution', input });
+    if (!input.Targets) return this.simpleAutomation(input);
     const parentId = this.id('automation');
     const instances = this.instancesFor(input.Targets, 'ParameterValues');
     const outcomes = this.outcomes(instances.length);
@@ -134,6 +135,18 @@ export class SimulatedFleet implements SsmPort {
     this.children.set(parentId, children);
     this.automationEvent(parentId, input, outcomes.some((o) => o !== 'Success') ? 'Failed' : 'Success', started);
     return parentId;
+  }
+
+  /**
+   * A runbook acting on a resource its parameters name (no Targets): one execution, no children;
+   * it fails when the fleet is told to fail any.
+   */
+  private simpleAutomation(input: StartAutomationExecutionInput): string {
+    const executionId = this.id('automation');
+    const started = this.clock();
+    this.automationEvent(executionId, input, 'InProgress', started);
+    this.automationEvent(executionId, input, this.outcomes(1)[0]!, started);
+    return executionId;
   }
 
   /**

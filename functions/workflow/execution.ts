@@ -176,7 +176,8 @@ export class Execution {
     // events name no parent: read them from SSM once the parent has ended, before the outcome.
     const request = await mitigations.getRequest(run.incidentId, run.requestId);
     let children: ChildCollection | undefined;
-    if (event.kind === 'automation' && request?.state === 'running') {
+    // A runbook acting on one resource (no targets) has no children: its own status is the outcome.
+    if (event.kind === 'automation' && request?.state === 'running' && request.plan.targets.type !== 'resource') {
       children = await collectAutomationChildren({ mitigations, ssm: this.deps.ssm }, run, event.executionId);
       progress = toProgress(await mitigations.getProgress(run.incidentId, run.requestId));
     }

@@ -25,6 +25,7 @@ import {
 } from '../core/slack/mitigation-messages.ts';
 import { incidentMessage, incidentThreadReply } from '../core/slack/incident-messages.ts';
 import { recentDeployments } from '../core/deployments/what-changed.ts';
+import { changeLines, recentChanges } from '../core/signals/change-record.ts';
 import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackChannelPort } from './ports/slack.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
@@ -341,7 +342,18 @@ async function whatChanged(incident: Incident, deps: NotifyDependencies): Promis
     new Date(opened - 60 * 60_000).toISOString(),
     incident.openedAt,
   );
-  return whatChangedLines(recentDeployments(records, incident));
+  const changes = await deps.incidents.changesBetween(
+    incident.account,
+    new Date(
+      Date.parse(incident.firstSeen < incident.openedAt ? incident.firstSeen : incident.openedAt) - 60 * 60_000,
+    ).toISOString(),
+    incident.openedAt,
+  );
+  // Deployments first, then configuration and access changes (plain text from AWS: escaped for Slack).
+  return [
+    ...whatChangedLines(recentDeployments(records, incident)),
+    ...changeLines(recentChanges(changes, incident)).map((line) => `:wrench: ${escapeSlackText(line)}`),
+  ];
 }
 
 /** "Progress: 9,990 succeeded · 1 failed · 9 running" from the progress item (numbers only: nothing to escape). */
@@ -362,7 +374,8 @@ function finalSummary(request: MitigationRequest, progress: Record<string, unkno
     .join(', ');
   const icon = request.state === 'succeeded' ? ':white_check_mark:' : request.state === 'cancelled' ? ':octagonal_sign:' : ':x:';
   const text = [
-    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${request.state}. ${progressLine(progress) ?? ''}`,
+    // A runbook acting on one resource has no instances to count.
+    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${request.state}. ${request.plan.targets.type === 'resource' ? '' : (progressLine(progress) ?? '')}`.trimEnd(),
     ...(failed.length ? [`Failed or timed out: ${shown}${failed.length > 50 ? ` and ${failed.length - 50} more` : ''}`] : []),
     ...(request.reason ? [`Reason: ${escapeSlackText(request.reason)}`] : []),
   ].join('\n');

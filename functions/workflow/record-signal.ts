@@ -1,3 +1,4 @@
+import { changeRecordOf } from '../core/signals/change-record.ts';
 import type { Classification } from '../core/signals/classify.ts';
 import { decideIngest, signalKeyFor, type IncidentChange } from '../core/incidents/incident.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
@@ -92,9 +93,13 @@ export async function recordSignal(
       };
     }
     const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
-    const result = await deps.incidents.commit(decision, signalKey, markerExpiresAt, [
-      incidentEvent(decision.outcome, decision.incident, decision.changes),
-    ]);
+    const result = await deps.incidents.commit(
+      decision,
+      signalKey,
+      markerExpiresAt,
+      [incidentEvent(decision.outcome, decision.incident, decision.changes)],
+      changeRecordOf(signal, decision.incident.id),
+    );
     if (result.committed) {
       return {
         signal,

@@ -12,11 +12,13 @@ import { SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-pattern
 import {
   catalogProblems,
   permissionProblems,
+  resourceRunbookActions,
   SHIPPED_DOCUMENT_PREFIX,
   shippedDocuments,
   type ShippedDocument,
 } from '../documents/index.ts';
 import { createAutomationRole, grantedActions } from './automation-role.ts';
+import { grantResponseActions } from './response-grants.ts';
 import { deliveryRule } from './delivery-rule.ts';
 import { FirebreakFunction } from './firebreak-function.ts';
 import { createDiagnosticsBuckets, createOutputLogGroup, createQuarantineGroup } from './fleet-resources.ts';
@@ -111,6 +113,8 @@ export class FleetMitigation extends Construct {
           ? { groupId: this.quarantineSecurityGroup.attrGroupId, vpcId: fleet.vpcId }
           : undefined,
     });
+    // Granted only when the catalog answers watched changes, each action scoped (lib/constructs/response-grants.ts).
+    grantResponseActions(this.automationRole, resourceRunbookActions(catalog, shipped));
     // The catalog and the stack must agree before anything deploys: a catalog entry naming a
     // document the stack does not ship would only fail when someone needs it, mid-incident.
     const problems = [

@@ -58,13 +58,23 @@ export interface ExecuteScriptStep {
   }[];
 }
 
+/** One AWS API call as the automation role (`aws:executeAwsApi`): the inputs are the API's own, `{{ name }}` for parameters. */
+export interface ExecuteAwsApiStep {
+  readonly name: string;
+  readonly action: 'aws:executeAwsApi';
+  readonly timeoutSeconds: number;
+  readonly onFailure: 'Abort';
+  readonly isEnd: boolean;
+  readonly inputs: { readonly Service: string; readonly Api: string } & Readonly<Record<string, unknown>>;
+}
+
 /** An Automation runbook (schema 0.3). */
 export interface AutomationDocumentContent {
   readonly schemaVersion: '0.3';
   readonly description: string;
   readonly assumeRole: '{{ AutomationAssumeRole }}';
   readonly parameters: Readonly<Record<string, DocumentParameter>>;
-  readonly mainSteps: readonly ExecuteScriptStep[];
+  readonly mainSteps: readonly (ExecuteScriptStep | ExecuteAwsApiStep)[];
   readonly outputs: readonly string[];
 }
 

@@ -1,5 +1,6 @@
 import type { MitigationEntry } from '../../functions/core/config.ts';
 import { isolateInstanceDocument, releaseInstanceDocument } from './automation-documents.ts';
+import { responseDocuments } from './response-documents.ts';
 import { blockIpDocument, collectDiagnosticsDocument, restartServiceDocument, unblockIpDocument } from './command-documents.ts';
 import {
   AUTOMATION_RESERVED_PARAMETERS,
@@ -20,6 +21,7 @@ export function shippedDocuments(context: DocumentContext): ShippedDocument[] {
     unblockIpDocument(),
     isolateInstanceDocument(context),
     releaseInstanceDocument(context),
+    ...responseDocuments(context.automationRoleArn),
   ];
 }
 
@@ -102,4 +104,20 @@ export function permissionProblems(
       );
   });
   return problems;
+}
+
+/**
+ * The IAM actions the catalog's resource runbooks (`targets.type: "resource"`) need as the automation
+ * role: what each shipped runbook declares, plus each entry's `permissions` (AWS-managed runbooks).
+ */
+export function resourceRunbookActions(catalog: readonly MitigationEntry[], shipped: readonly ShippedDocument[]): Set<string> {
+  const byName = new Map(shipped.map((doc) => [doc.name, doc]));
+  return new Set(
+    catalog
+      .filter((entry) => entry.kind === 'automation' && entry.targets.type === 'resource')
+      .flatMap((entry) => {
+        const doc = byName.get(entry.document);
+        return [...(doc?.documentType === 'Automation' ? doc.permissions : []), ...entry.permissions];
+      }),
+  );
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, type MitigationEntry } from '../../functions/core/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
 import { createAutomationRole, grantedActions } from '../../lib/constructs/automation-role.ts';
-import { permissionProblems, shippedDocuments } from '../../lib/documents/index.ts';
+import { grantResponseActions } from '../../lib/constructs/response-grants.ts';
+import { permissionProblems, resourceRunbookActions, shippedDocuments } from '../../lib/documents/index.ts';
 import { exampleConfig } from '../support.ts';
 
 /** The feature flags `cdk synth` uses. */
@@ -39,8 +40,38 @@ describe('the permissions a catalog entry needs', () => {
     ]);
   });
 
-  it("finds the shipped runbooks' declared actions all granted", () => {
-    expect(permissionProblems(config.mitigations, shipped, granted)).toEqual([]);
+  it("finds the shipped runbooks' declared actions all granted, once the catalog's responses to watched changes are", () => {
+    const needed = resourceRunbookActions(config.mitigations, shipped);
+    expect([...needed].sort()).toEqual([
+      'cloudtrail:StartLogging',
+      'ec2:RevokeSecurityGroupIngress',
+      'iam:DetachRolePolicy',
+      'iam:UpdateAccessKey',
+      's3:GetBucketPublicAccessBlock',
+      's3:PutBucketPublicAccessBlock',
+    ]);
+    // Without those grants, every response entry is named.
+    expect(permissionProblems(config.mitigations, shipped, granted).join('\n')).toMatch(
+      /revoke-ingress-rule.*ec2:RevokeSecurityGroupIngress/,
+    );
+    const responder = createAutomationRole(new Stack(new App(), 'Responder'), 'firebreak:fleet', undefined);
+    grantResponseActions(responder, needed);
+    expect(permissionProblems(config.mitigations, shipped, grantedActions(responder))).toEqual([]);
+  });
+
+  it('never grants a response action it has no scoped grant for: synth fails on the entry instead', () => {
+    const deleteUser: MitigationEntry = {
+      ...config.mitigations.find((m) => m.id === 'restore-s3-public-access-block')!,
+      id: 'delete-user',
+      document: 'AWS-DeleteIAMUser',
+      permissions: ['iam:DeleteUser'],
+    };
+    const responder = createAutomationRole(new Stack(new App(), 'Responder2'), 'firebreak:fleet', undefined);
+    grantResponseActions(responder, resourceRunbookActions([deleteUser], shipped));
+    expect(grantedActions(responder).has('iam:DeleteUser')).toBe(false);
+    expect(permissionProblems([deleteUser], shipped, grantedActions(responder))).toEqual([
+      'mitigations[0] (delete-user).permissions: AWS-DeleteIAMUser needs iam:DeleteUser, which the automation role does not grant',
+    ]);
   });
 
   it('refuses an AWS-managed runbook that declares nothing, and one that needs what the role lacks', () => {

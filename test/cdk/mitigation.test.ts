@@ -108,7 +108,9 @@ const documentsOf = (type: 'Command' | 'Automation') =>
     .filter((r) => r.Type === 'AWS::SSM::Document' && r.Properties.DocumentType === type)
     .map((r) => ({ name: r.Properties.Name as string, content: r.Properties.Content as never }));
 const commandDocuments = () => documentsOf('Command') as Array<{ name: string; content: CommandContent }>;
-const automationDocuments = () => documentsOf('Automation') as Array<{ name: string; content: AutomationContent }>;
+const allAutomationDocuments = () => documentsOf('Automation') as Array<{ name: string; content: AutomationContent }>;
+/** The instance runbooks (isolate, release): the resource runbooks answering watched changes are tested on their own. */
+const automationDocuments = () => allAutomationDocuments().filter((d) => 'InstanceId' in d.content.parameters);
 const documentNamed = (name: string) =>
   Object.values(resources).find((r) => r.Type === 'AWS::SSM::Document' && r.Properties.Name === name)!.Properties;
 
@@ -135,7 +137,7 @@ describe('fleet configuration', () => {
 });
 
 describe('SSM documents', () => {
-  it('ships the six Firebreak documents as JSON, updated by new versions, under the names the catalog uses', () => {
+  it('ships the eleven Firebreak documents as JSON, updated by new versions, under the names the catalog uses', () => {
     const shipped = Object.values(resources).filter((r) => r.Type === 'AWS::SSM::Document');
     expect(shipped.map((r) => r.Properties.Name).sort()).toEqual(
       [
@@ -145,6 +147,11 @@ describe('SSM documents', () => {
         'Firebreak-ReleaseInstance',
         'Firebreak-RestartService',
         'Firebreak-UnblockIp',
+        'Firebreak-RevokeSecurityGroupIngress',
+        'Firebreak-DeactivateAccessKey',
+        'Firebreak-ReactivateAccessKey',
+        'Firebreak-DetachRolePolicy',
+        'Firebreak-StartCloudTrailLogging',
       ].sort(),
     );
     for (const doc of shipped)
@@ -289,6 +296,72 @@ describe('SSM documents', () => {
         });
       }
     }
+  });
+
+  it('answers watched changes with one-call runbooks on the resource their anchored parameters name, as the automation role', () => {
+    const responses = allAutomationDocuments().filter((d) => !('InstanceId' in d.content.parameters));
+    const calls = Object.fromEntries(
+      responses.map(({ name, content }) => {
+        const step = content.mainSteps[0] as unknown as { action: string; inputs: Record<string, unknown> };
+        expect(content.mainSteps, name).toHaveLength(1);
+        expect(step.action, name).toBe('aws:executeAwsApi');
+        expect(content.assumeRole, name).toBe('{{ AutomationAssumeRole }}');
+        expect(content.parameters.AutomationAssumeRole!.default, name).toEqual(arnOf(stack.mitigation.automationRole));
+        for (const [parameter, spec] of Object.entries(content.parameters))
+          expect(spec.allowedPattern, `${name}.${parameter}`).toMatch(/^\^.*\$$/);
+        return [name, step.inputs];
+      }),
+    );
+    expect(calls).toEqual({
+      'Firebreak-RevokeSecurityGroupIngress': {
+        Service: 'ec2',
+        Api: 'RevokeSecurityGroupIngress',
+        GroupId: '{{ GroupId }}',
+        SecurityGroupRuleIds: ['{{ SecurityGroupRuleId }}'],
+      },
+      'Firebreak-DeactivateAccessKey': {
+        Service: 'iam',
+        Api: 'UpdateAccessKey',
+        UserName: '{{ UserName }}',
+        AccessKeyId: '{{ AccessKeyId }}',
+        Status: 'Inactive',
+      },
+      'Firebreak-ReactivateAccessKey': {
+        Service: 'iam',
+        Api: 'UpdateAccessKey',
+        UserName: '{{ UserName }}',
+        AccessKeyId: '{{ AccessKeyId }}',
+        Status: 'Active',
+      },
+      'Firebreak-DetachRolePolicy': {
+        Service: 'iam',
+        Api: 'DetachRolePolicy',
+        RoleName: '{{ RoleName }}',
+        PolicyArn: '{{ PolicyArn }}',
+      },
+      'Firebreak-StartCloudTrailLogging': { Service: 'cloudtrail', Api: 'StartLogging', Name: '{{ TrailName }}' },
+    });
+    const pattern = (doc: string, parameter: string) =>
+      new RegExp((documentNamed(doc).Content as AutomationContent).parameters[parameter]!.allowedPattern);
+    for (const bad of ['sgr-0123456789abcdef0 ', 'sgr-01234567;x', 'sg-0123456789abcdef0'])
+      expect(pattern('Firebreak-RevokeSecurityGroupIngress', 'SecurityGroupRuleId').test(bad), bad).toBe(false);
+    for (const bad of ['ASIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE\n', '*'])
+      expect(pattern('Firebreak-DeactivateAccessKey', 'AccessKeyId').test(bad), bad).toBe(false);
+    expect(pattern('Firebreak-DetachRolePolicy', 'PolicyArn').test('arn:aws:iam::aws:policy/AdministratorAccess')).toBe(true);
+    expect(pattern('Firebreak-DetachRolePolicy', 'PolicyArn').test('arn:aws:iam::aws:policy/*')).toBe(false);
+  });
+
+  it('grants the automation role each response action scoped to its kind of resource, and nothing else of IAM', () => {
+    const role = statementsOf(stack.mitigation.automationRole);
+    const grant = (action: string) => role.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+    expect(grant('iam:UpdateAccessKey')).toHaveLength(1);
+    expect(grant('iam:UpdateAccessKey')[0]).toContain(':user/*');
+    expect(grant('iam:DetachRolePolicy')[0]).toContain(':role/*');
+    expect(grant('ec2:RevokeSecurityGroupIngress')[0]).toContain(':security-group/*');
+    expect(grant('cloudtrail:StartLogging')[0]).toContain(':trail/*');
+    expect(grant('s3:PutBucketPublicAccessBlock')[0]).toContain(':s3:::*');
+    const iamActions = role.flatMap(actions).filter((a) => a.startsWith('iam:'));
+    expect(iamActions.sort()).toEqual(['iam:DetachRolePolicy', 'iam:UpdateAccessKey']);
   });
 
   it("isolates by snapshotting first, recording the groups in a tag, then moving into the stack's quarantine group; releases from that tag", () => {
@@ -547,16 +620,19 @@ describe('execute and track functions', () => {
   it("lets only execute start the catalog's runbooks, passing only the automation role and only to SSM", () => {
     const runbooks = [...new Set(config.mitigations.filter((m) => m.kind === 'automation').map((m) => m.document))].sort();
     const starts = allStatementsFor('ssm:StartAutomationExecution');
+    const byJson = (list: unknown[]) => list.map((x) => JSON.stringify(x)).sort();
     expect(starts).toEqual([
       {
         roles: [ref(stack.mitigation.executeFunction.executionRole)],
-        s: {
-          Action: 'ssm:StartAutomationExecution',
-          Effect: 'Allow',
-          Resource: runbooks.map((name) => arnJoin('ssm', `:automation-definition/${name}:*`)),
-        },
+        s: { Action: 'ssm:StartAutomationExecution', Effect: 'Allow', Resource: expect.any(Array) },
       },
     ]);
+    // AWS-managed runbooks have no account in their ARN.
+    expect(byJson(starts[0]!.s.Resource as unknown[])).toEqual(
+      byJson(
+        runbooks.map((name) => arnJoin('ssm', `:automation-definition/${name}:*`, name.startsWith('AWS-') ? 'none' : 'this')),
+      ),
+    );
     const passes = allStatementsFor('iam:PassRole').filter(
       ({ s }) => JSON.stringify(s.Resource) === JSON.stringify(arnOf(stack.mitigation.automationRole)),
     );
@@ -677,8 +753,16 @@ describe('automation role', () => {
     expect(find('ec2:ModifyInstanceAttribute', arnJoin('ec2', ':security-group/*'))).toEqual([
       { StringEquals: { 'ec2:Vpc': arnJoin('ec2', `:vpc/${VPC_ID}`) } },
     ]);
-    // Nothing else: every grant above, and no other action or resource.
-    expect(grants).toHaveLength(9);
+    // Nothing else: every grant above and the catalog's scoped response actions (tested above), no other action or resource.
+    const responses = [
+      'ec2:RevokeSecurityGroupIngress',
+      'iam:UpdateAccessKey',
+      'iam:DetachRolePolicy',
+      'cloudtrail:StartLogging',
+    ];
+    const s3 = ['s3:PutBucketPublicAccessBlock', 's3:GetBucketPublicAccessBlock'];
+    expect(grants.filter((g) => ![...responses, ...s3].includes(g.action))).toHaveLength(9);
+    expect(grants).toHaveLength(9 + responses.length + s3.length);
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
   });
 });
@@ -798,6 +882,10 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(automationAcks).toEqual(
       [
         'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudtrail:*:<AWS::AccountId>:trail/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:security-group/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]',

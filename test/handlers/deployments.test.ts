@@ -714,6 +714,16 @@ describe('/firebreak release approve|status through signed Slack requests', () =
 
 describe('"What changed?" in incident messages', () => {
   /** The CloudWatch alarm sample (account 123456789012) opens an incident at the virtual clock's now. */
+  /** The alarm's incident when another incident exists already. */
+  async function alarmIncidentAfter(otherId: string): Promise<StandInMessage> {
+    await deliver('default', withNewId(fixture('cloudwatch-alarm-state-change-alarm.json')));
+    const incident = (await runtime.repositories.incidents.listIncidents()).find((i) => i.id !== otherId);
+    expect(incident).toBeDefined();
+    const message = runtime.slack.latest((m) => m.channel === incident!.channel && !m.thread_ts && m.text.includes(incident!.id));
+    expect(message).toBeDefined();
+    return message!;
+  }
+
   async function alarmIncident(): Promise<StandInMessage> {
     await deliver('default', withNewId(fixture('cloudwatch-alarm-state-change-alarm.json')));
     const [incident] = await runtime.repositories.incidents.listIncidents();
@@ -739,10 +749,30 @@ describe('"What changed?" in incident messages', () => {
     );
     const message = await alarmIncident();
     const text = blocksText(message);
-    expect(text).toContain('*What changed?* Deployments in the hour before');
+    expect(text).toContain('*What changed?* Deployments and configuration changes in the hour before');
     expect(text).toContain('`checkout` `v1.42.0` to production succeeded at 2026-11-23 08:30:00 UTC by Dana');
     expect(text).not.toContain('`billing`');
     expect(text).not.toContain('`search`');
+  });
+
+  it('a watched configuration change in the hour before shows too, with who made it, once; not in the message of its own incident', async () => {
+    const opened = (minutesBefore: number, id: string) => {
+      const event = fixture('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json');
+      const time = isoSeconds(Date.parse(START) - minutesBefore * MINUTE);
+      return { ...event, id, time, detail: { ...event.detail, eventTime: time, eventID: id } };
+    };
+    await deliver('default', opened(20, 'c0ffee00-0000-4000-8000-000000000001'));
+    const [change] = await runtime.repositories.incidents.listIncidents();
+    // Its own message names no change: the change is the incident.
+    const own = runtime.slack.latest((m) => !m.thread_ts && m.text.includes(change!.id));
+    expect(blocksText(own!)).not.toContain('What changed?');
+    // The same delivery again writes nothing more.
+    await deliver('default', opened(20, 'c0ffee00-0000-4000-8000-000000000001'));
+    const text = blocksText(await alarmIncidentAfter(change!.id));
+    expect(text).toContain('*What changed?* Deployments and configuration changes in the hour before');
+    expect(text).toContain(`:wrench: Security group opened to the world on an administrative port: sg-0123456789abcdef0`);
+    expect(text).toContain('by arn:aws:iam::123456789012:user/Alice (us-east-1, ' + change!.id + ')');
+    expect(text.match(/:wrench:/g)).toHaveLength(1);
   });
 
   it('no deployment in the hour before: no "What changed?" section', async () => {

@@ -344,6 +344,41 @@ describe('exact Systems Manager inputs through the real SSM adapter', () => {
     expect(await rt().repositories.mitigations.getRun(EXECUTION_ID)).toEqual({ incidentId: incident.id, requestId: isolate.id });
   });
 
+  it('revoke-ingress-rule: one StartAutomationExecution on the rule the watched change opened, no targets, then its own status ends it', async () => {
+    rt().bus.put('default', fixture('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json'));
+    await rt().bus.drain();
+    const [incident] = await rt().repositories.incidents.listIncidents();
+    const [proposed] = await rt().repositories.mitigations.listRequests(incident!.id);
+    // watch.respond proposed it, parameters pre-filled from the signal; it awaits approval as usual.
+    expect(proposed).toMatchObject({
+      catalogId: 'revoke-ingress-rule',
+      state: 'awaiting_approval',
+      requestedBy: 'policy:classification',
+      plan: { parameters: { GroupId: 'sg-0123456789abcdef0', SecurityGroupRuleId: 'sgr-0abcdef1234567890' } },
+    });
+    const approved = await approveAsCto(proposed!.id);
+    const execution = executor();
+    expect(await execution.onApproved(approvedEvent(approved))).toEqual({ outcome: 'started', runId: EXECUTION_ID });
+    expect(automationInputs()).toStrictEqual([
+      {
+        DocumentName: 'Firebreak-RevokeSecurityGroupIngress',
+        DocumentVersion: '$DEFAULT',
+        Parameters: {
+          GroupId: ['sg-0123456789abcdef0'],
+          SecurityGroupRuleId: ['sgr-0abcdef1234567890'],
+          AutomationAssumeRole: [ROLE],
+        },
+        ClientToken: expectedClientToken(proposed!.id),
+      },
+    ]);
+    expect(await deliver(execution, automationEvent(EXECUTION_ID, 'Success'))).toEqual([
+      { outcome: 'succeeded', requestId: proposed!.id },
+    ]);
+    // No children to read: the execution acted on one resource.
+    expect(ssmMock.commandCalls(DescribeAutomationExecutionsCommand)).toHaveLength(0);
+    expect(await request(proposed!.id)).toMatchObject({ state: 'succeeded' });
+  });
+
   it('SSM refusing the call (AccessDenied): the request fails with the reason, nothing is left running', async () => {
     const { incident, diagnostics } = await guardDutyIncident();
     ssmMock.on(SendCommandCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));

@@ -4,6 +4,7 @@ import { CategorySchema, SeveritySchema } from '../../core/config.ts';
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../../core/incidents/incident.ts';
 import type { CommitResult, CommittedDecision, ProcessedEvent, WorkflowChange } from '../../core/persistence.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
+import type { ChangeRecord } from '../../core/signals/change-record.ts';
 import { auditPut, readAudit } from './audit.ts';
 import { outboxPuts } from './outbox.ts';
 import { mitigationPuts } from './mitigations.ts';
@@ -18,6 +19,17 @@ const IncidentStatusSchema = z.enum([
 ]) satisfies z.ZodType<IncidentStatus>;
 
 /** An incident as stored (`INC#<id>` / `META`); attributes it does not know are kept as they are. */
+const ChangeItem = z.object({
+  at: z.string(),
+  account: z.string(),
+  region: z.string(),
+  watch: z.string(),
+  what: z.string(),
+  actor: z.string().optional(),
+  change: z.string().optional(),
+  incidentId: z.string(),
+}) satisfies z.ZodType<ChangeRecord>;
+
 export const IncidentItem = z.looseObject({
   id: z.string(),
   status: IncidentStatusSchema,
@@ -104,6 +116,20 @@ export class IncidentRepository {
       .slice(0, limit);
   }
 
+  /** Watched changes in an account between `from` and `to` (ISO times), at most `limit`, oldest first. */
+  async changesBetween(account: string, from: string, to: string, limit = 50): Promise<ChangeRecord[]> {
+    const items = await this.table.query(
+      {
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':pk': `CHG#${account}`, ':from': from, ':to': `${to}~` },
+        Limit: limit,
+      },
+      limit,
+    );
+    return items.map((item) => parseItem(ChangeItem, item));
+  }
+
   /** An incident's whole audit chain, in order. */
   async getAudit(incidentId: string): Promise<AuditEntry[]> {
     return readAudit(this.table, incidentId);
@@ -119,6 +145,7 @@ export class IncidentRepository {
     signalKey: string,
     markerExpiresAt: number,
     events: readonly BusEvent[],
+    change?: ChangeRecord,
   ): Promise<CommitResult> {
     const { incident } = decision;
     const marker = {
@@ -152,6 +179,21 @@ export class IncidentRepository {
         ? [incidentWrite(decision.closes.incident, decision.closes.expectedVersion), ...decision.closes.audit.map(auditPut)]
         : []),
       ...outboxPuts(events),
+      // Its own key per delivery (the marker above makes a redelivery fail first): no contention, no growth past its TTL.
+      ...(change
+        ? [
+            {
+              Put: {
+                Item: {
+                  ...keys.change(change.account, change.at, signalKey),
+                  type: 'change',
+                  ...change,
+                  [TABLE.ttlAttribute]: markerExpiresAt,
+                },
+              },
+            },
+          ]
+        : []),
     ]);
     if (result.applied) return { committed: true };
     if (result.reasons[0] === 'ConditionalCheckFailed') return { committed: false, reason: 'duplicate' };

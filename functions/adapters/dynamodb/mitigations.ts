@@ -27,6 +27,7 @@ const PlanSchema = z.object({
     z.object({ type: z.literal('tags'), key: z.string(), values: z.array(z.string()) }),
     z.object({ type: z.literal('resource-group'), name: z.string() }),
     z.object({ type: z.literal('instances'), instanceIds: z.array(z.string()) }),
+    z.object({ type: z.literal('resource') }),
   ]),
   rateControl: z.object({ maxConcurrency: z.string(), maxErrors: z.string() }),
   timeoutSeconds: z.number(),

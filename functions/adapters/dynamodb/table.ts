@@ -40,6 +40,8 @@ export const keys = {
   /** The open (or reopenable) incident of a fingerprint. */
   fingerprintLock: (fingerprint: string) => key(`FP#${fingerprint}`, 'OPEN'),
   processedEvent: (signalKey: string) => key(`EVT#${signalKey}`, 'SEEN'),
+  /** A watched change in an account ("What changed?"), by when it happened; expires with the event markers. */
+  change: (account: string, at: string, signalKey: string) => key(`CHG#${account}`, `${at}#${signalKey}`),
   /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`, a freeze's `FREEZE#<scope>`. */
   auditChain: (chainId: string) => (chainId.startsWith('HOLD#') || chainId.startsWith('FREEZE#') ? chainId : `INC#${chainId}`),
   audit: (chainId: string, seq: number) => key(keys.auditChain(chainId), `AUD#${String(seq).padStart(10, '0')}`),

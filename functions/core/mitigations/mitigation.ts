@@ -5,6 +5,7 @@ import { decideApproval, type Refusal } from '../approval/policy.ts';
 import { isAway, type RosterMember } from '../approval/roster.ts';
 import { escapeSlackText, mention } from '../slack/text.ts';
 import { refusedParameterCharacter } from './parameter-guard.ts';
+import { fromIncidentValue } from './resource-targets.ts';
 
 /** SSM takes at most 50 instance ids in a target list; larger sets must go by tag. */
 export const MAX_INSTANCE_TARGETS = 50;
@@ -86,8 +87,13 @@ export function resolvePlan(
     );
   const parameters: Record<string, string> = {};
   for (const [name, spec] of Object.entries(entry.parameters)) {
-    const value = given[name] ?? spec.default;
-    if (value === undefined) throw new PlanError(`${entry.id} needs ${name}=… (${spec.description || spec.allowedPattern})`);
+    const value = given[name] ?? fromIncidentValue(spec.fromIncident, incident.resources) ?? spec.default;
+    if (value === undefined)
+      throw new PlanError(
+        spec.fromIncident
+          ? `${entry.id} needs ${name}=… and the incident names no resource it can take it from (${spec.fromIncident})`
+          : `${entry.id} needs ${name}=… (${spec.description || spec.allowedPattern})`,
+      );
     if (value.length > MAX_PARAMETER_LENGTH) throw new PlanError(`${name} is longer than ${MAX_PARAMETER_LENGTH} characters`);
     // Refused outright whatever the pattern says: control characters and shell metacharacters never reach SSM.
     // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -62,10 +62,11 @@ export interface StartAutomationExecutionInput {
   DocumentName: string;
   DocumentVersion: string;
   Parameters: Record<string, string[]>;
-  TargetParameterName: string;
-  Targets: SsmTarget[];
-  MaxConcurrency: string;
-  MaxErrors: string;
+  /** Absent for a runbook acting on a resource its parameters name: one simple execution, no rate control. */
+  TargetParameterName?: string;
+  Targets?: SsmTarget[];
+  MaxConcurrency?: string;
+  MaxErrors?: string;
   /** Idempotency token (a UUID, 36 characters): a retried call never starts a second execution. */
   ClientToken: string;
 }
@@ -77,6 +78,8 @@ export function ssmTargets(targets: ResolvedTargets): SsmTarget[] {
       return [{ Key: `tag:${targets.key}`, Values: [...targets.values] }];
     case 'resource-group':
       return [{ Key: 'resource-groups:Name', Values: [targets.name] }];
+    case 'resource':
+      throw new PlanError('the plan acts on a resource named by its parameters, not on instances');
     case 'instances':
       if (targets.instanceIds.length === 0) throw new PlanError('the plan targets no instance');
       if (targets.instanceIds.length > MAX_INSTANCE_TARGETS)
@@ -155,6 +158,15 @@ export function startAutomationInput(
   if (!options.automationRoleArn) throw new PlanError('an automation needs the role it runs as');
   for (const reserved of [AUTOMATION_ROLE_PARAMETER, AUTOMATION_TARGET_PARAMETER]) {
     if (Object.hasOwn(plan.parameters, reserved)) throw new PlanError(`${reserved} is set by Firebreak, not by the plan`);
+  }
+  if (plan.targets.type === 'resource') {
+    // One execution on the resource the (validated) parameters name: nothing to fan out or rate-control.
+    return {
+      DocumentName: plan.document,
+      DocumentVersion: plan.documentVersion,
+      Parameters: { ...ssmParameters(plan.parameters), [AUTOMATION_ROLE_PARAMETER]: [options.automationRoleArn] },
+      ClientToken: automationClientToken(request.id),
+    };
   }
   return {
     DocumentName: plan.document,
@@ -266,6 +278,12 @@ export function revalidatePlan(plan: MitigationPlan, entry: MitigationEntry): bo
 export function checkPlan(plan: MitigationPlan, entry: MitigationEntry): PlanCheck {
   if (plan.catalogId !== entry.id)
     return { ok: false, reason: 'catalog_mismatch', message: `the plan is for ${plan.catalogId}, not ${entry.id}` };
+  if ((entry.targets.type === 'resource') !== (plan.targets.type === 'resource'))
+    return {
+      ok: false,
+      reason: 'catalog_mismatch',
+      message: `${entry.id} targets ${entry.targets.type}, but the plan targets ${plan.targets.type}`,
+    };
   if (entry.targets.type === 'incident-instances' && plan.targets.type !== 'instances') {
     return {
       ok: false,

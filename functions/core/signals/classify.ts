@@ -81,6 +81,7 @@ export const MONITOR_RULE_NAME = "Monitor's own severity (built in)";
  */
 function unmatchedClassification(config: ClassifierConfig): (signal: Signal) => Classification {
   const overrides = config.watch?.severity ?? WATCH_DEFAULTS.severity;
+  const respond = config.watch?.respond ?? WATCH_DEFAULTS.respond;
   const monitors = config.monitors ?? MONITORS_DEFAULTS;
   const custom = config.sources?.custom ?? [];
   return (signal) => {
@@ -98,7 +99,8 @@ function unmatchedClassification(config: ClassifierConfig): (signal: Signal) => 
       severity,
       category,
       channel: config.slack.channels[category] ?? config.slack.channels.default,
-      mitigations: [],
+      // A watched change proposes its configured response (refused attempts change nothing to undo).
+      mitigations: defaults && watch && !signal.attributes.errorCode ? [...(respond[watch] ?? [])] : [],
       fingerprint: fingerprint(signal, config.dedup.fingerprint),
     };
   };

@@ -11,6 +11,7 @@
 import * as z from 'zod';
 import type { SeverityHint } from '../config.ts';
 import { ACTOR_WATCHES, watchedAction, type ActorWatch, type Json } from './cloudtrail-watch.ts';
+import { respondableResources } from './cloudtrail-resources.ts';
 import { parseWith } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal, type SignalNormalizer } from './signal-draft.ts';
@@ -129,7 +130,16 @@ function changeSignal(
     }${detail.errorCode ? ` Refused: ${detail.errorCode}${detail.errorMessage ? ` (${detail.errorMessage})` : ''}.` : ''}`,
     account: event.account,
     region,
-    resources: [change.target],
+    // The target first (shown and matched as before), then what a response runbook acts on.
+    resources: [
+      change.target,
+      ...respondableResources({
+        eventName: detail.eventName,
+        request: detail.requestParameters ?? {},
+        response: detail.responseElements ?? {},
+        actor: detail.userIdentity,
+      }),
+    ],
     severityHint: HINT[change.severity] ?? 'medium',
     observedAt,
     state: 'firing',

@@ -12,7 +12,7 @@ export const field =
     names.map((name) => str(request[name])).find(Boolean);
 export const obj = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 /** CloudTrail renders EC2 lists as `{ items: [...] }`; some calls send plain arrays. */
-const items = (value: unknown): Json[] => {
+export const items = (value: unknown): Json[] => {
   const list = Array.isArray(value) ? value : Array.isArray(obj(value).items) ? (obj(value).items as unknown[]) : [];
   return list.map(obj);
 };

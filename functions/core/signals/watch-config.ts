@@ -69,6 +69,11 @@ export const WatchConfigSchema = z
     allow: z.array(WatchAllowSchema).max(100).default(DEFAULT_WATCH_ALLOW),
     /** Severity overrides by watch id (see the README's table), e.g. `{ "network.ingress-world": "SEV1" }`. */
     severity: z.record(z.string().regex(/^[a-z0-9.-]{1,64}$/), SeveritySchema).default({}),
+    /**
+     * Catalog entries proposed when a watched change opens an incident no rule claims, by watch id
+     * (e.g. `{ "network.ingress-world-admin": ["revoke-ingress-rule"] }`): requested, approved as usual.
+     */
+    respond: z.record(z.string().regex(/^[a-z0-9.-]{1,64}$/), z.array(z.string().min(1).max(64)).max(5)).default({}),
   })
   .strict();
 export type WatchConfig = z.infer<typeof WatchConfigSchema>;
@@ -77,6 +82,7 @@ export const WATCH_DEFAULTS: WatchConfig = {
   enabled: true,
   allow: DEFAULT_WATCH_ALLOW,
   severity: {},
+  respond: {},
 };
 
 const SeverityByHint = z

@@ -62,7 +62,10 @@ export function incidentMessage(incident: IncidentMessageInput, options: { whatC
   if (options.whatChanged?.length)
     blocks.push(
       section(
-        truncate(`*What changed?* Deployments in the hour before\n${options.whatChanged.join('\n')}`, SLACK_LIMITS.sectionText),
+        truncate(
+          `*What changed?* Deployments and configuration changes in the hour before\n${options.whatChanged.join('\n')}`,
+          SLACK_LIMITS.sectionText,
+        ),
       ),
     );
   const context: string[] = [];

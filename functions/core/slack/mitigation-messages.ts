@@ -199,6 +199,8 @@ function targetsText(request: MitigationRequest): string {
         targets.instanceIds.map((id) => code(id, 64)),
         TARGET_IDS_SHOWN,
       )}`;
+    case 'resource':
+      return 'the resource its parameters name (one execution, no instances)';
     default:
       return safeLine(JSON.stringify(targets), 500);
   }
@@ -213,6 +215,8 @@ function describeTargetsRaw(request: MitigationRequest): string {
       return `resource group ${oneLine(targets.name)}`;
     case 'instances':
       return plural(targets.instanceIds.length, 'instance');
+    case 'resource':
+      return 'one resource';
     default:
       return 'targets';
   }

@@ -174,15 +174,30 @@ function checkSsm(expected: Expect['ssm'][number], runtime: LocalRuntime): Drill
     .filter(
       (c) => (c.api === 'SendCommand' || c.api === 'StartAutomationExecution') && c.input.DocumentName === expected.document,
     )
-    .map((c) => c.input as { Targets: Array<{ Key: string; Values: string[] }>; MaxConcurrency: string; MaxErrors: string });
-  const describe = (targets: Array<{ Key: string; Values: string[] }>) =>
-    targets.map((t) => `${t.Key}=${t.Values.join(',')}`).join(' ');
+    .map(
+      (c) =>
+        c.input as {
+          Targets?: Array<{ Key: string; Values: string[] }>;
+          Parameters?: Record<string, string[]>;
+          MaxConcurrency?: string;
+          MaxErrors?: string;
+        },
+    );
+  // A runbook acting on one resource has no targets: its parameters (the role aside) name what it acts on.
+  const describeCall = (c: (typeof calls)[number]) =>
+    c.Targets
+      ? c.Targets.map((t) => `${t.Key}=${t.Values.join(',')}`).join(' ')
+      : `resource ${Object.entries(c.Parameters ?? {})
+          .filter(([name]) => name !== 'AutomationAssumeRole')
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([name, values]) => `${name}=${values.join(',')}`)
+          .join(' ')}`;
   const wrong = [
     ...(expected.count !== undefined && calls.length !== expected.count
       ? [`${calls.length} call(s), expected ${expected.count}`]
       : []),
     ...calls.flatMap((c) => [
-      ...(expected.targets !== undefined && describe(c.Targets) !== expected.targets ? [`targets ${describe(c.Targets)}`] : []),
+      ...(expected.targets !== undefined && describeCall(c) !== expected.targets ? [`targets ${describeCall(c)}`] : []),
       ...(expected.maxConcurrency !== undefined && c.MaxConcurrency !== expected.maxConcurrency
         ? [`MaxConcurrency ${c.MaxConcurrency}`]
         : []),
@@ -194,7 +209,7 @@ function checkSsm(expected: Expect['ssm'][number], runtime: LocalRuntime): Drill
     passed: wrong.length === 0,
     detail: wrong.length
       ? wrong.join('; ')
-      : `${calls.length} call(s)${calls[0] ? `, targets ${describe(calls[0].Targets)}, rate ${calls[0].MaxConcurrency}/${calls[0].MaxErrors}` : ''}`,
+      : `${calls.length} call(s)${calls[0] ? `, targets ${describeCall(calls[0])}${calls[0].MaxConcurrency ? `, rate ${calls[0].MaxConcurrency}/${calls[0].MaxErrors}` : ''}` : ''}`,
   };
 }
 

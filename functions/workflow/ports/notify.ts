@@ -1,9 +1,13 @@
+import type { ChangeRecord } from '../../core/signals/change-record.ts';
 import type { DeploymentRecord } from '../../core/deployments/deployment-record.ts';
 import type { SlackState } from '../../core/persistence.ts';
 import type { ExecutionProgressPort, IncidentsPort, ReleaseHoldsPort } from './repositories.ts';
 
 /** What notify reads: incidents, requests with their progress, release holds, recent deployments. */
-export type NotifyIncidentsPort = Pick<IncidentsPort, 'getIncident'>;
+export type NotifyIncidentsPort = Pick<IncidentsPort, 'getIncident'> & {
+  /** Watched configuration and access changes in an account between two ISO times. */
+  changesBetween(account: string, from: string, to: string): Promise<ChangeRecord[]>;
+};
 export type NotifyMitigationsPort = Pick<ExecutionProgressPort, 'getRequest' | 'getProgress'>;
 export type NotifyHoldsPort = Pick<ReleaseHoldsPort, 'getHold'>;
 export interface NotifyDeploymentsPort {

@@ -1,5 +1,6 @@
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { Incident } from '../../core/incidents/incident.ts';
+import type { ChangeRecord } from '../../core/signals/change-record.ts';
 import type { CommitResult, CommittedDecision, ProcessedEvent } from '../../core/persistence.ts';
 
 /** What ingest needs from persistence: the incident a fingerprint points at, and one atomic commit per signal. */
@@ -21,5 +22,7 @@ export interface IngestIncidentsPort {
     signalKey: string,
     markerExpiresAt: number,
     events: readonly BusEvent[],
+    /** A watched configuration or access change, kept for "What changed?" with the same TTL as the marker. */
+    change?: ChangeRecord,
   ): Promise<CommitResult>;
 }

@@ -30,7 +30,12 @@ describe('CloudTrail API calls', () => {
       kind: 'AuthorizeSecurityGroupIngress',
       subject: 'arn:aws:iam::123456789012:user/Alice|AuthorizeSecurityGroupIngress|sg-0123456789abcdef0',
       title: 'Security group opened to the world on an administrative port: sg-0123456789abcdef0 (tcp/22 from 0.0.0.0/0)',
-      resources: ['sg-0123456789abcdef0'],
+      resources: [
+        'sg-0123456789abcdef0',
+        'security-group-rule/sgr-0abcdef1234567890',
+        'iam-user/Alice',
+        'iam-access-key/AKIAIOSFODNN7EXAMPLE',
+      ],
       severityHint: 'high',
       state: 'firing',
       region: 'us-east-1',
