@@ -367,7 +367,7 @@ describe('firebreak release check', () => {
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('');
     expect(out.stderr).toMatch(
-      /^firebreak: cannot read the release hold of checkout from no-such-table: ResourceNotFoundException: [^\n]*\n$/,
+      /^firebreak: cannot read the release hold or deploy freeze of checkout from no-such-table: ResourceNotFoundException: [^\n]*\n$/,
     );
   });
 });

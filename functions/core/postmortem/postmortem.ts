@@ -204,6 +204,8 @@ function describeTargets(t: ResolvedTargets): string {
       return `instances tagged ${t.key}=${t.values.join('|')}`;
     case 'resource-group':
       return `resource group ${t.name}`;
+    case 'resource':
+      return 'the resource named by its parameters';
   }
 }
 
