@@ -685,7 +685,8 @@ describe('assertEventSize', () => {
     expect(() => assertEventSize(nested)).not.toThrow();
     const over = { ...nested, pad: 'y'.repeat(MAX_EVENT_BYTES - size) };
     expect(() => assertEventSize(over)).toThrow(InvalidEventError);
-    const deep = JSON.parse('{"a":'.repeat(60) + '1' + '}'.repeat(60)) as unknown;
+    // Within the nesting limit (32; deeper is refused by the structure check, test/core/signals/event-structure.test.ts).
+    const deep = JSON.parse('{"a":'.repeat(30) + '1' + '}'.repeat(30)) as unknown;
     expect(() => assertEventSize(deep)).not.toThrow();
     expect(() => assertEventSize({ at: new Date(0), pad: 'z'.repeat(MAX_EVENT_BYTES - 40) })).toThrow(InvalidEventError);
   });
