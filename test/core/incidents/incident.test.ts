@@ -6,6 +6,7 @@ import {
   decideIngest,
   incidentIdFor,
   INGEST_ACTOR,
+  RECENT_SIGNALS,
   signalKeyFor,
   worseSeverity,
   type Incident,
@@ -733,5 +734,76 @@ describe('worseSeverity', () => {
     expect(worseSeverity('SEV4', 'SEV1')).toBe('SEV1');
     expect(worseSeverity('SEV3', 'SEV2')).toBe('SEV2');
     expect(worseSeverity('SEV3', 'SEV3')).toBe('SEV3');
+  });
+});
+
+describe('coalesced repeats', () => {
+  const at = (seconds: number) => new Date(Date.parse('2026-03-01T10:00:00.000Z') + seconds * 1000).toISOString();
+  const open = () => applied(decide(undefined, makeSignal(), at(0), makeClassification()));
+
+  it('coalesces a firing repeat that changes nothing but the count, inside the audit interval', () => {
+    const opened = open();
+    const repeat = applied(decide(opened.incident, makeSignal({ observedAt: at(5) }), at(5), makeClassification()));
+    expect(repeat).toMatchObject({ outcome: 'updated', coalesced: true, audit: [], expectedVersion: 1 });
+    expect(repeat.incident).toMatchObject({ signalCount: 2, version: 2, lastSeen: at(5), updatedAt: at(0) });
+    expect(repeat.incident.auditHead).toBe(opened.incident.auditHead);
+    expect(repeat.incident.recentSignals).toHaveLength(2);
+  });
+
+  it('audits at once a repeat that raises the severity, adds a firing resource or recovers one', () => {
+    const opened = open();
+    const raised = applied(decide(opened.incident, makeSignal(), at(1), makeClassification({ severity: 'SEV1' })));
+    expect(raised.coalesced).toBeUndefined();
+    expect(raised.audit.map((entry) => entry.action)).toEqual(['signal.recorded', 'incident.severity_raised']);
+    const added = applied(
+      decide(opened.incident, makeSignal({ resources: ['i-0aaaaaaaaaaaaaaa2'] }), at(1), makeClassification()),
+    );
+    expect(added.coalesced).toBeUndefined();
+    expect(added.incident.firingResources).toEqual(['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']);
+    const recovered = applied(
+      decide(added.incident, makeSignal({ state: 'recovered', observedAt: at(2) }), at(2), makeClassification()),
+    );
+    expect(recovered.coalesced).toBeUndefined();
+    expect(recovered.audit).toHaveLength(1);
+  });
+
+  it('audits the first repeat at or after the interval, recording the count so far', () => {
+    let current = open().incident;
+    for (let s = 10; s < 60; s += 10) current = applied(decide(current, makeSignal(), at(s), makeClassification())).incident;
+    const audited = applied(decide(current, makeSignal(), at(60), makeClassification()));
+    expect(audited.coalesced).toBeUndefined();
+    expect(audited.audit[0]).toMatchObject({ action: 'signal.recorded', data: expect.objectContaining({ signalCount: 7 }) });
+    expect(audited.incident.updatedAt).toBe(at(60));
+  });
+
+  it('knows a signal recorded among its last RECENT_SIGNALS as a duplicate, and forgets the oldest beyond them', () => {
+    const first = applied(
+      decideIngest({
+        current: undefined,
+        signal: makeSignal(),
+        classification: makeClassification(),
+        signalKey: 'k-0',
+        eventId: 'e',
+        now: at(0),
+        reopenWindowMinutes: WINDOW,
+      }),
+    );
+    const again = (incident: Incident, key: string, s: number) =>
+      decideIngest({
+        current: incident,
+        signal: makeSignal(),
+        classification: makeClassification(),
+        signalKey: key,
+        eventId: 'e',
+        now: at(s),
+        reopenWindowMinutes: WINDOW,
+      });
+    expect(again(first.incident, 'k-0', 1)).toMatchObject({ outcome: 'duplicate', incidentId: first.incident.id });
+    let current = first.incident;
+    for (let i = 1; i <= RECENT_SIGNALS; i++) current = applied(again(current, `k-${i}`, i)).incident;
+    expect(current.recentSignals).toHaveLength(RECENT_SIGNALS);
+    // k-0 has left the list: only its processed-event marker (read before deciding) still knows it.
+    expect(again(current, 'k-0', 20).outcome).toBe('updated');
+    expect(again(current, `k-${RECENT_SIGNALS}`, 20).outcome).toBe('duplicate');
   });
 });
