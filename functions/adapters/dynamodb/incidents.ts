@@ -143,9 +143,12 @@ export class IncidentRepository {
   }
 
   /**
-   * Applies a decision in one transaction: the incident change (conditional on its version), the
-   * fingerprint lock, the audit entries, the processed-event marker and the events announcing it
-   * (the outbox). Either all of it is written or none of it.
+   * Applies a decision in one transaction: the incident change (conditional on its version, and
+   * recording the signal's digest), the fingerprint lock, the audit entries and the events announcing
+   * it (the outbox); either all of it is written or none of it. The processed-event marker follows as
+   * a single write (1 unit instead of 2 inside the transaction): a redelivery racing this one, or
+   * retried after a crash before the marker, finds the digest on the incident (a new incident's id is
+   * derived from the delivery, so its second put is refused) and is a duplicate.
    */
   async commit(
     decision: CommittedDecision,
@@ -157,8 +160,6 @@ export class IncidentRepository {
     const marker = processedMarker(signalKey, incident.id, decision.outcome, markerExpiresAt);
     if (decision.coalesced) return this.commitRepeat(decision, marker);
     const result = await this.table.transact([
-      // First, so that reason 0 failing its condition means this delivery is a redelivery.
-      { Put: { Item: marker, ...IS_NEW } },
       incidentWrite(incident, decision.expectedVersion),
       ...decision.audit.map(auditPut),
       ...(decision.outcome === 'opened'
@@ -181,8 +182,10 @@ export class IncidentRepository {
         : []),
       ...outboxPuts(events),
     ]);
-    if (result.applied) return { committed: true };
-    if (result.reasons[0] === 'ConditionalCheckFailed') return { committed: false, reason: 'duplicate' };
+    if (result.applied) {
+      await this.table.put(marker);
+      return { committed: true };
+    }
     if (lostRace(result.reasons)) return { committed: false, reason: 'conflict' };
     throw new Error(`commit of ${incident.id} cancelled: ${result.reasons.join(', ')}`);
   }

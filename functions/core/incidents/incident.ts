@@ -217,9 +217,10 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
         channel: classification.channel,
         mitigations: classification.mitigations,
         ...(replaces ? { replaces: replaces.id } : {}),
+        // The opening signal rides in the opening entry: one audit item per new incident, not two.
+        signal: signalAudit(input).data,
       },
     },
-    signalAudit(input),
   ]);
   const decision = {
     outcome: 'opened' as const,
