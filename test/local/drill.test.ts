@@ -159,7 +159,9 @@ describe('drills', () => {
       ],
       expect: {
         statusCounts: { closed: 1, open: 1 },
-        emitted: { 'Incident Opened': 2, 'Incident Updated': 3, 'Incident Resolved': 1 },
+        // The three repeats come within a minute of the opening and change nothing but the count: they
+        // coalesce, and the resolution announces the count they reached.
+        emitted: { 'Incident Opened': 2, 'Incident Updated': 0, 'Incident Resolved': 1 },
       },
     });
     const outcome = await runDrill(scenario, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
