@@ -104,7 +104,7 @@ export const RECENT_SIGNALS = 8;
 export const REPEAT_AUDIT_INTERVAL_MS = 60_000;
 
 /** The short digest of a signal key an incident remembers (48 bits in 8 characters: a false match among 8 is out of reach). */
-export const signalDigest = (signalKey: string): string =>
+const signalDigest = (signalKey: string): string =>
   Buffer.from(sha256(signalKey).slice(0, 12), 'hex').toString('base64url');
 
 export interface AuditDraft {
