@@ -64,7 +64,7 @@ export const DEFAULT_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 
 
 /**
  * Posts and updates Slack messages through the official Web API client, within Slack's limits:
- * posts to one channel are spaced (about one per second, per process), and a 429 is waited out for
+ * calls to one channel are spaced (about one per second; across instances with `sharedSlots`), and a 429 is waited out for
  * its Retry-After and retried by the client (`rejectRateLimitedCalls: false`). Links are never
  * unfurled and names never linked, so untrusted text cannot fetch or ping anything.
  */
