@@ -179,11 +179,17 @@ export class SlackPoster {
 
   /** Reserves the channel's next slot synchronously (so concurrent posts queue in call order), then waits for it. */
   private async pace(channel: string): Promise<void> {
-    const now = this.now();
-    const local = Math.max(now, this.slots.get(channel) ?? 0);
+    const local = Math.max(this.now(), this.slots.get(channel) ?? 0);
     this.slots.set(channel, local + this.interval);
-    // The shared slot, when there is one, orders this process's calls among every instance's.
-    const slot = this.sharedSlots ? await this.sharedSlots.reserve(channel, local, this.interval) : local;
+    // The shared slot, when there is one, orders this process's calls among every instance's. A slot
+    // that passed while it was being reserved (a slow round trip) is left empty and a later one taken,
+    // so late callers never go out together.
+    let slot = local;
+    for (let attempt = 0; this.sharedSlots && attempt < 3; attempt++) {
+      slot = await this.sharedSlots.reserve(channel, Math.max(local, this.now()), this.interval);
+      if (slot >= this.now() - this.interval / 2) break;
+    }
+    const now = this.now();
     if (this.slots.size > 1000) for (const [c, next] of this.slots) if (next <= now) this.slots.delete(c);
     const wait = slot - now;
     if (wait > 0) {

@@ -11,7 +11,7 @@ import { freshTable } from '../../support.ts';
  * at once: the shared per-channel slot spaces their calls across instances, as Slack's one message
  * per second per channel asks. The interval is shortened to keep the test quick; the rule is the same.
  */
-const INTERVAL = 200;
+const INTERVAL = 400;
 const INSTANCES = 4;
 let slack: SlackStandIn;
 let table: Awaited<ReturnType<typeof freshTable>>;
