@@ -38,6 +38,11 @@ export interface SlackPosterOptions {
   readonly timeoutMs?: number;
   /** The Web API client's logger (it logs rate limiting at info, Slack errors at error). */
   readonly logger?: Logger;
+  /**
+   * Slots shared across processes (`DynamoChannelSlots`): with them, posts to one channel are spaced
+   * across every concurrent instance, not only within this one.
+   */
+  readonly sharedSlots?: { reserve(channel: string, now: number, intervalMs: number): Promise<number> };
   /** Injectable clock and sleep for the pacing gate (tests use a virtual clock). */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -59,7 +64,7 @@ export const DEFAULT_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 
 
 /**
  * Posts and updates Slack messages through the official Web API client, within Slack's limits:
- * posts to one channel are spaced (about one per second, per process), and a 429 is waited out for
+ * calls to one channel are spaced (about one per second; across instances with `sharedSlots`), and a 429 is waited out for
  * its Retry-After and retried by the client (`rejectRateLimitedCalls: false`). Links are never
  * unfurled and names never linked, so untrusted text cannot fetch or ping anything.
  */
@@ -70,6 +75,7 @@ export class SlackPoster {
   private readonly sleep: (ms: number) => Promise<void>;
   /** The next free posting slot (ms) per channel. */
   private readonly slots = new Map<string, number>();
+  private readonly sharedSlots: SlackPosterOptions['sharedSlots'];
   private readonly counts = {
     calls: {} as Record<string, number>,
     channels: {} as Record<string, Record<string, number>>,
@@ -80,6 +86,7 @@ export class SlackPoster {
 
   constructor(options: SlackPosterOptions) {
     this.interval = options.minPostIntervalMs ?? 1000;
+    this.sharedSlots = options.sharedSlots;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.client = new WebClient(options.token, {
@@ -117,6 +124,8 @@ export class SlackPoster {
 
   /** Replaces a message in place (how storms stay one message). */
   async update(channel: string, ts: string, message: SlackPostable): Promise<{ channel: string; ts: string }> {
+    // An update is a call to the channel like a post: it takes the channel's slot too.
+    await this.pace(channel);
     this.count('chat.update', channel);
     const result = await this.client.chat.update({
       channel,
@@ -170,9 +179,17 @@ export class SlackPoster {
 
   /** Reserves the channel's next slot synchronously (so concurrent posts queue in call order), then waits for it. */
   private async pace(channel: string): Promise<void> {
+    const local = Math.max(this.now(), this.slots.get(channel) ?? 0);
+    this.slots.set(channel, local + this.interval);
+    // The shared slot, when there is one, orders this process's calls among every instance's. A slot
+    // that passed while it was being reserved (a slow round trip) is left empty and a later one taken,
+    // so late callers never go out together.
+    let slot = local;
+    for (let attempt = 0; this.sharedSlots && attempt < 3; attempt++) {
+      slot = await this.sharedSlots.reserve(channel, Math.max(local, this.now()), this.interval);
+      if (slot >= this.now() - this.interval / 2) break;
+    }
     const now = this.now();
-    const slot = Math.max(now, this.slots.get(channel) ?? 0);
-    this.slots.set(channel, slot + this.interval);
     if (this.slots.size > 1000) for (const [c, next] of this.slots) if (next <= now) this.slots.delete(c);
     const wait = slot - now;
     if (wait > 0) {

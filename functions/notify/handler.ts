@@ -10,6 +10,7 @@ import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
 import { S3PostmortemArchive } from '../adapters/postmortem-archive.ts';
 import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
 import { SlackStateRepository } from '../adapters/dynamodb/slack-state.ts';
+import { DynamoChannelSlots } from '../adapters/dynamodb/channel-slots.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { notify, type NotifyDependencies } from '../workflow/notify-slack.ts';
 
@@ -33,7 +34,8 @@ let deployed: Promise<NotifyDependencies> | undefined;
 async function deployedNotify(): Promise<NotifyDependencies> {
   const deps = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
-  const slack = new SlackPoster({ token: secret.botToken });
+  // Posts and updates to a channel are spaced across every concurrent notify instance (one slot item per channel).
+  const slack = new SlackPoster({ token: secret.botToken, sharedSlots: new DynamoChannelSlots(deployedTable()) });
   return {
     incidents: deps.incidents,
     mitigations: deps.mitigations,

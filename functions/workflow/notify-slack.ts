@@ -16,7 +16,7 @@ import { DeployFreezeStarted } from '../core/events/deploy-freeze-started.ts';
 import { FreezeReleaseApproved } from '../core/events/freeze-release-approved.ts';
 import { freezeLiftedMessage, freezeOnMessage, freezeReleaseApprovedMessage } from '../core/deployments/freeze-approval.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
-import type { Incident } from '../core/incidents/incident.ts';
+import { ACTIVE_STATUSES, type Incident } from '../core/incidents/incident.ts';
 import {
   escalationMessage,
   expiryMessage,
@@ -88,7 +88,8 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         : IncidentOpened.parse(event.detail);
       const incident = await deps.incidents.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
-      const action = await renderIncident(incident, detail.changes, refresh, deps);
+      const rendered = await renderIncident(incident, detail.changes, refresh, deps);
+      const action = await watchCoalescedRepeats(incident, rendered, refresh || detail.changes.some(isSignalChange), deps);
       for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) {
         // Once per incident version and change, however often the event is delivered.
         if (
@@ -265,6 +266,21 @@ async function ensureIncidentMessage(incident: Incident, deps: NotifyDependencie
     throw new Error(`the message of ${incident.id} is being posted; retry`);
   }
   return postIncident(incident, deps);
+}
+
+const isSignalChange = (change: string) => change === 'opened' || change === 'signal';
+
+/**
+ * Repeats that change nothing but an incident's count coalesce in ingest without an announcement
+ * (at most one per minute is announced): after rendering an active incident because of a signal (or
+ * a refresh), one more refresh is scheduled for the next update slot, so the message reaches the
+ * final count. A refresh that finds the message up to date schedules nothing, which ends the watch.
+ */
+async function watchCoalescedRepeats(incident: Incident, rendered: string, bySignal: boolean, deps: NotifyDependencies) {
+  if (!bySignal || (rendered !== 'posted' && rendered !== 'updated')) return rendered;
+  if (!(ACTIVE_STATUSES as readonly string[]).includes(incident.status)) return rendered;
+  const next = new Date(deps.now().getTime() + updateSpacingMs(incident, deps.updateIntervalSeconds));
+  return `${rendered}; ${await scheduleRefresh(incident, next, deps, 'watching for coalesced repeats')}`;
 }
 
 /** One refresh per coalescing window, whatever the number of updates that fall into it. */

@@ -82,6 +82,12 @@ export async function recordSignal(
       now: now.toISOString(),
       reopenWindowMinutes: deps.reopenWindowMinutes,
     });
+    const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
+    if (decision.outcome === 'duplicate') {
+      // Recorded on the incident (a redelivery racing the first, or one whose first delivery crashed before its marker).
+      await deps.incidents.markProcessed(signalKey, decision.incidentId, markerExpiresAt);
+      return duplicateOf(signal, classification, { incidentId: decision.incidentId, outcome: 'updated' }, attempt);
+    }
     if (decision.outcome === 'suppressed' || decision.outcome === 'ignored') {
       return {
         signal,
@@ -92,12 +98,13 @@ export async function recordSignal(
         ...(decision.outcome === 'ignored' && decision.incidentId ? { incidentId: decision.incidentId } : {}),
       };
     }
-    const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
+    // A coalesced repeat announces nothing: the next audited change (at most a minute later) carries its count.
+    const events = decision.coalesced ? [] : [incidentEvent(decision.outcome, decision.incident, decision.changes)];
     const result = await deps.incidents.commit(
       decision,
       signalKey,
       markerExpiresAt,
-      [incidentEvent(decision.outcome, decision.incident, decision.changes)],
+      events,
       changeRecordOf(signal, decision.incident.id),
     );
     if (result.committed) {

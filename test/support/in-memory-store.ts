@@ -55,6 +55,9 @@ export class InMemoryStore {
         .sort((a, b) => b.openedAt.localeCompare(a.openedAt))
         .slice(0, limit)
         .map(copy),
+    markProcessed: async (signalKey, incidentId) => {
+      this.processed.set(signalKey, { incidentId, outcome: 'updated' });
+    },
     commit: async (decision, signalKey, _markerExpiresAt, events) => this.commit(decision, signalKey, events),
     commitChange: async (change) => this.commitChange(change),
   };

@@ -18,7 +18,6 @@ const IncidentStatusSchema = z.enum([
   'closed',
 ]) satisfies z.ZodType<IncidentStatus>;
 
-/** An incident as stored (`INC#<id>` / `META`); attributes it does not know are kept as they are. */
 const ChangeItem = z.object({
   at: z.string(),
   account: z.string(),
@@ -30,7 +29,13 @@ const ChangeItem = z.object({
   incidentId: z.string(),
 }) satisfies z.ZodType<ChangeRecord>;
 
-export const IncidentItem = z.looseObject({
+/**
+ * An incident as stored (`INC#<id>` / `META`), kept under 1 KB in the common case (a write then costs
+ * 1 unit, 2 in a transaction): values equal to their default are not stored — firing resources equal
+ * to the resources, `lastFiringAt` equal to `lastSeen`, no overflow, no reopen, no mitigations.
+ * Attributes it does not know are kept as they are.
+ */
+const StoredIncident = z.looseObject({
   id: z.string(),
   status: IncidentStatusSchema,
   severity: SeveritySchema,
@@ -46,16 +51,16 @@ export const IncidentItem = z.looseObject({
   region: z.string(),
   channel: z.string(),
   rule: z.string().nullable(),
-  mitigations: z.array(z.string()),
+  mitigations: z.array(z.string()).optional(),
   resources: z.array(z.string()),
   resourcesOmitted: z.number().int().optional(),
-  firingResources: z.array(z.string()),
-  firingOverflow: z.boolean(),
+  firingResources: z.array(z.string()).optional(),
+  firingOverflow: z.boolean().optional(),
   signalCount: z.number(),
-  reopenCount: z.number(),
+  reopenCount: z.number().optional(),
   firstSeen: z.string(),
   lastSeen: z.string(),
-  lastFiringAt: z.string(),
+  lastFiringAt: z.string().optional(),
   openedAt: z.string(),
   updatedAt: z.string(),
   resolvedAt: z.string().optional(),
@@ -64,7 +69,35 @@ export const IncidentItem = z.looseObject({
   version: z.number().int(),
   auditSeq: z.number().int(),
   auditHead: z.string(),
-}) satisfies z.ZodType<Incident>;
+  recentSignals: z.array(z.string()).optional(),
+});
+
+export const IncidentItem = StoredIncident.transform(
+  ({ mitigations, firingResources, firingOverflow, reopenCount, lastFiringAt, ...rest }): Incident => ({
+    ...rest,
+    mitigations: mitigations ?? [],
+    firingResources: firingResources ?? rest.resources,
+    firingOverflow: firingOverflow ?? false,
+    reopenCount: reopenCount ?? 0,
+    lastFiringAt: lastFiringAt ?? rest.lastSeen,
+  }),
+);
+
+/** Attributes left out when they hold their default (see `StoredIncident`); an update removes them then. */
+const DEFAULTED_FIELDS = ['mitigations', 'firingResources', 'firingOverflow', 'reopenCount', 'lastFiringAt', 'type'] as const;
+
+function storedIncident(incident: Incident): Record<string, unknown> {
+  const { mitigations, firingResources, firingOverflow, reopenCount, lastFiringAt, ...rest } = incident;
+  const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  return {
+    ...rest,
+    ...(mitigations.length ? { mitigations } : {}),
+    ...(sameList(firingResources, incident.resources) ? {} : { firingResources }),
+    ...(firingOverflow ? { firingOverflow } : {}),
+    ...(reopenCount ? { reopenCount } : {}),
+    ...(lastFiringAt === incident.lastSeen ? {} : { lastFiringAt }),
+  };
+}
 
 const LockItem = z.object({ incidentId: z.string() });
 const ProcessedEventItem = z.object({
@@ -136,9 +169,12 @@ export class IncidentRepository {
   }
 
   /**
-   * Applies a decision in one transaction: the incident change (conditional on its version), the
-   * fingerprint lock, the audit entries, the processed-event marker and the events announcing it
-   * (the outbox). Either all of it is written or none of it.
+   * Applies a decision in one transaction: the incident change (conditional on its version, and
+   * recording the signal's digest), the fingerprint lock, the audit entries and the events announcing
+   * it (the outbox); either all of it is written or none of it. The processed-event marker follows as
+   * a single write (1 unit instead of 2 inside the transaction): a redelivery racing this one, or
+   * retried after a crash before the marker, finds the digest on the incident (a new incident's id is
+   * derived from the delivery, so its second put is refused) and is a duplicate.
    */
   async commit(
     decision: CommittedDecision,
@@ -148,16 +184,9 @@ export class IncidentRepository {
     change?: ChangeRecord,
   ): Promise<CommitResult> {
     const { incident } = decision;
-    const marker = {
-      ...keys.processedEvent(signalKey),
-      type: 'event',
-      incidentId: incident.id,
-      outcome: decision.outcome,
-      [TABLE.ttlAttribute]: markerExpiresAt,
-    };
+    const marker = processedMarker(signalKey, incident.id, decision.outcome, markerExpiresAt);
+    if (decision.coalesced) return this.commitRepeat(decision, marker);
     const result = await this.table.transact([
-      // First, so that reason 0 failing its condition means this delivery is a redelivery.
-      { Put: { Item: marker, ...IS_NEW } },
       incidentWrite(incident, decision.expectedVersion),
       ...decision.audit.map(auditPut),
       ...(decision.outcome === 'opened'
@@ -179,7 +208,7 @@ export class IncidentRepository {
         ? [incidentWrite(decision.closes.incident, decision.closes.expectedVersion), ...decision.closes.audit.map(auditPut)]
         : []),
       ...outboxPuts(events),
-      // Its own key per delivery (the marker above makes a redelivery fail first): no contention, no growth past its TTL.
+      // Its own key per delivery (a redelivery rewrites the same item): no contention, no growth past its TTL.
       ...(change
         ? [
             {
@@ -195,10 +224,31 @@ export class IncidentRepository {
           ]
         : []),
     ]);
-    if (result.applied) return { committed: true };
-    if (result.reasons[0] === 'ConditionalCheckFailed') return { committed: false, reason: 'duplicate' };
+    if (result.applied) {
+      await this.table.put(marker);
+      return { committed: true };
+    }
     if (lostRace(result.reasons)) return { committed: false, reason: 'conflict' };
     throw new Error(`commit of ${incident.id} cancelled: ${result.reasons.join(', ')}`);
+  }
+
+  /**
+   * A coalesced repeat (no audit entry, nothing to announce): one conditional update of the incident,
+   * which records the signal's digest, then the processed-event marker, as two single writes (1 unit
+   * each while the incident stays under 1 KB) instead of a transaction (2 units per item). A crash
+   * between the two leaves the digest on the incident: the retried delivery is found there, and its
+   * marker written then (`markProcessed`).
+   */
+  private async commitRepeat(decision: CommittedDecision, marker: Record<string, unknown>): Promise<CommitResult> {
+    const { Update } = incidentWrite(decision.incident, decision.expectedVersion);
+    if (!Update || !(await this.table.conditional({ update: Update }))) return { committed: false, reason: 'conflict' };
+    await this.table.put(marker);
+    return { committed: true };
+  }
+
+  /** Writes the marker of a signal found recorded on its incident (its first delivery may have crashed before its marker). */
+  async markProcessed(signalKey: string, incidentId: string, markerExpiresAt: number): Promise<void> {
+    await this.table.put(processedMarker(signalKey, incidentId, 'updated', markerExpiresAt));
   }
 
   /** Commits a person's or a policy's change; `conflict` means someone changed it first: re-read and retry. */
@@ -215,14 +265,17 @@ export class IncidentRepository {
   }
 }
 
+function processedMarker(signalKey: string, incidentId: string, outcome: ProcessedEvent['outcome'], expiresAt: number) {
+  return { ...keys.processedEvent(signalKey), type: 'event', incidentId, outcome, [TABLE.ttlAttribute]: expiresAt };
+}
+
 /** A new incident's put, or an update conditional on the version that was read. */
 function incidentWrite(incident: Incident, expectedVersion: number) {
-  const item = {
+  const item: Record<string, unknown> = {
     ...keys.incident(incident.id),
-    type: 'incident',
     [TABLE.byStatusIndex.partitionKey]: `STATUS#${incident.status}`,
     [TABLE.byStatusIndex.sortKey]: `${incident.openedAt}#${incident.id}`,
-    ...incident,
+    ...storedIncident(incident),
   };
   if (expectedVersion === 0) return { Put: { Item: item, ...IS_NEW } };
   // An update of the fields this incident has, so attributes other functions own (the Slack message,
@@ -237,10 +290,12 @@ function incidentWrite(incident: Incident, expectedVersion: number) {
     values[`:v${index}`] = value;
     sets.push(`#a${index} = :v${index}`);
   }
-  const removes = OPTIONAL_FIELDS.filter((field) => incident[field] === undefined).map((field) => {
-    names[`#r_${field}`] = field;
-    return `#r_${field}`;
-  });
+  const removes = [...OPTIONAL_FIELDS, ...DEFAULTED_FIELDS]
+    .filter((field) => item[field] === undefined)
+    .map((field) => {
+      names[`#r_${field}`] = field;
+      return `#r_${field}`;
+    });
   return {
     Update: {
       Key: keys.incident(incident.id),

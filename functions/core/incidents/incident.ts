@@ -49,6 +49,8 @@ export interface Incident {
   readonly version: number;
   readonly auditSeq: number;
   readonly auditHead: string;
+  /** Digests of the last signals recorded on it (`RECENT_SIGNALS`): a redelivery racing its first delivery is found here. */
+  readonly recentSignals?: readonly string[];
 }
 
 export type IncidentChange = 'opened' | 'signal' | 'severity_raised' | 'resolved' | 'reopened';
@@ -56,6 +58,7 @@ export type IncidentChange = 'opened' | 'signal' | 'severity_raised' | 'resolved
 /** What one signal does to the store. Pure data; the adapter turns it into one transaction. */
 export type IngestDecision =
   | { readonly outcome: 'suppressed'; readonly reason: string }
+  | { readonly outcome: 'duplicate'; readonly reason: string; readonly incidentId: string }
   | { readonly outcome: 'ignored'; readonly reason: string; readonly incidentId?: string }
   | {
       readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened';
@@ -64,6 +67,11 @@ export type IngestDecision =
       readonly expectedVersion: number;
       readonly changes: readonly IncidentChange[];
       readonly audit: readonly AuditEntry[];
+      /**
+       * A repeat that changes nothing but the count and the times, inside `REPEAT_AUDIT_INTERVAL_MS` of the
+       * incident's last audited change: one conditional update, no audit entry, nothing announced.
+       */
+      readonly coalesced?: true;
       /** The incident the fingerprint's lock pointed at before this new one took it over. */
       readonly replaces?: string;
       /** A resolved incident past its reopen window, closed as this signal's new incident replaces it. */
@@ -87,6 +95,18 @@ export const worseSeverity = (a: Severity, b: Severity): Severity => (SEVERITY_R
 
 export const INGEST_ACTOR = 'system:ingest';
 
+/** How many recorded signals' digests an incident keeps (see `recentSignals`). */
+export const RECENT_SIGNALS = 8;
+/**
+ * A repeat that changes nothing but the count is audited and announced at most once per this
+ * interval after the incident's last audited change (`updatedAt`); the others coalesce into it.
+ */
+export const REPEAT_AUDIT_INTERVAL_MS = 60_000;
+
+/** The short digest of a signal key an incident remembers (48 bits in 8 characters: a false match among 8 is out of reach). */
+const signalDigest = (signalKey: string): string =>
+  Buffer.from(sha256(signalKey).slice(0, 12), 'hex').toString('base64url');
+
 export interface AuditDraft {
   readonly action: string;
   readonly data: Record<string, unknown>;
@@ -96,6 +116,9 @@ export interface AuditDraft {
 export function decideIngest(input: DecideInput): IngestDecision {
   const { current, signal, classification, now } = input;
   if (classification.suppressed) return { outcome: 'suppressed', reason: `suppressed by rule "${classification.rule}"` };
+
+  if (current?.recentSignals?.includes(signalDigest(input.signalKey)))
+    return { outcome: 'duplicate', reason: 'event already recorded on the incident', incidentId: current.id };
 
   if (!current) {
     if (signal.state === 'recovered')
@@ -128,6 +151,7 @@ export function decideIngest(input: DecideInput): IngestDecision {
 
   const severity = worseSeverity(current.severity, classification.severity);
   const changes: IncidentChange[] = severity !== current.severity ? ['signal', 'severity_raised'] : ['signal'];
+  if (isPlainRepeat(input, current, severity)) return coalescedRepeat(input, current);
   return update(
     input,
     current,
@@ -180,6 +204,7 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
     version: 1,
     auditSeq: 0,
     auditHead: GENESIS_HASH,
+    recentSignals: remember(undefined, input.signalKey),
   };
   const { incident, audit } = appendAudit(base, now, [
     {
@@ -192,9 +217,10 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
         channel: classification.channel,
         mitigations: classification.mitigations,
         ...(replaces ? { replaces: replaces.id } : {}),
+        // The opening signal rides in the opening entry: one audit item per new incident, not two.
+        signal: signalAudit(input).data,
       },
     },
-    signalAudit(input),
   ]);
   const decision = {
     outcome: 'opened' as const,
@@ -211,6 +237,36 @@ function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
   return { ...decision, closes: { incident: closed.incident, expectedVersion: replaces.version, audit: closed.audit } };
 }
 
+/** A firing repeat that would change no state worth an audit entry, inside the audit interval. */
+function isPlainRepeat(input: DecideInput, current: Incident, severity: Severity): boolean {
+  if (severity !== current.severity) return false;
+  if (Date.parse(input.now) - Date.parse(current.updatedAt) >= REPEAT_AUDIT_INTERVAL_MS) return false;
+  const after = { ...storedResources(current, input.signal), ...firing(current, input.signal) };
+  return (
+    after.resources.length === current.resources.length &&
+    after.resourcesOmitted === current.resourcesOmitted &&
+    after.firingResources.length === current.firingResources.length &&
+    after.firingOverflow === current.firingOverflow
+  );
+}
+
+/** Count, times and the signal's digest only; `updatedAt` stays the time of the last audited change. */
+function coalescedRepeat(input: DecideInput, current: Incident): IngestDecision {
+  const { signal } = input;
+  const incident: Incident = {
+    ...current,
+    signalCount: current.signalCount + 1,
+    lastSeen: maxIso(current.lastSeen, signal.observedAt),
+    lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt),
+    recentSignals: remember(current, input.signalKey),
+    version: current.version + 1,
+  };
+  return { outcome: 'updated', incident, expectedVersion: current.version, changes: ['signal'], audit: [], coalesced: true };
+}
+
+const remember = (current: Incident | undefined, signalKey: string): string[] =>
+  [...(current?.recentSignals ?? []), signalDigest(signalKey)].slice(-RECENT_SIGNALS);
+
 function update(input: DecideInput, current: Incident, patch: Partial<Incident>, changes: IncidentChange[]): IngestDecision {
   const { signal, now } = input;
   const next: Incident = {
@@ -220,9 +276,10 @@ function update(input: DecideInput, current: Incident, patch: Partial<Incident>,
     signalCount: current.signalCount + 1,
     lastSeen: maxIso(current.lastSeen, signal.observedAt),
     updatedAt: now,
+    recentSignals: remember(current, input.signalKey),
     version: current.version + 1,
   };
-  const entries = [signalAudit(input)];
+  const entries = [signalAudit(input, current.signalCount + 1)];
   if (changes.includes('severity_raised'))
     entries.push({ action: 'incident.severity_raised', data: { from: current.severity, to: next.severity } });
   const { incident, audit } = appendAudit(next, now, entries);
@@ -265,7 +322,8 @@ function reopen(input: DecideInput, current: Incident): IngestDecision {
   return { ...decision, outcome: 'reopened', incident, audit: [...decision.audit, ...audit] };
 }
 
-function signalAudit(input: DecideInput): { action: string; data: Record<string, unknown> } {
+/** `signalCount`: the count after this signal, so two audited signals tell how many coalesced between them. */
+function signalAudit(input: DecideInput, signalCount = 1): { action: string; data: Record<string, unknown> } {
   const { signal } = input;
   const { kept, omitted } = capList(signal.resources, CAPS.auditResources);
   const resourcesOmitted = omitted + (signal.resourcesOmitted ?? 0);
@@ -279,6 +337,7 @@ function signalAudit(input: DecideInput): { action: string; data: Record<string,
       severityHint: signal.severityHint,
       title: signal.title,
       observedAt: signal.observedAt,
+      signalCount,
       resources: kept,
       ...(resourcesOmitted ? { resourcesOmitted } : {}),
     },

@@ -74,7 +74,9 @@ export function incidentTimeline(incident: Incident, audit: readonly AuditEntry[
   const mitigations = { succeeded: 0, failed: 0, cancelled: 0 };
   let escalations = 0;
   let signals = 0;
-  const firstSignalAt = audit.find((e) => e.action === 'signal.recorded')?.data.observedAt;
+  // The opening signal is recorded inside `incident.opened` (`data.signal`); older chains have a `signal.recorded` entry.
+  const opening = audit.find((e) => e.action === 'incident.opened')?.data.signal as { observedAt?: unknown } | undefined;
+  const firstSignalAt = opening?.observedAt ?? audit.find((e) => e.action === 'signal.recorded')?.data.observedAt;
   const firstSeen = typeof firstSignalAt === 'string' && firstSignalAt < incident.firstSeen ? firstSignalAt : incident.firstSeen;
   milestones.push({ kind: 'first_signal', at: firstSeen, actor: incident.source, what: `first signal from ${incident.source}` });
   for (const entry of audit) {
@@ -99,7 +101,16 @@ export function incidentTimeline(incident: Incident, audit: readonly AuditEntry[
     ...defined('toMitigate', after('mitigation_started', detected)),
     ...defined('toResolve', after('resolved', detected)),
   };
-  return { incidentId: incident.id, milestones, times, escalations, refusals, mitigations, signals };
+  // Repeats coalesce (only audited signals have an entry): the incident's own count is the whole.
+  return {
+    incidentId: incident.id,
+    milestones,
+    times,
+    escalations,
+    refusals,
+    mitigations,
+    signals: Math.max(signals, incident.signalCount),
+  };
 }
 
 function milestoneOf(entry: AuditEntry): Milestone | undefined {

@@ -14,9 +14,12 @@ export interface IngestIncidentsPort {
   getProcessedEvent(signalKey: string, consistency?: 'strong' | 'eventual'): Promise<ProcessedEvent | undefined>;
   /**
    * The decision's incident change(s), audit entries, fingerprint lock, processed-event marker and
-   * the events announcing them, all or nothing: `duplicate` when the signal was processed before,
+   * the events announcing them, all or nothing (a coalesced repeat: the incident's conditional update,
+   * then its marker): `duplicate` when the signal was processed before,
    * `conflict` when the incident moved on.
    */
+  /** Records that a signal found on its incident's recent digests was processed (its own marker may be missing). */
+  markProcessed(signalKey: string, incidentId: string, markerExpiresAt: number): Promise<void>;
   commit(
     decision: CommittedDecision,
     signalKey: string,

@@ -1,3 +1,4 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../../functions/core/audit/chain.ts';
 import { keys, UnreadableItemError } from '../../../functions/adapters/dynamodb/table.ts';
@@ -8,7 +9,7 @@ beforeAll(async () => (db = await repositoriesOnFreshTable('incidents')));
 afterAll(() => db.client.destroy());
 
 describe('IncidentRepository on DynamoDB Local', () => {
-  it('commits an opening decision: incident, lock, audit and marker; a redelivery is a duplicate', async () => {
+  it('commits an opening decision: incident, lock, audit, then the marker; a redelivery loses the race and writes nothing', async () => {
     const decision = openingDecision('1'.repeat(32));
     const { incident } = decision;
     expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000, [])).toEqual({ committed: true });
@@ -19,10 +20,39 @@ describe('IncidentRepository on DynamoDB Local', () => {
       verifyChain(await db.incidents.getAudit(incident.id), { seq: incident.auditSeq, hash: incident.auditHead }).valid,
     ).toBe(true);
 
-    expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000, [])).toEqual({ committed: false, reason: 'duplicate' });
+    // The same delivery again (its marker not yet read): the incident's put is refused; ingest then
+    // re-reads and finds the signal's digest on the incident (test/handlers/ingest-repeats.test.ts).
+    expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000, [])).toEqual({ committed: false, reason: 'conflict' });
     // Another delivery deciding to open the same incident again lost the race.
     expect(await db.incidents.commit(decision, 'sig-2', 2_000_000_000, [])).toEqual({ committed: false, reason: 'conflict' });
     expect(await db.incidents.getProcessedEvent('sig-2')).toBeUndefined();
+  });
+
+  it('stores defaults implicitly and reads them back; an update back to the defaults removes the stored values', async () => {
+    const decision = openingDecision('5'.repeat(32));
+    const { incident } = decision;
+    const unusual = {
+      ...incident,
+      mitigations: ['isolate-instance'],
+      firingResources: [incident.resources[0]!, 'i-0bbbbbbbbbbbbbbb2'],
+      firingOverflow: true,
+      reopenCount: 2,
+      lastFiringAt: '2026-11-23T07:00:00.000Z',
+    };
+    await db.incidents.commit({ ...decision, incident: unusual }, 'sig-unusual', 2_000_000_000, []);
+    expect(await db.incidents.getIncident(incident.id)).toEqual(unusual);
+    const back = { ...incident, version: incident.version + 1 };
+    expect(
+      await db.incidents.commitChange({ incident: back, expectedIncidentVersion: incident.version, audit: [], events: [] }),
+    ).toEqual({
+      committed: true,
+    });
+    expect(await db.incidents.getIncident(incident.id)).toEqual(back);
+    const raw = await db.client.send(
+      new GetItemCommand({ TableName: db.table.name, Key: { pk: { S: `INC#${incident.id}` }, sk: { S: 'META' } } }),
+    );
+    for (const name of ['mitigations', 'firingResources', 'firingOverflow', 'reopenCount', 'lastFiringAt', 'type'])
+      expect(raw.Item).not.toHaveProperty(name);
   });
 
   it('commits a change conditional on the version read; a stale one is a conflict and writes nothing', async () => {

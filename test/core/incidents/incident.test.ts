@@ -6,6 +6,7 @@ import {
   decideIngest,
   incidentIdFor,
   INGEST_ACTOR,
+  RECENT_SIGNALS,
   signalKeyFor,
   worseSeverity,
   type Incident,
@@ -134,17 +135,18 @@ describe('decideIngest: opening', () => {
       openedAt: now,
       updatedAt: now,
       version: 1,
-      auditSeq: 2,
+      auditSeq: 1,
     });
     expect(incident).not.toHaveProperty('resolvedAt');
     expect(incident.resources).toEqual(signal.resources);
     expect(incident.firingResources).toEqual(signal.resources);
 
     const audit = decision.audit;
-    expect(audit.map((e) => e.action)).toEqual(['incident.opened', 'signal.recorded']);
-    expect(verifyChain(audit)).toEqual({ valid: true, length: 2 });
+    // One entry per new incident: the opening signal rides in it.
+    expect(audit.map((e) => e.action)).toEqual(['incident.opened']);
+    expect(verifyChain(audit)).toEqual({ valid: true, length: 1 });
     expect(audit[0]!.prevHash).toBe(GENESIS_HASH);
-    expect(incident.auditHead).toBe(audit[1]!.hash);
+    expect(incident.auditHead).toBe(audit[0]!.hash);
     for (const entry of audit) expect(entry).toMatchObject({ incidentId: incident.id, at: now, actor: INGEST_ACTOR });
     expect(audit[0]!.data).toEqual({
       severity: 'SEV3',
@@ -153,8 +155,9 @@ describe('decideIngest: opening', () => {
       fingerprint: classification.fingerprint,
       channel: 'C0INCIDENTS',
       mitigations: [],
+      signal: expect.any(Object),
     });
-    expect(audit[1]!.data).toMatchObject({
+    expect(audit[0]!.data.signal).toMatchObject({
       eventId: 'evt-a',
       source: 'aws.cloudwatch',
       state: 'firing',
@@ -249,9 +252,9 @@ describe('decideIngest: updates', () => {
     expect(second.audit.map((e) => e.action)).toEqual(['signal.recorded']);
     expect(second.audit[0]!.seq).toBe(first.incident.auditSeq + 1);
     expect(second.audit[0]!.prevHash).toBe(first.incident.auditHead);
-    expect(second.incident.auditSeq).toBe(3);
+    expect(second.incident.auditSeq).toBe(2);
     expect(second.incident.auditHead).toBe(second.audit[0]!.hash);
-    expect(verifyChain(t.chain(first.incident.id))).toEqual({ valid: true, length: 3 });
+    expect(verifyChain(t.chain(first.incident.id))).toEqual({ valid: true, length: 2 });
 
     // An out-of-order older signal does not move lastSeen or lastFiringAt back.
     const third = applied(
@@ -283,8 +286,8 @@ describe('decideIngest: updates', () => {
       ['incident.severity_raised', { from: 'SEV3', to: 'SEV1' }],
     ]);
     expect(raised.incident.version).toBe(opened.incident.version + 1);
-    expect(raised.incident.auditSeq).toBe(4);
-    expect(verifyChain(t.chain(opened.incident.id))).toEqual({ valid: true, length: 4 });
+    expect(raised.incident.auditSeq).toBe(3);
+    expect(verifyChain(t.chain(opened.incident.id))).toEqual({ valid: true, length: 3 });
   });
 
   it('never lowers severity automatically', () => {
@@ -399,14 +402,14 @@ describe('decideIngest: recovery', () => {
       resolvedAt: '2026-03-01T09:10:00.000Z',
       signalCount: 2,
       version: 2,
-      auditSeq: 4,
+      auditSeq: 3,
     });
     expect(resolved.incident.firingResources).toEqual([]);
     expect(resolved.incident.resources).toEqual(opened.incident.resources);
     expect(resolved.audit.map((e) => e.action)).toEqual(['signal.recorded', 'incident.resolved']);
     expect(resolved.audit[0]!.data).toMatchObject({ state: 'recovered' });
     expect(resolved.incident.auditHead).toBe(resolved.audit[1]!.hash);
-    expect(verifyChain(t.chain(opened.incident.id))).toEqual({ valid: true, length: 4 });
+    expect(verifyChain(t.chain(opened.incident.id))).toEqual({ valid: true, length: 3 });
   });
 
   it('resolves an acknowledged or mitigating incident too', () => {
@@ -448,7 +451,7 @@ describe('decideIngest: recovery', () => {
     expect(last.incident).toMatchObject({ status: 'resolved', signalCount: 7, version: 7 });
     expect(last.incident.resources).toEqual(hosts);
     const chain = t.chain(opened.incident.id);
-    expect(verifyChain(chain)).toEqual({ valid: true, length: 2 + 5 + 2 });
+    expect(verifyChain(chain)).toEqual({ valid: true, length: 1 + 5 + 2 });
     expect(chain.at(-1)!.action).toBe('incident.resolved');
   });
 
@@ -575,14 +578,14 @@ describe('decideIngest: after resolution', () => {
     expect(reopened.incident.firingResources).toEqual(refire.resources);
     expect(reopened.audit.map((e) => e.action)).toEqual(['signal.recorded', 'incident.reopened']);
     expect(reopened.audit[1]!.data).toEqual({ resolvedAt: '2026-03-01T09:10:00.000Z', reopenCount: 1 });
-    expect(verifyChain(t.chain(resolved.id))).toEqual({ valid: true, length: 6 });
+    expect(verifyChain(t.chain(resolved.id))).toEqual({ valid: true, length: 5 });
 
     // It can resolve and reopen again.
     const okAgain = { ...cpuOk(), observedAt: '2026-03-01T09:40:00.000Z' };
     expect(applied(t.step(okAgain, '2026-03-01T09:40:00.000Z')).outcome).toBe('resolved');
     const twice = applied(t.step({ ...refire, observedAt: '2026-03-01T09:45:00.000Z' }, '2026-03-01T09:45:00.000Z'));
     expect(twice.incident.reopenCount).toBe(2);
-    expect(verifyChain(t.chain(resolved.id))).toEqual({ valid: true, length: 10 });
+    expect(verifyChain(t.chain(resolved.id))).toEqual({ valid: true, length: 9 });
   });
 
   it('raises severity when it reopens with a worse classification', () => {
@@ -621,7 +624,7 @@ describe('decideIngest: after resolution', () => {
       firstSeen: now,
     });
     expect(decision.audit[0]!.data).toMatchObject({ replaces: old.id });
-    expect(verifyChain(t.chain(decision.incident.id))).toEqual({ valid: true, length: 2 });
+    expect(verifyChain(t.chain(decision.incident.id))).toEqual({ valid: true, length: 1 });
 
     const closes = decision.closes!;
     expect(closes.expectedVersion).toBe(old.version);
@@ -642,7 +645,7 @@ describe('decideIngest: after resolution', () => {
       data: { reason: expect.any(String), successor: decision.incident.id },
     });
     expect(closes.incident.auditHead).toBe(closes.audit[0]!.hash);
-    expect(verifyChain(t.chain(old.id))).toEqual({ valid: true, length: 5 });
+    expect(verifyChain(t.chain(old.id))).toEqual({ valid: true, length: 4 });
   });
 
   it('does not reopen a closed incident, even inside the window', () => {
@@ -733,5 +736,76 @@ describe('worseSeverity', () => {
     expect(worseSeverity('SEV4', 'SEV1')).toBe('SEV1');
     expect(worseSeverity('SEV3', 'SEV2')).toBe('SEV2');
     expect(worseSeverity('SEV3', 'SEV3')).toBe('SEV3');
+  });
+});
+
+describe('coalesced repeats', () => {
+  const at = (seconds: number) => new Date(Date.parse('2026-03-01T10:00:00.000Z') + seconds * 1000).toISOString();
+  const open = () => applied(decide(undefined, makeSignal(), at(0), makeClassification()));
+
+  it('coalesces a firing repeat that changes nothing but the count, inside the audit interval', () => {
+    const opened = open();
+    const repeat = applied(decide(opened.incident, makeSignal({ observedAt: at(5) }), at(5), makeClassification()));
+    expect(repeat).toMatchObject({ outcome: 'updated', coalesced: true, audit: [], expectedVersion: 1 });
+    expect(repeat.incident).toMatchObject({ signalCount: 2, version: 2, lastSeen: at(5), updatedAt: at(0) });
+    expect(repeat.incident.auditHead).toBe(opened.incident.auditHead);
+    expect(repeat.incident.recentSignals).toHaveLength(2);
+  });
+
+  it('audits at once a repeat that raises the severity, adds a firing resource or recovers one', () => {
+    const opened = open();
+    const raised = applied(decide(opened.incident, makeSignal(), at(1), makeClassification({ severity: 'SEV1' })));
+    expect(raised.coalesced).toBeUndefined();
+    expect(raised.audit.map((entry) => entry.action)).toEqual(['signal.recorded', 'incident.severity_raised']);
+    const added = applied(
+      decide(opened.incident, makeSignal({ resources: ['i-0aaaaaaaaaaaaaaa2'] }), at(1), makeClassification()),
+    );
+    expect(added.coalesced).toBeUndefined();
+    expect(added.incident.firingResources).toEqual(['i-0aaaaaaaaaaaaaaa1', 'i-0aaaaaaaaaaaaaaa2']);
+    const recovered = applied(
+      decide(added.incident, makeSignal({ state: 'recovered', observedAt: at(2) }), at(2), makeClassification()),
+    );
+    expect(recovered.coalesced).toBeUndefined();
+    expect(recovered.audit).toHaveLength(1);
+  });
+
+  it('audits the first repeat at or after the interval, recording the count so far', () => {
+    let current = open().incident;
+    for (let s = 10; s < 60; s += 10) current = applied(decide(current, makeSignal(), at(s), makeClassification())).incident;
+    const audited = applied(decide(current, makeSignal(), at(60), makeClassification()));
+    expect(audited.coalesced).toBeUndefined();
+    expect(audited.audit[0]).toMatchObject({ action: 'signal.recorded', data: expect.objectContaining({ signalCount: 7 }) });
+    expect(audited.incident.updatedAt).toBe(at(60));
+  });
+
+  it('knows a signal recorded among its last RECENT_SIGNALS as a duplicate, and forgets the oldest beyond them', () => {
+    const first = applied(
+      decideIngest({
+        current: undefined,
+        signal: makeSignal(),
+        classification: makeClassification(),
+        signalKey: 'k-0',
+        eventId: 'e',
+        now: at(0),
+        reopenWindowMinutes: WINDOW,
+      }),
+    );
+    const again = (incident: Incident, key: string, s: number) =>
+      decideIngest({
+        current: incident,
+        signal: makeSignal(),
+        classification: makeClassification(),
+        signalKey: key,
+        eventId: 'e',
+        now: at(s),
+        reopenWindowMinutes: WINDOW,
+      });
+    expect(again(first.incident, 'k-0', 1)).toMatchObject({ outcome: 'duplicate', incidentId: first.incident.id });
+    let current = first.incident;
+    for (let i = 1; i <= RECENT_SIGNALS; i++) current = applied(again(current, `k-${i}`, i)).incident;
+    expect(current.recentSignals).toHaveLength(RECENT_SIGNALS);
+    // k-0 has left the list: only its processed-event marker (read before deciding) still knows it.
+    expect(again(current, 'k-0', 20).outcome).toBe('updated');
+    expect(again(current, `k-${RECENT_SIGNALS}`, 20).outcome).toBe('duplicate');
   });
 });
