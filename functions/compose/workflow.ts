@@ -3,6 +3,7 @@ import { ReleaseHoldRepository } from '../adapters/dynamodb/holds.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
 import { MitigationRepository } from '../adapters/dynamodb/mitigations.ts';
 import { RosterRepository } from '../adapters/dynamodb/roster.ts';
+import { milestoneMetricsEmitter } from '../adapters/lambda/milestone-metrics.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedScheduler } from '../adapters/deployed/scheduler.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
@@ -18,7 +19,7 @@ export function deployedWorkflowDependencies(): WorkflowDependencies & {
   const table = deployedTable();
   return {
     config: deployedConfig(),
-    incidents: new IncidentRepository(table),
+    incidents: new IncidentRepository(table, milestoneMetricsEmitter()),
     mitigations: new MitigationRepository(table),
     holds: new ReleaseHoldRepository(table),
     roster: new RosterRepository(table),

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { milestoneMetricsEmitter } from '../lambda/milestone-metrics.ts';
 import { DeploymentRepository } from './deployments.ts';
 import { ReleaseHoldRepository } from './holds.ts';
 import { IncidentRepository } from './incidents.ts';
@@ -20,7 +21,7 @@ export interface Repositories {
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
   const table = new Table(client, tableName);
   return {
-    incidents: new IncidentRepository(table),
+    incidents: new IncidentRepository(table, milestoneMetricsEmitter()),
     mitigations: new MitigationRepository(table),
     holds: new ReleaseHoldRepository(table),
     deployments: new DeploymentRepository(table),

@@ -7,6 +7,7 @@ import { incidentIdFromDigest } from '../ids.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];
+export const INCIDENT_STATUSES: readonly IncidentStatus[] = [...ACTIVE_STATUSES, 'resolved', 'closed'];
 
 export interface Incident {
   readonly id: string;
