@@ -6,6 +6,7 @@ import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { requireEnv } from '../adapters/environment.ts';
+import { slackCallMetrics } from '../adapters/lambda/slack-metrics.ts';
 import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
 import { S3PostmortemArchive } from '../adapters/postmortem-archive.ts';
 import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
@@ -33,7 +34,7 @@ let deployed: Promise<NotifyDependencies> | undefined;
 async function deployedNotify(): Promise<NotifyDependencies> {
   const deps = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
-  const slack = new SlackPoster({ token: secret.botToken });
+  const slack = new SlackPoster({ token: secret.botToken, observer: slackCallMetrics() });
   return {
     incidents: deps.incidents,
     mitigations: deps.mitigations,

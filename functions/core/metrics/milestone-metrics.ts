@@ -22,6 +22,9 @@ export const MILESTONE_METRICS = {
   signalsPerIncident: 'SignalsPerIncident',
 } as const;
 
+/** The Slack Web API metrics notify and deployments emit (dimensions Method, and Error for a failure). */
+export const SLACK_METRICS = { errors: 'SlackApiErrors', rateLimited: 'SlackRateLimited' } as const;
+
 export type MilestoneMetricName = (typeof MILESTONE_METRICS)[keyof typeof MILESTONE_METRICS];
 
 /** The dimensions every milestone metric carries (a refusal adds its `Reason`). */
