@@ -3,6 +3,7 @@ import { ReleaseHoldRepository } from '../adapters/dynamodb/holds.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
 import { MitigationRepository } from '../adapters/dynamodb/mitigations.ts';
 import { RosterRepository } from '../adapters/dynamodb/roster.ts';
+import { SilenceRepository } from '../adapters/dynamodb/silences.ts';
 import { milestoneMetricsEmitter } from '../adapters/lambda/milestone-metrics.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedScheduler } from '../adapters/deployed/scheduler.ts';
@@ -23,6 +24,7 @@ export function deployedWorkflowDependencies(): WorkflowDependencies & {
     mitigations: new MitigationRepository(table),
     holds: new ReleaseHoldRepository(table),
     roster: new RosterRepository(table),
+    silences: new SilenceRepository(table),
     // Built on first use: a function that never schedules needs no scheduler settings.
     scheduler: { schedule: (input) => deployedScheduler().schedule(input) } satisfies OneTimeScheduler,
     now: () => new Date(),

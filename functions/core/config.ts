@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { describeIssues } from './config-problems.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
+import { SILENCES_DEFAULTS, SilencesConfigSchema } from './silences/silence-config.ts';
 
 /** Incident severity: SEV1 is the worst. */
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
@@ -320,6 +321,7 @@ export const FirebreakConfigSchema = z
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
     watch: WatchConfigSchema.default(WATCH_DEFAULTS),
     monitors: MonitorsConfigSchema.default(MONITORS_DEFAULTS),
+    silences: SilencesConfigSchema.default(SILENCES_DEFAULTS),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })

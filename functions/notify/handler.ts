@@ -39,6 +39,7 @@ async function deployedNotify(): Promise<NotifyDependencies> {
     incidents: deps.incidents,
     mitigations: deps.mitigations,
     holds: deps.holds,
+    silences: deps.silences,
     deployments: new DeploymentRepository(deployedTable()),
     slackState: new SlackStateRepository(deployedTable()),
     workflow: deployedWorkflow(),

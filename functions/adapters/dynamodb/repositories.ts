@@ -5,6 +5,7 @@ import { ReleaseHoldRepository } from './holds.ts';
 import { IncidentRepository } from './incidents.ts';
 import { MitigationRepository } from './mitigations.ts';
 import { RosterRepository } from './roster.ts';
+import { SilenceRepository } from './silences.ts';
 import { SlackStateRepository } from './slack-state.ts';
 import { Table } from './table.ts';
 
@@ -16,6 +17,7 @@ export interface Repositories {
   readonly deployments: DeploymentRepository;
   readonly slackState: SlackStateRepository;
   readonly roster: RosterRepository;
+  readonly silences: SilenceRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -27,5 +29,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     deployments: new DeploymentRepository(table),
     slackState: new SlackStateRepository(table),
     roster: new RosterRepository(table),
+    silences: new SilenceRepository(table),
   };
 }

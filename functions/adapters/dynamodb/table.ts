@@ -41,7 +41,7 @@ export const keys = {
   fingerprintLock: (fingerprint: string) => key(`FP#${fingerprint}`, 'OPEN'),
   processedEvent: (signalKey: string) => key(`EVT#${signalKey}`, 'SEEN'),
   /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`. */
-  auditChain: (chainId: string) => (chainId.startsWith('HOLD#') ? chainId : `INC#${chainId}`),
+  auditChain: (chainId: string) => (chainId.startsWith('HOLD#') || chainId.startsWith('SILENCE#') ? chainId : `INC#${chainId}`),
   audit: (chainId: string, seq: number) => key(keys.auditChain(chainId), `AUD#${String(seq).padStart(10, '0')}`),
   mitigation: (incidentId: string, requestId: string) => key(`INC#${incidentId}`, `MIT#${requestId}`),
   mitigationLookup: (requestId: string) => key(`MIT#${requestId}`, 'LOOKUP'),
@@ -58,6 +58,9 @@ export const keys = {
   deploymentPartition: (service: string) => `DEP#${service}`,
   deployment: (service: string, id: string) => key(`DEP#${service}`, id),
   hold: (service: string) => key(`HOLD#${service}`, 'STATE'),
+  /** Every silence in one partition (`/firebreak silences` is one query); each has its chain in `SILENCE#<id>`. */
+  silencePartition: 'SILENCES',
+  silence: (id: string) => key('SILENCES', `SIL#${id}`),
   /** The events one transaction announces, until the stream relay has published them (see outbox.ts). */
   outbox: (id: string) => key(`OUTBOX#${id}`, 'EVENTS'),
 } as const;

@@ -12,6 +12,7 @@ import { MitigationRequested } from './mitigation-requested.ts';
 import { MitigationSucceeded } from './mitigation-succeeded.ts';
 import { PostmortemRequested } from './postmortem-requested.ts';
 import { ReleaseHoldLifted } from './release-hold-lifted.ts';
+import { SilenceExpired, SilenceSet } from './silence-changed.ts';
 
 /**
  * Which function consumes which events on the firebreak bus. The stack turns these into rules and
@@ -37,7 +38,7 @@ export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
 
 /** Every event Firebreak's functions put on the firebreak bus. */
-export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved] as const;
+export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved, SilenceSet, SilenceExpired] as const;
 
 /**
  * New incidents feed `propose`: the mitigations their classification proposed become requests; so

@@ -1,6 +1,7 @@
 import type { Severity } from '../config.ts';
 import { CATALOG_ID_PATTERN, INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../ids.ts';
 import { parseParameters } from './parameters.ts';
+import { parseSilenceCommand, SILENCE_USAGE, type SilenceCommand } from './silence-commands.ts';
 import { escapeSlackText } from './text.ts';
 
 export type Command =
@@ -21,7 +22,8 @@ export type Command =
   | { readonly name: 'approve'; readonly requestId: string }
   | { readonly name: 'reject'; readonly requestId: string; readonly reason: string }
   | { readonly name: 'release'; readonly action: 'approve' | 'status'; readonly service: string }
-  | { readonly name: 'cancel'; readonly requestId: string };
+  | { readonly name: 'cancel'; readonly requestId: string }
+  | SilenceCommand;
 
 export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
@@ -32,6 +34,7 @@ export const HELP = escapeSlackText(
     '`mitigate <incident> <catalog id> [key=value | key="a value" …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
     '`release approve <service>` lift a release hold · `release status <service>`',
     '`postmortem <incident>` a blameless postmortem draft, as a file in the incident thread',
+    '`silence <incident|fingerprint> <duration> <reason>` quiet its announcements for a while · `silences` the active ones',
     '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
   ].join('\n'),
 );
@@ -118,6 +121,11 @@ export function parseCommand(text: string): ParsedCommand {
         return fail('Expected `approve` or `status` and a service name.');
       return ok({ name: 'release', action, service });
     }
+    case 'silence':
+    case 'silences': {
+      const parsed = parseSilenceCommand(verb.toLowerCase() as 'silence' | 'silences', args, durationMinutes);
+      return parsed.ok ? ok(parsed.command) : fail(parsed.message);
+    }
     default:
       return { ok: false, message: `Unknown command "${escapeSlackText(verb.slice(0, 40))}".\n${HELP}` };
   }
@@ -137,6 +145,8 @@ function usageOf(verb: string): string {
     cancel: 'Usage: `/firebreak cancel <request>`',
     reject: 'Usage: `/firebreak reject <request> <reason>`',
     release: 'Usage: `/firebreak release approve <service>` or `/firebreak release status <service>`',
+    silence: SILENCE_USAGE,
+    silences: 'Usage: `/firebreak silences`',
   };
   return escapeSlackText(usage[verb] ?? '') || HELP;
 }
