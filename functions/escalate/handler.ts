@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { MitigationEscalationDue } from '../core/events/mitigation-escalation-due.ts';
 import { MitigationExpiryDue } from '../core/events/mitigation-expiry-due.ts';
-import { SilenceExpiryDue } from '../core/events/silence-changed.ts';
+import { SilenceExpiryDue } from '../core/events/silence-expiry-due.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedWorkflow } from '../compose/workflow.ts';

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { RosterMember } from '../core/approval/roster.ts';
 import { appendToChain } from '../core/audit/chain.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { SilenceExpired, SilenceExpiryDue, SilenceSet } from '../core/events/silence-changed.ts';
+import { SilenceExpired } from '../core/events/silence-expired.ts';
+import { SilenceExpiryDue } from '../core/events/silence-expiry-due.ts';
+import { SilenceSet } from '../core/events/silence-set.ts';
 import type { Incident } from '../core/incidents/incident.ts';
 import {
   describeTarget,

@@ -12,7 +12,8 @@ import { MitigationRequested } from './mitigation-requested.ts';
 import { MitigationSucceeded } from './mitigation-succeeded.ts';
 import { PostmortemRequested } from './postmortem-requested.ts';
 import { ReleaseHoldLifted } from './release-hold-lifted.ts';
-import { SilenceExpired, SilenceSet } from './silence-changed.ts';
+import { SilenceExpired } from './silence-expired.ts';
+import { SilenceSet } from './silence-set.ts';
 
 /**
  * Which function consumes which events on the firebreak bus. The stack turns these into rules and
