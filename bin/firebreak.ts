@@ -150,6 +150,15 @@ export function createProgram(): Command {
     .option('--local', 'the key the last drill\u2019s local notary used')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(act(async (_, o) => auditCommand('export-key', o)));
+  withAws(
+    withTable(
+      withJson(
+        command(program, 'stats', 'response times (median, p90), escalations, refusals, mitigation success, per severity'),
+      ),
+    ),
+  )
+    .option('--since <when>', 'incidents opened since: a duration back (90m, 12h, 30d, 2w) or a date', '30d')
+    .action(act(async (_, o) => (await import('./cli/stats.ts')).stats(o)));
 
   const dlq = program.command('dlq').description('the dead-letter queue');
   const queueOptions = (c: Command) =>

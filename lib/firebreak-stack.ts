@@ -7,6 +7,7 @@ import { EventIngestion } from './constructs/event-ingestion.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
+import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
 import { PostmortemArchive } from './constructs/postmortem-archive.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
@@ -38,6 +39,8 @@ export class FirebreakStack extends Stack {
   readonly notary: AuditNotary;
   /** Alarms on the dead-letter queues, every function and the relay's iterator age; they become `platform` incidents. */
   readonly alarms: PlatformAlarms;
+  /** The CloudWatch dashboard: incidents, response times, approvals, mitigations, dead letters, errors, Slack. */
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -75,6 +78,19 @@ export class FirebreakStack extends Stack {
     this.alarms.watchStreamConsumer(this.relay.relayFunction);
     // Its batching window delays every record by up to digestWindowSeconds by design.
     this.alarms.watchStreamConsumer(this.notary.notaryFunction, Duration.minutes(15));
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      functions: firebreakFunctionsIn(this),
+      deadLetterQueues: [
+        { name: 'shared', queue: foundation.deadLetterQueue },
+        { name: 'relay', queue: this.relay.deadLetterQueue },
+        { name: 'notary', queue: this.notary.deadLetterQueue },
+      ],
+      alarms: [
+        ...this.alarms.deadLetterAlarms.values(),
+        ...[...this.alarms.functionAlarms.values()].flatMap((a) => [a.errors, a.throttles]),
+        ...this.alarms.streamConsumerAlarms.values(),
+      ],
+    });
 
     const outputs: Record<string, [value: string, description: string]> = {
       EventBusName: [foundation.bus.eventBusName, 'Send custom monitor events here (PutEvents)'],
@@ -98,6 +114,10 @@ export class FirebreakStack extends Stack {
       PostmortemBucketName: [
         this.postmortems.bucket.bucketName,
         'A copy of every postmortem draft shared in Slack (postmortems/<incident>/)',
+      ],
+      DashboardName: [
+        this.dashboard.dashboard.dashboardName,
+        'The CloudWatch dashboard: incidents, response times, approvals, mitigations, dead letters, errors, Slack',
       ],
       MitigationOutputLogGroup: [
         this.mitigation.outputLogGroup.logGroupName,

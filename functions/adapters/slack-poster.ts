@@ -43,9 +43,18 @@ export interface SlackPosterOptions {
    * across every concurrent instance, not only within this one.
    */
   readonly sharedSlots?: { reserve(channel: string, now: number, intervalMs: number): Promise<number> };
+  /** Told of every failed call and every 429 the client waited out (the Slack API metrics of the dashboard). */
+  readonly observer?: SlackCallObserver;
   /** Injectable clock and sleep for the pacing gate (tests use a virtual clock). */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SlackCallObserver {
+  /** A call failed for good (after the client's retries): `error` is Slack's code (`channel_not_found`) or the client's. */
+  failed(method: string, error: string): void;
+  /** Slack answered 429; the client waits `retryAfterSeconds` and retries. */
+  rateLimited(method: string, retryAfterSeconds: number): void;
 }
 
 export interface SlackPosterStats {
@@ -89,15 +98,16 @@ export class SlackPoster {
     this.sharedSlots = options.sharedSlots;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.client = new WebClient(options.token, {
+    this.client = new ObservedWebClient(options.observer, options.token, {
       ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
       retryConfig: options.retryConfig ?? DEFAULT_RETRY,
       rejectRateLimitedCalls: false,
       timeout: options.timeoutMs ?? 10_000,
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    this.client.on(WebClientEvent.RATE_LIMITED, () => {
+    this.client.on(WebClientEvent.RATE_LIMITED, (retryAfterSeconds: number, request?: { url?: string }) => {
       this.counts.rateLimited += 1;
+      options.observer?.rateLimited(methodOf(request?.url), retryAfterSeconds);
     });
   }
 
@@ -204,4 +214,39 @@ export class SlackPoster {
     const perChannel = (this.counts.channels[channel] ??= {});
     perChannel[method] = (perChannel[method] ?? 0) + 1;
   }
+}
+
+/**
+ * The Web API client, reporting each call that fails for good to the observer. Every method of the
+ * client (chat.*, files.*, the calls inside filesUploadV2) goes through `apiCall`.
+ */
+class ObservedWebClient extends WebClient {
+  constructor(
+    private readonly observer: SlackCallObserver | undefined,
+    ...args: ConstructorParameters<typeof WebClient>
+  ) {
+    super(...args);
+  }
+
+  override async apiCall(method: string, options?: Record<string, unknown>): ReturnType<WebClient['apiCall']> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      this.observer?.failed(method, slackErrorCode(error));
+      throw error;
+    }
+  }
+}
+
+/** Slack's own error code (`channel_not_found`) or the client's (`slack_webapi_request_error`); a bounded vocabulary. */
+export function slackErrorCode(error: unknown): string {
+  const e = error as { code?: unknown; data?: { error?: unknown } } | undefined;
+  const code = typeof e?.data?.error === 'string' ? e.data.error : typeof e?.code === 'string' ? e.code : 'unknown';
+  return /^[a-z_]{1,60}$/.test(code) ? code : 'unknown';
+}
+
+/** `https://slack.com/api/chat.postMessage` -> `chat.postMessage`. */
+function methodOf(url: string | undefined): string {
+  const method = url?.split('?')[0]?.split('/').pop() ?? '';
+  return /^[a-zA-Z.]{1,60}$/.test(method) ? method : 'unknown';
 }

@@ -3,6 +3,7 @@ import { assertEventSize } from '../core/signals/normalize.ts';
 import { EventEnvelopeSchema } from '../core/signals/signal.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
+import { slackCallMetrics } from '../adapters/lambda/slack-metrics.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
@@ -36,7 +37,7 @@ async function deployedDeployments(): Promise<DeploymentDependencies> {
     config,
     now,
     workflow: deployedWorkflow(),
-    slack: new SlackPoster({ token: secret.botToken }),
+    slack: new SlackPoster({ token: secret.botToken, observer: slackCallMetrics() }),
   };
 }
 export const handler = createDeploymentsHandler(() => (deployed ??= deployedDeployments()));

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { MitigationEscalationDue } from '../core/events/mitigation-escalation-due.ts';
 import { MitigationExpiryDue } from '../core/events/mitigation-expiry-due.ts';
+import { SilenceExpiryDue } from '../core/events/silence-expiry-due.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedWorkflow } from '../compose/workflow.ts';
@@ -11,6 +12,7 @@ import type { Workflow } from '../workflow/workflow.ts';
 const ScheduledTimerSchema = z.discriminatedUnion('detail-type', [
   z.object({ 'detail-type': z.literal(MitigationEscalationDue.detailType), detail: MitigationEscalationDue.schema }),
   z.object({ 'detail-type': z.literal(MitigationExpiryDue.detailType), detail: MitigationExpiryDue.schema }),
+  z.object({ 'detail-type': z.literal(SilenceExpiryDue.detailType), detail: SilenceExpiryDue.schema }),
 ]);
 
 /**
@@ -22,16 +24,23 @@ export function createEscalateHandler(workflow: () => Workflow) {
   return houseHandler({
     schema: ScheduledTimerSchema,
     handle: async (event) => {
-      if (event['detail-type'] === MitigationExpiryDue.detailType) {
-        const outcome = await workflow().expireRequest(event.detail);
-        metrics.addMetric(`expiry_${outcome}`, MetricUnit.Count, 1);
-        logger.info('expiry checked', { ...event.detail, outcome });
-        return { ...event.detail, outcome };
+      const detail = event.detail;
+      if ('silenceId' in detail) {
+        const outcome = await workflow().expireSilence(detail);
+        metrics.addMetric(`silence_expiry_${outcome}`, MetricUnit.Count, 1);
+        logger.info('silence expiry checked', { ...detail, outcome });
+        return { ...detail, outcome };
       }
-      const outcome = await workflow().escalateRequest(event.detail);
+      if (event['detail-type'] === MitigationExpiryDue.detailType) {
+        const outcome = await workflow().expireRequest(detail);
+        metrics.addMetric(`expiry_${outcome}`, MetricUnit.Count, 1);
+        logger.info('expiry checked', { ...detail, outcome });
+        return { ...detail, outcome };
+      }
+      const outcome = await workflow().escalateRequest(detail);
       metrics.addMetric(`escalation_${outcome}`, MetricUnit.Count, 1);
-      logger.info('escalation checked', { ...event.detail, outcome });
-      return { ...event.detail, outcome };
+      logger.info('escalation checked', { ...detail, outcome });
+      return { ...detail, outcome };
     },
   });
 }

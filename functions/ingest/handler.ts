@@ -8,6 +8,7 @@ import { createClassifier } from '../core/signals/classify.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
+import { milestoneMetricsEmitter } from '../adapters/lambda/milestone-metrics.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
 
 export type IngestResult = {
@@ -61,7 +62,7 @@ let deployed: IngestDependencies | undefined;
 function deployedIngest(): IngestDependencies {
   const config = deployedConfig();
   return {
-    incidents: new IncidentRepository(deployedTable()),
+    incidents: new IncidentRepository(deployedTable(), milestoneMetricsEmitter()),
     classify: createClassifier(config),
     now: () => new Date(),
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,

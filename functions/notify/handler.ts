@@ -6,6 +6,7 @@ import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { requireEnv } from '../adapters/environment.ts';
+import { slackCallMetrics } from '../adapters/lambda/slack-metrics.ts';
 import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
 import { S3PostmortemArchive } from '../adapters/postmortem-archive.ts';
 import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
@@ -35,11 +36,16 @@ async function deployedNotify(): Promise<NotifyDependencies> {
   const deps = deployedWorkflowDependencies();
   const secret = await deployedSlackSecret();
   // Posts and updates to a channel are spaced across every concurrent notify instance (one slot item per channel).
-  const slack = new SlackPoster({ token: secret.botToken, sharedSlots: new DynamoChannelSlots(deployedTable()) });
+  const slack = new SlackPoster({
+    token: secret.botToken,
+    sharedSlots: new DynamoChannelSlots(deployedTable()),
+    observer: slackCallMetrics(),
+  });
   return {
     incidents: deps.incidents,
     mitigations: deps.mitigations,
     holds: deps.holds,
+    silences: deps.silences,
     deployments: new DeploymentRepository(deployedTable()),
     slackState: new SlackStateRepository(deployedTable()),
     workflow: deployedWorkflow(),

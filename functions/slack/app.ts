@@ -235,6 +235,15 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
     }
     case 'ack':
       return workflow.incidentAction({ kind: 'ack', incidentId: command.incidentId, userId: actor.userId });
+    case 'silence':
+      return workflow.setSilence({
+        target: command.target,
+        minutes: command.minutes,
+        reason: command.reason,
+        userId: actor.userId,
+      });
+    case 'silences':
+      return workflow.listSilences();
     case 'postmortem':
       return workflow.requestPostmortem({ incidentId: command.incidentId, userId: actor.userId });
     case 'resolve':

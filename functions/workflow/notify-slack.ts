@@ -30,6 +30,8 @@ import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/mess
 import type { SlackChannelPort } from './ports/slack.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
 import type { Workflow } from './workflow.ts';
+import type { SilencesPort } from './ports/silences.ts';
+import { activeSilence } from './silences.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 import type {
@@ -46,6 +48,8 @@ export interface NotifyDependencies {
   readonly holds: NotifyHoldsPort;
   readonly deployments: NotifyDeploymentsPort;
   readonly slackState: SlackStatePort;
+  /** Silences: a silenced incident's changes are recorded but not announced. */
+  readonly silences?: Pick<SilencesPort, 'listSilences'>;
   readonly slack: SlackChannelPort;
   readonly workflow: Workflow;
   readonly scheduler: OneTimeScheduler;
@@ -88,6 +92,9 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         : IncidentOpened.parse(event.detail);
       const incident = await deps.incidents.getIncident(detail.incidentId);
       if (!incident) throw new Error(`incident ${detail.incidentId} not found`);
+      // Silenced: still recorded and counted (ingest did that), not announced; the next change after it ends is.
+      if (deps.silences && (await activeSilence(incident, { silences: deps.silences, now: deps.now })))
+        return { action: 'silenced', incidentId: incident.id };
       const rendered = await renderIncident(incident, detail.changes, refresh, deps);
       const action = await watchCoalescedRepeats(incident, rendered, refresh || detail.changes.some(isSignalChange), deps);
       for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) {

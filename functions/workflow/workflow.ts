@@ -30,6 +30,9 @@ import { auditOtherWorkspace, type ForeignAttempt } from './other-workspace.ts';
 import { scheduleRequestTimers } from './request-timers.ts';
 import type { Actor, Reply } from './reply.ts';
 import type { WorkflowChange } from '../core/persistence.ts';
+import type { SilenceTarget } from '../core/silences/silence.ts';
+import type { SilencesPort } from './ports/silences.ts';
+import { expireSilence, listSilences, setSilence, type SilenceDependencies } from './silences.ts';
 
 export interface WorkflowDependencies {
   readonly incidents: IncidentsPort;
@@ -39,6 +42,8 @@ export interface WorkflowDependencies {
   readonly scheduler: OneTimeScheduler;
   readonly config: FirebreakConfig;
   readonly now: () => Date;
+  /** Silences (`/firebreak silence`); the deployed and local runtimes always have them. */
+  readonly silences?: SilencesPort;
 }
 
 /** Optimistic concurrency: a change that lost a race re-reads and tries again. */
@@ -386,6 +391,34 @@ export class Workflow {
   /** `/firebreak release approve <service>`: lifts a release hold per the same CTO / senior policy; every attempt audited. */
   async approveRelease(input: { service: string; actor: Actor }): Promise<Reply> {
     return approveRelease(input, { ...this.deps, roster: () => this.roster() });
+  }
+
+  /** `/firebreak silence <incident|fingerprint> <duration> <reason>`. */
+  async setSilence(input: { target: SilenceTarget; minutes: number; reason: string; userId: string }): Promise<Reply> {
+    return setSilence(input, this.silenceDependencies());
+  }
+
+  /** `/firebreak silences`. */
+  async listSilences(): Promise<Reply> {
+    return listSilences(this.silenceDependencies());
+  }
+
+  /** A silence's end fell due (its one-time schedule invokes escalate). */
+  async expireSilence(input: { silenceId: string }): Promise<'expired' | 'not_due' | 'already' | 'missing'> {
+    return expireSilence(input.silenceId, this.silenceDependencies());
+  }
+
+  private silenceDependencies(): SilenceDependencies {
+    const silences = this.deps.silences;
+    if (!silences) throw new Error('this workflow was built without a silences repository');
+    return {
+      silences,
+      incidents: this.deps.incidents,
+      scheduler: this.deps.scheduler,
+      config: this.deps.config,
+      member: (userId) => this.member(userId),
+      now: this.deps.now,
+    };
   }
 
   async setAway(userId: string, minutes: number | undefined): Promise<Reply> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SlackPoster, type SlackPosterOptions } from '../../functions/adapters/slack-poster.ts';
+import { slackCallMetrics } from '../../functions/adapters/lambda/slack-metrics.ts';
+import { SlackPoster, slackErrorCode, type SlackPosterOptions } from '../../functions/adapters/slack-poster.ts';
 import { ephemeral } from '../../functions/core/slack/block-kit.ts';
 import { incidentMessage } from '../../functions/core/slack/incident-messages.ts';
 import { renderMessageText } from '../../functions/core/slack/message-text.ts';
@@ -142,5 +143,49 @@ describe('SlackPoster', () => {
     await expect(poster({ token: 'xoxp-user-token' }).post('C0INCIDENTS', { text: 'x', blocks: [] })).rejects.toMatchObject({
       data: { error: 'invalid_auth' },
     });
+  });
+
+  it('reports 429s and failed calls to its observer, as Slack API metrics (by method and error)', async () => {
+    const seen: string[] = [];
+    const observer = {
+      failed: (method: string, error: string) => void seen.push(`failed ${method} ${error}`),
+      rateLimited: (method: string, retryAfter: number) => void seen.push(`429 ${method} ${retryAfter}s`),
+    };
+    const p = poster({ observer });
+    slack.rateLimitNext(1, 1, 'chat.postMessage');
+    await p.post('C0INCIDENTS', { text: 'after the limit', blocks: [] });
+    await expect(p.post('nowhere', { text: 'x', blocks: [] })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(p.update('C0INCIDENTS', '1.000001', { text: 'x', blocks: [] })).rejects.toThrow();
+    expect(seen).toEqual([
+      '429 chat.postMessage 1s',
+      'failed chat.postMessage channel_not_found',
+      expect.stringMatching(/^failed chat\.update [a-z_]+$/),
+    ]);
+
+    // Through Powertools: one EMF record per call, with its own dimensions.
+    const records: { dimensions: Record<string, string>; name: string }[] = [];
+    const sink = {
+      singleMetric: () => {
+        let dimensions: Record<string, string> = {};
+        return {
+          addDimensions: (d: Record<string, string>) => void (dimensions = d),
+          addMetric: (name: string) => void records.push({ dimensions, name }),
+        };
+      },
+    };
+    const metrics = slackCallMetrics(sink as never);
+    metrics.failed('chat.postMessage', 'channel_not_found');
+    metrics.rateLimited('chat.update', 3);
+    expect(records).toEqual([
+      { name: 'SlackApiErrors', dimensions: { Method: 'chat.postMessage', Error: 'channel_not_found' } },
+      { name: 'SlackRateLimited', dimensions: { Method: 'chat.update' } },
+    ]);
+  });
+
+  it('keeps error codes a bounded vocabulary', () => {
+    expect(slackErrorCode({ data: { error: 'not_in_channel' } })).toBe('not_in_channel');
+    expect(slackErrorCode({ code: 'slack_webapi_request_error' })).toBe('slack_webapi_request_error');
+    expect(slackErrorCode({ data: { error: 'Evil <!channel> "x"' } })).toBe('unknown');
+    expect(slackErrorCode(undefined)).toBe('unknown');
   });
 });

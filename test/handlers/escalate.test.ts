@@ -205,6 +205,7 @@ describe('a click racing the expiry, on the conditional writes of the table', ()
     let interleaved = false;
     const racing = (run: () => Promise<unknown>): IncidentsPort => ({
       getIncident: (id) => real.getIncident(id),
+      findByFingerprint: (fingerprint) => real.findByFingerprint(fingerprint),
       commitChange: async (change: WorkflowChange) => {
         if (!interleaved) {
           interleaved = true;

@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import type { AuditEntry } from '../../core/audit/chain.ts';
 import { CategorySchema, SeveritySchema } from '../../core/config.ts';
-import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../../core/incidents/incident.ts';
+import { ACTIVE_STATUSES, INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../core/incidents/incident.ts';
 import type { CommitResult, CommittedDecision, ProcessedEvent, WorkflowChange } from '../../core/persistence.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { ChangeRecord } from '../../core/signals/change-record.ts';
+import type { CommittedHook } from '../lambda/milestone-metrics.ts';
 import { auditPut, readAudit } from './audit.ts';
 import { outboxPuts } from './outbox.ts';
 import { mitigationPuts } from './mitigations.ts';
@@ -110,7 +111,11 @@ const OPTIONAL_FIELDS = ['resolvedAt', 'acknowledgedBy', 'resolvedBy', 'descript
 
 /** Incidents, their fingerprint locks, processed-event markers and audit chains. */
 export class IncidentRepository {
-  constructor(private readonly table: Table) {}
+  /** `onCommitted` sees each incident and the audit entries a successful commit wrote (the milestone metrics). */
+  constructor(
+    private readonly table: Table,
+    private readonly onCommitted?: CommittedHook,
+  ) {}
 
   async getIncident(id: string): Promise<Incident | undefined> {
     return this.table.get(keys.incident(id), IncidentItem);
@@ -161,6 +166,24 @@ export class IncidentRepository {
       limit,
     );
     return items.map((item) => parseItem(ChangeItem, item));
+  }
+
+  /** Every incident opened at or after `since` (ISO), whatever its status now, oldest first. */
+  async listOpenedSince(since: string): Promise<Incident[]> {
+    const perStatus = await Promise.all(
+      INCIDENT_STATUSES.map((status) =>
+        this.table.query({
+          IndexName: TABLE.byStatusIndex.name,
+          KeyConditionExpression: '#pk = :pk AND #sk >= :since',
+          ExpressionAttributeNames: { '#pk': TABLE.byStatusIndex.partitionKey, '#sk': TABLE.byStatusIndex.sortKey },
+          ExpressionAttributeValues: { ':pk': `STATUS#${status}`, ':since': since },
+        }),
+      ),
+    );
+    return perStatus
+      .flat()
+      .map((item) => parseItem(IncidentItem, item))
+      .sort((a, b) => (a.openedAt < b.openedAt ? -1 : a.openedAt > b.openedAt ? 1 : 0));
   }
 
   /** An incident's whole audit chain, in order. */
@@ -226,6 +249,8 @@ export class IncidentRepository {
     ]);
     if (result.applied) {
       await this.table.put(marker);
+      this.onCommitted?.(incident, decision.audit);
+      if (decision.closes) this.onCommitted?.(decision.closes.incident, decision.closes.audit);
       return { committed: true };
     }
     if (lostRace(result.reasons)) return { committed: false, reason: 'conflict' };
@@ -259,7 +284,10 @@ export class IncidentRepository {
       ...mitigationPuts(change),
       ...outboxPuts(change.events),
     ]);
-    if (result.applied) return { committed: true };
+    if (result.applied) {
+      this.onCommitted?.(change.incident, change.audit);
+      return { committed: true };
+    }
     if (lostRace(result.reasons)) return { committed: false, reason: 'conflict' };
     throw new Error(`change of ${change.incident.id} cancelled: ${result.reasons.join(', ')}`);
   }

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { milestoneMetricsEmitter } from '../lambda/milestone-metrics.ts';
 import { DeploymentRepository } from './deployments.ts';
 import { ReleaseHoldRepository } from './holds.ts';
 import { DeployFreezeRepository } from './freezes.ts';
@@ -6,6 +7,7 @@ import { WorkItemRepository } from './work-items.ts';
 import { IncidentRepository } from './incidents.ts';
 import { MitigationRepository } from './mitigations.ts';
 import { RosterRepository } from './roster.ts';
+import { SilenceRepository } from './silences.ts';
 import { SlackStateRepository } from './slack-state.ts';
 import { Table } from './table.ts';
 
@@ -19,12 +21,13 @@ export interface Repositories {
   readonly roster: RosterRepository;
   readonly freezes: DeployFreezeRepository;
   readonly workItems: WorkItemRepository;
+  readonly silences: SilenceRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
   const table = new Table(client, tableName);
   return {
-    incidents: new IncidentRepository(table),
+    incidents: new IncidentRepository(table, milestoneMetricsEmitter()),
     mitigations: new MitigationRepository(table),
     holds: new ReleaseHoldRepository(table),
     deployments: new DeploymentRepository(table),
@@ -32,5 +35,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     roster: new RosterRepository(table),
     freezes: new DeployFreezeRepository(table),
     workItems: new WorkItemRepository(table),
+    silences: new SilenceRepository(table),
   };
 }

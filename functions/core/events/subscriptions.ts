@@ -16,6 +16,8 @@ import { DeployFreezeLifted } from './deploy-freeze-lifted.ts';
 import { DeployFreezeStarted } from './deploy-freeze-started.ts';
 import { FreezeReleaseApproved } from './freeze-release-approved.ts';
 import { WorkItemsDelivered } from './work-items-delivered.ts';
+import { SilenceExpired } from './silence-expired.ts';
+import { SilenceSet } from './silence-set.ts';
 
 /**
  * Which function consumes which events on the firebreak bus. The stack turns these into rules and
@@ -44,7 +46,7 @@ export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
 
 /** Every event Firebreak's functions put on the firebreak bus. */
-export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved, WorkItemsDelivered] as const;
+export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved, WorkItemsDelivered, SilenceSet, SilenceExpired] as const;
 
 /** Every incident announcement feeds `freeze`: the deploy freeze follows the incidents at or above its severity. */
 export const FREEZE_EVENTS = [IncidentOpened, IncidentUpdated, IncidentResolved] as const;

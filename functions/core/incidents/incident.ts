@@ -7,6 +7,7 @@ import { incidentIdFromDigest } from '../ids.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];
+export const INCIDENT_STATUSES: readonly IncidentStatus[] = [...ACTIVE_STATUSES, 'resolved', 'closed'];
 
 export interface Incident {
   readonly id: string;
@@ -104,8 +105,7 @@ export const RECENT_SIGNALS = 8;
 export const REPEAT_AUDIT_INTERVAL_MS = 60_000;
 
 /** The short digest of a signal key an incident remembers (48 bits in 8 characters: a false match among 8 is out of reach). */
-const signalDigest = (signalKey: string): string =>
-  Buffer.from(sha256(signalKey).slice(0, 12), 'hex').toString('base64url');
+const signalDigest = (signalKey: string): string => Buffer.from(sha256(signalKey).slice(0, 12), 'hex').toString('base64url');
 
 export interface AuditDraft {
   readonly action: string;

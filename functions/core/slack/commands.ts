@@ -2,6 +2,7 @@ import type { Severity } from '../config.ts';
 import { CATALOG_ID_PATTERN, INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../ids.ts';
 import { parseParameters } from './parameters.ts';
 import { escapeSlackEntities, escapeSlackText } from './text.ts';
+import { parseSilenceCommand, SILENCE_USAGE, type SilenceCommand } from './silence-commands.ts';
 
 export type Command =
   | { readonly name: 'help' }
@@ -27,7 +28,8 @@ export type Command =
       /** `release approve <service> --during-freeze [account]`: approve a release during a deploy freeze. */
       readonly duringFreeze?: { readonly account?: string };
     }
-  | { readonly name: 'cancel'; readonly requestId: string };
+  | { readonly name: 'cancel'; readonly requestId: string }
+  | SilenceCommand;
 
 export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
@@ -38,6 +40,7 @@ export const HELP = escapeSlackEntities(
     '`mitigate <incident> <catalog id> [key=value | key="a value" …]` request a mitigation · `approve <request>` · `reject <request> <reason>` · `cancel <request>`',
     '`release approve <service>` lift a release hold · `release approve <service> --during-freeze` release during a deploy freeze · `release status <service>`',
     '`postmortem <incident>` a blameless postmortem draft, as a file in the incident thread',
+    '`silence <incident|fingerprint> <duration> <reason>` quiet its announcements for a while · `silences` the active ones',
     '`away [duration]` e.g. `away 4h` (default 8h, at most 14d) · `back` · `roster` · `help`',
   ].join('\n'),
 );
@@ -133,6 +136,11 @@ export function parseCommand(text: string): ParsedCommand {
         return fail('Expected `approve <service>`, `approve <service> --during-freeze [account id]` or `status <service>`.');
       return ok({ name: 'release', action, service, duringFreeze: account ? { account } : {} });
     }
+    case 'silence':
+    case 'silences': {
+      const parsed = parseSilenceCommand(verb.toLowerCase() as 'silence' | 'silences', args, durationMinutes);
+      return parsed.ok ? ok(parsed.command) : fail(parsed.message);
+    }
     default:
       return { ok: false, message: `Unknown command "${escapeSlackText(verb.slice(0, 40))}".\n${HELP}` };
   }
@@ -152,6 +160,8 @@ function usageOf(verb: string): string {
     cancel: 'Usage: `/firebreak cancel <request>`',
     reject: 'Usage: `/firebreak reject <request> <reason>`',
     release: 'Usage: `/firebreak release approve <service> [--during-freeze [account]]` or `/firebreak release status <service>`',
+    silence: SILENCE_USAGE,
+    silences: 'Usage: `/firebreak silences`',
   };
   return escapeSlackEntities(usage[verb] ?? '') || HELP;
 }

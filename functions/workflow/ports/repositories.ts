@@ -19,6 +19,8 @@ import type {
 /** Incidents, read and changed (with their audit entries and a mitigation request change) in one commit. */
 export interface IncidentsPort {
   getIncident(id: string): Promise<Incident | undefined>;
+  /** The incident a fingerprint currently points at (what a fingerprint silence is checked against). */
+  findByFingerprint(fingerprint: string): Promise<Incident | undefined>;
   /** `conflict` means someone changed the incident or the request first: re-read and retry. */
   commitChange(change: WorkflowChange): Promise<CommitResult>;
 }

@@ -8,6 +8,7 @@ import { MitigationEscalated } from '../../../functions/core/events/mitigation-e
 import { MitigationEscalationDue } from '../../../functions/core/events/mitigation-escalation-due.ts';
 import { MitigationExpiryDue } from '../../../functions/core/events/mitigation-expiry-due.ts';
 import { ReleaseHoldLifted } from '../../../functions/core/events/release-hold-lifted.ts';
+import { SilenceExpiryDue } from '../../../functions/core/events/silence-expiry-due.ts';
 import {
   BUS_EVENTS,
   EXECUTE_PATTERN,
@@ -41,7 +42,7 @@ const incident = {
 } as unknown as Incident;
 
 /** What one-time schedules deliver straight to escalate (no bus rule routes them). */
-const SCHEDULED = [MitigationEscalationDue, MitigationExpiryDue];
+const SCHEDULED = [MitigationEscalationDue, MitigationExpiryDue, SilenceExpiryDue];
 
 describe('event contracts', () => {
   it('declares each detail-type once, every one on the firebreak source', () => {
@@ -56,8 +57,8 @@ describe('event contracts', () => {
   it('has one module per event, each declaring exactly one contract', () => {
     const modules = readdirSync(new URL('../../../functions/core/events/', import.meta.url)).filter(
       (file) =>
-        /^(incident|mitigation|release|postmortem|deploy-freeze|freeze|work-items)-/.test(file) &&
-        !['incident-snapshot.ts', 'incident-events.ts'].includes(file),
+        /^(incident|mitigation|release|postmortem|deploy-freeze|freeze|work-items|silence)-/.test(file) &&
+        !['incident-snapshot.ts', 'incident-events.ts', 'silence-ref.ts'].includes(file),
     );
     expect(modules.length).toBe(BUS_EVENTS.length + SCHEDULED.length);
   });

@@ -1,0 +1,22 @@
+import type { AuditEntry } from '../../core/audit/chain.ts';
+import type { BusEvent } from '../../core/events/contract.ts';
+import type { Incident } from '../../core/incidents/incident.ts';
+import type { Silence } from '../../core/silences/silence.ts';
+
+/** Silences as stored, with the head of each one's audit chain. */
+export interface SilencesPort {
+  getSilence(id: string): Promise<(Silence & { auditSeq: number; auditHead: string }) | undefined>;
+  listSilences(): Promise<Silence[]>;
+  saveSilence(
+    silence: Silence,
+    previous: { version: number; auditSeq: number; auditHead: string } | undefined,
+    audit: readonly AuditEntry[],
+    events: readonly BusEvent[],
+  ): Promise<boolean>;
+}
+
+/** What a silence is checked against: the incident it names, or the one its fingerprint points at. */
+export interface SilencedIncidentsPort {
+  getIncident(id: string): Promise<Incident | undefined>;
+  findByFingerprint(fingerprint: string): Promise<Incident | undefined>;
+}
