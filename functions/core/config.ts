@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
+import { MaintenanceConfigSchema } from './maintenance/maintenance-config.ts';
+import { ReviewConfigSchema } from './review/review-config.ts';
 
 /** Incident severity: SEV1 is the worst. */
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
@@ -308,6 +310,8 @@ export const FirebreakConfigSchema = z
       incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
     }),
     fleet: FleetConfigSchema.default({ tagKey: DEFAULT_FLEET_TAG_KEY, progressIntervalSeconds: 10 }),
+    maintenance: MaintenanceConfigSchema.prefault({}),
+    review: ReviewConfigSchema.prefault({}),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
   })
