@@ -85,11 +85,10 @@ describe('the review report', () => {
     };
     const second = buildReview(next, { takenAt: report.takenAt, items: reviewItems(report) }, { accessKeyMaxAgeDays: 90 });
     expect(second.changes.since).toBe('2026-11-23T08:00:00.000Z');
-    expect(second.changes.added.map((i) => i.text)).toEqual(
-      ['ops: access key AKIAEDGE is 97 days old (Inactive)', 'AWS::EC2::Volume vol-1'].sort((a, b) =>
-        a.startsWith('AWS') ? -1 : b.startsWith('AWS') ? 1 : 0,
-      ),
-    );
+    expect(second.changes.added.map((i) => i.text)).toEqual([
+      'AWS::EC2::Volume vol-1',
+      'ops: access key AKIAEDGE is 97 days old (Inactive)',
+    ]);
     expect(second.changes.resolved.map((i) => i.key)).toEqual([
       'unmanaged:i-0ddd',
       'sg:sg-0123:tcp/22:0.0.0.0/0',
