@@ -161,14 +161,31 @@ export interface DeployedWindow {
   readonly targetId: string;
 }
 
+/** The `RegisterTaskWithMaintenanceWindow` input Firebreak sends (the SDK's shape, narrowed to what it sets). */
+export interface RegisterTaskInput {
+  readonly WindowId: string;
+  readonly Targets: { Key: string; Values: string[] }[];
+  readonly TaskArn: string;
+  readonly TaskType: 'RUN_COMMAND';
+  readonly Priority: number;
+  readonly MaxConcurrency: string;
+  readonly MaxErrors: string;
+  readonly Name: string;
+  readonly Description: string;
+  readonly TaskInvocationParameters: {
+    RunCommand: { Parameters: Record<string, string[]>; Comment: string; TimeoutSeconds: number };
+  };
+  readonly ClientToken: string;
+}
+
 /** The exact `RegisterTaskWithMaintenanceWindow` input for an approved batch (idempotent through its client token). */
-export function registerTaskInput(batch: PatchBatch, window: MaintenanceWindow, deployed: DeployedWindow) {
+export function registerTaskInput(batch: PatchBatch, window: MaintenanceWindow, deployed: DeployedWindow): RegisterTaskInput {
   const cves = batch.findings.map((f) => f.vulnerabilityId);
   return {
     WindowId: deployed.windowId,
     Targets: [{ Key: 'WindowTargetIds', Values: [deployed.targetId] }],
     TaskArn: 'AWS-RunPatchBaseline',
-    TaskType: 'RUN_COMMAND' as const,
+    TaskType: 'RUN_COMMAND',
     Priority: 1,
     MaxConcurrency: window.maxConcurrency,
     MaxErrors: window.maxErrors,
@@ -185,7 +202,6 @@ export function registerTaskInput(batch: PatchBatch, window: MaintenanceWindow, 
     ClientToken: batch.id,
   };
 }
-export type RegisterTaskInput = ReturnType<typeof registerTaskInput>;
 
 /** The task is in the window: the next status events are its run. */
 export function markRegistered(batch: PatchBatch, windowTaskId: string): PatchBatch {
