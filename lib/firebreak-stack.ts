@@ -6,6 +6,7 @@ import { EventIngestion } from './constructs/event-ingestion.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
+import { ConfigurationReviewPolicy, MaintenanceWindows } from './constructs/maintenance-windows.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
@@ -29,6 +30,10 @@ export class FirebreakStack extends Stack {
   readonly relay: OutboxRelay;
   /** Alarms on the dead-letter queues, every function and the relay's iterator age; they become `platform` incidents. */
   readonly alarms: PlatformAlarms;
+  /** The SSM Maintenance Windows of `maintenance.windows`, each with its tag target. */
+  readonly maintenanceWindows: MaintenanceWindows;
+  /** The read-only managed policy `firebreak review` needs. */
+  readonly reviewPolicy: ConfigurationReviewPolicy;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -47,6 +52,8 @@ export class FirebreakStack extends Stack {
       workflow: this.workflow,
       slackFunction: this.slack.slackFunction,
     });
+    this.maintenanceWindows = new MaintenanceWindows(this, 'MaintenanceWindows', { windows: config.maintenance.windows });
+    this.reviewPolicy = new ConfigurationReviewPolicy(this, 'ConfigurationReview');
     // Last, so it finds every function the constructs above created.
     this.alarms = new PlatformAlarms(this, 'PlatformAlarms', {
       deadLetterQueues: [
@@ -71,6 +78,7 @@ export class FirebreakStack extends Stack {
         this.mitigation.diagnosticsBucket.bucketName,
         'collect-diagnostics uploads here (<instance id>/<timestamp>/): grant your instance role s3:PutObject on this bucket',
       ],
+      ReviewPolicyArn: [this.reviewPolicy.policy.managedPolicyArn, 'Attach to whoever runs `firebreak review` (read-only)'],
       MitigationOutputLogGroup: [
         this.mitigation.outputLogGroup.logGroupName,
         'Run Command output of every mitigation: grant your instance role logs:CreateLogStream and logs:PutLogEvents on it',
