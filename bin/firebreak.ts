@@ -28,6 +28,7 @@ import { loadScenario, ScenarioError } from '../functions/local/drill/scenario.t
 import { renderDrill } from '../functions/local/drill/transcript.ts';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../lib/config.ts';
 import { dlq } from './cli/dlq.ts';
+import { review } from './cli/review.ts';
 import { renderIncident, renderList } from './cli/incident-text.ts';
 import { UsageError } from './cli/usage.ts';
 
@@ -48,6 +49,9 @@ Commands:
                                         credentials and print its event id; --dry-run prints the entry instead
   release check <service> [--json]      exit 0 when the service may deploy, 1 while it is on a release hold
                                         (printing why and who can lift it)
+  review [--local] [--since prev.json] [--json]
+                                        the CTO's configuration review of the account (or the SIMULATED
+                                        fleet with --local); --since adds what changed since that review
   dlq list [--json]                     the dead letters: event, source, where it failed, and why
   dlq redrive [--id <message id>] [--json]
                                         send dead letters back to the function they failed on, then delete
@@ -91,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
       stack: { type: 'string' },
       id: { type: 'string' },
       max: { type: 'string' },
+      // review
+      since: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -112,6 +118,8 @@ async function main(argv: string[]): Promise<number> {
       return release(args, values);
     case 'dlq':
       return dlq(args, values);
+    case 'review':
+      return review({ ...values, accessKeyMaxAgeDays: loadConfig(values.config).review.accessKeyMaxAgeDays });
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
