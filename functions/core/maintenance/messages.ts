@@ -6,6 +6,7 @@ import { nextOccurrence } from './window-schedule.ts';
 
 const STATE_TEXT: Record<PatchBatch['state'], string> = {
   awaiting_approval: 'awaiting approval',
+  approved: 'approved (registering the task)',
   registered: 'scheduled (task registered)',
   running: 'running',
   succeeded: 'succeeded',

@@ -13,7 +13,7 @@ import type { WindowOccurrence } from './window-schedule.ts';
 export const MAX_BATCH_FINDINGS = 50;
 const MAX_FINDING_RESOURCES = 20;
 
-export type BatchState = 'awaiting_approval' | 'registered' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'missed';
+export type BatchState = 'awaiting_approval' | 'approved' | 'registered' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'missed';
 
 export interface PatchFinding {
   /** The CVE (or finding ARN when there is none): one entry per vulnerability, across instances. */
@@ -151,7 +151,7 @@ export function decideBatch(input: BatchDecisionInput): BatchDecision {
   return {
     allowed: true,
     outcome: 'approved',
-    batch: { ...current, approvals: [...current.approvals, approval], decidedBy: verdict.by, version },
+    batch: { ...current, state: 'approved', approvals: [...current.approvals, approval], decidedBy: verdict.by, version },
   };
 }
 
@@ -205,6 +205,7 @@ export function registerTaskInput(batch: PatchBatch, window: MaintenanceWindow, 
 
 /** The task is in the window: the next status events are its run. */
 export function markRegistered(batch: PatchBatch, windowTaskId: string): PatchBatch {
+  if (batch.state !== 'approved') throw new Error(`batch ${batch.id} is ${batch.state}, not approved: nothing to register`);
   return { ...batch, state: 'registered', windowTaskId, version: batch.version + 1 };
 }
 

@@ -178,7 +178,8 @@ describe('patch batches', () => {
 
   it('the CTO approves the batch alone', () => {
     const d = decide(cto);
-    expect(d).toMatchObject({ allowed: true, outcome: 'approved', batch: { decidedBy: ['U0CTO000001'] } });
+    expect(d).toMatchObject({ allowed: true, outcome: 'approved', batch: { state: 'approved', decidedBy: ['U0CTO000001'] } });
+    expect(() => markRegistered(batch(), 'task-1')).toThrow('not approved');
   });
 
   it('refuses seniors while the CTO is available, then needs two of them once the CTO is silent past ctoSilentHours', () => {
@@ -204,7 +205,7 @@ describe('patch batches', () => {
     ['someone off the roster', () => decide(undefined), 'not_on_roster'],
     ['another workspace', () => decide(cto, { actor: { userId: cto.slackUserId, teamId: 'T0OTHER0001' } }), 'other_workspace'],
     ['after the cutoff', () => decide(cto, { now: '2026-11-29T04:00:00.000Z' }), 'expired'],
-    ['a decided batch', () => decide(cto, { batch: markRegistered(batch(), 'task-1') }), 'already_decided'],
+    ['a decided batch', () => decide(cto, { batch: { ...batch(), state: 'registered' } }), 'already_decided'],
     [
       'a roster entry of someone else',
       () => decide(cto, { actor: { userId: 'U0SENIOR001', teamId: 'T0FIREBRK01' } }),
@@ -265,7 +266,7 @@ const statusEvent = (detailType: string, detail: Record<string, string>, id = 'e
 });
 
 describe('window status events', () => {
-  const registered = markRegistered(batch(), 'task-1');
+  const registered = markRegistered({ ...batch(), state: 'approved' }, 'task-1');
   it('target invocations count, the window execution ends the batch', () => {
     let b = applyWindowStatus(
       registered,
