@@ -1,0 +1,158 @@
+/**
+ * The maintenance-window rule as use cases: a non-critical patch finding joins the batch of its
+ * window's next occurrence; one decision under the usual policy covers the batch, and an approved
+ * batch is registered as an `AWS-RunPatchBaseline` task of that window; the window's status events
+ * move the batch, and once it ran its task is deregistered.
+ */
+import type { RosterMember } from '../core/approval/roster.ts';
+import type { Refusal } from '../core/approval/policy.ts';
+import type { FirebreakConfig } from '../core/config.ts';
+import {
+  addFinding,
+  batchIdFor,
+  decideBatch,
+  markRegistered,
+  registerTaskInput,
+  type DeployedWindow,
+  type PatchBatch,
+} from '../core/maintenance/patch-batch.ts';
+import { patchRoute, type PatchRoute } from '../core/maintenance/patch-triage.ts';
+import { nextOccurrence } from '../core/maintenance/window-schedule.ts';
+import { applyWindowStatus, type WindowStatus } from '../core/maintenance/window-status.ts';
+import type { Signal } from '../core/signals/signal.ts';
+import type { PatchBatchesPort, WindowTasksPort } from './ports/patch-windows.ts';
+
+/** A save that lost a race re-reads and tries again. */
+const MAX_ATTEMPTS = 10;
+
+export interface PatchWindowDependencies {
+  readonly batches: PatchBatchesPort;
+  readonly tasks: WindowTasksPort;
+  readonly config: FirebreakConfig;
+  /** Where the stack put each configured window (`MaintenanceWindows.deployedIds()`). */
+  readonly deployed: Readonly<Record<string, DeployedWindow>>;
+  readonly now: () => Date;
+  readonly roster: () => Promise<{ members: RosterMember[]; cto: RosterMember }>;
+}
+
+/** Routes a finding: into its window's next batch, or back to the classification (critical ones: emergency patching). */
+export async function proposePatchFinding(
+  signal: Signal,
+  incidentId: string | undefined,
+  deps: PatchWindowDependencies,
+): Promise<{ route: PatchRoute; batch?: PatchBatch }> {
+  const route = patchRoute(signal, deps.config.maintenance);
+  if (route.route !== 'window') return { route };
+  const window = deps.config.maintenance.windows.find((w) => w.id === route.windowId)!;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const now = deps.now().toISOString();
+    const next = nextOccurrence(window, now);
+    const current = await deps.batches.getBatch(batchIdFor(window.id, next.opensAt));
+    const finding = {
+      vulnerabilityId: signal.attributes.vulnerabilityId ?? signal.subject,
+      title: signal.title,
+      severity: signal.severityHint,
+      resources: signal.resources,
+      ...(incidentId ? { incidentId } : {}),
+    };
+    const batch = addFinding(current, finding, window, next, now);
+    if (batch === current) return { route, batch };
+    const saved = await deps.batches.saveBatch(batch, current?.version ?? 0, [
+      {
+        actor: 'system:maintenance',
+        action: current ? 'patch_batch.finding_added' : 'patch_batch.proposed',
+        data: { ...finding },
+      },
+    ]);
+    if (saved) return { route, batch };
+  }
+  throw new Error(`patch batch for ${window.id}: too many concurrent writers`);
+}
+
+export type BatchDecisionResult =
+  | { readonly ok: false; readonly refusal: Refusal }
+  | { readonly ok: true; readonly outcome: 'approved' | 'approval_recorded' | 'rejected'; readonly batch: PatchBatch };
+
+/** An Approve/Reject on a batch. Approved: the task is registered at once (idempotent: a retry registers nothing twice). */
+export async function decidePatchBatch(
+  input: { batchId: string; action: 'approve' | 'reject'; actor: { userId: string; teamId: string } },
+  deps: PatchWindowDependencies,
+): Promise<BatchDecisionResult> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const now = deps.now().toISOString();
+    const batch = await deps.batches.getBatch(input.batchId);
+    // Approved but not registered (the SSM call failed): finish that first; the client token makes it safe.
+    if (batch?.state === 'approved') await registerApproved(batch, deps);
+    const { members, cto } = await deps.roster();
+    const decision = decideBatch({
+      batch,
+      action: input.action,
+      actor: input.actor,
+      workspaceTeamId: deps.config.slack.teamId,
+      member: members.find((m) => m.slackUserId === input.actor.userId),
+      cto,
+      now,
+      maintenance: deps.config.maintenance,
+      seniorQuorum: deps.config.policy.seniorQuorum,
+    });
+    const actor = `slack:${input.actor.userId}`;
+    if (!decision.allowed) {
+      await deps.batches.auditRefusal(input.batchId, {
+        actor,
+        action: `patch_batch.${input.action}_refused`,
+        data: { reason: decision.refusal },
+      });
+      return { ok: false, refusal: decision.refusal };
+    }
+    const saved = await deps.batches.saveBatch(decision.batch, batch!.version, [
+      { actor, action: `patch_batch.${decision.outcome}`, data: { decidedBy: decision.batch.decidedBy ?? [] } },
+    ]);
+    if (!saved) continue;
+    if (decision.outcome !== 'approved') return { ok: true, outcome: decision.outcome, batch: decision.batch };
+    return { ok: true, outcome: 'approved', batch: await registerApproved(decision.batch, deps) };
+  }
+  throw new Error(`patch batch ${input.batchId}: too many concurrent writers`);
+}
+
+/** Registers an approved batch's task in its window. Also the retry path for a batch left `approved` by a failed call. */
+export async function registerApproved(batch: PatchBatch, deps: PatchWindowDependencies): Promise<PatchBatch> {
+  const window = deps.config.maintenance.windows.find((w) => w.id === batch.windowId);
+  const deployed = deps.deployed[batch.windowId];
+  if (!window || !deployed) throw new Error(`maintenance window ${batch.windowId} is not deployed: redeploy the stack`);
+  const input = registerTaskInput(batch, window, deployed);
+  const windowTaskId = await deps.tasks.registerPatchTask(input);
+  const registered = markRegistered(batch, windowTaskId);
+  const saved = await deps.batches.saveBatch(registered, batch.version, [
+    {
+      actor: 'system:maintenance',
+      action: 'patch_batch.registered',
+      data: { windowTaskId, windowId: input.WindowId, maxConcurrency: input.MaxConcurrency, maxErrors: input.MaxErrors },
+    },
+  ]);
+  if (!saved) throw new Error(`patch batch ${batch.id} changed while its task was registered`);
+  return registered;
+}
+
+/** A window status event: the batch registered in that window moves; once the window's run ends, its task is deregistered. */
+export async function recordWindowStatus(status: WindowStatus, deps: PatchWindowDependencies): Promise<PatchBatch | undefined> {
+  const windowId = Object.entries(deps.deployed).find(([, d]) => d.windowId === status.ssmWindowId)?.[0];
+  if (!windowId) return undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const open = await deps.batches.openBatches(windowId);
+    const changed = open.map((b) => [b, applyWindowStatus(b, status)] as const).find(([, next]) => next !== undefined);
+    if (!changed) return undefined;
+    const [before, after] = changed as [PatchBatch, PatchBatch];
+    const saved = await deps.batches.saveBatch(after, before.version, [
+      {
+        actor: 'aws.ssm',
+        action: `patch_batch.window_${status.level}_${status.status.toLowerCase()}`,
+        data: { windowExecutionId: status.windowExecutionId, eventId: status.eventId },
+      },
+    ]);
+    if (!saved) continue;
+    if ((after.state === 'succeeded' || after.state === 'failed') && after.windowTaskId)
+      await deps.tasks.deregisterTask(status.ssmWindowId, after.windowTaskId);
+    return after;
+  }
+  throw new Error(`window ${windowId}: too many concurrent writers`);
+}
