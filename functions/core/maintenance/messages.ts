@@ -12,7 +12,6 @@ const STATE_TEXT: Record<PatchBatch['state'], string> = {
   succeeded: 'succeeded',
   failed: 'failed',
   rejected: 'rejected',
-  missed: 'missed its window (not approved before the cutoff)',
 };
 
 function findingsLine(batch: PatchBatch): string {
@@ -46,9 +45,7 @@ export function scheduleText(windows: readonly MaintenanceWindow[], batches: rea
   return windows
     .map((window) => {
       const next = nextOccurrence(window, now);
-      const own = batches.filter(
-        (b) => b.windowId === window.id && !['succeeded', 'failed', 'rejected', 'missed'].includes(b.state),
-      );
+      const own = batches.filter((b) => b.windowId === window.id && !['succeeded', 'failed', 'rejected'].includes(b.state));
       const head = `*${code(window.id, 40)}* next opens ${formatTime(next.opensAt)} for ${window.durationHours} h`;
       if (own.length === 0) return `${head}: nothing scheduled.`;
       return [

@@ -13,7 +13,7 @@ import type { WindowOccurrence } from './window-schedule.ts';
 export const MAX_BATCH_FINDINGS = 50;
 const MAX_FINDING_RESOURCES = 20;
 
-export type BatchState = 'awaiting_approval' | 'approved' | 'registered' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'missed';
+export type BatchState = 'awaiting_approval' | 'approved' | 'registered' | 'running' | 'succeeded' | 'failed' | 'rejected';
 
 export interface PatchFinding {
   /** The CVE (or finding ARN when there is none): one entry per vulnerability, across instances. */
@@ -207,9 +207,4 @@ export function registerTaskInput(batch: PatchBatch, window: MaintenanceWindow, 
 export function markRegistered(batch: PatchBatch, windowTaskId: string): PatchBatch {
   if (batch.state !== 'approved') throw new Error(`batch ${batch.id} is ${batch.state}, not approved: nothing to register`);
   return { ...batch, state: 'registered', windowTaskId, version: batch.version + 1 };
-}
-
-/** A batch nobody approved before its window's cutoff: its findings belong to the next window. */
-export function isMissed(batch: PatchBatch, now: string): boolean {
-  return batch.state === 'awaiting_approval' && now >= batch.lastStartAt;
 }

@@ -22,4 +22,3 @@ export const ReviewConfigSchema = z
       .optional(),
   })
   .strict();
-export type ReviewConfig = z.infer<typeof ReviewConfigSchema>;
