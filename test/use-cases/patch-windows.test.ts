@@ -9,10 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { AwsMaintenanceWindowGateway } from '../../functions/adapters/maintenance-window-gateway.ts';
 import type { RosterMember } from '../../functions/core/approval/roster.ts';
 import { parseConfig } from '../../functions/core/config.ts';
-import type { PatchBatch } from '../../functions/core/maintenance/patch-batch.ts';
 import { parseWindowStatus } from '../../functions/core/maintenance/window-status.ts';
 import { normalizeEvent } from '../../functions/core/signals/normalize-signals.ts';
-import type { BatchAudit, PatchBatchesPort } from '../../functions/workflow/ports/patch-windows.ts';
 import {
   decidePatchBatch,
   proposePatchFinding,
@@ -20,28 +18,7 @@ import {
   type PatchWindowDependencies,
 } from '../../functions/workflow/patch-windows.ts';
 import { configInput, makeSignal } from '../core/helpers.ts';
-
-class InMemoryBatches implements PatchBatchesPort {
-  readonly items = new Map<string, PatchBatch>();
-  readonly audit: Array<BatchAudit & { batchId: string }> = [];
-  async getBatch(id: string) {
-    return this.items.get(id);
-  }
-  async openBatches(windowId: string) {
-    return [...this.items.values()].filter(
-      (b) => b.windowId === windowId && ['awaiting_approval', 'approved', 'registered', 'running'].includes(b.state),
-    );
-  }
-  async saveBatch(batch: PatchBatch, expectedVersion: number, audit: readonly BatchAudit[]) {
-    if ((this.items.get(batch.id)?.version ?? 0) !== expectedVersion) return false;
-    this.items.set(batch.id, batch);
-    this.audit.push(...audit.map((a) => ({ ...a, batchId: batch.id })));
-    return true;
-  }
-  async auditRefusal(batchId: string, audit: BatchAudit) {
-    this.audit.push({ ...audit, batchId });
-  }
-}
+import { InMemoryBatches } from '../support/in-memory-batches.ts';
 
 const config = parseConfig(
   configInput({
