@@ -20,6 +20,9 @@ import { patchRoute, type PatchRoute } from '../core/maintenance/patch-triage.ts
 import { nextOccurrence } from '../core/maintenance/window-schedule.ts';
 import { applyWindowStatus, type WindowStatus } from '../core/maintenance/window-status.ts';
 import type { Signal } from '../core/signals/signal.ts';
+import type { BusEvent } from '../core/events/contract.ts';
+import { PatchBatchApproved } from '../core/events/patch-batch-approved.ts';
+import { PatchBatchChanged } from '../core/events/patch-batch-changed.ts';
 import type { PatchBatchesPort, WindowTasksPort } from './ports/patch-windows.ts';
 
 /** A save that lost a race re-reads and tries again. */
@@ -33,6 +36,12 @@ export interface PatchWindowDependencies {
   readonly deployed: Readonly<Record<string, DeployedWindow>>;
   readonly now: () => Date;
   readonly roster: () => Promise<{ members: RosterMember[]; cto: RosterMember }>;
+}
+
+/** Every saved change is announced (the batch's Slack message follows it); an approval also asks for the registration. */
+function announce(batch: PatchBatch): BusEvent[] {
+  const changed = PatchBatchChanged.build({ batchId: batch.id, version: batch.version, state: batch.state });
+  return batch.state === 'approved' ? [changed, PatchBatchApproved.build({ batchId: batch.id })] : [changed];
 }
 
 /** Routes a finding: into its window's next batch, or back to the classification (critical ones: emergency patching). */
@@ -57,13 +66,19 @@ export async function proposePatchFinding(
     };
     const batch = addFinding(current, finding, window, next, now);
     if (batch === current) return { route, batch };
-    const saved = await deps.batches.saveBatch(batch, current?.version ?? 0, [
-      {
-        actor: 'system:maintenance',
-        action: current ? 'patch_batch.finding_added' : 'patch_batch.proposed',
-        data: { ...finding },
-      },
-    ]);
+    const saved = await deps.batches.saveBatch(
+      batch,
+      current?.version ?? 0,
+      [
+        {
+          actor: 'system:maintenance',
+          action: current ? 'patch_batch.finding_added' : 'patch_batch.proposed',
+          data: { ...finding },
+          at: now,
+        },
+      ],
+      announce(batch),
+    );
     if (saved) return { route, batch };
   }
   throw new Error(`patch batch for ${window.id}: too many concurrent writers`);
@@ -73,7 +88,10 @@ export type BatchDecisionResult =
   | { readonly ok: false; readonly refusal: Refusal }
   | { readonly ok: true; readonly outcome: 'approved' | 'approval_recorded' | 'rejected'; readonly batch: PatchBatch };
 
-/** An Approve/Reject on a batch. Approved: the task is registered at once (idempotent: a retry registers nothing twice). */
+/**
+ * An Approve/Reject on a batch (the Slack request path: no SSM call here). An approval announces
+ * `Patch Batch Approved` in the same write; the maintenance function registers the task.
+ */
 export async function decidePatchBatch(
   input: { batchId: string; action: 'approve' | 'reject'; actor: { userId: string; teamId: string } },
   deps: PatchWindowDependencies,
@@ -81,8 +99,6 @@ export async function decidePatchBatch(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now().toISOString();
     const batch = await deps.batches.getBatch(input.batchId);
-    // Approved but not registered (the SSM call failed): finish that first; the client token makes it safe.
-    if (batch?.state === 'approved') await registerApproved(batch, deps);
     const { members, cto } = await deps.roster();
     const decision = decideBatch({
       batch,
@@ -101,20 +117,34 @@ export async function decidePatchBatch(
         actor,
         action: `patch_batch.${input.action}_refused`,
         data: { reason: decision.refusal },
+        at: now,
       });
       return { ok: false, refusal: decision.refusal };
     }
-    const saved = await deps.batches.saveBatch(decision.batch, batch!.version, [
-      { actor, action: `patch_batch.${decision.outcome}`, data: { decidedBy: decision.batch.decidedBy ?? [] } },
-    ]);
+    const saved = await deps.batches.saveBatch(
+      decision.batch,
+      batch!.version,
+      [{ actor, action: `patch_batch.${decision.outcome}`, data: { decidedBy: decision.batch.decidedBy ?? [] }, at: now }],
+      announce(decision.batch),
+    );
     if (!saved) continue;
-    if (decision.outcome !== 'approved') return { ok: true, outcome: decision.outcome, batch: decision.batch };
-    return { ok: true, outcome: 'approved', batch: await registerApproved(decision.batch, deps) };
+    return { ok: true, outcome: decision.outcome, batch: decision.batch };
   }
   throw new Error(`patch batch ${input.batchId}: too many concurrent writers`);
 }
 
-/** Registers an approved batch's task in its window. Also the retry path for a batch left `approved` by a failed call. */
+/**
+ * `Patch Batch Approved`: registers the batch's task unless that is done already (a redelivery).
+ * A failed SSM call throws and leaves the batch `approved`: EventBridge retries, the client token
+ * makes the retry register nothing twice, and the last failure lands in the dead-letter queue.
+ */
+export async function registerApprovedBatch(batchId: string, deps: PatchWindowDependencies): Promise<PatchBatch | undefined> {
+  const batch = await deps.batches.getBatch(batchId);
+  if (batch?.state !== 'approved') return undefined;
+  return registerApproved(batch, deps);
+}
+
+/** Registers an approved batch's task in its window. */
 export async function registerApproved(batch: PatchBatch, deps: PatchWindowDependencies): Promise<PatchBatch> {
   const window = deps.config.maintenance.windows.find((w) => w.id === batch.windowId);
   const deployed = deps.deployed[batch.windowId];
@@ -122,13 +152,19 @@ export async function registerApproved(batch: PatchBatch, deps: PatchWindowDepen
   const input = registerTaskInput(batch, window, deployed);
   const windowTaskId = await deps.tasks.registerPatchTask(input);
   const registered = markRegistered(batch, windowTaskId);
-  const saved = await deps.batches.saveBatch(registered, batch.version, [
-    {
-      actor: 'system:maintenance',
-      action: 'patch_batch.registered',
-      data: { windowTaskId, windowId: input.WindowId, maxConcurrency: input.MaxConcurrency, maxErrors: input.MaxErrors },
-    },
-  ]);
+  const saved = await deps.batches.saveBatch(
+    registered,
+    batch.version,
+    [
+      {
+        actor: 'system:maintenance',
+        action: 'patch_batch.registered',
+        data: { windowTaskId, windowId: input.WindowId, maxConcurrency: input.MaxConcurrency, maxErrors: input.MaxErrors },
+        at: deps.now().toISOString(),
+      },
+    ],
+    announce(registered),
+  );
   if (!saved) throw new Error(`patch batch ${batch.id} changed while its task was registered`);
   return registered;
 }
@@ -142,13 +178,19 @@ export async function recordWindowStatus(status: WindowStatus, deps: PatchWindow
     const changed = open.map((b) => [b, applyWindowStatus(b, status)] as const).find(([, next]) => next !== undefined);
     if (!changed) return undefined;
     const [before, after] = changed as [PatchBatch, PatchBatch];
-    const saved = await deps.batches.saveBatch(after, before.version, [
-      {
-        actor: 'aws.ssm',
-        action: `patch_batch.window_${status.level}_${status.status.toLowerCase()}`,
-        data: { windowExecutionId: status.windowExecutionId, eventId: status.eventId },
-      },
-    ]);
+    const saved = await deps.batches.saveBatch(
+      after,
+      before.version,
+      [
+        {
+          actor: 'aws.ssm',
+          action: `patch_batch.window_${status.level}_${status.status.toLowerCase()}`,
+          data: { windowExecutionId: status.windowExecutionId, eventId: status.eventId },
+          at: deps.now().toISOString(),
+        },
+      ],
+      announce(after),
+    );
     if (!saved) continue;
     if ((after.state === 'succeeded' || after.state === 'failed') && after.windowTaskId)
       await deps.tasks.deregisterTask(status.ssmWindowId, after.windowTaskId);

@@ -3,7 +3,7 @@ import type { RosterMember } from '../../functions/core/approval/roster.ts';
 import { parseConfig } from '../../functions/core/config.ts';
 import { parseWindowStatus } from '../../functions/core/maintenance/window-status.ts';
 import { SimulatedMaintenanceWindows } from '../../functions/local/maintenance-windows.ts';
-import { decidePatchBatch, proposePatchFinding, recordWindowStatus } from '../../functions/workflow/patch-windows.ts';
+import { decidePatchBatch, proposePatchFinding, recordWindowStatus, registerApprovedBatch } from '../../functions/workflow/patch-windows.ts';
 import { configInput, makeSignal } from '../core/helpers.ts';
 import { InMemoryBatches } from '../support/in-memory-batches.ts';
 
@@ -54,6 +54,7 @@ describe('the simulated maintenance window on the virtual clock', () => {
       { batchId: batch!.id, action: 'approve', actor: { userId: cto.slackUserId, teamId: 'T0FIREBRK01' } },
       deps,
     );
+    await registerApprovedBatch(batch!.id, deps);
     expect(windows.calls.map((c) => c.api)).toEqual(['RegisterTaskWithMaintenanceWindow']);
     expect(windows.calls[0]!.input).toMatchObject({
       WindowId: MW,

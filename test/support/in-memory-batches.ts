@@ -1,3 +1,4 @@
+import type { BusEvent } from '../../functions/core/events/contract.ts';
 import type { PatchBatch } from '../../functions/core/maintenance/patch-batch.ts';
 import type { BatchAudit, PatchBatchesPort } from '../../functions/workflow/ports/patch-windows.ts';
 
@@ -5,6 +6,7 @@ import type { BatchAudit, PatchBatchesPort } from '../../functions/workflow/port
 export class InMemoryBatches implements PatchBatchesPort {
   readonly items = new Map<string, PatchBatch>();
   readonly audit: Array<BatchAudit & { batchId: string }> = [];
+  readonly events: BusEvent[] = [];
   async getBatch(id: string) {
     return this.items.get(id);
   }
@@ -13,9 +15,10 @@ export class InMemoryBatches implements PatchBatchesPort {
       (b) => b.windowId === windowId && ['awaiting_approval', 'approved', 'registered', 'running'].includes(b.state),
     );
   }
-  async saveBatch(batch: PatchBatch, expectedVersion: number, audit: readonly BatchAudit[]) {
+  async saveBatch(batch: PatchBatch, expectedVersion: number, audit: readonly BatchAudit[], events: readonly BusEvent[] = []) {
     if ((this.items.get(batch.id)?.version ?? 0) !== expectedVersion) return false;
     this.items.set(batch.id, batch);
+    this.events.push(...events);
     this.audit.push(...audit.map((a) => ({ ...a, batchId: batch.id })));
     return true;
   }

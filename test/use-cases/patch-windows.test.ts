@@ -15,6 +15,7 @@ import {
   decidePatchBatch,
   proposePatchFinding,
   recordWindowStatus,
+  registerApprovedBatch,
   type PatchWindowDependencies,
 } from '../../functions/workflow/patch-windows.ts';
 import { configInput, makeSignal } from '../core/helpers.ts';
@@ -110,11 +111,19 @@ describe('patch findings into maintenance windows', () => {
       { batchId: 'PB-sunday-patch-202611290200', action: 'approve', actor: { userId: 'U0CTO000001', teamId: 'T0FIREBRK01' } },
       deps,
     );
-    expect(approved).toMatchObject({
-      ok: true,
-      outcome: 'approved',
-      batch: { state: 'registered', windowTaskId: 'wt-task-0001' },
+    // The Slack path only decides: the approval is announced and the maintenance function registers.
+    expect(approved).toMatchObject({ ok: true, outcome: 'approved', batch: { state: 'approved' } });
+    expect(ssm.commandCalls(RegisterTaskWithMaintenanceWindowCommand)).toHaveLength(0);
+    expect(batches.events.slice(-2)).toEqual([
+      { detailType: 'Patch Batch Changed', detail: { batchId: 'PB-sunday-patch-202611290200', version: 3, state: 'approved' } },
+      { detailType: 'Patch Batch Approved', detail: { batchId: 'PB-sunday-patch-202611290200' } },
+    ]);
+    expect(await registerApprovedBatch('PB-sunday-patch-202611290200', deps)).toMatchObject({
+      state: 'registered',
+      windowTaskId: 'wt-task-0001',
     });
+    // A redelivered approval finds it registered: nothing registered twice.
+    expect(await registerApprovedBatch('PB-sunday-patch-202611290200', deps)).toBeUndefined();
     expect(ssm.commandCalls(RegisterTaskWithMaintenanceWindowCommand).map((c) => c.args[0].input)).toEqual([
       {
         WindowId: MW,
@@ -190,7 +199,7 @@ describe('patch findings into maintenance windows', () => {
     expect(batches.items.size).toBe(0);
   });
 
-  it('a batch not approved before the cutoff expires; a registration that fails leaves it approved for the retry', async () => {
+  it('a batch not approved before the cutoff expires; a registration that fails leaves it approved for the redelivery', async () => {
     const { batches, ssm, deps, setNow } = harness();
     const [signal] = normalizeEvent(inspector).signals;
     await proposePatchFinding(signal!, undefined, deps);
@@ -206,21 +215,17 @@ describe('patch findings into maintenance windows', () => {
     });
     setNow('2026-11-24T09:00:00.000Z');
     ssm.on(RegisterTaskWithMaintenanceWindowCommand).rejects(new Error('ThrottlingException'));
-    await expect(
-      decidePatchBatch(
-        { batchId: 'PB-sunday-patch-202611290200', action: 'approve', actor: { userId: 'U0CTO000001', teamId: 'T0FIREBRK01' } },
-        deps,
-      ),
-    ).rejects.toThrow('ThrottlingException');
-    expect(batches.items.get('PB-sunday-patch-202611290200')!.state).toBe('approved');
-    // The retry (or any later click) finishes the registration with the same client token.
-    ssm.on(RegisterTaskWithMaintenanceWindowCommand).resolves({ WindowTaskId: 'wt-task-0002' });
     expect(
       await decidePatchBatch(
         { batchId: 'PB-sunday-patch-202611290200', action: 'approve', actor: { userId: 'U0CTO000001', teamId: 'T0FIREBRK01' } },
         deps,
       ),
-    ).toEqual({ ok: false, refusal: 'already_decided' });
+    ).toMatchObject({ ok: true, outcome: 'approved' });
+    await expect(registerApprovedBatch('PB-sunday-patch-202611290200', deps)).rejects.toThrow('ThrottlingException');
+    expect(batches.items.get('PB-sunday-patch-202611290200')!.state).toBe('approved');
+    // EventBridge's retry finishes the registration with the same client token.
+    ssm.on(RegisterTaskWithMaintenanceWindowCommand).resolves({ WindowTaskId: 'wt-task-0002' });
+    await registerApprovedBatch('PB-sunday-patch-202611290200', deps);
     expect(batches.items.get('PB-sunday-patch-202611290200')).toMatchObject({
       state: 'registered',
       windowTaskId: 'wt-task-0002',

@@ -3,6 +3,7 @@ import { DeploymentRepository } from './deployments.ts';
 import { ReleaseHoldRepository } from './holds.ts';
 import { IncidentRepository } from './incidents.ts';
 import { MitigationRepository } from './mitigations.ts';
+import { PatchBatchRepository } from './patch-batches.ts';
 import { RosterRepository } from './roster.ts';
 import { SlackStateRepository } from './slack-state.ts';
 import { Table } from './table.ts';
@@ -15,6 +16,7 @@ export interface Repositories {
   readonly deployments: DeploymentRepository;
   readonly slackState: SlackStateRepository;
   readonly roster: RosterRepository;
+  readonly batches: PatchBatchRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -26,5 +28,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     deployments: new DeploymentRepository(table),
     slackState: new SlackStateRepository(table),
     roster: new RosterRepository(table),
+    batches: new PatchBatchRepository(table),
   };
 }

@@ -39,8 +39,8 @@ export const keys = {
   /** The open (or reopenable) incident of a fingerprint. */
   fingerprintLock: (fingerprint: string) => key(`FP#${fingerprint}`, 'OPEN'),
   processedEvent: (signalKey: string) => key(`EVT#${signalKey}`, 'SEEN'),
-  /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`. */
-  auditChain: (chainId: string) => (chainId.startsWith('HOLD#') ? chainId : `INC#${chainId}`),
+  /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`, a patch batch's `BATCH#<id>`. */
+  auditChain: (chainId: string) => (chainId.startsWith('HOLD#') || chainId.startsWith('BATCH#') ? chainId : `INC#${chainId}`),
   audit: (chainId: string, seq: number) => key(keys.auditChain(chainId), `AUD#${String(seq).padStart(10, '0')}`),
   mitigation: (incidentId: string, requestId: string) => key(`INC#${incidentId}`, `MIT#${requestId}`),
   mitigationLookup: (requestId: string) => key(`MIT#${requestId}`, 'LOOKUP'),
@@ -57,6 +57,9 @@ export const keys = {
   deploymentPartition: (service: string) => `DEP#${service}`,
   deployment: (service: string, id: string) => key(`DEP#${service}`, id),
   hold: (service: string) => key(`HOLD#${service}`, 'STATE'),
+  /** A patch batch, its audit chain and its Slack message share `BATCH#<id>`. */
+  batch: (batchId: string) => key(`BATCH#${batchId}`, 'STATE'),
+  batchMessage: (batchId: string) => key(`BATCH#${batchId}`, 'SLACK'),
   /** The events one transaction announces, until the stream relay has published them (see outbox.ts). */
   outbox: (id: string) => key(`OUTBOX#${id}`, 'EVENTS'),
 } as const;

@@ -112,6 +112,9 @@ export interface ChainHolder {
 /** The chain of a service's release hold (its entries' `incidentId`). */
 export const releaseHoldChainId = (service: string): string => `HOLD#${service}`;
 
+/** The chain of a patch batch (its entries' `incidentId`). */
+export const patchBatchChainId = (batchId: string): string => `BATCH#${batchId}`;
+
 /** New entries linked, in order, after the head their holder records; the last one is the new head. */
 export function appendToChain(
   chainId: string,

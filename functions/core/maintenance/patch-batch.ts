@@ -53,6 +53,9 @@ export interface PatchBatch extends WindowOccurrence {
   readonly version: number;
 }
 
+/** What a batch id looks like (`batchIdFor`): the only shape a consumer or a button accepts. */
+export const PATCH_BATCH_ID_PATTERN = /^PB-[a-z0-9][a-z0-9-]{0,39}-[0-9]{12}$/;
+
 /** One batch per window occurrence: `PB-<window>-<yyyymmddhhmm>` of its opening (UTC). */
 export function batchIdFor(windowId: string, opensAt: string): string {
   return `PB-${windowId}-${opensAt.slice(0, 16).replace(/[-:T]/g, '')}`;

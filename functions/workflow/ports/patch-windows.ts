@@ -1,3 +1,4 @@
+import type { BusEvent } from '../../core/events/contract.ts';
 import type { PatchBatch, RegisterTaskInput } from '../../core/maintenance/patch-batch.ts';
 
 /** What a patch batch's change is audited as (the store appends it to the batch's chain in the same write). */
@@ -5,6 +6,8 @@ export interface BatchAudit {
   readonly actor: string;
   readonly action: string;
   readonly data: Readonly<Record<string, unknown>>;
+  /** When it happened (time is an input). */
+  readonly at: string;
 }
 
 /** Patch batches, one per window occurrence; every save is conditional on the version read. */
@@ -12,8 +15,13 @@ export interface PatchBatchesPort {
   getBatch(id: string): Promise<PatchBatch | undefined>;
   /** Batches of a window still awaiting approval, approved, registered or running. */
   openBatches(windowId: string): Promise<PatchBatch[]>;
-  /** False when another writer got there first (the version moved). */
-  saveBatch(batch: PatchBatch, expectedVersion: number, audit: readonly BatchAudit[]): Promise<boolean>;
+  /** False when another writer got there first (the version moved). The events go out with the change (outbox). */
+  saveBatch(
+    batch: PatchBatch,
+    expectedVersion: number,
+    audit: readonly BatchAudit[],
+    events?: readonly BusEvent[],
+  ): Promise<boolean>;
   /** A refused attempt changes nothing but is audited. */
   auditRefusal(batchId: string, audit: BatchAudit): Promise<void>;
 }
