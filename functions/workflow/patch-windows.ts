@@ -28,6 +28,9 @@ import type { PatchBatchesPort, WindowTasksPort } from './ports/patch-windows.ts
 /** A save that lost a race re-reads and tries again. */
 const MAX_ATTEMPTS = 10;
 
+/** What proposing a finding needs (ingest has nothing else of the maintenance wiring). */
+export type ProposeFindingDependencies = Pick<PatchWindowDependencies, 'batches' | 'config' | 'now'>;
+
 export interface PatchWindowDependencies {
   readonly batches: PatchBatchesPort;
   readonly tasks: WindowTasksPort;
@@ -48,7 +51,7 @@ function announce(batch: PatchBatch): BusEvent[] {
 export async function proposePatchFinding(
   signal: Signal,
   incidentId: string | undefined,
-  deps: PatchWindowDependencies,
+  deps: ProposeFindingDependencies,
 ): Promise<{ route: PatchRoute; batch?: PatchBatch }> {
   const route = patchRoute(signal, deps.config.maintenance);
   if (route.route !== 'window') return { route };
@@ -82,6 +85,24 @@ export async function proposePatchFinding(
     if (saved) return { route, batch };
   }
   throw new Error(`patch batch for ${window.id}: too many concurrent writers`);
+}
+
+/**
+ * After ingest committed an event's signals: the patch findings among them join their window's
+ * batch. Redelivered (`duplicate`) signals are proposed again, so a crash between the incident's
+ * commit and this write loses nothing (joining a batch twice changes nothing).
+ */
+export async function proposePatchFindings(
+  outcomes: ReadonlyArray<{ signal: Signal; outcome: string; incidentId?: string }>,
+  deps: ProposeFindingDependencies,
+): Promise<string[]> {
+  const batched: string[] = [];
+  for (const { signal, outcome, incidentId } of outcomes) {
+    if (outcome === 'suppressed' || outcome === 'ignored') continue;
+    const { batch } = await proposePatchFinding(signal, incidentId, deps);
+    if (batch) batched.push(batch.id);
+  }
+  return batched;
 }
 
 export type BatchDecisionResult =
@@ -174,6 +195,8 @@ export async function recordWindowStatus(status: WindowStatus, deps: PatchWindow
   const windowId = Object.entries(deps.deployed).find(([, d]) => d.windowId === status.ssmWindowId)?.[0];
   if (!windowId) return undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // At-least-once delivery: a target counted once per event id.
+    if (await deps.batches.processedEvent(status.eventId)) return undefined;
     const open = await deps.batches.openBatches(windowId);
     const changed = open.map((b) => [b, applyWindowStatus(b, status)] as const).find(([, next]) => next !== undefined);
     if (!changed) return undefined;
@@ -190,6 +213,7 @@ export async function recordWindowStatus(status: WindowStatus, deps: PatchWindow
         },
       ],
       announce(after),
+      { processedEvent: status.eventId },
     );
     if (!saved) continue;
     if ((after.state === 'succeeded' || after.state === 'failed') && after.windowTaskId)

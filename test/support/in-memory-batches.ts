@@ -15,8 +15,22 @@ export class InMemoryBatches implements PatchBatchesPort {
       (b) => b.windowId === windowId && ['awaiting_approval', 'approved', 'registered', 'running'].includes(b.state),
     );
   }
-  async saveBatch(batch: PatchBatch, expectedVersion: number, audit: readonly BatchAudit[], events: readonly BusEvent[] = []) {
+  readonly processed = new Set<string>();
+  async processedEvent(eventId: string) {
+    return this.processed.has(eventId);
+  }
+  async saveBatch(
+    batch: PatchBatch,
+    expectedVersion: number,
+    audit: readonly BatchAudit[],
+    events: readonly BusEvent[] = [],
+    options: { processedEvent?: string } = {},
+  ) {
     if ((this.items.get(batch.id)?.version ?? 0) !== expectedVersion) return false;
+    if (options.processedEvent) {
+      if (this.processed.has(options.processedEvent)) return false;
+      this.processed.add(options.processedEvent);
+    }
     this.items.set(batch.id, batch);
     this.events.push(...events);
     this.audit.push(...audit.map((a) => ({ ...a, batchId: batch.id })));

@@ -55,6 +55,21 @@ const BatchMessageItem = z.object({
   claimedAt: z.string().optional(),
 });
 
+const ProcessedItem = z.looseObject({ batchId: z.string() });
+/** Status events are redelivered within hours; a marker kept 7 days covers any retry. */
+const PROCESSED_RETENTION_DAYS = 7;
+const processedMarker = (eventId: string, batchId: string, at: string) => ({
+  Put: {
+    Item: {
+      ...keys.processedEvent(`mw:${eventId}`),
+      type: 'processed',
+      batchId,
+      [TABLE.ttlAttribute]: Math.floor(Date.parse(at) / 1000) + PROCESSED_RETENTION_DAYS * 86_400,
+    },
+    ...IS_NEW,
+  },
+});
+
 /** How long a claim whose holder died before posting blocks another poster. */
 const STALE_CLAIM_MS = 60_000;
 
@@ -95,6 +110,7 @@ export class PatchBatchRepository {
     expectedVersion: number,
     audit: readonly BatchAudit[],
     events: readonly BusEvent[] = [],
+    options: { readonly processedEvent?: string } = {},
   ): Promise<boolean> {
     const previous = expectedVersion === 0 ? undefined : await this.getStored(batch.id);
     if (expectedVersion !== 0 && previous?.version !== expectedVersion) return false;
@@ -127,8 +143,14 @@ export class PatchBatchRepository {
       },
       ...chained.map(auditPut),
       ...outboxPuts(events),
+      ...(options.processedEvent ? [processedMarker(options.processedEvent, batch.id, audit[0]?.at ?? batch.createdAt)] : []),
     ]);
     return result.applied;
+  }
+
+  /** Whether a window status event was applied already. */
+  async processedEvent(eventId: string): Promise<boolean> {
+    return (await this.table.get(keys.processedEvent(`mw:${eventId}`), ProcessedItem)) !== undefined;
   }
 
   /** A refused attempt: one more audit entry, conditional on the chain head read (retried when it moved). */

@@ -10,6 +10,8 @@ import { MitigationFailed } from './mitigation-failed.ts';
 import { MitigationProgress } from './mitigation-progress.ts';
 import { MitigationRequested } from './mitigation-requested.ts';
 import { MitigationSucceeded } from './mitigation-succeeded.ts';
+import { PatchBatchApproved } from './patch-batch-approved.ts';
+import { PatchBatchChanged } from './patch-batch-changed.ts';
 import { ReleaseHoldLifted } from './release-hold-lifted.ts';
 
 /**
@@ -34,8 +36,12 @@ export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 /** Approvals by people and by policy (pre-approved entries) feed `execute`. */
 export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
 
+/** Patch batches feed `maintenance`: their Slack message follows every change; an approval registers the window task. */
+export const MAINTENANCE_EVENTS = [PatchBatchChanged, PatchBatchApproved] as const;
+export const MAINTENANCE_PATTERN = patternFor(MAINTENANCE_EVENTS);
+
 /** Every event Firebreak's functions put on the firebreak bus. */
-export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved] as const;
+export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved, ...MAINTENANCE_EVENTS] as const;
 
 /**
  * New incidents feed `propose`: the mitigations their classification proposed become requests; so

@@ -15,6 +15,9 @@ export const WINDOW_STATUS_DETAIL_TYPES = [
   WINDOW_TARGET_DETAIL_TYPE,
 ] as const;
 
+/** The default-bus rule pattern delivering every window status event (windows of others are ignored by the use case). */
+export const WINDOW_STATUS_PATTERN = { source: ['aws.ssm'], 'detail-type': [...WINDOW_STATUS_DETAIL_TYPES] } as const;
+
 const Status = z.enum([
   'PENDING',
   'IN_PROGRESS',

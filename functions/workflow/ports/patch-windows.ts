@@ -21,7 +21,10 @@ export interface PatchBatchesPort {
     expectedVersion: number,
     audit: readonly BatchAudit[],
     events?: readonly BusEvent[],
+    options?: { readonly processedEvent?: string },
   ): Promise<boolean>;
+  /** Whether a status event was already applied (its marker is written with the change it made). */
+  processedEvent(eventId: string): Promise<boolean>;
   /** A refused attempt changes nothing but is audited. */
   auditRefusal(batchId: string, audit: BatchAudit): Promise<void>;
 }
@@ -30,4 +33,12 @@ export interface PatchBatchesPort {
 export interface WindowTasksPort {
   registerPatchTask(input: RegisterTaskInput): Promise<string>;
   deregisterTask(windowId: string, windowTaskId: string): Promise<void>;
+}
+
+/** The batch's Slack message and its once-only thread replies. */
+export interface BatchMessagesPort {
+  getMessage(batchId: string): Promise<{ channel?: string; ts?: string } | undefined>;
+  claimMessage(batchId: string, now: string): Promise<boolean>;
+  saveMessage(batchId: string, message: { channel: string; ts: string }): Promise<void>;
+  claimOnce(batchId: string, claim: string, now: string): Promise<boolean>;
 }
