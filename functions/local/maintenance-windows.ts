@@ -5,7 +5,8 @@
  * own (Maintenance Window Execution / Task Target Invocation State-change Notification).
  */
 import { createHash } from 'node:crypto';
-import type { RegisterTaskInput } from '../core/maintenance/patch-batch.ts';
+import type { MaintenanceWindow } from '../core/maintenance/maintenance-config.ts';
+import type { DeployedWindow, RegisterTaskInput } from '../core/maintenance/patch-batch.ts';
 import { nextOpenings } from '../core/maintenance/window-schedule.ts';
 import type { WindowTasksPort } from '../workflow/ports/patch-windows.ts';
 
@@ -27,6 +28,25 @@ const uuid = (seed: string) => {
   const h = createHash('sha256').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
+
+/** The windows the stack would create for `maintenance.windows`, with SSM-shaped ids derived from their names; 20 instances each. */
+export function simulatedWindowsFor(
+  windows: readonly MaintenanceWindow[],
+  instances = 20,
+): { windows: SimulatedWindow[]; deployed: Record<string, DeployedWindow> } {
+  const simulated = windows.map((w) => ({
+    id: w.id,
+    windowId: `mw-${createHash('sha256').update(`window:${w.id}`).digest('hex').slice(0, 17)}`,
+    targetId: uuid(`target:${w.id}`),
+    schedule: w.schedule,
+    timezone: w.timezone,
+    instances,
+  }));
+  return {
+    windows: simulated,
+    deployed: Object.fromEntries(simulated.map((w) => [w.id, { windowId: w.windowId, targetId: w.targetId }])),
+  };
+}
 
 export class SimulatedMaintenanceWindows implements WindowTasksPort {
   readonly calls: WindowCall[] = [];
@@ -57,6 +77,14 @@ export class SimulatedMaintenanceWindows implements WindowTasksPort {
   async deregisterTask(windowId: string, windowTaskId: string): Promise<void> {
     this.calls.push({ api: 'DeregisterTaskFromMaintenanceWindow', input: { WindowId: windowId, WindowTaskId: windowTaskId } });
     this.tasks.delete(windowTaskId);
+  }
+
+  /** The earliest opening after the last check and no later than `until`: the runtime moves the clock there and runs it. */
+  nextOpening(until: Date): Date | undefined {
+    const openings = this.windows
+      .map((w) => nextOpenings(w.schedule, w.timezone, this.checkedUntil.get(w.windowId)!, 1)[0])
+      .filter((at): at is Date => at !== undefined && at <= until);
+    return openings.sort((a, b) => a.getTime() - b.getTime())[0];
   }
 
   /** Runs every window whose opening the clock has passed since the last call; returns how many ran. */
