@@ -8,6 +8,7 @@ import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
 import { ConfigurationReviewPolicy, MaintenanceWindows } from './constructs/maintenance-windows.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
+import { PatchBatches } from './constructs/patch-batches.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
 
@@ -32,6 +33,8 @@ export class FirebreakStack extends Stack {
   readonly alarms: PlatformAlarms;
   /** The SSM Maintenance Windows of `maintenance.windows`, each with its tag target. */
   readonly maintenanceWindows: MaintenanceWindows;
+  /** Patch batches into those windows (only when windows are configured). */
+  readonly patchBatches?: PatchBatches;
   /** The read-only managed policy `firebreak review` needs. */
   readonly reviewPolicy: ConfigurationReviewPolicy;
 
@@ -53,6 +56,13 @@ export class FirebreakStack extends Stack {
       slackFunction: this.slack.slackFunction,
     });
     this.maintenanceWindows = new MaintenanceWindows(this, 'MaintenanceWindows', { windows: config.maintenance.windows });
+    if (config.maintenance.windows.length > 0)
+      this.patchBatches = new PatchBatches(this, 'PatchBatches', {
+        config,
+        foundation,
+        workflow: this.workflow,
+        maintenanceWindows: this.maintenanceWindows,
+      });
     this.reviewPolicy = new ConfigurationReviewPolicy(this, 'ConfigurationReview');
     // Last, so it finds every function the constructs above created.
     this.alarms = new PlatformAlarms(this, 'PlatformAlarms', {

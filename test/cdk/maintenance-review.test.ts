@@ -93,12 +93,50 @@ describe('maintenance windows in the stack', () => {
     ]);
   });
 
-  it('without windows (the default) the stack has none', () => {
+  it('without windows (the default) the stack has none, and no maintenance function', () => {
     const bare = new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Bare', {
-      config: parseConfig(raw),
+      config: parseConfig({ ...raw, maintenance: {} }),
     });
     const template = Template.fromStack(bare).toJSON().Resources as Record<string, Resource>;
     expect(Object.values(template).filter((r) => r.Type.startsWith('AWS::SSM::MaintenanceWindow'))).toEqual([]);
+    expect(bare.patchBatches).toBeUndefined();
+  });
+
+  it('the maintenance function knows where each window is, may register tasks in them only, and hears batches and window status', () => {
+    const fn = stack.patchBatches!.maintenanceFunction;
+    const [windowId] = ofType('AWS::SSM::MaintenanceWindow').map(([id]) => id);
+    const [targetId] = ofType('AWS::SSM::MaintenanceWindowTarget').map(([id]) => id);
+    const [, lambda] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('PatchBatchesMaintenance'))!;
+    const variables = (lambda.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(variables.MAINTENANCE_WINDOWS)).toContain(windowId!);
+    expect(JSON.stringify(variables.MAINTENANCE_WINDOWS)).toContain(targetId!);
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) =>
+        JSON.stringify(p.Properties.Roles).includes(stack.getLogicalId(fn.executionRole.node.defaultChild as never)),
+      )
+      .flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement,
+      );
+    const register = statements.find((st) => JSON.stringify(st.Action).includes('RegisterTaskWithMaintenanceWindow'))!;
+    // CDK sorts the actions.
+    expect(register.Action).toEqual(['ssm:DeregisterTaskFromMaintenanceWindow', 'ssm:RegisterTaskWithMaintenanceWindow']);
+    expect(JSON.stringify(register.Resource)).toContain(windowId!);
+    const patterns = ofType('AWS::Events::Rule')
+      .filter(([id]) => id.startsWith('PatchBatches'))
+      .map(([, r]) => r.Properties.EventPattern);
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        { source: ['firebreak'], 'detail-type': ['Patch Batch Changed', 'Patch Batch Approved'] },
+        {
+          source: ['aws.ssm'],
+          'detail-type': [
+            'Maintenance Window Execution State-change Notification',
+            'Maintenance Window Task Execution State-change Notification',
+            'Maintenance Window Task Target Invocation State-change Notification',
+          ],
+        },
+      ]),
+    );
   });
 });
 
@@ -132,7 +170,7 @@ describe('the configuration review policy', () => {
     const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(app);
     const ours = report.violations
       .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))
-      .filter((line) => /MaintenanceWindows|ConfigurationReview/.test(line));
+      .filter((line) => /MaintenanceWindows|ConfigurationReview|PatchBatches/.test(line));
     expect(ours).toEqual([]);
   });
 });
