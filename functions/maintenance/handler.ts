@@ -45,7 +45,8 @@ export function createMaintenanceHandler(dependencies: () => Promise<PatchBatchS
       const deps = await dependencies();
       let outcome: string;
       if (event['detail-type'] === PatchBatchChanged.detailType) {
-        outcome = (await showPatchBatch(PatchBatchChanged.parse(event.detail).batchId, deps)).action;
+        const { batchId, state } = PatchBatchChanged.parse(event.detail);
+        outcome = (await showPatchBatch(batchId, deps, state)).action;
       } else if (event['detail-type'] === PatchBatchApproved.detailType) {
         const batch = await registerApprovedBatch(PatchBatchApproved.parse(event.detail).batchId, deps);
         outcome = batch ? 'registered' : 'already_registered';

@@ -4,6 +4,7 @@
  */
 import type { Refusal } from '../core/approval/policy.ts';
 import { batchMessage, batchThreadReply } from '../core/maintenance/batch-message.ts';
+import type { PatchBatch } from '../core/maintenance/patch-batch.ts';
 import { scheduleText } from '../core/maintenance/messages.ts';
 import { code, escapeSlackText } from '../core/slack/text.ts';
 import type { BatchDecisionResult, PatchWindowDependencies } from './patch-windows.ts';
@@ -19,7 +20,12 @@ export interface PatchBatchSlackDependencies extends PatchWindowDependencies {
 }
 
 /** `Patch Batch Changed`: the batch message shows the batch as it is now; a meaningful change also gets a thread reply. */
-export async function showPatchBatch(batchId: string, deps: PatchBatchSlackDependencies): Promise<{ action: string }> {
+export async function showPatchBatch(
+  batchId: string,
+  deps: PatchBatchSlackDependencies,
+  /** The state the event announced: its thread reply is posted even when the batch has moved on since (a burst of events). */
+  announced?: PatchBatch['state'],
+): Promise<{ action: string }> {
   const batch = await deps.batches.getBatch(batchId);
   if (!batch) throw new Error(`patch batch ${batchId} not found`);
   const window = deps.config.maintenance.windows.find((w) => w.id === batch.windowId);
@@ -40,7 +46,7 @@ export async function showPatchBatch(batchId: string, deps: PatchBatchSlackDepen
     // Events may arrive out of order: the message always shows the batch as read now, never an older version.
     await deps.slack.update(posted.channel!, posted.ts, message);
   }
-  const reply = batchThreadReply(batch);
+  const reply = batchThreadReply(announced ? { ...batch, state: announced } : batch);
   if (reply && (await deps.batches.claimOnce(batch.id, reply.claim, now))) {
     await deps.slack.post(posted.channel!, { text: reply.text }, { threadTs: posted.ts! });
     action += `+${reply.claim}`;

@@ -48,7 +48,18 @@ const button = (actionId: string) => {
   const message = batchMessages().find((m) => JSON.stringify(m.blocks).includes(actionId));
   return message ? { actionId, value: BATCH, channel: message.channel, ts: message.ts } : undefined;
 };
-const replyText = (response: { body: string }) => String((JSON.parse(response.body) as { text?: string }).text ?? '');
+const replyText = (response: { body: string }) =>
+  response.body ? String((JSON.parse(response.body) as { text?: string }).text ?? '') : '';
+/** A click's answer: the ephemeral reply through its response_url, or the refusal in the HTTP answer. */
+async function clickReply(user: string, target: Parameters<LocalRuntime['click']>[1], options?: { teamId?: string }) {
+  const before = rt().slack.responses().length;
+  const response = await rt().click(user, target, options);
+  const replies = rt()
+    .slack.responses()
+    .slice(before)
+    .map((r) => String(r.body.text ?? ''));
+  return [replyText(response), ...replies].join('\n');
+}
 
 describe('a patch batch from finding to window run', () => {
   it('an Inspector MEDIUM finding with a fix is batched for the next window, posted once with Approve/Reject', async () => {
@@ -73,10 +84,10 @@ describe('a patch batch from finding to window run', () => {
 
   it('refusals are answered and audited: a responder, a senior while the CTO is available, another workspace, a forged id', async () => {
     const approve = button('patch_batch_approve')!;
-    expect(replyText(await rt().click('U0RESPOND01', approve))).toContain('Only the CTO');
-    expect(replyText(await rt().click('U0SENIOR001', approve))).toContain('The CTO is available');
-    expect(replyText(await rt().click('U0CTO000001', approve, { teamId: 'T0OTHER0001' }))).toContain('does not accept');
-    expect(replyText(await rt().click('U0CTO000001', { ...approve, value: 'PB-../../x' }))).toContain('unknown');
+    expect(await clickReply('U0RESPOND01', approve)).toContain('Only the CTO');
+    expect(await clickReply('U0SENIOR001', approve)).toContain('The CTO is available');
+    expect(await clickReply('U0CTO000001', approve, { teamId: 'T0OTHER0001' })).toContain('does not accept');
+    expect(await clickReply('U0CTO000001', { ...approve, value: 'PB-../../x' })).toContain('unknown');
     const chain = await rt().repositories.batches.getAudit(BATCH);
     expect(chain.map((e) => `${e.actor} ${e.action} ${String(e.data.reason ?? '')}`.trim())).toEqual([
       'system:maintenance patch_batch.proposed',
@@ -87,7 +98,7 @@ describe('a patch batch from finding to window run', () => {
   });
 
   it('the CTO approves: the task is registered with the window rate control; the window opens and the run comes back in the thread', async () => {
-    expect(replyText(await rt().click('U0CTO000001', button('patch_batch_approve')!))).toContain('approved');
+    expect(await clickReply('U0CTO000001', button('patch_batch_approve')!)).toContain('approved');
     expect(rt().maintenanceWindows.calls.map((c) => c.api)).toEqual(['RegisterTaskWithMaintenanceWindow']);
     expect(rt().maintenanceWindows.calls[0]!.input).toMatchObject({
       TaskArn: 'AWS-RunPatchBaseline',
