@@ -3,7 +3,12 @@ import type { RosterMember } from '../../functions/core/approval/roster.ts';
 import { parseConfig } from '../../functions/core/config.ts';
 import { parseWindowStatus } from '../../functions/core/maintenance/window-status.ts';
 import { SimulatedMaintenanceWindows } from '../../functions/local/maintenance-windows.ts';
-import { decidePatchBatch, proposePatchFinding, recordWindowStatus, registerApprovedBatch } from '../../functions/workflow/patch-windows.ts';
+import {
+  decidePatchBatch,
+  proposePatchFinding,
+  recordWindowStatus,
+  registerApprovedBatch,
+} from '../../functions/workflow/patch-windows.ts';
 import { configInput, makeSignal } from '../core/helpers.ts';
 import { InMemoryBatches } from '../support/in-memory-batches.ts';
 

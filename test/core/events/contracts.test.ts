@@ -55,7 +55,9 @@ describe('event contracts', () => {
 
   it('has one module per event, each declaring exactly one contract', () => {
     const modules = readdirSync(new URL('../../../functions/core/events/', import.meta.url)).filter(
-      (file) => /^(incident|mitigation|release|patch-batch)-/.test(file) && !['incident-snapshot.ts', 'incident-events.ts'].includes(file),
+      (file) =>
+        /^(incident|mitigation|release|patch-batch)-/.test(file) &&
+        !['incident-snapshot.ts', 'incident-events.ts'].includes(file),
     );
     expect(modules.length).toBe(BUS_EVENTS.length + SCHEDULED.length);
   });
