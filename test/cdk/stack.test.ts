@@ -53,8 +53,9 @@ describe('event bus and rules', () => {
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
     // Plus the notify and propose rules on the firebreak bus (test/cdk/slack.test.ts), the deployment rules
-    // (test/cdk/deployments.test.ts) and the execute and track rules (test/cdk/mitigation.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2);
+    // (test/cdk/deployments.test.ts), the execute and track rules (test/cdk/mitigation.test.ts) and the
+    // maintenance function's two (test/cdk/maintenance-review.test.ts; the shipped config has a window).
+    template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2 + 2);
     for (const ingest of expected) {
       const rule = stack.ingestion.rules.get(ingest.id);
       expect(rule, ingest.id).toBeDefined();
@@ -230,8 +231,8 @@ describe('event store', () => {
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
     // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
-    // execute and track (test/cdk/mitigation.test.ts).
-    template.resourceCountIs('AWS::Lambda::Function', 9);
+    // execute and track (test/cdk/mitigation.test.ts), relay, maintenance (test/cdk/maintenance-review.test.ts).
+    template.resourceCountIs('AWS::Lambda::Function', 10);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -393,8 +394,8 @@ describe('bundling', () => {
       const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, execute, track, relay.
-      expect(assets).toHaveLength(9);
+      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, execute, track, relay, maintenance.
+      expect(assets).toHaveLength(10);
       for (const asset of assets) {
         expect(
           readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),
