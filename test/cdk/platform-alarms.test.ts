@@ -40,7 +40,7 @@ beforeAll(() => {
 describe('platform alarms', () => {
   it("watches every Firebreak function (errors and throttles), both dead-letter queues and the relay's iterator age, and nothing else", () => {
     expect(functions.map((f) => f.serviceName).sort()).toEqual(
-      ['deployments', 'escalate', 'execute', 'ingest', 'notify', 'propose', 'relay', 'slack', 'track'].map(
+      ['deployments', 'escalate', 'execute', 'ingest', 'maintenance', 'notify', 'propose', 'relay', 'slack', 'track'].map(
         (s) => `firebreak-${s}`,
       ),
     );
