@@ -160,6 +160,29 @@ export function createProgram(): Command {
     .option('--since <when>', 'incidents opened since: a duration back (90m, 12h, 30d, 2w) or a date', '30d')
     .action(act(async (_, o) => (await import('./cli/stats.ts')).stats(o)));
 
+  withAws(
+    withJson(
+      withConfig(
+        command(program, 'review', 'the CTO\u2019s configuration review of the account (EC2, SSM, Config, IAM)'),
+        DEFAULT_CONFIG_PATH,
+      ),
+    ),
+  )
+    .option('--local', 'review the SIMULATED fleet instead of the account')
+    .option('--since <file>', 'an earlier `review --json` output: adds what changed since that review')
+    .action(
+      act(async (_, o) => {
+        const { loadConfig } = await import('../lib/config.ts');
+        const { accessKeyMaxAgeDays } = loadConfig(o.config as string).review;
+        return (await import('./cli/review.ts')).review({
+          local: Boolean(o.local),
+          json: Boolean(o.json),
+          since: o.since as string | undefined,
+          accessKeyMaxAgeDays,
+        });
+      }),
+    );
+
   const dlq = program.command('dlq').description('the dead-letter queue');
   const queueOptions = (c: Command) =>
     withAws(withJson(c))

@@ -7,8 +7,10 @@ import { EventIngestion } from './constructs/event-ingestion.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
+import { ConfigurationReviewPolicy, MaintenanceWindows } from './constructs/maintenance-windows.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
+import { PatchBatches } from './constructs/patch-batches.ts';
 import { PostmortemArchive } from './constructs/postmortem-archive.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from './constructs/platform-alarms.ts';
 import { SlackIngress } from './constructs/slack-ingress.ts';
@@ -41,6 +43,12 @@ export class FirebreakStack extends Stack {
   readonly alarms: PlatformAlarms;
   /** The CloudWatch dashboard: incidents, response times, approvals, mitigations, dead letters, errors, Slack. */
   readonly dashboard: OperationsDashboard;
+  /** The SSM Maintenance Windows of `maintenance.windows`, each with its tag target. */
+  readonly maintenanceWindows: MaintenanceWindows;
+  /** Patch batches into those windows (only when windows are configured). */
+  readonly patchBatches?: PatchBatches;
+  /** The read-only managed policy `firebreak review` needs. */
+  readonly reviewPolicy: ConfigurationReviewPolicy;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -66,6 +74,15 @@ export class FirebreakStack extends Stack {
       accessLogsBucket: this.mitigation.accessLogsBucket,
       writer: this.workflow.notifyFunction,
     });
+    this.maintenanceWindows = new MaintenanceWindows(this, 'MaintenanceWindows', { windows: config.maintenance.windows });
+    if (config.maintenance.windows.length > 0)
+      this.patchBatches = new PatchBatches(this, 'PatchBatches', {
+        config,
+        foundation,
+        workflow: this.workflow,
+        maintenanceWindows: this.maintenanceWindows,
+      });
+    this.reviewPolicy = new ConfigurationReviewPolicy(this, 'ConfigurationReview');
     // Last, so it finds every function the constructs above created.
     this.alarms = new PlatformAlarms(this, 'PlatformAlarms', {
       deadLetterQueues: [
@@ -119,6 +136,7 @@ export class FirebreakStack extends Stack {
         this.dashboard.dashboard.dashboardName,
         'The CloudWatch dashboard: incidents, response times, approvals, mitigations, dead letters, errors, Slack',
       ],
+      ReviewPolicyArn: [this.reviewPolicy.policy.managedPolicyArn, 'Attach to whoever runs `firebreak review` (read-only)'],
       MitigationOutputLogGroup: [
         this.mitigation.outputLogGroup.logGroupName,
         'Run Command output of every mitigation: grant your instance role logs:CreateLogStream and logs:PutLogEvents on it',

@@ -7,6 +7,8 @@ import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 import { FromIncidentPattern, ResourceTargetSchema, respondIssues, targetIssues } from './mitigations/resource-targets.ts';
 import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
 import { SILENCES_DEFAULTS, SilencesConfigSchema } from './silences/silence-config.ts';
+import { MaintenanceConfigSchema } from './maintenance/maintenance-config.ts';
+import { ReviewConfigSchema } from './review/review-config.ts';
 
 /** Incident severity: SEV1 is the worst. */
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
@@ -330,6 +332,8 @@ export const FirebreakConfigSchema = z
     monitors: MonitorsConfigSchema.default(MONITORS_DEFAULTS),
     audit: AuditConfigSchema.default(DEFAULT_AUDIT_CONFIG),
     silences: SilencesConfigSchema.default(SILENCES_DEFAULTS),
+    maintenance: MaintenanceConfigSchema.prefault({}),
+    review: ReviewConfigSchema.prefault({}),
     /** How long processed-event markers are kept for idempotency. */
     eventRetentionDays: z.number().int().min(1).max(30).default(7),
     deployFreeze: DeployFreezeConfigSchema.default(DEFAULT_DEPLOY_FREEZE),

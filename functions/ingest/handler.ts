@@ -10,6 +10,8 @@ import { deployedTable } from '../adapters/deployed/table.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
 import { milestoneMetricsEmitter } from '../adapters/lambda/milestone-metrics.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
+import { proposePatchFindings, type ProposeFindingDependencies } from '../workflow/patch-windows.ts';
+import { PatchBatchRepository } from '../adapters/dynamodb/patch-batches.ts';
 
 export type IngestResult = {
   eventId: string;
@@ -19,13 +21,20 @@ export type IngestResult = {
 };
 
 /** Monitoring and security events: normalize, classify, deduplicate, commit and announce each signal. */
-export function createIngestHandler(dependencies: () => IngestDependencies) {
+export function createIngestHandler(
+  dependencies: () => IngestDependencies,
+  /** Non-critical patch findings wait for a maintenance window (none configured: nothing to do). */
+  patchWindows?: () => ProposeFindingDependencies | undefined,
+) {
   return houseHandler({
     schema: EventEnvelopeSchema,
     // Checked before parsing, so an oversized event is refused whether or not it parses.
     precheck: assertEventSize,
     handle: async (event): Promise<IngestResult> => {
       const outcomes = await ingestEnvelope(event, dependencies());
+      const windows = patchWindows?.();
+      const batched = windows ? await proposePatchFindings(outcomes, windows) : [];
+      if (batched.length) logger.info('patch findings batched', { eventId: event.id, batches: batched });
       for (const outcome of outcomes) {
         metrics.addMetric(`signal_${outcome.outcome}`, MetricUnit.Count, 1);
         // Titles and resources can carry IPs and user names: log only ids and the decision.
@@ -70,4 +79,10 @@ function deployedIngest(): IngestDependencies {
     customSources: config.sources.custom,
   };
 }
-export const handler = createIngestHandler(() => (deployed ??= deployedIngest()));
+let deployedWindows: ProposeFindingDependencies | undefined;
+function deployedPatchWindows(): ProposeFindingDependencies | undefined {
+  const config = deployedConfig();
+  if (config.maintenance.windows.length === 0) return undefined;
+  return (deployedWindows ??= { batches: new PatchBatchRepository(deployedTable()), config, now: () => new Date() });
+}
+export const handler = createIngestHandler(() => (deployed ??= deployedIngest()), deployedPatchWindows);

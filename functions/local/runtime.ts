@@ -30,6 +30,10 @@ import { LocalStreamReader } from './stream-relay.ts';
 import { startLocalNotary, type LocalNotary } from './notary.ts';
 import type { DeadLetter } from '../adapters/dead-letter-sink.ts';
 import { quietSlackLogger, SlackStandIn } from './slack-stand-in.ts';
+import { MAINTENANCE_PATTERN } from '../core/events/subscriptions.ts';
+import { WINDOW_STATUS_PATTERN } from '../core/maintenance/window-status.ts';
+import type { PatchWindowDependencies } from '../workflow/patch-windows.ts';
+import { SimulatedMaintenanceWindows, simulatedWindowsFor } from './maintenance-windows.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
 
 /** The credentials of the local Slack app; requests into it are really signed with this secret. */
@@ -68,6 +72,8 @@ export interface LocalRuntime {
   readonly fleet: SimulatedFleet;
   /** GitHub and Jira as the tracker step sees them locally (its calls, the issues' states). */
   readonly trackers: TrackerStandIn;
+  /** The SIMULATED maintenance windows: task registrations, and the runs at each opening on the virtual clock. */
+  readonly maintenanceWindows: SimulatedMaintenanceWindows;
   /** A roster user's `/firebreak …`, signed like Slack signs it; returns the HTTP response. */
   command(userId: string, text: string, options?: { teamId?: string }): Promise<AwsResponse>;
   /** A roster user clicks a button (by action id) on a message; returns the HTTP response. */
@@ -125,6 +131,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createRelayHandler } = await import('../relay/handler.ts');
   const { createFreezeHandler } = await import('../freeze/handler.ts');
   const { createTrackerHandler } = await import('../tracker/handler.ts');
+  const { createMaintenanceHandler } = await import('../maintenance/handler.ts');
 
   const database: DynamoDbLocal | undefined = options.endpoint
     ? undefined
@@ -164,14 +171,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
   };
-  const ingest = createIngestHandler(() => ingestDependencies);
+  const scheduler = new LocalScheduler();
+  const workflow = new Workflow({ ...repositories, scheduler, config, now: clock.now });
+  // Maintenance windows: SIMULATED, run at their openings on the virtual clock (see advance).
+  const simulated = simulatedWindowsFor(config.maintenance.windows);
+  const maintenanceWindows = new SimulatedMaintenanceWindows(simulated.windows, clock.now, (event) => bus.put('default', event));
+  const patchWindows: PatchWindowDependencies = {
+    batches: repositories.batches,
+    tasks: maintenanceWindows,
+    config,
+    deployed: simulated.deployed,
+    now: clock.now,
+    roster: () => workflow.roster(),
+  };
+  const hasWindows = config.maintenance.windows.length > 0;
+  const ingest = createIngestHandler(
+    () => ingestDependencies,
+    () => (hasWindows ? patchWindows : undefined),
+  );
   for (const rule of ingestRules(config))
     bus.addRule(rule.bus, rule.id, rule.pattern, (event, context) => ingest(event as never, context));
 
   // Slack: a local Web API stand-in, the real clients pointed at it.
   const slack = await SlackStandIn.start({ teamId: config.slack.teamId, now: () => clock.now().getTime() });
-  const scheduler = new LocalScheduler();
-  const workflow = new Workflow({ ...repositories, scheduler, config, now: clock.now });
   // No pacing locally: the virtual clock does not move while a drill posts.
   const poster = new SlackPoster({
     token: LOCAL_SLACK.botToken,
@@ -191,6 +213,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     deploymentsChannel: config.slack.channels.deployments,
   }));
   const propose = createProposeHandler(() => workflow);
+  const maintenance = createMaintenanceHandler(async () => ({
+    ...patchWindows,
+    batches: repositories.batches,
+    slack: poster,
+    channel: config.slack.channels.default,
+  }));
+  if (hasWindows) {
+    bus.addRule('firebreak', 'Maintenance', MAINTENANCE_PATTERN, (event, context) => maintenance(event as never, context));
+    bus.addRule('default', 'MaintenanceWindowStatus', WINDOW_STATUS_PATTERN, (event, context) =>
+      maintenance(event as never, context),
+    );
+  }
   if (options.notify !== false) {
     // Notify first: locally, deliveries run in rule order, so the incident's message precedes its requests.
     bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
@@ -250,7 +284,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     bus.addRule('firebreak', 'Execute', EXECUTE_PATTERN, (event, context) => execute(event as never, context));
     bus.addRule('default', 'Track', SSM_STATUS_PATTERN, (event, context) => track(event as never, context));
   }
-  const bolt = createSlackHandler({ ...LOCAL_SLACK, slackApiUrl: slack.url, config, ...repositories, workflow, execution });
+  const bolt = createSlackHandler({
+    ...LOCAL_SLACK,
+    slackApiUrl: slack.url,
+    config,
+    ...repositories,
+    workflow,
+    execution,
+    ...(hasWindows ? { patchWindows } : {}),
+  });
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
 
   const user = (userId: string, teamId = config.slack.teamId): SlackUserContext => ({
@@ -281,6 +323,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     workflow,
     fleet,
     trackers,
+    maintenanceWindows,
     slackRequest,
     command: (userId, text, options) => send(slashCommandForm(user(userId, options?.teamId), text)),
     click: (userId, target, options) =>
@@ -293,41 +336,50 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         }),
       ),
     advance: async (ms) => {
-      const until = new Date(clock.now().getTime() + ms).toISOString();
+      const end = new Date(clock.now().getTime() + ms).toISOString();
       const delivered: Delivery[] = [];
-      for (let job = scheduler.nextDue(until); job; job = scheduler.nextDue(until)) {
-        clock.advance(Math.max(0, Date.parse(job.at) - clock.now().getTime()));
-        const event = {
-          version: '0',
-          id: job.name,
-          source: FIREBREAK_SOURCE,
-          account: '123456789012',
-          region: 'us-east-1',
-          time: job.at,
-          resources: [],
-          ...job.event,
-        };
-        const target = job.target === 'escalate' ? escalate : notify;
-        try {
-          delivered.push({
-            bus: 'firebreak',
-            rule: `schedule:${job.name}`,
-            event,
-            result: await target(event as never, lambdaContext(job.target)),
-          });
-        } catch (error) {
-          const failed = {
-            bus: 'firebreak' as const,
-            rule: `schedule:${job.name}`,
-            event,
-            error: error instanceof Error ? error : new Error(String(error)),
+      // Schedules and window openings fire in time order: each opening runs its registered tasks then.
+      for (;;) {
+        const opening = maintenanceWindows.nextOpening(new Date(end));
+        const until = opening?.toISOString() ?? end;
+        for (let job = scheduler.nextDue(until); job; job = scheduler.nextDue(until)) {
+          clock.advance(Math.max(0, Date.parse(job.at) - clock.now().getTime()));
+          const event = {
+            version: '0',
+            id: job.name,
+            source: FIREBREAK_SOURCE,
+            account: '123456789012',
+            region: 'us-east-1',
+            time: job.at,
+            resources: [],
+            ...job.event,
           };
-          bus.deadLetters.push(failed);
-          delivered.push(failed);
+          const target = job.target === 'escalate' ? escalate : notify;
+          try {
+            delivered.push({
+              bus: 'firebreak',
+              rule: `schedule:${job.name}`,
+              event,
+              result: await target(event as never, lambdaContext(job.target)),
+            });
+          } catch (error) {
+            const failed = {
+              bus: 'firebreak' as const,
+              rule: `schedule:${job.name}`,
+              event,
+              error: error instanceof Error ? error : new Error(String(error)),
+            };
+            bus.deadLetters.push(failed);
+            delivered.push(failed);
+          }
+          delivered.push(...(await bus.drain()));
         }
+        if (!opening) break;
+        clock.advance(Math.max(0, opening.getTime() - clock.now().getTime()));
+        maintenanceWindows.runDue();
         delivered.push(...(await bus.drain()));
       }
-      clock.advance(Math.max(0, Date.parse(until) - clock.now().getTime()));
+      clock.advance(Math.max(0, Date.parse(end) - clock.now().getTime()));
       // Whatever waited for the clock (a publish fault ending, the notary's batching window) moves on now.
       delivered.push(...(await bus.drain()));
       await notary.tick();

@@ -21,6 +21,10 @@ import type { DeployFreezesPort } from '../workflow/ports/freeze.ts';
 import { approveDuringFreeze } from '../workflow/deploy-freeze.ts';
 import { applicableFreezes } from '../core/deployments/deploy-freeze.ts';
 import { combinedCheck, freezeCheck } from '../core/deployments/freeze-approval.ts';
+import { BATCH_ACTION_IDS } from '../core/maintenance/batch-message.ts';
+import { PATCH_BATCH_ID_PATTERN } from '../core/maintenance/patch-batch.ts';
+import { decidePatchBatch, type PatchWindowDependencies } from '../workflow/patch-windows.ts';
+import { batchDecisionReply, windowsSchedule } from '../workflow/patch-batch-slack.ts';
 
 export interface SlackAppDependencies {
   readonly signingSecret: string;
@@ -38,6 +42,8 @@ export interface SlackAppDependencies {
   readonly workflow: Workflow;
   /** Cancels running mitigations (`/firebreak cancel`). */
   readonly execution: Pick<Execution, 'cancel'>;
+  /** Patch batches (maintenance windows): their buttons and `/firebreak windows`. */
+  readonly patchWindows?: PatchWindowDependencies;
   /** Structured log of refused requests (no message text: it may carry personal data). */
   readonly onRefused?: (reason: string, details: Record<string, unknown>) => void;
 }
@@ -84,6 +90,17 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
 
   app.command('/firebreak', async ({ command, ack }) => {
     const actor = { userId: command.user_id, teamId: command.team_id };
+    // `windows` is parsed here rather than in commands.ts: it takes no arguments.
+    if (/^\s*windows\b/i.test(command.text ?? '')) {
+      const extra = !/^\s*windows\s*$/i.test(command.text ?? '');
+      const reply = extra
+        ? { text: '`windows` takes no arguments.' }
+        : deps.patchWindows
+          ? await windowsSchedule(deps.patchWindows)
+          : { text: 'No maintenance windows are configured (`maintenance.windows`).' };
+      await ack({ response_type: 'ephemeral', text: reply.text });
+      return;
+    }
     const parsed = parseCommand(command.text ?? '');
     const reply = parsed.ok ? await run(parsed.command, actor, deps) : { ok: false, text: parsed.message };
     await ack({ response_type: 'ephemeral', text: reply.text });
@@ -132,6 +149,17 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
       }),
     ),
   );
+
+  for (const action of ['approve', 'reject'] as const)
+    app.action(
+      BATCH_ACTION_IDS[action],
+      button(async (batchId, actor) => {
+        // Only ids as Firebreak mints them reach the table.
+        if (!deps.patchWindows || !PATCH_BATCH_ID_PATTERN.test(batchId))
+          return { ok: false, text: 'This patch batch is unknown.' };
+        return batchDecisionReply(batchId, await decidePatchBatch({ batchId, action, actor }, deps.patchWindows));
+      }),
+    );
 
   return receiver.toHandler();
 }

@@ -40,9 +40,20 @@ beforeAll(() => {
 describe('platform alarms', () => {
   it("watches every Firebreak function (errors and throttles), both dead-letter queues and the relay's iterator age, and nothing else", () => {
     expect(functions.map((f) => f.serviceName).sort()).toEqual(
-      ['deployments', 'escalate', 'execute', 'freeze', 'ingest', 'notary', 'notify', 'propose', 'relay', 'slack', 'track'].map(
-        (s) => `firebreak-${s}`,
-      ),
+      [
+        'deployments',
+        'escalate',
+        'execute',
+        'freeze',
+        'ingest',
+        'maintenance',
+        'notary',
+        'notify',
+        'propose',
+        'relay',
+        'slack',
+        'track',
+      ].map((s) => `firebreak-${s}`),
     );
     expect(alarms).toHaveLength(functions.length * 2 + 3 + 2);
     expect(stack.alarms.functionAlarms.size).toBe(functions.length);

@@ -147,10 +147,15 @@ describe('Slack secret', () => {
     expect(generate.GenerateStringKey).toBe('signingSecret');
   });
 
-  it('can be read by slack, notify and deployments only (the functions that talk to Slack), and by nothing but that secret', () => {
+  it('can be read by slack, notify, deployments and maintenance only (the functions that talk to Slack), and by nothing but that secret', () => {
     const readers = allStatementsFor('secretsmanager:GetSecretValue');
     expect(readers.map(({ roles }) => roles).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
-      [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.deployments.deploymentsFunction]
+      [
+        stack.slack.slackFunction,
+        stack.workflow.notifyFunction,
+        stack.deployments.deploymentsFunction,
+        stack.patchBatches!.maintenanceFunction,
+      ]
         .map((fn) => [ref(fn.executionRole)])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );

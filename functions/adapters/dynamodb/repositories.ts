@@ -6,6 +6,7 @@ import { DeployFreezeRepository } from './freezes.ts';
 import { WorkItemRepository } from './work-items.ts';
 import { IncidentRepository } from './incidents.ts';
 import { MitigationRepository } from './mitigations.ts';
+import { PatchBatchRepository } from './patch-batches.ts';
 import { RosterRepository } from './roster.ts';
 import { SilenceRepository } from './silences.ts';
 import { SlackStateRepository } from './slack-state.ts';
@@ -22,6 +23,7 @@ export interface Repositories {
   readonly freezes: DeployFreezeRepository;
   readonly workItems: WorkItemRepository;
   readonly silences: SilenceRepository;
+  readonly batches: PatchBatchRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -36,5 +38,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     freezes: new DeployFreezeRepository(table),
     workItems: new WorkItemRepository(table),
     silences: new SilenceRepository(table),
+    batches: new PatchBatchRepository(table),
   };
 }

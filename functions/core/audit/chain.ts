@@ -114,6 +114,9 @@ export const releaseHoldChainId = (service: string): string => `HOLD#${service}`
 /** A deploy freeze's chain (`global` or an account id): its start, incidents, lift, and approvals during it. */
 export const deployFreezeChainId = (scope: string): string => `FREEZE#${scope}`;
 
+/** The chain of a patch batch (its entries' `incidentId`). */
+export const patchBatchChainId = (batchId: string): string => `BATCH#${batchId}`;
+
 /** New entries linked, in order, after the head their holder records; the last one is the new head. */
 export function appendToChain(
   chainId: string,

@@ -11,6 +11,8 @@ import { MitigationProgress } from './mitigation-progress.ts';
 import { MitigationRequested } from './mitigation-requested.ts';
 import { MitigationSucceeded } from './mitigation-succeeded.ts';
 import { PostmortemRequested } from './postmortem-requested.ts';
+import { PatchBatchApproved } from './patch-batch-approved.ts';
+import { PatchBatchChanged } from './patch-batch-changed.ts';
 import { ReleaseHoldLifted } from './release-hold-lifted.ts';
 import { DeployFreezeLifted } from './deploy-freeze-lifted.ts';
 import { DeployFreezeStarted } from './deploy-freeze-started.ts';
@@ -45,8 +47,19 @@ export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 /** Approvals by people and by policy (pre-approved entries) feed `execute`. */
 export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
 
+/** Patch batches feed `maintenance`: their Slack message follows every change; an approval registers the window task. */
+export const MAINTENANCE_EVENTS = [PatchBatchChanged, PatchBatchApproved] as const;
+export const MAINTENANCE_PATTERN = patternFor(MAINTENANCE_EVENTS);
+
 /** Every event Firebreak's functions put on the firebreak bus. */
-export const BUS_EVENTS = [...NOTIFY_EVENTS, MitigationApproved, WorkItemsDelivered, SilenceSet, SilenceExpired] as const;
+export const BUS_EVENTS = [
+  ...NOTIFY_EVENTS,
+  MitigationApproved,
+  WorkItemsDelivered,
+  SilenceSet,
+  SilenceExpired,
+  ...MAINTENANCE_EVENTS,
+] as const;
 
 /** Every incident announcement feeds `freeze`: the deploy freeze follows the incidents at or above its severity. */
 export const FREEZE_EVENTS = [IncidentOpened, IncidentUpdated, IncidentResolved] as const;

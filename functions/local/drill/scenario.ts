@@ -49,7 +49,7 @@ const FleetStep = z
   .strict();
 const ClickStep = z
   .object({
-    click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve']),
+    click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve', 'Approve batch', 'Reject batch']),
     as: SlackUser,
     on: z.string().optional(),
     note: z.string().optional(),

@@ -216,6 +216,8 @@ const BUTTON_ACTIONS = {
   Reject: 'mitigation_reject',
   Acknowledge: 'incident_ack',
   Resolve: 'incident_resolve',
+  'Approve batch': 'patch_batch_approve',
+  'Reject batch': 'patch_batch_reject',
 } as const;
 
 function findButton(runtime: LocalRuntime, label: keyof typeof BUTTON_ACTIONS, on: string | undefined) {
