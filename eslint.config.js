@@ -11,7 +11,7 @@ const ZOD_NAMESPACE_ONLY = {
 const FUNCTION_FOLDERS = ['ingest', 'notify', 'propose', 'escalate', 'execute', 'track', 'deployments', 'slack'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.firebreak/', '.scratch/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', '.firebreak/', '.scratch/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -219,7 +219,9 @@ describe('parseConfig: invalid configurations name the field', () => {
   });
 
   it('an unknown key inside a rule or its match', () => {
-    expect(rejected(withRules([rule({ severty: 'SEV1' })])).problems[0]).toBe('classification.rules["r"]: unknown key "severty" (did you mean "severity"?)');
+    expect(rejected(withRules([rule({ severty: 'SEV1' })])).problems[0]).toBe(
+      'classification.rules["r"]: unknown key "severty" (did you mean "severity"?)',
+    );
     expect(rejected(withRules([rule({ match: { sources: 'aws.ec2' } })])).problems[0]).toBe(
       'classification.rules["r"].match: unknown key "sources" (did you mean "source"?)',
     );
