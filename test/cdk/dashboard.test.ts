@@ -88,10 +88,8 @@ describe('operations dashboard', () => {
   });
 
   it('shows dead letters, every function\u2019s errors and throttles, Slack errors and rate limits, and the platform alarms', () => {
-    expect(lines('Dead letters (messages waiting)')).toEqual([
-      'AWS/SQS/ApproximateNumberOfMessagesVisible',
-      'AWS/SQS/ApproximateNumberOfMessagesVisible',
-    ]);
+    // The shared, the relay's and the notary's queues.
+    expect(lines('Dead letters (messages waiting)')).toEqual(Array(3).fill('AWS/SQS/ApproximateNumberOfMessagesVisible'));
     const functions = firebreakFunctionsIn(stack).length;
     expect(functions).toBeGreaterThan(5);
     expect(lines('Function errors')).toEqual(Array(functions).fill('AWS/Lambda/Errors'));
@@ -100,7 +98,7 @@ describe('operations dashboard', () => {
       `SEARCH('{Firebreak,Error,Method,service} MetricName="SlackApiErrors"', 'Sum', 3600)`,
       `SEARCH('{Firebreak,Method,service} MetricName="SlackRateLimited"', 'Sum', 3600)`,
     ]);
-    // Every platform alarm: two per function, one per dead-letter queue, the relay's iterator age.
-    expect(titled('Platform alarms').properties.alarms).toHaveLength(2 * functions + 2 + 1);
+    // Every platform alarm: two per function, one per dead-letter queue (shared, relay, notary), the relay's and the notary's iterator age.
+    expect(titled('Platform alarms').properties.alarms).toHaveLength(2 * functions + 3 + 2);
   });
 });

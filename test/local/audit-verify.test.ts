@@ -191,11 +191,7 @@ describe('firebreak audit verify (the command)', () => {
   const run = async (args: string[], values: Record<string, unknown>) => {
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      const code = await audit(
-        args,
-        { json: false, local: false, ...values },
-        { notaryDir: runtime.notary.dir },
-      );
+      const code = await audit(args, { json: false, local: false, ...values }, { notaryDir: runtime.notary.dir });
       return { code, text: out.mock.calls.map((c) => String(c[0])).join('') };
     } finally {
       out.mockRestore();
@@ -226,28 +222,16 @@ describe('firebreak audit verify (the command)', () => {
   });
 
   it('exit 2 (a usage error) without exactly one scope, with a bad id or date', async () => {
-    await expect(audit(['verify'], { json: false, local: false }, { notaryDir: '' })).rejects.toThrow(
-      /exactly one/,
-    );
+    await expect(audit(['verify'], { json: false, local: false }, { notaryDir: '' })).rejects.toThrow(/exactly one/);
     await expect(
-      audit(
-        ['verify'],
-        { json: false, local: false, all: true, incident: 'INC-0123456789' },
-        { notaryDir: '' },
-      ),
+      audit(['verify'], { json: false, local: false, all: true, incident: 'INC-0123456789' }, { notaryDir: '' }),
     ).rejects.toThrow(/exactly one/);
-    await expect(
-      audit(['verify'], { json: false, local: false, incident: 'INC-x;rm' }, { notaryDir: '' }),
-    ).rejects.toThrow(/incident id/);
-    await expect(
-      audit(
-        ['verify'],
-        { json: false, local: false, all: true, since: 'yesterday' },
-        { notaryDir: '' },
-      ),
-    ).rejects.toThrow(/--since/);
-    await expect(audit(['sign'], { json: false, local: false }, { notaryDir: '' })).rejects.toThrow(
-      /audit needs/,
+    await expect(audit(['verify'], { json: false, local: false, incident: 'INC-x;rm' }, { notaryDir: '' })).rejects.toThrow(
+      /incident id/,
     );
+    await expect(
+      audit(['verify'], { json: false, local: false, all: true, since: 'yesterday' }, { notaryDir: '' }),
+    ).rejects.toThrow(/--since/);
+    await expect(audit(['sign'], { json: false, local: false }, { notaryDir: '' })).rejects.toThrow(/audit needs/);
   });
 });

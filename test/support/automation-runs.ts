@@ -41,6 +41,8 @@ export async function counts(rt: LocalRuntime, incidentId: string, requestId: st
 
 /** The texts of the messages in an incident's thread. */
 export function threadTexts(rt: LocalRuntime, incidentId: string): string[] {
-  const top = rt.slack.latest((m) => !m.thread_ts && m.text.includes(incidentId))!;
+  // The incident's own message, not a #deployments notice naming it (the deploy freeze's).
+  const deployments = rt.config.slack.channels.deployments;
+  const top = rt.slack.latest((m) => !m.thread_ts && m.channel !== deployments && m.text.includes(incidentId))!;
   return rt.slack.thread(top.channel, top.ts).map((m) => m.text);
 }
