@@ -8,13 +8,9 @@ import { MitigationFailed } from '../core/events/mitigation-failed.ts';
 import { MitigationProgress } from '../core/events/mitigation-progress.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
 import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
-import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
 import { PostmortemRequested } from '../core/events/postmortem-requested.ts';
 import { deliverPostmortem, type PostmortemDelivery } from './deliver-postmortem.ts';
-import { DeployFreezeLifted } from '../core/events/deploy-freeze-lifted.ts';
-import { DeployFreezeStarted } from '../core/events/deploy-freeze-started.ts';
-import { FreezeReleaseApproved } from '../core/events/freeze-release-approved.ts';
-import { freezeLiftedMessage, freezeOnMessage, freezeReleaseApprovedMessage } from '../core/deployments/freeze-approval.ts';
+import { announceInDeployments } from './notify-deployments.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { ACTIVE_STATUSES, type Incident } from '../core/incidents/incident.ts';
 import {
@@ -26,7 +22,7 @@ import {
 import { incidentMessage, incidentThreadReply } from '../core/slack/incident-messages.ts';
 import { recentDeployments } from '../core/deployments/what-changed.ts';
 import { changeLines, recentChanges } from '../core/signals/change-record.ts';
-import { releaseLiftedMessage, whatChangedLines } from '../core/deployments/messages.ts';
+import { whatChangedLines } from '../core/deployments/messages.ts';
 import type { SlackChannelPort } from './ports/slack.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
 import type { Workflow } from './workflow.ts';
@@ -166,13 +162,6 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }
-    case ReleaseHoldLifted.detailType: {
-      const { service } = ReleaseHoldLifted.parse(event.detail);
-      const hold = await deps.holds.getHold(service);
-      if (!hold || hold.held) return { action: 'hold not lifted', incidentId: hold?.incidentId ?? '' };
-      await deps.slack.post(deps.deploymentsChannel, releaseLiftedMessage(hold));
-      return { action: 'release lifted posted', incidentId: hold.incidentId ?? '' };
-    }
     case PostmortemRequested.detailType: {
       const request = PostmortemRequested.parse(event.detail);
       if (!deps.postmortems) throw new Error('notify has no postmortem delivery configured');
@@ -192,23 +181,12 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       }
       return { action: 'postmortem delivered', incidentId: incident.id };
     }
-    case DeployFreezeStarted.detailType: {
-      const detail = DeployFreezeStarted.parse(event.detail);
-      await deps.slack.post(deps.deploymentsChannel, { text: freezeOnMessage(detail) });
-      return { action: 'freeze on posted', incidentId: detail.incidents[0]!.incidentId };
-    }
-    case DeployFreezeLifted.detailType: {
-      await deps.slack.post(deps.deploymentsChannel, { text: freezeLiftedMessage(DeployFreezeLifted.parse(event.detail)) });
-      return { action: 'freeze lifted posted', incidentId: '' };
-    }
-    case FreezeReleaseApproved.detailType: {
-      await deps.slack.post(deps.deploymentsChannel, {
-        text: freezeReleaseApprovedMessage(FreezeReleaseApproved.parse(event.detail)),
-      });
-      return { action: 'freeze release approval posted', incidentId: '' };
-    }
-    default:
+    default: {
+      // The #deployments announcements: release holds lifted, deploy freezes.
+      const announced = await announceInDeployments(event, deps);
+      if (announced) return announced;
       throw new Error(`notify does not handle "${type}"`);
+    }
   }
 }
 
