@@ -69,3 +69,20 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * The bytes of an upload as Slack's upload URL takes them: the raw body, or (as `WebClient` sends it)
+ * the file part of a multipart/form-data body.
+ */
+export async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
+  const raw = await readRaw(req);
+  const type = req.headers['content-type'] ?? '';
+  if (!type.toLowerCase().startsWith('multipart/form-data')) return raw;
+  const form = await new Request('http://stand-in/upload', {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: raw,
+  }).formData();
+  const file = [...form.values()].find((value) => typeof value !== 'string');
+  return file && typeof file !== 'string' ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
+}

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { LogLevel, type Logger } from '@slack/web-api';
 import { SLACK_USER_ID_SHAPE } from '../core/ids.ts';
 import { contentOf } from './block-kit-check.ts';
-import { readBody, readRaw, send, withoutToken } from './slack-http.ts';
+import { readBody, send, uploadedBytes, withoutToken } from './slack-http.ts';
 
 /**
  * A local stand-in for the Slack Web API, for tests, drills and the bench: the real
@@ -376,23 +376,6 @@ export class SlackStandIn {
     this.lastTs = Math.max(this.lastTs + 1, this.now() * 1000);
     return `${Math.floor(this.lastTs / 1e6)}.${String(this.lastTs % 1e6).padStart(6, '0')}`;
   }
-}
-
-/**
- * The bytes of an upload as Slack's upload URL takes them: the raw body, or (as `WebClient` sends it)
- * the file part of a multipart/form-data body.
- */
-async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
-  const raw = await readRaw(req);
-  const type = req.headers['content-type'] ?? '';
-  if (!type.toLowerCase().startsWith('multipart/form-data')) return raw;
-  const form = await new Request('http://stand-in/upload', {
-    method: 'POST',
-    headers: { 'content-type': type },
-    body: raw,
-  }).formData();
-  const file = [...form.values()].find((value) => typeof value !== 'string');
-  return file && typeof file !== 'string' ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
 }
 
 const slackShaped = (m: StandInMessage) => ({
