@@ -56,7 +56,7 @@ export async function releaseCheckCommand(service: string, options: ReleaseCheck
     // A freeze scoped by account applies to a release of unknown destination too: the gate fails closed.
     const check = combinedCheck(
       releaseCheck({ service, hold, ...people, now }),
-      freezeCheck({ service, freezes: applicableFreezes(freezes, options.account), ...people, now }),
+      freezeCheck({ service, freezes: applicableFreezes(freezes, service, options.account), ...people, now }),
     );
     if (options.json) {
       process.stdout.write(`${terminalJson({ service, ...check })}\n`);

@@ -9,6 +9,7 @@ import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSch
 import { SILENCES_DEFAULTS, SilencesConfigSchema } from './silences/silence-config.ts';
 import { MaintenanceConfigSchema } from './maintenance/maintenance-config.ts';
 import { ReviewConfigSchema } from './review/review-config.ts';
+import { RegexSource } from './regex-source.ts';
 
 /** Incident severity: SEV1 is the worst. */
 export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
@@ -30,20 +31,6 @@ export const FingerprintPartSchema = z.union([
   z.string().regex(/^attr:[A-Za-z][A-Za-z0-9]{0,63}$/, 'an attribute part looks like "attr:namespace"'),
 ]);
 export type FingerprintPart = z.infer<typeof FingerprintPartSchema>;
-
-/** A regular expression; when it does not compile, the message carries the engine's own reason. */
-const RegexSource = z
-  .string()
-  .min(1)
-  .max(500)
-  .superRefine((pattern, ctx) => {
-    try {
-      new RegExp(pattern, 'i');
-    } catch (error) {
-      const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-      ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${reason}` });
-    }
-  });
 
 const OneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(item).min(1)]);
 

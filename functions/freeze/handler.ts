@@ -20,7 +20,7 @@ export function createFreezeHandler(dependencies: () => DeployFreezeDependencies
     schema: FreezeEvent,
     handle: async (event) => {
       const outcome = await followIncident(event.detail.incidentId, dependencies());
-      if (outcome.change !== 'none') metrics.addMetric(`freeze_${outcome.change}`, MetricUnit.Count, 1);
+      for (const { change } of outcome.scopes) if (change !== 'none') metrics.addMetric(`freeze_${change}`, MetricUnit.Count, 1);
       logger.info('deploy freeze followed the incident', { ...outcome });
       return outcome;
     },

@@ -1,7 +1,7 @@
 import { appendToChain, deployFreezeChainId } from '../core/audit/chain.ts';
 import type { RosterMember } from '../core/approval/roster.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { applicableFreezes, freezeAfterIncident, freezeScopeOf } from '../core/deployments/deploy-freeze.ts';
+import { applicableFreezes, freezeAfterIncident, freezeScopesOf } from '../core/deployments/deploy-freeze.ts';
 import { decideFreezeApproval, scopeName } from '../core/deployments/freeze-approval.ts';
 import type { BusEvent } from '../core/events/contract.ts';
 import { DeployFreezeLifted } from '../core/events/deploy-freeze-lifted.ts';
@@ -22,45 +22,61 @@ export interface DeployFreezeDependencies {
   readonly now: () => Date;
 }
 
+export type FreezeChangeName = 'none' | 'started' | 'joined' | 'left' | 'lifted' | 'updated';
+
 export interface FreezeOutcome {
   readonly incidentId: string;
-  readonly scope?: string;
-  readonly change: 'none' | 'started' | 'joined' | 'left' | 'lifted' | 'updated' | 'unknown_incident';
+  readonly found: boolean;
+  /** What happened to each scope the incident freezes, or was freezing until it changed. */
+  readonly scopes: readonly { readonly scope: string; readonly change: FreezeChangeName }[];
 }
 
 /**
- * An incident was opened, updated or resolved: its scope's freeze follows the incident as it is
- * now (read again, so out-of-order and repeated events change nothing). Starting and lifting a
- * freeze commit `Deploy Freeze Started` / `Deploy Freeze Lifted` with the change and its audit entry.
+ * An incident was opened, updated or resolved: the freezes of its scopes follow the incident as it
+ * is now (read again, so out-of-order and repeated events change nothing), and so does any freeze it
+ * kept on but no longer belongs to. Starting and lifting a freeze commit `Deploy Freeze Started` /
+ * `Deploy Freeze Lifted` with the change and its audit entry.
  */
 export async function followIncident(incidentId: string, deps: DeployFreezeDependencies): Promise<FreezeOutcome> {
+  const incident = await deps.incidents.getIncident(incidentId);
+  if (!incident) return { incidentId, found: false, scopes: [] };
+  const current = freezeScopesOf(incident, deps.config.deployFreeze);
+  const left = (await deps.freezes.activeFreezes())
+    .filter((f) => !current.includes(f.scope) && f.incidents.some((i) => i.incidentId === incidentId))
+    .map((f) => f.scope);
+  const scopes = [];
+  for (const scope of [...current, ...left]) scopes.push({ scope, change: await followInScope(incidentId, scope, deps) });
+  return { incidentId, found: true, scopes };
+}
+
+async function followInScope(incidentId: string, scope: string, deps: DeployFreezeDependencies): Promise<FreezeChangeName> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const incident = await deps.incidents.getIncident(incidentId);
-    if (!incident) return { incidentId, change: 'unknown_incident' };
-    const scope = freezeScopeOf(incident, deps.config.deployFreeze);
+    if (!incident) return 'none';
     const existing = await deps.freezes.getFreeze(scope);
     const now = deps.now().toISOString();
     const result = freezeAfterIncident(incident, existing, deps.config.deployFreeze, {
       now,
+      scope,
       seniorQuorum: deps.config.policy.seniorQuorum.high,
     });
-    if (result.change === 'none') return { incidentId, scope, change: 'none' };
+    if (result.change === 'none') return 'none';
     const events: BusEvent[] =
       result.change === 'started'
         ? [
             DeployFreezeStarted.build({
               scope,
+              since: result.freeze.since,
               incidents: result.freeze.incidents.map(({ incidentId: id, severity }) => ({ incidentId: id, severity })),
             }),
           ]
         : result.change === 'lifted'
-          ? [DeployFreezeLifted.build({ scope })]
+          ? [DeployFreezeLifted.build({ scope, since: result.freeze.since })]
           : [];
     const audit = appendToChain(deployFreezeChainId(scope), existing, [result.audit], FREEZE_ACTOR, now);
-    if (await deps.freezes.saveFreeze(result.freeze, existing, audit, events))
-      return { incidentId, scope, change: result.change };
+    if (await deps.freezes.saveFreeze(result.freeze, existing, audit, events)) return result.change;
   }
-  throw new Error(`the deploy freeze kept changing while following ${incidentId}; the delivery will be retried`);
+  throw new Error(`the deploy freeze of ${scope} kept changing while following ${incidentId}; the delivery will be retried`);
 }
 
 /**
@@ -73,7 +89,7 @@ export async function approveDuringFreeze(
   deps: DeployFreezeDependencies & { readonly roster: () => Promise<{ members: RosterMember[]; cto: RosterMember }> },
 ): Promise<Reply> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const active = applicableFreezes(await deps.freezes.activeFreezes(), input.account);
+    const active = applicableFreezes(await deps.freezes.activeFreezes(), input.service, input.account);
     if (active.length > 1)
       return {
         ok: false,
@@ -126,7 +142,10 @@ export async function approveDuringFreeze(
       actor,
       now,
     );
-    const events = decision.outcome === 'approved' ? [FreezeReleaseApproved.build({ scope, service: input.service })] : [];
+    const events =
+      decision.outcome === 'approved'
+        ? [FreezeReleaseApproved.build({ scope, since: decision.freeze.since, service: input.service })]
+        : [];
     if (!(await deps.freezes.saveFreeze(decision.freeze, freeze, audit, events))) continue;
     return { ok: true, text: decision.message };
   }

@@ -5,6 +5,7 @@ import { DeployFreezeLifted } from '../core/events/deploy-freeze-lifted.ts';
 import { DeployFreezeStarted } from '../core/events/deploy-freeze-started.ts';
 import { FreezeReleaseApproved } from '../core/events/freeze-release-approved.ts';
 import { ReleaseHoldLifted } from '../core/events/release-hold-lifted.ts';
+import type { OutgoingMessage } from './ports/slack.ts';
 import type { NotifyDependencies, NotifyEvent, NotifyOutcome } from './notify-slack.ts';
 
 /** The announcement for `event` in #deployments, or undefined when it is not one of these. */
@@ -14,25 +15,41 @@ export async function announceInDeployments(event: NotifyEvent, deps: NotifyDepe
       const { service } = ReleaseHoldLifted.parse(event.detail);
       const hold = await deps.holds.getHold(service);
       if (!hold || hold.held) return { action: 'hold not lifted', incidentId: hold?.incidentId ?? '' };
-      await deps.slack.post(deps.deploymentsChannel, releaseLiftedMessage(hold));
-      return { action: 'release lifted posted', incidentId: hold.incidentId ?? '' };
+      const posted = await postOnce(`hold-lifted#${service}#${hold.liftedAt ?? hold.heldAt}`, releaseLiftedMessage(hold), deps);
+      return { action: posted ? 'release lifted posted' : 'release lifted already posted', incidentId: hold.incidentId ?? '' };
     }
     case DeployFreezeStarted.detailType: {
       const detail = DeployFreezeStarted.parse(event.detail);
-      await deps.slack.post(deps.deploymentsChannel, { text: freezeOnMessage(detail) });
-      return { action: 'freeze on posted', incidentId: detail.incidents[0]!.incidentId };
+      const posted = await postOnce(`freeze-on#${detail.scope}#${detail.since}`, { text: freezeOnMessage(detail) }, deps);
+      return { action: posted ? 'freeze on posted' : 'freeze on already posted', incidentId: detail.incidents[0]!.incidentId };
     }
     case DeployFreezeLifted.detailType: {
-      await deps.slack.post(deps.deploymentsChannel, { text: freezeLiftedMessage(DeployFreezeLifted.parse(event.detail)) });
-      return { action: 'freeze lifted posted', incidentId: '' };
+      const detail = DeployFreezeLifted.parse(event.detail);
+      const posted = await postOnce(`freeze-lifted#${detail.scope}#${detail.since}`, { text: freezeLiftedMessage(detail) }, deps);
+      return { action: posted ? 'freeze lifted posted' : 'freeze lifted already posted', incidentId: '' };
     }
     case FreezeReleaseApproved.detailType: {
-      await deps.slack.post(deps.deploymentsChannel, {
-        text: freezeReleaseApprovedMessage(FreezeReleaseApproved.parse(event.detail)),
-      });
-      return { action: 'freeze release approval posted', incidentId: '' };
+      const detail = FreezeReleaseApproved.parse(event.detail);
+      const claim = `freeze-release#${detail.scope}#${detail.since}#${detail.service}`;
+      const posted = await postOnce(claim, { text: freezeReleaseApprovedMessage(detail) }, deps);
+      return { action: posted ? 'freeze release approval posted' : 'freeze release approval already posted', incidentId: '' };
     }
     default:
       return undefined;
   }
+}
+
+/**
+ * Posts to #deployments once per claim, however often the event is delivered; a failed post gives
+ * the claim back so EventBridge's retry (then the dead-letter queue) posts it.
+ */
+async function postOnce(claim: string, message: OutgoingMessage, deps: NotifyDependencies): Promise<boolean> {
+  if (!(await deps.slackState.claimAnnouncement(claim, deps.now().toISOString()))) return false;
+  try {
+    await deps.slack.post(deps.deploymentsChannel, message);
+  } catch (error) {
+    await deps.slackState.releaseAnnouncement(claim);
+    throw error;
+  }
+  return true;
 }

@@ -6,6 +6,7 @@
  * release hold that only the CTO (or, while the CTO is away, two senior engineers) can lift with a
  * really signed `/firebreak release approve`. One fresh runtime (and table) per test.
  */
+import { DEFAULT_DEPLOY_FREEZE } from '../../functions/core/deployments/freeze-config.ts';
 import type { AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyChain } from '../../functions/core/audit/chain.ts';
@@ -38,7 +39,7 @@ const DEPLOYMENT_RULES = new Set([
 // Release holds alone: the deploy freeze a SEV2 release incident starts is tested in test/local/freeze-and-tracker.test.ts.
 const config = {
   ...exampleConfig(),
-  deployFreeze: { enabled: false, minimumSeverity: 'SEV2' as const, scope: 'global' as const },
+  deployFreeze: { ...DEFAULT_DEPLOY_FREEZE, enabled: false },
 };
 let runtime: LocalRuntime;
 let tables = 0;

@@ -3,6 +3,7 @@
  * through the real Slack Web API client to the local stand-in: one message per incident, updated in
  * place and coalesced in storms, thread replies only for meaningful changes, 429s waited out.
  */
+import { DEFAULT_DEPLOY_FREEZE } from '../../functions/core/deployments/freeze-config.ts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { Incident } from '../../functions/core/incidents/incident.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
@@ -12,7 +13,7 @@ import { exampleConfig } from '../support.ts';
 // Incident messages alone: the deploy freeze's own #deployments posts are tested in test/local/freeze-and-tracker.test.ts.
 const config = {
   ...exampleConfig(),
-  deployFreeze: { enabled: false, minimumSeverity: 'SEV2' as const, scope: 'global' as const },
+  deployFreeze: { ...DEFAULT_DEPLOY_FREEZE, enabled: false },
 };
 const START = '2026-11-23T09:00:00.000Z';
 const CHANNEL = config.slack.channels.default; // Datadog monitors classify as availability: the default channel

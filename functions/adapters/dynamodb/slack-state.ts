@@ -64,24 +64,32 @@ export class SlackStateRepository {
     });
   }
 
-  /**
-   * True the first time a key is claimed for an incident, false ever after (within `ttlDays`):
-   * notify's thread replies go out once even when EventBridge delivers an event twice.
-   */
   /** Gives a claim back (the work it guarded failed), so a retry can claim it again. */
   async releaseOnce(incidentId: string, claim: string): Promise<void> {
     await this.table.delete(keys.once(incidentId, claim));
   }
 
+  /**
+   * True the first time a key is claimed for an incident, false ever after (within `ttlDays`):
+   * notify's thread replies go out once even when EventBridge delivers an event twice.
+   */
   async claimOnce(incidentId: string, claim: string, now: string, ttlDays = 7): Promise<boolean> {
+    return this.claimKey(keys.once(incidentId, claim), now, ttlDays);
+  }
+
+  /** The same for an announcement that belongs to no incident (a #deployments notice). */
+  async claimAnnouncement(claim: string, now: string, ttlDays = 7): Promise<boolean> {
+    return this.claimKey(keys.announcement(claim), now, ttlDays);
+  }
+
+  async releaseAnnouncement(claim: string): Promise<void> {
+    await this.table.delete(keys.announcement(claim));
+  }
+
+  private claimKey(key: ReturnType<typeof keys.once>, now: string, ttlDays: number): Promise<boolean> {
     return this.table.conditional({
       put: {
-        Item: {
-          ...keys.once(incidentId, claim),
-          type: 'once',
-          at: now,
-          [TABLE.ttlAttribute]: Math.floor(Date.parse(now) / 1000) + ttlDays * 86_400,
-        },
+        Item: { ...key, type: 'once', at: now, [TABLE.ttlAttribute]: Math.floor(Date.parse(now) / 1000) + ttlDays * 86_400 },
         ...IS_NEW,
       },
     });

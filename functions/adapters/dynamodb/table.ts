@@ -57,6 +57,8 @@ export const keys = {
   slackState: (incidentId: string, requestId?: string) => key(`INC#${incidentId}`, requestId ? `SLACK#${requestId}` : 'SLACK'),
   /** A once-only claim of notify's (a thread reply, a summary). */
   once: (incidentId: string, claim: string) => key(`INC#${incidentId}`, `ONCE#${claim}`),
+  /** A once-only claim of an announcement that belongs to no incident (#deployments). */
+  announcement: (claim: string) => key(`ANNOUNCE#${claim}`, 'ONCE'),
   deploymentPartition: (service: string) => `DEP#${service}`,
   deployment: (service: string, id: string) => key(`DEP#${service}`, id),
   hold: (service: string) => key(`HOLD#${service}`, 'STATE'),

@@ -7,6 +7,7 @@ import { CAPS, capText } from '../caps.ts';
 import type { Severity } from '../config.ts';
 import { ACTIVE_STATUSES, type Incident } from '../incidents/incident.ts';
 import type { DeployFreezeConfig } from './freeze-config.ts';
+import { DEPLOYMENT_SIGNAL } from './release-incident.ts';
 import type { HoldApproval } from './release-hold.ts';
 
 /** At most this many incidents are named on a freeze; more still keep it on (`moreIncidents`). */
@@ -47,9 +48,30 @@ export interface FreezeState {
   readonly revision: number;
 }
 
-/** The scope an incident freezes, by the configuration. */
-export const freezeScopeOf = (incident: Pick<Incident, 'account'>, config: Pick<DeployFreezeConfig, 'scope'>): string =>
-  config.scope === 'global' ? 'global' : incident.account;
+/** The freeze scope of one service (`scope: "service"`). */
+export const serviceScope = (service: string): string => `service:${service}`;
+
+/**
+ * The scopes an incident freezes, by the configuration: every service, its account, or the services
+ * it belongs to — a failed deployment's own service, or those whose accounts or resource patterns
+ * match it; none matching freezes every service, as a freeze that cannot tell fails closed.
+ */
+export function freezeScopesOf(
+  incident: Pick<Incident, 'account' | 'source' | 'kind' | 'subject' | 'resources'>,
+  config: Pick<DeployFreezeConfig, 'scope' | 'services'>,
+): string[] {
+  if (config.scope === 'global') return ['global'];
+  if (config.scope === 'account') return [incident.account];
+  if (incident.source === DEPLOYMENT_SIGNAL.source && incident.kind === DEPLOYMENT_SIGNAL.kind)
+    return [serviceScope(incident.subject.slice(0, incident.subject.lastIndexOf('/')))];
+  const named = [incident.subject, ...incident.resources];
+  const services = config.services.filter(
+    (service) =>
+      service.accounts.includes(incident.account) ||
+      service.resources.some((pattern) => named.some((resource) => new RegExp(pattern, 'i').test(resource))),
+  );
+  return services.length ? services.map((service) => serviceScope(service.name)) : ['global'];
+}
 
 /** Whether an incident, as it is now, keeps its scope frozen. */
 export function freezes(incident: Pick<Incident, 'status' | 'severity'>, config: DeployFreezeConfig): boolean {
@@ -69,18 +91,18 @@ export type FreezeChange =
     };
 
 /**
- * The freeze of the incident's scope after the incident changed (read as it is now, so events in
- * any order, or delivered twice, give the same freeze). Starts a freeze, adds the incident to it,
- * removes it, or lifts the freeze when it was the last one keeping it on. Exemptions belong to one
- * freeze: a new one starts with none.
+ * The freeze of one scope after the incident changed (read as it is now, so events in any order, or
+ * delivered twice, give the same freeze). Starts a freeze, adds the incident to it, removes it (also
+ * when the incident no longer belongs to the scope), or lifts the freeze when it was the last one
+ * keeping it on. Exemptions belong to one freeze: a new one starts with none.
  */
 export function freezeAfterIncident(
   incident: Incident,
   existing: FreezeState | undefined,
   config: DeployFreezeConfig,
-  options: { readonly now: string; readonly seniorQuorum: number },
+  options: { readonly now: string; readonly seniorQuorum: number; readonly scope: string },
 ): FreezeChange {
-  const scope = freezeScopeOf(incident, config);
+  const { scope } = options;
   if (existing && existing.scope !== scope) throw new Error(`the freeze of ${existing.scope} is not ${scope}'s`);
   const inFreeze = !!existing?.frozen && keeps(existing, incident.id);
   const entry: FreezeIncident = {
@@ -90,7 +112,7 @@ export function freezeAfterIncident(
     account: incident.account,
   };
   const data = { incidentId: incident.id, severity: incident.severity, status: incident.status };
-  if (freezes(incident, config)) {
+  if (freezes(incident, config) && freezeScopesOf(incident, config).includes(scope)) {
     if (!existing?.frozen)
       return {
         change: 'started',
@@ -150,9 +172,18 @@ export function freezeAfterIncident(
 const keeps = (freeze: FreezeState, incidentId: string): boolean =>
   freeze.incidents.some((i) => i.incidentId === incidentId) || freeze.moreIncidents.includes(incidentId);
 
-/** The freezes that apply to a release into `account` (unknown: all of them, as a gate fails closed). */
-export function applicableFreezes(freezes: readonly FreezeState[], account: string | undefined): FreezeState[] {
-  return freezes.filter((f) => f.frozen && (f.scope === 'global' || account === undefined || f.scope === account));
+/**
+ * The freezes that apply to a release of `service` into `account`: the global one, the service's own,
+ * and the account's (an unknown account: every account's, as a gate fails closed).
+ */
+export function applicableFreezes(freezes: readonly FreezeState[], service: string, account: string | undefined): FreezeState[] {
+  return freezes.filter(
+    (f) =>
+      f.frozen &&
+      (f.scope === 'global' ||
+        f.scope === serviceScope(service) ||
+        (!f.scope.startsWith(serviceScope('')) && (account === undefined || f.scope === account))),
+  );
 }
 
 /** Whether the service's release during this freeze has been approved. */

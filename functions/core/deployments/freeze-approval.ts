@@ -148,7 +148,12 @@ export function combinedCheck(hold: ReleaseCheck, freeze: ReleaseCheck): Release
   };
 }
 
-export const scopeName = (scope: string): string => (scope === 'global' ? 'all services' : `account ${scope}`);
+export const scopeName = (scope: string): string =>
+  scope === 'global'
+    ? 'all services'
+    : scope.startsWith('service:')
+      ? `service ${scope.slice('service:'.length)}`
+      : `account ${scope}`;
 
 /** "freeze on" for #deployments: which incidents, and how to release anyway. Safe mrkdwn. */
 export function freezeOnMessage(freeze: {

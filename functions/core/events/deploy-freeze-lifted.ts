@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import { defineEvent } from './contract.ts';
-import { FreezeScopeSchema } from './deploy-freeze-started.ts';
+import { FreezeScopeSchema, FreezeSinceSchema } from './deploy-freeze-started.ts';
 
 /** The incidents that froze releases in the scope are resolved: releases go on as usual. */
-export const DeployFreezeLifted = defineEvent('Deploy Freeze Lifted', z.object({ scope: FreezeScopeSchema }));
+export const DeployFreezeLifted = defineEvent(
+  'Deploy Freeze Lifted',
+  z.object({ scope: FreezeScopeSchema, since: FreezeSinceSchema }),
+);

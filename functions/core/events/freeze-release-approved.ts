@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { defineEvent } from './contract.ts';
-import { FreezeScopeSchema } from './deploy-freeze-started.ts';
+import { FreezeScopeSchema, FreezeSinceSchema } from './deploy-freeze-started.ts';
 
 /** A release of a service during a deploy freeze was approved under the approval policy. */
 export const FreezeReleaseApproved = defineEvent(
   'Freeze Release Approved',
-  z.object({ scope: FreezeScopeSchema, service: z.string().regex(SERVICE_NAME_PATTERN) }),
+  z.object({ scope: FreezeScopeSchema, since: FreezeSinceSchema, service: z.string().regex(SERVICE_NAME_PATTERN) }),
 );

@@ -27,6 +27,10 @@ export interface SlackStatePort {
   claimOnce(incidentId: string, claim: string, now: string): Promise<boolean>;
   /** Gives a claim back when the work it guarded failed, so the retry can do it. */
   releaseOnce(incidentId: string, claim: string): Promise<void>;
+  /** True the first time an announcement that belongs to no incident is claimed, false ever after. */
+  claimAnnouncement(claim: string, now: string): Promise<boolean>;
+  /** Gives an announcement's claim back when its post failed, so the retry can post it. */
+  releaseAnnouncement(claim: string): Promise<void>;
   /** The one coalesced refresh of an incident's message until `refreshAt`. */
   claimRefresh(incidentId: string, refreshAt: string, now: string): Promise<boolean>;
 }

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RosterMember } from '../../../functions/core/approval/roster.ts';
-import { applicableFreezes, freezeAfterIncident, type FreezeState } from '../../../functions/core/deployments/deploy-freeze.ts';
+import {
+  applicableFreezes,
+  freezeAfterIncident,
+  freezeScopesOf,
+  type FreezeState,
+} from '../../../functions/core/deployments/deploy-freeze.ts';
 import { decideFreezeApproval, freezeCheck } from '../../../functions/core/deployments/freeze-approval.ts';
-import { DEFAULT_DEPLOY_FREEZE } from '../../../functions/core/deployments/freeze-config.ts';
+import { DEFAULT_DEPLOY_FREEZE, DeployFreezeConfigSchema } from '../../../functions/core/deployments/freeze-config.ts';
 import type { Incident } from '../../../functions/core/incidents/incident.ts';
 
 const NOW = '2026-11-23T09:00:00.000Z';
@@ -12,8 +17,19 @@ const seniors: RosterMember[] = [
   { slackUserId: 'U0SENIOR002', name: 'Cy', role: 'senior' },
 ];
 const incident = (id: string, over: Partial<Incident> = {}) =>
-  ({ id, status: 'open', severity: 'SEV2', title: 'db down\n<!channel>', account: '111111111111', ...over }) as Incident;
-const options = { now: NOW, seniorQuorum: 2 };
+  ({
+    id,
+    status: 'open',
+    severity: 'SEV2',
+    title: 'db down\n<!channel>',
+    account: '111111111111',
+    source: 'aws.cloudwatch',
+    kind: 'alarm',
+    subject: 'db-latency',
+    resources: [],
+    ...over,
+  }) as Incident;
+const options = { now: NOW, seniorQuorum: 2, scope: 'global' };
 
 function started(): FreezeState {
   const change = freezeAfterIncident(incident('INC-AAAAAAAAAA'), undefined, DEFAULT_DEPLOY_FREEZE, options);
@@ -52,15 +68,75 @@ describe('deploy freeze state', () => {
 
   it('scopes by account when configured, and a release of unknown destination meets every freeze', () => {
     const byAccount = { ...DEFAULT_DEPLOY_FREEZE, scope: 'account' as const };
-    const change = freezeAfterIncident(incident('INC-AAAAAAAAAA'), undefined, byAccount, options);
+    expect(freezeScopesOf(incident('INC-AAAAAAAAAA'), byAccount)).toEqual(['111111111111']);
+    const change = freezeAfterIncident(incident('INC-AAAAAAAAAA'), undefined, byAccount, { ...options, scope: '111111111111' });
     expect(change.change === 'none' ? undefined : change.freeze.scope).toBe('111111111111');
     const freeze = change.change === 'none' ? started() : change.freeze;
-    expect(applicableFreezes([freeze], '222222222222')).toEqual([]);
-    expect(applicableFreezes([freeze], '111111111111')).toHaveLength(1);
-    expect(applicableFreezes([freeze], undefined)).toHaveLength(1);
+    expect(applicableFreezes([freeze], 'search', '222222222222')).toEqual([]);
+    expect(applicableFreezes([freeze], 'search', '111111111111')).toHaveLength(1);
+    expect(applicableFreezes([freeze], 'search', undefined)).toHaveLength(1);
     expect(freezeAfterIncident(incident('INC-A'), undefined, { ...DEFAULT_DEPLOY_FREEZE, enabled: false }, options).change).toBe(
       'none',
     );
+  });
+});
+
+describe('deploy freeze scoped by service', () => {
+  const byService = DeployFreezeConfigSchema.parse({
+    scope: 'service',
+    services: [
+      { name: 'payments', resources: ['^arn:aws:rds:.*:db:payments-', '^i-0aaa'] },
+      { name: 'search', accounts: ['333333333333'] },
+    ],
+  });
+  const frozen = (scope: string) => {
+    const change = freezeAfterIncident(incident('INC-AAAAAAAAAA', { resources: ['i-0aaa1111'] }), undefined, byService, {
+      ...options,
+      scope,
+    });
+    if (change.change === 'none') throw new Error('expected a freeze');
+    return change.freeze;
+  };
+
+  it("freezes the services an incident belongs to: a failed deployment's own, by resource pattern, by account", () => {
+    const failed = incident('INC-A', { source: 'firebreak.deploy', kind: 'deployment-failed', subject: 'check-out/production' });
+    expect(freezeScopesOf(failed, byService)).toEqual(['service:check-out']);
+    expect(freezeScopesOf(incident('INC-A', { resources: ['arn:aws:rds:eu-west-1:1:db:PAYMENTS-main'] }), byService)).toEqual([
+      'service:payments',
+    ]);
+    expect(freezeScopesOf(incident('INC-A', { account: '333333333333', resources: ['i-0aaa1'] }), byService)).toEqual([
+      'service:payments',
+      'service:search',
+    ]);
+  });
+
+  it('fails closed: an incident that belongs to no service freezes every service', () => {
+    expect(freezeScopesOf(incident('INC-A', { resources: ['i-0bbb'] }), byService)).toEqual(['global']);
+  });
+
+  it("gates only that service's releases, and leaves a scope the incident no longer belongs to", () => {
+    const payments = frozen('service:payments');
+    expect(applicableFreezes([payments], 'payments', undefined)).toHaveLength(1);
+    expect(applicableFreezes([payments], 'search', undefined)).toEqual([]);
+    expect(applicableFreezes([payments], 'payments-v2', '111111111111')).toEqual([]);
+    const moved = freezeAfterIncident(incident('INC-AAAAAAAAAA', { resources: ['i-0bbb'] }), payments, byService, {
+      ...options,
+      scope: 'service:payments',
+    });
+    expect(moved).toMatchObject({ change: 'lifted', freeze: { frozen: false } });
+  });
+
+  it('refuses services named twice and services no incident could belong to', () => {
+    expect(() => DeployFreezeConfigSchema.parse({ scope: 'service', services: [{ name: 'a' }] })).toThrow(/accounts or resource/);
+    expect(() =>
+      DeployFreezeConfigSchema.parse({
+        services: [
+          { name: 'a', accounts: ['111111111111'] },
+          { name: 'a', resources: ['x'] },
+        ],
+      }),
+    ).toThrow(/named once/);
+    expect(() => DeployFreezeConfigSchema.parse({ services: [{ name: 'a', resources: ['('] }] })).toThrow(/regular expression/);
   });
 });
 
