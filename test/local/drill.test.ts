@@ -178,6 +178,28 @@ describe('drills', () => {
     });
   });
 
+  it("closes work items on the tracker stand-in under the scenario's own config, and names a work item left open", async () => {
+    const scenario = ScenarioSchema.parse({
+      name: 'tracker closures',
+      config: { tracker: { github: { tokenSecret: 'gh', defaultRepository: 'acme/search' } } },
+      steps: [
+        { tracker: { github: { 'acme/search#12': 'open', 'acme/search#13': 'open' } } },
+        { deploy: { service: 'search', version: 'v1', environment: 'production', status: 'succeeded', commit: 'Fixes #12' } },
+      ],
+      expect: { trackers: { 'acme/search#12': 'closed', 'acme/search#13': 'closed' } },
+    });
+    const outcome = await runDrill(scenario, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() });
+    expect(outcome.transcript.flatMap((l) => l.results)).toContain('→ work items: 1 closed, 0 already closed, 0 failed to close');
+    expect(outcome.checks.filter((c) => !c.passed).map((c) => `${c.expectation}: ${c.detail}`)).toEqual([
+      'work item acme/search#13 = closed: found open',
+    ]);
+    // The overlay is checked like any configuration, before anything starts.
+    const invalid = ScenarioSchema.parse({ name: 'bad', config: { tracker: { github: {} } }, steps: [{ note: 'x' }] });
+    await expect(runDrill(invalid, { config, baseDir: '.', endpoint: endpoint(), tableName: tableName() })).rejects.toThrow(
+      /tokenSecret/,
+    );
+  });
+
   it('rejects a scenario file with a clear reason', () => {
     expect(() => loadScenario('test/fixtures/events/SOURCES.md')).toThrow(ScenarioError);
     expect(ScenarioSchema.safeParse({ name: 'x', steps: [{ advance: '5 minutes' }] }).success).toBe(false);

@@ -20,7 +20,6 @@ const FreezeServiceSchema = z
   .refine((service) => service.accounts.length > 0 || service.resources.length > 0, {
     message: 'a service needs accounts or resource patterns, or no incident could belong to it',
   });
-export type FreezeService = z.infer<typeof FreezeServiceSchema>;
 
 /**
  * Deploy freeze: while an incident at or above `minimumSeverity` is open, releases need approval.

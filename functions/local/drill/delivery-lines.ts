@@ -62,12 +62,23 @@ export function describeDeploymentDeliveries(deliveries: readonly Delivery[]): s
         }
       | undefined;
     if (d.rule === 'Execute' || d.rule === 'Track' || d.rule === 'Notify') return describeExecution(d);
+    if (d.rule === 'Tracker') return [describeClosures(d.result as WorkItemsOutcome | undefined)];
     if (!r?.deploymentId) return describeDeliveries([d]);
     return [
       `→ ${r.service} ${r.status} (${r.change})${r.incidentId ? `, incident ${r.incidentId}` : ''}${r.held ? ', release hold placed' : ''}`,
     ];
   });
 }
+
+interface WorkItemsOutcome {
+  readonly closed?: number;
+  readonly alreadyClosed?: number;
+  readonly failed?: number;
+}
+
+/** The tracker's closures of one deployment's work items, counted (each is also reported in the notice's thread). */
+const describeClosures = (r: WorkItemsOutcome | undefined): string =>
+  `→ work items: ${r?.closed ?? 0} closed, ${r?.alreadyClosed ?? 0} already closed, ${r?.failed ?? 0} failed to close`;
 
 /** The executor's and tracker's part, folded: "⚙ MIT-… started" and the final outcome, not every status event. */
 function describeExecution(d: Delivery): string[] {

@@ -42,6 +42,10 @@ export async function checkExpectations(expect: Expect, runtime: LocalRuntime, e
   for (const expected of expect.deployments) checks.push(await checkDeployments(expected, runtime));
   for (const expected of expect.holds) checks.push(await checkHold(expected, runtime));
   for (const expected of expect.ssm) checks.push(checkSsm(expected, runtime));
+  for (const [ref, state] of Object.entries(expect.trackers ?? {}))
+    checks.push(
+      equal(`work item ${ref}`, state, runtime.trackers.github.get(ref) ?? runtime.trackers.jira.get(ref)?.status ?? 'unknown'),
+    );
   const messages = runtime.slack
     .messages()
     .map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
@@ -226,7 +230,7 @@ function checkAuditChains(incidents: readonly Incident[], audits: ReadonlyMap<st
   };
 }
 
-function equal(expectation: string, expected: number, actual: number): DrillCheck {
+function equal<T extends number | string>(expectation: string, expected: T, actual: T): DrillCheck {
   return { expectation: `${expectation} = ${expected}`, passed: expected === actual, detail: `found ${actual}` };
 }
 

@@ -1,6 +1,6 @@
 import { ACTIVE_STATUSES, type Incident, type IncidentStatus } from '../../core/incidents/incident.ts';
 import type { AuditEntry } from '../../core/audit/chain.ts';
-import type { FirebreakConfig } from '../../core/config.ts';
+import { parseConfig, type FirebreakConfig } from '../../core/config.ts';
 import type { MitigationRequest } from '../../core/mitigations/mitigation.ts';
 import { renderMessageText } from '../../core/slack/message-text.ts';
 import { startLocalRuntime, type LocalRuntime } from '../runtime.ts';
@@ -51,8 +51,11 @@ export interface DrillOptions {
 
 /** Runs a scenario through the real handlers on the local runtime and checks its expectations. */
 export async function runDrill(scenario: Scenario, options: DrillOptions): Promise<DrillOutcome> {
+  const config = scenario.config
+    ? parseConfig({ ...options.config, ...scenario.config }, 'the scenario\'s "config"')
+    : options.config;
   const runtime = await startLocalRuntime({
-    config: options.config,
+    config,
     start: scenario.start,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.dbPath ? { dbPath: options.dbPath } : {}),
@@ -61,7 +64,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   });
   try {
     const transcript: DrillLine[] = [];
-    const runStep = stepRunner(runtime, options.config, options.baseDir);
+    const runStep = stepRunner(runtime, config, options.baseDir);
     for (const step of scenario.steps) transcript.push(await runStep(step));
     return await conclude(scenario, runtime, transcript);
   } finally {

@@ -34,6 +34,18 @@ const CommandStep = z
 /** A roster user clicks a button (by its label) on the latest message that has it, optionally the latest whose text contains `on`. */
 /** A deployment announced like `firebreak deploy-notice` does (a custom event on the firebreak bus). */
 const DeployStep = z.object({ deploy: z.record(z.string(), z.unknown()), note: z.string().optional() }).strict();
+/** Work items as the GitHub and Jira stand-in will hold them: `owner/repo#N` → open/closed, `KEY-N` → a Jira status. */
+const TrackerStep = z
+  .object({
+    tracker: z
+      .object({
+        github: z.record(z.string().regex(/^[\w.-]+\/[\w.-]+#\d+$/), z.enum(['open', 'closed'])).optional(),
+        jira: z.record(z.string().regex(/^[A-Z][A-Z0-9]+-\d+$/), z.enum(['To Do', 'In Progress', 'Done'])).optional(),
+      })
+      .strict(),
+    note: z.string().optional(),
+  })
+  .strict();
 /** How the SIMULATED fleet answers the next Systems Manager runs. */
 const FleetStep = z
   .object({
@@ -114,6 +126,11 @@ export const ScenarioSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().default(''),
+    /**
+     * Sections set over the configuration file for this drill only (e.g. `tracker`, so deployments
+     * close work items on the local GitHub and Jira stand-in); the result is checked like any configuration.
+     */
+    config: z.record(z.string(), z.unknown()).optional(),
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
     steps: z
@@ -125,6 +142,7 @@ export const ScenarioSchema = z
           CommandStep,
           ClickStep,
           DeployStep,
+          TrackerStep,
           FleetStep,
           PublishFaultStep,
           NoteStep,
@@ -162,6 +180,8 @@ export const ScenarioSchema = z
         holds: z
           .array(z.object({ service: z.string(), held: z.boolean(), liftedBy: z.array(z.string()).optional() }).strict())
           .default([]),
+        /** Work items on the GitHub and Jira stand-in at the end: `owner/repo#N` → open/closed, `KEY-N` → its status. */
+        trackers: z.record(z.string(), z.string()).optional(),
         /** Systems Manager calls the executor made (to the simulated fleet), with their exact inputs. */
         ssm: z
           .array(
@@ -215,6 +235,7 @@ const STEP_KINDS = {
   slack: CommandStep,
   click: ClickStep,
   deploy: DeployStep,
+  tracker: TrackerStep,
   fleet: FleetStep,
   publishFault: PublishFaultStep,
 } as const;

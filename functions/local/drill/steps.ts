@@ -107,6 +107,15 @@ export function stepRunner(runtime: LocalRuntime, config: FirebreakConfig, baseD
           .join(' ')}${step.note ? ` — ${step.note}` : ''}`,
         results: [...results, ...slackNews()],
       };
+    } else if ('tracker' in step) {
+      for (const [ref, state] of Object.entries(step.tracker.github ?? {})) runtime.trackers.addGitHubIssue(ref, state);
+      for (const [key, status] of Object.entries(step.tracker.jira ?? {})) runtime.trackers.addJiraIssue(key, status);
+      const items = [...Object.entries(step.tracker.github ?? {}), ...Object.entries(step.tracker.jira ?? {})];
+      return {
+        at,
+        step: `the tracker stand-in holds ${items.map(([ref, state]) => `${ref} (${state})`).join(', ')}${step.note ? ` — ${step.note}` : ''}`,
+        results: [],
+      };
     } else if ('fleet' in step) {
       runtime.fleet.behave(step.fleet);
       return {
