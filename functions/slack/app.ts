@@ -326,7 +326,13 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
       const now = workflow.now();
       const check = combinedCheck(
         releaseCheck({ service: command.service, hold, cto, seniors, now }),
-        freezeCheck({ service: command.service, freezes: applicableFreezes(freezes, command.service, undefined), cto, seniors, now }),
+        freezeCheck({
+          service: command.service,
+          freezes: applicableFreezes(freezes, command.service, undefined),
+          cto,
+          seniors,
+          now,
+        }),
       );
       return { ok: check.allowed, text: escapeSlackText(check.reason) };
     }
