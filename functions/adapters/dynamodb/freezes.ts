@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { deployFreezeChainId, GENESIS_HASH, type AuditEntry } from '../../core/audit/chain.ts';
+import { deployFreezeChainId, type AuditEntry } from '../../core/audit/chain.ts';
 import { RoleSchema, SeveritySchema } from '../../core/config.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { StoredFreeze } from '../../core/persistence.ts';
-import { auditPut, readAudit } from './audit.ts';
-import { outboxPuts } from './outbox.ts';
-import { IS_NEW, keys, parseItem, TABLE, type Table } from './table.ts';
+import { readAudit } from './audit.ts';
+import { saveChained } from './chained-save.ts';
+import { keys, parseItem, TABLE, type Table } from './table.ts';
 
 const Approval = z.object({ userId: z.string(), role: RoleSchema, at: z.string() });
 
@@ -68,32 +68,16 @@ export class DeployFreezeRepository {
     audit: readonly AuditEntry[],
     events: readonly BusEvent[] = [],
   ): Promise<boolean> {
-    const head = audit.at(-1);
-    const result = await this.table.transact([
-      {
-        Put: {
-          Item: {
-            ...keys.freeze(freeze.scope),
-            type: 'freeze',
-            ...freeze,
-            // Only a freeze that is on is on the index.
-            ...(freeze.frozen
-              ? { [TABLE.byStatusIndex.partitionKey]: ACTIVE_FREEZES, [TABLE.byStatusIndex.sortKey]: freeze.scope }
-              : {}),
-            auditSeq: head?.seq ?? previous?.auditSeq ?? 0,
-            auditHead: head?.hash ?? previous?.auditHead ?? GENESIS_HASH,
-          },
-          ...(previous === undefined
-            ? IS_NEW
-            : {
-                ConditionExpression: 'revision = :expected AND auditSeq = :seq',
-                ExpressionAttributeValues: { ':expected': previous.revision, ':seq': previous.auditSeq ?? 0 },
-              }),
-        },
-      },
-      ...audit.map(auditPut),
-      ...outboxPuts(events),
-    ]);
-    return result.applied;
+    const onIndex = freeze.frozen
+      ? { [TABLE.byStatusIndex.partitionKey]: ACTIVE_FREEZES, [TABLE.byStatusIndex.sortKey]: freeze.scope }
+      : {};
+    // Only a freeze that is on is on the index.
+    return saveChained(
+      this.table,
+      { ...keys.freeze(freeze.scope), type: 'freeze', ...freeze, ...onIndex },
+      previous,
+      audit,
+      events,
+    );
   }
 }

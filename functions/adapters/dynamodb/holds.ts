@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { GENESIS_HASH, releaseHoldChainId, type AuditEntry } from '../../core/audit/chain.ts';
+import { releaseHoldChainId, type AuditEntry } from '../../core/audit/chain.ts';
 import { RoleSchema } from '../../core/config.ts';
 import type { StoredHold } from '../../core/persistence.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
-import { auditPut, readAudit } from './audit.ts';
-import { outboxPuts } from './outbox.ts';
-import { IS_NEW, keys, type Table } from './table.ts';
+import { readAudit } from './audit.ts';
+import { saveChained } from './chained-save.ts';
+import { keys, type Table } from './table.ts';
 
 /** A release hold as stored (`HOLD#<service>` / `STATE`); attributes it does not know are kept as they are. */
 export const HoldItem = z.looseObject({
@@ -50,28 +50,6 @@ export class ReleaseHoldRepository {
     audit: readonly AuditEntry[],
     events: readonly BusEvent[] = [],
   ): Promise<boolean> {
-    const head = audit.at(-1);
-    const result = await this.table.transact([
-      {
-        Put: {
-          Item: {
-            ...keys.hold(hold.service),
-            type: 'hold',
-            ...hold,
-            auditSeq: head?.seq ?? previous?.auditSeq ?? 0,
-            auditHead: head?.hash ?? previous?.auditHead ?? GENESIS_HASH,
-          },
-          ...(previous === undefined
-            ? IS_NEW
-            : {
-                ConditionExpression: 'revision = :expected AND auditSeq = :seq',
-                ExpressionAttributeValues: { ':expected': previous.revision, ':seq': previous.auditSeq ?? 0 },
-              }),
-        },
-      },
-      ...audit.map(auditPut),
-      ...outboxPuts(events),
-    ]);
-    return result.applied;
+    return saveChained(this.table, { ...keys.hold(hold.service), type: 'hold', ...hold }, previous, audit, events);
   }
 }
