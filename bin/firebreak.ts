@@ -140,6 +140,7 @@ export function createProgram(): Command {
   )
     .option('--incident <id>', 'one incident\u2019s chain')
     .option('--hold <service>', 'one service\u2019s release-hold chain')
+    .option('--chain <id>', 'any one chain as --all names it: FREEZE#global, FREEZE#service:<name>, BATCH#<id>\u2026')
     .option('--all', 'every chain in the table')
     .option('--since <time>', 'only digests and entries from this time, e.g. 2026-11-01')
     .option('--bucket <name>', 'the digest bucket (default: FIREBREAK_DIGEST_BUCKET; the stack prints AuditDigestBucketName)')

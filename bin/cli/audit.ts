@@ -27,6 +27,7 @@ export interface AuditValues {
   readonly endpoint?: string | undefined;
   readonly incident?: string | undefined;
   readonly hold?: string | undefined;
+  readonly chain?: string | undefined;
   readonly all?: boolean | undefined;
   readonly since?: string | undefined;
   readonly digests?: string | undefined;
@@ -41,19 +42,24 @@ export interface LocalPaths {
   readonly notaryDir: string;
 }
 
+/** A chain id as `audit verify --all` names it: `INC-…`, `HOLD#<service>`, `FREEZE#<scope>`, `BATCH#<id>`… */
+const CHAIN_ID = /^(INC-[0-9A-F]{10}|[A-Z]{2,16}#[A-Za-z0-9:._@#-]{1,300})$/;
 const KEY_ID = /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export async function audit(args: string[], values: AuditValues, local: LocalPaths): Promise<number> {
   const [action, ...rest] = args;
   if (rest.length || (action !== 'verify' && action !== 'export-key'))
-    throw new UsageError('audit needs "verify --incident <id> | --hold <service> | --all" or "export-key"');
+    throw new UsageError('audit needs "verify --incident <id> | --hold <service> | --chain <id> | --all" or "export-key"');
   return action === 'verify' ? verify(values, local) : exportKey(values, local);
 }
 
 async function verify(values: AuditValues, local: LocalPaths): Promise<number> {
-  const scopes = [values.incident !== undefined, values.hold !== undefined, values.all === true].filter(Boolean).length;
-  if (scopes !== 1) throw new UsageError('audit verify needs exactly one of --incident <id>, --hold <service>, --all');
+  const scopes = [values.incident, values.hold, values.chain].filter((v) => v !== undefined).length + (values.all ? 1 : 0);
+  if (scopes !== 1)
+    throw new UsageError('audit verify needs exactly one of --incident <id>, --hold <service>, --chain <id>, --all');
+  if (values.chain !== undefined && !CHAIN_ID.test(values.chain))
+    throw new UsageError('--chain must be a chain id as `audit verify --all` names it, e.g. FREEZE#global or BATCH#PB-…');
   if (values.incident !== undefined && !INCIDENT_ID_PATTERN.test(values.incident.toUpperCase()))
     throw new UsageError('--incident must be an incident id such as INC-0123456789');
   if (values.hold !== undefined && !SERVICE_NAME_PATTERN.test(values.hold))
@@ -65,7 +71,9 @@ async function verify(values: AuditValues, local: LocalPaths): Promise<number> {
       ? { chainIds: [values.incident.toUpperCase()] }
       : values.hold !== undefined
         ? { chainIds: [releaseHoldChainId(values.hold)] }
-        : { all: true };
+        : values.chain !== undefined
+          ? { chainIds: [values.chain] }
+          : { all: true };
 
   const digests = digestSource(values, local);
   const publicKeyPem = await publicKey(values, local);

@@ -212,6 +212,10 @@ describe('firebreak audit verify (the command)', () => {
       text: expect.stringContaining('nothing tampered'),
     });
     expect((await run(['verify'], { ...where, hold: 'payments' })).code).toBe(0);
+    expect(await run(['verify'], { ...where, chain: 'HOLD#payments' })).toMatchObject({
+      code: 0,
+      text: expect.stringContaining('HOLD#payments: '),
+    });
     const chain = await entries(incidentId);
     await remove(incidentId, chain.length);
     const tampered = await run(['verify'], { ...where, incident: incidentId.toLowerCase() });
@@ -232,6 +236,9 @@ describe('firebreak audit verify (the command)', () => {
     await expect(
       audit(['verify'], { json: false, local: false, all: true, since: 'yesterday' }, { notaryDir: '' }),
     ).rejects.toThrow(/--since/);
+    await expect(audit(['verify'], { json: false, local: false, chain: 'HOLD#$(rm -rf)' }, { notaryDir: '' })).rejects.toThrow(
+      /--chain/,
+    );
     await expect(audit(['sign'], { json: false, local: false }, { notaryDir: '' })).rejects.toThrow(/audit needs/);
   });
 });
