@@ -1,14 +1,14 @@
 /**
  * When a maintenance window opens: SSM's `cron(...)` schedule read in the window's time zone. Pure
- * (cron-parser does no I/O); time is an input.
+ * (croner only computes, its jobs paused); time is an input.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { Cron } from 'croner';
 
 const DAY_NAMES = /^(\*|\?|(SUN|MON|TUE|WED|THU|FRI|SAT)([-,](SUN|MON|TUE|WED|THU|FRI|SAT))*)$/i;
 const PLAIN_FIELD = /^(\*|\?|[0-9]{1,2}([-,][0-9]{1,2})*(\/[0-9]{1,2})?|\*\/[0-9]{1,2})$/;
 
 /**
- * SSM's six cron fields (minutes hours day-of-month month day-of-week year) to the five cron-parser
+ * SSM's six cron fields (minutes hours day-of-month month day-of-week year) to the five croner
  * reads. Day-of-week numbers are refused: SSM counts 1-7 from Sunday where cron counts 0-6, and a
  * silent shift of one day is the worst possible bug for a maintenance window.
  */
@@ -35,8 +35,7 @@ export function toCronFields(schedule: string): string {
 
 /** The next `count` openings strictly after `after`. */
 export function nextOpenings(schedule: string, timezone: string, after: Date, count: number): Date[] {
-  const expression = CronExpressionParser.parse(toCronFields(schedule), { currentDate: after, tz: timezone });
-  return Array.from({ length: count }, () => expression.next().toDate());
+  return new Cron(toCronFields(schedule), { timezone, paused: true }).nextRuns(count, after);
 }
 
 export interface WindowOccurrence {

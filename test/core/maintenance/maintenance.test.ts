@@ -83,6 +83,15 @@ describe('window schedule', () => {
   it('a window that opens exactly now is not the next one', () => {
     expect(nextOccurrence(config().maintenance.windows[0]!, '2026-11-29T01:00:00.000Z').opensAt).toBe('2026-12-06T01:00:00.000Z');
   });
+
+  it('follows daylight saving time: summer and winter Sundays, and the Sunday whose 02:30 does not exist', () => {
+    const window = { ...config().maintenance.windows[0]!, schedule: 'cron(30 2 ? * SUN *)' };
+    expect(nextOccurrence(window, '2027-03-29T00:00:00.000Z').opensAt).toBe('2027-04-04T00:30:00.000Z');
+    expect(nextOccurrence(window, '2027-10-30T12:00:00.000Z').opensAt).toBe('2027-10-31T00:30:00.000Z');
+    // 2027-03-28 Berlin jumps from 02:00 to 03:00: the window is taken to open when the gap ends (03:00 summer
+    // time). SSM does not document this case; the window itself runs when SSM runs it, this is the proposal's estimate.
+    expect(nextOccurrence(window, '2027-03-27T12:00:00.000Z').opensAt).toBe('2027-03-28T01:00:00.000Z');
+  });
 });
 
 describe('patch triage', () => {
