@@ -50,7 +50,7 @@ async function command(userId: string, text: string, options?: { teamId?: string
 const silenceRefusals = async (incidentId: string) =>
   (await runtime.repositories.incidents.getAudit(incidentId))
     .filter((a) => a.action === 'incident.silence_refused')
-    .map((a) => ({ actor: a.actor, ...a.data }));
+    .map((a): Record<string, unknown> => ({ actor: a.actor, ...a.data }));
 
 describe('refused silence attempts are answered and audited', () => {
   it('audits each refusal by policy or input on the incident it names, and writes no silence', async () => {
