@@ -5,7 +5,16 @@ import { SLACK_USER_ID_PATTERN } from '../ids.ts';
  * A category, or `default` for every category without its own list. The categories are config.ts's
  * `CategorySchema` (which imports this file, hence the copy; a test keeps the two equal).
  */
-export const INVITE_KEYS = ['default', 'security', 'availability', 'performance', 'release', 'compliance', 'platform', 'unknown'] as const;
+export const INVITE_KEYS = [
+  'default',
+  'security',
+  'availability',
+  'performance',
+  'release',
+  'compliance',
+  'platform',
+  'unknown',
+] as const;
 const InviteKey = z.enum(INVITE_KEYS);
 /** A roster role (every member with it) or a roster member's Slack user id. */
 const Invitee = z.union([z.enum(['cto', 'senior', 'responder']), z.string().regex(SLACK_USER_ID_PATTERN)]);

@@ -13,6 +13,21 @@ export const MAX_CHANNEL_NAME = 80;
 /** Names tried with a numeric suffix after `name_taken`, before the incident id is used as the suffix. */
 export const NUMBERED_NAME_ATTEMPTS = 5;
 
+/**
+ * An incident's channel as stored. `creating` is a claim; `open` the channel runs the thread; `failed` creation failed (the thread stays in
+ * the category channel); `archived` the incident ended; `returned` it reopened and runs in the category channel again.
+ */
+export interface IncidentChannelRecord {
+  readonly state: 'creating' | 'open' | 'failed' | 'archived' | 'returned';
+  readonly claimedAt: string;
+  readonly channel?: string;
+  readonly name?: string;
+  /** Slack's error code when creation failed. */
+  readonly error?: string;
+  readonly invited?: boolean;
+  readonly inviteProblems?: readonly { user: string; error: string }[];
+}
+
 const RANK: Record<Severity, number> = { SEV1: 1, SEV2: 2, SEV3: 3, SEV4: 4 };
 
 /** Whether an active incident (at this severity) should run in its own channel. */
@@ -55,9 +70,7 @@ export function channelInvitees(
   roster: readonly Pick<RosterMember, 'slackUserId' | 'role'>[],
 ): string[] {
   const listed = config.invite[category] ?? config.invite.default ?? [];
-  const ids = roster
-    .filter((m) => listed.includes(m.role) || listed.includes(m.slackUserId))
-    .map((m) => m.slackUserId);
+  const ids = roster.filter((m) => listed.includes(m.role) || listed.includes(m.slackUserId)).map((m) => m.slackUserId);
   return [...new Set(ids)];
 }
 
