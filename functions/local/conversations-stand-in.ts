@@ -23,6 +23,7 @@ const NAME = /^[a-z0-9_-]+$/;
 export class ConversationsStandIn {
   private readonly byId = new Map<string, StandInChannel>();
   private readonly takenNames = new Set<string>();
+  private creationRefusal: string | undefined;
 
   constructor(
     private readonly botUserId: string,
@@ -39,6 +40,11 @@ export class ConversationsStandIn {
     this.takenNames.add(name);
   }
 
+  /** Answers every later conversations.create with this error (a workspace that restricts channel creation). */
+  refuseCreation(error: string): void {
+    this.creationRefusal = error;
+  }
+
   exists(id: string): boolean {
     return this.byId.has(id);
   }
@@ -51,6 +57,7 @@ export class ConversationsStandIn {
     switch (method) {
       case 'conversations.create': {
         const name = typeof args.name === 'string' ? args.name : '';
+        if (this.creationRefusal) return { error: this.creationRefusal };
         if (!name) return { error: 'invalid_name_required' };
         if (name.length > 80) return { error: 'invalid_name_maxlength' };
         if (!NAME.test(name)) return { error: 'invalid_name_specials' };

@@ -16,6 +16,7 @@ import { JiraTracker } from '../adapters/trackers/jira.ts';
 import { LOCAL_TRACKER, TrackerStandIn } from './tracker-stand-in.ts';
 import { createRepositories, type Repositories } from '../adapters/dynamodb/repositories.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
+import { SlackConversations } from '../adapters/slack-conversations.ts';
 import { InMemoryPostmortemArchive } from '../adapters/postmortem-archive.ts';
 import type { IngestDependencies } from '../workflow/record-signal.ts';
 import { Workflow } from '../workflow/workflow.ts';
@@ -211,6 +212,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     now: clock.now,
     updateIntervalSeconds: 5,
     deploymentsChannel: config.slack.channels.deployments,
+    ...(config.incidentChannels.enabled
+      ? {
+          incidentChannels: {
+            config: config.incidentChannels,
+            channels: repositories.channelRecords,
+            conversations: new SlackConversations(poster.client),
+          },
+        }
+      : {}),
   }));
   const propose = createProposeHandler(() => workflow);
   const maintenance = createMaintenanceHandler(async () => ({
