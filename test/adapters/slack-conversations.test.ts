@@ -51,16 +51,27 @@ describe('SlackConversations', () => {
     const { channel } = (await conversations.create('inc-20261123-archive')) as { channel: string };
     expect(await conversations.archive(channel)).toEqual({ ok: true });
     expect(await conversations.archive(channel)).toEqual({ ok: true });
-    expect(slack.calls('conversations.archive').slice(-2).map((c) => c.error)).toEqual([undefined, 'already_archived']);
-    expect(await conversations.invite(channel, ['U0CTO000001'])).toEqual({ failed: [{ user: 'U0CTO000001', error: 'is_archived' }] });
+    expect(
+      slack
+        .calls('conversations.archive')
+        .slice(-2)
+        .map((c) => c.error),
+    ).toEqual([undefined, 'already_archived']);
+    expect(await conversations.invite(channel, ['U0CTO000001'])).toEqual({
+      failed: [{ user: 'U0CTO000001', error: 'is_archived' }],
+    });
     await expect(poster.post(channel, { text: 'too late' })).rejects.toMatchObject({ data: { error: 'is_archived' } });
     expect(await conversations.archive('C0NOSUCH01')).toEqual({ ok: false, error: 'channel_not_found' });
   });
 
   it('throws when Slack cannot be reached, so the delivery is retried rather than falling back', async () => {
     const unreachable = new SlackConversations(
-      new SlackPoster({ token: 'xoxb-x', slackApiUrl: 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 }, logger: quietSlackLogger })
-        .client,
+      new SlackPoster({
+        token: 'xoxb-x',
+        slackApiUrl: 'http://127.0.0.1:1/api/',
+        retryConfig: { retries: 0 },
+        logger: quietSlackLogger,
+      }).client,
     );
     await expect(unreachable.create('inc-20261123-down')).rejects.toThrow();
     await expect(unreachable.invite('C0INC000001', ['U0CTO000001'])).rejects.toThrow();

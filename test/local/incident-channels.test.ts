@@ -163,6 +163,53 @@ describe('incident channels', () => {
     );
   });
 
+  it('resumes after a delivery dies between creating the channel and inviting: one channel, one message', async () => {
+    const rt = await start();
+    // Slack keeps answering 429 to invitations: the client gives up and the delivery fails (then dead-letters).
+    rt.slack.rateLimitNext(1000, 0, 'conversations.invite');
+    const incident = await openSecurityIncident(rt, 'Ops DoS');
+    const failed = rt.bus.deadLetters.filter((d) => d.rule === 'Notify');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(await rt.repositories.channelRecords.getChannel(incident.id)).toMatchObject({
+      state: 'open',
+      name: 'inc-20261123-ops-dos',
+    });
+    expect([...rt.slack.messages(SECURITY), ...rt.slack.messages('C0INC000001')]).toEqual([]);
+    // Slack is back; EventBridge retries the failed deliveries.
+    rt.slack.rateLimitNext(0);
+    for (const { event } of failed) rt.bus.put('firebreak', event);
+    await rt.bus.drain();
+    const channels = rt.slack.conversations.channels();
+    expect(channels).toHaveLength(1);
+    expect(rt.slack.calls('conversations.create')).toHaveLength(1);
+    expect(channels[0]!.members).toContain(CTO);
+    expect(rt.slack.messages(channels[0]!.id).filter((m) => !m.thread_ts && m.text.includes(incident.id))).toHaveLength(1);
+    expect(rt.slack.messages(SECURITY)).toHaveLength(1);
+  }, 90_000);
+
+  it('returns a reopened incident to the category channel, its summary line becoming its message again', async () => {
+    const rt = await start();
+    const event = fixture('guardduty-finding-ec2-high-wrapped.json');
+    const incident = await openSecurityIncident(rt, 'Ops DoS');
+    await rt.command(CTO, `resolve ${incident.id} contained`);
+    await rt.bus.drain();
+    const [channel] = rt.slack.conversations.channels();
+    expect(channel!.archived).toBe(true);
+    const line = rt.slack.messages(SECURITY)[0]!;
+    rt.bus.put('default', { ...event, id: 'reopening-finding', detail: { ...(event.detail as object), title: 'Ops DoS' } });
+    await rt.bus.drain();
+    const reopened = await rt.repositories.incidents.getIncident(incident.id);
+    expect(reopened!.status).toBe('open');
+    expect(await rt.repositories.slackState.getSlackState(incident.id)).toMatchObject({ channel: SECURITY, ts: line.ts });
+    const message = rt.slack.messages(SECURITY).find((m) => m.ts === line.ts)!;
+    expect(message.blocks.length).toBeGreaterThan(1);
+    expect(rt.slack.thread(SECURITY, line.ts).map((m) => m.text)).toContain(
+      `Reopened: <#${channel!.id}> is archived, so this incident continues in this thread.`,
+    );
+    expect(rt.slack.calls('conversations.create')).toHaveLength(1);
+    expect(rt.slack.calls('chat.postMessage').filter((c) => c.args.channel === channel!.id && c.error)).toEqual([]);
+  });
+
   it('leaves incidents below the severity, and everything when disabled, in the category channel', async () => {
     const rt = await start({ enabled: false });
     await openSecurityIncident(rt, 'Ops DoS');

@@ -59,7 +59,10 @@ describe('who gets a channel and who is invited', () => {
   });
 
   it('expands roles, keeps roster members only, each once, with default for unlisted categories', () => {
-    const invite = { security: ['cto' as const, 'U0SENIOR001', 'senior' as const, 'U0NOTONROSTER'], default: ['responder' as const] };
+    const invite = {
+      security: ['cto' as const, 'U0SENIOR001', 'senior' as const, 'U0NOTONROSTER'],
+      default: ['responder' as const],
+    };
     expect(channelInvitees('security', { invite }, roster)).toEqual(['U0CTO000001', 'U0SENIOR001', 'U0SENIOR002']);
     expect(channelInvitees('availability', { invite }, roster)).toEqual(['U0RESPOND01']);
     expect(channelInvitees('availability', { invite: {} }, roster)).toEqual([]);
@@ -69,21 +72,33 @@ describe('who gets a channel and who is invited', () => {
 describe('the summary line and notices', () => {
   it('escapes the title and mentions only the channel', () => {
     const line = incidentChannelSummary(
-      { id: 'INC-1A2B3C4D5E', severity: 'SEV1', category: 'security', status: 'open', title: '<!channel> *pwned* <@U0CTO000001>' },
+      {
+        id: 'INC-1A2B3C4D5E',
+        severity: 'SEV1',
+        category: 'security',
+        status: 'open',
+        title: '<!channel> *pwned* <@U0CTO000001>',
+      },
       { id: 'C0INC000001', archived: false },
     );
     expect(line.text).toBe(
       ':rotating_light: *INC-1A2B3C4D5E* SEV1 security · open · runs in <#C0INC000001> · &lt;!channel&gt; ∗pwned∗ &lt;@U0CTO000001&gt;',
     );
-    expect(incidentChannelSummary({ ...incident, severity: 'SEV1', category: 'security', status: 'resolved' }, { id: 'C0INC000001', archived: true }).text).toContain(
-      ':white_check_mark: *INC-1A2B3C4D5E* SEV1 security · resolved · ran in <#C0INC000001> (archived)',
-    );
+    expect(
+      incidentChannelSummary(
+        { ...incident, severity: 'SEV1', category: 'security', status: 'resolved' },
+        { id: 'C0INC000001', archived: true },
+      ).text,
+    ).toContain(':white_check_mark: *INC-1A2B3C4D5E* SEV1 security · resolved · ran in <#C0INC000001> (archived)');
   });
 
   it('names refused invitees by mention and Slack code only', () => {
-    expect(inviteProblemsText([{ user: 'U0SENIOR001', error: 'user_not_found' }, { user: '<!here>', error: 'x<y>' }])).toBe(
-      ':warning: Could not invite <@U0SENIOR001> (user_not_found), &lt;!here&gt; (xy) to this channel.',
-    );
+    expect(
+      inviteProblemsText([
+        { user: 'U0SENIOR001', error: 'user_not_found' },
+        { user: '<!here>', error: 'x<y>' },
+      ]),
+    ).toBe(':warning: Could not invite <@U0SENIOR001> (user_not_found), &lt;!here&gt; (xy) to this channel.');
   });
 });
 
