@@ -7,13 +7,13 @@ import { readBody, send, uploadedBytes, withoutToken } from './slack-http.ts';
 import { ConversationsStandIn } from './conversations-stand-in.ts';
 
 /**
- * A local stand-in for the Slack Web API, for tests, drills and the bench: the real
- * `@slack/web-api` client talks to it through `slackApiUrl`. It implements `chat.postMessage`,
- * `chat.update`, `chat.postEphemeral`, `auth.test`, incident channels (`conversations.create`, `.invite`, `.archive`) and file sharing (`files.getUploadURLExternal`,
- * `POST /upload/<file id>`, `files.completeUploadExternal`), plus `POST /response/<id>` as a slash
- * command or interactivity `response_url`. Like Slack it takes JSON or form-encoded bodies, wants a
- * bot token (`Bearer xoxb-…`), answers HTTP 200 with `{ ok, … }` (errors as `{ ok: false, error }`),
- * checks the Block Kit limits Firebreak relies on, and can be told to answer with 429 + Retry-After.
+ * A local stand-in for the Slack Web API, for tests, drills and the bench: the real `@slack/web-api` client talks to it
+ * through `slackApiUrl`. It implements `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `auth.test`,
+ * `conversations.create`, `.invite` and `.archive` (conversations-stand-in.ts), file sharing (`files.getUploadURLExternal`,
+ * `POST /upload/<file id>`, `files.completeUploadExternal`), plus `POST /response/<id>` as a slash command or
+ * interactivity `response_url`. Like Slack it takes JSON or form-encoded bodies, wants a bot token (`Bearer xoxb-…`),
+ * answers HTTP 200 with `{ ok, … }` (errors as `{ ok: false, error }`), checks the Block Kit limits Firebreak relies on,
+ * and can be told to answer with 429 + Retry-After.
  */
 
 export interface StandInCall {
@@ -104,8 +104,8 @@ export class SlackStandIn {
   private rateLimits: { remaining: number; retryAfter: number; method?: string } = { remaining: 0, retryAfter: 1 };
   private lastTs = 0;
   private readonly now: () => number;
-  /** Incident channels: conversations.create, .invite and .archive. */
   readonly conversations: ConversationsStandIn;
+  readonly botUserId: string;
 
   private constructor(
     private readonly server: Server,
@@ -115,7 +115,8 @@ export class SlackStandIn {
     this.origin = `http://127.0.0.1:${port}`;
     this.url = `${this.origin}/api/`;
     this.now = options.now ?? Date.now;
-    this.conversations = new ConversationsStandIn(options.botUserId ?? BOT.user, this.now);
+    this.botUserId = options.botUserId ?? BOT.user;
+    this.conversations = new ConversationsStandIn(this.botUserId, this.now);
   }
 
   /** Starts a stand-in on 127.0.0.1 and a free port. */

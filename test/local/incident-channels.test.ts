@@ -7,6 +7,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import type { Incident } from '../../functions/core/incidents/incident.ts';
+import { runDrill } from '../../functions/local/drill/run.ts';
+import { loadScenario } from '../../functions/local/drill/scenario.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import { exampleConfig, fixture } from '../support.ts';
 
@@ -215,4 +217,42 @@ describe('incident channels', () => {
     await openSecurityIncident(rt, 'Ops DoS');
     expect(rt.slack.calls().filter((c) => c.method.startsWith('conversations.'))).toEqual([]);
   });
+
+  it('runs the incident channel drill (drills/incident-channel.json) with every expectation met', async () => {
+    const { scenario, baseDir } = loadScenario('drills/incident-channel.json');
+    const outcome = await runDrill(scenario, {
+      config: exampleConfig(),
+      baseDir,
+      endpoint: inject('dynamoEndpoint'),
+      tableName: `incident-channel-drill-${process.pid}`,
+    });
+    expect(outcome.checks.filter((c) => !c.passed)).toEqual([]);
+    expect(outcome.checks.map((c) => c.expectation)).toContain(
+      'channel #inc-20261123-channel-dos-from-i-99999999-ping-u0cto000001',
+    );
+  }, 60_000);
+
+  it('fails a drill whose channel expectation is not met', async () => {
+    const { scenario, baseDir } = loadScenario('drills/incident-channel.json');
+    const outcome = await runDrill(
+      {
+        ...scenario,
+        expect: {
+          ...scenario.expect,
+          channels: [{ name: 'inc-20261123-nope' }, { ...scenario.expect.channels[0]!, members: [CTO] }],
+        },
+      },
+      {
+        config: exampleConfig(),
+        baseDir,
+        endpoint: inject('dynamoEndpoint'),
+        tableName: `incident-channel-drill-bad-${process.pid}`,
+      },
+    );
+    expect(outcome.passed).toBe(false);
+    expect(outcome.checks.filter((c) => !c.passed).map((c) => c.detail)).toEqual([
+      'no such channel was created',
+      `members ${[CTO, ...SENIORS].sort().join(', ')}`,
+    ]);
+  }, 60_000);
 });

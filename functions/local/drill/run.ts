@@ -51,8 +51,9 @@ export interface DrillOptions {
 
 /** Runs a scenario through the real handlers on the local runtime and checks its expectations. */
 export async function runDrill(scenario: Scenario, options: DrillOptions): Promise<DrillOutcome> {
+  const config = scenario.incidentChannels ? { ...options.config, incidentChannels: scenario.incidentChannels } : options.config;
   const runtime = await startLocalRuntime({
-    config: options.config,
+    config,
     start: scenario.start,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.dbPath ? { dbPath: options.dbPath } : {}),
@@ -61,7 +62,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   });
   try {
     const transcript: DrillLine[] = [];
-    const runStep = stepRunner(runtime, options.config, options.baseDir);
+    const runStep = stepRunner(runtime, config, options.baseDir);
     for (const step of scenario.steps) transcript.push(await runStep(step));
     return await conclude(scenario, runtime, transcript);
   } finally {

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { SLACK_USER_ID_PATTERN } from '../../core/ids.ts';
 import { formatPath, SeveritySchema, CategorySchema } from '../../core/config.ts';
 import { closest } from '../../core/config-problems.ts';
+import { IncidentChannelsConfigSchema } from '../../core/incidents/incident-channel-config.ts';
 
 // The drill scenario format (documented in the README): steps and expectations, and loading a scenario file.
 
@@ -110,10 +111,22 @@ const SlackExpectation = z
   })
   .strict();
 
+/** A channel Firebreak created for an incident (incident channels), by its name. */
+const ChannelExpectation = z
+  .object({
+    name: z.string().min(1),
+    /** Exactly these members besides Firebreak's bot, in any order. */
+    members: z.array(SlackUser).optional(),
+    archived: z.boolean().optional(),
+  })
+  .strict();
+
 export const ScenarioSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().default(''),
+    /** Incident channels for this drill, in place of the configuration's (so a drill can show them). */
+    incidentChannels: IncidentChannelsConfigSchema.optional(),
     /** Where the virtual clock starts (ISO 8601). */
     start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
     steps: z
@@ -146,6 +159,8 @@ export const ScenarioSchema = z
         mitigations: z.array(MitigationExpectation).default([]),
         /** Slack messages the stand-in received (after updates). */
         slack: z.array(SlackExpectation).default([]),
+        /** Channels created for incidents: who is in them, whether archived. */
+        channels: z.array(ChannelExpectation).default([]),
         /** Deployment records at the end, by service: how many, and the latest one's status. */
         deployments: z
           .array(
@@ -189,6 +204,7 @@ export const ScenarioSchema = z
         incidents: [],
         mitigations: [],
         slack: [],
+        channels: [],
         deployments: [],
         holds: [],
         ssm: [],
