@@ -1,15 +1,17 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import type { SlackConversationsPort, SlackRefusal } from '../workflow/ports/incident-channels.ts';
 import { slackErrorCode } from './slack-poster.ts';
+
+/** Slack said no (`{ ok: false, error }`). */
+type SlackRefusal = { readonly ok: false; readonly error: string };
 
 /** Invitation answers that mean the person is (or needs not be) in the channel already. */
 const ALREADY_THERE = new Set(['already_in_channel', 'cant_invite_self']);
 
 /**
- * Incident channels through the Web API client (the poster's, so calls are observed and retried the
+ * Incident channels (the workflow's SlackConversationsPort, structurally) through the Web API client (the poster's, so calls are observed and retried the
  * same way): Slack's refusals come back as values, transport failures are thrown so the delivery retries.
  */
-export class SlackConversations implements SlackConversationsPort {
+export class SlackConversations {
   constructor(private readonly client: WebClient) {}
 
   async create(name: string): Promise<{ ok: true; channel: string } | SlackRefusal> {
