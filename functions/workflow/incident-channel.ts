@@ -40,27 +40,34 @@ const isActive = (incident: Pick<Incident, 'status'>) => ACTIVE_STATUSES.include
  * channel is created (once: a claim), the roster members invited (idempotent), the incident's message
  * posted there (claimed like every message) and the thread moved; the category channel keeps one
  * line (the incident's earlier message when it was escalated, else a new one). A reopened incident whose
- * channel was archived returns to the category channel. Every step is recorded before the next, so a
+ * channel was archived returns to the category channel. Returns the thread to post in instead of the
+ * incident's message when its channel is archived. Every step is recorded before the next, so a
  * crash in between resumes where it stopped on the retry.
  */
 export async function runInIncidentChannel(
   incident: Incident,
   ctx: IncidentChannelContext,
   render: (incident: Incident) => Promise<OutgoingMessage>,
-): Promise<void> {
+): Promise<{ channel: string; ts: string } | undefined> {
   const deps = ctx.incidentChannels;
   if (!deps) return;
   let record = await deps.channels.getChannel(incident.id);
   if (record?.state === 'archived' && isActive(incident)) return returnToCategoryChannel(incident, record, ctx);
+  if (record?.state === 'archived') {
+    // Nothing can be posted in an archived channel: what comes later (a postmortem) goes under the summary line.
+    const summary = await ctx.slackState.getSlackState(incident.id, SUMMARY);
+    return summary?.channel && summary.ts ? { channel: summary.channel, ts: summary.ts } : undefined;
+  }
   if (!record && !wantsIncidentChannel(incident, deps.config)) return;
   if (!record || record.state === 'creating') record = await createChannel(incident, deps, ctx.now().toISOString());
-  if (record.state !== 'open' || !record.channel) return;
+  if (record.state !== 'open' || !record.channel) return undefined;
   if (!record.invited) {
     const invitees = channelInvitees(incident.category, deps.config, await ctx.roster());
     const { failed } = await deps.conversations.invite(record.channel, invitees);
     await deps.channels.saveChannel(incident.id, 'open', { invited: true, inviteProblems: failed });
   }
   await moveThread(incident, record.channel, ctx, render);
+  return undefined;
 }
 
 /** Creates the channel under its claim, trying the next name after `name_taken`; Slack's refusal is recorded as `failed`. */
@@ -127,7 +134,7 @@ async function returnToCategoryChannel(
   incident: Incident,
   record: IncidentChannelRecord,
   ctx: IncidentChannelContext,
-): Promise<void> {
+): Promise<undefined> {
   const summary = await ctx.slackState.getSlackState(incident.id, SUMMARY);
   if (!summary?.ts || !summary.channel) return;
   await ctx.slackState.saveSlackState(incident.id, { channel: summary.channel, ts: summary.ts });
@@ -141,7 +148,8 @@ async function returnToCategoryChannel(
 }
 
 /**
- * After notify rendered an incident: says in its thread what went wrong (the channel could not be
+ * After notify rendered an incident and posted its thread replies (so the resolution is told before the
+ * channel closes): says in its thread what went wrong (the channel could not be
  * created, people could not be invited), archives the channel once the incident is resolved or closed,
  * and keeps the summary line in the category channel up to date.
  */

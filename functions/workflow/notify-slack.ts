@@ -108,7 +108,6 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         )
           await threadReply(incident, change, detail.actor, deps);
       }
-      // After the thread replies: a resolved incident's channel is archived last.
       await followIncidentChannel(incident, channelContext(deps));
       return { action, incidentId: incident.id };
     }
@@ -243,7 +242,8 @@ async function postIncident(incident: Incident, deps: NotifyDependencies): Promi
 
 /** The incident's message is the thread every mitigation lives in: make sure it exists. */
 async function ensureIncidentMessage(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
-  await runInIncidentChannel(incident, channelContext(deps), (i) => renderMessage(i, deps));
+  const archived = await runInIncidentChannel(incident, channelContext(deps), (i) => renderMessage(i, deps));
+  if (archived) return archived;
   const state = await deps.slackState.getSlackState(incident.id);
   if (state?.ts && state.channel) return { channel: state.channel, ts: state.ts };
   if (!(await deps.slackState.claimSlackMessage(incident.id, deps.now().toISOString()))) {

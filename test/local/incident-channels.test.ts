@@ -96,9 +96,15 @@ describe('incident channels', () => {
       state: 'archived',
       channel: channel!.id,
     });
+    // A postmortem asked for afterwards cannot go to the archived channel: it is shared under the summary line.
+    await rt.command(CTO, `postmortem ${incident.id}`);
+    await rt.bus.drain();
+    expect(rt.slack.files(SECURITY).map((f) => f.thread_ts)).toEqual([summaries[0]!.ts]);
+    expect(rt.slack.files(channel!.id)).toEqual([]);
     // No call failed along the way (nothing posted into the archived channel).
     expect(rt.slack.calls().filter((c) => c.error)).toEqual([]);
-  });
+    expect(rt.bus.deadLetters).toEqual([]);
+  }, 60_000);
 
   it('takes the next name after name_taken, and redelivering the announcement creates nothing twice', async () => {
     const rt = await start();
