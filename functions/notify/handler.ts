@@ -16,6 +16,7 @@ import { SlackConversations } from '../adapters/slack-conversations.ts';
 import { DynamoChannelSlots } from '../adapters/dynamodb/channel-slots.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { notify, type NotifyDependencies } from '../workflow/notify-slack.ts';
+import { skippingArchivedUpdates } from '../workflow/incident-channel.ts';
 
 /** Any Firebreak announcement: notify dispatches on the detail-type and parses the detail by its contract. */
 const AnnouncementSchema = z.object({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
@@ -53,7 +54,7 @@ async function deployedNotify(): Promise<NotifyDependencies> {
     workflow: deployedWorkflow(),
     scheduler: deps.scheduler,
     now: deps.now,
-    slack,
+    slack: deps.config.incidentChannels.enabled ? skippingArchivedUpdates(slack) : slack,
     postmortems: {
       sources: {
         incidents: deps.incidents,

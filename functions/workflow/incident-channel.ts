@@ -191,3 +191,23 @@ export async function followIncidentChannel(incident: Incident, ctx: IncidentCha
   await ctx.slack.update(summary.channel, summary.ts, line);
   await ctx.slackState.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now }, SUMMARY);
 }
+
+/**
+ * Notify's Slack with incident channels on: a message left in an archived channel (a mitigation request
+ * that expires after its incident resolved) can no longer change, so its update is skipped instead of
+ * failing the delivery for good; what is posted about it goes under the summary line (runInIncidentChannel).
+ */
+export function skippingArchivedUpdates(slack: SlackChannelPort): SlackChannelPort {
+  return {
+    post: (channel, message, options) => slack.post(channel, message, options),
+    update: async (channel, ts, message) => {
+      try {
+        return await slack.update(channel, ts, message);
+      } catch (error) {
+        // Slack's refusal as its Web API client reports it: `{ data: { error: 'is_archived' } }`.
+        if ((error as { data?: { error?: unknown } } | undefined)?.data?.error === 'is_archived') return { channel, ts };
+        throw error;
+      }
+    },
+  };
+}

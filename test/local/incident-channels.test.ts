@@ -218,6 +218,21 @@ describe('incident channels', () => {
     expect(rt.slack.calls('chat.postMessage').filter((c) => c.args.channel === channel!.id && c.error)).toEqual([]);
   });
 
+  it('expires a request left pending after the channel was archived without failing the delivery', async () => {
+    const rt = await start();
+    const incident = await openSecurityIncident(rt, 'Ops DoS');
+    await rt.command(CTO, `resolve ${incident.id} contained`);
+    await rt.bus.drain();
+    await rt.advance(3 * 60 * 60_000);
+    await rt.bus.drain();
+    const requests = await rt.repositories.mitigations.listRequests(incident.id);
+    expect(requests.map((r) => r.state).sort()).toEqual(['approved', 'expired']);
+    expect(rt.bus.deadLetters.map((d) => d.error?.message)).toEqual([]);
+    // The request's message stays as it was in the archived channel; the expiry is told under the summary line.
+    const line = rt.slack.messages(SECURITY)[0]!;
+    expect(rt.slack.thread(SECURITY, line.ts).some((m) => /expired/i.test(m.text))).toBe(true);
+  });
+
   it('leaves incidents below the severity, and everything when disabled, in the category channel', async () => {
     const rt = await start({ enabled: false });
     await openSecurityIncident(rt, 'Ops DoS');
