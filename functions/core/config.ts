@@ -7,6 +7,7 @@ import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 import { FromIncidentPattern, ResourceTargetSchema, respondIssues, targetIssues } from './mitigations/resource-targets.ts';
 import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
 import { SILENCES_DEFAULTS, SilencesConfigSchema } from './silences/silence-config.ts';
+import { INCIDENT_CHANNELS_DEFAULTS, IncidentChannelsConfigSchema } from './incidents/incident-channel-config.ts';
 import { MaintenanceConfigSchema } from './maintenance/maintenance-config.ts';
 import { ReviewConfigSchema } from './review/review-config.ts';
 import { RegexSource } from './regex-source.ts';
@@ -319,6 +320,7 @@ export const FirebreakConfigSchema = z
     monitors: MonitorsConfigSchema.default(MONITORS_DEFAULTS),
     audit: AuditConfigSchema.default(DEFAULT_AUDIT_CONFIG),
     silences: SilencesConfigSchema.default(SILENCES_DEFAULTS),
+    incidentChannels: IncidentChannelsConfigSchema.default(INCIDENT_CHANNELS_DEFAULTS),
     maintenance: MaintenanceConfigSchema.prefault({}),
     review: ReviewConfigSchema.prefault({}),
     /** How long processed-event markers are kept for idempotency. */

@@ -16,6 +16,8 @@ import { JiraTracker } from '../adapters/trackers/jira.ts';
 import { LOCAL_TRACKER, TrackerStandIn } from './tracker-stand-in.ts';
 import { createRepositories, type Repositories } from '../adapters/dynamodb/repositories.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
+import { SlackConversations } from '../adapters/slack-conversations.ts';
+import { skippingArchivedUpdates } from '../workflow/incident-channel.ts';
 import { InMemoryPostmortemArchive } from '../adapters/postmortem-archive.ts';
 import type { IngestDependencies } from '../workflow/record-signal.ts';
 import { Workflow } from '../workflow/workflow.ts';
@@ -204,13 +206,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const archive = new InMemoryPostmortemArchive();
   const notify = createNotifyHandler(async () => ({
     ...repositories,
-    slack: poster,
+    slack: config.incidentChannels.enabled ? skippingArchivedUpdates(poster) : poster,
     postmortems: { sources: repositories, files: poster, archive, config },
     workflow,
     scheduler,
     now: clock.now,
     updateIntervalSeconds: 5,
     deploymentsChannel: config.slack.channels.deployments,
+    ...(config.incidentChannels.enabled
+      ? {
+          incidentChannels: {
+            config: config.incidentChannels,
+            channels: repositories.channelRecords,
+            conversations: new SlackConversations(poster.client),
+          },
+        }
+      : {}),
   }));
   const propose = createProposeHandler(() => workflow);
   const maintenance = createMaintenanceHandler(async () => ({

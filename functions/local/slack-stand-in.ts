@@ -4,15 +4,16 @@ import { LogLevel, type Logger } from '@slack/web-api';
 import { SLACK_USER_ID_SHAPE } from '../core/ids.ts';
 import { contentOf } from './block-kit-check.ts';
 import { readBody, send, uploadedBytes, withoutToken } from './slack-http.ts';
+import { ConversationsStandIn } from './conversations-stand-in.ts';
 
 /**
- * A local stand-in for the Slack Web API, for tests, drills and the bench: the real
- * `@slack/web-api` client talks to it through `slackApiUrl`. It implements `chat.postMessage`,
- * `chat.update`, `chat.postEphemeral`, `auth.test` and file sharing (`files.getUploadURLExternal`,
- * `POST /upload/<file id>`, `files.completeUploadExternal`), plus `POST /response/<id>` as a slash
- * command or interactivity `response_url`. Like Slack it takes JSON or form-encoded bodies, wants a
- * bot token (`Bearer xoxb-…`), answers HTTP 200 with `{ ok, … }` (errors as `{ ok: false, error }`),
- * checks the Block Kit limits Firebreak relies on, and can be told to answer with 429 + Retry-After.
+ * A local stand-in for the Slack Web API, for tests, drills and the bench: the real `@slack/web-api` client talks to it
+ * through `slackApiUrl`. It implements `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `auth.test`,
+ * `conversations.create`, `.invite` and `.archive` (conversations-stand-in.ts), file sharing (`files.getUploadURLExternal`,
+ * `POST /upload/<file id>`, `files.completeUploadExternal`), plus `POST /response/<id>` as a slash command or
+ * interactivity `response_url`. Like Slack it takes JSON or form-encoded bodies, wants a bot token (`Bearer xoxb-…`),
+ * answers HTTP 200 with `{ ok, … }` (errors as `{ ok: false, error }`), checks the Block Kit limits Firebreak relies on,
+ * and can be told to answer with 429 + Retry-After.
  */
 
 export interface StandInCall {
@@ -103,6 +104,8 @@ export class SlackStandIn {
   private rateLimits: { remaining: number; retryAfter: number; method?: string } = { remaining: 0, retryAfter: 1 };
   private lastTs = 0;
   private readonly now: () => number;
+  readonly conversations: ConversationsStandIn;
+  readonly botUserId: string;
 
   private constructor(
     private readonly server: Server,
@@ -112,6 +115,8 @@ export class SlackStandIn {
     this.origin = `http://127.0.0.1:${port}`;
     this.url = `${this.origin}/api/`;
     this.now = options.now ?? Date.now;
+    this.botUserId = options.botUserId ?? BOT.user;
+    this.conversations = new ConversationsStandIn(this.botUserId, this.now);
   }
 
   /** Starts a stand-in on 127.0.0.1 and a free port. */
@@ -239,6 +244,9 @@ export class SlackStandIn {
     method: string,
     args: Record<string, unknown>,
   ): { ok: Record<string, unknown> } | { error: string; extra?: Record<string, unknown> } {
+    if (method.startsWith('conversations.')) return this.conversations.call(method, args);
+    if ((method === 'chat.postMessage' || method === 'chat.update') && this.conversations.isArchived(args.channel))
+      return { error: 'is_archived' };
     switch (method) {
       case 'auth.test':
         return {
@@ -367,6 +375,7 @@ export class SlackStandIn {
 
   private channelOf(args: Record<string, unknown>): string | undefined {
     const channel = typeof args.channel === 'string' ? args.channel : '';
+    if (this.conversations.exists(channel)) return channel;
     if (this.options.channels) return this.options.channels.includes(channel) ? channel : undefined;
     return /^[CGD][A-Z0-9]{2,}$/.test(channel) ? channel : undefined;
   }

@@ -11,9 +11,12 @@ import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
 import { S3PostmortemArchive } from '../adapters/postmortem-archive.ts';
 import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
 import { SlackStateRepository } from '../adapters/dynamodb/slack-state.ts';
+import { IncidentChannelRepository } from '../adapters/dynamodb/incident-channels.ts';
+import { SlackConversations } from '../adapters/slack-conversations.ts';
 import { DynamoChannelSlots } from '../adapters/dynamodb/channel-slots.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { notify, type NotifyDependencies } from '../workflow/notify-slack.ts';
+import { skippingArchivedUpdates } from '../workflow/incident-channel.ts';
 
 /** Any Firebreak announcement: notify dispatches on the detail-type and parses the detail by its contract. */
 const AnnouncementSchema = z.object({ 'detail-type': z.string(), detail: z.record(z.string(), z.unknown()) });
@@ -51,7 +54,7 @@ async function deployedNotify(): Promise<NotifyDependencies> {
     workflow: deployedWorkflow(),
     scheduler: deps.scheduler,
     now: deps.now,
-    slack,
+    slack: deps.config.incidentChannels.enabled ? skippingArchivedUpdates(slack) : slack,
     postmortems: {
       sources: {
         incidents: deps.incidents,
@@ -64,6 +67,15 @@ async function deployedNotify(): Promise<NotifyDependencies> {
     },
     updateIntervalSeconds: 5,
     deploymentsChannel: deps.config.slack.channels.deployments,
+    ...(deps.config.incidentChannels.enabled
+      ? {
+          incidentChannels: {
+            config: deps.config.incidentChannels,
+            channels: new IncidentChannelRepository(deployedTable()),
+            conversations: new SlackConversations(slack.client),
+          },
+        }
+      : {}),
   };
 }
 export const handler = createNotifyHandler(() => (deployed ??= deployedNotify()));

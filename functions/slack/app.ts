@@ -102,6 +102,9 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
       return;
     }
     const parsed = parseCommand(command.text ?? '');
+    // An invalid `silence` naming an incident is refused and audited there, like a refused approval.
+    if (!parsed.ok && parsed.refusedSilence)
+      await deps.workflow.refuseSilence({ target: parsed.refusedSilence.target, actor, refusal: parsed.refusedSilence.problem });
     const reply = parsed.ok ? await run(parsed.command, actor, deps) : { ok: false, text: parsed.message };
     await ack({ response_type: 'ephemeral', text: reply.text });
   });
@@ -181,14 +184,19 @@ const userIdOf = (body: Record<string, unknown>): string =>
 /**
  * A command or click from another workspace is audited on the chain of what it names: approvals and
  * rejections through the policy (which refuses them as `other_workspace`), incident actions,
- * mitigation requests and cancellations as `…_refused` entries. What names nothing (help, list,
+ * mitigation requests, cancellations and silences (even invalid ones naming an incident) as `…_refused`
+ * entries. What names nothing (help, list,
  * away…) has no chain to go on: the refusal is logged only.
  */
 async function auditForeignRequest(body: Record<string, unknown>, actor: Actor, deps: SlackAppDependencies): Promise<void> {
   const { workflow } = deps;
   if (typeof body.command === 'string') {
     const parsed = parseCommand(typeof body.text === 'string' ? body.text : '');
-    if (!parsed.ok) return;
+    if (!parsed.ok) {
+      if (parsed.refusedSilence)
+        await workflow.refuseSilence({ target: parsed.refusedSilence.target, actor, refusal: 'other_workspace' });
+      return;
+    }
     const c = parsed.command;
     if (c.name === 'approve' || c.name === 'reject')
       await workflow.decideMitigation({
@@ -202,6 +210,7 @@ async function auditForeignRequest(body: Record<string, unknown>, actor: Actor, 
       await workflow.refuseOtherWorkspace({ on: 'incident', incidentId: c.incidentId, action: c.name }, actor);
     else if (c.name === 'cancel')
       await workflow.refuseOtherWorkspace({ on: 'request', requestId: c.requestId, action: 'cancel' }, actor);
+    else if (c.name === 'silence') await workflow.refuseSilence({ target: c.target, actor, refusal: 'other_workspace' });
     return;
   }
   const [action] = Array.isArray(body.actions) ? (body.actions as Array<{ action_id?: unknown; value?: unknown }>) : [];
@@ -268,7 +277,7 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
         target: command.target,
         minutes: command.minutes,
         reason: command.reason,
-        userId: actor.userId,
+        actor,
       });
     case 'silences':
       return workflow.listSilences();

@@ -28,6 +28,7 @@ import type { OneTimeScheduler } from './ports/bus.ts';
 import type { Workflow } from './workflow.ts';
 import type { SilencesPort } from './ports/silences.ts';
 import { activeSilence } from './silences.ts';
+import { followIncidentChannel, runInIncidentChannel, type IncidentChannelDependencies } from './incident-channel.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 import type {
@@ -54,6 +55,8 @@ export interface NotifyDependencies {
   readonly deploymentsChannel: string;
   /** Postmortem drafts: where they are read from, archived and shared; absent, a request dead-letters. */
   readonly postmortems?: PostmortemDelivery;
+  /** Incident channels, when configured (`incidentChannels.enabled`). */
+  readonly incidentChannels?: IncidentChannelDependencies;
   /** The shortest spacing of in-place updates of an incident's message (repeats coalesce); see updateSpacingMs. */
   readonly updateIntervalSeconds: number;
 }
@@ -91,6 +94,7 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       // Silenced: still recorded and counted (ingest did that), not announced; the next change after it ends is.
       if (deps.silences && (await activeSilence(incident, { silences: deps.silences, now: deps.now })))
         return { action: 'silenced', incidentId: incident.id };
+      await runInIncidentChannel(incident, channelContext(deps), (i) => renderMessage(i, deps));
       const rendered = await renderIncident(incident, detail.changes, refresh, deps);
       const action = await watchCoalescedRepeats(incident, rendered, refresh || detail.changes.some(isSignalChange), deps);
       for (const change of detail.changes.filter((c): c is Meaningful => (MEANINGFUL as readonly string[]).includes(c))) {
@@ -104,6 +108,7 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         )
           await threadReply(incident, change, detail.actor, deps);
       }
+      await followIncidentChannel(incident, channelContext(deps));
       return { action, incidentId: incident.id };
     }
     case MitigationProgress.detailType:
@@ -208,11 +213,7 @@ async function renderIncident(
   const due = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z') + updateSpacingMs(incident, deps.updateIntervalSeconds);
   const meaningful = changes.some((c) => (MEANINGFUL as readonly string[]).includes(c));
   if (!refresh && !meaningful && now.getTime() < due) return scheduleRefresh(incident, new Date(due), deps, 'coalesced');
-  await deps.slack.update(
-    state.channel!,
-    state.ts,
-    incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }),
-  );
+  await deps.slack.update(state.channel!, state.ts, await renderMessage(incident, deps));
   await deps.slackState.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
   return 'updated';
 }
@@ -229,10 +230,7 @@ export function updateSpacingMs(incident: Pick<Incident, 'id' | 'signalCount'>, 
 }
 
 async function postIncident(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
-  const posted = await deps.slack.post(
-    incident.channel,
-    incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) }),
-  );
+  const posted = await deps.slack.post(incident.channel, await renderMessage(incident, deps));
   await deps.slackState.saveSlackState(incident.id, {
     channel: posted.channel,
     ts: posted.ts,
@@ -244,6 +242,8 @@ async function postIncident(incident: Incident, deps: NotifyDependencies): Promi
 
 /** The incident's message is the thread every mitigation lives in: make sure it exists. */
 async function ensureIncidentMessage(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {
+  const archived = await runInIncidentChannel(incident, channelContext(deps), (i) => renderMessage(i, deps));
+  if (archived) return archived;
   const state = await deps.slackState.getSlackState(incident.id);
   if (state?.ts && state.channel) return { channel: state.channel, ts: state.ts };
   if (!(await deps.slackState.claimSlackMessage(incident.id, deps.now().toISOString()))) {
@@ -382,6 +382,10 @@ function finalSummary(request: MitigationRequest, progress: Record<string, unkno
   ].join('\n');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }] };
 }
+
+const renderMessage = async (incident: Incident, deps: NotifyDependencies) =>
+  incidentMessage(renderable(incident), { whatChanged: await whatChanged(incident, deps) });
+const channelContext = (deps: NotifyDependencies) => ({ ...deps, roster: async () => (await deps.workflow.roster()).members });
 
 function renderable(incident: Incident) {
   const { detail } = incidentEvent('updated', incident, []);

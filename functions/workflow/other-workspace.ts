@@ -21,30 +21,37 @@ export async function auditOtherWorkspace(
   actor: Actor,
   deps: { readonly incidents: IncidentsPort; readonly mitigations: MitigationRequestsPort; readonly now: () => Date },
 ): Promise<boolean> {
+  const request = attempt.on === 'request' ? await deps.mitigations.findRequest(attempt.requestId) : undefined;
+  const incidentId = attempt.on === 'incident' ? attempt.incidentId : request?.incidentId;
+  if (!incidentId) return false;
+  const action =
+    attempt.action === 'mitigate'
+      ? 'mitigation.request_refused'
+      : `${attempt.on === 'request' ? 'mitigation' : 'incident'}.${attempt.action}_refused`;
+  return auditRefusal(
+    { incidentId, action, data: { ...(request ? { requestId: request.id } : {}), refusal: 'other_workspace' } },
+    actor,
+    deps,
+  );
+}
+
+/**
+ * Appends one refusal entry (`data` plus who and from which workspace) to an incident's chain, changing
+ * nothing else; false when there is no such incident.
+ */
+export async function auditRefusal(
+  refusal: { readonly incidentId: string; readonly action: string; readonly data: Record<string, unknown> },
+  actor: Actor,
+  deps: { readonly incidents: Pick<IncidentsPort, 'getIncident' | 'commitChange'>; readonly now: () => Date },
+): Promise<boolean> {
   for (let round = 0; round < MAX_ATTEMPTS; round++) {
     const now = deps.now().toISOString();
-    const request = attempt.on === 'request' ? await deps.mitigations.findRequest(attempt.requestId) : undefined;
-    const incidentId = attempt.on === 'incident' ? attempt.incidentId : request?.incidentId;
-    const incident = incidentId ? await deps.incidents.getIncident(incidentId) : undefined;
+    const incident = await deps.incidents.getIncident(refusal.incidentId);
     if (!incident) return false;
-    const action =
-      attempt.action === 'mitigate'
-        ? 'mitigation.request_refused'
-        : `${attempt.on === 'request' ? 'mitigation' : 'incident'}.${attempt.action}_refused`;
     const { incident: next, audit } = appendAudit(
       { ...incident, updatedAt: now, version: incident.version + 1 },
       now,
-      [
-        {
-          action,
-          data: {
-            ...(request ? { requestId: request.id } : {}),
-            userId: actor.userId,
-            teamId: actor.teamId,
-            refusal: 'other_workspace',
-          },
-        },
-      ],
+      [{ action: refusal.action, data: { ...refusal.data, userId: actor.userId, teamId: actor.teamId } }],
       `slack:${actor.userId}`,
     );
     const result = await deps.incidents.commitChange({

@@ -13,17 +13,22 @@ import {
   silenceIdFromDigest,
   silences,
   type Silence,
+  type SilenceRefusal,
   type SilenceTarget,
 } from '../core/silences/silence.ts';
+import type { SilenceInputProblem } from '../core/slack/silence-commands.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
-import type { SilencedIncidentsPort, SilencesPort } from './ports/silences.ts';
-import type { Reply } from './reply.ts';
+import { auditRefusal } from './other-workspace.ts';
+import type { IncidentsPort } from './ports/repositories.ts';
+import type { SilencesPort } from './ports/silences.ts';
+import type { Actor, Reply } from './reply.ts';
 import { scheduleTimeFor } from './request-timers.ts';
 
 export interface SilenceDependencies {
   readonly silences: SilencesPort;
-  readonly incidents: SilencedIncidentsPort;
+  /** Read to check the silence; a refusal is audited on the incident's chain. */
+  readonly incidents: IncidentsPort;
   readonly scheduler: OneTimeScheduler;
   readonly config: Pick<FirebreakConfig, 'silences'>;
   readonly member: (userId: string) => Promise<RosterMember | undefined>;
@@ -36,6 +41,38 @@ const REFUSALS = {
   too_long: 'That is longer than a silence may last',
 } as const;
 
+/** Why a silence attempt was refused, as its audit entry records it. */
+type SilenceAttemptRefusal = SilenceRefusal | 'other_workspace' | SilenceInputProblem;
+
+/**
+ * Audits a refused `/firebreak silence` as `incident.silence_refused` on the chain of the incident it
+ * names (for a fingerprint, its current incident), with who, from which workspace, why and what was
+ * asked. The reason typed is not kept (free text from someone refused). False when it names no incident.
+ */
+export async function auditSilenceRefusal(
+  input: { target: SilenceTarget; actor: Actor; refusal: SilenceAttemptRefusal; minutes?: number },
+  deps: Pick<SilenceDependencies, 'incidents' | 'now'>,
+): Promise<boolean> {
+  const incident =
+    input.target.kind === 'incident'
+      ? await deps.incidents.getIncident(input.target.incidentId)
+      : await deps.incidents.findByFingerprint(input.target.fingerprint);
+  if (!incident) return false;
+  return auditRefusal(
+    {
+      incidentId: incident.id,
+      action: 'incident.silence_refused',
+      data: {
+        refusal: input.refusal,
+        target: describeTarget(input.target),
+        ...(input.minutes === undefined ? {} : { minutes: input.minutes }),
+      },
+    },
+    input.actor,
+    deps,
+  );
+}
+
 /**
  * `/firebreak silence <incident|fingerprint> <duration> <reason>`: one transaction writes the
  * silence, its first audit entry and `Silence Set`; then a one-time schedule ends it. The schedule
@@ -43,9 +80,10 @@ const REFUSALS = {
  * notify (which never honours a silence past `endsAt`), only its expiry is not yet audited.
  */
 export async function setSilence(
-  input: { target: SilenceTarget; minutes: number; reason: string; userId: string },
+  input: { target: SilenceTarget; minutes: number; reason: string; actor: Actor },
   deps: SilenceDependencies,
 ): Promise<Reply> {
+  const userId = input.actor.userId;
   const now = deps.now().toISOString();
   const incident =
     input.target.kind === 'incident'
@@ -53,12 +91,16 @@ export async function setSilence(
       : await deps.incidents.findByFingerprint(input.target.fingerprint);
   if (input.target.kind === 'incident' && !incident) return { ok: false, text: `No incident ${input.target.incidentId}.` };
   const verdict = maySilence({
-    member: await deps.member(input.userId),
+    member: await deps.member(userId),
     incident,
     minutes: input.minutes,
     config: deps.config.silences,
   });
-  if (!verdict.allowed)
+  if (!verdict.allowed) {
+    await auditSilenceRefusal(
+      { target: input.target, actor: input.actor, refusal: verdict.refusal, minutes: input.minutes },
+      deps,
+    );
     return {
       ok: false,
       text:
@@ -66,16 +108,17 @@ export async function setSilence(
           ? `${REFUSALS.too_long} (${deps.config.silences.maxMinutes} minutes).`
           : REFUSALS[verdict.refusal],
     };
+  }
   const id = silenceIdFromDigest(
     createHash('sha256')
-      .update(JSON.stringify([input.userId, input.target, input.minutes, input.reason, now]))
+      .update(JSON.stringify([userId, input.target, input.minutes, input.reason, now]))
       .digest('hex'),
   );
   const silence: Silence = {
     id,
     target: input.target,
     reason: input.reason,
-    createdBy: input.userId,
+    createdBy: userId,
     createdAt: now,
     endsAt: new Date(Date.parse(now) + input.minutes * 60_000).toISOString(),
     state: 'active',
@@ -85,11 +128,11 @@ export async function setSilence(
     silenceChainId(id),
     undefined,
     [{ action: 'silence.set', data: { target: input.target, endsAt: silence.endsAt, reason: input.reason } }],
-    `slack:${input.userId}`,
+    `slack:${userId}`,
     now,
   );
   const ref = { silenceId: id, target: input.target, endsAt: silence.endsAt };
-  if (!(await deps.silences.saveSilence(silence, undefined, audit, [SilenceSet.build({ ...ref, createdBy: input.userId })])))
+  if (!(await deps.silences.saveSilence(silence, undefined, audit, [SilenceSet.build({ ...ref, createdBy: userId })])))
     return { ok: false, text: 'That silence already exists.' };
   let scheduled = true;
   try {

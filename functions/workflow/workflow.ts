@@ -32,7 +32,8 @@ import type { Actor, Reply } from './reply.ts';
 import type { WorkflowChange } from '../core/persistence.ts';
 import type { SilenceTarget } from '../core/silences/silence.ts';
 import type { SilencesPort } from './ports/silences.ts';
-import { expireSilence, listSilences, setSilence, type SilenceDependencies } from './silences.ts';
+import { auditSilenceRefusal, expireSilence, listSilences, setSilence, type SilenceDependencies } from './silences.ts';
+import type { SilenceInputProblem } from '../core/slack/silence-commands.ts';
 
 export interface WorkflowDependencies {
   readonly incidents: IncidentsPort;
@@ -394,8 +395,17 @@ export class Workflow {
   }
 
   /** `/firebreak silence <incident|fingerprint> <duration> <reason>`. */
-  async setSilence(input: { target: SilenceTarget; minutes: number; reason: string; userId: string }): Promise<Reply> {
+  async setSilence(input: { target: SilenceTarget; minutes: number; reason: string; actor: Actor }): Promise<Reply> {
     return setSilence(input, this.silenceDependencies());
+  }
+
+  /** A `/firebreak silence` refused before the policy (other workspace, invalid input): audited on the incident it names. */
+  async refuseSilence(input: {
+    target: SilenceTarget;
+    actor: Actor;
+    refusal: 'other_workspace' | SilenceInputProblem;
+  }): Promise<boolean> {
+    return auditSilenceRefusal(input, this.deps);
   }
 
   /** `/firebreak silences`. */

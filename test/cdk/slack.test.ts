@@ -445,7 +445,7 @@ describe('Slack app manifest', () => {
       token_rotation_enabled: false,
       org_deploy_enabled: false,
     });
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands', 'files:write']);
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['channels:manage', 'chat:write', 'commands', 'files:write']);
   });
 });
 

@@ -55,6 +55,8 @@ export const keys = {
   roster: (userId: string) => key('ROSTER', `USER#${userId}`),
   /** The incident's own message (`SLACK`) or a mitigation request's message in its thread (`SLACK#MIT-…`). */
   slackState: (incidentId: string, requestId?: string) => key(`INC#${incidentId}`, requestId ? `SLACK#${requestId}` : 'SLACK'),
+  /** The incident's own Slack channel, when it has one (incident channels). */
+  incidentChannel: (incidentId: string) => key(`INC#${incidentId}`, 'CHANNEL'),
   /** A once-only claim of notify's (a thread reply, a summary). */
   once: (incidentId: string, claim: string) => key(`INC#${incidentId}`, `ONCE#${claim}`),
   /** A once-only claim of an announcement that belongs to no incident (#deployments). */

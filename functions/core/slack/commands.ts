@@ -2,7 +2,7 @@ import type { Severity } from '../config.ts';
 import { CATALOG_ID_PATTERN, INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, SERVICE_NAME_PATTERN } from '../ids.ts';
 import { parseParameters } from './parameters.ts';
 import { escapeSlackEntities, escapeSlackText } from './text.ts';
-import { parseSilenceCommand, SILENCE_USAGE, type SilenceCommand } from './silence-commands.ts';
+import { parseSilenceCommand, SILENCE_USAGE, type RefusedSilenceInput, type SilenceCommand } from './silence-commands.ts';
 
 export type Command =
   | { readonly name: 'help' }
@@ -31,7 +31,10 @@ export type Command =
   | { readonly name: 'cancel'; readonly requestId: string }
   | SilenceCommand;
 
-export type ParsedCommand = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
+export type ParsedCommand =
+  | { readonly ok: true; readonly command: Command }
+  // `refusedSilence`: an invalid `silence` that still names its target, so the refusal can be audited there.
+  | { readonly ok: false; readonly message: string; readonly refusedSilence?: RefusedSilenceInput };
 
 export const HELP = escapeSlackEntities(
   [
@@ -139,7 +142,9 @@ export function parseCommand(text: string): ParsedCommand {
     case 'silence':
     case 'silences': {
       const parsed = parseSilenceCommand(verb.toLowerCase() as 'silence' | 'silences', args, durationMinutes);
-      return parsed.ok ? ok(parsed.command) : fail(parsed.message);
+      if (parsed.ok) return ok(parsed.command);
+      const failed = { ok: false, message: `${parsed.message}\n${usageOf(verb.toLowerCase())}` } as const;
+      return parsed.refused ? { ...failed, refusedSilence: parsed.refused } : failed;
     }
     default:
       return { ok: false, message: `Unknown command "${escapeSlackText(verb.slice(0, 40))}".\n${HELP}` };

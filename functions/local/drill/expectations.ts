@@ -50,6 +50,7 @@ export async function checkExpectations(expect: Expect, runtime: LocalRuntime, e
     .messages()
     .map((m) => ({ channel: m.channel, text: renderMessageText(m), raw: JSON.stringify({ text: m.text, blocks: m.blocks }) }));
   for (const expected of expect.slack) checks.push(checkSlack(expected, messages));
+  for (const expected of expect.channels) checks.push(checkChannel(expected, runtime));
   if (expect.auditChainsValid) checks.push(checkAuditChains(incidents, audits));
   if (expect.outboxDrained) checks.push(checkOutbox(runtime));
   if (expect.auditVerifies) checks.push(await checkAuditVerifies(runtime));
@@ -133,6 +134,23 @@ function checkSlack(
   if (expected.count === undefined)
     return { expectation: `${label} exist`, passed: matching.length > 0, detail: `found ${matching.length}` };
   return equal(label, expected.count, matching.length);
+}
+
+function checkChannel(expected: Expect['channels'][number], runtime: LocalRuntime): DrillCheck {
+  const label = `channel #${expected.name}`;
+  const channel = runtime.slack.conversations.channels().find((c) => c.name === expected.name);
+  if (!channel) return { expectation: `${label} created`, passed: false, detail: 'no such channel was created' };
+  const members = channel.members.filter((m) => m !== runtime.slack.botUserId).sort();
+  const wrong = [
+    ...(expected.members && JSON.stringify(members) !== JSON.stringify([...expected.members].sort())
+      ? [`members ${members.join(', ') || 'none'}`]
+      : []),
+    ...(expected.archived !== undefined && channel.archived !== expected.archived
+      ? [channel.archived ? 'archived' : 'not archived']
+      : []),
+  ];
+  const summary = `${channel.id}, ${members.length} invited${channel.archived ? ', archived' : ''}`;
+  return { expectation: label, passed: wrong.length === 0, detail: wrong.length ? wrong.join('; ') : summary };
 }
 
 async function checkDeployments(expected: Expect['deployments'][number], runtime: LocalRuntime): Promise<DrillCheck> {

@@ -122,6 +122,16 @@ const SlackExpectation = z
   })
   .strict();
 
+/** A channel Firebreak created for an incident (incident channels), by its name. */
+const ChannelExpectation = z
+  .object({
+    name: z.string().min(1),
+    /** Exactly these members besides Firebreak's bot, in any order. */
+    members: z.array(SlackUser).optional(),
+    archived: z.boolean().optional(),
+  })
+  .strict();
+
 export const ScenarioSchema = z
   .object({
     name: z.string().min(1),
@@ -164,6 +174,8 @@ export const ScenarioSchema = z
         mitigations: z.array(MitigationExpectation).default([]),
         /** Slack messages the stand-in received (after updates). */
         slack: z.array(SlackExpectation).default([]),
+        /** Channels created for incidents: who is in them, whether archived. */
+        channels: z.array(ChannelExpectation).default([]),
         /** Deployment records at the end, by service: how many, and the latest one's status. */
         deployments: z
           .array(
@@ -209,6 +221,7 @@ export const ScenarioSchema = z
         incidents: [],
         mitigations: [],
         slack: [],
+        channels: [],
         deployments: [],
         holds: [],
         ssm: [],

@@ -1,6 +1,5 @@
 import type { AuditEntry } from '../../core/audit/chain.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
-import type { Incident } from '../../core/incidents/incident.ts';
 import type { Silence } from '../../core/silences/silence.ts';
 
 /** Silences as stored, with the head of each one's audit chain. */
@@ -13,10 +12,4 @@ export interface SilencesPort {
     audit: readonly AuditEntry[],
     events: readonly BusEvent[],
   ): Promise<boolean>;
-}
-
-/** What a silence is checked against: the incident it names, or the one its fingerprint points at. */
-export interface SilencedIncidentsPort {
-  getIncident(id: string): Promise<Incident | undefined>;
-  findByFingerprint(fingerprint: string): Promise<Incident | undefined>;
 }
