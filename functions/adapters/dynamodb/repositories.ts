@@ -10,6 +10,7 @@ import { PatchBatchRepository } from './patch-batches.ts';
 import { RosterRepository } from './roster.ts';
 import { SilenceRepository } from './silences.ts';
 import { SlackStateRepository } from './slack-state.ts';
+import { ConfigurationReviewRepository } from './configuration-reviews.ts';
 import { Table } from './table.ts';
 
 /** Every repository over the one table; compositions hand each use case the ones its ports name. */
@@ -24,6 +25,7 @@ export interface Repositories {
   readonly workItems: WorkItemRepository;
   readonly silences: SilenceRepository;
   readonly batches: PatchBatchRepository;
+  readonly reviews: ConfigurationReviewRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -39,5 +41,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     workItems: new WorkItemRepository(table),
     silences: new SilenceRepository(table),
     batches: new PatchBatchRepository(table),
+    reviews: new ConfigurationReviewRepository(table),
   };
 }
