@@ -16,9 +16,11 @@ const RESPONDER = 'U0RESPOND01';
 const OTHER_TEAM = 'T0OTHERTEAM';
 const MONDAY = '2026-12-07T08:00:00.000Z';
 const REVIEW_ID = 'REV-202612070800';
-const SECURITY_CHANNEL = 'C0SECURITY1';
+const REVIEW_CHANNEL = 'C0CTOREVIEW';
 
-const config = exampleConfig();
+const base = exampleConfig();
+// A channel of its own for the review, as a CTO would configure it.
+const config = { ...base, review: { ...base.review, channel: REVIEW_CHANNEL } };
 let runtime: LocalRuntime;
 let tables = 0;
 beforeEach(async () => {
@@ -66,7 +68,7 @@ async function clickReviewed(userId: string, options: { teamId?: string; value?:
 }
 
 describe('the scheduled configuration review', () => {
-  it('records the run once, with its audit entry, and posts the report to the security channel with a Reviewed button', async () => {
+  it('records the run once, with its audit entry, and posts the report to the review channel with a Reviewed button', async () => {
     const [run] = await runtime.review.run(MONDAY);
     expect(run?.result).toEqual({ reviewId: REVIEW_ID, outcome: 'recorded' });
     const review = await runtime.repositories.reviews.getReview(REVIEW_ID);
@@ -82,7 +84,7 @@ describe('the scheduled configuration review', () => {
     expect(verifyChain(await runtime.repositories.reviews.getAudit(REVIEW_ID)).valid).toBe(true);
 
     const message = latestReviewMessage();
-    expect(message.channel).toBe(SECURITY_CHANNEL);
+    expect(message.channel).toBe(REVIEW_CHANNEL);
     expect(reviewedButton(message)?.value).toBe(REVIEW_ID);
     const text = JSON.stringify(message.blocks);
     expect(text).toContain('Security groups open to the world');

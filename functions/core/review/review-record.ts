@@ -29,14 +29,21 @@ export const STORED_REPORT_MAX_BYTES = 200_000;
  * changes) keeps its first items, as many as fit, and `omitted` says how many were left out. The
  * next review compares with the items kept.
  */
-export function boundedReport(report: ReviewReport, maxBytes = STORED_REPORT_MAX_BYTES): { report: ReviewReport; omitted: number } {
+export function boundedReport(
+  report: ReviewReport,
+  maxBytes = STORED_REPORT_MAX_BYTES,
+): { report: ReviewReport; omitted: number } {
   const total = report.sections.reduce((n, s) => n + s.items.length, 0);
   let keep = Math.max(...report.sections.map((s) => s.items.length), report.changes.added.length, report.changes.resolved.length);
   for (;;) {
     const cut: ReviewReport = {
       ...report,
       sections: report.sections.map((s) => ({ ...s, items: s.items.slice(0, keep) })),
-      changes: { ...report.changes, added: report.changes.added.slice(0, keep), resolved: report.changes.resolved.slice(0, keep) },
+      changes: {
+        ...report.changes,
+        added: report.changes.added.slice(0, keep),
+        resolved: report.changes.resolved.slice(0, keep),
+      },
     };
     if (keep === 0 || utf8Bytes(JSON.stringify(cut)) <= maxBytes)
       return { report: cut, omitted: total - cut.sections.reduce((n, s) => n + s.items.length, 0) };
@@ -60,6 +67,6 @@ export function newStoredReview(id: string, scheduledAt: string, report: ReviewR
   };
 }
 
-/** Where the review is posted: `review.channel`, else the `security` channel, else the default one. */
+/** Where the review is posted: `review.channel`, else the default channel (incidents keep their category's channels). */
 export const reviewChannel = (config: Pick<FirebreakConfig, 'review' | 'slack'>): string =>
-  config.review.channel ?? config.slack.channels.security ?? config.slack.channels.default;
+  config.review.channel ?? config.slack.channels.default;

@@ -37,12 +37,10 @@ describe('the stored review', () => {
     expect(review.changes.since).toBeUndefined();
   });
 
-  it('goes to review.channel, else the security channel, else the default one', () => {
+  it('goes to review.channel, else the default channel', () => {
     const config = exampleConfig();
-    expect(reviewChannel(config)).toBe('C0SECURITY1');
+    expect(reviewChannel(config)).toBe(config.slack.channels.default);
     expect(reviewChannel({ ...config, review: { ...config.review, channel: 'C0CTOREVIEW' } })).toBe('C0CTOREVIEW');
-    const { security: _, ...others } = config.slack.channels;
-    expect(reviewChannel({ ...config, slack: { ...config.slack, channels: others } })).toBe(config.slack.channels.default);
   });
 });
 
