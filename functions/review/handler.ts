@@ -21,7 +21,7 @@ import {
 } from '../workflow/configuration-review.ts';
 
 /** What the review's EventBridge Scheduler schedule sends: the run's scheduled time (`<aws.scheduler.scheduled-time>`). */
-export const ScheduledReviewInput = z.object({ kind: z.literal('configuration-review'), scheduledAt: z.iso.datetime() });
+const ScheduledReviewInput = z.object({ kind: z.literal('configuration-review'), scheduledAt: z.iso.datetime() });
 
 const ReviewEvent = z.union([
   ScheduledReviewInput,
@@ -32,7 +32,7 @@ const ReviewEvent = z.union([
   }),
 ]);
 
-export type ReviewFunctionDependencies = ScheduledReviewDependencies & ReviewSlackDependencies;
+type ReviewFunctionDependencies = ScheduledReviewDependencies & ReviewSlackDependencies;
 
 /**
  * The CTO's configuration review: the weekly schedule records the review of the fleet (once per

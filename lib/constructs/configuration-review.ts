@@ -22,7 +22,7 @@ export interface ConfigurationReviewProps {
 }
 
 /** The schedule's name in the Firebreak group. */
-export const REVIEW_SCHEDULE_NAME = 'configuration-review';
+const REVIEW_SCHEDULE_NAME = 'configuration-review';
 
 /**
  * The CTO's scheduled configuration review: the `review` function, invoked by a recurring

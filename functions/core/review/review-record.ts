@@ -22,7 +22,7 @@ export interface StoredReview extends ReviewRecord {
 }
 
 /** What the report item may hold: far from DynamoDB's 400 KB item limit, whatever the fleet's size. */
-export const STORED_REPORT_MAX_BYTES = 200_000;
+const STORED_REPORT_MAX_BYTES = 200_000;
 
 /**
  * The report as stored: whole when it fits `maxBytes` of JSON; otherwise each section (and the
