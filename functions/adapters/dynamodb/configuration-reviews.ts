@@ -114,7 +114,12 @@ export class ConfigurationReviewRepository {
       },
       {
         Put: {
-          Item: { ...keys.reviewReport(review.id), type: 'review-report', report: JSON.stringify(stored.report), omitted: stored.omitted },
+          Item: {
+            ...keys.reviewReport(review.id),
+            type: 'review-report',
+            report: JSON.stringify(stored.report),
+            omitted: stored.omitted,
+          },
           ...IS_NEW,
         },
       },
