@@ -7,6 +7,7 @@ import { EventIngestion } from './constructs/event-ingestion.ts';
 import { FleetMitigation } from './constructs/fleet-mitigation.ts';
 import { Foundation } from './constructs/foundation.ts';
 import { IncidentWorkflow } from './constructs/incident-workflow.ts';
+import { ConfigurationReview } from './constructs/configuration-review.ts';
 import { ConfigurationReviewPolicy, MaintenanceWindows } from './constructs/maintenance-windows.ts';
 import { OperationsDashboard } from './constructs/operations-dashboard.ts';
 import { OutboxRelay } from './constructs/outbox-relay.ts';
@@ -49,6 +50,8 @@ export class FirebreakStack extends Stack {
   readonly patchBatches?: PatchBatches;
   /** The read-only managed policy `firebreak review` needs. */
   readonly reviewPolicy: ConfigurationReviewPolicy;
+  /** The scheduled configuration review (unless `review.enabled` is false). */
+  readonly review?: ConfigurationReview;
 
   constructor(scope: Construct, id: string, props: FirebreakStackProps) {
     super(scope, id, props);
@@ -83,6 +86,13 @@ export class FirebreakStack extends Stack {
         maintenanceWindows: this.maintenanceWindows,
       });
     this.reviewPolicy = new ConfigurationReviewPolicy(this, 'ConfigurationReview');
+    if (config.review.enabled)
+      this.review = new ConfigurationReview(this, 'Review', {
+        config,
+        foundation,
+        workflow: this.workflow,
+        readPolicy: this.reviewPolicy,
+      });
     // Last, so it finds every function the constructs above created.
     this.alarms = new PlatformAlarms(this, 'PlatformAlarms', {
       deadLetterQueues: [

@@ -7,6 +7,7 @@ import { ingestRules } from '../core/events/ingest-rules.ts';
 import {
   EXECUTE_PATTERN,
   FREEZE_PATTERN,
+  MAINTENANCE_PATTERN,
   NOTIFY_PATTERN,
   PROPOSE_PATTERN,
   TRACKER_PATTERN,
@@ -32,11 +33,14 @@ import { LocalStreamReader } from './stream-relay.ts';
 import { startLocalNotary, type LocalNotary } from './notary.ts';
 import type { DeadLetter } from '../adapters/dead-letter-sink.ts';
 import { quietSlackLogger, SlackStandIn } from './slack-stand-in.ts';
-import { MAINTENANCE_PATTERN } from '../core/events/subscriptions.ts';
 import { WINDOW_STATUS_PATTERN } from '../core/maintenance/window-status.ts';
 import type { PatchWindowDependencies } from '../workflow/patch-windows.ts';
 import { SimulatedMaintenanceWindows, simulatedWindowsFor } from './maintenance-windows.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
+import { wireLocalReview, type LocalReview } from './review-runtime.ts';
+import { VirtualClock } from './virtual-clock.ts';
+
+export { VirtualClock } from './virtual-clock.ts';
 
 /** The credentials of the local Slack app; requests into it are really signed with this secret. */
 export const LOCAL_SLACK = {
@@ -44,18 +48,6 @@ export const LOCAL_SLACK = {
   botToken: 'xoxb-local-drill-token',
   appId: 'A0FIREBREAK',
 } as const;
-
-/** Time as an explicit input: drills move it forward by hand, so timeouts fire without waiting. */
-export class VirtualClock {
-  private current: number;
-  constructor(start: Date | string = new Date()) {
-    this.current = new Date(start).getTime();
-  }
-  readonly now = (): Date => new Date(this.current);
-  advance(ms: number): void {
-    this.current += ms;
-  }
-}
 
 export interface LocalRuntime {
   readonly config: FirebreakConfig;
@@ -76,6 +68,8 @@ export interface LocalRuntime {
   readonly trackers: TrackerStandIn;
   /** The SIMULATED maintenance windows: task registrations, and the runs at each opening on the virtual clock. */
   readonly maintenanceWindows: SimulatedMaintenanceWindows;
+  /** The CTO's configuration review of the SIMULATED fleet, run as its schedule runs it. */
+  readonly review: LocalReview;
   /** A roster user's `/firebreak …`, signed like Slack signs it; returns the HTTP response. */
   command(userId: string, text: string, options?: { teamId?: string }): Promise<AwsResponse>;
   /** A roster user clicks a button (by action id) on a message; returns the HTTP response. */
@@ -134,6 +128,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { createFreezeHandler } = await import('../freeze/handler.ts');
   const { createTrackerHandler } = await import('../tracker/handler.ts');
   const { createMaintenanceHandler } = await import('../maintenance/handler.ts');
+  const { createReviewHandler } = await import('../review/handler.ts');
 
   const database: DynamoDbLocal | undefined = options.endpoint
     ? undefined
@@ -295,6 +290,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     bus.addRule('firebreak', 'Execute', EXECUTE_PATTERN, (event, context) => execute(event as never, context));
     bus.addRule('default', 'Track', SSM_STATUS_PATTERN, (event, context) => track(event as never, context));
   }
+  const reviewing = wireLocalReview({ bus, config, ...repositories, poster, clock, workflow, createReviewHandler });
   const bolt = createSlackHandler({
     ...LOCAL_SLACK,
     slackApiUrl: slack.url,
@@ -303,6 +299,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     workflow,
     execution,
     ...(hasWindows ? { patchWindows } : {}),
+    ...reviewing.slackDependencies,
   });
   const slackLambda = createSlackLambda({ bolt: async () => bolt, dynamo: client, tableName });
 
@@ -335,6 +332,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     fleet,
     trackers,
     maintenanceWindows,
+    review: reviewing.review,
     slackRequest,
     command: (userId, text, options) => send(slashCommandForm(user(userId, options?.teamId), text)),
     click: (userId, target, options) =>

@@ -25,6 +25,8 @@ import { BATCH_ACTION_IDS } from '../core/maintenance/batch-message.ts';
 import { PATCH_BATCH_ID_PATTERN } from '../core/maintenance/patch-batch.ts';
 import { decidePatchBatch, type PatchWindowDependencies } from '../workflow/patch-windows.ts';
 import { batchDecisionReply, windowsSchedule } from '../workflow/patch-batch-slack.ts';
+import type { ReviewAckDependencies } from '../workflow/configuration-review.ts';
+import { auditForeignReviewClick, registerReviewButton } from './review-button.ts';
 
 export interface SlackAppDependencies {
   readonly signingSecret: string;
@@ -44,6 +46,8 @@ export interface SlackAppDependencies {
   readonly execution: Pick<Execution, 'cancel'>;
   /** Patch batches (maintenance windows): their buttons and `/firebreak windows`. */
   readonly patchWindows?: PatchWindowDependencies;
+  /** Configuration reviews: their Reviewed button (absent when `review.enabled` is false). */
+  readonly configurationReviews?: ReviewAckDependencies;
   /** Structured log of refused requests (no message text: it may carry personal data). */
   readonly onRefused?: (reason: string, details: Record<string, unknown>) => void;
 }
@@ -163,6 +167,7 @@ export function createSlackHandler(deps: SlackAppDependencies): AwsHandler {
         return batchDecisionReply(batchId, await decidePatchBatch({ batchId, action, actor }, deps.patchWindows));
       }),
     );
+  registerReviewButton(app, button, deps.configurationReviews);
 
   return receiver.toHandler();
 }
@@ -215,6 +220,7 @@ async function auditForeignRequest(body: Record<string, unknown>, actor: Actor, 
   }
   const [action] = Array.isArray(body.actions) ? (body.actions as Array<{ action_id?: unknown; value?: unknown }>) : [];
   const value = typeof action?.value === 'string' ? action.value : '';
+  await auditForeignReviewClick(action?.action_id, value, actor, deps.configurationReviews);
   switch (action?.action_id) {
     case 'incident_ack':
     case 'incident_resolve':

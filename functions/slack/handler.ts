@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 import { TABLE } from '../adapters/dynamodb/table.ts';
 import { deployedDynamo, deployedTable, deployedTableName } from '../adapters/deployed/table.ts';
 import { DeployFreezeRepository } from '../adapters/dynamodb/freezes.ts';
+import { ConfigurationReviewRepository } from '../adapters/dynamodb/configuration-reviews.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { logger, tracer } from '../adapters/lambda/observability.ts';
 import { deployedExecution } from '../compose/execution.ts';
@@ -63,6 +64,7 @@ function deployedHandler() {
   let bolt: Promise<AwsHandler> | undefined;
   const build = async (): Promise<AwsHandler> => {
     const secret = await deployedSlackSecret();
+    const workflow = deployedWorkflow();
     const app: SlackAppDependencies = {
       signingSecret: secret.signingSecret,
       botToken: secret.botToken,
@@ -72,8 +74,18 @@ function deployedHandler() {
       mitigations: deps.mitigations,
       holds: deps.holds,
       freezes: new DeployFreezeRepository(deployedTable()),
-      workflow: deployedWorkflow(),
+      workflow,
       execution: deployedExecution(),
+      ...(deps.config.review.enabled
+        ? {
+            configurationReviews: {
+              reviews: new ConfigurationReviewRepository(deployedTable()),
+              config: deps.config,
+              now: deps.now,
+              roster: () => workflow.roster(),
+            },
+          }
+        : {}),
       onRefused: (reason, details) => logger.warn('slack request refused', { reason, ...details }),
     };
     return createSlackHandler(app);

@@ -126,8 +126,9 @@ describe('function environments', () => {
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
       .map(([id]) => id)
       .sort();
-    // ingest, slack, notify, escalate, propose, deployments, execute, track, relay, notary, freeze, maintenance (the shipped config has a window).
-    expect(functions).toHaveLength(12);
+    // ingest, slack, notify, escalate, propose, deployments, execute, track, relay, notary, freeze, maintenance (the shipped
+    // config has a window), review.
+    expect(functions).toHaveLength(13);
     expect(functions.map(logicalId).sort()).toEqual(inTemplate);
     for (const fn of functions) {
       expect(existsSync(join(ROOT, fn.entry)), fn.entry).toBe(true);

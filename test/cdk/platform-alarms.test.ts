@@ -51,6 +51,7 @@ describe('platform alarms', () => {
         'notify',
         'propose',
         'relay',
+        'review',
         'slack',
         'track',
       ].map((s) => `firebreak-${s}`),

@@ -55,8 +55,9 @@ describe('event bus and rules', () => {
     const expected = ingestRules(config);
     // Plus the notify and propose rules on the firebreak bus (test/cdk/slack.test.ts), the deployment rules
     // (test/cdk/deployments.test.ts), the execute and track rules (test/cdk/mitigation.test.ts) and the
-    // freeze rule (test/cdk/release-rules.test.ts) and the maintenance function's two (test/cdk/maintenance-review.test.ts).
-    template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2 + 1 + 2);
+    // freeze rule (test/cdk/release-rules.test.ts), the maintenance function's two and the review's own events
+    // (test/cdk/maintenance-review.test.ts).
+    template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2 + 1 + 2 + 1);
     for (const ingest of expected) {
       const rule = stack.ingestion.rules.get(ingest.id);
       expect(rule, ingest.id).toBeDefined();
@@ -246,8 +247,8 @@ describe('event store', () => {
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
     // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
-    // execute and track (test/cdk/mitigation.test.ts), relay and notary (test/cdk/notary.test.ts), maintenance.
-    template.resourceCountIs('AWS::Lambda::Function', 12);
+    // execute and track (test/cdk/mitigation.test.ts), relay and notary (test/cdk/notary.test.ts), maintenance, review.
+    template.resourceCountIs('AWS::Lambda::Function', 13);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -476,8 +477,8 @@ describe('bundling', () => {
       const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
       bundled.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, freeze, execute, track, relay, notary, maintenance.
-      expect(assets).toHaveLength(12);
+      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, freeze, execute, track, relay, notary, maintenance, review.
+      expect(assets).toHaveLength(13);
       for (const asset of assets) {
         expect(
           readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),

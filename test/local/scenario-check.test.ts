@@ -43,7 +43,7 @@ describe('drill scenarios are checked before they run', () => {
 
   it('a misspelt step kind gets "did you mean", and two kinds in one step are refused', () => {
     expect(problems(scenario([{ injct: 'alarm.json' }, { advance: '1m', publishFault: '1m' }]))).toEqual([
-      '  - step 1: not a step kind (inject, redeliver, advance, slack, click, deploy, tracker, fleet, publishFault or a lone note): unknown "injct" (did you mean "inject"?)',
+      '  - step 1: not a step kind (inject, redeliver, advance, slack, click, deploy, tracker, fleet, publishFault, review or a lone note): unknown "injct" (did you mean "inject"?)',
       '  - step 2: one kind per step, but it has advance and publishFault',
     ]);
   });

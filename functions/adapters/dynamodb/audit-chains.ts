@@ -52,8 +52,13 @@ const HolderHead = z.object({ auditSeq: z.number().int().optional(), auditHead: 
 
 /** The chain id an audit partition belongs to: `INC#<id>` holds `<id>`'s chain, `HOLD#…` its own. */
 const chainIdOf = (partition: string): string => (partition.startsWith('INC#') ? partition.slice(4) : partition);
-/** Where a chain's holder keeps its head: the incident's `META`, the hold's `STATE`. */
-const holderKey = (chainId: string) => (chainId.startsWith('HOLD#') ? keys.hold(chainId.slice(5)) : keys.incident(chainId));
+/** Where a chain's holder keeps its head: the incident's `META`, the hold's and the review's `STATE`. */
+const holderKey = (chainId: string) =>
+  chainId.startsWith('HOLD#')
+    ? keys.hold(chainId.slice(5))
+    : chainId.startsWith('REVIEW#')
+      ? keys.review(chainId.slice(7))
+      : keys.incident(chainId);
 
 /**
  * A chain exactly as stored, for verification: entries in key order, read without trusting their

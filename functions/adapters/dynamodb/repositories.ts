@@ -11,6 +11,7 @@ import { RosterRepository } from './roster.ts';
 import { SilenceRepository } from './silences.ts';
 import { SlackStateRepository } from './slack-state.ts';
 import { IncidentChannelRepository } from './incident-channels.ts';
+import { ConfigurationReviewRepository } from './configuration-reviews.ts';
 import { Table } from './table.ts';
 
 /** Every repository over the one table; compositions hand each use case the ones its ports name. */
@@ -27,6 +28,7 @@ export interface Repositories {
   readonly batches: PatchBatchRepository;
   /** Incident channels (`INC#<id>` / `CHANNEL`). */
   readonly channelRecords: IncidentChannelRepository;
+  readonly reviews: ConfigurationReviewRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -43,5 +45,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     silences: new SilenceRepository(table),
     batches: new PatchBatchRepository(table),
     channelRecords: new IncidentChannelRepository(table),
+    reviews: new ConfigurationReviewRepository(table),
   };
 }

@@ -42,8 +42,8 @@ export const keys = {
   processedEvent: (signalKey: string) => key(`EVT#${signalKey}`, 'SEEN'),
   /** A watched change in an account ("What changed?"), by when it happened; expires with the event markers. */
   change: (account: string, at: string, signalKey: string) => key(`CHG#${account}`, `${at}#${signalKey}`),
-  /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`, a freeze's `FREEZE#<scope>`, a silence's `SILENCE#<id>`, a patch batch's `BATCH#<id>`. */
-  auditChain: (chainId: string) => (/^(HOLD|FREEZE|SILENCE|BATCH)#/.test(chainId) ? chainId : `INC#${chainId}`),
+  /** The partition an audit chain lives in: an incident's `INC#<id>`, a release hold's `HOLD#<service>`, a freeze's `FREEZE#<scope>`, a silence's `SILENCE#<id>`, a patch batch's `BATCH#<id>`, a configuration review's `REVIEW#<id>`. */
+  auditChain: (chainId: string) => (/^(HOLD|FREEZE|SILENCE|BATCH|REVIEW)#/.test(chainId) ? chainId : `INC#${chainId}`),
   audit: (chainId: string, seq: number) => key(keys.auditChain(chainId), `AUD#${String(seq).padStart(10, '0')}`),
   mitigation: (incidentId: string, requestId: string) => key(`INC#${incidentId}`, `MIT#${requestId}`),
   mitigationLookup: (requestId: string) => key(`MIT#${requestId}`, 'LOOKUP'),
@@ -74,6 +74,10 @@ export const keys = {
   /** A patch batch, its audit chain and its Slack message share `BATCH#<id>`. */
   batch: (batchId: string) => key(`BATCH#${batchId}`, 'STATE'),
   batchMessage: (batchId: string) => key(`BATCH#${batchId}`, 'SLACK'),
+  /** A configuration review's state, its stored report, its Slack message and its audit chain share `REVIEW#<id>`. */
+  review: (reviewId: string) => key(`REVIEW#${reviewId}`, 'STATE'),
+  reviewReport: (reviewId: string) => key(`REVIEW#${reviewId}`, 'REPORT'),
+  reviewMessage: (reviewId: string) => key(`REVIEW#${reviewId}`, 'SLACK'),
   /** The events one transaction announces, until the stream relay has published them (see outbox.ts). */
   outbox: (id: string) => key(`OUTBOX#${id}`, 'EVENTS'),
 } as const;

@@ -117,6 +117,9 @@ export const deployFreezeChainId = (scope: string): string => `FREEZE#${scope}`;
 /** The chain of a patch batch (its entries' `incidentId`). */
 export const patchBatchChainId = (batchId: string): string => `BATCH#${batchId}`;
 
+/** The chain of a configuration review: its recording, every Reviewed attempt, refusals included. */
+export const configurationReviewChainId = (reviewId: string): string => `REVIEW#${reviewId}`;
+
 /** New entries linked, in order, after the head their holder records; the last one is the new head. */
 export function appendToChain(
   chainId: string,

@@ -20,6 +20,8 @@ import { FreezeReleaseApproved } from './freeze-release-approved.ts';
 import { WorkItemsDelivered } from './work-items-delivered.ts';
 import { SilenceExpired } from './silence-expired.ts';
 import { SilenceSet } from './silence-set.ts';
+import { ConfigurationReviewAcknowledged } from './configuration-review-acknowledged.ts';
+import { ConfigurationReviewRecorded } from './configuration-review-recorded.ts';
 
 /**
  * Which function consumes which events on the firebreak bus. The stack turns these into rules and
@@ -51,6 +53,10 @@ export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
 export const MAINTENANCE_EVENTS = [PatchBatchChanged, PatchBatchApproved] as const;
 export const MAINTENANCE_PATTERN = patternFor(MAINTENANCE_EVENTS);
 
+/** Configuration reviews feed `review`: a recorded review is posted, an acknowledged one's message says who reviewed it. */
+export const REVIEW_EVENTS = [ConfigurationReviewRecorded, ConfigurationReviewAcknowledged] as const;
+export const REVIEW_PATTERN = patternFor(REVIEW_EVENTS);
+
 /** Every event Firebreak's functions put on the firebreak bus. */
 export const BUS_EVENTS = [
   ...NOTIFY_EVENTS,
@@ -59,6 +65,7 @@ export const BUS_EVENTS = [
   SilenceSet,
   SilenceExpired,
   ...MAINTENANCE_EVENTS,
+  ...REVIEW_EVENTS,
 ] as const;
 
 /** Every incident announcement feeds `freeze`: the deploy freeze follows the incidents at or above its severity. */

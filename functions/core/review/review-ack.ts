@@ -49,5 +49,8 @@ export function acknowledgeReview(input: {
   };
 }
 
+/** Review ids as `reviewIdFor` mints them: the only shape a click or an event may name. */
+export const REVIEW_ID_PATTERN = /^REV-\d{12}$/;
+
 /** The review id: `REV-<yyyymmddhhmm>` of when the snapshot was taken (UTC): one per scheduled run. */
 export const reviewIdFor = (takenAt: string): string => `REV-${takenAt.slice(0, 16).replace(/[-:T]/g, '')}`;

@@ -59,9 +59,11 @@ const FleetStep = z
     note: z.string().optional(),
   })
   .strict();
+/** The CTO's configuration review runs now, as its schedule runs it, against the SIMULATED fleet. */
+const ReviewStep = z.object({ review: z.object({}).strict(), note: z.string().optional() }).strict();
 const ClickStep = z
   .object({
-    click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve', 'Approve batch', 'Reject batch']),
+    click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve', 'Approve batch', 'Reject batch', 'Reviewed']),
     as: SlackUser,
     on: z.string().optional(),
     note: z.string().optional(),
@@ -155,6 +157,7 @@ export const ScenarioSchema = z
           TrackerStep,
           FleetStep,
           PublishFaultStep,
+          ReviewStep,
           NoteStep,
         ]),
       )
@@ -251,6 +254,7 @@ const STEP_KINDS = {
   tracker: TrackerStep,
   fleet: FleetStep,
   publishFault: PublishFaultStep,
+  review: ReviewStep,
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { FirebreakConfig } from '../../core/config.ts';
 import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../../core/deployments/deployment-sources.ts';
 import { ACTIVE_STATUSES } from '../../core/incidents/incident.ts';
+import { REVIEW_ACTION_ID } from '../../core/review/review-message.ts';
 import { renderMessageText } from '../../core/slack/message-text.ts';
 import type { BusName } from '../event-bus.ts';
 import type { LocalRuntime } from '../runtime.ts';
@@ -138,6 +139,17 @@ export function stepRunner(runtime: LocalRuntime, config: FirebreakConfig, baseD
         step: `${who(step.as)} clicks [${step.click}]${step.note ? ` — ${step.note}` : ''}`,
         results: [...(response.statusCode === 200 ? replies : [`✗ HTTP ${response.statusCode}`]), ...slackNews()],
       };
+    } else if ('review' in step) {
+      const results = (await runtime.review.run()).map((d) =>
+        d.error
+          ? `✗ ${d.rule}: ${d.error.message} → dead-letter queue`
+          : `→ ${d.rule}: ${Object.values((d.result ?? {}) as Record<string, unknown>).join(' ')}`,
+      );
+      return {
+        at,
+        step: `the configuration review's schedule fires (SIMULATED fleet)${step.note ? ` — ${step.note}` : ''}`,
+        results: [...results, ...slackNews()],
+      };
     } else if ('publishFault' in step) {
       runtime.bus.failPublishingFor(durationMs(step.publishFault));
       return {
@@ -227,6 +239,7 @@ const BUTTON_ACTIONS = {
   Resolve: 'incident_resolve',
   'Approve batch': 'patch_batch_approve',
   'Reject batch': 'patch_batch_reject',
+  Reviewed: REVIEW_ACTION_ID,
 } as const;
 
 function findButton(runtime: LocalRuntime, label: keyof typeof BUTTON_ACTIONS, on: string | undefined) {
