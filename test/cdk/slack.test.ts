@@ -147,7 +147,7 @@ describe('Slack secret', () => {
     expect(generate.GenerateStringKey).toBe('signingSecret');
   });
 
-  it('can be read by slack, notify, deployments and maintenance only (the functions that talk to Slack), and by nothing but that secret', () => {
+  it('can be read by slack, notify, deployments, maintenance and review only (the functions that talk to Slack), and by nothing but that secret', () => {
     const readers = allStatementsFor('secretsmanager:GetSecretValue');
     expect(readers.map(({ roles }) => roles).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
       [
@@ -155,6 +155,7 @@ describe('Slack secret', () => {
         stack.workflow.notifyFunction,
         stack.deployments.deploymentsFunction,
         stack.patchBatches!.maintenanceFunction,
+        stack.review!.reviewFunction,
       ]
         .map((fn) => [ref(fn.executionRole)])
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
@@ -275,8 +276,11 @@ describe('EventBridge Scheduler', () => {
       },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(stack.foundation.deadLetterQueue) },
     ]);
-    // No other role may invoke functions directly: every other arrow is an event on the bus.
-    expect(allStatementsFor('lambda:InvokeFunction').map(({ roles }) => roles)).toEqual([[ref(stack.workflow.schedulerRole)]]);
+    // No other role may invoke functions directly (but the review's own schedule, tested with it): every other arrow is an event on the bus.
+    expect(allStatementsFor('lambda:InvokeFunction').map(({ roles }) => roles)).toEqual([
+      [ref(stack.workflow.schedulerRole)],
+      [ref(stack.review!.scheduleRole)],
+    ]);
   });
 
   it('reaches escalate / expire only through that role: no bus rule targets it, no resource policy, and it schedules nothing', () => {
