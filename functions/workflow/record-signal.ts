@@ -6,6 +6,7 @@ import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
 import type { ProcessedEvent } from '../core/persistence.ts';
 import type { IngestIncidentsPort } from './ports/record-signal.ts';
+import { attachPipelineChange, type PipelineChangeDependencies } from './attach-pipeline-change.ts';
 
 export interface IngestDependencies {
   readonly incidents: IngestIncidentsPort;
@@ -14,13 +15,17 @@ export interface IngestDependencies {
   readonly reopenWindowMinutes: number;
   readonly eventRetentionDays: number;
   readonly customSources: readonly string[];
+  /** Deployment pipelines (`watch.pipelines`): their changes during a deployment are attached to it. */
+  readonly pipelineChanges?: PipelineChangeDependencies;
 }
 
 export type SignalOutcome = {
   readonly signal: Signal;
   readonly classification: Classification;
-  readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened' | 'duplicate' | 'ignored' | 'suppressed';
+  readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened' | 'duplicate' | 'ignored' | 'suppressed' | 'attached';
   readonly incidentId?: string;
+  /** The deployment a pipeline's change was attached to (outcome `attached`, or `duplicate` of one). */
+  readonly deploymentId?: string;
   readonly changes?: readonly IncidentChange[];
   readonly reason?: string;
   /** Transactions that lost a race and were retried. */
@@ -49,6 +54,22 @@ async function ingestSignal(
   signalKey: string,
   deps: IngestDependencies,
 ): Promise<SignalOutcome> {
+  if (deps.pipelineChanges) {
+    const now = deps.now();
+    const expiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
+    const result = await attachPipelineChange(signal, signalKey, deps.pipelineChanges, { now, expiresAt });
+    if (result.kind !== 'classify') {
+      return {
+        signal,
+        classification: deps.classify(signal),
+        outcome: result.kind,
+        deploymentId: result.deploymentId,
+        reason: `${result.kind === 'duplicate' ? 'already ' : ''}attached to deployment ${result.deploymentId} of ${result.service} (${result.pipeline})`,
+        retries: 0,
+      };
+    }
+    signal = result.signal;
+  }
   return recordSignal(signal, deps.classify(signal), { eventId: envelope.id, signalKey }, deps);
 }
 
@@ -105,7 +126,7 @@ export async function recordSignal(
       signalKey,
       markerExpiresAt,
       events,
-      changeRecordOf(signal, decision.incident.id),
+      changeRecordOf(signal, { incidentId: decision.incident.id }),
     );
     if (result.committed) {
       return {

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { milestoneMetricsEmitter } from '../lambda/milestone-metrics.ts';
+import { DeploymentChangeRepository } from './deployment-changes.ts';
 import { DeploymentRepository } from './deployments.ts';
 import { ReleaseHoldRepository } from './holds.ts';
 import { DeployFreezeRepository } from './freezes.ts';
@@ -18,6 +19,7 @@ export interface Repositories {
   readonly mitigations: MitigationRepository;
   readonly holds: ReleaseHoldRepository;
   readonly deployments: DeploymentRepository;
+  readonly deploymentChanges: DeploymentChangeRepository;
   readonly slackState: SlackStateRepository;
   readonly roster: RosterRepository;
   readonly freezes: DeployFreezeRepository;
@@ -33,6 +35,7 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     mitigations: new MitigationRepository(table),
     holds: new ReleaseHoldRepository(table),
     deployments: new DeploymentRepository(table),
+    deploymentChanges: new DeploymentChangeRepository(table),
     slackState: new SlackStateRepository(table),
     roster: new RosterRepository(table),
     freezes: new DeployFreezeRepository(table),

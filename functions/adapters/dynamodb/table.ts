@@ -59,6 +59,8 @@ export const keys = {
   once: (incidentId: string, claim: string) => key(`INC#${incidentId}`, `ONCE#${claim}`),
   deploymentPartition: (service: string) => `DEP#${service}`,
   deployment: (service: string, id: string) => key(`DEP#${service}`, id),
+  /** A pipeline's watched change attached to a deployment, by when it happened; expires with the change items. */
+  deploymentChange: (deploymentId: string, at: string, signalKey: string) => key(`DEPCHG#${deploymentId}`, `${at}#${signalKey}`),
   hold: (service: string) => key(`HOLD#${service}`, 'STATE'),
   /** A deploy freeze's state (`global` or an account id); its audit chain shares the partition. */
   freeze: (scope: string) => key(`FREEZE#${scope}`, 'STATE'),
