@@ -136,11 +136,11 @@ describe('a deployment pipeline\u2019s change: attach to its deployment or open 
         requestParameters: { roleName: 'orders-service', policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
       }),
     ];
-    const identity = fixture('cloudtrail-attach-role-policy-pipeline-constructed.json').detail.userIdentity;
+    const issuer = pipelineChange().attributes.sessionIssuer!;
     for (const signal of risky) {
       const asPipeline = {
         ...signal,
-        attributes: { ...signal.attributes, sessionIssuer: identity.sessionContext.sessionIssuer.arn },
+        attributes: { ...signal.attributes, sessionIssuer: issuer },
       };
       expect(NEVER_ATTACHED_WATCHES, signal.attributes.watch).toContain(signal.attributes.watch);
       const decision = decidePipelineChange(
