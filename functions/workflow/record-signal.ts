@@ -7,6 +7,7 @@ import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
 import type { ProcessedEvent } from '../core/persistence.ts';
 import type { IngestIncidentsPort } from './ports/record-signal.ts';
 import { attachPipelineChange, type PipelineChangeDependencies } from './attach-pipeline-change.ts';
+import { countSigninFailure, type SigninBurstDependencies } from './signin-bursts.ts';
 
 export interface IngestDependencies {
   readonly incidents: IngestIncidentsPort;
@@ -17,12 +18,15 @@ export interface IngestDependencies {
   readonly customSources: readonly string[];
   /** Deployment pipelines (`watch.pipelines`): their changes during a deployment are attached to it. */
   readonly pipelineChanges?: PipelineChangeDependencies;
+  /** Failed console sign-ins counted across instances (`watch.signinFailures`): only a burst opens an incident. */
+  readonly signinBursts?: SigninBurstDependencies;
 }
 
 export type SignalOutcome = {
   readonly signal: Signal;
   readonly classification: Classification;
-  readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened' | 'duplicate' | 'ignored' | 'suppressed' | 'attached';
+  readonly outcome:
+    'opened' | 'updated' | 'resolved' | 'reopened' | 'duplicate' | 'ignored' | 'suppressed' | 'attached' | 'counted';
   readonly incidentId?: string;
   /** The deployment a pipeline's change was attached to (outcome `attached`, or `duplicate` of one). */
   readonly deploymentId?: string;
@@ -69,6 +73,20 @@ async function ingestSignal(
       };
     }
     signal = result.signal;
+  }
+  if (deps.signinBursts && signal.source.startsWith('aws.') && signal.attributes.watch === 'signin.failed') {
+    const burst = await countSigninFailure(signal, signalKey, deps.signinBursts, deps.now());
+    if (burst.kind === 'counted') {
+      const { threshold, windowMinutes } = deps.signinBursts.config;
+      return {
+        signal,
+        classification: deps.classify(signal),
+        outcome: 'counted',
+        reason: `failed sign-in counted, below the burst threshold (${burst.counts.ip} from its source IP, ${burst.counts.user} for its user name; ${threshold} within ${windowMinutes} minutes pages)`,
+        retries: 0,
+      };
+    }
+    signal = burst.signal;
   }
   return recordSignal(signal, deps.classify(signal), { eventId: envelope.id, signalKey }, deps);
 }

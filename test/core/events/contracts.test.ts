@@ -57,8 +57,9 @@ describe('event contracts', () => {
   it('has one module per event, each declaring exactly one contract', () => {
     const modules = readdirSync(new URL('../../../functions/core/events/', import.meta.url)).filter(
       (file) =>
-        /^(incident|mitigation|release|postmortem|deploy-freeze|freeze|work-items|silence|patch-batch)-/.test(file) &&
-        !['incident-snapshot.ts', 'incident-events.ts', 'silence-ref.ts'].includes(file),
+        /^(incident|mitigation|release|postmortem|deploy-freeze|freeze|work-items|silence|patch-batch|deployment-change)-/.test(
+          file,
+        ) && !['incident-snapshot.ts', 'incident-events.ts', 'silence-ref.ts'].includes(file),
     );
     expect(modules.length).toBe(BUS_EVENTS.length + SCHEDULED.length);
   });
