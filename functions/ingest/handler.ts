@@ -10,6 +10,7 @@ import { deployedTable } from '../adapters/deployed/table.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
 import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
 import { DeploymentChangeRepository } from '../adapters/dynamodb/deployment-changes.ts';
+import { SigninFailureRepository } from '../adapters/dynamodb/signin-failures.ts';
 import { milestoneMetricsEmitter } from '../adapters/lambda/milestone-metrics.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
 import { proposePatchFindings, type ProposeFindingDependencies } from '../workflow/patch-windows.ts';
@@ -82,6 +83,7 @@ function deployedIngest(): IngestDependencies {
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
+    signinBursts: { config: config.watch.signinFailures, failures: new SigninFailureRepository(table) },
     ...(config.watch.pipelines.length
       ? {
           pipelineChanges: {

@@ -170,6 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
+    signinBursts: { config: config.watch.signinFailures, failures: repositories.signinFailures },
     ...(config.watch.pipelines.length
       ? {
           pipelineChanges: {

@@ -34,12 +34,14 @@ export async function countSigninFailure(
   // Kept past the window from whichever is later, the failure or now (a late delivery still counts a while).
   const expiresAt =
     Math.floor(Math.max(now.getTime(), Date.parse(signal.observedAt)) / 1000) + (deps.config.windowMinutes + 60) * 60;
-  const counts = await Promise.all(
-    keys.map(async (key) => {
-      await deps.failures.countFailure(key.key, last, signalKey, expiresAt);
-      return { key, count: await deps.failures.failuresBetween(key.key, first, last) };
-    }),
-  );
+  // Written user name first, read source IP first: every failure the IP's total includes is then in
+  // the user name's total too, so one IP hammering one user always pages by user name, never by
+  // both, however deliveries interleave across instances.
+  const writeOrder = [...keys].sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'user' ? -1 : 1));
+  for (const key of writeOrder) await deps.failures.countFailure(key.key, last, signalKey, expiresAt);
+  const counts = [];
+  for (const key of [...writeOrder].reverse())
+    counts.push({ key, count: await deps.failures.failuresBetween(key.key, first, last) });
   const decision = decideBurst(counts, deps.config);
   return decision.page
     ? { kind: 'page', signal: burstSignal(signal, decision, deps.config) }

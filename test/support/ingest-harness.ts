@@ -26,6 +26,7 @@ export async function ingestHarness(prefix: string, config: FirebreakConfig) {
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
+    signinBursts: { config: config.watch.signinFailures, failures: repositories.signinFailures },
     ...(config.watch.pipelines.length
       ? {
           pipelineChanges: {

@@ -9,6 +9,7 @@ import { IncidentRepository } from './incidents.ts';
 import { MitigationRepository } from './mitigations.ts';
 import { PatchBatchRepository } from './patch-batches.ts';
 import { RosterRepository } from './roster.ts';
+import { SigninFailureRepository } from './signin-failures.ts';
 import { SilenceRepository } from './silences.ts';
 import { SlackStateRepository } from './slack-state.ts';
 import { Table } from './table.ts';
@@ -26,6 +27,7 @@ export interface Repositories {
   readonly workItems: WorkItemRepository;
   readonly silences: SilenceRepository;
   readonly batches: PatchBatchRepository;
+  readonly signinFailures: SigninFailureRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -42,5 +44,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     workItems: new WorkItemRepository(table),
     silences: new SilenceRepository(table),
     batches: new PatchBatchRepository(table),
+    signinFailures: new SigninFailureRepository(table),
   };
 }
