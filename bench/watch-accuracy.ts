@@ -217,7 +217,8 @@ export async function watchAccuracy(config: FirebreakConfig) {
       riskyEvents: events.filter((e) => e.risky).length,
       expectedIncidents: expectedSubjects.size,
       incidentsOpened: incidents.length,
-      pipelineEvents: events.filter((e) => e.actor === 'pipeline').length,
+      // CloudFormation in this mix acts for the pipeline's role (its session issuer): attached too.
+      pipelineRoleEvents: events.filter((e) => e.actor !== 'person').length,
       attachedToDeployments: attached,
       falsePositives,
       falseNegatives,

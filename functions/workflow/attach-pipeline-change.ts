@@ -50,8 +50,14 @@ export async function attachPipelineChange(
   const change = changeRecordOf(signal, owner);
   if (!change) return { kind: 'classify', signal };
   const { incidentId: _none, deploymentId: _id, service: _service, ...shown } = change;
-  const count = (await deps.changes.countChanges(deployment.id)) + 1;
-  const event = DeploymentChangeAttached.build({ ...owner, pipeline: pipeline.name, count, change: shown });
-  const attached = await deps.changes.attachChange({ ...change, ...owner }, signalKey, context.expiresAt, [event]);
-  return { kind: attached ? 'attached' : 'duplicate', ...owner, pipeline: pipeline.name };
+  // Concurrent changes of one deployment race for the next number; the loser reads it again.
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const count = (await deps.changes.countChanges(deployment.id)) + 1;
+    const event = DeploymentChangeAttached.build({ ...owner, pipeline: pipeline.name, count, change: shown });
+    const result = await deps.changes.attachChange({ ...change, ...owner }, signalKey, count, context.expiresAt, [event]);
+    if (result !== 'conflict') return { kind: result, ...owner, pipeline: pipeline.name };
+  }
+  throw new Error(`gave up attaching a change to ${deployment.id} after ${MAX_ATTEMPTS} conflicts; the delivery will be retried`);
 }
+
+const MAX_ATTEMPTS = 20;

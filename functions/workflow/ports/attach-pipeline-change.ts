@@ -9,12 +9,17 @@ export interface PipelineDeploymentsPort {
 }
 
 export interface DeploymentChangesPort {
-  /** The change under its deployment and in "What changed?", with its announcement; false when attached before. */
+  /**
+   * The change under its deployment (as its `count`th) and in "What changed?", with its announcement:
+   * `duplicate` when attached before, `conflict` when another change took that count first.
+   */
   attachChange(
     change: ChangeRecord & { deploymentId: string; service: string },
     signalKey: string,
+    count: number,
     expiresAt: number,
     events: readonly BusEvent[],
-  ): Promise<boolean>;
+  ): Promise<'attached' | 'duplicate' | 'conflict'>;
+  /** How many changes are attached to a deployment. */
   countChanges(deploymentId: string): Promise<number>;
 }

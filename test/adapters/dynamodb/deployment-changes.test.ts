@@ -31,9 +31,9 @@ describe('DeploymentChangeRepository on DynamoDB Local', () => {
   it('writes the change under its deployment, in "What changed?" and in the outbox, in one transaction, once per delivery', async () => {
     expect(await db.deploymentChanges.countChanges('DEP-00000000000A')).toBe(0);
     const at = '2026-03-02T09:20:41Z';
-    expect(await db.deploymentChanges.attachChange(change(at), 'evt-1', 1_900_000_000, [event(at, 1)])).toBe(true);
+    expect(await db.deploymentChanges.attachChange(change(at), 'evt-1', 1, 1_900_000_000, [event(at, 1)])).toBe('attached');
     // A redelivery: refused by the items' conditions, nothing written twice, nothing announced twice.
-    expect(await db.deploymentChanges.attachChange(change(at), 'evt-1', 1_900_000_000, [event(at, 2)])).toBe(false);
+    expect(await db.deploymentChanges.attachChange(change(at), 'evt-1', 2, 1_900_000_000, [event(at, 2)])).toBe('duplicate');
     expect(await db.deploymentChanges.countChanges('DEP-00000000000A')).toBe(1);
     const under = await db.table.doc.send(
       new GetCommand({ TableName: db.table.name, Key: keys.deploymentChange('DEP-00000000000A', at, 'evt-1') }),
@@ -54,7 +54,9 @@ describe('DeploymentChangeRepository on DynamoDB Local', () => {
 
   it('keeps each change its own item: a second change of the deployment counts 2', async () => {
     const at = '2026-03-02T09:21:00Z';
-    expect(await db.deploymentChanges.attachChange(change(at), 'evt-2', 1_900_000_000, [event(at, 2)])).toBe(true);
+    // Another change that read the count before the first was attached loses the race, then takes the next number.
+    expect(await db.deploymentChanges.attachChange(change(at), 'evt-2', 1, 1_900_000_000, [event(at, 1)])).toBe('conflict');
+    expect(await db.deploymentChanges.attachChange(change(at), 'evt-2', 2, 1_900_000_000, [event(at, 2)])).toBe('attached');
     expect(await db.deploymentChanges.countChanges('DEP-00000000000A')).toBe(2);
     expect(await db.deploymentChanges.countChanges('DEP-00000000000B')).toBe(0);
   });
