@@ -129,4 +129,26 @@ describe('ingest: a deployment pipeline\u2019s change (DynamoDB Local)', () => {
     expect(incident!.description).toContain('a change no pipeline should make');
     expect(await harness.repositories.deploymentChanges.countChanges('DEP-00000000000B')).toBe(0);
   });
+
+  it('numbers concurrent changes of one deployment 1, 2, 3… without gaps or repeats', async () => {
+    await harness.repositories.deployments.saveDeployment(
+      deployment('DEP-00000000000C', { startedAt: '2026-03-02T18:00:00Z', lastEventAt: '2026-03-02T18:00:00Z' }),
+      undefined,
+    );
+    eventBridge.resetHistory();
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map((role) =>
+        harness.ingest(
+          pipelineChange('2026-03-02T18:05:00Z', { roleName: `role-${role}`, policyArn: 'arn:aws:iam::123456789012:policy/p' }),
+        ),
+      ),
+    );
+    expect(results.map((r) => r.outcomes[0]!.outcome)).toEqual(['attached', 'attached', 'attached', 'attached', 'attached']);
+    expect(await harness.repositories.deploymentChanges.countChanges('DEP-00000000000C')).toBe(5);
+    const counts = published()
+      .filter((e) => e.type === 'Deployment Change Attached')
+      .map((e) => e.detail.count as number)
+      .sort();
+    expect(counts).toEqual([1, 2, 3, 4, 5]);
+  });
 });
