@@ -19,7 +19,8 @@ import { PatchBatchRepository } from '../adapters/dynamodb/patch-batches.ts';
 export type IngestResult = {
   eventId: string;
   outcomes: Array<
-    Pick<SignalOutcome, 'outcome' | 'incidentId' | 'deploymentId' | 'reason' | 'changes'> & Pick<Classification, 'rule' | 'severity' | 'category'>
+    Pick<SignalOutcome, 'outcome' | 'incidentId' | 'deploymentId' | 'reason' | 'changes'> &
+      Pick<Classification, 'rule' | 'severity' | 'category'>
   >;
 };
 

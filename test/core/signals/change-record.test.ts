@@ -10,7 +10,9 @@ const signalOf = (name: string, detail: Record<string, unknown> = {}) => {
 
 describe('"What changed?": watched configuration and access changes', () => {
   it('records who changed what, capped, for watched changes only (not refused calls, sign-ins or Config)', () => {
-    const record = changeRecordOf(signalOf('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json'), { incidentId: 'INC-1' });
+    const record = changeRecordOf(signalOf('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json'), {
+      incidentId: 'INC-1',
+    });
     expect(record).toEqual({
       at: expect.stringMatching(/^2026-03-02T09:14:07/),
       account: '123456789012',
