@@ -1,6 +1,6 @@
 /**
  * Accuracy of the change watch: 10,000 labelled CloudTrail events (mostly routine work of the
- * allow-listed deployment pipeline and CloudFormation, read-only calls, a few risky changes by
+ * deployment pipeline during its deployments and of allow-listed CloudFormation, read-only calls, a few risky changes by
  * people) through the deployed rule patterns and the real ingest on DynamoDB Local. Prints the
  * incidents opened, false positives and negatives against the labels, events/s and write units
  * per event. Runs inside `npm run bench`, or alone: `npx tsx bench/watch-accuracy.ts`.
@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { FirebreakConfig } from '../functions/core/config.ts';
+import type { DeploymentRecord } from '../functions/core/deployments/deployment-record.ts';
 import type { EventEnvelope } from '../functions/core/signals/signal.ts';
 import { startDynamoDbLocal } from '../functions/local/dynamodb-local.ts';
 import { meterDynamo } from './dynamo-meter.ts';
@@ -36,6 +37,7 @@ type Actor = 'pipeline' | 'cloudformation' | 'person';
 interface Labelled {
   readonly event: EventEnvelope;
   readonly risky: boolean;
+  readonly actor: Actor;
 }
 
 /** One call: a template fixture with its actor, action, request and ids replaced. */
@@ -61,7 +63,7 @@ function call(
     eventTime: event.time,
     ...(actor === 'cloudformation' ? { sourceIPAddress: 'cloudformation.amazonaws.com' } : {}),
   });
-  return { event, risky: actor === 'person' && !readOnly };
+  return { event, risky: actor === 'person' && !readOnly, actor };
 }
 
 const SG = 'cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json';
@@ -123,15 +125,50 @@ export function labelledEvents(n = 10_000): Labelled[] {
   });
 }
 
-/** The deployment pipeline's role, allow-listed as a user would (CloudFormation is by default). */
-export function withPipelineAllowed(config: FirebreakConfig): FirebreakConfig {
+/**
+ * The deployment pipeline's role configured as the pipeline of the service `bench-deploy` (CloudFormation
+ * is allow-listed by default): its changes are attached to the deployments `deploymentsUnderWay` records.
+ */
+export function withPipelineConfigured(config: FirebreakConfig): FirebreakConfig {
   return {
     ...config,
     watch: {
       ...config.watch,
-      allow: [...config.watch.allow, { name: 'bench pipeline', sessionIssuer: `^${PIPELINE.sessionContext.sessionIssuer.arn}$` }],
+      pipelines: [
+        {
+          name: 'bench pipeline',
+          service: 'bench-deploy',
+          sessionIssuer: `^${PIPELINE.sessionContext.sessionIssuer.arn}$`,
+          graceMinutes: 5,
+          maxDeploymentMinutes: 120,
+        },
+      ],
     },
   };
+}
+
+/** One deployment of `bench-deploy` started each hour from 09:00 (never finished): the run's 2.8 hours are all under way. */
+function deploymentsUnderWay(): DeploymentRecord[] {
+  return [0, 1, 2].map((hour) => {
+    const startedAt = new Date(Date.parse('2026-03-02T09:00:00Z') + hour * 3_600_000 - 60_000).toISOString();
+    return {
+      id: `DEP-00000000BE0${hour}`,
+      source: 'firebreak.deploy',
+      executionId: `bench-${hour}`,
+      service: 'bench-deploy',
+      environment: 'production',
+      version: `v${hour}`,
+      status: 'started',
+      sourceStatus: 'started',
+      startedAt,
+      lastEventAt: startedAt,
+      resources: [],
+      account: '123456789012',
+      region: 'us-east-1',
+      recordedAt: startedAt,
+      updatedAt: startedAt,
+    };
+  });
 }
 
 export async function watchAccuracy(config: FirebreakConfig) {
@@ -140,11 +177,12 @@ export async function watchAccuracy(config: FirebreakConfig) {
   try {
     const events = labelledEvents();
     const runtime = await startLocalRuntime({
-      config: withPipelineAllowed(config),
+      config: withPipelineConfigured(config),
       endpoint: database.endpoint,
       tableName: 'bench-watch',
       notify: false,
     });
+    for (const deployment of deploymentsUnderWay()) await runtime.repositories.deployments.saveDeployment(deployment, undefined);
     const meter = meterDynamo(runtime.client);
     const t0 = performance.now();
     for (const { event } of events) {
@@ -155,6 +193,9 @@ export async function watchAccuracy(config: FirebreakConfig) {
     if (runtime.bus.deadLetters.length)
       throw new Error(`watch bench events failed: ${runtime.bus.deadLetters[0]!.error?.message}`);
     const incidents = await runtime.repositories.incidents.listIncidents(['open'], 5_000);
+    const attached = (
+      await Promise.all(deploymentsUnderWay().map((d) => runtime.repositories.deploymentChanges.countChanges(d.id)))
+    ).reduce((sum, n) => sum + n, 0);
     await runtime.stop();
     // Each distinct risky actor + action + resource should be exactly one incident; any other incident is a false positive.
     const opened = incidents.map((incident) => incident.subject);
@@ -176,6 +217,9 @@ export async function watchAccuracy(config: FirebreakConfig) {
       riskyEvents: events.filter((e) => e.risky).length,
       expectedIncidents: expectedSubjects.size,
       incidentsOpened: incidents.length,
+      // CloudFormation in this mix acts for the pipeline's role (its session issuer): attached too.
+      pipelineRoleEvents: events.filter((e) => e.actor !== 'person').length,
+      attachedToDeployments: attached,
       falsePositives,
       falseNegatives,
       bySeverity: Object.fromEntries(

@@ -8,6 +8,9 @@ import { createClassifier } from '../core/signals/classify.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
+import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
+import { DeploymentChangeRepository } from '../adapters/dynamodb/deployment-changes.ts';
+import { SigninFailureRepository } from '../adapters/dynamodb/signin-failures.ts';
 import { milestoneMetricsEmitter } from '../adapters/lambda/milestone-metrics.ts';
 import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
 import { proposePatchFindings, type ProposeFindingDependencies } from '../workflow/patch-windows.ts';
@@ -16,7 +19,8 @@ import { PatchBatchRepository } from '../adapters/dynamodb/patch-batches.ts';
 export type IngestResult = {
   eventId: string;
   outcomes: Array<
-    Pick<SignalOutcome, 'outcome' | 'incidentId' | 'reason' | 'changes'> & Pick<Classification, 'rule' | 'severity' | 'category'>
+    Pick<SignalOutcome, 'outcome' | 'incidentId' | 'deploymentId' | 'reason' | 'changes'> &
+      Pick<Classification, 'rule' | 'severity' | 'category'>
   >;
 };
 
@@ -47,15 +51,17 @@ export function createIngestHandler(
           severity: outcome.classification.severity,
           outcome: outcome.outcome,
           incidentId: outcome.incidentId,
+          deploymentId: outcome.deploymentId,
           reason: outcome.reason,
           retries: outcome.retries,
         });
       }
       return {
         eventId: event.id,
-        outcomes: outcomes.map(({ outcome, incidentId, reason, changes, classification }) => ({
+        outcomes: outcomes.map(({ outcome, incidentId, deploymentId, reason, changes, classification }) => ({
           outcome,
           incidentId,
+          deploymentId,
           reason,
           changes,
           rule: classification.rule,
@@ -70,13 +76,24 @@ export function createIngestHandler(
 let deployed: IngestDependencies | undefined;
 function deployedIngest(): IngestDependencies {
   const config = deployedConfig();
+  const table = deployedTable();
   return {
-    incidents: new IncidentRepository(deployedTable(), milestoneMetricsEmitter()),
+    incidents: new IncidentRepository(table, milestoneMetricsEmitter()),
     classify: createClassifier(config),
     now: () => new Date(),
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
+    signinBursts: { config: config.watch.signinFailures, failures: new SigninFailureRepository(table) },
+    ...(config.watch.pipelines.length
+      ? {
+          pipelineChanges: {
+            pipelines: config.watch.pipelines,
+            deployments: new DeploymentRepository(table),
+            changes: new DeploymentChangeRepository(table),
+          },
+        }
+      : {}),
   };
 }
 let deployedWindows: ProposeFindingDependencies | undefined;

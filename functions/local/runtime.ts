@@ -167,6 +167,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
+    signinBursts: { config: config.watch.signinFailures, failures: repositories.signinFailures },
+    ...(config.watch.pipelines.length
+      ? {
+          pipelineChanges: {
+            pipelines: config.watch.pipelines,
+            deployments: repositories.deployments,
+            changes: repositories.deploymentChanges,
+          },
+        }
+      : {}),
   };
   const scheduler = new LocalScheduler();
   const workflow = new Workflow({ ...repositories, scheduler, config, now: clock.now });

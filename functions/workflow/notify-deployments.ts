@@ -1,6 +1,11 @@
-/** What notify posts to #deployments: a release hold lifted, a deploy freeze on or lifted, a release approved during one. */
+/**
+ * What notify posts to #deployments: a release hold lifted, a deploy freeze on or lifted, a release approved during one,
+ * a pipeline's change attached to its deployment.
+ */
 import { freezeLiftedMessage, freezeOnMessage, freezeReleaseApprovedMessage } from '../core/deployments/freeze-approval.ts';
 import { releaseLiftedMessage } from '../core/deployments/messages.ts';
+import { attachedChangeText } from '../core/deployments/attached-change.ts';
+import { DeploymentChangeAttached } from '../core/events/deployment-change-attached.ts';
 import { DeployFreezeLifted } from '../core/events/deploy-freeze-lifted.ts';
 import { DeployFreezeStarted } from '../core/events/deploy-freeze-started.ts';
 import { FreezeReleaseApproved } from '../core/events/freeze-release-approved.ts';
@@ -33,6 +38,18 @@ export async function announceInDeployments(event: NotifyEvent, deps: NotifyDepe
       const claim = `freeze-release#${detail.scope}#${detail.since}#${detail.service}`;
       const posted = await postOnce(claim, { text: freezeReleaseApprovedMessage(detail) }, deps);
       return { action: posted ? 'freeze release approval posted' : 'freeze release approval already posted', incidentId: '' };
+    }
+    case DeploymentChangeAttached.detailType: {
+      const attached = DeploymentChangeAttached.parse(event.detail);
+      // In the deployment notice's thread; a change that beat the notice to Slack is posted on its own.
+      const notice = await deps.deployments.getDeployment(attached.service, attached.deploymentId);
+      const thread = notice?.slackChannel && notice.slackTs ? { channel: notice.slackChannel, ts: notice.slackTs } : undefined;
+      await deps.slack.post(
+        thread?.channel ?? deps.deploymentsChannel,
+        { text: attachedChangeText(attached, !!thread) },
+        thread ? { threadTs: thread.ts } : undefined,
+      );
+      return { action: 'attached change posted', incidentId: '' };
     }
     default:
       return undefined;

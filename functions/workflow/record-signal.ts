@@ -6,6 +6,8 @@ import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
 import type { ProcessedEvent } from '../core/persistence.ts';
 import type { IngestIncidentsPort } from './ports/record-signal.ts';
+import { attachPipelineChange, type PipelineChangeDependencies } from './attach-pipeline-change.ts';
+import { countSigninFailure, type SigninBurstDependencies } from './signin-bursts.ts';
 
 export interface IngestDependencies {
   readonly incidents: IngestIncidentsPort;
@@ -14,13 +16,20 @@ export interface IngestDependencies {
   readonly reopenWindowMinutes: number;
   readonly eventRetentionDays: number;
   readonly customSources: readonly string[];
+  /** Deployment pipelines (`watch.pipelines`): their changes during a deployment are attached to it. */
+  readonly pipelineChanges?: PipelineChangeDependencies;
+  /** Failed console sign-ins counted across instances (`watch.signinFailures`): only a burst opens an incident. */
+  readonly signinBursts?: SigninBurstDependencies;
 }
 
 export type SignalOutcome = {
   readonly signal: Signal;
   readonly classification: Classification;
-  readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened' | 'duplicate' | 'ignored' | 'suppressed';
+  readonly outcome:
+    'opened' | 'updated' | 'resolved' | 'reopened' | 'duplicate' | 'ignored' | 'suppressed' | 'attached' | 'counted';
   readonly incidentId?: string;
+  /** The deployment a pipeline's change was attached to (outcome `attached`, or `duplicate` of one). */
+  readonly deploymentId?: string;
   readonly changes?: readonly IncidentChange[];
   readonly reason?: string;
   /** Transactions that lost a race and were retried. */
@@ -49,6 +58,36 @@ async function ingestSignal(
   signalKey: string,
   deps: IngestDependencies,
 ): Promise<SignalOutcome> {
+  if (deps.pipelineChanges) {
+    const now = deps.now();
+    const expiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
+    const result = await attachPipelineChange(signal, signalKey, deps.pipelineChanges, { now, expiresAt });
+    if (result.kind !== 'classify') {
+      return {
+        signal,
+        classification: deps.classify(signal),
+        outcome: result.kind,
+        deploymentId: result.deploymentId,
+        reason: `${result.kind === 'duplicate' ? 'already ' : ''}attached to deployment ${result.deploymentId} of ${result.service} (${result.pipeline})`,
+        retries: 0,
+      };
+    }
+    signal = result.signal;
+  }
+  if (deps.signinBursts && signal.source.startsWith('aws.') && signal.attributes.watch === 'signin.failed') {
+    const burst = await countSigninFailure(signal, signalKey, deps.signinBursts, deps.now());
+    if (burst.kind === 'counted') {
+      const { threshold, windowMinutes } = deps.signinBursts.config;
+      return {
+        signal,
+        classification: deps.classify(signal),
+        outcome: 'counted',
+        reason: `failed sign-in counted, below the burst threshold (${burst.counts.ip} from its source IP, ${burst.counts.user} for its user name; ${threshold} within ${windowMinutes} minutes pages)`,
+        retries: 0,
+      };
+    }
+    signal = burst.signal;
+  }
   return recordSignal(signal, deps.classify(signal), { eventId: envelope.id, signalKey }, deps);
 }
 
@@ -105,7 +144,7 @@ export async function recordSignal(
       signalKey,
       markerExpiresAt,
       events,
-      changeRecordOf(signal, decision.incident.id),
+      changeRecordOf(signal, { incidentId: decision.incident.id }),
     );
     if (result.committed) {
       return {

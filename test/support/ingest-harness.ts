@@ -16,7 +16,8 @@ import { streamRelay } from './relay.ts';
 export async function ingestHarness(prefix: string, config: FirebreakConfig) {
   const table = await freshTable(prefix);
   const relay = streamRelay(table);
-  const store: IncidentRepository = createRepositories(table.client, table.tableName).incidents;
+  const repositories = createRepositories(table.client, table.tableName);
+  const store: IncidentRepository = repositories.incidents;
   const clock = new VirtualClock('2026-11-23T09:00:00Z');
   const handler = createIngestHandler(() => ({
     incidents: store,
@@ -25,6 +26,16 @@ export async function ingestHarness(prefix: string, config: FirebreakConfig) {
     reopenWindowMinutes: config.dedup.reopenWindowMinutes,
     eventRetentionDays: config.eventRetentionDays,
     customSources: config.sources.custom,
+    signinBursts: { config: config.watch.signinFailures, failures: repositories.signinFailures },
+    ...(config.watch.pipelines.length
+      ? {
+          pipelineChanges: {
+            pipelines: config.watch.pipelines,
+            deployments: repositories.deployments,
+            changes: repositories.deploymentChanges,
+          },
+        }
+      : {}),
   }));
   const ingest = async (event: unknown): Promise<IngestResult> => {
     try {
@@ -37,6 +48,7 @@ export async function ingestHarness(prefix: string, config: FirebreakConfig) {
     table,
     relay,
     store,
+    repositories,
     clock,
     ingest,
     close: () => {

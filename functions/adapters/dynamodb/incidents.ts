@@ -27,7 +27,9 @@ const ChangeItem = z.object({
   what: z.string(),
   actor: z.string().optional(),
   change: z.string().optional(),
-  incidentId: z.string(),
+  incidentId: z.string().optional(),
+  deploymentId: z.string().optional(),
+  service: z.string().optional(),
 }) satisfies z.ZodType<ChangeRecord>;
 
 /**

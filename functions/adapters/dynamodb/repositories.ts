@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { milestoneMetricsEmitter } from '../lambda/milestone-metrics.ts';
+import { DeploymentChangeRepository } from './deployment-changes.ts';
 import { DeploymentRepository } from './deployments.ts';
 import { ReleaseHoldRepository } from './holds.ts';
 import { DeployFreezeRepository } from './freezes.ts';
@@ -8,6 +9,7 @@ import { IncidentRepository } from './incidents.ts';
 import { MitigationRepository } from './mitigations.ts';
 import { PatchBatchRepository } from './patch-batches.ts';
 import { RosterRepository } from './roster.ts';
+import { SigninFailureRepository } from './signin-failures.ts';
 import { SilenceRepository } from './silences.ts';
 import { SlackStateRepository } from './slack-state.ts';
 import { IncidentChannelRepository } from './incident-channels.ts';
@@ -20,6 +22,7 @@ export interface Repositories {
   readonly mitigations: MitigationRepository;
   readonly holds: ReleaseHoldRepository;
   readonly deployments: DeploymentRepository;
+  readonly deploymentChanges: DeploymentChangeRepository;
   readonly slackState: SlackStateRepository;
   readonly roster: RosterRepository;
   readonly freezes: DeployFreezeRepository;
@@ -29,6 +32,7 @@ export interface Repositories {
   /** Incident channels (`INC#<id>` / `CHANNEL`). */
   readonly channelRecords: IncidentChannelRepository;
   readonly reviews: ConfigurationReviewRepository;
+  readonly signinFailures: SigninFailureRepository;
 }
 
 export function createRepositories(client: DynamoDBClient, tableName: string): Repositories {
@@ -38,6 +42,7 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     mitigations: new MitigationRepository(table),
     holds: new ReleaseHoldRepository(table),
     deployments: new DeploymentRepository(table),
+    deploymentChanges: new DeploymentChangeRepository(table),
     slackState: new SlackStateRepository(table),
     roster: new RosterRepository(table),
     freezes: new DeployFreezeRepository(table),
@@ -46,5 +51,6 @@ export function createRepositories(client: DynamoDBClient, tableName: string): R
     batches: new PatchBatchRepository(table),
     channelRecords: new IncidentChannelRepository(table),
     reviews: new ConfigurationReviewRepository(table),
+    signinFailures: new SigninFailureRepository(table),
   };
 }

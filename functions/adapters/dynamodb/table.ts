@@ -63,6 +63,12 @@ export const keys = {
   announcement: (claim: string) => key(`ANNOUNCE#${claim}`, 'ONCE'),
   deploymentPartition: (service: string) => `DEP#${service}`,
   deployment: (service: string, id: string) => key(`DEP#${service}`, id),
+  /** A pipeline's watched change attached to a deployment, by when it happened; expires with the change items. */
+  deploymentChange: (deploymentId: string, at: string, signalKey: string) => key(`DEPCHG#${deploymentId}`, `${at}#${signalKey}`),
+  /** How many changes are attached to a deployment (a counter beside them, so attaching never reads them all). */
+  deploymentChangeCount: (deploymentId: string) => key(`DEPCHG#${deploymentId}`, '#COUNT'),
+  /** Failed console sign-ins for one source IP or user name (`ip#…`, `user#…`) in one minute; expires after the window. */
+  signinFailures: (burstKey: string, minute: string) => key(`SIGNINFAIL#${burstKey}`, minute),
   hold: (service: string) => key(`HOLD#${service}`, 'STATE'),
   /** A deploy freeze's state (`global` or an account id); its audit chain shares the partition. */
   freeze: (scope: string) => key(`FREEZE#${scope}`, 'STATE'),

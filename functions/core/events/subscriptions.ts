@@ -14,6 +14,7 @@ import { PostmortemRequested } from './postmortem-requested.ts';
 import { PatchBatchApproved } from './patch-batch-approved.ts';
 import { PatchBatchChanged } from './patch-batch-changed.ts';
 import { ReleaseHoldLifted } from './release-hold-lifted.ts';
+import { DeploymentChangeAttached } from './deployment-change-attached.ts';
 import { DeployFreezeLifted } from './deploy-freeze-lifted.ts';
 import { DeployFreezeStarted } from './deploy-freeze-started.ts';
 import { FreezeReleaseApproved } from './freeze-release-approved.ts';
@@ -43,6 +44,7 @@ export const NOTIFY_EVENTS = [
   DeployFreezeStarted,
   DeployFreezeLifted,
   FreezeReleaseApproved,
+  DeploymentChangeAttached,
 ] as const;
 export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 

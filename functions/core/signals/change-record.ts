@@ -19,14 +19,20 @@ export interface ChangeRecord {
   readonly actor?: string;
   readonly change?: string;
   /** The incident the change opened or updated. */
-  readonly incidentId: string;
+  readonly incidentId?: string;
+  /** Or the deployment it was attached to (a pipeline's change during its service's deployment), and that service. */
+  readonly deploymentId?: string;
+  readonly service?: string;
 }
 
 const CHANGE_WATCHES = new Set([...WATCHED_ACTIONS.map((action) => action.id), 'root.used']);
 const cap = (text: string | undefined, max: number) => (text ? text.slice(0, max) : undefined);
 
 /** The record of a watched configuration or access change; undefined for anything else (sign-ins, refused calls, Config). */
-export function changeRecordOf(signal: Signal, incidentId: string): ChangeRecord | undefined {
+export function changeRecordOf(
+  signal: Signal,
+  owner: { incidentId: string } | { deploymentId: string; service: string },
+): ChangeRecord | undefined {
   const watch = signal.attributes.watch;
   if (!signal.source.startsWith('aws.') || !watch || !CHANGE_WATCHES.has(watch) || signal.attributes.errorCode) return undefined;
   const actor = cap(signal.attributes.principalArn ?? signal.attributes.invokedBy, 200);
@@ -39,7 +45,7 @@ export function changeRecordOf(signal: Signal, incidentId: string): ChangeRecord
     what: signal.title.slice(0, 200),
     ...(actor ? { actor } : {}),
     ...(change ? { change } : {}),
-    incidentId,
+    ...owner,
   };
 }
 
@@ -69,7 +75,9 @@ export function changeLines(records: readonly ChangeRecord[], max = 5): string[]
     .slice(0, max)
     .map(
       (r) =>
-        `${r.what} at ${r.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}${r.actor ? ` by ${r.actor}` : ''} (${r.region}, ${r.incidentId})`,
+        `${r.what} at ${r.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}${r.actor ? ` by ${r.actor}` : ''} (${r.region}, ${
+          r.incidentId ?? `deployment ${r.deploymentId} of ${r.service}`
+        })`,
     );
   if (records.length > max) lines.push(`+${records.length - max} more`);
   return lines;

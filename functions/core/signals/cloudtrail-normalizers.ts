@@ -229,7 +229,7 @@ function normalizeConsoleSignIn(event: EventEnvelope, observedAt: string): Signa
       watch,
       severity: spec.severity,
       title: `${spec.what}: ${who}${failed && detail.errorMessage ? ` (${detail.errorMessage})` : ''}`,
-      // One incident per user: a burst of failures is one incident whose count grows.
+      // One incident per user (ingest counts failures first and re-keys a burst by user name or source IP).
       subject: `${watch}|${who}`,
       target: who,
     }),

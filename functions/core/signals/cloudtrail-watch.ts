@@ -381,7 +381,8 @@ export const ACTOR_WATCHES = {
   'root.used': { severity: 'SEV2', category: 'security', what: 'Root account used' },
   'signin.root': { severity: 'SEV2', category: 'security', what: 'Root console sign-in' },
   'signin.no-mfa': { severity: 'SEV3', category: 'security', what: 'Console sign-in without MFA' },
-  'signin.failed': { severity: 'SEV4', category: 'security', what: 'Failed console sign-ins' },
+  // Only a burst reaches classification (watch.signinFailures): worth a look the same day.
+  'signin.failed': { severity: 'SEV3', category: 'security', what: 'Failed console sign-ins' },
   'failed-attempts': { severity: 'SEV4', category: 'security', what: 'Refused attempts at watched changes' },
   'config.noncompliant': { severity: 'SEV3', category: 'compliance', what: 'AWS Config rule non-compliant' },
 } as const satisfies Record<string, Pick<WatchedAction, 'severity' | 'category' | 'what'>>;

@@ -5,6 +5,8 @@
 import * as z from 'zod';
 // Types only: config.ts imports this module, so a value import back would be a cycle.
 import type { Category, Severity, SeverityHint } from '../config.ts';
+import { WatchPipelineSchema } from './pipeline-changes.ts';
+import { SIGNIN_BURST_DEFAULTS, SigninBurstConfigSchema } from './signin-bursts.ts';
 
 const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const satisfies readonly Severity[]);
 /** The categories an unmatched monitor signal may take (platform and unknown are Firebreak's own). */
@@ -74,6 +76,10 @@ export const WatchConfigSchema = z
      * (e.g. `{ "network.ingress-world-admin": ["revoke-ingress-rule"] }`): requested, approved as usual.
      */
     respond: z.record(z.string().regex(/^[a-z0-9.-]{1,64}$/), z.array(z.string().min(1).max(64)).max(5)).default({}),
+    /** Deployment pipelines: their changes during their service's deployment are attached to it instead of paging. */
+    pipelines: z.array(WatchPipelineSchema).max(50).default([]),
+    /** Failed console sign-ins page only in bursts: `threshold` per source IP or user name within `windowMinutes`. */
+    signinFailures: SigninBurstConfigSchema.default(SIGNIN_BURST_DEFAULTS),
   })
   .strict();
 export type WatchConfig = z.infer<typeof WatchConfigSchema>;
@@ -83,6 +89,8 @@ export const WATCH_DEFAULTS: WatchConfig = {
   allow: DEFAULT_WATCH_ALLOW,
   severity: {},
   respond: {},
+  pipelines: [],
+  signinFailures: SIGNIN_BURST_DEFAULTS,
 };
 
 const SeverityByHint = z

@@ -1,6 +1,6 @@
 import type { ChangeRecord } from '../../core/signals/change-record.ts';
 import type { DeploymentRecord } from '../../core/deployments/deployment-record.ts';
-import type { SlackState } from '../../core/persistence.ts';
+import type { SlackState, StoredDeployment } from '../../core/persistence.ts';
 import type { ExecutionProgressPort, IncidentsPort, ReleaseHoldsPort } from './repositories.ts';
 
 /** What notify reads: incidents, requests with their progress, release holds, recent deployments. */
@@ -13,6 +13,8 @@ export type NotifyHoldsPort = Pick<ReleaseHoldsPort, 'getHold'>;
 export interface NotifyDeploymentsPort {
   /** Deployments in an account whose latest event falls in [from, to]. */
   deploymentsBetween(account: string, from: string, to: string): Promise<DeploymentRecord[]>;
+  /** One deployment with its notice's Slack coordinates (a pipeline's attached change goes in its thread). */
+  getDeployment(service: string, id: string): Promise<StoredDeployment | undefined>;
 }
 
 /** Notify's own bookkeeping of Slack messages; each claim is true for exactly one caller. */

@@ -57,7 +57,7 @@ describe('event contracts', () => {
   it('has one module per event, each declaring exactly one contract', () => {
     const modules = readdirSync(new URL('../../../functions/core/events/', import.meta.url)).filter(
       (file) =>
-        /^(incident|mitigation|release|postmortem|deploy-freeze|freeze|work-items|silence|patch-batch|configuration-review)-/.test(
+        /^(incident|mitigation|release|postmortem|deploy-freeze|freeze|work-items|silence|patch-batch|configuration-review|deployment-change)-/.test(
           file,
         ) && !['incident-snapshot.ts', 'incident-events.ts', 'silence-ref.ts'].includes(file),
     );

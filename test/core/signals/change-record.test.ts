@@ -10,7 +10,9 @@ const signalOf = (name: string, detail: Record<string, unknown> = {}) => {
 
 describe('"What changed?": watched configuration and access changes', () => {
   it('records who changed what, capped, for watched changes only (not refused calls, sign-ins or Config)', () => {
-    const record = changeRecordOf(signalOf('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json'), 'INC-1');
+    const record = changeRecordOf(signalOf('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json'), {
+      incidentId: 'INC-1',
+    });
     expect(record).toEqual({
       at: expect.stringMatching(/^2026-03-02T09:14:07/),
       account: '123456789012',
@@ -27,12 +29,12 @@ describe('"What changed?": watched configuration and access changes', () => {
       'signin-console-login-failure-constructed.json',
       'config-rules-compliance-change-noncompliant-constructed.json',
     ])
-      expect(changeRecordOf(signalOf(name), 'INC-2'), name).toBeUndefined();
+      expect(changeRecordOf(signalOf(name), { incidentId: 'INC-2' }), name).toBeUndefined();
     const huge = changeRecordOf(
       signalOf('cloudtrail-authorize-security-group-ingress-world-ssh-constructed.json', {
         userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::123456789012:user/${'x'.repeat(5000)}` },
       }),
-      'INC-3',
+      { incidentId: 'INC-3' },
     );
     expect(huge!.actor!.length).toBeLessThanOrEqual(200);
   });
