@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { loadConfig } from './lib/config.ts';
+import { createClassifier } from './functions/core/signals/classify.ts';
+import { normalizeEvent } from './functions/core/signals/normalize-signals.ts';
+const FIXTURES = ['cloudwatch-alarm-state-change-alarm.json','guardduty-finding-ec2-high-wrapped.json','securityhub-findings-imported-afsbp-critical-wrapped.json','inspector2-finding-ec2-package-vulnerability-active.json','health-ec2-issue.json','ec2-instance-state-change-terminated.json'].map((n) => JSON.parse(readFileSync(`test/fixtures/events/${n}`, 'utf8')));
+const config = loadConfig();
+const classify = createClassifier(config);
+const strings = FIXTURES.map((e) => JSON.stringify(e));
+let sink = 0;
+const core = (n: number) => { for (let i = 0; i < n; i++) { const { signals } = normalizeEvent(FIXTURES[i % FIXTURES.length]!); for (const s of signals) sink += classify(s).fingerprint.length; } };
+const parse = (n: number) => { for (let i = 0; i < n; i++) sink += (JSON.parse(strings[i % strings.length]!) as { id: string }).id.length; };
+const timed = (run: (n: number) => void, n: number) => { const t0 = performance.now(); run(n); return n / ((performance.now() - t0) / 1000); };
+core(5000); parse(5000);
+const rounds = Array.from({ length: Number(process.env.ROUNDS ?? 10) }, () => ({ core: timed(core, 5000), parse: timed(parse, 5000) }));
+const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+console.log('core/s', Math.round(med(rounds.map((r) => r.core))), 'parse/s', Math.round(med(rounds.map((r) => r.parse))), 'ratio', med(rounds.map((r) => r.core / r.parse)).toFixed(3), sink > 0);
