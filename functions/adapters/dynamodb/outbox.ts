@@ -24,9 +24,6 @@ import { IS_NEW, keys, parseItem, TABLE } from './table.ts';
 /** How long an outbox item stays after its commit: well past the stream's 24 h retention, for redrives. */
 export const OUTBOX_RETENTION_DAYS = 7;
 
-/** The partition prefix of outbox items. */
-export const OUTBOX_PREFIX = 'OUTBOX#';
-
 /**
  * Which stream records the relay receives: new items carrying events — outbox items and audit entries
  * with events. Lambda filter-criteria syntax, used by the event source mapping and by the local stream
