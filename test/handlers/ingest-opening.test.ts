@@ -51,6 +51,8 @@ describe('a new signal on DynamoDB Local', () => {
     const id = opened.outcomes[0]!.incidentId!;
     expect(meter.transactions).toEqual([4]);
     expect(meter.writeUnits).toBe(4);
+    // Eventually consistent reads of the marker and the first incident (0.5 each), then the lock of an older fingerprint (1).
+    expect(meter.readUnits).toBe(2);
     const kinds = (await items()).map((item) => `${String(item.pk).split('#')[0]}/${String(item.sk).split('#')[0]}`).sort();
     // No fingerprint lock, no outbox item, no processed-event marker.
     expect(kinds).toEqual(['INC/AUD', 'INC/META']);
