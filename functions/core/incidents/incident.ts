@@ -4,6 +4,8 @@ import type { Classification } from '../signals/classify.ts';
 import type { Category, Severity } from '../config.ts';
 import type { Signal } from '../signals/signal.ts';
 import { incidentIdFromDigest } from '../ids.ts';
+import { remember, remembersSignal } from './signal-digests.ts';
+export { RECENT_SIGNALS, remembersSignal } from './signal-digests.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];
@@ -106,16 +108,11 @@ export const worseSeverity = (a: Severity, b: Severity): Severity => (SEVERITY_R
 
 export const INGEST_ACTOR = 'system:ingest';
 
-/** How many recorded signals' digests an incident keeps (see `recentSignals`). */
-export const RECENT_SIGNALS = 8;
 /**
  * A repeat that changes nothing but the count is audited and announced at most once per this
  * interval after the incident's last audited change (`updatedAt`); the others coalesce into it.
  */
 export const REPEAT_AUDIT_INTERVAL_MS = 60_000;
-
-/** The short digest of a signal key an incident remembers (48 bits in 8 characters: a false match among 8 is out of reach). */
-const signalDigest = (signalKey: string): string => Buffer.from(sha256(signalKey).slice(0, 12), 'hex').toString('base64url');
 
 export interface AuditDraft {
   readonly action: string;
@@ -174,12 +171,6 @@ export function decideIngest(input: DecideInput): IngestDecision {
     { severity, ...firing(current, signal), lastFiringAt: maxIso(current.lastFiringAt, signal.observedAt) },
     changes,
   );
-}
-
-/** Whether an incident remembers a signal: as its opening signal (kept for good), among its recent ones, or not. */
-export function remembersSignal(incident: Incident, signalKey: string): 'opening' | 'recent' | false {
-  const index = incident.recentSignals?.indexOf(signalDigest(signalKey)) ?? -1;
-  return index === 0 ? 'opening' : index > 0 ? 'recent' : false;
 }
 
 /**
@@ -289,13 +280,6 @@ function coalescedRepeat(input: DecideInput, current: Incident): IngestDecision 
     version: current.version + 1,
   };
   return { outcome: 'updated', incident, expectedVersion: current.version, changes: ['signal'], audit: [], coalesced: true };
-}
-
-/** The opening signal's digest stays first for good; the latest others follow it. */
-function remember(current: Incident | undefined, signalKey: string): string[] {
-  const [opening, ...recent] = current?.recentSignals ?? [];
-  if (opening === undefined) return [signalDigest(signalKey)];
-  return [opening, ...[...recent, signalDigest(signalKey)].slice(-(RECENT_SIGNALS - 1))];
 }
 
 function update(input: DecideInput, current: Incident, patch: Partial<Incident>, changes: IncidentChange[]): IngestDecision {
