@@ -103,15 +103,23 @@ export async function recordSignal(
   deps: Omit<IngestDependencies, 'classify' | 'customSources'>,
 ): Promise<SignalOutcome> {
   const { eventId, signalKey } = ids;
-  // A redelivery (EventBridge retries seconds to hours later) is found by one eventually consistent
-  // read of its marker and writes nothing: 0 write units, 0.5 read units, instead of a cancelled
-  // transaction. One arriving before the read can see the marker is still refused by the commit's
-  // condition on it, so exactly-once does not rest on this read.
-  const earlier = await deps.incidents.getProcessedEvent(signalKey, 'eventual');
-  if (earlier) return duplicateOf(signal, classification, earlier, 0);
+  // A redelivery (EventBridge retries seconds to hours later) is found by eventually consistent reads
+  // of its marker and of the fingerprint's first incident (which remembers its opening signal for
+  // good) and writes nothing: 0 write units, 1 read unit, instead of a cancelled transaction. One
+  // arriving before the reads can see it is still refused by the commit's conditions, so
+  // exactly-once does not rest on these reads.
+  const fingerprint = classification.suppressed ? undefined : classification.fingerprint;
+  const earlier = await deps.incidents.findEarlierDelivery(signalKey, fingerprint);
+  if (earlier.processed) return duplicateOf(signal, classification, earlier.processed, 0);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const now = deps.now();
-    const current = classification.suppressed ? undefined : await deps.incidents.findByFingerprint(classification.fingerprint);
+    // A firing signal may trust the eventual read's "no incident yet" once: opening is a conditional
+    // put, refused if it was stale. A recovery may not (it would be ignored), nor may a retry.
+    const trustAbsent = attempt === 0 && earlier.firstIncidentAbsent && signal.state === 'firing';
+    const current =
+      fingerprint === undefined
+        ? undefined
+        : await deps.incidents.findByFingerprint(fingerprint, trustAbsent ? { firstIncidentAbsent: true } : undefined);
     const decision = decideIngest({
       current,
       signal,
@@ -123,8 +131,9 @@ export async function recordSignal(
     });
     const markerExpiresAt = Math.floor(now.getTime() / 1000) + deps.eventRetentionDays * 86_400;
     if (decision.outcome === 'duplicate') {
-      // Recorded on the incident (a redelivery racing the first, or one whose first delivery crashed before its marker).
-      await deps.incidents.markProcessed(signalKey, decision.incidentId, markerExpiresAt);
+      // Recorded on the incident (a redelivery racing the first, or one whose first delivery crashed before its
+      // marker); an opening signal's digest stays on its incident for good, so it needs no marker.
+      if (!decision.keptForGood) await deps.incidents.markProcessed(signalKey, decision.incidentId, markerExpiresAt);
       return duplicateOf(signal, classification, { incidentId: decision.incidentId, outcome: 'updated' }, attempt);
     }
     if (decision.outcome === 'suppressed' || decision.outcome === 'ignored') {

@@ -5,7 +5,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeadLetterSink } from '../../functions/adapters/dead-letter-sink.ts';
-import { outboxPuts } from '../../functions/adapters/dynamodb/outbox.ts';
+import { auditPutWithEvents, OUTBOX_STREAM_FILTER, outboxPuts } from '../../functions/adapters/dynamodb/outbox.ts';
+import { auditPut } from '../../functions/adapters/dynamodb/audit.ts';
+import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
+import { openingDecision } from '../adapters/dynamodb/items.ts';
 import { EventPublisher } from '../../functions/adapters/event-publisher.ts';
 import { MitigationRequested } from '../../functions/core/events/mitigation-requested.ts';
 import { lambdaContext } from '../../functions/local/event-bus.ts';
@@ -58,6 +61,39 @@ describe('the outbox relay', () => {
         ],
       },
     ]);
+  });
+
+  it("publishes the events an audit entry carries, inflated against its entry's own data", async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const [entry] = openingDecision().audit;
+    const item = auditPutWithEvents(entry!, [requested]).Put.Item;
+    expect(await run([record('100', item)])).toEqual({ batchItemFailures: [] });
+    expect(eventBridge.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]?.Detail)).toEqual([
+      JSON.stringify(requested.detail),
+    ]);
+  });
+
+  it('dead-letters an audit entry whose events do not inflate against its data (its data changed, or garbage)', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    const [entry] = openingDecision().audit;
+    const item = auditPutWithEvents(entry!, [requested]).Put.Item;
+    const otherData = { ...item, data: { ...entry!.data, title: 'another title' } };
+    const garbage = { ...item, events: 'deflate:AAAA' };
+    expect(await run([record('100', otherData), record('101', garbage)])).toEqual({ batchItemFailures: [] });
+    const letters = sqs
+      .commandCalls(SendMessageCommand)
+      .map((c) => c.args[0].input.MessageAttributes?.ERROR_MESSAGE?.StringValue);
+    expect(letters).toEqual([expect.stringMatching(/unreadable outbox item/), expect.stringMatching(/unreadable outbox item/)]);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('receives, through its stream filter, new outbox items and audit entries carrying events, nothing else', () => {
+    const [entry] = openingDecision().audit;
+    const filter = OUTBOX_STREAM_FILTER as unknown as Record<string, unknown>;
+    expect(matchesPattern(filter, record('1', outboxItem()))).toBe(true);
+    expect(matchesPattern(filter, record('2', auditPutWithEvents(entry!, [requested]).Put.Item))).toBe(true);
+    expect(matchesPattern(filter, record('3', auditPut(entry!).Put.Item))).toBe(false);
+    expect(matchesPattern(filter, { ...record('4', outboxItem()), eventName: 'REMOVE' })).toBe(false);
   });
 
   it('reports a failed publish as a batch item failure (retried from there), never as a success', async () => {

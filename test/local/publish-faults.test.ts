@@ -5,7 +5,7 @@
  * once the bus answers again — each exactly once — and nothing is stranded.
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { outboxEvents } from '../../functions/adapters/dynamodb/outbox.ts';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import { exampleConfig, fixture } from '../support.ts';
@@ -29,13 +29,12 @@ afterEach(async () => runtime?.stop());
 type Announcement = { detailType: string; detail: string };
 const key = (a: Announcement) => `${a.detailType} ${a.detail}`;
 
-/** Every event committed to the outbox so far (whatever happened to it afterwards). */
+/** Every event committed to the outbox so far — outbox items and audit entries carrying events — whatever happened to it afterwards. */
 async function committed(): Promise<string[]> {
   const out = await runtime.client.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }));
   return (out.Items ?? [])
-    .map((item) => unmarshall(item))
-    .filter((item) => String(item.pk).startsWith('OUTBOX#'))
-    .flatMap((item) => JSON.parse(item.events as string) as Array<{ detailType: string; detail: unknown }>)
+    .filter((item) => item.events?.S !== undefined)
+    .flatMap((item) => outboxEvents(item))
     .map((event) => key({ detailType: event.detailType, detail: JSON.stringify(event.detail) }))
     .sort();
 }

@@ -1,7 +1,7 @@
 import type { BusEvent } from '../../functions/core/events/contract.ts';
 import type { AuditEntry } from '../../functions/core/audit/chain.ts';
 import type { Incident, IncidentStatus } from '../../functions/core/incidents/incident.ts';
-import { ACTIVE_STATUSES } from '../../functions/core/incidents/incident.ts';
+import { ACTIVE_STATUSES, incidentIdFor, remembersSignal } from '../../functions/core/incidents/incident.ts';
 import type { MitigationRequest } from '../../functions/core/mitigations/mitigation.ts';
 import type {
   CommitResult,
@@ -49,6 +49,13 @@ export class InMemoryStore {
       return id === undefined ? undefined : copy(this.incidentItems.get(id));
     },
     getProcessedEvent: async (signalKey) => copy(this.processed.get(signalKey)),
+    findEarlierDelivery: async (signalKey, fingerprint) => {
+      const first = fingerprint === undefined ? undefined : this.incidentItems.get(incidentIdFor(fingerprint));
+      const opening = first && remembersSignal(first, signalKey) === 'opening';
+      const processed: ProcessedEvent | undefined =
+        this.processed.get(signalKey) ?? (first && opening ? { incidentId: first.id, outcome: 'opened' } : undefined);
+      return { ...(processed ? { processed: copy(processed) } : {}), firstIncidentAbsent: !first };
+    },
     listIncidents: async (statuses: readonly IncidentStatus[] = ACTIVE_STATUSES, limit = 50) =>
       [...this.incidentItems.values()]
         .filter((incident) => statuses.includes(incident.status))

@@ -1,13 +1,21 @@
 import * as z from 'zod';
 import type { AuditEntry } from '../../core/audit/chain.ts';
 import { CategorySchema, SeveritySchema } from '../../core/config.ts';
-import { ACTIVE_STATUSES, INCIDENT_STATUSES, type Incident, type IncidentStatus } from '../../core/incidents/incident.ts';
+import {
+  ACTIVE_STATUSES,
+  INCIDENT_STATUSES,
+  incidentIdFor,
+  remembersSignal,
+  type Incident,
+  type IncidentStatus,
+} from '../../core/incidents/incident.ts';
 import type { CommitResult, CommittedDecision, ProcessedEvent, WorkflowChange } from '../../core/persistence.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { ChangeRecord } from '../../core/signals/change-record.ts';
 import type { CommittedHook } from '../lambda/milestone-metrics.ts';
 import { auditPut, readAudit } from './audit.ts';
-import { outboxPuts } from './outbox.ts';
+import { FINGERPRINT_CURRENT, fingerprintPointer, withPointer } from './fingerprints.ts';
+import { auditPutWithEvents, outboxPuts } from './outbox.ts';
 import { mitigationPuts } from './mitigations.ts';
 import { IS_NEW, keys, lostRace, parseItem, TABLE, type Table } from './table.ts';
 
@@ -73,10 +81,14 @@ const StoredIncident = z.looseObject({
   auditSeq: z.number().int(),
   auditHead: z.string(),
   recentSignals: z.array(z.string()).optional(),
+  /** On a fingerprint's first incident only: the incident the fingerprint points at now, when another one. */
+  [FINGERPRINT_CURRENT]: z.string().optional(),
 });
 
 export const IncidentItem = StoredIncident.transform(
-  ({ mitigations, firingResources, firingOverflow, reopenCount, lastFiringAt, ...rest }): Incident => ({
+  // The fingerprint's pointer is not the incident's: left out, so an update of the incident never rewrites it.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  ({ mitigations, firingResources, firingOverflow, reopenCount, lastFiringAt, fingerprintCurrent, ...rest }): Incident => ({
     ...rest,
     mitigations: mitigations ?? [],
     firingResources: firingResources ?? rest.resources,
@@ -123,10 +135,34 @@ export class IncidentRepository {
     return this.table.get(keys.incident(id), IncidentItem);
   }
 
-  /** The incident a fingerprint currently points at (open, or resolved and still inside its reopen window). */
-  async findByFingerprint(fingerprint: string): Promise<Incident | undefined> {
+  /**
+   * The incident a fingerprint currently points at (open, or resolved and still inside its reopen
+   * window): its first incident, whose id derives from the fingerprint, or the one that first incident
+   * points at. A fingerprint whose first incident predates derived ids has a lock item instead.
+   */
+  async findByFingerprint(fingerprint: string, hint: { firstIncidentAbsent?: boolean } = {}): Promise<Incident | undefined> {
+    const first = hint.firstIncidentAbsent
+      ? undefined
+      : await this.table.get(keys.incident(incidentIdFor(fingerprint)), StoredIncident);
+    if (first) {
+      const current = first[FINGERPRINT_CURRENT];
+      return current ? this.getIncident(current) : parseItem(IncidentItem, first);
+    }
     const lock = await this.table.get(keys.fingerprintLock(fingerprint), LockItem);
     return lock ? this.getIncident(lock.incidentId) : undefined;
+  }
+
+  /** The signal's marker and the fingerprint's first incident, both eventually consistent (see the port). */
+  async findEarlierDelivery(signalKey: string, fingerprint: string | undefined) {
+    const [processed, first] = await Promise.all([
+      this.getProcessedEvent(signalKey, 'eventual'),
+      fingerprint === undefined ? undefined : this.table.get(keys.incident(incidentIdFor(fingerprint)), IncidentItem, 'eventual'),
+    ]);
+    // Only the opening digest, kept for good: a recent one is left to the strong path, which writes its missing marker.
+    const opening = !processed && first && remembersSignal(first, signalKey) === 'opening';
+    const seen: ProcessedEvent | undefined =
+      processed ?? (first && opening ? { incidentId: first.id, outcome: 'opened' } : undefined);
+    return { ...(seen ? { processed: seen } : {}), firstIncidentAbsent: !first };
   }
 
   async getProcessedEvent(signalKey: string, consistency: 'strong' | 'eventual' = 'strong'): Promise<ProcessedEvent | undefined> {
@@ -195,11 +231,14 @@ export class IncidentRepository {
 
   /**
    * Applies a decision in one transaction: the incident change (conditional on its version, and
-   * recording the signal's digest), the fingerprint lock, the audit entries and the events announcing
-   * it (the outbox); either all of it is written or none of it. The processed-event marker follows as
-   * a single write (1 unit instead of 2 inside the transaction): a redelivery racing this one, or
-   * retried after a crash before the marker, finds the digest on the incident (a new incident's id is
-   * derived from the delivery, so its second put is refused) and is a duplicate.
+   * recording the signal's digest), its audit entries carrying the events announcing it (the outbox
+   * in the audit entry) and, for an incident replacing another, the fingerprint's pointer; either all
+   * of it is written or none of it. A new incident is two items (4 write units while each is under
+   * 1 KB): its conditional put is the fingerprint's claim (the id derives from the fingerprint) and
+   * remembers the opening signal's digest for good, so it needs no processed-event marker. Any other
+   * change's marker follows as a single write (1 unit instead of 2 inside the transaction): a
+   * redelivery racing this one, or retried after a crash before the marker, finds the digest on the
+   * incident and is a duplicate.
    */
   async commit(
     decision: CommittedDecision,
@@ -211,28 +250,22 @@ export class IncidentRepository {
     const { incident } = decision;
     const marker = processedMarker(signalKey, incident.id, decision.outcome, markerExpiresAt);
     if (decision.coalesced) return this.commitRepeat(decision, marker);
+    const { audit } = decision;
+    const closes = decision.closes && incidentWrite(decision.closes.incident, decision.closes.expectedVersion);
+    const pointer = decision.replaces ? await fingerprintPointer(this.table, incident, decision.replaces) : undefined;
+    // The fingerprint's first incident may be the one closed: one operation per item in a transaction.
+    const pointerOnClosed = pointer?.onFirst !== undefined && pointer.onFirst === decision.closes?.incident.id;
     const result = await this.table.transact([
       incidentWrite(incident, decision.expectedVersion),
-      ...decision.audit.map(auditPut),
-      ...(decision.outcome === 'opened'
+      ...audit.map((entry, index) => (index === audit.length - 1 ? auditPutWithEvents(entry, events) : auditPut(entry))),
+      ...(audit.length === 0 ? outboxPuts(events) : []),
+      ...(pointer && !pointerOnClosed ? [pointer.write] : []),
+      ...(closes && decision.closes
         ? [
-            {
-              Put: {
-                Item: { ...keys.fingerprintLock(incident.fingerprint), type: 'fingerprint-lock', incidentId: incident.id },
-                ...(decision.replaces
-                  ? {
-                      ConditionExpression: 'incidentId = :previous',
-                      ExpressionAttributeValues: { ':previous': decision.replaces },
-                    }
-                  : IS_NEW),
-              },
-            },
+            pointerOnClosed ? withPointer(closes, incident.id, decision.replaces!) : closes,
+            ...decision.closes.audit.map(auditPut),
           ]
         : []),
-      ...(decision.closes
-        ? [incidentWrite(decision.closes.incident, decision.closes.expectedVersion), ...decision.closes.audit.map(auditPut)]
-        : []),
-      ...outboxPuts(events),
       // Its own key per delivery (a redelivery rewrites the same item): no contention, no growth past its TTL.
       ...(change
         ? [
@@ -250,7 +283,7 @@ export class IncidentRepository {
         : []),
     ]);
     if (result.applied) {
-      await this.table.put(marker);
+      if (decision.outcome !== 'opened') await this.table.put(marker);
       this.onCommitted?.(incident, decision.audit);
       if (decision.closes) this.onCommitted?.(decision.closes.incident, decision.closes.audit);
       return { committed: true };

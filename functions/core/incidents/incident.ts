@@ -4,6 +4,8 @@ import type { Classification } from '../signals/classify.ts';
 import type { Category, Severity } from '../config.ts';
 import type { Signal } from '../signals/signal.ts';
 import { incidentIdFromDigest } from '../ids.ts';
+import { remember, remembersSignal } from './signal-digests.ts';
+export { RECENT_SIGNALS, remembersSignal } from './signal-digests.ts';
 
 export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved' | 'closed';
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'mitigating'];
@@ -50,7 +52,11 @@ export interface Incident {
   readonly version: number;
   readonly auditSeq: number;
   readonly auditHead: string;
-  /** Digests of the last signals recorded on it (`RECENT_SIGNALS`): a redelivery racing its first delivery is found here. */
+  /**
+   * Digests of the signals recorded on it (`RECENT_SIGNALS`): the opening signal's, kept for good (a new
+   * incident writes no processed-event marker: its redelivery is found here), then the latest ones; a
+   * redelivery racing its first delivery is found here.
+   */
   readonly recentSignals?: readonly string[];
 }
 
@@ -59,7 +65,13 @@ export type IncidentChange = 'opened' | 'signal' | 'severity_raised' | 'resolved
 /** What one signal does to the store. Pure data; the adapter turns it into one transaction. */
 export type IngestDecision =
   | { readonly outcome: 'suppressed'; readonly reason: string }
-  | { readonly outcome: 'duplicate'; readonly reason: string; readonly incidentId: string }
+  | {
+      readonly outcome: 'duplicate';
+      readonly reason: string;
+      readonly incidentId: string;
+      /** The first digest the incident remembers (its opening signal's), never dropped: no marker needed. */
+      readonly keptForGood?: true;
+    }
   | { readonly outcome: 'ignored'; readonly reason: string; readonly incidentId?: string }
   | {
       readonly outcome: 'opened' | 'updated' | 'resolved' | 'reopened';
@@ -73,18 +85,18 @@ export type IngestDecision =
        * incident's last audited change: one conditional update, no audit entry, nothing announced.
        */
       readonly coalesced?: true;
-      /** The incident the fingerprint's lock pointed at before this new one took it over. */
+      /** The incident the fingerprint pointed at before this new one took it over. */
       readonly replaces?: string;
       /** A resolved incident past its reopen window, closed as this signal's new incident replaces it. */
       readonly closes?: { readonly incident: Incident; readonly expectedVersion: number; readonly audit: readonly AuditEntry[] };
     };
 
 export interface DecideInput {
-  /** The incident the fingerprint's lock points to, if any. */
+  /** The incident the fingerprint points to, if any. */
   readonly current: Incident | undefined;
   readonly signal: Signal;
   readonly classification: Classification;
-  /** Identifies this delivery; makes a new incident's id deterministic across retries. */
+  /** Identifies this delivery (its digest is remembered on the incident). */
   readonly signalKey: string;
   readonly eventId: string;
   readonly now: string;
@@ -96,16 +108,11 @@ export const worseSeverity = (a: Severity, b: Severity): Severity => (SEVERITY_R
 
 export const INGEST_ACTOR = 'system:ingest';
 
-/** How many recorded signals' digests an incident keeps (see `recentSignals`). */
-export const RECENT_SIGNALS = 8;
 /**
  * A repeat that changes nothing but the count is audited and announced at most once per this
  * interval after the incident's last audited change (`updatedAt`); the others coalesce into it.
  */
 export const REPEAT_AUDIT_INTERVAL_MS = 60_000;
-
-/** The short digest of a signal key an incident remembers (48 bits in 8 characters: a false match among 8 is out of reach). */
-const signalDigest = (signalKey: string): string => Buffer.from(sha256(signalKey).slice(0, 12), 'hex').toString('base64url');
 
 export interface AuditDraft {
   readonly action: string;
@@ -117,8 +124,14 @@ export function decideIngest(input: DecideInput): IngestDecision {
   const { current, signal, classification, now } = input;
   if (classification.suppressed) return { outcome: 'suppressed', reason: `suppressed by rule "${classification.rule}"` };
 
-  if (current?.recentSignals?.includes(signalDigest(input.signalKey)))
-    return { outcome: 'duplicate', reason: 'event already recorded on the incident', incidentId: current.id };
+  const remembered = current && remembersSignal(current, input.signalKey);
+  if (remembered)
+    return {
+      outcome: 'duplicate',
+      reason: 'event already recorded on the incident',
+      incidentId: current.id,
+      ...(remembered === 'opening' ? { keptForGood: true as const } : {}),
+    };
 
   if (!current) {
     if (signal.state === 'recovered')
@@ -160,9 +173,14 @@ export function decideIngest(input: DecideInput): IngestDecision {
   );
 }
 
-/** Short, readable and deterministic for a given delivery, so a retried transaction reuses the id. */
-export function incidentIdFor(fingerprint: string, signalKey: string): string {
-  return incidentIdFromDigest(sha256(`${fingerprint}\n${signalKey}`));
+/**
+ * Short, readable and derived from the fingerprint (and the incident it replaces, if any): every
+ * delivery that would open an incident for a fingerprint computes the same id, so the incident's own
+ * conditional put is the fingerprint's claim — two racing openers cannot both succeed, and a retried
+ * delivery is refused — with no lock item beside it.
+ */
+export function incidentIdFor(fingerprint: string, replaces?: string): string {
+  return incidentIdFromDigest(sha256(replaces ? `${fingerprint}\n${replaces}` : fingerprint));
 }
 
 /** The idempotency key of one signal of one delivery: the event id plus a digest of its content. */
@@ -174,7 +192,7 @@ export function signalKeyFor(eventId: string, event: unknown, index: number): st
 
 function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {
   const { signal, classification, now } = input;
-  const id = incidentIdFor(classification.fingerprint, input.signalKey);
+  const id = incidentIdFor(classification.fingerprint, replaces?.id);
   const base: Incident = {
     id,
     status: 'open',
@@ -263,9 +281,6 @@ function coalescedRepeat(input: DecideInput, current: Incident): IngestDecision 
   };
   return { outcome: 'updated', incident, expectedVersion: current.version, changes: ['signal'], audit: [], coalesced: true };
 }
-
-const remember = (current: Incident | undefined, signalKey: string): string[] =>
-  [...(current?.recentSignals ?? []), signalDigest(signalKey)].slice(-RECENT_SIGNALS);
 
 function update(input: DecideInput, current: Incident, patch: Partial<Incident>, changes: IncidentChange[]): IngestDecision {
   const { signal, now } = input;

@@ -15,27 +15,63 @@ export const MAX_EVENT_DEPTH = 32;
 /** Keys that reach or replace an object's prototype when code copies or merges what it parsed. */
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A value waiting on the walk's stack: its key and its parent's node, so a path is built only for an error. */
+interface Node {
+  readonly value: unknown;
+  readonly key: PropertyKey | undefined;
+  readonly parent: Node | undefined;
+  readonly depth: number;
+}
+
 /**
  * Walks the value iteratively (an explicit stack, never recursion): refuses nesting deeper than
- * {@link MAX_EVENT_DEPTH} and any forbidden key, with an InvalidEventError naming the field.
+ * {@link MAX_EVENT_DEPTH} and any forbidden key, with an InvalidEventError naming the field. Returns
+ * an upper bound of the value's size as UTF-8 JSON, counted on the way (a UTF-16 code unit takes at
+ * most 6 bytes, a `\u` escape; a number at most 25 characters; punctuation generously), Infinity
+ * when a value serializes through its own `toJSON` (a Date): only an exact measure knows then.
  */
-export function assertEventStructure(raw: unknown): void {
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: raw, path: [] }];
+export function assertEventStructure(raw: unknown): number {
+  let bound = 0;
+  const stack: Node[] = [{ value: raw, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length) {
-    const { value, path } = stack.pop()!;
-    if (typeof value !== 'object' || value === null) continue;
-    if (path.length >= MAX_EVENT_DEPTH)
-      throw new InvalidEventError(fieldOf(path), `is nested deeper than ${MAX_EVENT_DEPTH} levels`);
+    const node = stack.pop()!;
+    const { value } = node;
+    if (typeof value === 'string') {
+      bound += 6 * value.length + 2;
+      continue;
+    }
+    if (typeof value === 'number') {
+      bound += 25;
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) {
+      bound += 5;
+      continue;
+    }
+    if (node.depth >= MAX_EVENT_DEPTH)
+      throw new InvalidEventError(fieldOf(pathOf(node)), `is nested deeper than ${MAX_EVENT_DEPTH} levels`);
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') bound = Infinity;
+    bound += 2;
+    const depth = node.depth + 1;
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+      bound += value.length;
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], key: i, parent: node, depth });
       continue;
     }
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key))
-        throw new InvalidEventError(fieldOf([...path, key]), `"${key}" is never accepted as a key (prototype pollution)`);
-      stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+        throw new InvalidEventError(fieldOf([...pathOf(node), key]), `"${key}" is never accepted as a key (prototype pollution)`);
+      bound += 6 * key.length + 4;
+      stack.push({ value: (value as Record<string, unknown>)[key], key, parent: node, depth });
     }
   }
+  return bound;
+}
+
+function pathOf(node: Node): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let at: Node | undefined = node; at?.key !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
 }
 
 const fieldOf = (path: readonly PropertyKey[]): string => (path.length ? formatPath(path) : '(event)');

@@ -5,7 +5,21 @@ import type { CommitResult, CommittedDecision, ProcessedEvent } from '../../core
 
 /** What ingest needs from persistence: the incident a fingerprint points at, and one atomic commit per signal. */
 export interface IngestIncidentsPort {
-  findByFingerprint(fingerprint: string): Promise<Incident | undefined>;
+  /**
+   * The incident a fingerprint points at. `firstIncidentAbsent`: an eventually consistent read just
+   * found no first incident for it, so only a fingerprint lock from before derived ids is looked for
+   * (a stale answer only makes the new incident's conditional put fail, and the retry reads strongly).
+   */
+  findByFingerprint(fingerprint: string, hint?: { readonly firstIncidentAbsent?: boolean }): Promise<Incident | undefined>;
+  /**
+   * One eventually consistent read each (half the read units) of the signal's marker and of the
+   * fingerprint's first incident, in parallel: what an earlier delivery did, when the marker or the
+   * incident's opening digest (kept for good) shows it, and whether that incident was there at all.
+   */
+  findEarlierDelivery(
+    signalKey: string,
+    fingerprint: string | undefined,
+  ): Promise<{ readonly processed?: ProcessedEvent; readonly firstIncidentAbsent: boolean }>;
   getIncident(id: string): Promise<Incident | undefined>;
   /**
    * What an earlier delivery of this signal did, if it committed. `eventual`: an eventually consistent

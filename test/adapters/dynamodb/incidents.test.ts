@@ -9,13 +9,20 @@ beforeAll(async () => (db = await repositoriesOnFreshTable('incidents')));
 afterAll(() => db.client.destroy());
 
 describe('IncidentRepository on DynamoDB Local', () => {
-  it('commits an opening decision: incident, lock, audit, then the marker; a redelivery loses the race and writes nothing', async () => {
+  it("commits an opening decision: the incident (its id is the fingerprint's claim) and its audit entry, no marker; a redelivery loses the race and writes nothing", async () => {
     const decision = openingDecision('1'.repeat(32));
     const { incident } = decision;
     expect(await db.incidents.commit(decision, 'sig-1', 2_000_000_000, [])).toEqual({ committed: true });
     expect(await db.incidents.getIncident(incident.id)).toEqual(incident);
     expect(await db.incidents.findByFingerprint(incident.fingerprint)).toEqual(incident);
-    expect(await db.incidents.getProcessedEvent('sig-1')).toEqual({ incidentId: incident.id, outcome: 'opened' });
+    // No marker: the incident remembers its opening signal for good, and an eventual read of it finds the delivery.
+    expect(await db.incidents.getProcessedEvent('sig-1')).toBeUndefined();
+    expect(await db.incidents.findEarlierDelivery('key-' + '1'.repeat(32), incident.fingerprint)).toEqual({
+      processed: { incidentId: incident.id, outcome: 'opened' },
+      firstIncidentAbsent: false,
+    });
+    expect(await db.incidents.findEarlierDelivery('another', incident.fingerprint)).toEqual({ firstIncidentAbsent: false });
+    expect(await db.incidents.findEarlierDelivery('another', '9'.repeat(32))).toEqual({ firstIncidentAbsent: true });
     expect(
       verifyChain(await db.incidents.getAudit(incident.id), { seq: incident.auditSeq, hash: incident.auditHead }).valid,
     ).toBe(true);

@@ -112,7 +112,7 @@ describe('decideIngest: opening', () => {
     expect(decision.closes).toBeUndefined();
     const incident = decision.incident;
     expect(incident).toMatchObject({
-      id: incidentIdFor(classification.fingerprint, 'evt-a#k#0'),
+      id: incidentIdFor(classification.fingerprint),
       status: 'open',
       severity: 'SEV3',
       category: 'performance',
@@ -678,10 +678,19 @@ describe('incidentIdFor', () => {
     expect(incidentIdFor('0123456789abcdef0123456789abcdef', 'evt-1#abc#0')).toBe(id);
   });
 
-  it('differs per fingerprint and per delivery', () => {
-    const id = incidentIdFor('f1', 'k1');
-    expect(incidentIdFor('f2', 'k1')).not.toBe(id);
-    expect(incidentIdFor('f1', 'k2')).not.toBe(id);
+  it('differs per fingerprint and per incident replaced, never per delivery', () => {
+    const id = incidentIdFor('f1');
+    expect(incidentIdFor('f2')).not.toBe(id);
+    expect(incidentIdFor('f1', id)).not.toBe(id);
+    expect(incidentIdFor('f1', incidentIdFor('f1', id))).not.toBe(incidentIdFor('f1', id));
+  });
+
+  it('gives two deliveries opening an incident for one fingerprint the same id: one put wins', () => {
+    const signal = cpuAlarm();
+    const input = { current: undefined, signal, classification: classify(signal), eventId: 'e', reopenWindowMinutes: WINDOW };
+    const a = applied(decideIngest({ ...input, signalKey: 'a#k#0', now: '2026-03-01T09:00:00.000Z' }));
+    const b = applied(decideIngest({ ...input, signalKey: 'b#k#0', now: '2026-03-01T09:00:01.000Z' }));
+    expect(b.incident.id).toBe(a.incident.id);
   });
 
   it('gives a retried delivery the same new incident id', () => {
@@ -778,7 +787,7 @@ describe('coalesced repeats', () => {
     expect(audited.incident.updatedAt).toBe(at(60));
   });
 
-  it('knows a signal recorded among its last RECENT_SIGNALS as a duplicate, and forgets the oldest beyond them', () => {
+  it('knows a signal recorded among its last RECENT_SIGNALS as a duplicate, keeps the opening one for good and forgets the oldest others', () => {
     const first = applied(
       decideIngest({
         current: undefined,
@@ -800,12 +809,19 @@ describe('coalesced repeats', () => {
         now: at(s),
         reopenWindowMinutes: WINDOW,
       });
-    expect(again(first.incident, 'k-0', 1)).toMatchObject({ outcome: 'duplicate', incidentId: first.incident.id });
+    expect(again(first.incident, 'k-0', 1)).toMatchObject({
+      outcome: 'duplicate',
+      incidentId: first.incident.id,
+      keptForGood: true,
+    });
     let current = first.incident;
     for (let i = 1; i <= RECENT_SIGNALS; i++) current = applied(again(current, `k-${i}`, i)).incident;
     expect(current.recentSignals).toHaveLength(RECENT_SIGNALS);
-    // k-0 has left the list: only its processed-event marker (read before deciding) still knows it.
-    expect(again(current, 'k-0', 20).outcome).toBe('updated');
+    // k-1 has left the list: only its processed-event marker (read before deciding) still knows it. The
+    // opening k-0 stays: a new incident writes no marker.
+    expect(again(current, 'k-1', 20).outcome).toBe('updated');
+    expect(again(current, 'k-0', 20)).toMatchObject({ outcome: 'duplicate', keptForGood: true });
+    expect(again(current, 'k-2', 20)).not.toHaveProperty('keptForGood');
     expect(again(current, `k-${RECENT_SIGNALS}`, 20).outcome).toBe('duplicate');
   });
 });
