@@ -14,12 +14,30 @@ import { lambdaBuildOptions, REQUIRE_BANNER } from '../lib/bundling/lambda-bundl
 const DIR = join('.firebreak', 'bench-bundles');
 export const bundleFile = (name: string) => join(DIR, `${name.replace(/\W+/g, '-')}.mjs`);
 
-/** Bundles `entry` with the deployed settings; returns the bundle's and its source map's sizes in bytes. */
-export async function bundleFunction(name: string, entry: string, settings: object) {
-  const outfile = bundleFile(name);
+/**
+ * Bundles `entry` with the deployed settings; returns the bundle's and its source map's sizes in
+ * bytes, and the packages (or Firebreak's own folders) contributing the most bytes, from esbuild's
+ * metafile. `externalSdk` leaves the AWS SDK out, to be resolved at run time (not how it is deployed).
+ */
+export async function bundleFunction(name: string, entry: string, settings: object, options: { externalSdk?: boolean } = {}) {
+  const outfile = bundleFile(options.externalSdk ? `${name}-external-sdk` : name);
   mkdirSync(DIR, { recursive: true });
-  await build({ ...lambdaBuildOptions(settings), entryPoints: [entry], outfile, logLevel: 'error' });
-  return { file: outfile, bytes: statSync(outfile).size, mapBytes: statSync(`${outfile}.map`).size };
+  const { metafile } = await build({
+    ...lambdaBuildOptions(settings),
+    ...(options.externalSdk ? { external: ['@aws-sdk/*', '@smithy/*', '@aws/*'] } : {}),
+    entryPoints: [entry],
+    outfile,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined)!;
+  const bytesBy = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const owner = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? input.split('/').slice(0, 2).join('/');
+    bytesBy.set(owner, (bytesBy.get(owner) ?? 0) + bytesInOutput);
+  }
+  const largest = [...bytesBy].sort((a, b) => b[1] - a[1]).slice(0, 6);
+  return { file: outfile, bytes: statSync(outfile).size, mapBytes: statSync(`${outfile}.map`).size, largest };
 }
 
 /** An empty handler module (the baseline) and, for the Slack function, a bare Bolt app built the plain way. */
