@@ -3,6 +3,7 @@
  * while it is on a release hold or under a deploy freeze (or either cannot be read: a gate fails
  * closed), 2 on bad usage.
  */
+import { rosterWithAwayTimes } from '../../functions/core/approval/roster.ts';
 import { applicableFreezes } from '../../functions/core/deployments/deploy-freeze.ts';
 import { combinedCheck, freezeCheck } from '../../functions/core/deployments/freeze-approval.ts';
 import { releaseCheck } from '../../functions/core/deployments/release-check.ts';
@@ -47,11 +48,8 @@ export async function releaseCheckCommand(service: string, options: ReleaseCheck
         process.stdout.write(`${JSON.stringify({ service, allowed: false, error: { message, exitCode: 1 } }, null, 2)}\n`);
       return 1;
     }
-    const roster = config.roster.map((m) => ({
-      ...m,
-      ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}),
-    }));
-    const people = { cto: roster.find((m) => m.role === 'cto')!, seniors: roster.filter((m) => m.role === 'senior') };
+    const { cto, seniors } = rosterWithAwayTimes(config.roster, away);
+    const people = { cto, seniors };
     const now = new Date().toISOString();
     // A freeze scoped by account applies to a release of unknown destination too: the gate fails closed.
     const check = combinedCheck(

@@ -1,15 +1,12 @@
 import { sha256 } from '../core/audit/chain.ts';
 import { mitigationRequestIdFromDigest } from '../core/ids.ts';
-import type { FirebreakConfig, Severity } from '../core/config.ts';
+import type { FirebreakConfig } from '../core/config.ts';
 import type { BusEvent } from '../core/events/contract.ts';
 import { MitigationApproved } from '../core/events/mitigation-approved.ts';
 import { MitigationDecided } from '../core/events/mitigation-decided.ts';
 import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
-import { PostmortemRequested } from '../core/events/postmortem-requested.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
-import { acknowledge, changeSeverity, resolveByHand, type IncidentActionResult } from '../core/incidents/actions.ts';
-import { incidentEvent } from '../core/events/incident-events.ts';
-import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
+import type { AuditDraft } from '../core/incidents/incident.ts';
 import {
   decide,
   escalate,
@@ -21,15 +18,22 @@ import {
   resolvePlan,
   type MitigationRequest,
 } from '../core/mitigations/mitigation.ts';
-import { isAway, type RosterMember } from '../core/approval/roster.ts';
+import { isAway, rosterWithAwayTimes, type RosterMember } from '../core/approval/roster.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
 import type { OneTimeScheduler } from './ports/bus.ts';
 import type { IncidentsPort, MitigationRequestsPort, ReleaseHoldsPort, RosterPort } from './ports/repositories.ts';
 import { approveRelease } from './release-holds.ts';
+import { setAway } from './away.ts';
+import {
+  commitAudit,
+  incidentAction,
+  requestPostmortem,
+  type IncidentActionDependencies,
+  type IncidentActionInput,
+} from './incident-actions.ts';
 import { auditOtherWorkspace, type ForeignAttempt } from './other-workspace.ts';
 import { scheduleRequestTimers } from './request-timers.ts';
 import type { Actor, Reply } from './reply.ts';
-import type { WorkflowChange } from '../core/persistence.ts';
 import type { SilenceTarget } from '../core/silences/silence.ts';
 import type { SilencesPort } from './ports/silences.ts';
 import { auditSilenceRefusal, expireSilence, listSilences, setSilence, type SilenceDependencies } from './silences.ts';
@@ -65,12 +69,7 @@ export class Workflow {
 
   /** The roster: roles from the configuration, away times from the table. */
   async roster(): Promise<{ members: RosterMember[]; cto: RosterMember; seniors: RosterMember[] }> {
-    const away = await this.deps.roster.getAwayTimes();
-    const members = this.deps.config.roster.map((m) => ({
-      ...m,
-      ...(away.has(m.slackUserId) ? { awayUntil: away.get(m.slackUserId)! } : {}),
-    }));
-    return { members, cto: members.find((m) => m.role === 'cto')!, seniors: members.filter((m) => m.role === 'senior') };
+    return rosterWithAwayTimes(this.deps.config.roster, await this.deps.roster.getAwayTimes());
   }
 
   async member(userId: string): Promise<RosterMember | undefined> {
@@ -108,7 +107,8 @@ export class Workflow {
           if (planHash(plan) === pending.planHash)
             return { ok: false, text: `${pending.id} already asks for exactly this plan and awaits approval.`, request: pending };
           const changed = replan(pending, plan, now, input.requestedBy);
-          const result = await this.commit(
+          const result = await commitAudit(
+            this.deps.incidents,
             incident,
             now,
             input.requestedBy,
@@ -164,7 +164,10 @@ export class Workflow {
           events.push(MitigationEscalated.build({ incidentId: incident.id, requestId: id, reason: 'cto_away' }));
         if (request.state === 'approved')
           events.push(MitigationApproved.build({ incidentId: incident.id, requestId: id, planHash: request.planHash }));
-        const result = await this.commit(incident, now, input.requestedBy, audit, { createRequest: request, events });
+        const result = await commitAudit(this.deps.incidents, incident, now, input.requestedBy, audit, {
+          createRequest: request,
+          events,
+        });
         if (!result) {
           // A policy proposal already recorded by an earlier delivery is not a conflict to retry.
           const existing = await this.deps.mitigations.getRequest(incident.id, id);
@@ -224,7 +227,8 @@ export class Workflow {
           },
         ];
         if (decision.expire) audit.push({ action: 'mitigation.expired', data: { requestId: request.id } });
-        const committed = await this.commit(
+        const committed = await commitAudit(
+          this.deps.incidents,
           incident,
           now,
           actor,
@@ -254,7 +258,7 @@ export class Workflow {
         events.push(
           MitigationApproved.build({ incidentId: incident.id, requestId: request.id, planHash: decision.request.planHash }),
         );
-      const committed = await this.commit(incident, now, actor, audit, {
+      const committed = await commitAudit(this.deps.incidents, incident, now, actor, audit, {
         updateRequest: { request: decision.request, expectedVersion: request.version },
         events,
       });
@@ -272,7 +276,8 @@ export class Workflow {
       const incident = await this.deps.incidents.getIncident(input.incidentId);
       const escalated = request && escalate(request, now);
       if (!incident || !request || !escalated) return 'not_needed';
-      const committed = await this.commit(
+      const committed = await commitAudit(
+        this.deps.incidents,
         incident,
         now,
         'system:escalate',
@@ -307,7 +312,8 @@ export class Workflow {
       if (request.state !== 'awaiting_approval') return 'already_decided';
       const expired = expire(request, now);
       if (!expired) return 'not_due';
-      const committed = await this.commit(
+      const committed = await commitAudit(
+        this.deps.incidents,
         incident,
         now,
         'system:expire',
@@ -324,64 +330,17 @@ export class Workflow {
   }
 
   /** Acknowledge, resolve or re-rate an incident from Slack. */
-  async incidentAction(
-    input: { incidentId: string; userId: string } & (
-      { kind: 'ack' } | { kind: 'resolve'; note: string } | { kind: 'sev'; severity: Severity }
-    ),
-  ): Promise<Reply> {
-    if (!(await this.member(input.userId))) return { ok: false, text: 'You are not on the Firebreak roster.' };
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const now = this.now();
-      const incident = await this.deps.incidents.getIncident(input.incidentId);
-      if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
-      const result: IncidentActionResult =
-        input.kind === 'ack'
-          ? acknowledge(incident, input.userId, now)
-          : input.kind === 'resolve'
-            ? resolveByHand(incident, input.userId, input.note, now)
-            : changeSeverity(incident, input.userId, input.severity, now);
-      if (!result.ok) return { ok: false, text: result.message };
-      const outcome = result.change === 'resolved' ? 'resolved' : 'updated';
-      const committed = await this.deps.incidents.commitChange({
-        incident: result.incident,
-        expectedIncidentVersion: result.expectedVersion,
-        audit: result.audit,
-        events: [incidentEvent(outcome, result.incident, [result.change], { actor: input.userId })],
-      });
-      if (!committed.committed) continue;
-      return { ok: true, text: result.message };
-    }
-    return { ok: false, text: 'The incident kept changing; try again.' };
+  async incidentAction(input: IncidentActionInput): Promise<Reply> {
+    return incidentAction(input, this.actionDependencies());
   }
 
-  /**
-   * `/firebreak postmortem <incident>`: any roster member may ask. The request is audited and
-   * announced in one commit; notify writes the draft and uploads it to the incident's thread.
-   */
+  /** `/firebreak postmortem <incident>`: any roster member may ask (see `requestPostmortem`). */
   async requestPostmortem(input: { incidentId: string; userId: string }): Promise<Reply> {
-    if (!(await this.member(input.userId))) return { ok: false, text: 'You are not on the Firebreak roster.' };
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const now = this.now();
-      const incident = await this.deps.incidents.getIncident(input.incidentId);
-      if (!incident) return { ok: false, text: `No incident ${input.incidentId}.` };
-      const committed = await this.commit(
-        incident,
-        now,
-        `slack:${input.userId}`,
-        [{ action: 'postmortem.requested', data: {} }],
-        {
-          events: [
-            PostmortemRequested.build({ incidentId: incident.id, requestedBy: input.userId, version: incident.version + 1 }),
-          ],
-        },
-      );
-      if (!committed) continue;
-      return {
-        ok: true,
-        text: `Writing the postmortem draft of ${incident.id} from its audit trail: it will appear as a file in the incident's thread.`,
-      };
-    }
-    return { ok: false, text: 'The incident kept changing; try again.' };
+    return requestPostmortem(input, this.actionDependencies());
+  }
+
+  private actionDependencies(): IncidentActionDependencies {
+    return { incidents: this.deps.incidents, member: (userId) => this.member(userId), now: () => this.now() };
   }
 
   /** A request from another Slack workspace, audited on the chain of what it names (nothing else changes). */
@@ -431,38 +390,8 @@ export class Workflow {
     };
   }
 
+  /** `/firebreak away [duration]` and `/firebreak back`. */
   async setAway(userId: string, minutes: number | undefined): Promise<Reply> {
-    const member = await this.member(userId);
-    if (!member) return { ok: false, text: 'You are not on the Firebreak roster.' };
-    const now = this.deps.now();
-    const until = minutes === undefined ? undefined : new Date(now.getTime() + minutes * 60_000).toISOString();
-    await this.deps.roster.setAway(userId, until, now.toISOString());
-    if (!until) return { ok: true, text: 'Welcome back: you are available again.' };
-    const note = member.role === 'cto' ? ' Senior engineers can approve mitigations until then.' : '';
-    return { ok: true, text: `You are away until ${until}.${note}` };
-  }
-
-  /** Writes the incident's next audit entries (and a request change, and their announcements) in one transaction. */
-  private async commit(
-    incident: Incident,
-    now: string,
-    actor: string,
-    entries: AuditDraft[],
-    extra: Pick<WorkflowChange, 'createRequest' | 'updateRequest'> & { events?: readonly BusEvent[] },
-  ): Promise<boolean> {
-    const { incident: next, audit } = appendAudit(
-      { ...incident, updatedAt: now, version: incident.version + 1 },
-      now,
-      entries,
-      actor,
-    );
-    const result = await this.deps.incidents.commitChange({
-      incident: next,
-      expectedIncidentVersion: incident.version,
-      audit,
-      ...extra,
-      events: extra.events ?? [],
-    });
-    return result.committed;
+    return setAway({ userId, minutes }, { roster: this.deps.roster, member: (id) => this.member(id), now: this.deps.now });
   }
 }
