@@ -1,5 +1,4 @@
 import type * as z from 'zod';
-import { formatPath } from './config.ts';
 
 /**
  * Configuration problems as a person reads them: array items named by what they are called in the
@@ -106,4 +105,13 @@ function editDistance(a: string, b: string): number {
     previous = row;
   }
   return previous[b.length]!;
+}
+
+/** A zod issue path as people read it: `rules[2].match.source`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+    '',
+  );
 }

@@ -392,11 +392,3 @@ export function parseConfig(raw: unknown, where = 'configuration'): FirebreakCon
     return Object.fromEntries(Object.entries(result.data).filter(([key]) => key !== '$schema')) as FirebreakConfig;
   throw new ConfigError(where, describeIssues(result.error.issues, raw, FirebreakConfigSchema));
 }
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.reduce<string>(
-    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
-    '',
-  );
-}

@@ -10,11 +10,8 @@ import {
   MAINTENANCE_PATTERN,
   NOTIFY_PATTERN,
   PROPOSE_PATTERN,
-  TRACKER_PATTERN,
 } from '../core/events/subscriptions.ts';
-import { GitHubTracker } from '../adapters/trackers/github.ts';
-import { JiraTracker } from '../adapters/trackers/jira.ts';
-import { LOCAL_TRACKER, TrackerStandIn } from './tracker-stand-in.ts';
+import type { TrackerStandIn } from './tracker-stand-in.ts';
 import { createRepositories, type Repositories } from '../adapters/dynamodb/repositories.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { SlackConversations } from '../adapters/slack-conversations.ts';
@@ -38,6 +35,7 @@ import type { PatchWindowDependencies } from '../workflow/patch-windows.ts';
 import { SimulatedMaintenanceWindows, simulatedWindowsFor } from './maintenance-windows.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm, type SlackUserContext } from './slack-requests.ts';
 import { wireLocalReview, type LocalReview } from './review-runtime.ts';
+import { wireLocalTracker } from './tracker-runtime.ts';
 import { VirtualClock } from './virtual-clock.ts';
 
 export { VirtualClock } from './virtual-clock.ts';
@@ -260,28 +258,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   bus.addRule('firebreak', 'Freeze', FREEZE_PATTERN, (event, context) => freeze(event as never, context));
 
   // GitHub and Jira: a local stand-in serving the endpoints the tracker step uses, the real adapters pointed at it.
-  const trackers = await TrackerStandIn.start();
-  const tracker = createTrackerHandler(async () => ({
-    deployments: repositories.deployments,
-    closures: repositories.workItems,
-    trackers: {
-      ...(config.tracker.github
-        ? { github: new GitHubTracker({ apiUrl: trackers.url, token: async () => LOCAL_TRACKER.githubToken }) }
-        : {}),
-      ...(config.tracker.jira
-        ? {
-            jira: new JiraTracker({
-              baseUrl: trackers.url,
-              transition: config.tracker.jira.transition,
-              credentials: async () => LOCAL_TRACKER.jira,
-            }),
-          }
-        : {}),
-    },
-    slack: poster,
-    now: clock.now,
-  }));
-  bus.addRule('firebreak', 'Tracker', TRACKER_PATTERN, (event, context) => tracker(event as never, context));
+  const trackers = await wireLocalTracker({ bus, config, repositories, poster, now: clock.now, createTrackerHandler });
 
   // Systems Manager: a SIMULATED fleet records the exact calls and answers with SSM-shaped status events.
   const fleet = new SimulatedFleet(clock.now, (event) => bus.put('default', event));

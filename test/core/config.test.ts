@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatPath, parseConfig } from '../../functions/core/config.ts';
+import { ConfigError, parseConfig } from '../../functions/core/config.ts';
+import { formatPath } from '../../functions/core/config-problems.ts';
 import { exampleConfig } from '../support.ts';
 import { configInput, without, type Json } from './helpers.ts';
 

@@ -6,7 +6,7 @@
  * `__proto__` key (JSON.parse keeps it as an own key) would be dropped by object spreads and zod
  * while `constructor` was refused: now all three are refused the same way, naming the field.
  */
-import { formatPath } from '../config.ts';
+import { formatPath } from '../config-problems.ts';
 import { InvalidEventError } from './signal.ts';
 
 /** Deepest nesting accepted: real AWS and monitor events stay under 12 levels. */

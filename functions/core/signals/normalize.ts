@@ -3,7 +3,7 @@
  * schema failures turned into an InvalidEventError naming the field. Pure.
  */
 import type * as z from 'zod';
-import { formatPath } from '../config.ts';
+import { formatPath } from '../config-problems.ts';
 import { assertEventStructure } from './event-structure.ts';
 import { InvalidEventError, MAX_EVENT_BYTES } from './signal.ts';
 

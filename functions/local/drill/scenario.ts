@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
 import { SLACK_USER_ID_PATTERN } from '../../core/ids.ts';
-import { formatPath, SeveritySchema, CategorySchema } from '../../core/config.ts';
+import { SeveritySchema, CategorySchema } from '../../core/config.ts';
+import { formatPath } from '../../core/config-problems.ts';
 import { closest } from '../../core/config-problems.ts';
 
 // The drill scenario format (documented in the README): steps and expectations, and loading a scenario file.
