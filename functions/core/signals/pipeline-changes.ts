@@ -4,22 +4,11 @@
  * decides, from the change and the deployments recorded around it, whether to attach it. Pure.
  */
 import * as z from 'zod';
+import { SERVICE_NAME_PATTERN } from '../ids.ts';
+import { RegexSource } from '../regex-source.ts';
 import { CAPS, capText } from '../caps.ts';
 import type { DeploymentRecord } from '../deployments/deployment-record.ts';
 import type { Signal } from './signal.ts';
-
-const Pattern = z
-  .string()
-  .min(1)
-  .max(500)
-  .refine((pattern) => {
-    try {
-      new RegExp(pattern);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'is not a valid regular expression');
 
 /**
  * One service's deployment pipeline: the principal(s) it acts as, and the deployments (by the
@@ -30,11 +19,11 @@ export const WatchPipelineSchema = z
     /** Shown on the attached change and on an incident opened outside a deployment. */
     name: z.string().min(1).max(200),
     /** The deployment record's service: pipeline name, CodeDeploy application, ECS service, stack or custom service. */
-    service: z.string().regex(/^[A-Za-z0-9._@-]{1,255}$/),
+    service: z.string().regex(SERVICE_NAME_PATTERN),
     /** `userIdentity.arn` (regular expression). */
-    principalArn: Pattern.optional(),
+    principalArn: RegexSource.optional(),
     /** `userIdentity.sessionContext.sessionIssuer.arn`: the pipeline's role (regular expression). */
-    sessionIssuer: Pattern.optional(),
+    sessionIssuer: RegexSource.optional(),
     /** The account whose events record the deployment, when it is not the changed account (cross-account pipelines). */
     deploymentAccount: z
       .string()

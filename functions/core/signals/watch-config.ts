@@ -3,6 +3,7 @@
  * what a custom monitor's own severity means when no rule claims its signal. Pure.
  */
 import * as z from 'zod';
+import { RegexSource } from '../regex-source.ts';
 // Types only: config.ts imports this module, so a value import back would be a cycle.
 import type { Category, Severity, SeverityHint } from '../config.ts';
 import { WatchPipelineSchema } from './pipeline-changes.ts';
@@ -18,19 +19,6 @@ const MonitorCategorySchema = z.enum([
   'compliance',
 ] as const satisfies readonly Category[]);
 
-const Pattern = z
-  .string()
-  .min(1)
-  .max(500)
-  .refine((pattern) => {
-    try {
-      new RegExp(pattern);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'is not a valid regular expression');
-
 /**
  * An expected actor whose watched changes never open an incident (they are counted as suppressed).
  * Every field given must match (regular expressions, case-sensitive, over the whole CloudTrail value).
@@ -40,11 +28,11 @@ export const WatchAllowSchema = z
     /** Why these changes are expected: shown as the suppressing rule. */
     name: z.string().min(1).max(200),
     /** `userIdentity.arn` (e.g. `^arn:aws:sts::123456789012:assumed-role/deploy-pipeline/`). */
-    principalArn: Pattern.optional(),
+    principalArn: RegexSource.optional(),
     /** `userIdentity.sessionContext.sessionIssuer.arn`: the role behind an assumed-role session. */
-    sessionIssuer: Pattern.optional(),
+    sessionIssuer: RegexSource.optional(),
     /** `userIdentity.invokedBy`: an AWS service acting for the caller (e.g. `^cloudformation\\.amazonaws\\.com$`). */
-    invokedBy: Pattern.optional(),
+    invokedBy: RegexSource.optional(),
     /** Only these actions (CloudTrail event names); every watched action when omitted. */
     actions: z
       .array(z.string().regex(/^[A-Za-z0-9]{1,128}$/))
