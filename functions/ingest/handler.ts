@@ -4,7 +4,6 @@ import { assertEventSize } from '../core/signals/normalize.ts';
 import { EventEnvelopeSchema } from '../core/signals/signal.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';
-import { createClassifier } from '../core/signals/classify.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
 import { IncidentRepository } from '../adapters/dynamodb/incidents.ts';
@@ -12,7 +11,7 @@ import { DeploymentRepository } from '../adapters/dynamodb/deployments.ts';
 import { DeploymentChangeRepository } from '../adapters/dynamodb/deployment-changes.ts';
 import { SigninFailureRepository } from '../adapters/dynamodb/signin-failures.ts';
 import { milestoneMetricsEmitter } from '../adapters/lambda/milestone-metrics.ts';
-import { ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
+import { ingestDependencies, ingestEnvelope, type IngestDependencies, type SignalOutcome } from '../workflow/record-signal.ts';
 import { proposePatchFindings, type ProposeFindingDependencies } from '../workflow/patch-windows.ts';
 import { PatchBatchRepository } from '../adapters/dynamodb/patch-batches.ts';
 
@@ -77,24 +76,16 @@ let deployed: IngestDependencies | undefined;
 function deployedIngest(): IngestDependencies {
   const config = deployedConfig();
   const table = deployedTable();
-  return {
-    incidents: new IncidentRepository(table, milestoneMetricsEmitter()),
-    classify: createClassifier(config),
-    now: () => new Date(),
-    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
-    eventRetentionDays: config.eventRetentionDays,
-    customSources: config.sources.custom,
-    signinBursts: { config: config.watch.signinFailures, failures: new SigninFailureRepository(table) },
-    ...(config.watch.pipelines.length
-      ? {
-          pipelineChanges: {
-            pipelines: config.watch.pipelines,
-            deployments: new DeploymentRepository(table),
-            changes: new DeploymentChangeRepository(table),
-          },
-        }
-      : {}),
-  };
+  return ingestDependencies(
+    config,
+    {
+      incidents: new IncidentRepository(table, milestoneMetricsEmitter()),
+      signinFailures: new SigninFailureRepository(table),
+      deployments: new DeploymentRepository(table),
+      deploymentChanges: new DeploymentChangeRepository(table),
+    },
+    () => new Date(),
+  );
 }
 let deployedWindows: ProposeFindingDependencies | undefined;
 function deployedPatchWindows(): ProposeFindingDependencies | undefined {

@@ -1,6 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsEventV2, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { createClassifier } from '../core/signals/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import { FIREBREAK_SOURCE } from '../core/events/bus.ts';
 import { ingestRules } from '../core/events/ingest-rules.ts';
@@ -17,7 +16,7 @@ import { SlackPoster } from '../adapters/slack-poster.ts';
 import { SlackConversations } from '../adapters/slack-conversations.ts';
 import { skippingArchivedUpdates } from '../workflow/incident-channel.ts';
 import { InMemoryPostmortemArchive } from '../adapters/postmortem-archive.ts';
-import type { IngestDependencies } from '../workflow/record-signal.ts';
+import { ingestDependencies as buildIngestDependencies, type IngestDependencies } from '../workflow/record-signal.ts';
 import { Workflow } from '../workflow/workflow.ts';
 import { deploymentRules } from '../core/deployments/deployment-sources.ts';
 import { SSM_STATUS_PATTERN } from '../core/mitigations/ssm-patterns.ts';
@@ -158,24 +157,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.notaryDir ? { dir: options.notaryDir } : {}),
   });
   bus.addFeed(() => notary.tick());
-  const ingestDependencies: IngestDependencies = {
-    incidents: repositories.incidents,
-    classify: createClassifier(config),
-    now: clock.now,
-    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
-    eventRetentionDays: config.eventRetentionDays,
-    customSources: config.sources.custom,
-    signinBursts: { config: config.watch.signinFailures, failures: repositories.signinFailures },
-    ...(config.watch.pipelines.length
-      ? {
-          pipelineChanges: {
-            pipelines: config.watch.pipelines,
-            deployments: repositories.deployments,
-            changes: repositories.deploymentChanges,
-          },
-        }
-      : {}),
-  };
+  const ingestDependencies: IngestDependencies = buildIngestDependencies(config, repositories, clock.now);
   const scheduler = new LocalScheduler();
   const workflow = new Workflow({ ...repositories, scheduler, config, now: clock.now });
   // Maintenance windows: SIMULATED, run at their openings on the virtual clock (see advance).

@@ -1,5 +1,6 @@
 import { changeRecordOf } from '../core/signals/change-record.ts';
-import type { Classification } from '../core/signals/classify.ts';
+import { createClassifier, type Classification } from '../core/signals/classify.ts';
+import type { FirebreakConfig } from '../core/config.ts';
 import { decideIngest, signalKeyFor, type IncidentChange } from '../core/incidents/incident.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
@@ -8,6 +9,8 @@ import type { ProcessedEvent } from '../core/persistence.ts';
 import type { IngestIncidentsPort } from './ports/record-signal.ts';
 import { attachPipelineChange, type PipelineChangeDependencies } from './attach-pipeline-change.ts';
 import { countSigninFailure, type SigninBurstDependencies } from './signin-bursts.ts';
+import type { DeploymentChangesPort, PipelineDeploymentsPort } from './ports/attach-pipeline-change.ts';
+import type { SigninFailuresPort } from './ports/signin-bursts.ts';
 
 export interface IngestDependencies {
   readonly incidents: IngestIncidentsPort;
@@ -20,6 +23,37 @@ export interface IngestDependencies {
   readonly pipelineChanges?: PipelineChangeDependencies;
   /** Failed console sign-ins counted across instances (`watch.signinFailures`): only a burst opens an incident. */
   readonly signinBursts?: SigninBurstDependencies;
+}
+
+/** Ingest's dependencies: the configuration's parts it reads, and the repositories its ports name. */
+export function ingestDependencies(
+  config: FirebreakConfig,
+  repositories: {
+    readonly incidents: IngestIncidentsPort;
+    readonly signinFailures: SigninFailuresPort;
+    readonly deployments: PipelineDeploymentsPort;
+    readonly deploymentChanges: DeploymentChangesPort;
+  },
+  now: () => Date,
+): IngestDependencies {
+  return {
+    incidents: repositories.incidents,
+    classify: createClassifier(config),
+    now,
+    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
+    eventRetentionDays: config.eventRetentionDays,
+    customSources: config.sources.custom,
+    signinBursts: { config: config.watch.signinFailures, failures: repositories.signinFailures },
+    ...(config.watch.pipelines.length
+      ? {
+          pipelineChanges: {
+            pipelines: config.watch.pipelines,
+            deployments: repositories.deployments,
+            changes: repositories.deploymentChanges,
+          },
+        }
+      : {}),
+  };
 }
 
 export type SignalOutcome = {

@@ -1,7 +1,7 @@
 import type { IncidentRepository } from '../../functions/adapters/dynamodb/incidents.ts';
 import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
-import { createClassifier } from '../../functions/core/signals/classify.ts';
+import { ingestDependencies } from '../../functions/workflow/record-signal.ts';
 import { createIngestHandler, type IngestResult } from '../../functions/ingest/handler.ts';
 import { lambdaContext } from '../../functions/local/event-bus.ts';
 import { VirtualClock } from '../../functions/local/runtime.ts';
@@ -19,24 +19,7 @@ export async function ingestHarness(prefix: string, config: FirebreakConfig) {
   const repositories = createRepositories(table.client, table.tableName);
   const store: IncidentRepository = repositories.incidents;
   const clock = new VirtualClock('2026-11-23T09:00:00Z');
-  const handler = createIngestHandler(() => ({
-    incidents: store,
-    classify: createClassifier(config),
-    now: clock.now,
-    reopenWindowMinutes: config.dedup.reopenWindowMinutes,
-    eventRetentionDays: config.eventRetentionDays,
-    customSources: config.sources.custom,
-    signinBursts: { config: config.watch.signinFailures, failures: repositories.signinFailures },
-    ...(config.watch.pipelines.length
-      ? {
-          pipelineChanges: {
-            pipelines: config.watch.pipelines,
-            deployments: repositories.deployments,
-            changes: repositories.deploymentChanges,
-          },
-        }
-      : {}),
-  }));
+  const handler = createIngestHandler(() => ingestDependencies(config, { ...repositories, incidents: store }, clock.now));
   const ingest = async (event: unknown): Promise<IngestResult> => {
     try {
       return (await handler(event as never, lambdaContext('ingest'))) as IngestResult;
