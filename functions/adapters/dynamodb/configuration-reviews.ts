@@ -3,6 +3,7 @@ import { appendToChain, configurationReviewChainId, GENESIS_HASH, type AuditEntr
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { PreviousReview, ReviewReport } from '../../core/review/report.ts';
 import type { StoredReview } from '../../core/review/review-record.ts';
+import { MessageSlots } from './message-slots.ts';
 import { auditPut, readAudit } from './audit.ts';
 import { outboxPuts } from './outbox.ts';
 import { IS_NEW, keys, parseItem, TABLE, type Table } from './table.ts';
@@ -42,12 +43,8 @@ const ReportSchema = z.object({
 /** The report as one JSON string (bounded by `boundedReport`), parsed again on every read. */
 const ReportItem = z.object({ report: z.string(), omitted: z.number().int() });
 
-const MessageItem = z.object({ channel: z.string().optional(), ts: z.string().optional(), claimedAt: z.string().optional() });
-
 /** Reviews are listed, newest first, through the by-status index under this partition. */
 const REVIEWS_INDEX = 'REVIEWS';
-/** How long a claim whose holder died before posting blocks another poster. */
-const STALE_CLAIM_MS = 60_000;
 
 /**
  * Configuration reviews: the state (`REVIEW#<id>` / `STATE`, on the by-status index under
@@ -56,7 +53,11 @@ const STALE_CLAIM_MS = 60_000;
  * outbox item in one transaction.
  */
 export class ConfigurationReviewRepository {
-  constructor(private readonly table: Table) {}
+  private readonly messages: MessageSlots;
+
+  constructor(private readonly table: Table) {
+    this.messages = new MessageSlots(table, keys.reviewMessage);
+  }
 
   async getReview(id: string): Promise<StoredReview | undefined> {
     return this.table.get(keys.review(id), ReviewItem);
@@ -182,29 +183,18 @@ export class ConfigurationReviewRepository {
     throw new Error(`configuration review ${reviewId}: its audit chain kept moving`);
   }
 
-  async getMessage(reviewId: string): Promise<{ channel?: string; ts?: string } | undefined> {
-    return this.table.get(keys.reviewMessage(reviewId), MessageItem);
+  /** Where its Slack message is, if it was posted. */
+  getMessage(reviewId: string): Promise<{ channel?: string; ts?: string } | undefined> {
+    return this.messages.get(reviewId);
   }
 
-  async claimMessage(reviewId: string, now: string): Promise<boolean> {
-    const stale = new Date(Date.parse(now) - STALE_CLAIM_MS).toISOString();
-    return this.table.conditional({
-      update: {
-        Key: keys.reviewMessage(reviewId),
-        UpdateExpression: 'SET #type = :type, claimedAt = :now',
-        ConditionExpression: 'attribute_not_exists(#pk) OR (attribute_not_exists(#ts) AND claimedAt < :stale)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#ts': 'ts', '#type': 'type' },
-        ExpressionAttributeValues: { ':type': 'slack', ':now': now, ':stale': stale },
-      },
-    });
+  /** Claims the right to post its message: one poster, even when its first events arrive together. */
+  claimMessage(reviewId: string, now: string): Promise<boolean> {
+    return this.messages.claim(reviewId, now);
   }
 
-  async saveMessage(reviewId: string, message: { channel: string; ts: string }): Promise<void> {
-    await this.table.update({
-      Key: keys.reviewMessage(reviewId),
-      UpdateExpression: 'SET channel = :channel, ts = :ts',
-      ExpressionAttributeValues: { ':channel': message.channel, ':ts': message.ts },
-    });
+  saveMessage(reviewId: string, message: { channel: string; ts: string }): Promise<void> {
+    return this.messages.save(reviewId, message);
   }
 }
 

@@ -3,6 +3,7 @@ import { appendToChain, GENESIS_HASH, patchBatchChainId, type AuditEntry } from 
 import { RoleSchema, SeverityHintSchema } from '../../core/config.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { PatchBatch } from '../../core/maintenance/patch-batch.ts';
+import { MessageSlots } from './message-slots.ts';
 import { auditPut, readAudit } from './audit.ts';
 import { outboxPuts } from './outbox.ts';
 import { IS_NEW, keys, TABLE, type Table } from './table.ts';
@@ -49,12 +50,6 @@ export const PatchBatchItem = z.looseObject({
   auditHead: z.string().optional(),
 });
 
-const BatchMessageItem = z.object({
-  channel: z.string().optional(),
-  ts: z.string().optional(),
-  claimedAt: z.string().optional(),
-});
-
 const ProcessedItem = z.looseObject({ batchId: z.string() });
 /** Status events are redelivered within hours; a marker kept 7 days covers any retry. */
 const PROCESSED_RETENTION_DAYS = 7;
@@ -70,16 +65,17 @@ const processedMarker = (eventId: string, batchId: string, at: string) => ({
   },
 });
 
-/** How long a claim whose holder died before posting blocks another poster. */
-const STALE_CLAIM_MS = 60_000;
-
 /**
  * Patch batches (`BATCH#<id>` / `STATE`), each with its own audit chain (`BATCH#<id>` / `AUD#<seq>`)
  * and the Slack message that shows it (`BATCH#<id>` / `SLACK`). A save writes the batch, its audit
  * entries and its events in one transaction, conditional on the version and chain head read.
  */
 export class PatchBatchRepository {
-  constructor(private readonly table: Table) {}
+  private readonly messages: MessageSlots;
+
+  constructor(private readonly table: Table) {
+    this.messages = new MessageSlots(table, keys.batchMessage);
+  }
 
   async getBatch(id: string): Promise<PatchBatch | undefined> {
     return this.getStored(id);
@@ -176,31 +172,18 @@ export class PatchBatchRepository {
     throw new Error(`patch batch ${batchId}: its audit chain kept moving`);
   }
 
-  /** Where the batch's Slack message is, if it was posted. */
-  async getMessage(batchId: string): Promise<{ channel?: string; ts?: string } | undefined> {
-    return this.table.get(keys.batchMessage(batchId), BatchMessageItem);
+  /** Where its Slack message is, if it was posted. */
+  getMessage(batchId: string): Promise<{ channel?: string; ts?: string } | undefined> {
+    return this.messages.get(batchId);
   }
 
-  /** Claims the right to post the batch's message: one poster, even when its first events arrive together. */
-  async claimMessage(batchId: string, now: string): Promise<boolean> {
-    const stale = new Date(Date.parse(now) - STALE_CLAIM_MS).toISOString();
-    return this.table.conditional({
-      update: {
-        Key: keys.batchMessage(batchId),
-        UpdateExpression: 'SET #type = :type, claimedAt = :now',
-        ConditionExpression: 'attribute_not_exists(#pk) OR (attribute_not_exists(#ts) AND claimedAt < :stale)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#ts': 'ts', '#type': 'type' },
-        ExpressionAttributeValues: { ':type': 'slack', ':now': now, ':stale': stale },
-      },
-    });
+  /** Claims the right to post its message: one poster, even when its first events arrive together. */
+  claimMessage(batchId: string, now: string): Promise<boolean> {
+    return this.messages.claim(batchId, now);
   }
 
-  async saveMessage(batchId: string, message: { channel: string; ts: string }): Promise<void> {
-    await this.table.update({
-      Key: keys.batchMessage(batchId),
-      UpdateExpression: 'SET channel = :channel, ts = :ts',
-      ExpressionAttributeValues: { ':channel': message.channel, ':ts': message.ts },
-    });
+  saveMessage(batchId: string, message: { channel: string; ts: string }): Promise<void> {
+    return this.messages.save(batchId, message);
   }
 
   /** True the first time a thread reply is claimed (a redelivered event posts nothing twice). */
