@@ -67,7 +67,7 @@ export function repeatEvents(n: number, fingerprints: number, fixtures?: readonl
 }
 
 /** `npm run bench -- --quick`: the storm, the fleet and the distinct-event run at a fifth of their sizes. */
-export const QUICK = process.argv.includes('--quick');
+const QUICK = process.argv.includes('--quick');
 
 /** A run's size: its environment variable, else the full size (a fifth with --quick); each figure prints the size it used. */
 export function sizeFromEnvironment(name: string, full: number): number {

@@ -3,7 +3,7 @@ import type { FirebreakConfig } from '../../functions/core/config.ts';
 import type { SectionInput } from '../bench-kit.ts';
 import { baselines, bundleFile, bundleFunction, interleavedColdStarts } from '../cold-start.ts';
 
-export const FUNCTIONS = ['ingest', 'notify', 'escalate', 'slack', 'relay'] as const;
+const FUNCTIONS = ['ingest', 'notify', 'escalate', 'slack', 'relay'] as const;
 
 /** Bundles one function with the deployed settings (the Slack section needs the Slack bundle). */
 export const bundleDeployed = (name: string, config: FirebreakConfig) =>
