@@ -124,6 +124,13 @@ describe('audit verify on real items', () => {
     expect(await findings()).toEqual(['truncated_tail']);
   });
 
+  it("truncated tail of a deploy freeze's chain: the freeze names its head as an incident does", async () => {
+    const chain = await runtime.repositories.freezes.getAudit('global');
+    expect(chain.length).toBeGreaterThan(0);
+    await remove('FREEZE#global', chain.length);
+    expect(await findings()).toEqual(['truncated_tail']);
+  });
+
   it('rewound head: the newest entry deleted and the head moved back to match (the table alone looks fine)', async () => {
     const chain = await entries(incidentId);
     await remove(incidentId, chain.length);

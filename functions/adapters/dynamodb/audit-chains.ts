@@ -52,13 +52,18 @@ const HolderHead = z.object({ auditSeq: z.number().int().optional(), auditHead: 
 
 /** The chain id an audit partition belongs to: `INC#<id>` holds `<id>`'s chain, `HOLD#…` its own. */
 const chainIdOf = (partition: string): string => (partition.startsWith('INC#') ? partition.slice(4) : partition);
-/** Where a chain's holder keeps its head: the incident's `META`, the hold's and the review's `STATE`. */
-const holderKey = (chainId: string) =>
-  chainId.startsWith('HOLD#')
-    ? keys.hold(chainId.slice(5))
-    : chainId.startsWith('REVIEW#')
-      ? keys.review(chainId.slice(7))
-      : keys.incident(chainId);
+/** Chains held by a record of their own (its `STATE` names their head), by the chain id's prefix. */
+const HOLDERS: ReadonlyArray<readonly [string, (id: string) => ReturnType<typeof keys.incident>]> = [
+  ['HOLD#', keys.hold],
+  ['FREEZE#', keys.freeze],
+  ['BATCH#', keys.batch],
+  ['REVIEW#', keys.review],
+];
+/** Where a chain's holder keeps its head: the incident's `META`, or its own record's `STATE`. */
+const holderKey = (chainId: string) => {
+  const holder = HOLDERS.find(([prefix]) => chainId.startsWith(prefix));
+  return holder ? holder[1](chainId.slice(holder[0].length)) : keys.incident(chainId);
+};
 
 /**
  * A chain exactly as stored, for verification: entries in key order, read without trusting their
