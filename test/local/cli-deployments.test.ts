@@ -1,41 +1,17 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_SOURCE } from '../../functions/core/deployments/deployment-sources.ts';
 import { type HoldState } from '../../functions/core/deployments/release-hold.ts';
 import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
 import { appendToChain, releaseHoldChainId } from '../../functions/core/audit/chain.ts';
 import { createFirebreakTable, localClient } from '../../functions/local/dynamodb-local.ts';
+import { runCliProcess } from '../cli/child-process.ts';
 
 /** The child gets fake credentials and no profile, so nothing can reach a real account. */
-const BASE_ENV = {
-  PATH: process.env.PATH ?? '',
-  HOME: process.env.HOME ?? '',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_CONFIG_FILE: '/nonexistent/aws-config',
-  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
 
-const run = async (args: string[], env: Record<string, string> = {}) => {
-  const child = promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], {
-    encoding: 'utf8',
-    env: { ...BASE_ENV, ...env },
-  });
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const run = (args: string[], env: Record<string, string> = {}) => runCliProcess(args, env);
 
 /** A stand-in for the EventBridge API (JSON 1.1 protocol) that records every request it gets. */
 interface FakeEventBridge {

@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RawDeadLetter } from '../../functions/core/dead-letters/dead-letter.ts';
 import { STACK_TAG } from '../../functions/core/platform/platform-alarms.ts';
 import { guardDutyEvent, INGEST_ARN, onFailureDeadLetter, QUEUE_URL, ruleDeadLetter } from '../support/dead-letters.ts';
+import { runCliProcess } from '../cli/child-process.ts';
 
 /** The child gets fake credentials and no profile, so nothing can reach a real account. */
-const BASE_ENV = {
-  PATH: process.env.PATH ?? '',
-  HOME: process.env.HOME ?? '',
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'local',
-  AWS_SECRET_ACCESS_KEY: 'local',
-  AWS_CONFIG_FILE: '/nonexistent/aws-config',
-  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
 
 /** A stand-in for SQS (JSON protocol) and Lambda (REST) that holds a queue and records every request. */
 interface FakeAws {
@@ -101,19 +89,8 @@ async function fakeAws(): Promise<FakeAws> {
 }
 
 let aws: FakeAws;
-const run = async (args: string[], env: Record<string, string> = {}) => {
-  const child = promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], {
-    encoding: 'utf8',
-    env: { ...BASE_ENV, AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_LAMBDA: aws.endpoint, ...env },
-  });
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCliProcess(args, { AWS_ENDPOINT_URL_SQS: aws.endpoint, AWS_ENDPOINT_URL_LAMBDA: aws.endpoint, ...env });
 const operations = () => aws.requests.map((r) => r.operation);
 
 beforeAll(async () => {

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
 import { renderPostmortemHtml } from '../../functions/core/postmortem/render-html.ts';
@@ -12,28 +10,11 @@ import { runDrill } from '../../functions/local/drill/run.ts';
 import { ScenarioSchema } from '../../functions/local/drill/scenario.ts';
 import { draftPostmortem } from '../../functions/workflow/postmortem.ts';
 import { exampleConfig, fixture } from '../support.ts';
+import { runCliProcess } from '../cli/child-process.ts';
 
 const config = exampleConfig();
 
-const cli = async (args: string[]) => {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], {
-      env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const cli = (args: string[]) => runCliProcess(args);
 const tableName = `postmortem-${process.pid}`;
 
 /**

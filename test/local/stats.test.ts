@@ -1,6 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRepositories } from '../../functions/adapters/dynamodb/repositories.ts';
 import type { IncidentStats } from '../../functions/core/metrics/incident-stats.ts';
@@ -9,6 +6,7 @@ import { runDrill, type DrillOutcome } from '../../functions/local/drill/run.ts'
 import { ScenarioSchema } from '../../functions/local/drill/scenario.ts';
 import { readIncidentStats } from '../../functions/workflow/stats.ts';
 import { exampleConfig, fixture } from '../support.ts';
+import { runCliProcess } from '../cli/child-process.ts';
 
 const tableName = `stats-${process.pid}`;
 const MINUTE = 60_000;
@@ -50,25 +48,7 @@ beforeAll(async () => {
   outcome = await runDrill(scenario, { config: exampleConfig(), baseDir: '.', endpoint: inject('dynamoEndpoint'), tableName });
 }, 60_000);
 
-const cli = async (args: string[]) => {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(resolve('node_modules/.bin/tsx'), ['bin/firebreak.ts', ...args], {
-      env,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const cli = (args: string[]) => runCliProcess(args);
 
 describe('firebreak stats on a drill', () => {
   it('measures each incident from detection and summarizes per severity and category', async () => {
