@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type MitigationEntry } from '../../functions/core/config.ts';
@@ -7,11 +6,8 @@ import { createAutomationRole, grantedActions } from '../../lib/constructs/autom
 import { grantResponseActions } from '../../lib/constructs/response-grants.ts';
 import { permissionProblems, resourceRunbookActions, shippedDocuments } from '../../lib/documents/index.ts';
 import { exampleConfig } from '../support.ts';
+import { newApp } from './synth.ts';
 
-/** The feature flags `cdk synth` uses. */
-const CDK_CONTEXT = (
-  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
-).context;
 const config = exampleConfig();
 const shipped = shippedDocuments({
   diagnosticsBucketName: 'bucket',
@@ -101,14 +97,14 @@ describe('the permissions a catalog entry needs', () => {
   });
 
   it('fails synth for an entry that would run without its permissions', () => {
-    const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const app = newApp();
     expect(
       () =>
         new FirebreakStack(app, 'Firebreak', { config: { ...config, mitigations: [...config.mitigations, restartInstance] } }),
     ).toThrow(ConfigError);
     expect(
       () =>
-        new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Firebreak', {
+        new FirebreakStack(newApp(), 'Firebreak', {
           config: { ...config, mitigations: [...config.mitigations, restartInstance] },
         }),
     ).toThrow(/restart-instance\)\.permissions: AWS-RestartEC2Instance is not shipped by the stack/);

@@ -1,15 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.ts';
 import { firebreakFunctionsIn } from '../../lib/constructs/platform-alarms.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+import { synthesize } from './synth.ts';
 
 interface Widget {
   type: string;
@@ -48,9 +41,9 @@ const lines = (title: string) =>
   });
 
 beforeAll(() => {
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new FirebreakStack(app, 'Firebreak', { config: loadConfig(join(ROOT, 'firebreak.config.json')) });
-  widgets = body(Template.fromStack(stack)).widgets;
+  let template: Template;
+  ({ stack, template } = synthesize());
+  widgets = body(template).widgets;
 });
 
 describe('operations dashboard', () => {

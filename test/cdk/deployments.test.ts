@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, CfnElement, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type App, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,47 +14,20 @@ import { DeploymentSchema } from '../../functions/core/deployments/deploy-notice
 import { FIREBREAK_SOURCE, type EventPattern } from '../../functions/core/events/bus.ts';
 import { BUS_EVENTS } from '../../functions/core/events/subscriptions.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { FirebreakStack } from '../../lib/firebreak-stack.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = join(ROOT, 'test/fixtures/events');
-/** The feature flags `cdk synth` uses, so the tests synthesize the same template. */
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-
-type Resource = { Type: string; Properties: Record<string, unknown> };
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
+import type { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { actionsOf, FIXTURES, synthesize, templateReaders, type Resource } from './synth.ts';
 
 let app: App;
 let stack: FirebreakStack;
 let template: Template;
 let resources: Record<string, Resource>;
 
-const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
-const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
-const props = (construct: IConstruct) => resources[logicalId(construct)]!.Properties;
-const actions = (s: Statement) => [s.Action].flat();
+const { logicalId, ref, arnOf, props, statementsOf } = templateReaders(() => ({ stack, resources }));
 /** The pattern of a rule as synthesized (read back from the template, not from the source). */
 const patternOf = (rule: IConstruct) => props(rule).EventPattern as EventPattern;
 
-/** Every statement of the identity policies attached to a role. */
-const statementsOf = (role: IConstruct): Statement[] =>
-  Object.values(resources)
-    .filter(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))),
-    )
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-
 beforeAll(() => {
-  const config = loadConfig(join(ROOT, 'firebreak.config.json'));
-  // Bundling off, like stack.test.ts: `npm run synth` bundles for real.
-  app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new FirebreakStack(app, 'Firebreak', { config });
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Resource>;
+  ({ app, stack, template, resources } = synthesize());
 });
 
 describe('deployment rules', () => {
@@ -280,7 +252,7 @@ describe('deployments function', () => {
       expect(s.Effect).toBe('Allow');
       expect(s.Condition).toBeUndefined();
       const key = JSON.stringify(s.Resource);
-      byResource.set(key, [...(byResource.get(key) ?? []), ...actions(s)].sort());
+      byResource.set(key, [...(byResource.get(key) ?? []), ...actionsOf(s)].sort());
     }
     expect(Object.fromEntries(byResource)).toEqual({
       [JSON.stringify(arnOf(fn().logGroup))]: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -312,7 +284,7 @@ describe('deployments function', () => {
   });
 
   it('cannot schedule, pass roles or invoke functions', () => {
-    const all = statementsOf(fn().executionRole).flatMap(actions);
+    const all = statementsOf(fn().executionRole).flatMap(actionsOf);
     expect(all.filter((a) => /^(scheduler|iam|lambda|ssm|sts):/.test(a))).toEqual([]);
   });
 });

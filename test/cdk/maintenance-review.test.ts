@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type FirebreakConfigInput } from '../../functions/core/config.ts';
+import { parseConfig } from '../../functions/core/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { exampleConfigInput, newApp } from './synth.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-const raw = JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as FirebreakConfigInput;
+const raw = exampleConfigInput();
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 let app: App;
@@ -34,7 +30,7 @@ beforeAll(() => {
       ],
     },
   });
-  app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  app = newApp();
   stack = new FirebreakStack(app, 'Firebreak', { config });
   // A stand-in grantee, to see what the registration grant allows.
   const role = new iam.Role(stack, 'RegistrarProbe', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
@@ -94,7 +90,7 @@ describe('maintenance windows in the stack', () => {
   });
 
   it('without windows (the default) the stack has none, and no maintenance function', () => {
-    const bare = new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Bare', {
+    const bare = new FirebreakStack(newApp(), 'Bare', {
       config: parseConfig({ ...raw, maintenance: {} }),
     });
     const template = Template.fromStack(bare).toJSON().Resources as Record<string, Resource>;

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, CfnElement, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { type App, Validations } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,14 +15,10 @@ import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { MITIGATION_OUTPUT_LOG_GROUP, NO_QUARANTINE_WARNING } from '../../lib/constructs/fleet-resources.ts';
 import { catalogProblems, PREVIOUS_GROUPS_TAG, shippedDocuments, type DocumentParameter } from '../../lib/documents/index.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { actionsOf, arnJoin, exampleConfigInput, FIXTURES, newApp, synthesize, templateReaders, type Resource } from './synth.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = join(ROOT, 'test/fixtures/events');
-/** The feature flags `cdk synth` uses, so the tests synthesize the same template. */
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 type Statement = {
   Action: string | string[];
   Resource: unknown;
@@ -45,8 +40,7 @@ type AutomationContent = {
 };
 
 /** The repository's configuration, with the quarantine VPC set (the stack then creates the group). */
-const rawConfig = () =>
-  JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as FirebreakConfigInput & Record<string, unknown>;
+const rawConfig = () => exampleConfigInput() as FirebreakConfigInput & Record<string, unknown>;
 const withFleet = (fleet: Record<string, unknown>, mutate?: (raw: FirebreakConfigInput) => void): FirebreakConfig => {
   const raw = rawConfig();
   mutate?.(raw);
@@ -59,49 +53,8 @@ let stack: FirebreakStack;
 let template: Template;
 let resources: Record<string, Resource>;
 
-/** Logical id of an L1 resource, or of the L1 resource behind an L2 construct. */
-const logicalId = (construct: IConstruct) =>
-  stack.getLogicalId((construct instanceof CfnElement ? construct : construct.node.defaultChild) as CfnElement);
-const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
-const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
-const props = (construct: IConstruct) => resources[logicalId(construct)]!.Properties;
-const actions = (s: Statement) => [s.Action].flat();
+const { logicalId, ref, arnOf, props, statementsOf, allStatementsFor } = templateReaders(() => ({ stack, resources }));
 const env = (fn: IConstruct) => (props(fn).Environment as { Variables: Record<string, unknown> }).Variables;
-
-/** Every statement of the identity policies attached to a role. */
-const statementsOf = (role: IConstruct): Statement[] =>
-  Object.values(resources)
-    .filter(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))),
-    )
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-/** Every identity-policy statement in the stack that allows `action`, with the roles it is attached to. */
-const allStatementsFor = (action: string) =>
-  Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((r) =>
-      (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({
-        roles: r.Properties.Roles as unknown[],
-        s,
-      })),
-    )
-    .filter(({ s }) => actions(s).includes(action));
-
-/** `arn:${Partition}:<service>:${Region}:<account>:<rest>` as CloudFormation renders formatArn. */
-const arnJoin = (service: string, rest: string, account: 'this' | 'none' = 'this') => ({
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      `:${service}:`,
-      { Ref: 'AWS::Region' },
-      ...(account === 'this' ? [':', { Ref: 'AWS::AccountId' }, rest] : [`:${rest}`]),
-    ],
-  ],
-});
 
 const documentsOf = (type: 'Command' | 'Automation') =>
   Object.values(resources)
@@ -116,11 +69,7 @@ const documentNamed = (name: string) =>
 
 beforeAll(() => {
   config = withFleet({ vpcId: VPC_ID });
-  // Bundling off, like the other CDK tests: `npm run synth` bundles for real. One synth for the file.
-  app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new FirebreakStack(app, 'Firebreak', { config });
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Resource>;
+  ({ app, stack, template, resources } = synthesize(config));
 });
 
 describe('fleet configuration', () => {
@@ -353,14 +302,14 @@ describe('SSM documents', () => {
 
   it('grants the automation role each response action scoped to its kind of resource, and nothing else of IAM', () => {
     const role = statementsOf(stack.mitigation.automationRole);
-    const grant = (action: string) => role.filter((s) => actions(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+    const grant = (action: string) => role.filter((s) => actionsOf(s).includes(action)).map((s) => JSON.stringify(s.Resource));
     expect(grant('iam:UpdateAccessKey')).toHaveLength(1);
     expect(grant('iam:UpdateAccessKey')[0]).toContain(':user/*');
     expect(grant('iam:DetachRolePolicy')[0]).toContain(':role/*');
     expect(grant('ec2:RevokeSecurityGroupIngress')[0]).toContain(':security-group/*');
     expect(grant('cloudtrail:StartLogging')[0]).toContain(':trail/*');
     expect(grant('s3:PutBucketPublicAccessBlock')[0]).toContain(':s3:::*');
-    const iamActions = role.flatMap(actions).filter((a) => a.startsWith('iam:'));
+    const iamActions = role.flatMap(actionsOf).filter((a) => a.startsWith('iam:'));
     expect(iamActions.sort()).toEqual(['iam:DetachRolePolicy', 'iam:UpdateAccessKey']);
   });
 
@@ -423,8 +372,7 @@ describe('catalog and documents agree', () => {
       const catalog = raw.mitigations as Array<Record<string, unknown>>;
       catalog.push({ ...catalog.find((m) => m.id === 'restart-service'), id: 'drain-node', document: 'Firebreak-DrainNode' });
     });
-    const build = () =>
-      new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Firebreak', { config: bad });
+    const build = () => new FirebreakStack(newApp(), 'Firebreak', { config: bad });
     expect(build).toThrow(ConfigError);
     expect(build).toThrow(
       /the mitigation catalog \(mitigations\) is not a valid Firebreak configuration:\n {2}- mitigations\[\d+\] \(drain-node\)\.document: "Firebreak-DrainNode"/,
@@ -451,7 +399,7 @@ describe('quarantine security group', () => {
 
   it('is not created without fleet.vpcId: the synth warns, the runbook refuses, and the output is absent', () => {
     // Construction only (no synth): the warning is construct metadata.
-    const bare = new FirebreakStack(new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } }), 'Firebreak', {
+    const bare = new FirebreakStack(newApp(), 'Firebreak', {
       config: parseConfig(rawConfig()),
     });
     expect(bare.mitigation.quarantineSecurityGroup).toBeUndefined();
@@ -648,7 +596,7 @@ describe('execute and track functions', () => {
       },
     ]);
     expect(
-      statementsOf(stack.mitigation.executeFunction.executionRole).filter((s) => actions(s).includes('iam:PassRole')),
+      statementsOf(stack.mitigation.executeFunction.executionRole).filter((s) => actionsOf(s).includes('iam:PassRole')),
     ).toHaveLength(1);
   });
 
@@ -667,15 +615,15 @@ describe('execute and track functions', () => {
   it('gives execute no EC2 access and no scheduling, and track no EC2 or Lambda access and only one read of Systems Manager', () => {
     expect(
       statementsOf(stack.mitigation.executeFunction.executionRole)
-        .flatMap(actions)
+        .flatMap(actionsOf)
         .filter((a) => /^(ec2|scheduler|lambda):/.test(a)),
     ).toEqual([]);
     const track = statementsOf(stack.mitigation.trackFunction.executionRole);
-    expect(track.flatMap(actions).filter((a) => /^(ec2|lambda):/.test(a))).toEqual([]);
+    expect(track.flatMap(actionsOf).filter((a) => /^(ec2|lambda):/.test(a))).toEqual([]);
     // The child executions of an automation run (their targets and statuses); the action takes no resource but `*`.
     // (CDK merges it into the statement of X-Ray's actions, which take `*` too.)
-    expect(track.flatMap(actions).filter((a) => a.startsWith('ssm:'))).toEqual(['ssm:DescribeAutomationExecutions']);
-    expect(track.filter((s) => actions(s).includes('ssm:DescribeAutomationExecutions'))).toEqual([
+    expect(track.flatMap(actionsOf).filter((a) => a.startsWith('ssm:'))).toEqual(['ssm:DescribeAutomationExecutions']);
+    expect(track.filter((s) => actionsOf(s).includes('ssm:DescribeAutomationExecutions'))).toEqual([
       {
         Action: ['ssm:DescribeAutomationExecutions', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
         Effect: 'Allow',
@@ -686,14 +634,14 @@ describe('execute and track functions', () => {
       [ref(stack.mitigation.trackFunction.executionRole)],
     ]);
     // No IAM or Scheduler access: a failed run's rollback is requested by propose, from the failure's announcement.
-    expect(track.filter((s) => actions(s).some((a) => /^(iam|scheduler):/.test(a)))).toEqual([]);
+    expect(track.filter((s) => actionsOf(s).some((a) => /^(iam|scheduler):/.test(a)))).toEqual([]);
   });
 
   it('does not let execute or track read the Slack secret', () => {
     for (const fn of [stack.mitigation.executeFunction, stack.mitigation.trackFunction]) {
       expect(
         statementsOf(fn.executionRole)
-          .flatMap(actions)
+          .flatMap(actionsOf)
           .filter((a) => a.startsWith('secretsmanager:')),
         fn.node.path,
       ).toEqual([]);
@@ -728,7 +676,7 @@ describe('automation role', () => {
     const snapshots = arnJoin('ec2', ':snapshot/*', 'none');
     const statements = statementsOf(role());
     const grants = statements.flatMap((s) =>
-      actions(s).map((action) => ({ action, resource: s.Resource, condition: s.Condition })),
+      actionsOf(s).map((action) => ({ action, resource: s.Resource, condition: s.Condition })),
     );
     const find = (action: string, resource: unknown) =>
       grants

@@ -1,33 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_STREAM_FILTER } from '../../functions/adapters/dynamodb/audit-chains.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { FirebreakStack } from '../../lib/firebreak-stack.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-
-type Resource = { Type: string; Properties: Record<string, unknown> };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown };
+import type { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { exampleConfig } from '../support.ts';
+import { actionsOf, synthesize, templateReaders, type Resource, type Statement } from './synth.ts';
 
 let stack: FirebreakStack;
 let resources: Record<string, Resource>;
-const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
-const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const { logicalId, ref } = templateReaders(() => ({ stack, resources }));
 
 beforeAll(() => {
-  const config = loadConfig(join(ROOT, 'firebreak.config.json'));
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new FirebreakStack(app, 'Firebreak', {
-    config: { ...config, audit: { digestWindowSeconds: 180, retentionDays: 400, retentionMode: 'COMPLIANCE' } },
-  });
-  resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  ({ stack, resources } = synthesize({
+    ...exampleConfig(),
+    audit: { digestWindowSeconds: 180, retentionDays: 400, retentionMode: 'COMPLIANCE' },
+  }));
 });
 
 describe('the audit notary', () => {
@@ -53,8 +38,8 @@ describe('the audit notary', () => {
       .filter((r) => r.Type === 'AWS::IAM::Policy')
       .flatMap((r) =>
         (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter((s) =>
-          actions(s).some((a) => a === 'kms:Sign' || a === 'kms:*'),
-        ).map((s) => ({ roles: r.Properties.Roles, resource: s.Resource, actions: actions(s) })),
+          actionsOf(s).some((a) => a === 'kms:Sign' || a === 'kms:*'),
+        ).map((s) => ({ roles: r.Properties.Roles, resource: s.Resource, actions: actionsOf(s) })),
       );
     expect(signing).toEqual([
       {
@@ -106,7 +91,7 @@ describe('the audit notary', () => {
           JSON.stringify(r.Properties.Roles) === JSON.stringify([ref(stack.notary.notaryFunction.executionRole)]),
       )
       .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
-      .flatMap(actions);
+      .flatMap(actionsOf);
     expect(statements).toEqual(expect.arrayContaining(['kms:Sign', 's3:PutObject']));
     for (const action of statements)
       expect(action).not.toMatch(

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,14 +8,11 @@ import {
   platformAlarmName,
   STACK_TAG,
 } from '../../functions/core/platform/platform-alarms.ts';
-import { loadConfig } from '../../lib/config.ts';
+
 import { FirebreakFunction } from '../../lib/constructs/firebreak-function.ts';
 import { firebreakFunctionsIn, PlatformAlarms } from '../../lib/constructs/platform-alarms.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-const newApp = () => new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+import { newApp, synthesize } from './synth.ts';
 
 type Alarm = { Properties: Record<string, unknown> };
 
@@ -31,8 +25,7 @@ const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.d
 const alarmNamed = (name: string) => alarms.find((a) => a.Properties.AlarmName === name);
 
 beforeAll(() => {
-  stack = new FirebreakStack(newApp(), 'Firebreak', { config: loadConfig(join(ROOT, 'firebreak.config.json')) });
-  template = Template.fromStack(stack);
+  ({ stack, template } = synthesize());
   alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
   functions = firebreakFunctionsIn(stack);
 });

@@ -1,40 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOX_STREAM_FILTER } from '../../functions/adapters/dynamodb/outbox.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { FirebreakStack } from '../../lib/firebreak-stack.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-
-type Resource = { Type: string; Properties: Record<string, unknown> };
-type Statement = { Action: string | string[]; Resource: unknown };
+import type { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { synthesize, templateReaders, type Resource } from './synth.ts';
 
 let stack: FirebreakStack;
 let resources: Record<string, Resource>;
 
-const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
-const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
-const statementsOf = (role: IConstruct): Statement[] =>
-  Object.values(resources)
-    .filter(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))),
-    )
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+const { logicalId, ref, arnOf, statementsOf } = templateReaders(() => ({ stack, resources }));
 
 beforeAll(() => {
-  const config = loadConfig(join(ROOT, 'firebreak.config.json'));
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new FirebreakStack(app, 'Firebreak', { config });
-  resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  ({ stack, resources } = synthesize());
 });
 
 describe('the outbox relay', () => {

@@ -1,30 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { type CfnElement } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.ts';
 import { FREEZE_PATTERN, TRACKER_PATTERN } from '../../functions/core/events/subscriptions.ts';
-import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { exampleConfigInput, synthesize } from './synth.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-const example = JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as Record<string, unknown>;
+const example = exampleConfigInput() as Record<string, unknown>;
 
-function synth(extra: Record<string, unknown>) {
-  const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new FirebreakStack(app, 'Firebreak', { config: parseConfig({ ...example, ...extra }) });
-  const template = Template.fromStack(stack);
-  return {
-    app,
-    stack,
-    template,
-    resources: template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>,
-  };
-}
+const synth = (extra: Record<string, unknown>) => synthesize(parseConfig({ ...example, ...extra }));
 type Synth = ReturnType<typeof synth>;
 const logicalId = (s: Synth, c: IConstruct) => s.stack.getLogicalId(c.node.defaultChild as CfnElement);
 const statementsOf = (s: Synth, role: IConstruct) =>

@@ -1,30 +1,25 @@
 /** The scheduled configuration review in the stack: its function, schedule, role, rule and read permissions. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig, type FirebreakConfigInput } from '../../functions/core/config.ts';
+import { parseConfig } from '../../functions/core/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { exampleConfigInput, newApp, synthesize } from './synth.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-const raw = JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as FirebreakConfigInput;
+const raw = exampleConfigInput();
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 type Statement = { Action: unknown; Resource: unknown; Effect: string; Condition?: unknown; Principal?: unknown };
 let app: App;
 let stack: FirebreakStack;
 let resources: Record<string, Resource>;
-const newApp = () => new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
 
 beforeAll(() => {
-  app = newApp();
-  const config = parseConfig({ ...raw, review: { schedule: 'cron(30 7 ? * FRI *)', timezone: 'Europe/Berlin' } });
-  stack = new FirebreakStack(app, 'Firebreak', { config });
-  resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  ({ app, stack, resources } = synthesize(
+    parseConfig({ ...raw, review: { schedule: 'cron(30 7 ? * FRI *)', timezone: 'Europe/Berlin' } }),
+  ));
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);

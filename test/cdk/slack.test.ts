@@ -1,68 +1,24 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, CfnElement, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { type App, Validations } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFY_EVENTS } from '../../functions/core/events/subscriptions.ts';
 import { type EventPattern } from '../../functions/core/events/bus.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
-import { loadConfig } from '../../lib/config.ts';
-import { FirebreakStack } from '../../lib/firebreak-stack.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = join(ROOT, 'test/fixtures/events');
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-
-type Resource = { Type: string; Properties: Record<string, unknown> };
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown; Principal?: unknown };
+import type { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { actionsOf, arnJoin, FIXTURES, ROOT, synthesize, templateReaders, type Resource } from './synth.ts';
 
 let app: App;
 let stack: FirebreakStack;
 let template: Template;
 let resources: Record<string, Resource>;
 
-const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
-const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
-const props = (construct: IConstruct) => resources[logicalId(construct)]!.Properties;
-const actions = (s: Statement) => [s.Action].flat();
-
-/** Every statement of the identity policies attached to a role. */
-const statementsOf = (role: IConstruct): Statement[] =>
-  Object.values(resources)
-    .filter(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        (r.Properties.Roles as unknown[]).some((x) => JSON.stringify(x) === JSON.stringify(ref(role))),
-    )
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-/** Every identity-policy statement in the stack that allows `action`. */
-const allStatementsFor = (action: string) =>
-  Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((r) =>
-      (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => ({ roles: r.Properties.Roles, s })),
-    )
-    .filter(({ s }) => actions(s).includes(action));
-
-/** `arn:${Partition}:<service>:${Region}:${AccountId}:<rest>` as CloudFormation renders formatArn. */
-const arnJoin = (service: string, rest: string) => ({
-  'Fn::Join': [
-    '',
-    ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, rest],
-  ],
-});
-
+const { logicalId, ref, arnOf, props, statementsOf, allStatementsFor } = templateReaders(() => ({ stack, resources }));
 beforeAll(() => {
-  const config = loadConfig(join(ROOT, 'firebreak.config.json'));
-  // Bundling off, like stack.test.ts: `npm run synth` bundles for real.
-  app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new FirebreakStack(app, 'Firebreak', { config });
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Record<string, Resource>;
+  ({ app, stack, template, resources } = synthesize());
 });
 
 describe('Slack ingress (HTTP API)', () => {
@@ -162,11 +118,11 @@ describe('Slack secret', () => {
     );
     for (const { s } of readers) {
       expect(s.Resource).toEqual(ref(stack.foundation.slackSecret));
-      expect(actions(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+      expect(actionsOf(s).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     }
     // The slack role reads no other secret, under any action.
     const slackSecretStatements = statementsOf(stack.slack.slackFunction.executionRole).filter((s) =>
-      actions(s).some((a) => a.startsWith('secretsmanager:')),
+      actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
     );
     expect(slackSecretStatements.map((s) => s.Resource)).toEqual([ref(stack.foundation.slackSecret)]);
   });
@@ -207,7 +163,7 @@ describe('functions', () => {
   it('gives no function PutEvents (their events go through the outbox), and the table and key', () => {
     for (const fn of [stack.slack.slackFunction, stack.workflow.notifyFunction, stack.workflow.escalateFunction]) {
       const statements = statementsOf(fn.executionRole);
-      const on = (action: string) => statements.filter((s) => actions(s).includes(action)).map((s) => s.Resource);
+      const on = (action: string) => statements.filter((s) => actionsOf(s).includes(action)).map((s) => s.Resource);
       expect(on('events:PutEvents'), fn.node.path).toEqual([]);
       expect(on('dynamodb:PutItem'), fn.node.path).toEqual([
         [arnOf(stack.foundation.table), { 'Fn::Join': ['', [arnOf(stack.foundation.table), '/index/*']] }],
@@ -221,7 +177,7 @@ describe('functions', () => {
       expect(
         statements
           .filter((s) => s.Resource === '*')
-          .flatMap(actions)
+          .flatMap(actionsOf)
           .sort(),
         fn.node.path,
       ).toEqual(unscoped);
@@ -292,7 +248,7 @@ describe('EventBridge Scheduler', () => {
     expect(naming('AWS::Events::Rule', 'Targets', stack.workflow.notifyFunction)).toHaveLength(1);
     expect(naming('AWS::Events::Rule', 'Targets', stack.workflow.escalateFunction)).toEqual([]);
     expect(naming('AWS::Lambda::Permission', 'FunctionName', stack.workflow.escalateFunction)).toEqual([]);
-    const own = statementsOf(stack.workflow.escalateFunction.executionRole).flatMap(actions);
+    const own = statementsOf(stack.workflow.escalateFunction.executionRole).flatMap(actionsOf);
     expect(own.filter((a) => /^(scheduler|iam|lambda):/.test(a))).toEqual([]);
     expect(props(stack.workflow.escalateFunction).Description).toBe(
       'Firebreak escalate / expire: when the CTO stays silent, ask the senior engineers; when the approval window ends, expire the request',
@@ -306,11 +262,11 @@ describe('EventBridge Scheduler', () => {
       const statements = statementsOf(fn.executionRole);
       // No DeleteSchedule: schedules delete themselves after running (ActionAfterCompletion DELETE, done by Scheduler).
       expect(
-        statements.filter((s) => actions(s).some((a) => a.startsWith('scheduler:'))),
+        statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:'))),
         fn.node.path,
       ).toEqual([{ Action: 'scheduler:CreateSchedule', Effect: 'Allow', Resource: schedules }]);
       expect(
-        statements.filter((s) => actions(s).includes('iam:PassRole')),
+        statements.filter((s) => actionsOf(s).includes('iam:PassRole')),
         fn.node.path,
       ).toEqual([
         {
@@ -409,10 +365,10 @@ describe('notify rule', () => {
 
   it('gives propose the table but not the Slack secret (proposals do not wait for Slack) nor the bus (the outbox)', () => {
     const statements = statementsOf(stack.workflow.proposeFunction.executionRole);
-    expect(statements.some((s) => actions(s).includes('secretsmanager:GetSecretValue'))).toBe(false);
-    expect(statements.some((s) => actions(s).includes('events:PutEvents'))).toBe(false);
+    expect(statements.some((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))).toBe(false);
+    expect(statements.some((s) => actionsOf(s).includes('events:PutEvents'))).toBe(false);
     expect(
-      statements.some((s) => actions(s).includes('dynamodb:TransactWriteItems') || actions(s).includes('dynamodb:PutItem')),
+      statements.some((s) => actionsOf(s).includes('dynamodb:TransactWriteItems') || actionsOf(s).includes('dynamodb:PutItem')),
     ).toBe(true);
   });
 });

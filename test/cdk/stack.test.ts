@@ -1,9 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, CfnElement, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,36 +12,20 @@ import { type EventPattern } from '../../functions/core/events/bus.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
 import { ConfigError, loadConfig, type FirebreakConfig } from '../../lib/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { CDK_CONTEXT, FIXTURES, ROOT, synthesize, templateReaders, type Resource } from './synth.ts';
 import { CONTROL_TOWER_ACKNOWLEDGEMENTS, ControlTowerChecks } from '../../lib/policy/control-tower.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = join(ROOT, 'test/fixtures/events');
-/** The feature flags `cdk synth` uses, so the tests synthesize the same template. */
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
-
-type Resources = Record<
-  string,
-  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
->;
 
 let config: FirebreakConfig;
 let app: App;
 let stack: FirebreakStack;
 let template: Template;
-let resources: Resources;
+let resources: Record<string, Resource>;
 
-/** Logical id of the L1 resource behind an L2 construct. */
-const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
-const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+const { logicalId, ref, arnOf } = templateReaders(() => ({ stack, resources }));
 
 beforeAll(() => {
   config = loadConfig(join(ROOT, 'firebreak.config.json'));
-  // Bundling off: these tests check the template; `npm run synth` and the bundling test below cover esbuild.
-  app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new FirebreakStack(app, 'Firebreak', { config });
-  template = Template.fromStack(stack);
-  resources = template.toJSON().Resources as Resources;
+  ({ app, stack, template, resources } = synthesize(config));
 });
 
 describe('event bus and rules', () => {
@@ -485,7 +468,9 @@ describe('bundling', () => {
           asset,
         ).toBe(true);
       }
-      const synthesized = JSON.parse(readFileSync(join(outdir, 'Firebreak.template.json'), 'utf8')) as { Resources: Resources };
+      const synthesized = JSON.parse(readFileSync(join(outdir, 'Firebreak.template.json'), 'utf8')) as {
+        Resources: Record<string, Resource>;
+      };
       const ingestId = bundledStack.getLogicalId(bundledStack.ingestion.ingestFunction.node.defaultChild as CfnElement);
       const ingestCode = synthesized.Resources[ingestId]!.Properties.Code as { S3Key: string };
       const ingestAsset = `asset.${ingestCode.S3Key.replace(/\.zip$/, '')}`;
