@@ -5,9 +5,10 @@
 import * as z from 'zod';
 import { RegexSource } from '../regex-source.ts';
 // Types only: config.ts imports this module, so a value import back would be a cycle.
-import type { Category, Severity, SeverityHint } from '../config.ts';
+import type { Category, Severity } from '../config.ts';
 import { WatchPipelineSchema } from './pipeline-changes.ts';
 import { SIGNIN_BURST_DEFAULTS, SigninBurstConfigSchema } from './signin-bursts.ts';
+import { DEFAULT_MONITOR_SEVERITY, DEFAULT_WATCH_ALLOW } from './watch-defaults.ts';
 
 const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const satisfies readonly Severity[]);
 /** The categories an unmatched monitor signal may take (platform and unknown are Firebreak's own). */
@@ -46,11 +47,6 @@ export const WatchAllowSchema = z
   );
 export type WatchAllow = z.infer<typeof WatchAllowSchema>;
 
-/** The defaults: CloudFormation acting on a caller's behalf deploys what was reviewed in a template. */
-export const DEFAULT_WATCH_ALLOW: WatchAllow[] = [
-  { name: 'CloudFormation applying a reviewed template', invokedBy: '^cloudformation\\.amazonaws\\.com$' },
-];
-
 export const WatchConfigSchema = z
   .object({
     /** Turns the CloudTrail and AWS Config watch (its EventBridge rules) on or off. */
@@ -72,15 +68,6 @@ export const WatchConfigSchema = z
   .strict();
 export type WatchConfig = z.infer<typeof WatchConfigSchema>;
 
-export const WATCH_DEFAULTS: WatchConfig = {
-  enabled: true,
-  allow: DEFAULT_WATCH_ALLOW,
-  severity: {},
-  respond: {},
-  pipelines: [],
-  signinFailures: SIGNIN_BURST_DEFAULTS,
-};
-
 const SeverityByHint = z
   .object({
     critical: SeveritySchema,
@@ -90,14 +77,6 @@ const SeverityByHint = z
     informational: SeveritySchema,
   })
   .strict();
-
-export const DEFAULT_MONITOR_SEVERITY: Record<SeverityHint, Severity> = {
-  critical: 'SEV1',
-  high: 'SEV2',
-  medium: 'SEV3',
-  low: 'SEV4',
-  informational: 'SEV4',
-};
 
 /** What a custom monitor's signal becomes when no classification rule matches it. */
 export const MonitorsConfigSchema = z
@@ -109,5 +88,3 @@ export const MonitorsConfigSchema = z
   })
   .strict();
 export type MonitorsConfig = z.infer<typeof MonitorsConfigSchema>;
-
-export const MONITORS_DEFAULTS: MonitorsConfig = { severity: DEFAULT_MONITOR_SEVERITY, category: 'availability' };
