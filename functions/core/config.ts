@@ -27,7 +27,7 @@ import {
 } from './vocabulary.ts';
 
 // The shared words live in vocabulary.ts (deployed functions import them without these schemas).
-export { CategorySchema, ENVIRONMENT_PATTERN, RoleSchema, SeverityHintSchema, SeveritySchema, SignalStateSchema };
+export { CategorySchema, SeveritySchema };
 export type { Category, Role, Severity, SeverityHint, SignalState };
 
 export const FingerprintPartSchema = z.union([
