@@ -5,9 +5,9 @@
  * an operation that does stream events fails with the replacement's message instead of misbehaving.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,4 +79,68 @@ describe('the AWS SDK bundled without its event-stream serde', () => {
     expect(run.sent).toContain('POST /b/k');
     expect(run.results.select).toMatch(/^AWS SDK event streams are not in this bundle/);
   });
+});
+
+/** Every `...Command` the functions' code imports from an AWS SDK client (the local runtime aside), by client. */
+function commandsFunctionsImport(): Map<string, Set<string>> {
+  const byClient = new Map<string, Set<string>>();
+  const walk = (folder: string): string[] =>
+    readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(folder, entry.name)) : entry.name.endsWith('.ts') ? [join(folder, entry.name)] : [],
+    );
+  for (const file of walk(join(ROOT, 'functions')).filter((f) => !relative(ROOT, f).startsWith('functions/local/'))) {
+    for (const [, names, client] of readFileSync(file, 'utf8').matchAll(
+      /import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[a-z0-9-]+)'/g,
+    )) {
+      const commands = names!
+        .split(',')
+        .map((name) => name.replace(/^\s*type\s+/, '').trim())
+        .filter((name) => name.endsWith('Command'));
+      byClient.set(client!, new Set([...(byClient.get(client!) ?? []), ...commands]));
+    }
+  }
+  return byClient;
+}
+
+describe('the fact the replacement rests on', () => {
+  it('no operation the functions import from an AWS SDK client has an event-stream member', () => {
+    const imported = commandsFunctionsImport();
+    expect([...imported.keys()]).toEqual(
+      expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3', '@aws-sdk/client-ssm']),
+    );
+    // Asks the SDK itself, as its Command does (an event-stream member of the operation's input or output),
+    // for every operation of each client the functions use; run from the repository so it resolves the SDK.
+    const clients = [...imported.keys()];
+    const probe = `import { NormalizedSchema } from '@smithy/core/schema';
+${clients.map((client, i) => `import * as client${i} from '${client}';`).join('\n')}
+const streaming = {};
+for (const [client, exports] of [${clients.map((client, i) => `['${client}', client${i}]`).join(', ')}]) {
+  streaming[client] = Object.entries(exports)
+    .filter(([name, value]) => name.endsWith('Command') && typeof value === 'function')
+    .filter(([, Command]) => {
+      const schema = new Command({}).schema;
+      if (!Array.isArray(schema) || schema[0] !== 9) return false;
+      return Boolean(NormalizedSchema.of(schema[4]).getEventStreamMember() || NormalizedSchema.of(schema[5]).getEventStreamMember());
+    })
+    .map(([name]) => name);
+}
+process.stdout.write(JSON.stringify(streaming));
+`;
+    mkdirSync(join(ROOT, '.firebreak'), { recursive: true });
+    const folder = mkdtempSync(join(ROOT, '.firebreak', 'sdk-operations-'));
+    try {
+      writeFileSync(join(folder, 'probe.mjs'), probe);
+      const streaming = JSON.parse(
+        execFileSync(process.execPath, [join(folder, 'probe.mjs')], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }),
+      ) as Record<string, string[]>;
+      // Sanity: the check finds the event-stream operations that exist (S3's SelectObjectContent).
+      expect(streaming['@aws-sdk/client-s3']).toEqual(['SelectObjectContentCommand']);
+      const called = [...imported].flatMap(([client, commands]) =>
+        [...commands].filter((command) => streaming[client]?.includes(command)).map((command) => `${client} ${command}`),
+      );
+      expect(called).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
