@@ -5,27 +5,30 @@ import { DEFAULT_DEPLOY_FREEZE, DeployFreezeConfigSchema } from './deployments/f
 import { DEFAULT_TRACKER, TrackerConfigSchema } from './tracker/tracker-config.ts';
 import { CATALOG_ID_PATTERN, SLACK_USER_ID_PATTERN } from './ids.ts';
 import { FromIncidentPattern, ResourceTargetSchema, respondIssues, targetIssues } from './mitigations/resource-targets.ts';
-import { MONITORS_DEFAULTS, MonitorsConfigSchema, WATCH_DEFAULTS, WatchConfigSchema } from './signals/watch-config.ts';
+import { MonitorsConfigSchema, WatchConfigSchema } from './signals/watch-config.ts';
+import { MONITORS_DEFAULTS, WATCH_DEFAULTS } from './signals/watch-defaults.ts';
 import { SILENCES_DEFAULTS, SilencesConfigSchema } from './silences/silence-config.ts';
 import { INCIDENT_CHANNELS_DEFAULTS, IncidentChannelsConfigSchema } from './incidents/incident-channel-config.ts';
 import { MaintenanceConfigSchema } from './maintenance/maintenance-config.ts';
 import { ReviewConfigSchema } from './review/review-config.ts';
 import { RegexSource } from './regex-source.ts';
+import {
+  CategorySchema,
+  ENVIRONMENT_PATTERN,
+  RoleSchema,
+  SeverityHintSchema,
+  SeveritySchema,
+  SignalStateSchema,
+  type Category,
+  type Role,
+  type Severity,
+  type SeverityHint,
+  type SignalState,
+} from './vocabulary.ts';
 
-/** Incident severity: SEV1 is the worst. */
-export const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
-export type Severity = z.infer<typeof SeveritySchema>;
-
-/** `platform`: Firebreak itself (its dead letters, failing or throttled functions), from its own alarms. */
-export const CategorySchema = z.enum(['security', 'availability', 'performance', 'release', 'compliance', 'platform', 'unknown']);
-export type Category = z.infer<typeof CategorySchema>;
-
-/** How bad the source itself says a signal is, normalized across sources. */
-export const SeverityHintSchema = z.enum(['critical', 'high', 'medium', 'low', 'informational']);
-export type SeverityHint = z.infer<typeof SeverityHintSchema>;
-
-export const SignalStateSchema = z.enum(['firing', 'recovered']);
-export type SignalState = z.infer<typeof SignalStateSchema>;
+// The shared words live in vocabulary.ts (deployed functions import them without these schemas).
+export { CategorySchema, SeveritySchema };
+export type { Category, Role, Severity, SeverityHint, SignalState };
 
 export const FingerprintPartSchema = z.union([
   z.enum(['source', 'kind', 'subject', 'account', 'region']),
@@ -72,9 +75,6 @@ export const RuleSchema = z
     }
   });
 export type Rule = z.infer<typeof RuleSchema>;
-
-export const RoleSchema = z.enum(['cto', 'senior', 'responder']);
-export type Role = z.infer<typeof RoleSchema>;
 
 const ParameterName = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,49}$/, 'must be letters and digits, starting with a letter');
 
@@ -152,7 +152,6 @@ export const MitigationEntrySchema = z
   });
 export type MitigationEntry = z.infer<typeof MitigationEntrySchema>;
 
-export const ENVIRONMENT_PATTERN = /^[a-z0-9-]{1,32}$/;
 const EnvironmentName = z.string().regex(ENVIRONMENT_PATTERN, 'must be 1-32 lower-case letters, digits and dashes');
 
 /** Deployment environments: which services are which environment, and what a failure there means. */

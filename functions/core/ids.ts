@@ -28,3 +28,8 @@ export const CUSTOM_SERVICE_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{6,}$/;
 /** Anything shaped like a Slack user id (what a mention may carry). */
 export const SLACK_USER_ID_SHAPE = /^[UW][A-Z0-9]+$/;
+
+/** A GitHub repository as the tracker section names it: `owner/repository`. */
+export const REPOSITORY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
+/** A Jira project key, e.g. `OPS`. */
+export const JIRA_PROJECT_PATTERN = /^[A-Z][A-Z0-9_]{1,9}$/;

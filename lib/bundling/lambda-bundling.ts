@@ -21,6 +21,11 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
  *   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN: the replacement reads exactly those.
  * - semver (28 KB) is required only by the X-Ray SDK's patcher for the AWS SDK v2 (`captureAWS`), to
  *   check the v2 SDK's version; Firebreak uses v3 and the Tracer's `captureAWSv3Client`.
+ * - `@smithy/core/event-streams` (~15 KB in every bundle) is loaded by the SDK's HttpProtocol only
+ *   to (de)serialize an operation member that is an event stream (a union schema with the
+ *   `streaming` trait). In the clients Firebreak bundles, only S3's SelectObjectContent and Lambda's
+ *   InvokeWithResponseStream have one, and no function calls them; S3's client only wires a
+ *   marshaller at construction, which the replacement keeps.
  */
 export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   express: resolve(HERE, 'stubs/bolt-unused-receiver.ts'),
@@ -30,6 +35,7 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   'path-to-regexp': resolve(HERE, 'stubs/bolt-unused-receiver.ts'),
   '@aws-sdk/credential-provider-node': resolve(HERE, 'stubs/lambda-environment-credentials.ts'),
   semver: resolve(HERE, 'stubs/xray-sdk-v2-patcher-semver.ts'),
+  '@smithy/core/event-streams': resolve(HERE, 'stubs/smithy-event-streams.ts'),
 };
 
 /** Some dependencies are still CommonJS and call require(); ESM bundles have no require. */

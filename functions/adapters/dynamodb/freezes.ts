@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { deployFreezeChainId, type AuditEntry } from '../../core/audit/chain.ts';
-import { RoleSchema, SeveritySchema } from '../../core/config.ts';
+import { RoleSchema, SeveritySchema } from '../../core/vocabulary.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { StoredFreeze } from '../../core/persistence.ts';
 import { readAudit } from './audit.ts';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { releaseHoldChainId, type AuditEntry } from '../../core/audit/chain.ts';
-import { RoleSchema } from '../../core/config.ts';
+import { RoleSchema } from '../../core/vocabulary.ts';
 import type { StoredHold } from '../../core/persistence.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import { readAudit } from './audit.ts';

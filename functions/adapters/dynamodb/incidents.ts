@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { AuditEntry } from '../../core/audit/chain.ts';
-import { CategorySchema, SeveritySchema } from '../../core/config.ts';
+import { CategorySchema, SeveritySchema } from '../../core/vocabulary.ts';
 import {
   ACTIVE_STATUSES,
   INCIDENT_STATUSES,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { RoleSchema, SeveritySchema } from '../../core/config.ts';
+import { RoleSchema, SeveritySchema } from '../../core/vocabulary.ts';
 import type { MitigationPlan, MitigationRequest, MitigationState } from '../../core/mitigations/mitigation.ts';
 import type { InvocationChange, RunOwner, StoredProgress, WorkflowChange } from '../../core/persistence.ts';
 import type { BusEvent } from '../../core/events/contract.ts';

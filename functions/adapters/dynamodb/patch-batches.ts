@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { appendToChain, GENESIS_HASH, patchBatchChainId, type AuditEntry } from '../../core/audit/chain.ts';
-import { RoleSchema, SeverityHintSchema } from '../../core/config.ts';
+import { RoleSchema, SeverityHintSchema } from '../../core/vocabulary.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { PatchBatch } from '../../core/maintenance/patch-batch.ts';
 import { MessageSlots } from './message-slots.ts';

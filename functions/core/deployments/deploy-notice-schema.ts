@@ -3,7 +3,7 @@
  * Pure.
  */
 import * as z from 'zod';
-import { ENVIRONMENT_PATTERN } from '../config.ts';
+import { ENVIRONMENT_PATTERN } from '../vocabulary.ts';
 import { CUSTOM_SERVICE_PATTERN } from '../ids.ts';
 import { ISSUE_ARGUMENT_PATTERN, MAX_WORK_ITEMS } from '../tracker/work-items.ts';
 

@@ -2,7 +2,7 @@
  * Which environment a deployment from an AWS source went to, from the configured rules (custom
  * events name their own). Pure.
  */
-import { DeploymentsConfigSchema, type DeploymentsConfig } from '../config.ts';
+import type { DeploymentsConfig } from '../config.ts';
 
 /**
  * The `deployments` section of the configuration (for `lib/config.ts` to embed).
@@ -17,7 +17,13 @@ import { DeploymentsConfigSchema, type DeploymentsConfig } from '../config.ts';
  * - `holdEnvironments`: environments whose failures put the service on a release hold; every
  *   environment when unset.
  */
-export const DEFAULT_DEPLOYMENTS_CONFIG: DeploymentsConfig = DeploymentsConfigSchema.parse({});
+// Spelled out (not `DeploymentsConfigSchema.parse({})`) so that deployed functions do not bundle the
+// configuration's schemas; a test keeps it equal to what the schema's defaults give.
+export const DEFAULT_DEPLOYMENTS_CONFIG: DeploymentsConfig = {
+  environments: [],
+  defaultEnvironment: 'production',
+  incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
+};
 
 /** What an environment is decided from, for deployments from AWS sources. */
 export interface DeploymentContext {

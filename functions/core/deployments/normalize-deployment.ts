@@ -4,7 +4,7 @@
  */
 import { canonicalJson, sha256 } from '../audit/chain.ts';
 import { CAPS, capIdentifier, capLink, capList, capText } from '../caps.ts';
-import { ENVIRONMENT_PATTERN } from '../config.ts';
+import { ENVIRONMENT_PATTERN } from '../vocabulary.ts';
 import { assertEventSize, parseWith } from '../signals/normalize.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope } from '../signals/signal.ts';
 import { DEFAULT_DEPLOYMENTS_CONFIG, type EnvironmentOf } from './deployment-environments.ts';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { SeveritySchema } from '../config.ts';
+import { SeveritySchema } from '../vocabulary.ts';
 import { IncidentIdSchema, defineEvent } from './contract.ts';
 
 /** Scope of a deploy freeze: `global`, a 12-digit account id, or `service:<name>`. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CategorySchema, SeveritySchema } from '../config.ts';
+import { CategorySchema, SeveritySchema } from '../vocabulary.ts';
 import type { Incident } from '../incidents/incident.ts';
 import { IncidentIdSchema } from './contract.ts';
 

@@ -4,7 +4,8 @@ import { MONITOR_SOURCE_PREFIX } from '../events/bus.ts';
 import { PLATFORM_DEFAULTS, PLATFORM_SOURCE, type PlatformWatch } from '../platform/platform-alarms.ts';
 import { watchDefaults } from './cloudtrail-watch.ts';
 import type { Signal } from './signal.ts';
-import { MONITORS_DEFAULTS, WATCH_DEFAULTS, type WatchAllow } from './watch-config.ts';
+import type { WatchAllow } from './watch-config.ts';
+import { MONITORS_DEFAULTS, WATCH_DEFAULTS } from './watch-defaults.ts';
 
 export interface Classification {
   /** The rule that decided, or null when none matched and the fallback applied. */

@@ -1,6 +1,6 @@
 /** Custom and third-party monitors: what they send with PutEvents on the firebreak bus. Pure. */
 import * as z from 'zod';
-import { SeverityHintSchema, SignalStateSchema } from '../config.ts';
+import { SeverityHintSchema, SignalStateSchema } from '../vocabulary.ts';
 import { parseWith } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal } from './signal-draft.ts';

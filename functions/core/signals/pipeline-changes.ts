@@ -3,48 +3,12 @@
  * the deployment, not to an incident: the configuration names each pipeline's principals, and this
  * decides, from the change and the deployments recorded around it, whether to attach it. Pure.
  */
-import * as z from 'zod';
-import { SERVICE_NAME_PATTERN } from '../ids.ts';
-import { RegexSource } from '../regex-source.ts';
 import { CAPS, capText } from '../caps.ts';
 import type { DeploymentRecord } from '../deployments/deployment-record.ts';
 import type { Signal } from './signal.ts';
-
-/**
- * One service's deployment pipeline: the principal(s) it acts as, and the deployments (by the
- * service name Firebreak records them under) during which its changes are expected.
- */
-export const WatchPipelineSchema = z
-  .object({
-    /** Shown on the attached change and on an incident opened outside a deployment. */
-    name: z.string().min(1).max(200),
-    /** The deployment record's service: pipeline name, CodeDeploy application, ECS service, stack or custom service. */
-    service: z.string().regex(SERVICE_NAME_PATTERN),
-    /** `userIdentity.arn` (regular expression). */
-    principalArn: RegexSource.optional(),
-    /** `userIdentity.sessionContext.sessionIssuer.arn`: the pipeline's role (regular expression). */
-    sessionIssuer: RegexSource.optional(),
-    /** The account whose events record the deployment, when it is not the changed account (cross-account pipelines). */
-    deploymentAccount: z
-      .string()
-      .regex(/^\d{12}$/)
-      .optional(),
-    /** Minutes after a deployment finished during which its pipeline's changes still belong to it. */
-    graceMinutes: z.number().int().min(0).max(120).default(5),
-    /** A deployment whose end was never recorded stops counting as under way this long after it started. */
-    maxDeploymentMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .default(120),
-  })
-  .strict()
-  .refine(
-    (pipeline) => pipeline.principalArn !== undefined || pipeline.sessionIssuer !== undefined,
-    'a pipeline needs principalArn or sessionIssuer',
-  );
-export type WatchPipeline = z.infer<typeof WatchPipelineSchema>;
+// The schema lives with the configuration's (watch-config.ts): ingest needs only its type.
+import type { WatchPipeline } from './watch-config.ts';
+export type { WatchPipeline };
 
 /**
  * Changes a deployment pipeline has no business making: they open an incident even during a

@@ -4,19 +4,12 @@
  * counted per source IP and per user name in one-minute buckets shared by every ingest instance;
  * below the threshold they are counted and page no one, at it one incident opens. Pure.
  */
-import * as z from 'zod';
 import { CAPS, capText } from '../caps.ts';
 import type { Signal } from './signal.ts';
+// The schema lives with the configuration's (watch-config.ts): ingest needs only its type.
+import type { SigninBurstConfig } from './watch-config.ts';
+export type { SigninBurstConfig };
 
-export const SigninBurstConfigSchema = z
-  .object({
-    /** Failures from one source IP, or for one user name, within the window that open an incident. */
-    threshold: z.number().int().min(1).max(100).default(5),
-    /** The sliding window, in whole minutes. */
-    windowMinutes: z.number().int().min(1).max(60).default(10),
-  })
-  .strict();
-export type SigninBurstConfig = z.infer<typeof SigninBurstConfigSchema>;
 export const SIGNIN_BURST_DEFAULTS: SigninBurstConfig = { threshold: 5, windowMinutes: 10 };
 
 /**

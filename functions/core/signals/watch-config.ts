@@ -5,9 +5,10 @@
 import * as z from 'zod';
 import { RegexSource } from '../regex-source.ts';
 // Types only: config.ts imports this module, so a value import back would be a cycle.
-import type { Category, Severity, SeverityHint } from '../config.ts';
-import { WatchPipelineSchema } from './pipeline-changes.ts';
-import { SIGNIN_BURST_DEFAULTS, SigninBurstConfigSchema } from './signin-bursts.ts';
+import type { Category, Severity } from '../config.ts';
+import { SERVICE_NAME_PATTERN } from '../ids.ts';
+import { SIGNIN_BURST_DEFAULTS } from './signin-bursts.ts';
+import { DEFAULT_MONITOR_SEVERITY, DEFAULT_WATCH_ALLOW } from './watch-defaults.ts';
 
 const SeveritySchema = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const satisfies readonly Severity[]);
 /** The categories an unmatched monitor signal may take (platform and unknown are Firebreak's own). */
@@ -18,6 +19,52 @@ const MonitorCategorySchema = z.enum([
   'release',
   'compliance',
 ] as const satisfies readonly Category[]);
+
+/**
+ * One service's deployment pipeline: the principal(s) it acts as, and the deployments (by the
+ * service name Firebreak records them under) during which its changes are expected.
+ */
+export const WatchPipelineSchema = z
+  .object({
+    /** Shown on the attached change and on an incident opened outside a deployment. */
+    name: z.string().min(1).max(200),
+    /** The deployment record's service: pipeline name, CodeDeploy application, ECS service, stack or custom service. */
+    service: z.string().regex(SERVICE_NAME_PATTERN),
+    /** `userIdentity.arn` (regular expression). */
+    principalArn: RegexSource.optional(),
+    /** `userIdentity.sessionContext.sessionIssuer.arn`: the pipeline's role (regular expression). */
+    sessionIssuer: RegexSource.optional(),
+    /** The account whose events record the deployment, when it is not the changed account (cross-account pipelines). */
+    deploymentAccount: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
+    /** Minutes after a deployment finished during which its pipeline's changes still belong to it. */
+    graceMinutes: z.number().int().min(0).max(120).default(5),
+    /** A deployment whose end was never recorded stops counting as under way this long after it started. */
+    maxDeploymentMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(120),
+  })
+  .strict()
+  .refine(
+    (pipeline) => pipeline.principalArn !== undefined || pipeline.sessionIssuer !== undefined,
+    'a pipeline needs principalArn or sessionIssuer',
+  );
+export type WatchPipeline = z.infer<typeof WatchPipelineSchema>;
+
+export const SigninBurstConfigSchema = z
+  .object({
+    /** Failures from one source IP, or for one user name, within the window that open an incident. */
+    threshold: z.number().int().min(1).max(100).default(5),
+    /** The sliding window, in whole minutes. */
+    windowMinutes: z.number().int().min(1).max(60).default(10),
+  })
+  .strict();
+export type SigninBurstConfig = z.infer<typeof SigninBurstConfigSchema>;
 
 /**
  * An expected actor whose watched changes never open an incident (they are counted as suppressed).
@@ -46,11 +93,6 @@ export const WatchAllowSchema = z
   );
 export type WatchAllow = z.infer<typeof WatchAllowSchema>;
 
-/** The defaults: CloudFormation acting on a caller's behalf deploys what was reviewed in a template. */
-export const DEFAULT_WATCH_ALLOW: WatchAllow[] = [
-  { name: 'CloudFormation applying a reviewed template', invokedBy: '^cloudformation\\.amazonaws\\.com$' },
-];
-
 export const WatchConfigSchema = z
   .object({
     /** Turns the CloudTrail and AWS Config watch (its EventBridge rules) on or off. */
@@ -72,15 +114,6 @@ export const WatchConfigSchema = z
   .strict();
 export type WatchConfig = z.infer<typeof WatchConfigSchema>;
 
-export const WATCH_DEFAULTS: WatchConfig = {
-  enabled: true,
-  allow: DEFAULT_WATCH_ALLOW,
-  severity: {},
-  respond: {},
-  pipelines: [],
-  signinFailures: SIGNIN_BURST_DEFAULTS,
-};
-
 const SeverityByHint = z
   .object({
     critical: SeveritySchema,
@@ -90,14 +123,6 @@ const SeverityByHint = z
     informational: SeveritySchema,
   })
   .strict();
-
-export const DEFAULT_MONITOR_SEVERITY: Record<SeverityHint, Severity> = {
-  critical: 'SEV1',
-  high: 'SEV2',
-  medium: 'SEV3',
-  low: 'SEV4',
-  informational: 'SEV4',
-};
 
 /** What a custom monitor's signal becomes when no classification rule matches it. */
 export const MonitorsConfigSchema = z
@@ -109,5 +134,3 @@ export const MonitorsConfigSchema = z
   })
   .strict();
 export type MonitorsConfig = z.infer<typeof MonitorsConfigSchema>;
-
-export const MONITORS_DEFAULTS: MonitorsConfig = { severity: DEFAULT_MONITOR_SEVERITY, category: 'availability' };

@@ -1,8 +1,6 @@
 /** The `tracker` section of the configuration: which work items a successful deployment closes, and where. Pure. */
 import * as z from 'zod';
-
-export const REPOSITORY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
-export const JIRA_PROJECT_PATTERN = /^[A-Z][A-Z0-9_]{1,9}$/;
+import { JIRA_PROJECT_PATTERN, REPOSITORY_PATTERN } from '../ids.ts';
 
 /** https, or plain http to this machine only (the local stand-ins). */
 const ApiUrl = z

@@ -3,7 +3,8 @@
  * messages (`Fixes #12`, `Closes owner/repo#12`), Jira keys of the configured projects (`PAY-123`),
  * and those passed explicitly (`deploy-notice --issue`). Pure.
  */
-import { JIRA_PROJECT_PATTERN, REPOSITORY_PATTERN, type TrackerConfig } from './tracker-config.ts';
+import { JIRA_PROJECT_PATTERN, REPOSITORY_PATTERN } from '../ids.ts';
+import type { TrackerConfig } from './tracker-config.ts';
 
 /** A resolved work item as it travels on the bus: `owner/repo#12` or `PAY-123`. */
 export const WORK_ITEM_PATTERN = /^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}#\d{1,9}|[A-Z][A-Z0-9_]{1,9}-\d{1,9})$/;

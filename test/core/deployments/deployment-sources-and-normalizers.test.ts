@@ -560,5 +560,7 @@ describe('normalizeDeploymentEvent and environments', () => {
       defaultEnvironment: 'production',
       incidentSeverity: { production: 'SEV2', staging: 'SEV4' },
     });
+    // Spelled out so deployed functions need not bundle the schema: it must stay what the schema's defaults give.
+    expect(DEFAULT_DEPLOYMENTS_CONFIG).toEqual(DeploymentsConfigSchema.parse({}));
   });
 });

@@ -7,9 +7,8 @@ import {
   deploymentSearchWindow,
   NEVER_ATTACHED_WATCHES,
   withPipelineContext,
-  WatchPipelineSchema,
-  type WatchPipeline,
 } from '../../../functions/core/signals/pipeline-changes.ts';
+import { WatchPipelineSchema, type WatchPipeline } from '../../../functions/core/signals/watch-config.ts';
 import type { Signal } from '../../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture } from '../../support.ts';
 
