@@ -12,8 +12,11 @@ import { InvalidEventError } from './signal.ts';
 /** Deepest nesting accepted: real AWS and monitor events stay under 12 levels. */
 export const MAX_EVENT_DEPTH = 32;
 
-/** Keys that reach or replace an object's prototype when code copies or merges what it parsed. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that reach or replace an object's prototype when code copies or merges what it parsed.
+ * Compared directly: every key of every event is checked, and a Set lookup cost more than the rest of the walk.
+ */
+const isForbiddenKey = (key: string): boolean => key === '__proto__' || key === 'constructor' || key === 'prototype';
 
 /** A value waiting on the walk's stack: its key and its parent's node, so a path is built only for an error. */
 interface Node {
@@ -56,7 +59,7 @@ export function assertEventStructure(raw: unknown): number {
       continue;
     }
     for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key))
+      if (isForbiddenKey(key))
         throw new InvalidEventError(fieldOf([...pathOf(node), key]), `"${key}" is never accepted as a key (prototype pollution)`);
       bound += 6 * key.length + 4;
       const item = (value as Record<string, unknown>)[key];
