@@ -5,7 +5,7 @@
 import { MONITOR_SOURCE_PREFIX } from '../events/bus.ts';
 import { AWS_SIGNAL_NORMALIZERS } from './aws-signal-normalizers.ts';
 import { cloudTrailNormalizer, CONFIG_NORMALIZERS } from './cloudtrail-normalizers.ts';
-import { assertEventSize, parseWith } from './normalize.ts';
+import { assertEventSize, parseCompiled } from './normalize.ts';
 import { normalizeMonitor } from './monitor-normalizer.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError, type EventEnvelope, type Signal } from './signal.ts';
 import type { SignalNormalizer } from './signal-draft.ts';
@@ -21,7 +21,7 @@ export interface NormalizeOptions {
  */
 export function normalizeEvent(raw: unknown, options: NormalizeOptions = {}): { envelope: EventEnvelope; signals: Signal[] } {
   assertEventSize(raw);
-  const envelope = parseWith(EventEnvelopeSchema, raw, '');
+  const envelope = parseCompiled(EventEnvelopeSchema, raw, '');
   return { envelope, signals: normalizeEnvelope(envelope, options) };
 }
 

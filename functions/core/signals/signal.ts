@@ -4,25 +4,18 @@ import type { SeverityHint, SignalState } from '../config.ts';
 /** EventBridge rejects events over 256 KB, so anything larger is not a real delivery. */
 export const MAX_EVENT_BYTES = 256 * 1024;
 
-/**
- * The EventBridge envelope every delivery carries, whatever its source. Compiled by zod once (see
- * `parseWith`), here rather than on first use because the functions' parser middleware validates
- * with it too.
- */
-export const EventEnvelopeSchema = z.compile(
-  z.object({
-    version: z.string().optional(),
-    id: z.string().min(1).max(256),
-    'detail-type': z.string().min(1).max(256),
-    source: z.string().min(1).max(256),
-    account: z.string().min(1).max(64),
-    time: z.string().min(1),
-    region: z.string().min(1).max(64),
-    resources: z.array(z.string()).default([]),
-    detail: z.record(z.string(), z.unknown()),
-  }),
-  { strict: true },
-);
+/** The EventBridge envelope every delivery carries, whatever its source. */
+export const EventEnvelopeSchema = z.object({
+  version: z.string().optional(),
+  id: z.string().min(1).max(256),
+  'detail-type': z.string().min(1).max(256),
+  source: z.string().min(1).max(256),
+  account: z.string().min(1).max(64),
+  time: z.string().min(1),
+  region: z.string().min(1).max(64),
+  resources: z.array(z.string()).default([]),
+  detail: z.record(z.string(), z.unknown()),
+});
 export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
 
 /** One normalized observation, whatever source it came from. */
