@@ -1,7 +1,7 @@
 import { changeRecordOf } from '../core/signals/change-record.ts';
 import { createClassifier, type Classification } from '../core/signals/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { decideIngest, signalKeyFor, type IncidentChange } from '../core/incidents/incident.ts';
+import { decideIngest, signalKeysFor, type IncidentChange } from '../core/incidents/incident.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';
@@ -79,9 +79,10 @@ const MAX_ATTEMPTS = 40;
  */
 export async function ingestEnvelope(envelope: EventEnvelope, deps: IngestDependencies): Promise<SignalOutcome[]> {
   const signals = normalizeEnvelope(envelope, { customSources: deps.customSources });
+  const keys = signalKeysFor(envelope.id, envelope, signals.length);
   const outcomes: SignalOutcome[] = [];
   for (const [index, signal] of signals.entries()) {
-    outcomes.push(await ingestSignal(envelope, signal, signalKeyFor(envelope.id, envelope, index), deps));
+    outcomes.push(await ingestSignal(envelope, signal, keys[index]!, deps));
   }
   return outcomes;
 }

@@ -185,9 +185,18 @@ export function incidentIdFor(fingerprint: string, replaces?: string): string {
 
 /** The idempotency key of one signal of one delivery: the event id plus a digest of its content. */
 export function signalKeyFor(eventId: string, event: unknown, index: number): string {
+  return signalKeysFor(eventId, event, index + 1)[index]!;
+}
+
+/**
+ * The keys of a delivery's first `count` signals, the event canonicalized and hashed once for all
+ * (a Security Hub batch carries up to 100 findings).
+ */
+export function signalKeysFor(eventId: string, event: unknown, count: number): string[] {
   // Keyed on content as well as id: AWS's own published samples reuse ids across different events,
   // and a real redelivery carries the same id and the same content.
-  return `${eventId}#${sha256(canonicalJson(event)).slice(0, 16)}#${index}`;
+  const content = sha256(canonicalJson(event)).slice(0, 16);
+  return Array.from({ length: count }, (_, index) => `${eventId}#${content}#${index}`);
 }
 
 function openIncident(input: DecideInput, replaces?: Incident): IngestDecision {

@@ -11,7 +11,7 @@ import {
   platformTitle,
   platformWatchOf,
 } from '../platform/platform-alarms.ts';
-import { parseWith } from './normalize.ts';
+import { parseCompiled } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal, type SignalNormalizer } from './signal-draft.ts';
 
@@ -43,7 +43,7 @@ const AlarmDetail = z.object({
 });
 
 function normalizeAlarm(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(AlarmDetail, event.detail, 'detail');
+  const detail = parseCompiled(AlarmDetail, event.detail, 'detail');
   const metric = detail.configuration?.metrics?.find((m) => m.metricStat)?.metricStat?.metric;
   const alarmArn = event.resources[0] ?? `arn:aws:cloudwatch:${event.region}:${event.account}:alarm:${detail.alarmName}`;
   const instances = Object.entries(metric?.dimensions ?? {})
@@ -133,7 +133,7 @@ function guardDutySeverity(score: number): SeverityHint {
 }
 
 function normalizeGuardDuty(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(GuardDutyDetail, event.detail, 'detail');
+  const detail = parseCompiled(GuardDutyDetail, event.detail, 'detail');
   const instanceId = detail.resource.instanceDetails?.instanceId?.trim();
   const accessKeyId = detail.resource.accessKeyDetails?.accessKeyId;
   const subject = instanceId || accessKeyId || detail.id;
@@ -195,7 +195,7 @@ function securityHubSeverity(severity: z.infer<typeof AsffFinding>['Severity']):
 }
 
 function normalizeSecurityHub(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(SecurityHubDetail, event.detail, 'detail');
+  const detail = parseCompiled(SecurityHubDetail, event.detail, 'detail');
   return detail.findings.map((finding) => {
     const productName =
       finding.ProductName ?? finding.ProductFields?.['aws/securityhub/ProductName'] ?? finding.ProductArn?.split('/').pop();
@@ -246,7 +246,7 @@ const InspectorDetail = z.object({
 });
 
 function normalizeInspector(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(InspectorDetail, event.detail, 'detail');
+  const detail = parseCompiled(InspectorDetail, event.detail, 'detail');
   const vulnerabilityId = detail.packageVulnerabilityDetails?.vulnerabilityId;
   return [
     signal({
@@ -288,7 +288,7 @@ const HealthDetail = z.object({
 });
 
 function normalizeHealth(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(HealthDetail, event.detail, 'detail');
+  const detail = parseCompiled(HealthDetail, event.detail, 'detail');
   const severityHint: SeverityHint =
     detail.eventTypeCategory === 'issue' ? 'high' : detail.eventTypeCategory === 'scheduledChange' ? 'low' : 'informational';
   return [
@@ -321,7 +321,7 @@ const Ec2StateDetail = z.object({
 });
 
 function normalizeEc2State(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(Ec2StateDetail, event.detail, 'detail');
+  const detail = parseCompiled(Ec2StateDetail, event.detail, 'detail');
   const instanceId = detail['instance-id'];
   return [
     signal({

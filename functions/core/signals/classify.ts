@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Category, FingerprintPart, FirebreakConfig, Rule, Severity } from '../config.ts';
 import { MONITOR_SOURCE_PREFIX } from '../events/bus.ts';
 import { PLATFORM_DEFAULTS, PLATFORM_SOURCE, type PlatformWatch } from '../platform/platform-alarms.ts';
@@ -166,6 +166,7 @@ export function fingerprint(signal: Signal, parts: readonly FingerprintPart[]): 
       ? (signal.attributes[part.slice(5)] ?? '')
       : signal[part as 'source' | 'kind' | 'subject' | 'account' | 'region'],
   ]);
-  // JSON keeps the parts apart: no text inside one part can imitate a boundary between two.
-  return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
+  // JSON keeps the parts apart: no text inside one part can imitate a boundary between two. The
+  // one-shot hash is createHash's digest without a Hash object per signal.
+  return hash('sha256', JSON.stringify(values), 'hex').slice(0, 32);
 }

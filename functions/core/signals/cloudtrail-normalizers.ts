@@ -12,7 +12,7 @@ import * as z from 'zod';
 import type { SeverityHint } from '../config.ts';
 import { ACTOR_WATCHES, watchedAction, type ActorWatch, type Json } from './cloudtrail-watch.ts';
 import { respondableResources } from './cloudtrail-resources.ts';
-import { parseWith } from './normalize.ts';
+import { parseCompiled } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal, type SignalNormalizer } from './signal-draft.ts';
 
@@ -167,7 +167,7 @@ function changeSignal(
 const actorKey = (actor: Actor) => actor.principalArn ?? actor.invokedBy ?? actor.sourceIp ?? 'unknown';
 
 function normalizeApiCall(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(CloudTrailDetail, event.detail, 'detail');
+  const detail = parseCompiled(CloudTrailDetail, event.detail, 'detail');
   if (detail.readOnly === true) return [];
   const request: Json = detail.requestParameters ?? {};
   const response: Json = detail.responseElements ?? {};
@@ -209,7 +209,7 @@ function normalizeApiCall(event: EventEnvelope, observedAt: string): Signal[] {
 }
 
 function normalizeConsoleSignIn(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(CloudTrailDetail, event.detail, 'detail');
+  const detail = parseCompiled(CloudTrailDetail, event.detail, 'detail');
   if (detail.eventName !== 'ConsoleLogin') return [];
   const actor = actorOf(detail);
   const result = detail.responseElements?.ConsoleLogin;
@@ -259,7 +259,7 @@ const ConfigComplianceDetail = z.object({
 });
 
 function normalizeConfigCompliance(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(ConfigComplianceDetail, event.detail, 'detail');
+  const detail = parseCompiled(ConfigComplianceDetail, event.detail, 'detail');
   const result = detail.newEvaluationResult;
   const qualifier = result.evaluationResultIdentifier?.evaluationResultQualifier;
   const resourceId = detail.resourceId ?? qualifier?.resourceId ?? 'account';

@@ -1,7 +1,7 @@
 /** Custom and third-party monitors: what they send with PutEvents on the firebreak bus. Pure. */
 import * as z from 'zod';
 import { SeverityHintSchema, SignalStateSchema } from '../vocabulary.ts';
-import { parseWith } from './normalize.ts';
+import { parseCompiled } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal } from './signal-draft.ts';
 
@@ -36,7 +36,7 @@ export const MonitorDetailSchema = z.object({
 });
 
 export function normalizeMonitor(event: EventEnvelope, observedAt: string): Signal[] {
-  const detail = parseWith(MonitorDetailSchema, event.detail, 'detail');
+  const detail = parseCompiled(MonitorDetailSchema, event.detail, 'detail');
   const resources = [...detail.resources, ...event.resources];
   return [
     signal({

@@ -8,6 +8,7 @@ import {
   INGEST_ACTOR,
   RECENT_SIGNALS,
   signalKeyFor,
+  signalKeysFor,
   worseSeverity,
   type Incident,
   type IngestDecision,
@@ -714,6 +715,13 @@ describe('incidentIdFor', () => {
 describe('signalKeyFor', () => {
   it('starts with the event id and ends with the index', () => {
     expect(signalKeyFor('evt-1', { a: 1 }, 3)).toMatch(/^evt-1#[0-9a-f]{16}#3$/);
+  });
+
+  it('gives every signal of a batch the key it would have alone (the event hashed once for all)', () => {
+    const event = fixture('securityhub-findings-imported-afsbp-critical-wrapped.json');
+    const keys = signalKeysFor(event.id, event, 3);
+    expect(keys).toEqual([0, 1, 2].map((index) => signalKeyFor(event.id, event, index)));
+    expect(signalKeysFor(event.id, event, 0)).toEqual([]);
   });
 
   it('is equal for identical events whatever their key order', () => {
