@@ -62,7 +62,8 @@ export async function startDynamoDbLocal(options: { dbPath?: string; detached?: 
   );
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localClient(endpoint);
-  const deadline = Date.now() + 30_000;
+  // Generous: four started at once on a shared 2-core machine at load 20 took 25–28 s to answer.
+  const deadline = Date.now() + START_TIMEOUT_SECONDS * 1000;
   await Promise.race([
     exited,
     (async () => {
@@ -74,7 +75,10 @@ export async function startDynamoDbLocal(options: { dbPath?: string; detached?: 
           if (Date.now() > deadline) {
             // Not left behind: on a busy machine an orphaned Java process only makes the next start slower.
             child.kill();
-            throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s\n${output.slice(-2000)}`, { cause: error });
+            throw new Error(
+              `DynamoDB Local did not answer on ${endpoint} within ${START_TIMEOUT_SECONDS} s\n${output.slice(-2000)}`,
+              { cause: error },
+            );
           }
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
@@ -135,6 +139,8 @@ export async function createFirebreakTable(
   );
   await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
 }
+
+const START_TIMEOUT_SECONDS = 120;
 
 /**
  * How the JVM runs DynamoDB Local: its work is many small requests for seconds or minutes, where
