@@ -26,11 +26,12 @@ export interface Report {
   add(row: Row): void;
 }
 
-export function createReport(): Report {
+/** `results`: shared with another report (sections running side by side each fill their own rows). */
+export function createReport(results: Record<string, unknown> = {}): Report {
   const rows: Row[] = [];
   return {
     rows,
-    results: {},
+    results,
     add(row) {
       process.stderr.write(`  ${row.measure}  ${row.value}\n`);
       rows.push(row);

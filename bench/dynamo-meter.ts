@@ -2,7 +2,7 @@
  * DynamoDB capacity as billed, for the bench and the item-size tests: item sizes by DynamoDB's
  * rules, and a client middleware that counts requests and units.
  */
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../functions/adapters/dynamodb/table.ts';
 
 type Write = { TableName?: string; Item?: AttributeMap; Key?: AttributeMap; ExpressionAttributeValues?: AttributeMap };
@@ -10,6 +10,10 @@ type Write = { TableName?: string; Item?: AttributeMap; Key?: AttributeMap; Expr
 /** The key of an item about to be put. */
 function keyOf(item: AttributeMap): AttributeMap {
   return { [TABLE.partitionKey]: item[TABLE.partitionKey]!, [TABLE.sortKey]: item[TABLE.sortKey]! };
+}
+
+function sameKey(key: AttributeMap, item: AttributeMap): boolean {
+  return [TABLE.partitionKey, TABLE.sortKey].every((name) => key[name]?.S === item[name]?.S);
 }
 
 /**
@@ -25,13 +29,32 @@ function keyOf(item: AttributeMap): AttributeMap {
 export function meterDynamo(client: DynamoDBClient, options: { sizeFrom?: DynamoDBClient } = {}) {
   /** `transactions`: the write units of each transaction, in order. */
   const meter = { requests: 0, writeUnits: 0, readUnits: 0, transactions: [] as number[] };
-  const stored = async (write: Write | undefined): Promise<number> => {
-    if (!options.sizeFrom || !write?.TableName) return 0;
-    const key = write.Key ?? keyOf(write.Item!);
-    const out = await options.sizeFrom.send(
-      new GetItemCommand({ TableName: write.TableName, Key: key as never, ConsistentRead: true }),
-    );
-    return out.Item ? attributeMapSize(out.Item as AttributeMap) : 0;
+  // The stored sizes of all the items a request writes, in one consistent BatchGetItem per table (a
+  // transaction's keys are distinct, as BatchGetItem needs): the bench's own reads cost DynamoDB Local
+  // as much as the writes they size, so one request rather than one per item.
+  const stored = async (writes: ReadonlyArray<Write | undefined>): Promise<number[]> => {
+    const sizes = writes.map(() => 0);
+    if (!options.sizeFrom) return sizes;
+    const byTable = new Map<string, Array<{ index: number; key: AttributeMap }>>();
+    writes.forEach((write, index) => {
+      if (!write?.TableName) return;
+      const key = write.Key ?? keyOf(write.Item!);
+      byTable.set(write.TableName, [...(byTable.get(write.TableName) ?? []), { index, key }]);
+    });
+    for (const [tableName, wanted] of byTable) {
+      let keys: AttributeMap[] = wanted.map((w) => w.key);
+      while (keys.length) {
+        const out = await options.sizeFrom.send(
+          new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys as never, ConsistentRead: true } } }),
+        );
+        for (const item of (out.Responses?.[tableName] ?? []) as AttributeMap[]) {
+          const match = wanted.find((w) => sameKey(w.key, item));
+          if (match) sizes[match.index] = attributeMapSize(item);
+        }
+        keys = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as AttributeMap[];
+      }
+    }
+    return sizes;
   };
   const declared = (write: Write | undefined): number =>
     write?.Item ? attributeMapSize(write.Item) : attributeMapSize({ ...write?.Key, ...write?.ExpressionAttributeValues });
@@ -45,9 +68,9 @@ export function meterDynamo(client: DynamoDBClient, options: { sizeFrom?: Dynamo
       );
       const single = /^(Put|Update|Delete)(Item)?Command/.test(command) ? [{ ...input }] : [];
       const writes = [...transactional, ...single];
-      const before = await Promise.all(writes.map(stored));
+      const before = await stored(writes);
       const size = async () => {
-        const after = await Promise.all(writes.map(stored));
+        const after = await stored(writes);
         return writes.map((write, i) =>
           options.sizeFrom ? Math.max(before[i]!, after[i]!, write?.Item ? declared(write) : 0) : declared(write),
         );

@@ -171,6 +171,8 @@ function deploymentsUnderWay(): DeploymentRecord[] {
   });
 }
 
+const WATCH_BATCH = 50;
+
 export async function watchAccuracy(config: FirebreakConfig) {
   const { startLocalRuntime } = await import('../functions/local/runtime.ts');
   const database = await startDynamoDbLocal();
@@ -185,8 +187,13 @@ export async function watchAccuracy(config: FirebreakConfig) {
     for (const deployment of deploymentsUnderWay()) await runtime.repositories.deployments.saveDeployment(deployment, undefined);
     const meter = meterDynamo(runtime.client);
     const t0 = performance.now();
-    for (const { event } of events) {
-      runtime.bus.put('default', event);
+    // Put on the bus 50 at a time, the stream read once per 50 deliveries (and whenever the bus runs
+    // dry), as the deployed event source mapping reads it in batches: ingest still takes the events
+    // one by one in order, and the figures do not depend on when the relay publishes (1,000 events
+    // read both ways gave the same incidents, attachments, units and requests).
+    runtime.bus.feedEvery = WATCH_BATCH;
+    for (let start = 0; start < events.length; start += WATCH_BATCH) {
+      for (const { event } of events.slice(start, start + WATCH_BATCH)) runtime.bus.put('default', event);
       await runtime.bus.drain();
     }
     const seconds = (performance.now() - t0) / 1000;
