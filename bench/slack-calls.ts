@@ -25,3 +25,22 @@ function maxPerSecond(calls: readonly Call[]): number {
   }
   return max;
 }
+
+/**
+ * The shortest time (ms) between two writes of one message, over all messages: its post (`postedAt`)
+ * and each `chat.update` naming its `ts`, by the stand-in's clock. Infinity when no message was rewritten.
+ */
+export function shortestRewriteInterval(
+  messages: ReadonlyArray<{ ts: string; postedAt: number }>,
+  calls: ReadonlyArray<{ method: string; args: Record<string, unknown>; time: number }>,
+): number {
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const message of messages) {
+    const writes = [
+      message.postedAt,
+      ...calls.filter((c) => c.method === 'chat.update' && c.args.ts === message.ts).map((c) => c.time),
+    ].sort((a, b) => a - b);
+    for (let i = 1; i < writes.length; i++) shortest = Math.min(shortest, writes[i]! - writes[i - 1]!);
+  }
+  return shortest;
+}
