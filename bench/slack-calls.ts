@@ -11,6 +11,19 @@ export function callsPerSecond(calls: readonly Call[]) {
   };
 }
 
+/** The shortest time (ms) between two calls to one channel, any methods (Infinity with fewer than two). */
+export function shortestGap(calls: readonly Call[]): number {
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const channel of new Set(calls.map((c) => c.channel))) {
+    const times = calls
+      .filter((c) => c.channel === channel)
+      .map((c) => c.time)
+      .sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, times[i]! - times[i - 1]!);
+  }
+  return shortest;
+}
+
 function maxPerSecond(calls: readonly Call[]): number {
   let max = 0;
   for (const channel of new Set(calls.map((c) => c.channel))) {
