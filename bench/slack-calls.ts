@@ -6,8 +6,16 @@ type Call = { channel: string; method: string; time: number };
 export function callsPerSecond(calls: readonly Call[]) {
   const methods = [...new Set(calls.map((c) => c.method))].sort();
   return {
-    all: maxPerSecond(calls),
-    byMethod: Object.fromEntries(methods.map((method) => [method, maxPerSecond(calls.filter((c) => c.method === method))])),
+    all: mostCallsInWindow(calls, 1000),
+    byMethod: Object.fromEntries(
+      methods.map((method) => [
+        method,
+        mostCallsInWindow(
+          calls.filter((c) => c.method === method),
+          1000,
+        ),
+      ]),
+    ),
   };
 }
 
@@ -24,7 +32,8 @@ export function shortestGap(calls: readonly Call[]): number {
   return shortest;
 }
 
-function maxPerSecond(calls: readonly Call[]): number {
+/** The most calls to one channel within any window of `windowMs` (sliding over the calls' times). */
+export function mostCallsInWindow(calls: readonly Call[], windowMs: number): number {
   let max = 0;
   for (const channel of new Set(calls.map((c) => c.channel))) {
     const times = calls
@@ -32,7 +41,7 @@ function maxPerSecond(calls: readonly Call[]): number {
       .map((c) => c.time)
       .sort((a, b) => a - b);
     for (let first = 0, last = 0; last < times.length; last++) {
-      while (times[last]! - times[first]! >= 1000) first++;
+      while (times[last]! - times[first]! >= windowMs) first++;
       max = Math.max(max, last - first + 1);
     }
   }
