@@ -67,8 +67,8 @@ describe('a pool of concurrent notify instances (DynamoDB Local, Slack stand-in,
     const { posted, calls, deadLetters } = await openIncidents(false);
     expect(posted).toBe(true);
     expect(deadLetters).toBe(0);
-    // Each instance paces only itself: the four go out together.
-    expect(callsPerSecond(calls).all).toBeGreaterThanOrEqual(INSTANCES);
+    // Each instance paces only itself: their first posts go out together (more than the two the shared slots allow).
+    expect(callsPerSecond(calls).all).toBeGreaterThan(2);
     expect(shortestGap(calls)).toBeLessThan(500);
   }, 60_000);
 });
