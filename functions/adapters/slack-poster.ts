@@ -194,10 +194,14 @@ export class SlackPoster {
     // The shared slot, when there is one, orders this process's calls among every instance's. A slot
     // that passed while it was being reserved (a slow round trip) is left empty and a later one taken,
     // so late callers never go out together.
+    // A round trip that outlasted its slot (a slow table) asks that far ahead the next time.
     let slot = local;
+    let lead = 0;
     for (let attempt = 0; this.sharedSlots && attempt < 3; attempt++) {
-      slot = await this.sharedSlots.reserve(channel, Math.max(local, this.now()), this.interval);
+      const asked = this.now();
+      slot = await this.sharedSlots.reserve(channel, Math.max(local, asked + lead), this.interval);
       if (slot >= this.now() - this.interval / 2) break;
+      lead = this.now() - asked;
     }
     const now = this.now();
     if (this.slots.size > 1000) for (const [c, next] of this.slots) if (next <= now) this.slots.delete(c);

@@ -23,7 +23,7 @@ import { SSM_STATUS_PATTERN } from '../core/mitigations/ssm-patterns.ts';
 import { Execution } from '../workflow/execution.ts';
 import { SimulatedFleet } from './fleet.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
-import { lambdaContext, LocalEventBus, type Delivery } from './event-bus.ts';
+import { lambdaContext, LocalEventBus, type Delivery, type Target } from './event-bus.ts';
 import { LocalScheduler } from './scheduler.ts';
 import { LocalStreamReader } from './stream-relay.ts';
 import { startLocalNotary, type LocalNotary } from './notary.ts';
@@ -100,6 +100,8 @@ export interface LocalRuntimeOptions {
   readonly notify?: boolean;
   /** Wire the executor and tracker (default). Off keeps approved requests approved, for workflow tests. */
   readonly execute?: boolean;
+  /** The bench's pool of concurrent notify instances (NotifyPool.deliver) instead of the one local notify; drills keep the default. */
+  readonly notifyTarget?: Target;
   /** Where the notary keeps its key and digests (`firebreak audit verify --local` reads it); default a temporary folder. */
   readonly notaryDir?: string;
 }
@@ -223,7 +225,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
   if (options.notify !== false) {
     // Notify first: locally, deliveries run in rule order, so the incident's message precedes its requests.
-    bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, (event, context) => notify(event as never, context));
+    const notifyTarget: Target = options.notifyTarget ?? ((event, context) => notify(event as never, context));
+    bus.addRule('firebreak', 'Notify', NOTIFY_PATTERN, notifyTarget);
     bus.addRule('firebreak', 'Propose', PROPOSE_PATTERN, (event, context) => propose(event as never, context));
   }
   const escalate = createEscalateHandler(() => workflow);

@@ -13,6 +13,7 @@ import { deliverPostmortem, type PostmortemDelivery } from './deliver-postmortem
 import { announceInDeployments } from './notify-deployments.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { ACTIVE_STATUSES, type Incident } from '../core/incidents/incident.ts';
+import { updateSpacingMs } from '../core/slack/update-spacing.ts';
 import {
   escalationMessage,
   expiryMessage,
@@ -210,23 +211,19 @@ async function renderIncident(
     return 'posted';
   }
   if (incident.version <= (state.renderedVersion ?? 0)) return 'up to date';
-  const due = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z') + updateSpacingMs(incident, deps.updateIntervalSeconds);
+  const last = Date.parse(state.renderedAt ?? '1970-01-01T00:00:00Z');
+  const due = last + updateSpacingMs(incident, deps.updateIntervalSeconds);
   const meaningful = changes.some((c) => (MEANINGFUL as readonly string[]).includes(c));
-  if (!refresh && !meaningful && now.getTime() < due) return scheduleRefresh(incident, new Date(due), deps, 'coalesced');
+  // A refresh is due when it fires, unless another instance wrote the message less than the base interval ago.
+  const notBefore = meaningful ? 0 : refresh ? last + deps.updateIntervalSeconds * 1000 : due;
+  if (now.getTime() < notBefore) return scheduleRefresh(incident, new Date(due), deps, 'coalesced');
+  // Concurrent notify instances: the one that moves renderedAt on from the value read updates; the others coalesce.
+  if (!meaningful && !(await deps.slackState.claimUpdate(incident.id, state.renderedAt, now.toISOString())))
+    return scheduleRefresh(incident, new Date(due), deps, 'updated by another delivery');
   await deps.slack.update(state.channel!, state.ts, await renderMessage(incident, deps));
-  await deps.slackState.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: now.toISOString() });
+  // The window starts when Slack took the update, after the wait for the channel's slot.
+  await deps.slackState.saveSlackState(incident.id, { renderedVersion: incident.version, renderedAt: deps.now().toISOString() });
   return 'updated';
-}
-
-/**
- * How long an incident's message waits between in-place updates: the base interval, growing with
- * the signal count up to a minute (a storm's count needs no to-the-second freshness), plus a
- * per-incident offset so that many incidents' refreshes do not land on Slack in the same second.
- */
-export function updateSpacingMs(incident: Pick<Incident, 'id' | 'signalCount'>, baseSeconds: number): number {
-  const seconds = Math.min(60, baseSeconds + incident.signalCount / 20);
-  const offset = (parseInt(incident.id.slice(-4), 16) % 1000) / 1000;
-  return Math.round(seconds * (1 + 0.25 * offset) * 1000);
 }
 
 async function postIncident(incident: Incident, deps: NotifyDependencies): Promise<{ channel: string; ts: string }> {

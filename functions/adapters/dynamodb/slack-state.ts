@@ -95,6 +95,21 @@ export class SlackStateRepository {
     });
   }
 
+  /**
+   * Claims the update of an incident's message: moves `renderedAt` to `now` if it still holds the
+   * value read, so of the concurrent notify instances that found the message due, one updates it.
+   */
+  async claimUpdate(incidentId: string, renderedAt: string | undefined, now: string): Promise<boolean> {
+    return this.table.conditional({
+      update: {
+        Key: keys.slackState(incidentId),
+        UpdateExpression: 'SET renderedAt = :now',
+        ConditionExpression: renderedAt === undefined ? 'attribute_not_exists(renderedAt)' : 'renderedAt = :read',
+        ExpressionAttributeValues: { ':now': now, ...(renderedAt === undefined ? {} : { ':read': renderedAt }) },
+      },
+    });
+  }
+
   /** Claims the one refresh of an incident's message for a coalescing window; false if already claimed. */
   async claimRefresh(incidentId: string, refreshAt: string, now: string): Promise<boolean> {
     return this.table.conditional({

@@ -33,6 +33,8 @@ export interface SlackStatePort {
   claimAnnouncement(claim: string, now: string): Promise<boolean>;
   /** Gives an announcement's claim back when its post failed, so the retry can post it. */
   releaseAnnouncement(claim: string): Promise<void>;
+  /** The right to update the incident's message now: true for one of the deliveries that read `renderedAt`. */
+  claimUpdate(incidentId: string, renderedAt: string | undefined, now: string): Promise<boolean>;
   /** The one coalesced refresh of an incident's message until `refreshAt`. */
   claimRefresh(incidentId: string, refreshAt: string, now: string): Promise<boolean>;
 }

@@ -43,6 +43,15 @@ describe('SlackStateRepository on DynamoDB Local', () => {
     expect(await db.slackState.claimRefresh('INC-A', later(15), later(5))).toBe(true);
   });
 
+  it('of the deliveries that read the same renderedAt, one claims the update; a stale read loses', async () => {
+    await db.slackState.saveSlackState('INC-U', { channel: 'C1', ts: '2.1', renderedVersion: 1, renderedAt: NOW });
+    const claims = await Promise.all([1, 2, 3, 4].map(() => db.slackState.claimUpdate('INC-U', NOW, later(6))));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await db.slackState.claimUpdate('INC-U', NOW, later(7))).toBe(false);
+    expect(await db.slackState.claimUpdate('INC-U', later(6), later(12))).toBe(true);
+    expect((await db.slackState.getSlackState('INC-U'))?.renderedAt).toBe(later(12));
+  });
+
   it('a state item that does not parse is an error naming its key', async () => {
     await db.putRaw({ ...keys.slackState('INC-B'), type: 'slack', renderedVersion: 'three' });
     await expect(db.slackState.getSlackState('INC-B')).rejects.toThrow('INC#INC-B / SLACK');
