@@ -83,7 +83,7 @@ export function slackRequest(
  * the listeners, the SDK's own work and the `response_url` reply to the in-process Slack stand-in.
  */
 export async function warmSlackPath(runtime: LocalRuntime, targets: SlackTargets, n: number) {
-  const times: Record<string, { ms: number; own: number; calls: number }[]> = Object.fromEntries(
+  const times: Record<string, { ms: number; own: number; calls: number; rounds: number }[]> = Object.fromEntries(
     SLACK_MIX.map((kind) => [kind, []]),
   );
   const dynamo = timeDynamoCalls(runtime.client);
@@ -95,10 +95,10 @@ export async function warmSlackPath(runtime: LocalRuntime, targets: SlackTargets
       const t0 = performance.now();
       const response = await runtime.slackRequest(event, { drain: false });
       const ms = performance.now() - t0;
-      const { inFlightMs, calls } = dynamo.reset();
+      const { inFlightMs, calls, rounds } = dynamo.reset();
       await runtime.bus.drain();
       if (response.statusCode !== 200) throw new Error(`slack ${kind} answered ${response.statusCode}: ${response.body}`);
-      if (i >= 0) times[kind]!.push({ ms, own: ms - inFlightMs, calls });
+      if (i >= 0) times[kind]!.push({ ms, own: ms - inFlightMs, calls, rounds });
     }
   } finally {
     dynamo.remove();
@@ -111,23 +111,35 @@ export async function warmSlackPath(runtime: LocalRuntime, targets: SlackTargets
     byKind: Object.fromEntries(
       Object.entries(times).map(([kind, t]) => [
         kind,
-        { ...stats(t.map((x) => x.ms)), own: stats(t.map((x) => x.own)), dynamoCalls: stats(t.map((x) => x.calls)).max },
+        {
+          ...stats(t.map((x) => x.ms)),
+          own: stats(t.map((x) => x.own)),
+          dynamoCalls: stats(t.map((x) => x.calls)).max,
+          dynamoRounds: stats(t.map((x) => x.rounds)).max,
+        },
       ]),
     ),
   };
 }
 
-/** How long a client had at least one DynamoDB call in flight, and how many it made, since the last reset. */
+/**
+ * Since the last reset: how long a client had at least one DynamoDB call in flight, how many calls it
+ * made, and in how many rounds (calls overlapping in time share a round: one waits for DynamoDB once).
+ */
 function timeDynamoCalls(client: LocalRuntime['client']) {
   const name = 'benchDynamoTimer';
   let inFlight = 0;
   let since = 0;
   let inFlightMs = 0;
   let calls = 0;
+  let rounds = 0;
   client.middlewareStack.add(
     (next) => async (args) => {
       calls++;
-      if (inFlight++ === 0) since = performance.now();
+      if (inFlight++ === 0) {
+        since = performance.now();
+        rounds++;
+      }
       try {
         return await next(args);
       } finally {
@@ -138,9 +150,10 @@ function timeDynamoCalls(client: LocalRuntime['client']) {
   );
   return {
     reset() {
-      const figures = { inFlightMs, calls };
+      const figures = { inFlightMs, calls, rounds };
       inFlightMs = 0;
       calls = 0;
+      rounds = 0;
       return figures;
     },
     remove: () => void client.middlewareStack.remove(name),

@@ -198,13 +198,18 @@ export class Workflow {
     reason?: string;
     seenPlanHash?: string;
   }): Promise<Reply> {
+    const incidentId = await this.deps.mitigations.incidentOf(input.requestId);
+    if (!incidentId) return { ok: false, text: `No mitigation request ${input.requestId}.` };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      const request = await this.deps.mitigations.findRequest(input.requestId);
+      // Independent reads, in one round trip: Slack waits for this answer.
+      const [request, incident, { members, cto }] = await Promise.all([
+        this.deps.mitigations.getRequest(incidentId, input.requestId),
+        this.deps.incidents.getIncident(incidentId),
+        this.roster(),
+      ]);
       if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
-      const incident = await this.deps.incidents.getIncident(request.incidentId);
-      if (!incident) return { ok: false, text: `No incident ${request.incidentId}.` };
-      const { members, cto } = await this.roster();
+      if (!incident) return { ok: false, text: `No incident ${incidentId}.` };
       const member = members.find((m) => m.slackUserId === input.actor.userId);
       const decision = decide({
         request,
