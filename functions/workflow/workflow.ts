@@ -7,6 +7,7 @@ import { MitigationDecided } from '../core/events/mitigation-decided.ts';
 import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
 import type { AuditDraft } from '../core/incidents/incident.ts';
+import { readForDecision } from './decision-reads.ts';
 import {
   decide,
   escalate,
@@ -198,18 +199,11 @@ export class Workflow {
     reason?: string;
     seenPlanHash?: string;
   }): Promise<Reply> {
-    const incidentId = await this.deps.mitigations.incidentOf(input.requestId);
-    if (!incidentId) return { ok: false, text: `No mitigation request ${input.requestId}.` };
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      // Independent reads, in one round trip: Slack waits for this answer.
-      const [request, incident, { members, cto }] = await Promise.all([
-        this.deps.mitigations.getRequest(incidentId, input.requestId),
-        this.deps.incidents.getIncident(incidentId),
-        this.roster(),
-      ]);
-      if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
-      if (!incident) return { ok: false, text: `No incident ${incidentId}.` };
+      const read = await readForDecision(this.deps, () => this.roster(), input.requestId, attempt);
+      if (!read) return { ok: false, text: `No mitigation request ${input.requestId}.` };
+      const { request, incident, members, cto } = read;
       const member = members.find((m) => m.slackUserId === input.actor.userId);
       const decision = decide({
         request,
