@@ -24,7 +24,13 @@ export async function slackSection({ config, report }: SectionInput, options: { 
     report.results.slack = { mix: SLACK_MIX, warm, cold: { request: 'approve (refused)', ...cold } };
     report.add({
       measure: `slack: warm, ${warm.requests} signed requests`,
-      value: `p50 ${warm.p50} ms, p99 ${warm.p99} ms (mix: ${SLACK_MIX.join(', ')})`,
+      value: `p50 ${warm.p50} ms, p99 ${warm.p99} ms (mix: ${SLACK_MIX.join(', ')}); the function's own time, DynamoDB Local's in-flight time subtracted: p50 ${warm.own.p50} ms, p99 ${warm.own.p99} ms`,
+    });
+    report.add({
+      measure: 'slack: DynamoDB calls per request, in sequential rounds',
+      value: SLACK_MIX.map((kind) => `${kind} ${warm.byKind[kind]!.dynamoCalls} in ${warm.byKind[kind]!.dynamoRounds}`).join(
+        ', ',
+      ),
     });
     report.add({
       measure: `slack: cold, ${cold.processes} fresh processes`,

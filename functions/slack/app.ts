@@ -262,9 +262,12 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
       };
     }
     case 'show': {
-      const incident = await deps.incidents.getIncident(command.incidentId);
+      // Both at once: the incident's requests share its partition, keyed by the id the command names.
+      const [incident, requests] = await Promise.all([
+        deps.incidents.getIncident(command.incidentId),
+        mitigations.listRequests(command.incidentId),
+      ]);
       if (!incident) return { ok: false, text: `No incident ${command.incidentId}.` };
-      const requests = await mitigations.listRequests(incident.id);
       return {
         ok: true,
         text: [

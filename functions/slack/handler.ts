@@ -1,3 +1,4 @@
+import { parse as parseForm } from 'node:querystring';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
@@ -16,12 +17,13 @@ import { logger, tracer } from '../adapters/lambda/observability.ts';
 import { deployedExecution } from '../compose/execution.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { createSlackHandler, type SlackAppDependencies } from './app.ts';
+import { isReadOnlyCommand } from '../core/slack/commands.ts';
 
 /**
  * Wraps the Bolt handler: a request whose body was already handled (a Slack retry, or a replay:
  * every body carries its own trigger_id) gets the stored answer and has no second effect, thanks
  * to Powertools idempotency on our table. Keyed on the body, not the signature, because a Slack
- * retry is signed anew.
+ * retry is signed anew. Commands that only read are answered afresh each time.
  */
 export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dynamo: DynamoDBClient; tableName: string }) {
   const persistenceStore = new DynamoDBPersistenceLayer({
@@ -40,6 +42,8 @@ export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dy
     return response;
   }).use(makeHandlerIdempotent({ persistenceStore, config }));
   return middy(async (event: AwsEvent, context: Context): Promise<AwsResponse> => {
+    // A command that only reads has no effect a replay could repeat: it skips idempotency's two writes.
+    if (onlyReads(event)) return (await options.bolt())(event, context);
     try {
       return await remembered(event, context);
     } catch (error) {
@@ -49,6 +53,18 @@ export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dy
   })
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/**
+ * A `/firebreak` command that only reads, the body decoded as Bolt decodes it (form-encoded, each
+ * field once); Bolt still checks its signature and timestamp.
+ */
+function onlyReads(event: AwsEvent): boolean {
+  const contentType = Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  if (typeof event.body !== 'string' || contentType !== 'application/x-www-form-urlencoded') return false;
+  const form = parseForm(event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('ascii') : event.body);
+  const text = form.text ?? '';
+  return form.command === '/firebreak' && form.payload === undefined && typeof text === 'string' && isReadOnlyCommand(text);
 }
 
 /** Carries Bolt's refusal past the idempotency layer, which forgets requests whose handler throws. */

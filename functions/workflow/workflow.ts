@@ -7,6 +7,7 @@ import { MitigationDecided } from '../core/events/mitigation-decided.ts';
 import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
 import { MitigationRequested } from '../core/events/mitigation-requested.ts';
 import type { AuditDraft } from '../core/incidents/incident.ts';
+import { readForDecision } from './decision-reads.ts';
 import {
   decide,
   escalate,
@@ -200,11 +201,9 @@ export class Workflow {
   }): Promise<Reply> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.now();
-      const request = await this.deps.mitigations.findRequest(input.requestId);
-      if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
-      const incident = await this.deps.incidents.getIncident(request.incidentId);
-      if (!incident) return { ok: false, text: `No incident ${request.incidentId}.` };
-      const { members, cto } = await this.roster();
+      const read = await readForDecision(this.deps, () => this.roster(), input.requestId, attempt);
+      if (!read) return { ok: false, text: `No mitigation request ${input.requestId}.` };
+      const { request, incident, members, cto } = read;
       const member = members.find((m) => m.slackUserId === input.actor.userId);
       const decision = decide({
         request,

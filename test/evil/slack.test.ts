@@ -82,6 +82,11 @@ async function committedApprovals(requestId: string): Promise<number> {
     .flatMap((item) => JSON.parse(item.events as string) as Array<{ detailType: string; detail: { requestId?: string } }>)
     .filter((e) => e.detailType === 'Mitigation Approved' && e.detail.requestId === requestId).length;
 }
+/** How many answers the Slack function's idempotency layer keeps (items it writes to replay them). */
+async function rememberedAnswers(): Promise<number> {
+  const out = await runtime.client.send(new ScanCommand({ TableName: runtime.tableName, ConsistentRead: true }));
+  return (out.Items ?? []).filter((item) => item.pk?.S?.startsWith('IDEMPOTENCY#')).length;
+}
 const nothingChanged = async (before: string) => expect(await tableSnapshot(runtime)).toBe(before);
 
 describe('evil user stories: Slack ingress', () => {
@@ -144,6 +149,39 @@ describe('evil user stories: Slack ingress', () => {
     );
     expect(decisions).toHaveLength(1);
     expect(await stateOf(request.id)).toBe('rejected');
+  });
+
+  it('a replayed read-only command is answered afresh and stores nothing; a replayed refused approval is audited once', async () => {
+    const { incident, request } = await pendingIsolation();
+    const show = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form: slashCommandForm(user(CTO), `show ${incident.id}`),
+    });
+    expect(replyText(await runtime.slackRequest(structuredClone(show)))).toContain(' · open');
+    const stored = await rememberedAnswers();
+    expect(await say(CTO, `ack ${incident.id}`)).toContain('acknowledged');
+    expect(await rememberedAnswers()).toBe(stored + 1);
+    // The same signed bytes again: a fresh read (now acknowledged), and no record kept for either.
+    expect(replyText(await runtime.slackRequest(structuredClone(show)))).toContain(' · acknowledged');
+    expect(await rememberedAnswers()).toBe(stored + 1);
+    // Skipping the idempotency record never skips the signature check.
+    const forged = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form: slashCommandForm(user(CTO), 'list'),
+      signature: `v0=${'cd'.repeat(32)}`,
+    });
+    expect((await runtime.slackRequest(forged)).statusCode).toBe(401);
+
+    // A refused approval is not read-only: its refusal is audited once, a replay gets the stored answer.
+    const refused = signedSlackRequest({
+      signingSecret: LOCAL_SLACK.signingSecret,
+      form: slashCommandForm(user(SENIOR1), `approve ${request.id}`),
+    });
+    const first = await runtime.slackRequest(structuredClone(refused));
+    expect((await runtime.slackRequest(structuredClone(refused))).body).toBe(first.body);
+    expect(await refusalsOn(incident.id)).toEqual([
+      { action: 'mitigation.approve_refused', refusal: 'cto_available', userId: SENIOR1 },
+    ]);
   });
 
   it('the CTO clicking Approve from another workspace gets an ephemeral refusal, audited other_workspace; nothing is approved', async () => {

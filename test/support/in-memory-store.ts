@@ -75,6 +75,7 @@ export class InMemoryStore {
       return request?.incidentId === incidentId ? copy(request) : undefined;
     },
     findRequest: async (requestId) => copy(this.requests.get(requestId)),
+    incidentOf: async (requestId) => this.requests.get(requestId)?.incidentId,
     listRequests: async (incidentId) =>
       [...this.requests.values()]
         .filter((r) => r.incidentId === incidentId)

@@ -59,6 +59,7 @@ export const MitigationRequestItem = z.looseObject({
 }) satisfies z.ZodType<MitigationRequest>;
 
 const LookupItem = z.object({ incidentId: z.string() });
+const REMEMBERED_LOOKUPS = 1_000;
 const RunItem = z.object({ incidentId: z.string(), requestId: z.string() }) satisfies z.ZodType<RunOwner>;
 const InvocationItem = z.object({ bucket: z.string() });
 /** Counters per bucket (numbers), failed instances (a string set), the run's status and the last progress post. */
@@ -102,16 +103,33 @@ export function mitigationPuts(change: Pick<WorkflowChange, 'createRequest' | 'u
  * the SSM runs that execute them, and their progress: per-instance buckets and counters.
  */
 export class MitigationRepository {
+  private readonly knownIncidents = new Map<string, string>();
+
   constructor(private readonly table: Table) {}
 
   async getRequest(incidentId: string, requestId: string): Promise<MitigationRequest | undefined> {
     return this.table.get(keys.mitigation(incidentId, requestId), MitigationRequestItem);
   }
 
-  /** A request by its id alone (slash commands name only the request). */
-  async findRequest(requestId: string): Promise<MitigationRequest | undefined> {
+  /**
+   * The incident a request belongs to (slash commands name only the request). The lookup item is
+   * written once with the request and never changed, so this container remembers its answers (the
+   * last 1,000) and a warm Slack request reads the request, its incident and the roster at once.
+   */
+  async incidentOf(requestId: string): Promise<string | undefined> {
+    const known = this.knownIncidents.get(requestId);
+    if (known) return known;
     const lookup = await this.table.get(keys.mitigationLookup(requestId), LookupItem);
-    return lookup ? this.getRequest(lookup.incidentId, requestId) : undefined;
+    if (!lookup) return undefined;
+    if (this.knownIncidents.size >= REMEMBERED_LOOKUPS) this.knownIncidents.delete(this.knownIncidents.keys().next().value!);
+    this.knownIncidents.set(requestId, lookup.incidentId);
+    return lookup.incidentId;
+  }
+
+  /** A request by its id alone. */
+  async findRequest(requestId: string): Promise<MitigationRequest | undefined> {
+    const incidentId = await this.incidentOf(requestId);
+    return incidentId ? this.getRequest(incidentId, requestId) : undefined;
   }
 
   async listRequests(incidentId: string): Promise<MitigationRequest[]> {

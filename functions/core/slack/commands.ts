@@ -51,6 +51,19 @@ export const HELP = escapeSlackEntities(
 const MAX_AWAY_MINUTES = 14 * 24 * 60;
 const MAX_TEXT = 500;
 
+/**
+ * Whether `/firebreak <text>` only reads (`help`, `list`, `show`, `roster`, `silences`, `release
+ * status`): answering it twice changes nothing, so it needs no protection against replays.
+ */
+export function isReadOnlyCommand(text: string): boolean {
+  const parsed = parseCommand(text);
+  if (!parsed.ok) return false;
+  const { command } = parsed;
+  return READ_ONLY.has(command.name) || (command.name === 'release' && command.action === 'status');
+}
+
+const READ_ONLY: ReadonlySet<Command['name']> = new Set(['help', 'list', 'show', 'roster', 'silences']);
+
 /** Parses the text after `/firebreak`. Bad input gets a message saying what was expected. */
 export function parseCommand(text: string): ParsedCommand {
   const words = text.trim().split(/\s+/).filter(Boolean);

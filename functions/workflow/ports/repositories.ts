@@ -30,6 +30,8 @@ export interface MitigationRequestsPort {
   getRequest(incidentId: string, requestId: string): Promise<MitigationRequest | undefined>;
   /** A request by its id alone. */
   findRequest(requestId: string): Promise<MitigationRequest | undefined>;
+  /** The id of the incident a request belongs to (it never changes), undefined for an unknown request. */
+  incidentOf(requestId: string): Promise<string | undefined>;
   listRequests(incidentId: string): Promise<MitigationRequest[]>;
 }
 

@@ -36,6 +36,35 @@ describe('MitigationRepository on DynamoDB Local', () => {
     expect(await db.mitigations.findRequest(request.id)).toMatchObject({ state: 'approved', version: 2 });
   });
 
+  it("a request's incident is read once per container (its lookup never changes); an unknown request is asked again", async () => {
+    const gets: string[] = [];
+    db.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetItemCommand') gets.push(JSON.stringify((args.input as { Key?: unknown }).Key));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countLookups' },
+    );
+    try {
+      const request = aRequest(incident, 'MIT-00000000B2');
+      expect(await db.mitigations.incidentOf(request.id)).toBeUndefined();
+      const current = (await db.incidents.getIncident(incident.id))!;
+      expect(await db.incidents.commitChange(change(current, { createRequest: request }))).toEqual({ committed: true });
+      gets.length = 0;
+      expect(await db.mitigations.incidentOf(request.id)).toBe(incident.id);
+      expect(await db.mitigations.incidentOf(request.id)).toBe(incident.id);
+      expect(await db.mitigations.findRequest(request.id)).toEqual(request);
+      // One read of the lookup, then only the request itself.
+      expect(gets.filter((key) => key.includes('LOOKUP'))).toHaveLength(1);
+      expect(gets).toHaveLength(2);
+      expect(await db.mitigations.incidentOf('MIT-UNKNOWN000')).toBeUndefined();
+      expect(await db.mitigations.incidentOf('MIT-UNKNOWN000')).toBeUndefined();
+      expect(gets.filter((key) => key.includes('MIT-UNKNOWN000'))).toHaveLength(2);
+    } finally {
+      db.client.middlewareStack.remove('countLookups');
+    }
+  });
+
   it('runs map back to their request', async () => {
     await db.mitigations.saveRun('cmd-1', { incidentId: incident.id, requestId: 'MIT-00000000A1' });
     expect(await db.mitigations.getRun('cmd-1')).toEqual({ incidentId: incident.id, requestId: 'MIT-00000000A1' });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand, type Command, type ParsedCommand } from '../../../functions/core/slack/commands.ts';
+import {
+  HELP,
+  isReadOnlyCommand,
+  parseCommand,
+  type Command,
+  type ParsedCommand,
+} from '../../../functions/core/slack/commands.ts';
 
 const INC = 'INC-1A2B3C4D5E';
 const MIT = 'MIT-0A1B2C3D4E';
@@ -341,5 +347,39 @@ describe('parseCommand', () => {
     'a&b',
   ])('no refusal message carries raw markup: %s', (text) => {
     expect(failure(text)).not.toMatch(/[<>]/);
+  });
+});
+
+describe('isReadOnlyCommand', () => {
+  it.each(['', 'help', 'LIST', ' list ', `show ${INC}`, 'roster', 'silences', 'release status orders'])(
+    '%j only reads',
+    (text) => {
+      expect(isReadOnlyCommand(text)).toBe(true);
+    },
+  );
+
+  it.each([
+    `ack ${INC}`,
+    `resolve ${INC} fixed`,
+    `sev ${INC} SEV1`,
+    `postmortem ${INC}`,
+    `mitigate ${INC} isolate-instance`,
+    `approve ${MIT}`,
+    `reject ${MIT} no`,
+    `cancel ${MIT}`,
+    'release approve orders',
+    'release approve orders --during-freeze',
+    'away 4h',
+    'back',
+    `silence ${INC} 2h noisy`,
+    // Invalid: an invalid silence naming an incident is audited there, and nothing unparsed is assumed harmless.
+    `silence ${INC} forever`,
+    'list now',
+    `show ${INC} extra`,
+    'release status orders --during-freeze',
+    'windows',
+    'frobnicate',
+  ])('%j may change something (or is refused with an audit): not read-only', (text) => {
+    expect(isReadOnlyCommand(text)).toBe(false);
   });
 });
