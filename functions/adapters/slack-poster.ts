@@ -72,6 +72,16 @@ export interface SlackPosterStats {
 export const DEFAULT_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
 
 /**
+ * Shared slots are the interval plus this apart, and a call may go out at most SLOT_LATENESS_MS after
+ * its slot: two calls to a channel are then at least the interval plus 100 ms apart when they leave,
+ * room for one HTTP call taking longer than the other to reach Slack.
+ */
+const SLOT_SPARE_MS = 250;
+const SLOT_LATENESS_MS = 150;
+/** Slots missed in a row (a slow table, a starved process) before a call gives up and its delivery is retried. */
+const MAX_MISSED_SLOTS = 10;
+
+/**
  * Posts and updates Slack messages through the official Web API client, within Slack's limits:
  * calls to one channel are spaced (about one per second; across instances with `sharedSlots`), and a 429 is waited out for
  * its Retry-After and retried by the client (`rejectRateLimitedCalls: false`). Links are never
@@ -191,26 +201,33 @@ export class SlackPoster {
   private async pace(channel: string): Promise<void> {
     const local = Math.max(this.now(), this.slots.get(channel) ?? 0);
     this.slots.set(channel, local + this.interval);
-    // The shared slot, when there is one, orders this process's calls among every instance's. A slot
-    // that passed while it was being reserved (a slow round trip) is left empty and a later one taken,
-    // so late callers never go out together.
-    // A round trip that outlasted its slot (a slow table) asks that far ahead the next time.
-    let slot = local;
-    let lead = 0;
-    for (let attempt = 0; this.sharedSlots && attempt < 3; attempt++) {
-      const asked = this.now();
-      slot = await this.sharedSlots.reserve(channel, Math.max(local, asked + lead), this.interval);
-      if (slot >= this.now() - this.interval / 2) break;
-      lead = this.now() - asked;
-    }
     const now = this.now();
     if (this.slots.size > 1000) for (const [c, next] of this.slots) if (next <= now) this.slots.delete(c);
-    const wait = slot - now;
-    if (wait > 0) {
-      this.counts.paced += 1;
-      this.counts.pacedMs += wait;
-      await this.sleep(wait);
+    if (!this.sharedSlots) return this.waitUntil(local);
+    // The shared slot orders this process's calls among every instance's. Slots are spaced by the
+    // interval plus an allowance, and a call goes out only within that allowance of its slot, so calls
+    // to a channel stay at least the interval apart whoever makes them. A slot missed (passed while it
+    // was reserved, or this process woke too late) is left empty and a later one taken; a round trip
+    // that outlasted its slot asks that far ahead the next time.
+    let lead = 0;
+    for (let attempt = 0; attempt < MAX_MISSED_SLOTS; attempt++) {
+      const asked = this.now();
+      const slot = await this.sharedSlots.reserve(channel, Math.max(local, asked + lead), this.interval + SLOT_SPARE_MS);
+      if (this.now() <= slot + SLOT_LATENESS_MS) {
+        await this.waitUntil(slot);
+        if (this.now() <= slot + SLOT_LATENESS_MS) return;
+      }
+      lead = Math.max(lead, this.now() - asked);
     }
+    throw new Error(`missed ${MAX_MISSED_SLOTS} Slack slots in a row for ${channel}; the delivery will be retried`);
+  }
+
+  private async waitUntil(at: number): Promise<void> {
+    const wait = at - this.now();
+    if (wait <= 0) return;
+    this.counts.paced += 1;
+    this.counts.pacedMs += wait;
+    await this.sleep(wait);
   }
 
   private count(method: string, channel: string): void {

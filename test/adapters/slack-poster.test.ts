@@ -123,6 +123,58 @@ describe('SlackPoster', () => {
     expect(now).toBe(before);
   });
 
+  it('with shared slots, leaves a slot it would miss and takes a later one, and gives up after ten in a row', async () => {
+    let now = 7_000_000;
+    const reserved: Array<{ asked: number; spacing: number }> = [];
+    /** Slots as the table hands them out, but each reply arrives `delay()` ms late (a slow table). */
+    let nextSlot = 0;
+    let delay = () => 0;
+    const sharedSlots = {
+      reserve: async (_channel: string, asked: number, spacing: number) => {
+        reserved.push({ asked, spacing });
+        const slot = Math.max(asked, nextSlot);
+        nextSlot = slot + spacing;
+        now += delay();
+        return slot;
+      },
+    };
+    const sleeps: number[] = [];
+    const p = poster({
+      now: () => now,
+      sharedSlots,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+    });
+
+    // On time: the slot is taken as it comes, spaced by the interval plus the spare 250 ms.
+    await p.post('C0INCIDENTS', { text: 'on time', blocks: [] });
+    expect(reserved).toEqual([{ asked: 7_000_000, spacing: 1250 }]);
+
+    // The reply comes 400 ms after a slot that was due at once: past the 150 ms allowance, so that slot
+    // stays empty and the next reservation asks 400 ms ahead.
+    reserved.length = 0;
+    now = nextSlot;
+    let replies = 0;
+    delay = () => (replies++ === 0 ? 400 : 0);
+    const before = now;
+    await p.post('C0INCIDENTS', { text: 'after a slow reply', blocks: [] });
+    expect(reserved).toHaveLength(2);
+    expect(reserved[1]!.asked).toBe(before + 400 + 400);
+    expect(slack.messages('C0INCIDENTS').map((m) => m.text)).toEqual(['on time', 'after a slow reply']);
+
+    // A steady lag is absorbed by asking ahead; a table answering later each time is not: after ten
+    // missed slots the call fails (the delivery is retried) and nothing is sent.
+    reserved.length = 0;
+    let lag = 0;
+    delay = () => (lag += 2000);
+    await expect(p.post('C0INCIDENTS', { text: 'never', blocks: [] })).rejects.toThrow(/missed 10 Slack slots in a row/);
+    expect(reserved).toHaveLength(10);
+    expect(slack.messages('C0INCIDENTS')).toHaveLength(2);
+  });
+
   it('waits a 429 out for its Retry-After, then retries and succeeds', async () => {
     const p = poster();
     slack.rateLimitNext(1, 1, 'chat.postMessage');

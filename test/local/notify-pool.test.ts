@@ -1,7 +1,7 @@
 /**
  * The storm bench's pool of concurrent notify instances (functions/local/notify-pool.ts), and the
  * self-check of its measurement: built by the deployed wiring, the instances share each channel's
- * Slack slot and post about once a second between them; with the shared slot turned off, the same
+ * Slack slot and post at most once a second between them; with the shared slot turned off, the same
  * pool bursts into the channel, and the bench's measure (bench/slack-calls.ts) sees it. The slots'
  * own race is tested in test/adapters/dynamodb/channel-slots.test.ts.
  */
@@ -50,25 +50,25 @@ async function openIncidents(sharedSlots: boolean) {
 }
 
 describe('a pool of concurrent notify instances (DynamoDB Local, Slack stand-in, wall clock)', () => {
-  it('with the shared slots, spaces the posts to one channel about a second apart across the instances', async () => {
+  it('with the shared slots, keeps the posts to one channel at least a second apart across the instances', async () => {
     const { posted, calls, deadLetters } = await openIncidents(true);
     expect(posted).toBe(true);
     expect(deadLetters).toBe(0);
     expect(new Set(calls.map((c) => c.channel)).size).toBe(1);
     expect(calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(INCIDENTS);
-    // A slot found already past by up to half an interval is used at once (see SlackPoster.pace): hence ≥ 500 ms, not 1 s.
-    expect(shortestGap(calls)).toBeGreaterThanOrEqual(500);
-    expect(callsPerSecond(calls).all).toBeLessThanOrEqual(2);
+    // Slots 1.25 s apart, a call at most 150 ms late (SlackPoster.pace): at least 1.1 s apart when they leave.
+    expect(shortestGap(calls)).toBeGreaterThanOrEqual(1000);
+    expect(callsPerSecond(calls).all).toBe(1);
     const times = calls.map((c) => c.time);
-    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual((INCIDENTS - 1) * 1000 - 600);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual((INCIDENTS - 1) * 1000);
   }, 60_000);
 
   it('with the shared slots turned off, the same pool bursts past one call per second per channel', async () => {
     const { posted, calls, deadLetters } = await openIncidents(false);
     expect(posted).toBe(true);
     expect(deadLetters).toBe(0);
-    // Each instance paces only itself: their first posts go out together (more than the two the shared slots allow).
-    expect(callsPerSecond(calls).all).toBeGreaterThan(2);
-    expect(shortestGap(calls)).toBeLessThan(500);
+    // Each instance paces only itself: their first posts go out together.
+    expect(callsPerSecond(calls).all).toBeGreaterThan(1);
+    expect(shortestGap(calls)).toBeLessThan(1000);
   }, 60_000);
 });
