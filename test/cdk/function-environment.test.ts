@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+
 import { build, transform } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config.ts';
 import { ENTRY_METADATA, FirebreakFunction } from '../../lib/constructs/firebreak-function.ts';
-import { FirebreakStack } from '../../lib/firebreak-stack.ts';
+import { ROOT, synthesize, templateReaders } from './synth.ts';
 
 /*
  * A function's environment must hold every variable its code can read: the local runtime and the
@@ -19,10 +16,6 @@ import { FirebreakStack } from '../../lib/firebreak-stack.ts';
  * A read counts wherever it is in a bundled file, even on a path the function may never take: a
  * path that looks unreachable today is one refactor away from running in production.
  */
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The feature flags `cdk synth` uses, so the test synthesizes the same template. */
-const CDK_CONTEXT = (JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 /** Set by the Lambda runtime itself (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime). */
 const RUNTIME_PROVIDED = /^(AWS_.*|_HANDLER|_X_AMZN_TRACE_ID|LAMBDA_TASK_ROOT|LAMBDA_RUNTIME_DIR|TZ)$/;
@@ -45,15 +38,12 @@ const DYNAMIC_READS: Record<string, { count: number; why: string }> = {
   },
 };
 
-const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-const stack = new FirebreakStack(app, 'Firebreak', { config: loadConfig(join(ROOT, 'firebreak.config.json')) });
-const resources = Template.fromStack(stack).toJSON().Resources as Record<
-  string,
-  { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } } }
->;
+const synthesized = synthesize();
+const { stack, resources } = synthesized;
+const { logicalId, props } = templateReaders(() => synthesized);
 const functions = stack.node.findAll().filter((c): c is FirebreakFunction => c instanceof FirebreakFunction);
-const logicalId = (fn: FirebreakFunction) => stack.getLogicalId(fn.node.defaultChild as CfnElement);
-const environmentOf = (fn: FirebreakFunction) => resources[logicalId(fn)]?.Properties.Environment?.Variables ?? {};
+const environmentOf = (fn: FirebreakFunction) =>
+  (props(fn).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
 
 interface Reads {
   /** Variable name -> the files that read it. */
