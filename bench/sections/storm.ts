@@ -74,7 +74,7 @@ export async function stormSection({ config, report }: SectionInput): Promise<vo
     const wall = callsPerSecond(byChannel);
     const figures = {
       ...STORM,
-      pacing: `${STORM.alarms} signals put together, the stream read once per ${STORM.alarms} deliveries, ingest's virtual clock +${STORM.paceMs} ms per signal; notify on ${STORM.notifyInstances} concurrent instances (deployed wiring, shared Slack slots, 1 s per channel) on the wall clock`,
+      pacing: `${STORM.alarms} signals put together, the stream read once per ${STORM.alarms} deliveries, ingest's virtual clock +${STORM.paceMs} ms per signal; notify on ${STORM.notifyInstances} concurrent instances (deployed wiring, shared Slack slots 1.25 s apart per channel, a call within 150 ms of its slot) on the wall clock`,
       incidents: incidents.length,
       signalsCounted: (await Promise.all(incidents.map((i) => storm.repositories.incidents.getIncident(i.id)))).reduce(
         (sum, i) => sum + (i?.signalCount ?? 0),
