@@ -1,5 +1,5 @@
 import { appendToChain, releaseHoldChainId } from '../core/audit/chain.ts';
-import { signalKeyFor } from '../core/incidents/incident.ts';
+import { signalKeyFor } from '../core/incidents/signal-keys.ts';
 import type { FirebreakConfig } from '../core/config.ts';
 import { becameFailed, mergeDeployment } from '../core/deployments/merge-deployment.ts';
 import { environmentResolver } from '../core/deployments/deployment-environments.ts';

@@ -1,7 +1,8 @@
 import { changeRecordOf } from '../core/signals/change-record.ts';
 import { createClassifier, type Classification } from '../core/signals/classify.ts';
 import type { FirebreakConfig } from '../core/config.ts';
-import { decideIngest, signalKeysFor, type IncidentChange } from '../core/incidents/incident.ts';
+import { decideIngest, type IncidentChange } from '../core/incidents/incident.ts';
+import { signalKeysFor } from '../core/incidents/signal-keys.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { normalizeEnvelope } from '../core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../core/signals/signal.ts';

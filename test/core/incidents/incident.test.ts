@@ -7,12 +7,11 @@ import {
   incidentIdFor,
   INGEST_ACTOR,
   RECENT_SIGNALS,
-  signalKeyFor,
-  signalKeysFor,
   worseSeverity,
   type Incident,
   type IngestDecision,
 } from '../../../functions/core/incidents/incident.ts';
+import { signalKeyFor, signalKeysFor } from '../../../functions/core/incidents/signal-keys.ts';
 import { normalizeEvent } from '../../../functions/core/signals/normalize-signals.ts';
 import type { EventEnvelope, Signal } from '../../../functions/core/signals/signal.ts';
 import { exampleConfig, fixture, withNewId } from '../../support.ts';
