@@ -245,3 +245,13 @@ export function expectedClientToken(requestId: string): string {
   const h = hex.join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** patch-critical running on the mocked SSM: a command id, and no status event ever. */
+export async function runningPatch() {
+  const { incident } = await guardDutyIncident();
+  const patch = await approveAsCto((await requestAsSenior(incident.id, 'patch-critical')).id);
+  const execution = executor();
+  expect((await execution.onApproved(approvedEvent(patch))).outcome).toBe('started');
+  await rt().bus.drain();
+  return { incident, patch, execution };
+}

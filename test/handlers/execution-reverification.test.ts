@@ -30,6 +30,7 @@ import {
   fleetInstance,
   summaries,
   command,
+  runningPatch,
 } from './execution-harness.ts';
 
 useExecutionHarness();
@@ -203,16 +204,6 @@ describe('/firebreak cancel on a running mitigation', () => {
   beforeEach(async () => {
     await start();
   });
-
-  /** patch-critical running on the mocked SSM: a command id, and no status event ever. */
-  async function runningPatch() {
-    const { incident } = await guardDutyIncident();
-    const patch = await approveAsCto((await requestAsSenior(incident.id, 'patch-critical')).id);
-    const execution = executor();
-    expect((await execution.onApproved(approvedEvent(patch))).outcome).toBe('started');
-    await rt().bus.drain();
-    return { incident, patch, execution };
-  }
 
   it('by the CTO: CancelCommand for its command id, cancelled, audited, the summary once; late Cancelled events change nothing', async () => {
     const { incident, patch, execution } = await runningPatch();

@@ -13,7 +13,6 @@ import {
   rt,
   executor,
   guardDutyIncident,
-  requestAsSenior,
   approveAsCto,
   approvedEvent,
   request,
@@ -27,6 +26,7 @@ import {
   fleetInstance,
   thread,
   summaries,
+  runningPatch,
 } from './execution-harness.ts';
 
 useExecutionHarness();
@@ -35,15 +35,6 @@ describe('status events', () => {
   beforeEach(async () => {
     await start();
   });
-
-  async function runningPatch() {
-    const { incident } = await guardDutyIncident();
-    const patch = await approveAsCto((await requestAsSenior(incident.id, 'patch-critical')).id);
-    const execution = executor();
-    expect((await execution.onApproved(approvedEvent(patch))).outcome).toBe('started');
-    await rt().bus.drain();
-    return { incident, patch, execution };
-  }
 
   it('out of order and duplicated invocation events: exact counts per bucket, failed ids kept once', async () => {
     const { patch, execution } = await runningPatch();
