@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { FirebreakConfig, FirebreakConfigInput } from '../../functions/core/config.ts';
 import { FirebreakStack } from '../../lib/firebreak-stack.ts';
@@ -101,3 +102,10 @@ export const arnJoin = (service: string, rest: string, account: 'this' | 'none' 
     ],
   ],
 });
+
+/** cdk-nag's AwsSolutions findings left unacknowledged in an app, one line each (severity, rule, where). */
+export function unacknowledgedFindings(app: App): string[] {
+  return new AwsSolutionsChecks(undefined, { verbose: true })
+    .validateScope(app)
+    .violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
