@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../functions/core/zod.ts';
 import { FirebreakConfigSchema } from '../functions/core/config.ts';
 
 /** Where the generated schema is shipped (the package root), and how a configuration points at it. */

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
+import * as z from '../../functions/core/zod.ts';
 import { createFirebreakTable, localClient, startDynamoDbLocal } from '../../functions/local/dynamodb-local.ts';
 
 /** Where drills keep their database, so `incidents --local` can read what the last drill left. */
@@ -17,13 +17,11 @@ export const LOCAL_NOTARY_DIR = '.firebreak/audit';
 /** What `firebreak local start` records about the server it left running. */
 export const LOCAL_STATE_PATH = '.firebreak/local.json';
 
-const LocalStateSchema = z
-  .object({
-    pid: z.number().int().positive(),
-    endpoint: z.string().regex(/^http:\/\/127\.0\.0\.1:\d{1,5}$/),
-    startedAt: z.string(),
-  })
-  .strict();
+const LocalStateSchema = z.strictObject({
+  pid: z.number().check(z.int(), z.positive()),
+  endpoint: z.string().check(z.regex(/^http:\/\/127\.0\.0\.1:\d{1,5}$/)),
+  startedAt: z.string(),
+});
 export type LocalState = z.infer<typeof LocalStateSchema>;
 
 export function readLocalState(path = LOCAL_STATE_PATH): LocalState | undefined {

@@ -9,7 +9,7 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from '../../functions/core/zod.ts';
 import { AwsFleetReviewReader } from '../../functions/adapters/fleet-review-reader.ts';
 import { buildReview, reviewItems, reviewLines, type PreviousReview } from '../../functions/core/review/report.ts';
 import { simulatedFleetSnapshot } from '../../functions/local/fleet-review.ts';
@@ -27,8 +27,10 @@ export interface ReviewOptions {
 }
 
 const PreviousSchema = z.object({
-  takenAt: z.string().min(1),
-  items: z.array(z.object({ key: z.string().min(1).max(1000), text: z.string().max(2000) })).max(10_000),
+  takenAt: z.string().check(z.minLength(1)),
+  items: z
+    .array(z.object({ key: z.string().check(z.minLength(1), z.maxLength(1000)), text: z.string().check(z.maxLength(2000)) }))
+    .check(z.maxLength(10_000)),
 });
 
 function previousReview(path: string): PreviousReview {

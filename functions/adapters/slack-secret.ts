@@ -1,14 +1,11 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 
 /** What the `firebreak/slack` secret holds; the README says how to fill it. */
 export const SlackSecretSchema = z.object({
-  signingSecret: z.string().min(16),
-  botToken: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
-  appId: z
-    .string()
-    .regex(/^A[A-Z0-9]+$/)
-    .optional(),
+  signingSecret: z.string().check(z.minLength(16)),
+  botToken: z.string().check(z.regex(/^xoxb-/, 'must be a bot token (xoxb-…)')),
+  appId: z.optional(z.string().check(z.regex(/^A[A-Z0-9]+$/))),
 });
 export type SlackSecret = z.infer<typeof SlackSecretSchema>;
 

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from './zod.ts';
 
 /**
  * Configuration problems as a person reads them: array items named by what they are called in the
@@ -39,7 +39,7 @@ function itemName(items: readonly unknown[], index: number, field: string): stri
 }
 
 /** One line per zod issue: the named path, the message, and for unknown keys the closest known one. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: z.ZodType): string[] {
+export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: z.ZodMiniType): string[] {
   return issues.flatMap((issue) => {
     const where = namedPath(issue.path, raw);
     if (issue.code !== 'unrecognized_keys') return [`${where}: ${issue.message}`];
@@ -52,7 +52,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], raw: unknown
 }
 
 /** The keys the schema accepts for the object at `path` (array indexes and record keys followed). */
-export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+export function knownKeys(schema: z.ZodMiniType, path: readonly PropertyKey[]): string[] {
   let nodes: unknown[] = [schema];
   for (const part of path) nodes = nodes.flatMap((node) => unwrap(node)).flatMap((node) => child(node, part));
   return [...new Set(nodes.flatMap((node) => unwrap(node)).flatMap((node) => Object.keys(def(node).shape ?? {})))];

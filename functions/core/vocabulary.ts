@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * The words the configuration, the events and the stored items share (severities, categories,

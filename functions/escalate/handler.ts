@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 import { MitigationEscalationDue } from '../core/events/mitigation-escalation-due.ts';
 import { MitigationExpiryDue } from '../core/events/mitigation-expiry-due.ts';
 import { SilenceExpiryDue } from '../core/events/silence-expiry-due.ts';

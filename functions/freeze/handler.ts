@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 import { FREEZE_EVENTS } from '../core/events/subscriptions.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics } from '../adapters/lambda/observability.ts';

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 import { PatchBatchApproved } from '../core/events/patch-batch-approved.ts';
 import { PatchBatchChanged } from '../core/events/patch-batch-changed.ts';
 import type { DeployedWindow } from '../core/maintenance/patch-batch.ts';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';

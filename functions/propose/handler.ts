@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 import { IncidentOpened } from '../core/events/incident-opened.ts';
 import { MitigationFailed } from '../core/events/mitigation-failed.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';

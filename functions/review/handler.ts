@@ -3,7 +3,7 @@ import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 import { REVIEW_EVENTS } from '../core/events/subscriptions.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
 import { logger, metrics, traced } from '../adapters/lambda/observability.ts';

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from '../core/zod.ts';
 import { WorkItemsDelivered } from '../core/events/work-items-delivered.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';

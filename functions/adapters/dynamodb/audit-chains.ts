@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { StoredChain } from '../../core/audit/verify-trail.ts';
 import { AuditEntryItem } from './audit.ts';
 import { keys, TABLE, type Table } from './table.ts';
@@ -26,10 +26,10 @@ export interface EntryHead {
 }
 
 const StreamedEntry = z.object({
-  incidentId: z.object({ S: z.string().min(1) }),
-  seq: z.object({ N: z.string().regex(/^[1-9]\d{0,9}$/) }),
-  hash: z.object({ S: z.string().regex(/^[0-9a-f]{64}$/) }),
-  at: z.object({ S: z.string().max(64) }),
+  incidentId: z.object({ S: z.string().check(z.minLength(1)) }),
+  seq: z.object({ N: z.string().check(z.regex(/^[1-9]\d{0,9}$/)) }),
+  hash: z.object({ S: z.string().check(z.regex(/^[0-9a-f]{64}$/)) }),
+  at: z.object({ S: z.string().check(z.maxLength(64)) }),
 });
 
 /**
@@ -48,7 +48,7 @@ export function auditHeadFromImage(image: Record<string, AttributeValue> | undef
   return { incidentId: incidentId.S, seq: Number(seq.N), hash: hash.S, at: at.S };
 }
 
-const HolderHead = z.object({ auditSeq: z.number().int().optional(), auditHead: z.string().optional() });
+const HolderHead = z.object({ auditSeq: z.optional(z.number().check(z.int())), auditHead: z.optional(z.string()) });
 
 /** The chain id an audit partition belongs to: `INC#<id>` holds `<id>`'s chain, `HOLD#…` its own. */
 const chainIdOf = (partition: string): string => (partition.startsWith('INC#') ? partition.slice(4) : partition);
@@ -86,7 +86,7 @@ export async function readStoredChain(table: Table, chainId: string): Promise<St
       hash: '',
     };
   });
-  const holder = await table.get(holderKey(chainId), HolderHead.passthrough());
+  const holder = await table.get(holderKey(chainId), z.looseObject(HolderHead.shape));
   const head =
     holder?.auditSeq !== undefined && holder.auditHead !== undefined
       ? { seq: holder.auditSeq, hash: holder.auditHead }

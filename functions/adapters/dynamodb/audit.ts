@@ -1,18 +1,18 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { AuditEntry } from '../../core/audit/chain.ts';
 import { IS_NEW, keys, parseItem, type Table } from './table.ts';
 
 /** An audit entry as stored: exactly the entry the chain hashed. */
 export const AuditEntryItem = z.object({
   incidentId: z.string(),
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   at: z.string(),
   actor: z.string(),
   action: z.string(),
   data: z.record(z.string(), z.unknown()),
   prevHash: z.string(),
   hash: z.string(),
-}) satisfies z.ZodType<AuditEntry>;
+}) satisfies z.ZodMiniType<AuditEntry>;
 
 /** The put of one audit entry; never overwrites one (a chain only grows). Chains are built in core, not here. */
 export const auditPut = (entry: AuditEntry) => ({

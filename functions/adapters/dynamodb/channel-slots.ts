@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { Table } from './table.ts';
 
 /**

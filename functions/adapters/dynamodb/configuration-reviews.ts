@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { appendToChain, configurationReviewChainId, GENESIS_HASH, type AuditEntry } from '../../core/audit/chain.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { PreviousReview, ReviewReport } from '../../core/review/report.ts';
@@ -24,24 +24,24 @@ const ReviewItem = z.looseObject({
   scheduledAt: z.string(),
   takenAt: z.string(),
   summary: z.object({ managed: z.number(), online: z.number(), patchCompliant: z.number(), ec2Instances: z.number() }),
-  counts: z.partialRecord(z.enum(SECTION_IDS), z.number().int()),
-  changes: z.object({ since: z.string().optional(), added: z.number().int(), resolved: z.number().int() }),
-  reviewedBy: z.string().optional(),
-  reviewedAt: z.string().optional(),
-  reviewedAs: z.enum(['cto', 'senior']).optional(),
-  auditSeq: z.number().int().optional(),
-  auditHead: z.string().optional(),
-}) satisfies z.ZodType<StoredReview>;
+  counts: z.partialRecord(z.enum(SECTION_IDS), z.number().check(z.int())),
+  changes: z.object({ since: z.optional(z.string()), added: z.number().check(z.int()), resolved: z.number().check(z.int()) }),
+  reviewedBy: z.optional(z.string()),
+  reviewedAt: z.optional(z.string()),
+  reviewedAs: z.optional(z.enum(['cto', 'senior'])),
+  auditSeq: z.optional(z.number().check(z.int())),
+  auditHead: z.optional(z.string()),
+}) satisfies z.ZodMiniType<StoredReview>;
 
 const Item = z.object({ key: z.string(), text: z.string() });
 const ReportSchema = z.object({
   takenAt: z.string(),
   summary: ReviewItem.shape.summary,
   sections: z.array(z.object({ id: z.enum(SECTION_IDS), title: z.string(), items: z.array(Item) })),
-  changes: z.object({ since: z.string().optional(), added: z.array(Item), resolved: z.array(Item) }),
-}) satisfies z.ZodType<ReviewReport>;
+  changes: z.object({ since: z.optional(z.string()), added: z.array(Item), resolved: z.array(Item) }),
+}) satisfies z.ZodMiniType<ReviewReport>;
 /** The report as one JSON string (bounded by `boundedReport`), parsed again on every read. */
-const ReportItem = z.object({ report: z.string(), omitted: z.number().int() });
+const ReportItem = z.object({ report: z.string(), omitted: z.number().check(z.int()) });
 
 /** Reviews are listed, newest first, through the by-status index under this partition. */
 const REVIEWS_INDEX = 'REVIEWS';

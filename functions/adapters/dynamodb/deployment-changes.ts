@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import type { ChangeRecord } from '../../core/signals/change-record.ts';
 import { outboxPuts } from './outbox.ts';
@@ -57,4 +57,4 @@ export class DeploymentChangeRepository {
   }
 }
 
-const Counter = z.object({ changes: z.number().int().min(0) });
+const Counter = z.object({ changes: z.number().check(z.int(), z.gte(0)) });

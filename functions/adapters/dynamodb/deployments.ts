@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { StoredDeployment } from '../../core/persistence.ts';
 import type { DeploymentRecord } from '../../core/deployments/deployment-record.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
@@ -11,29 +11,29 @@ export const DeploymentItem = z.looseObject({
   source: z.string(),
   executionId: z.string(),
   service: z.string(),
-  group: z.string().optional(),
+  group: z.optional(z.string()),
   environment: z.string(),
   version: z.string(),
-  commit: z.string().optional(),
-  commitMessage: z.string().optional(),
-  workItems: z.array(z.string()).optional(),
-  actor: z.string().optional(),
+  commit: z.optional(z.string()),
+  commitMessage: z.optional(z.string()),
+  workItems: z.optional(z.array(z.string())),
+  actor: z.optional(z.string()),
   status: z.enum(['started', 'succeeded', 'failed', 'stopped']),
   sourceStatus: z.string(),
-  reason: z.string().optional(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  durationSeconds: z.number().optional(),
+  reason: z.optional(z.string()),
+  startedAt: z.optional(z.string()),
+  finishedAt: z.optional(z.string()),
+  durationSeconds: z.optional(z.number()),
   lastEventAt: z.string(),
-  link: z.string().optional(),
+  link: z.optional(z.string()),
   resources: z.array(z.string()),
   account: z.string(),
   region: z.string(),
-  recordedAt: z.string().optional(),
-  updatedAt: z.string().optional(),
-  slackChannel: z.string().optional(),
-  slackTs: z.string().optional(),
-}) satisfies z.ZodType<StoredDeployment>;
+  recordedAt: z.optional(z.string()),
+  updatedAt: z.optional(z.string()),
+  slackChannel: z.optional(z.string()),
+  slackTs: z.optional(z.string()),
+}) satisfies z.ZodMiniType<StoredDeployment>;
 
 /** Deployment records: per service in time order, and per account through the byStatus index ("what changed?"). */
 export class DeploymentRepository {

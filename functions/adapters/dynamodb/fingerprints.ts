@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { incidentIdFor, type Incident } from '../../core/incidents/incident.ts';
 import { keys, type Table } from './table.ts';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { deployFreezeChainId, type AuditEntry } from '../../core/audit/chain.ts';
 import { RoleSchema, SeveritySchema } from '../../core/vocabulary.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
@@ -16,20 +16,20 @@ export const FreezeItem = z.looseObject({
   incidents: z.array(z.object({ incidentId: z.string(), severity: SeveritySchema, title: z.string(), account: z.string() })),
   moreIncidents: z.array(z.string()),
   since: z.string(),
-  liftedAt: z.string().optional(),
-  seniorQuorum: z.number().int(),
+  liftedAt: z.optional(z.string()),
+  seniorQuorum: z.number().check(z.int()),
   exemptions: z.array(
     z.object({
       service: z.string(),
       approvals: z.array(Approval),
-      approvedBy: z.array(z.string()).optional(),
-      approvedAt: z.string().optional(),
+      approvedBy: z.optional(z.array(z.string())),
+      approvedAt: z.optional(z.string()),
     }),
   ),
-  revision: z.number().int(),
-  auditSeq: z.number().int().optional(),
-  auditHead: z.string().optional(),
-}) satisfies z.ZodType<StoredFreeze>;
+  revision: z.number().check(z.int()),
+  auditSeq: z.optional(z.number().check(z.int())),
+  auditHead: z.optional(z.string()),
+}) satisfies z.ZodMiniType<StoredFreeze>;
 
 /** Active freezes are listed on the byStatus index under this partition (one query for `release check`). */
 const ACTIVE_FREEZES = 'FREEZES#frozen';

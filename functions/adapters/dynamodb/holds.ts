@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { releaseHoldChainId, type AuditEntry } from '../../core/audit/chain.ts';
 import { RoleSchema } from '../../core/vocabulary.ts';
 import type { StoredHold } from '../../core/persistence.ts';
@@ -18,13 +18,13 @@ export const HoldItem = z.looseObject({
   heldAt: z.string(),
   seniorQuorum: z.number(),
   approvals: z.array(z.object({ userId: z.string(), role: RoleSchema, at: z.string() })),
-  incidentId: z.string().optional(),
-  liftedBy: z.array(z.string()).optional(),
-  liftedAt: z.string().optional(),
-  revision: z.number().int(),
-  auditSeq: z.number().int().optional(),
-  auditHead: z.string().optional(),
-}) satisfies z.ZodType<StoredHold>;
+  incidentId: z.optional(z.string()),
+  liftedBy: z.optional(z.array(z.string())),
+  liftedAt: z.optional(z.string()),
+  revision: z.number().check(z.int()),
+  auditSeq: z.optional(z.number().check(z.int())),
+  auditHead: z.optional(z.string()),
+}) satisfies z.ZodMiniType<StoredHold>;
 
 /** Release holds, one per service, each with its own audit chain (`HOLD#<service>` / `AUD#<seq>`). */
 export class ReleaseHoldRepository {

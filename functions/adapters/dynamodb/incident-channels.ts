@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { IncidentChannelRecord } from '../../core/incidents/incident-channel.ts';
 import { keys, TABLE, type Table } from './table.ts';
 
 const RecordItem = z.object({
   state: z.enum(['creating', 'open', 'failed', 'archived', 'returned']),
   claimedAt: z.string(),
-  channel: z.string().optional(),
-  name: z.string().optional(),
-  error: z.string().optional(),
-  invited: z.boolean().optional(),
-  inviteProblems: z.array(z.object({ user: z.string(), error: z.string() })).optional(),
+  channel: z.optional(z.string()),
+  name: z.optional(z.string()),
+  error: z.optional(z.string()),
+  invited: z.optional(z.boolean()),
+  inviteProblems: z.optional(z.array(z.object({ user: z.string(), error: z.string() }))),
 });
 
 /** How long a creation whose holder died (timeout, crash) blocks a retry. */

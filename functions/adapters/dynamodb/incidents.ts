@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { AuditEntry } from '../../core/audit/chain.ts';
 import { CategorySchema, SeveritySchema } from '../../core/vocabulary.ts';
 import {
@@ -25,7 +25,7 @@ const IncidentStatusSchema = z.enum([
   'mitigating',
   'resolved',
   'closed',
-]) satisfies z.ZodType<IncidentStatus>;
+]) satisfies z.ZodMiniType<IncidentStatus>;
 
 const ChangeItem = z.object({
   at: z.string(),
@@ -33,12 +33,12 @@ const ChangeItem = z.object({
   region: z.string(),
   watch: z.string(),
   what: z.string(),
-  actor: z.string().optional(),
-  change: z.string().optional(),
-  incidentId: z.string().optional(),
-  deploymentId: z.string().optional(),
-  service: z.string().optional(),
-}) satisfies z.ZodType<ChangeRecord>;
+  actor: z.optional(z.string()),
+  change: z.optional(z.string()),
+  incidentId: z.optional(z.string()),
+  deploymentId: z.optional(z.string()),
+  service: z.optional(z.string()),
+}) satisfies z.ZodMiniType<ChangeRecord>;
 
 /**
  * An incident as stored (`INC#<id>` / `META`), kept under 1 KB in the common case (a write then costs
@@ -52,8 +52,8 @@ const StoredIncident = z.looseObject({
   severity: SeveritySchema,
   category: CategorySchema,
   title: z.string(),
-  description: z.string().optional(),
-  url: z.string().optional(),
+  description: z.optional(z.string()),
+  url: z.optional(z.string()),
   fingerprint: z.string(),
   source: z.string(),
   kind: z.string(),
@@ -61,41 +61,44 @@ const StoredIncident = z.looseObject({
   account: z.string(),
   region: z.string(),
   channel: z.string(),
-  rule: z.string().nullable(),
-  mitigations: z.array(z.string()).optional(),
+  rule: z.nullable(z.string()),
+  mitigations: z.optional(z.array(z.string())),
   resources: z.array(z.string()),
-  resourcesOmitted: z.number().int().optional(),
-  firingResources: z.array(z.string()).optional(),
-  firingOverflow: z.boolean().optional(),
+  resourcesOmitted: z.optional(z.number().check(z.int())),
+  firingResources: z.optional(z.array(z.string())),
+  firingOverflow: z.optional(z.boolean()),
   signalCount: z.number(),
-  reopenCount: z.number().optional(),
+  reopenCount: z.optional(z.number()),
   firstSeen: z.string(),
   lastSeen: z.string(),
-  lastFiringAt: z.string().optional(),
+  lastFiringAt: z.optional(z.string()),
   openedAt: z.string(),
   updatedAt: z.string(),
-  resolvedAt: z.string().optional(),
-  acknowledgedBy: z.string().optional(),
-  resolvedBy: z.string().optional(),
-  version: z.number().int(),
-  auditSeq: z.number().int(),
+  resolvedAt: z.optional(z.string()),
+  acknowledgedBy: z.optional(z.string()),
+  resolvedBy: z.optional(z.string()),
+  version: z.number().check(z.int()),
+  auditSeq: z.number().check(z.int()),
   auditHead: z.string(),
-  recentSignals: z.array(z.string()).optional(),
+  recentSignals: z.optional(z.array(z.string())),
   /** On a fingerprint's first incident only: the incident the fingerprint points at now, when another one. */
-  [FINGERPRINT_CURRENT]: z.string().optional(),
+  [FINGERPRINT_CURRENT]: z.optional(z.string()),
 });
 
-export const IncidentItem = StoredIncident.transform(
-  // The fingerprint's pointer is not the incident's: left out, so an update of the incident never rewrites it.
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  ({ mitigations, firingResources, firingOverflow, reopenCount, lastFiringAt, fingerprintCurrent, ...rest }): Incident => ({
-    ...rest,
-    mitigations: mitigations ?? [],
-    firingResources: firingResources ?? rest.resources,
-    firingOverflow: firingOverflow ?? false,
-    reopenCount: reopenCount ?? 0,
-    lastFiringAt: lastFiringAt ?? rest.lastSeen,
-  }),
+export const IncidentItem = z.pipe(
+  StoredIncident,
+  z.transform(
+    // The fingerprint's pointer is not the incident's: left out, so an update of the incident never rewrites it.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    ({ mitigations, firingResources, firingOverflow, reopenCount, lastFiringAt, fingerprintCurrent, ...rest }): Incident => ({
+      ...rest,
+      mitigations: mitigations ?? [],
+      firingResources: firingResources ?? rest.resources,
+      firingOverflow: firingOverflow ?? false,
+      reopenCount: reopenCount ?? 0,
+      lastFiringAt: lastFiringAt ?? rest.lastSeen,
+    }),
+  ),
 );
 
 /** Attributes left out when they hold their default (see `StoredIncident`); an update removes them then. */
@@ -118,7 +121,7 @@ const LockItem = z.object({ incidentId: z.string() });
 const ProcessedEventItem = z.object({
   incidentId: z.string(),
   outcome: z.enum(['opened', 'updated', 'resolved', 'reopened']),
-}) satisfies z.ZodType<ProcessedEvent>;
+}) satisfies z.ZodMiniType<ProcessedEvent>;
 
 /** Optional incident fields an update removes when the new state no longer has them (resolvedAt on reopen). */
 const OPTIONAL_FIELDS = ['resolvedAt', 'acknowledgedBy', 'resolvedBy', 'description', 'url', 'resourcesOmitted'] as const;

@@ -1,7 +1,7 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { TABLE, type Key, type Table } from './table.ts';
 
-const MessageItem = z.object({ channel: z.string().optional(), ts: z.string().optional(), claimedAt: z.string().optional() });
+const MessageItem = z.object({ channel: z.optional(z.string()), ts: z.optional(z.string()), claimedAt: z.optional(z.string()) });
 /** How long a claim whose holder died before posting blocks another poster. */
 const STALE_CLAIM_MS = 60_000;
 

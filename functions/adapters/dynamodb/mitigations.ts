@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { RoleSchema, SeveritySchema } from '../../core/vocabulary.ts';
 import type { MitigationPlan, MitigationRequest, MitigationState } from '../../core/mitigations/mitigation.ts';
 import type { InvocationChange, RunOwner, StoredProgress, WorkflowChange } from '../../core/persistence.ts';
@@ -15,7 +15,7 @@ const MitigationStateSchema = z.enum([
   'cancelled',
   'rejected',
   'expired',
-]) satisfies z.ZodType<MitigationState>;
+]) satisfies z.ZodMiniType<MitigationState>;
 
 const PlanSchema = z.object({
   catalogId: z.string(),
@@ -31,7 +31,7 @@ const PlanSchema = z.object({
   ]),
   rateControl: z.object({ maxConcurrency: z.string(), maxErrors: z.string() }),
   timeoutSeconds: z.number(),
-}) satisfies z.ZodType<MitigationPlan>;
+}) satisfies z.ZodMiniType<MitigationPlan>;
 
 /** A mitigation request as stored (`INC#<id>` / `MIT#<id>`); attributes it does not know are kept as they are. */
 export const MitigationRequestItem = z.looseObject({
@@ -45,28 +45,28 @@ export const MitigationRequestItem = z.looseObject({
   planHash: z.string(),
   state: MitigationStateSchema,
   requestedBy: z.string(),
-  planChangedBy: z.array(z.string()).optional(),
+  planChangedBy: z.optional(z.array(z.string())),
   requestedAt: z.string(),
   expiresAt: z.string(),
   escalateAt: z.string(),
-  escalatedAt: z.string().optional(),
+  escalatedAt: z.optional(z.string()),
   seniorQuorum: z.number(),
   approvals: z.array(z.object({ userId: z.string(), role: RoleSchema, at: z.string(), planHash: z.string() })),
-  decidedBy: z.array(z.string()).optional(),
-  decidedAt: z.string().optional(),
-  reason: z.string().optional(),
-  version: z.number().int(),
-}) satisfies z.ZodType<MitigationRequest>;
+  decidedBy: z.optional(z.array(z.string())),
+  decidedAt: z.optional(z.string()),
+  reason: z.optional(z.string()),
+  version: z.number().check(z.int()),
+}) satisfies z.ZodMiniType<MitigationRequest>;
 
 const LookupItem = z.object({ incidentId: z.string() });
 const REMEMBERED_LOOKUPS = 1_000;
-const RunItem = z.object({ incidentId: z.string(), requestId: z.string() }) satisfies z.ZodType<RunOwner>;
+const RunItem = z.object({ incidentId: z.string(), requestId: z.string() }) satisfies z.ZodMiniType<RunOwner>;
 const InvocationItem = z.object({ bucket: z.string() });
 /** Counters per bucket (numbers), failed instances (a string set), the run's status and the last progress post. */
 const ProgressItem = z.looseObject({
-  runStatus: z.string().optional(),
-  lastPostedAt: z.string().optional(),
-  failedInstances: z.set(z.string()).optional(),
+  runStatus: z.optional(z.string()),
+  lastPostedAt: z.optional(z.string()),
+  failedInstances: z.optional(z.set(z.string())),
 });
 
 /** The writes of a workflow change's mitigation request (created with its lookup, or changed on its version). */

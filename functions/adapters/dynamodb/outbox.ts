@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { canonicalJson, type AuditEntry } from '../../core/audit/chain.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import { auditPut } from './audit.ts';
@@ -38,12 +38,12 @@ export const OUTBOX_STREAM_FILTER = {
 const OutboxItem = z.object({
   events: z.string(),
   committedAt: z.string(),
-  [TABLE.ttlAttribute]: z.number().optional(),
+  [TABLE.ttlAttribute]: z.optional(z.number()),
 });
 
 const StoredEvents = z
-  .array(z.object({ detailType: z.string().min(1).max(128), detail: z.record(z.string(), z.unknown()) }))
-  .min(1);
+  .array(z.object({ detailType: z.string().check(z.minLength(1), z.maxLength(128)), detail: z.record(z.string(), z.unknown()) }))
+  .check(z.minLength(1));
 
 /** The outbox put that goes into a transaction: none when there is nothing to announce. */
 export function outboxPuts(events: readonly BusEvent[], now = new Date()) {
@@ -72,7 +72,7 @@ export function auditPutWithEvents(entry: AuditEntry, events: readonly BusEvent[
 
 /** An audit entry as the relay reads it: the data it hashed (the dictionary) and its deflated events. */
 const AuditWithEvents = z.object({
-  events: z.string().startsWith(DEFLATED),
+  events: z.string().check(z.startsWith(DEFLATED)),
   data: z.record(z.string(), z.unknown()),
 });
 

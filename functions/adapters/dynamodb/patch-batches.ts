@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { appendToChain, GENESIS_HASH, patchBatchChainId, type AuditEntry } from '../../core/audit/chain.ts';
 import { RoleSchema, SeverityHintSchema } from '../../core/vocabulary.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
@@ -34,20 +34,20 @@ export const PatchBatchItem = z.looseObject({
       title: z.string(),
       severity: SeverityHintSchema,
       resources: z.array(z.string()),
-      incidentId: z.string().optional(),
+      incidentId: z.optional(z.string()),
     }),
   ),
-  findingsOmitted: z.number().int(),
+  findingsOmitted: z.number().check(z.int()),
   createdAt: z.string(),
   approvals: z.array(z.object({ userId: z.string(), role: RoleSchema, at: z.string() })),
-  decidedBy: z.array(z.string()).optional(),
-  windowTaskId: z.string().optional(),
-  run: z
-    .object({ windowExecutionId: z.string(), status: z.string(), targets: z.record(z.string(), z.number().int()) })
-    .optional(),
-  version: z.number().int(),
-  auditSeq: z.number().int().optional(),
-  auditHead: z.string().optional(),
+  decidedBy: z.optional(z.array(z.string())),
+  windowTaskId: z.optional(z.string()),
+  run: z.optional(
+    z.object({ windowExecutionId: z.string(), status: z.string(), targets: z.record(z.string(), z.number().check(z.int())) }),
+  ),
+  version: z.number().check(z.int()),
+  auditSeq: z.optional(z.number().check(z.int())),
+  auditHead: z.optional(z.string()),
 });
 
 const ProcessedItem = z.looseObject({ batchId: z.string() });

@@ -1,7 +1,7 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { keys, parseItem, type Table } from './table.ts';
 
-const RosterItem = z.object({ slackUserId: z.string(), awayUntil: z.string().optional(), changedAt: z.string().optional() });
+const RosterItem = z.object({ slackUserId: z.string(), awayUntil: z.optional(z.string()), changedAt: z.optional(z.string()) });
 
 /** Roster members' availability as set from Slack (`ROSTER` / `USER#<id>`); roles come from the configuration. */
 export class RosterRepository {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { GENESIS_HASH, type AuditEntry } from '../../core/audit/chain.ts';
 import type { BusEvent } from '../../core/events/contract.ts';
 import { silenceChainId, type Silence } from '../../core/silences/silence.ts';
@@ -20,11 +20,11 @@ export const SilenceItem = z.looseObject({
   createdAt: z.string(),
   endsAt: z.string(),
   state: z.enum(['active', 'expired']),
-  expiredAt: z.string().optional(),
-  version: z.number().int(),
-  auditSeq: z.number().int(),
+  expiredAt: z.optional(z.string()),
+  version: z.number().check(z.int()),
+  auditSeq: z.number().check(z.int()),
   auditHead: z.string(),
-}) satisfies z.ZodType<Silence>;
+}) satisfies z.ZodMiniType<Silence>;
 
 /** Silences (`SILENCES` / `SIL#<id>`), each with its own audit chain (`SILENCE#<id>` / `AUD#<seq>`). */
 export class SilenceRepository {

@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { SlackState } from '../../core/persistence.ts';
 import { IS_NEW, keys, TABLE, type Table } from './table.ts';
 
 /** What notify stored of a Slack message; a claim without a message yet has none of it. */
 const SlackStateItem = z.object({
-  channel: z.string().optional(),
-  ts: z.string().optional(),
-  renderedVersion: z.number().optional(),
-  renderedAt: z.string().optional(),
-  refreshAt: z.string().optional(),
-  claimedAt: z.string().optional(),
+  channel: z.optional(z.string()),
+  ts: z.optional(z.string()),
+  renderedVersion: z.optional(z.number()),
+  renderedAt: z.optional(z.string()),
+  refreshAt: z.optional(z.string()),
+  claimedAt: z.optional(z.string()),
 });
 
 /** How long a claim whose holder died before posting (Slack down, timeout) blocks others. */

@@ -12,7 +12,7 @@ import {
   type TransactWriteCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod';
+import type * as z from '../../core/zod.ts';
 
 /**
  * The one DynamoDB table's key layout, shared by the CDK construct, the adapters and the local
@@ -114,7 +114,7 @@ export class UnreadableItemError extends Error {
 }
 
 /** An item's own attributes, without the key and index attributes, parsed against the stored shape. */
-export function parseItem<T>(schema: z.ZodType<T>, item: Record<string, unknown>): T {
+export function parseItem<T>(schema: z.ZodMiniType<T>, item: Record<string, unknown>): T {
   const own = Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name)));
   const parsed = schema.safeParse(own);
   if (parsed.success) return parsed.data;
@@ -141,7 +141,7 @@ export class Table {
   }
 
   /** A strongly consistent read of one item, parsed; undefined when there is none. */
-  async get<T>(itemKey: Key, schema: z.ZodType<T>, consistency: 'strong' | 'eventual' = 'strong'): Promise<T | undefined> {
+  async get<T>(itemKey: Key, schema: z.ZodMiniType<T>, consistency: 'strong' | 'eventual' = 'strong'): Promise<T | undefined> {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.name, Key: itemKey, ConsistentRead: consistency === 'strong' }),
     );

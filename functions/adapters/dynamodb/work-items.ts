@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { WorkItemClosure } from '../../core/persistence.ts';
 import { IS_NEW, keys, type Table } from './table.ts';
 
@@ -9,7 +9,7 @@ const WorkItemItem = z.looseObject({
   detail: z.string(),
   at: z.string(),
   reported: z.boolean(),
-}) satisfies z.ZodType<WorkItemClosure>;
+}) satisfies z.ZodMiniType<WorkItemClosure>;
 
 /** What the tracker step did about each work item: closing is done once and reported once, whatever the redeliveries. */
 export class WorkItemRepository {

@@ -5,7 +5,7 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from '../../core/zod.ts';
 import { invalidEventFromIssues } from '../../core/signals/normalize.ts';
 import { assertEventStructure } from '../../core/signals/event-structure.ts';
 import { InvalidEventError } from '../../core/signals/signal.ts';
@@ -14,7 +14,7 @@ import { logger, metrics, tracer } from './observability.ts';
 type Parsed<Event> =
   { success: true; data: Event } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
 
-export interface HouseHandlerOptions<Schema extends z.ZodType, Result> {
+export interface HouseHandlerOptions<Schema extends z.ZodMiniType, Result> {
   /** What every event this function receives must look like (zod, through the Powertools parser). */
   readonly schema: Schema;
   /** A check of the raw event before it is parsed (the event size, say); throws InvalidEventError. */
@@ -28,7 +28,7 @@ export interface HouseHandlerOptions<Schema extends z.ZodType, Result> {
  * and parsing. An event that does not parse is thrown as an InvalidEventError naming the field, so
  * EventBridge retries it and then dead-letters it, with the reason (never the payload) in the log.
  */
-export function houseHandler<Schema extends z.ZodType, Result>(options: HouseHandlerOptions<Schema, Result>) {
+export function houseHandler<Schema extends z.ZodMiniType, Result>(options: HouseHandlerOptions<Schema, Result>) {
   return middy(async (event: Parsed<z.output<Schema>>, context: Context): Promise<Result> => {
     if (!event.success) throw invalidEventFromIssues((event.error.cause as Parameters<typeof invalidEventFromIssues>[0]) ?? []);
     return options.handle(event.data, context);

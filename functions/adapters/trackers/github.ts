@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { WorkItem } from '../../core/tracker/work-items.ts';
 import { TrackerError, type TrackerAnswer } from '../../core/tracker/tracker-answer.ts';
 import { trackerRequest } from './http.ts';
 
-const Issue = z.object({ number: z.number().int(), state: z.enum(['open', 'closed']) });
+const Issue = z.object({ number: z.number().check(z.int()), state: z.enum(['open', 'closed']) });
 
 /**
  * Closes GitHub issues through the REST API: `GET /repos/{owner}/{repo}/issues/{n}`, then, when

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../core/zod.ts';
 import { TrackerError } from '../../core/tracker/tracker-answer.ts';
 
 /** Each tracker call gives up after this long: a slow tracker becomes a reported failure, not a stuck step. */
@@ -9,7 +9,7 @@ export async function trackerRequest<T>(
   what: string,
   url: string,
   init: { method: 'GET' | 'POST' | 'PATCH'; headers: Record<string, string>; body?: unknown },
-  schema: z.ZodType<T> | undefined,
+  schema: z.ZodMiniType<T> | undefined,
   fetchImpl: typeof fetch = fetch,
 ): Promise<T | undefined> {
   let response: Response;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import type { WorkItem } from '../../core/tracker/work-items.ts';
 import { TrackerError, type TrackerAnswer } from '../../core/tracker/tracker-answer.ts';
 import { trackerRequest } from './http.ts';

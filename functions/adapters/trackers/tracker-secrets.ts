@@ -1,10 +1,13 @@
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { TrackerError } from '../../core/tracker/tracker-answer.ts';
 import type { JiraCredentials } from './jira.ts';
 
-const JiraSecret = z.object({ email: z.string().min(3).max(254), apiToken: z.string().min(8).max(1000) });
-const GitHubToken = z.string().trim().min(20).max(1000);
+const JiraSecret = z.object({
+  email: z.string().check(z.minLength(3), z.maxLength(254)),
+  apiToken: z.string().check(z.minLength(8), z.maxLength(1000)),
+});
+const GitHubToken = z.string().check(z.trim(), z.minLength(20), z.maxLength(1000));
 
 /** The GitHub token: the secret's string, or its `token` field. Cached five minutes; never logged. */
 export async function loadGitHubToken(secrets: SecretsProvider, secretId: string): Promise<string> {

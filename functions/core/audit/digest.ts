@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { canonicalJson, GENESIS_HASH, sha256 } from './chain.ts';
 
 /**
@@ -44,32 +44,26 @@ export interface SignedDigest {
   readonly signature: string;
 }
 
-const Hash = z.string().regex(/^[0-9a-f]{64}$/);
-export const SignedDigestSchema = z
-  .object({
-    digest: z
-      .object({
-        version: z.literal(DIGEST_FORMAT_VERSION),
-        seq: z.number().int().positive(),
-        at: z.string().min(1).max(64),
-        previousDigestHash: Hash,
-        keyId: z.string().min(1).max(2048),
-        heads: z.array(
-          z
-            .object({
-              chainId: z.string().min(1).max(1024),
-              seq: z.number().int().positive(),
-              hash: Hash,
-              at: z.string().max(64),
-            })
-            .strict(),
-        ),
-      })
-      .strict(),
-    algorithm: z.literal(DIGEST_SIGNING_ALGORITHM),
-    signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/),
-  })
-  .strict() satisfies z.ZodType<SignedDigest>;
+const Hash = z.string().check(z.regex(/^[0-9a-f]{64}$/));
+export const SignedDigestSchema = z.strictObject({
+  digest: z.strictObject({
+    version: z.literal(DIGEST_FORMAT_VERSION),
+    seq: z.number().check(z.int(), z.positive()),
+    at: z.string().check(z.minLength(1), z.maxLength(64)),
+    previousDigestHash: Hash,
+    keyId: z.string().check(z.minLength(1), z.maxLength(2048)),
+    heads: z.array(
+      z.strictObject({
+        chainId: z.string().check(z.minLength(1), z.maxLength(1024)),
+        seq: z.number().check(z.int(), z.positive()),
+        hash: Hash,
+        at: z.string().check(z.maxLength(64)),
+      }),
+    ),
+  }),
+  algorithm: z.literal(DIGEST_SIGNING_ALGORITHM),
+  signature: z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/)),
+}) satisfies z.ZodMiniType<SignedDigest>;
 
 /** The bytes that are signed: the body as canonical JSON. */
 export const digestMessage = (body: DigestBody): string => canonicalJson(body);

@@ -2,7 +2,7 @@
  * One normalizer per deployment source (CodePipeline, CodeDeploy, ECS, CloudFormation, custom
  * deploy-notice): each validates its event's detail and drafts a record. Pure.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { CAPS, capIdentifier, capText } from '../caps.ts';
 import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { parseWith } from '../signals/normalize.ts';
@@ -36,27 +36,27 @@ type Normalizer = (event: EventEnvelope, at: string) => Draft;
 
 /** Optional one-line text, capped (in bytes, with a marker) as it is normalized. */
 const Optional = (maxBytes: number, cap: (text: string, maxBytes: number) => string = capText) =>
-  z
-    .string()
-    .optional()
-    .transform((value) => (value === undefined ? undefined : cap(oneLine(value), maxBytes) || undefined));
-const OptionalTime = IsoTime.optional().catch(undefined);
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((value) => (value === undefined ? undefined : cap(oneLine(value), maxBytes) || undefined)),
+  );
+const OptionalTime = z.catch(z.optional(IsoTime), undefined);
 
 const PipelineDetail = z.object({
-  pipeline: z.string().regex(SERVICE_NAME_PATTERN, 'is not a pipeline name'),
-  'execution-id': z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'is not an execution id'),
+  pipeline: z.string().check(z.regex(SERVICE_NAME_PATTERN, 'is not a pipeline name')),
+  'execution-id': z.string().check(z.regex(/^[A-Za-z0-9-]{1,128}$/, 'is not an execution id')),
   state: z.enum(Object.keys(CODEPIPELINE_STATES) as [string, ...string[]]),
   'start-time': OptionalTime,
-  'execution-trigger': z
-    .object({
+  'execution-trigger': z.optional(
+    z.object({
       'tag-name': Optional(CAPS.versionBytes, capIdentifier),
       'commit-id': Optional(CAPS.commitBytes, capIdentifier),
       'commit-message': Optional(CAPS.commitMessageBytes),
       'author-display-name': Optional(CAPS.actorBytes),
       'author-id': Optional(CAPS.actorBytes),
       'trigger-detail': Optional(CAPS.actorBytes),
-    })
-    .optional(),
+    }),
+  ),
 });
 
 function normalizePipeline(event: EventEnvelope, at: string): Draft {
@@ -95,8 +95,8 @@ function normalizePipeline(event: EventEnvelope, at: string): Draft {
 // --- CodeDeploy ----------------------------------------------------------------------------------
 
 const CodeDeployDetail = z.object({
-  application: z.string().regex(SERVICE_NAME_PATTERN, 'is not an application name'),
-  deploymentId: z.string().regex(/^[A-Za-z0-9-]{1,128}$/, 'is not a deployment id'),
+  application: z.string().check(z.regex(SERVICE_NAME_PATTERN, 'is not an application name')),
+  deploymentId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,128}$/, 'is not a deployment id')),
   deploymentGroup: Optional(CAPS.groupBytes, capIdentifier),
   state: z.enum(Object.keys(CODEDEPLOY_STATES) as [string, ...string[]]),
 });
@@ -127,7 +127,7 @@ function normalizeCodeDeploy(event: EventEnvelope, at: string): Draft {
 
 const EcsDetail = z.object({
   eventName: z.enum(Object.keys(ECS_DEPLOYMENT_EVENTS) as [string, ...string[]]),
-  deploymentId: z.string().regex(/^[A-Za-z0-9/_.-]{1,255}$/, 'is not a deployment id'),
+  deploymentId: z.string().check(z.regex(/^[A-Za-z0-9/_.-]{1,255}$/, 'is not a deployment id')),
   reason: Optional(CAPS.reasonBytes),
 });
 /** `arn:aws:ecs:<region>:<account>:service/<cluster>/<service>` (or the old form without the cluster). */
@@ -167,7 +167,7 @@ function normalizeEcs(event: EventEnvelope, at: string): Draft {
 const STACK_ARN = /^arn:aws[a-z-]*:cloudformation:([a-z0-9-]*):[^:]*:stack\/([A-Za-z][A-Za-z0-9-]{0,127})(?:\/[A-Za-z0-9-]+)?$/;
 
 const CloudFormationDetail = z.object({
-  'stack-id': z.string().regex(STACK_ARN, 'is not a CloudFormation stack ARN'),
+  'stack-id': z.string().check(z.regex(STACK_ARN, 'is not a CloudFormation stack ARN')),
   'status-details': z.object({
     status: z.enum(Object.keys(CLOUDFORMATION_STATUSES) as [string, ...string[]]),
     'status-reason': Optional(CAPS.reasonBytes),

@@ -1,5 +1,5 @@
 /** The `deployFreeze` section of the configuration. Pure. */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { RegexSource } from '../regex-source.ts';
 
@@ -11,15 +11,16 @@ const Severity = z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4']);
  * a resource (ARN, instance id, subject) that one of its patterns matches.
  */
 const FreezeServiceSchema = z
-  .object({
-    name: z.string().regex(SERVICE_NAME_PATTERN, 'must be a service name as deployments name it'),
-    accounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).default([]),
-    resources: z.array(RegexSource).default([]),
+  .strictObject({
+    name: z.string().check(z.regex(SERVICE_NAME_PATTERN, 'must be a service name as deployments name it')),
+    accounts: z._default(z.array(z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))), []),
+    resources: z._default(z.array(RegexSource), []),
   })
-  .strict()
-  .refine((service) => service.accounts.length > 0 || service.resources.length > 0, {
-    message: 'a service needs accounts or resource patterns, or no incident could belong to it',
-  });
+  .check(
+    z.refine((service) => service.accounts.length > 0 || service.resources.length > 0, {
+      message: 'a service needs accounts or resource patterns, or no incident could belong to it',
+    }),
+  );
 
 /**
  * Deploy freeze: while an incident at or above `minimumSeverity` is open, releases need approval.
@@ -28,17 +29,18 @@ const FreezeServiceSchema = z
  * belongs to none, since a freeze that cannot tell fails closed.
  */
 export const DeployFreezeConfigSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    minimumSeverity: Severity.default('SEV2'),
-    scope: z.enum(['global', 'account', 'service']).default('global'),
-    services: z.array(FreezeServiceSchema).default([]),
+  .strictObject({
+    enabled: z._default(z.boolean(), true),
+    minimumSeverity: z._default(Severity, 'SEV2'),
+    scope: z._default(z.enum(['global', 'account', 'service']), 'global'),
+    services: z._default(z.array(FreezeServiceSchema), []),
   })
-  .strict()
-  .refine((config) => new Set(config.services.map((s) => s.name)).size === config.services.length, {
-    message: 'each service is named once',
-    path: ['services'],
-  });
+  .check(
+    z.refine((config) => new Set(config.services.map((s) => s.name)).size === config.services.length, {
+      message: 'each service is named once',
+      path: ['services'],
+    }),
+  );
 export type DeployFreezeConfig = z.infer<typeof DeployFreezeConfigSchema>;
 export const DEFAULT_DEPLOY_FREEZE: DeployFreezeConfig = {
   enabled: true,

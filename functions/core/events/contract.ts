@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { INCIDENT_ID_PATTERN, MITIGATION_REQUEST_ID_PATTERN, PLAN_HASH_PATTERN } from '../ids.ts';
 import { FIREBREAK_SOURCE, type EventPattern } from './bus.ts';
 
@@ -13,7 +13,7 @@ export interface BusEvent<Detail = object> {
  * schema. Producers build with it, consumers parse with it, and rules and the local bus route by it.
  * A breaking payload change is a new contract with a new version, never an edit of this one.
  */
-export interface EventContract<Schema extends z.ZodType = z.ZodType> {
+export interface EventContract<Schema extends z.ZodMiniType = z.ZodMiniType> {
   readonly detailType: string;
   readonly source: string;
   readonly version: number;
@@ -24,7 +24,7 @@ export interface EventContract<Schema extends z.ZodType = z.ZodType> {
   parse(detail: unknown): z.output<Schema>;
 }
 
-export function defineEvent<Schema extends z.ZodType>(
+export function defineEvent<Schema extends z.ZodMiniType>(
   detailType: string,
   schema: Schema,
   options: { readonly version?: number } = {},
@@ -48,8 +48,8 @@ export function patternFor(contracts: readonly EventContract[]): EventPattern {
 }
 
 /** Ids as Firebreak mints them: the only shapes a consumer accepts. */
-export const IncidentIdSchema = z.string().regex(INCIDENT_ID_PATTERN);
-export const RequestIdSchema = z.string().regex(MITIGATION_REQUEST_ID_PATTERN);
-export const PlanHashSchema = z.string().regex(PLAN_HASH_PATTERN);
+export const IncidentIdSchema = z.string().check(z.regex(INCIDENT_ID_PATTERN));
+export const RequestIdSchema = z.string().check(z.regex(MITIGATION_REQUEST_ID_PATTERN));
+export const PlanHashSchema = z.string().check(z.regex(PLAN_HASH_PATTERN));
 /** What names one mitigation request on the bus. */
 export const RequestRefSchema = z.object({ incidentId: IncidentIdSchema, requestId: RequestIdSchema });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineEvent } from './contract.ts';
 import { FreezeScopeSchema, FreezeSinceSchema } from './deploy-freeze-started.ts';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { defineEvent } from './contract.ts';
 
@@ -9,19 +9,19 @@ import { defineEvent } from './contract.ts';
 export const DeploymentChangeAttached = defineEvent(
   'Deployment Change Attached',
   z.object({
-    deploymentId: z.string().regex(/^DEP-[0-9A-F]{12}$/),
-    service: z.string().regex(SERVICE_NAME_PATTERN),
-    pipeline: z.string().min(1).max(200),
+    deploymentId: z.string().check(z.regex(/^DEP-[0-9A-F]{12}$/)),
+    service: z.string().check(z.regex(SERVICE_NAME_PATTERN)),
+    pipeline: z.string().check(z.minLength(1), z.maxLength(200)),
     /** The how-manieth change attached to this deployment (1 for the first). */
-    count: z.number().int().min(1),
+    count: z.number().check(z.int(), z.gte(1)),
     change: z.object({
-      at: z.string().max(64),
-      account: z.string().max(32),
-      region: z.string().max(32),
-      watch: z.string().max(64),
-      what: z.string().max(200),
-      actor: z.string().max(200).optional(),
-      change: z.string().max(200).optional(),
+      at: z.string().check(z.maxLength(64)),
+      account: z.string().check(z.maxLength(32)),
+      region: z.string().check(z.maxLength(32)),
+      watch: z.string().check(z.maxLength(64)),
+      what: z.string().check(z.maxLength(200)),
+      actor: z.optional(z.string().check(z.maxLength(200))),
+      change: z.optional(z.string().check(z.maxLength(200))),
     }),
   }),
 );

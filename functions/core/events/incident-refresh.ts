@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineEvent, IncidentIdSchema } from './contract.ts';
 
 /** Asks notify to re-render an incident's message after a coalescing window (a one-time schedule). */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { CategorySchema, SeveritySchema } from '../vocabulary.ts';
 import type { Incident } from '../incidents/incident.ts';
 import { IncidentIdSchema } from './contract.ts';
@@ -9,7 +9,7 @@ import { IncidentIdSchema } from './contract.ts';
  */
 export const IncidentSnapshotSchema = z.object({
   incidentId: IncidentIdSchema,
-  version: z.number().int().positive(),
+  version: z.number().check(z.int(), z.positive()),
   /** What moved it: opened, signal, severity_raised, resolved, reopened, acknowledged, severity_changed. */
   changes: z.array(z.string()),
   status: z.enum(['open', 'acknowledged', 'mitigating', 'resolved', 'closed']),
@@ -22,12 +22,12 @@ export const IncidentSnapshotSchema = z.object({
   account: z.string(),
   region: z.string(),
   resources: z.array(z.string()),
-  signalCount: z.number().int(),
+  signalCount: z.number().check(z.int()),
   firstSeen: z.string(),
   lastSeen: z.string(),
   mitigations: z.array(z.string()),
   /** The person who moved it, for changes made from Slack. */
-  actor: z.string().optional(),
+  actor: z.optional(z.string()),
 });
 export type IncidentSnapshot = z.input<typeof IncidentSnapshotSchema>;
 

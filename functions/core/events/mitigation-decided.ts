@@ -1,8 +1,8 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineEvent, RequestRefSchema } from './contract.ts';
 
 /** Someone approved (in part or in full) or rejected a request, or its approval window ended. */
 export const MitigationDecided = defineEvent(
   'Mitigation Decided',
-  RequestRefSchema.extend({ outcome: z.enum(['approval_recorded', 'approved', 'rejected', 'expired']) }),
+  z.extend(RequestRefSchema, { outcome: z.enum(['approval_recorded', 'approved', 'rejected', 'expired']) }),
 );

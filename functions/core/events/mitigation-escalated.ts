@@ -1,8 +1,8 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineEvent, RequestRefSchema } from './contract.ts';
 
 /** The CTO is away or stayed silent: senior engineers may now approve. */
 export const MitigationEscalated = defineEvent(
   'Mitigation Escalated',
-  RequestRefSchema.extend({ reason: z.enum(['cto_away', 'cto_silent']) }),
+  z.extend(RequestRefSchema, { reason: z.enum(['cto_away', 'cto_silent']) }),
 );

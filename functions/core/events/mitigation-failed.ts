@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { CATALOG_ID_PATTERN } from '../ids.ts';
 import { defineEvent, RequestRefSchema } from './contract.ts';
 
@@ -9,9 +9,9 @@ import { defineEvent, RequestRefSchema } from './contract.ts';
  */
 export const MitigationFailed = defineEvent(
   'Mitigation Failed',
-  RequestRefSchema.extend({
-    final: z.literal(true).optional(),
-    reason: z.string().optional(),
-    rollback: z.string().regex(CATALOG_ID_PATTERN).optional(),
+  z.extend(RequestRefSchema, {
+    final: z.optional(z.literal(true)),
+    reason: z.optional(z.string()),
+    rollback: z.optional(z.string().check(z.regex(CATALOG_ID_PATTERN))),
   }),
 );

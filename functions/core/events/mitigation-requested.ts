@@ -1,8 +1,8 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineEvent, RequestRefSchema } from './contract.ts';
 
 /** A mitigation request was created, or its plan changed (earlier approvals no longer count). */
 export const MitigationRequested = defineEvent(
   'Mitigation Requested',
-  RequestRefSchema.extend({ planChanged: z.literal(true).optional() }),
+  z.extend(RequestRefSchema, { planChanged: z.optional(z.literal(true)) }),
 );

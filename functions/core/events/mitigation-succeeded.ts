@@ -1,5 +1,5 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { defineEvent, RequestRefSchema } from './contract.ts';
 
 /** A mitigation run ended in success. */
-export const MitigationSucceeded = defineEvent('Mitigation Succeeded', RequestRefSchema.extend({ final: z.literal(true) }));
+export const MitigationSucceeded = defineEvent('Mitigation Succeeded', z.extend(RequestRefSchema, { final: z.literal(true) }));

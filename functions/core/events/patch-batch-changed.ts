@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { PATCH_BATCH_ID_PATTERN } from '../maintenance/patch-batch.ts';
 import { defineEvent } from './contract.ts';
 
@@ -6,8 +6,8 @@ import { defineEvent } from './contract.ts';
 export const PatchBatchChanged = defineEvent(
   'Patch Batch Changed',
   z.object({
-    batchId: z.string().regex(PATCH_BATCH_ID_PATTERN),
-    version: z.number().int().positive(),
+    batchId: z.string().check(z.regex(PATCH_BATCH_ID_PATTERN)),
+    version: z.number().check(z.int(), z.positive()),
     state: z.enum(['awaiting_approval', 'approved', 'registered', 'running', 'succeeded', 'failed', 'rejected']),
   }),
 );

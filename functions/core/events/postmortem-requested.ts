@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { SLACK_USER_ID_PATTERN } from '../ids.ts';
 import { defineEvent, IncidentIdSchema } from './contract.ts';
 
@@ -11,7 +11,7 @@ export const PostmortemRequested = defineEvent(
   'Postmortem Requested',
   z.object({
     incidentId: IncidentIdSchema,
-    requestedBy: z.string().regex(SLACK_USER_ID_PATTERN),
-    version: z.number().int().positive(),
+    requestedBy: z.string().check(z.regex(SLACK_USER_ID_PATTERN)),
+    version: z.number().check(z.int(), z.positive()),
   }),
 );

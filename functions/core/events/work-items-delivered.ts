@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { SERVICE_NAME_PATTERN } from '../ids.ts';
 import { WORK_ITEM_PATTERN } from '../tracker/work-items.ts';
 import { defineEvent } from './contract.ts';
@@ -10,8 +10,8 @@ import { defineEvent } from './contract.ts';
 export const WorkItemsDelivered = defineEvent(
   'Work Items Delivered',
   z.object({
-    service: z.string().regex(SERVICE_NAME_PATTERN),
-    deploymentId: z.string().regex(/^DEP-[0-9A-F]{12}$/),
-    workItems: z.array(z.string().regex(WORK_ITEM_PATTERN)).min(1).max(20),
+    service: z.string().check(z.regex(SERVICE_NAME_PATTERN)),
+    deploymentId: z.string().check(z.regex(/^DEP-[0-9A-F]{12}$/)),
+    workItems: z.array(z.string().check(z.regex(WORK_ITEM_PATTERN))).check(z.minLength(1), z.maxLength(20)),
   }),
 );

@@ -3,7 +3,7 @@
  * registered in it. Shapes from the Systems Manager user guide, "EventBridge event examples for
  * Systems Manager" (Maintenance Windows events). Pure.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { PatchBatch, WindowRun } from './patch-batch.ts';
 
 export const WINDOW_EXECUTION_DETAIL_TYPE = 'Maintenance Window Execution State-change Notification';
@@ -28,17 +28,17 @@ const Status = z.enum([
   'CANCELLED',
   'SKIPPED_OVERLAPPING',
 ]);
-const Id = z.string().min(1).max(64);
+const Id = z.string().check(z.minLength(1), z.maxLength(64));
 
 const WindowStatusEvent = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   source: z.literal('aws.ssm'),
   'detail-type': z.enum(WINDOW_STATUS_DETAIL_TYPES),
   detail: z.object({
-    'window-id': z.string().regex(/^mw-[0-9a-f]{8,17}$/),
+    'window-id': z.string().check(z.regex(/^mw-[0-9a-f]{8,17}$/)),
     'window-execution-id': Id,
-    'task-execution-id': Id.optional(),
-    'window-target-id': Id.optional(),
+    'task-execution-id': z.optional(Id),
+    'window-target-id': z.optional(Id),
     status: Status,
   }),
 });

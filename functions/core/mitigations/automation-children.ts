@@ -13,7 +13,7 @@
  * is applied to its instance like a Run Command invocation (progress.ts), so a page read twice, a
  * child listed twice, or an InProgress read after its Success counts once.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { bucketOf } from './progress.ts';
 
 /** SSM's largest page for DescribeAutomationExecutions (`MaxResults` 1 to 50). */
@@ -58,16 +58,16 @@ export interface ChildResult {
   readonly status: string;
 }
 
-const ExecutionId = z.string().regex(/^[A-Za-z0-9-]{1,128}$/);
-const InstanceId = z.string().regex(/^m?i-[0-9a-zA-Z]{8,17}$/);
+const ExecutionId = z.string().check(z.regex(/^[A-Za-z0-9-]{1,128}$/));
+const InstanceId = z.string().check(z.regex(/^m?i-[0-9a-zA-Z]{8,17}$/));
 const ChildSchema = z.object({
   AutomationExecutionId: ExecutionId,
-  AutomationExecutionStatus: z
-    .string()
-    .max(64)
-    .refine((s) => bucketOf(s) !== undefined),
+  AutomationExecutionStatus: z.string().check(
+    z.maxLength(64),
+    z.refine((s) => bucketOf(s) !== undefined),
+  ),
   ParentAutomationExecutionId: ExecutionId,
-  Target: z.string().max(256).optional(),
+  Target: z.optional(z.string().check(z.maxLength(256))),
 });
 
 /**

@@ -12,7 +12,7 @@
  * {@link applyInvocation}'s `counterDelta` in one transaction conditioned on the instance item's
  * previous bucket, so concurrent deliveries cannot count an instance twice.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { assertEventSize, parseWith } from '../signals/normalize.ts';
 import { EventEnvelopeSchema, InvalidEventError, UnsupportedSourceError } from '../signals/signal.ts';
 
@@ -83,27 +83,21 @@ export function bucketOf(status: string): Bucket | undefined {
 
 // --- Events --------------------------------------------------------------------------------------
 
-const Status = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .refine((s) => bucketOf(s) !== undefined, { message: 'is not an SSM status Firebreak knows' });
-const Id = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9-]{1,128}$/, 'must be 1-128 letters, digits and dashes');
-const InstanceId = z
-  .string()
-  .trim()
-  .regex(/^m?i-[0-9a-zA-Z]{8,17}$/, 'must be an instance id (i-… or mi-…)');
+const Status = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.maxLength(64),
+  z.refine((s) => bucketOf(s) !== undefined, { message: 'is not an SSM status Firebreak knows' }),
+);
+const Id = z.string().check(z.trim(), z.regex(/^[A-Za-z0-9-]{1,128}$/, 'must be 1-128 letters, digits and dashes'));
+const InstanceId = z.string().check(z.trim(), z.regex(/^m?i-[0-9a-zA-Z]{8,17}$/, 'must be an instance id (i-… or mi-…)'));
 
 /** "EC2 Command Status-change Notification": the command as a whole. */
 export const CommandStatusDetailSchema = z.object({
   'command-id': Id,
-  'document-name': z.string().max(256).optional(),
-  'requested-date-time': z.string().max(64).optional(),
-  'expire-after': z.string().max(64).optional(),
+  'document-name': z.optional(z.string().check(z.maxLength(256))),
+  'requested-date-time': z.optional(z.string().check(z.maxLength(64))),
+  'expire-after': z.optional(z.string().check(z.maxLength(64))),
   status: Status,
 });
 
@@ -111,15 +105,15 @@ export const CommandStatusDetailSchema = z.object({
 export const InvocationStatusDetailSchema = z.object({
   'command-id': Id,
   'instance-id': InstanceId,
-  'document-name': z.string().max(256).optional(),
-  'requested-date-time': z.string().max(64).optional(),
+  'document-name': z.optional(z.string().check(z.maxLength(256))),
+  'requested-date-time': z.optional(z.string().check(z.maxLength(64))),
   status: Status,
 });
 
 /** "EC2 Automation Execution Status-change Notification": one automation execution. */
 export const AutomationStatusDetailSchema = z.object({
   ExecutionId: Id,
-  Definition: z.string().max(256).optional(),
+  Definition: z.optional(z.string().check(z.maxLength(256))),
   Status: Status,
 });
 

@@ -3,17 +3,16 @@
  * key, a bucket, a trail) rather than on instances. Their runbook's parameters are pre-filled from
  * the incident's resources (`fromIncident`) and still checked against `allowedPattern`. Pure.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
 /**
  * An anchored regular expression with a capture group: the first incident resource it matches
  * gives the parameter its value (the first group), e.g. `^security-group-rule/(sgr-[0-9a-f]{8,17})$`.
  */
-export const FromIncidentPattern = z
-  .string()
-  .min(3)
-  .max(500)
-  .superRefine((pattern, ctx) => {
+export const FromIncidentPattern = z.string().check(
+  z.minLength(3),
+  z.maxLength(500),
+  z.superRefine((pattern, ctx) => {
     if (!pattern.startsWith('^') || !pattern.endsWith('$') || !pattern.includes('('))
       ctx.addIssue({ code: 'custom', message: 'must be anchored with ^ and $ and capture the value in ( )' });
     try {
@@ -21,10 +20,11 @@ export const FromIncidentPattern = z
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` });
     }
-  });
+  }),
+);
 
 /** No instances: the runbook acts on the resource its parameters name (one execution; automation only). */
-export const ResourceTargetSchema = z.object({ type: z.literal('resource') }).strict();
+export const ResourceTargetSchema = z.strictObject({ type: z.literal('resource') });
 
 /** Why an entry's targets do not fit its kind: Run Command always targets instances. */
 export function targetIssues(entry: { readonly kind: string; readonly targets: { readonly type: string } }) {

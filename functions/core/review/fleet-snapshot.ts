@@ -3,33 +3,35 @@
  * Adapters fill it from EC2, Systems Manager, AWS Config and IAM (or the simulated fleet); the
  * schema also parses a stored snapshot. Pure.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 
-const Text = (max: number) => z.string().max(max);
+const Text = (max: number) => z.string().check(z.maxLength(max));
 
 export const FleetSnapshotSchema = z.object({
-  takenAt: z.string().min(1),
+  takenAt: z.string().check(z.minLength(1)),
   /** Instances SSM manages, with their patch state when SSM has one. */
   managedInstances: z.array(
     z.object({
       instanceId: Text(64),
-      name: Text(256).optional(),
-      platform: Text(64).optional(),
+      name: z.optional(Text(256)),
+      platform: z.optional(Text(64)),
       /** Online, ConnectionLost, Inactive. */
       pingStatus: Text(32),
-      patch: z
-        .object({
-          missing: z.number().int().min(0),
-          failed: z.number().int().min(0),
-          installedPendingReboot: z.number().int().min(0),
-          lastOperationAt: Text(40).optional(),
-        })
-        .optional(),
+      patch: z.optional(
+        z.object({
+          missing: z.number().check(z.int(), z.gte(0)),
+          failed: z.number().check(z.int(), z.gte(0)),
+          installedPendingReboot: z.number().check(z.int(), z.gte(0)),
+          lastOperationAt: z.optional(Text(40)),
+        }),
+      ),
     }),
   ),
   /** Every EC2 instance that is not terminated. */
-  ec2Instances: z.array(z.object({ instanceId: Text(64), name: Text(256).optional(), state: Text(32) })),
-  configNoncompliant: z.array(z.object({ resourceType: Text(128), resourceId: Text(768), rules: z.array(Text(128)).max(20) })),
+  ec2Instances: z.array(z.object({ instanceId: Text(64), name: z.optional(Text(256)), state: Text(32) })),
+  configNoncompliant: z.array(
+    z.object({ resourceType: Text(128), resourceId: Text(768), rules: z.array(Text(128)).check(z.maxLength(20)) }),
+  ),
   /** Security groups with an ingress rule from 0.0.0.0/0 or ::/0. */
   openSecurityGroups: z.array(
     z.object({
@@ -38,8 +40,8 @@ export const FleetSnapshotSchema = z.object({
       openings: z.array(
         z.object({
           protocol: Text(16),
-          fromPort: z.number().int().optional(),
-          toPort: z.number().int().optional(),
+          fromPort: z.optional(z.number().check(z.int())),
+          toPort: z.optional(z.number().check(z.int())),
           cidr: Text(64),
         }),
       ),

@@ -2,7 +2,7 @@
  * Signal normalizers for AWS sources on the default bus: CloudWatch alarms, GuardDuty, Security Hub,
  * Amazon Inspector, AWS Health and EC2 instance state changes. Pure.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { SeverityHint } from '../config.ts';
 import {
   isPlatformAlarmName,
@@ -18,28 +18,28 @@ import { signal, type SignalNormalizer } from './signal-draft.ts';
 // --- CloudWatch alarms -----------------------------------------------------------------------
 
 const AlarmDetail = z.object({
-  alarmName: z.string().min(1),
-  state: z.object({ value: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']), reason: z.string().optional() }),
-  configuration: z
-    .object({
-      description: z.string().optional(),
-      metrics: z
-        .array(
+  alarmName: z.string().check(z.minLength(1)),
+  state: z.object({ value: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']), reason: z.optional(z.string()) }),
+  configuration: z.optional(
+    z.object({
+      description: z.optional(z.string()),
+      metrics: z.optional(
+        z.array(
           z.object({
-            metricStat: z
-              .object({
+            metricStat: z.optional(
+              z.object({
                 metric: z.object({
-                  namespace: z.string().optional(),
-                  name: z.string().optional(),
-                  dimensions: z.record(z.string(), z.string()).optional(),
+                  namespace: z.optional(z.string()),
+                  name: z.optional(z.string()),
+                  dimensions: z.optional(z.record(z.string(), z.string())),
                 }),
-              })
-              .optional(),
+              }),
+            ),
           }),
-        )
-        .optional(),
-    })
-    .optional(),
+        ),
+      ),
+    }),
+  ),
 });
 
 function normalizeAlarm(event: EventEnvelope, observedAt: string): Signal[] {
@@ -110,18 +110,18 @@ function platformAlarmSignal(
 // --- GuardDuty ---------------------------------------------------------------------------------
 
 const GuardDutyDetail = z.object({
-  id: z.string().min(1),
-  arn: z.string().optional(),
-  type: z.string().min(1),
-  severity: z.number().min(0).max(10),
-  title: z.string().trim().min(1),
-  description: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  arn: z.optional(z.string()),
+  type: z.string().check(z.minLength(1)),
+  severity: z.number().check(z.gte(0), z.lte(10)),
+  title: z.string().check(z.trim(), z.minLength(1)),
+  description: z.optional(z.string()),
   resource: z.object({
-    resourceType: z.string().min(1),
-    instanceDetails: z.object({ instanceId: z.string().optional() }).optional(),
-    accessKeyDetails: z.object({ accessKeyId: z.string().optional(), userName: z.string().optional() }).optional(),
+    resourceType: z.string().check(z.minLength(1)),
+    instanceDetails: z.optional(z.object({ instanceId: z.optional(z.string()) })),
+    accessKeyDetails: z.optional(z.object({ accessKeyId: z.optional(z.string()), userName: z.optional(z.string()) })),
   }),
-  service: z.object({ archived: z.boolean().optional() }).optional(),
+  service: z.optional(z.object({ archived: z.optional(z.boolean()) })),
 });
 
 function guardDutySeverity(score: number): SeverityHint {
@@ -164,25 +164,25 @@ function normalizeGuardDuty(event: EventEnvelope, observedAt: string): Signal[] 
 // --- Security Hub ------------------------------------------------------------------------------
 
 const AsffFinding = z.object({
-  Id: z.string().min(1),
-  ProductArn: z.string().optional(),
-  ProductName: z.string().optional(),
-  GeneratorId: z.string().optional(),
-  Types: z.array(z.string()).optional(),
-  Title: z.string().trim().min(1),
-  Description: z.string().optional(),
+  Id: z.string().check(z.minLength(1)),
+  ProductArn: z.optional(z.string()),
+  ProductName: z.optional(z.string()),
+  GeneratorId: z.optional(z.string()),
+  Types: z.optional(z.array(z.string())),
+  Title: z.string().check(z.trim(), z.minLength(1)),
+  Description: z.optional(z.string()),
   Severity: z.object({
-    Label: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
-    Normalized: z.number().optional(),
+    Label: z.optional(z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'])),
+    Normalized: z.optional(z.number()),
   }),
-  Resources: z.array(z.object({ Type: z.string(), Id: z.string().min(1) })).min(1),
-  ProductFields: z.record(z.string(), z.string()).optional(),
-  Compliance: z.object({ Status: z.string().optional(), SecurityControlId: z.string().optional() }).optional(),
-  Workflow: z.object({ Status: z.string().optional() }).optional(),
-  RecordState: z.string().optional(),
-  SourceUrl: z.string().optional(),
+  Resources: z.array(z.object({ Type: z.string(), Id: z.string().check(z.minLength(1)) })).check(z.minLength(1)),
+  ProductFields: z.optional(z.record(z.string(), z.string())),
+  Compliance: z.optional(z.object({ Status: z.optional(z.string()), SecurityControlId: z.optional(z.string()) })),
+  Workflow: z.optional(z.object({ Status: z.optional(z.string()) })),
+  RecordState: z.optional(z.string()),
+  SourceUrl: z.optional(z.string()),
 });
-const SecurityHubDetail = z.object({ findings: z.array(AsffFinding).min(1).max(100) });
+const SecurityHubDetail = z.object({ findings: z.array(AsffFinding).check(z.minLength(1), z.maxLength(100)) });
 
 function securityHubSeverity(severity: z.infer<typeof AsffFinding>['Severity']): SeverityHint {
   if (severity.Label) return severity.Label.toLowerCase() as SeverityHint;
@@ -233,16 +233,16 @@ function normalizeSecurityHub(event: EventEnvelope, observedAt: string): Signal[
 // --- Amazon Inspector --------------------------------------------------------------------------
 
 const InspectorDetail = z.object({
-  findingArn: z.string().min(1),
-  type: z.string().min(1),
-  title: z.string().trim().min(1),
-  description: z.string().optional(),
+  findingArn: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  title: z.string().check(z.trim(), z.minLength(1)),
+  description: z.optional(z.string()),
   severity: z.enum(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL', 'UNTRIAGED']),
   status: z.enum(['ACTIVE', 'SUPPRESSED', 'CLOSED']),
-  fixAvailable: z.string().optional(),
-  exploitAvailable: z.string().optional(),
-  packageVulnerabilityDetails: z.object({ vulnerabilityId: z.string().min(1) }).optional(),
-  resources: z.array(z.object({ id: z.string().min(1), type: z.string() })).min(1),
+  fixAvailable: z.optional(z.string()),
+  exploitAvailable: z.optional(z.string()),
+  packageVulnerabilityDetails: z.optional(z.object({ vulnerabilityId: z.string().check(z.minLength(1)) })),
+  resources: z.array(z.object({ id: z.string().check(z.minLength(1)), type: z.string() })).check(z.minLength(1)),
 });
 
 function normalizeInspector(event: EventEnvelope, observedAt: string): Signal[] {
@@ -278,13 +278,13 @@ function normalizeInspector(event: EventEnvelope, observedAt: string): Signal[] 
 // --- AWS Health --------------------------------------------------------------------------------
 
 const HealthDetail = z.object({
-  eventArn: z.string().min(1),
-  service: z.string().min(1),
-  eventTypeCode: z.string().min(1),
-  eventTypeCategory: z.string().min(1),
-  statusCode: z.string().optional(),
-  eventDescription: z.array(z.object({ latestDescription: z.string() })).optional(),
-  affectedEntities: z.array(z.object({ entityValue: z.string() })).optional(),
+  eventArn: z.string().check(z.minLength(1)),
+  service: z.string().check(z.minLength(1)),
+  eventTypeCode: z.string().check(z.minLength(1)),
+  eventTypeCategory: z.string().check(z.minLength(1)),
+  statusCode: z.optional(z.string()),
+  eventDescription: z.optional(z.array(z.object({ latestDescription: z.string() }))),
+  affectedEntities: z.optional(z.array(z.object({ entityValue: z.string() }))),
 });
 
 function normalizeHealth(event: EventEnvelope, observedAt: string): Signal[] {
@@ -313,11 +313,8 @@ function normalizeHealth(event: EventEnvelope, observedAt: string): Signal[] {
 // --- EC2 instance state ------------------------------------------------------------------------
 
 const Ec2StateDetail = z.object({
-  'instance-id': z
-    .string()
-    .trim()
-    .regex(/^i-[0-9a-f]{8,17}$/),
-  state: z.string().min(1),
+  'instance-id': z.string().check(z.trim(), z.regex(/^i-[0-9a-f]{8,17}$/)),
+  state: z.string().check(z.minLength(1)),
 });
 
 function normalizeEc2State(event: EventEnvelope, observedAt: string): Signal[] {

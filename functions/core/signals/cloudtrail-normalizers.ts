@@ -8,7 +8,7 @@
  * not name produce no signal. A refused call (an `errorCode`) is counted as an attempt by its
  * actor, never treated as a change.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { SeverityHint } from '../config.ts';
 import { ACTOR_WATCHES, watchedAction, type ActorWatch, type Json } from './cloudtrail-watch.ts';
 import { respondableResources } from './cloudtrail-resources.ts';
@@ -16,40 +16,41 @@ import { parseCompiled } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
 import { signal, type SignalNormalizer } from './signal-draft.ts';
 
-const JsonObject = z.record(z.string(), z.unknown()).nullish();
+const JsonObject = z.nullish(z.record(z.string(), z.unknown()));
 
 const UserIdentity = z.object({
-  type: z.string().optional(),
-  principalId: z.string().optional(),
-  arn: z.string().optional(),
-  accountId: z.string().optional(),
-  accessKeyId: z.string().optional(),
-  userName: z.string().optional(),
-  invokedBy: z.string().optional(),
-  sessionContext: z
-    .object({
-      sessionIssuer: z.object({ type: z.string().optional(), arn: z.string().optional() }).partial().optional(),
-      attributes: z.object({ mfaAuthenticated: z.string().optional() }).partial().optional(),
-    })
-    .partial()
-    .optional(),
+  type: z.optional(z.string()),
+  principalId: z.optional(z.string()),
+  arn: z.optional(z.string()),
+  accountId: z.optional(z.string()),
+  accessKeyId: z.optional(z.string()),
+  userName: z.optional(z.string()),
+  invokedBy: z.optional(z.string()),
+  sessionContext: z.optional(
+    z.partial(
+      z.object({
+        sessionIssuer: z.optional(z.partial(z.object({ type: z.optional(z.string()), arn: z.optional(z.string()) }))),
+        attributes: z.optional(z.partial(z.object({ mfaAuthenticated: z.optional(z.string()) }))),
+      }),
+    ),
+  ),
 });
 
 const CloudTrailDetail = z.object({
-  eventSource: z.string().min(1),
-  eventName: z.string().min(1),
-  eventTime: z.string().optional(),
-  awsRegion: z.string().optional(),
-  userIdentity: UserIdentity.default({}),
-  sourceIPAddress: z.string().optional(),
-  userAgent: z.string().optional(),
+  eventSource: z.string().check(z.minLength(1)),
+  eventName: z.string().check(z.minLength(1)),
+  eventTime: z.optional(z.string()),
+  awsRegion: z.optional(z.string()),
+  userIdentity: z._default(UserIdentity, {}),
+  sourceIPAddress: z.optional(z.string()),
+  userAgent: z.optional(z.string()),
   requestParameters: JsonObject,
   responseElements: JsonObject,
   additionalEventData: JsonObject,
-  errorCode: z.string().optional(),
-  errorMessage: z.string().optional(),
-  readOnly: z.boolean().optional(),
-  eventID: z.string().optional(),
+  errorCode: z.optional(z.string()),
+  errorMessage: z.optional(z.string()),
+  readOnly: z.optional(z.boolean()),
+  eventID: z.optional(z.string()),
 });
 type CloudTrailDetail = z.infer<typeof CloudTrailDetail>;
 
@@ -239,22 +240,22 @@ function normalizeConsoleSignIn(event: EventEnvelope, observedAt: string): Signa
 // --- AWS Config ----------------------------------------------------------------------------------
 
 const ConfigComplianceDetail = z.object({
-  configRuleName: z.string().min(1),
-  resourceId: z.string().optional(),
-  resourceType: z.string().optional(),
-  configRuleARN: z.string().optional(),
+  configRuleName: z.string().check(z.minLength(1)),
+  resourceId: z.optional(z.string()),
+  resourceType: z.optional(z.string()),
+  configRuleARN: z.optional(z.string()),
   newEvaluationResult: z.object({
-    complianceType: z.string().min(1),
-    annotation: z.string().optional(),
-    evaluationResultIdentifier: z
-      .object({
-        evaluationResultQualifier: z
-          .object({ resourceId: z.string().optional(), resourceType: z.string().optional() })
-          .partial()
-          .optional(),
-      })
-      .partial()
-      .optional(),
+    complianceType: z.string().check(z.minLength(1)),
+    annotation: z.optional(z.string()),
+    evaluationResultIdentifier: z.optional(
+      z.partial(
+        z.object({
+          evaluationResultQualifier: z.optional(
+            z.partial(z.object({ resourceId: z.optional(z.string()), resourceType: z.optional(z.string()) })),
+          ),
+        }),
+      ),
+    ),
   }),
 });
 

@@ -1,5 +1,5 @@
 /** Custom and third-party monitors: what they send with PutEvents on the firebreak bus. Pure. */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { SeverityHintSchema, SignalStateSchema } from '../vocabulary.ts';
 import { parseCompiled } from './normalize.ts';
 import type { EventEnvelope, Signal } from './signal.ts';
@@ -21,18 +21,27 @@ export const MONITOR_LIMITS = {
 
 /** The detail a custom or third-party monitor sends; documented in the README. */
 export const MonitorDetailSchema = z.object({
-  title: z.string().trim().min(1).max(MONITOR_LIMITS.title),
-  severity: SeverityHintSchema.default('medium'),
-  state: SignalStateSchema.default('firing'),
+  title: z.string().check(z.trim(), z.minLength(1), z.maxLength(MONITOR_LIMITS.title)),
+  severity: z._default(SeverityHintSchema, 'medium'),
+  state: z._default(SignalStateSchema, 'firing'),
   /** What this is about, for dedup; defaults to the first resource, then the title. */
-  subject: z.string().trim().min(1).max(MONITOR_LIMITS.subject).optional(),
-  kind: z.string().trim().min(1).max(MONITOR_LIMITS.kind).optional(),
-  description: z.string().max(MONITOR_LIMITS.description).optional(),
-  resources: z.array(z.string().trim().min(1).max(MONITOR_LIMITS.resourceLength)).max(MONITOR_LIMITS.resources).default([]),
-  attributes: z
-    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/), z.string().max(MONITOR_LIMITS.attributeValue))
-    .default({}),
-  url: z.url({ protocol: /^https$/ }).optional(),
+  subject: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(MONITOR_LIMITS.subject))),
+  kind: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(MONITOR_LIMITS.kind))),
+  description: z.optional(z.string().check(z.maxLength(MONITOR_LIMITS.description))),
+  resources: z._default(
+    z
+      .array(z.string().check(z.trim(), z.minLength(1), z.maxLength(MONITOR_LIMITS.resourceLength)))
+      .check(z.maxLength(MONITOR_LIMITS.resources)),
+    [],
+  ),
+  attributes: z._default(
+    z.record(
+      z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/)),
+      z.string().check(z.maxLength(MONITOR_LIMITS.attributeValue)),
+    ),
+    {},
+  ),
+  url: z.optional(z.url({ protocol: /^https$/ })),
 });
 
 export function normalizeMonitor(event: EventEnvelope, observedAt: string): Signal[] {

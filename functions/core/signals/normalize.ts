@@ -2,7 +2,7 @@
  * What normalizing any raw delivery (signals, deployments, progress) starts with: a size check, and
  * schema failures turned into an InvalidEventError naming the field. Pure.
  */
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import { formatPath } from '../config-problems.ts';
 import { assertEventStructure } from './event-structure.ts';
 import { InvalidEventError, MAX_EVENT_BYTES } from './signal.ts';
@@ -29,12 +29,12 @@ export function invalidEventFromIssues(
 }
 
 /** Parses with a zod schema; a failure is an InvalidEventError naming the field under `at`. */
-export function parseWith<T extends z.ZodTypeAny>(schema: T, value: unknown, at: string): z.infer<T> {
+export function parseWith<T extends z.ZodMiniType>(schema: T, value: unknown, at: string): z.infer<T> {
   return resultOf(schema.safeParse(value), at);
 }
 
 /** Each schema's compiled clone, made on its first parse. */
-const compiledSchemas = new WeakMap<z.ZodTypeAny, z.ZodTypeAny>();
+const compiledSchemas = new WeakMap<z.ZodMiniType, z.ZodMiniType>();
 
 /**
  * {@link parseWith} with the schema compiled by zod once (`z.compile`): the same output for valid
@@ -44,13 +44,13 @@ const compiledSchemas = new WeakMap<z.ZodTypeAny, z.ZodTypeAny>();
  * bundle, so rarer paths keep parseWith. Strict: a schema zod cannot compile fails its first parse
  * (in every test) rather than running slower unnoticed.
  */
-export function parseCompiled<T extends z.ZodTypeAny>(schema: T, value: unknown, at: string): z.infer<T> {
+export function parseCompiled<T extends z.ZodMiniType>(schema: T, value: unknown, at: string): z.infer<T> {
   let fast = compiledSchemas.get(schema) as T | undefined;
   if (!fast) compiledSchemas.set(schema, (fast = z.compile(schema, { strict: true })));
   return resultOf(fast.safeParse(value), at);
 }
 
-function resultOf<T>(result: z.ZodSafeParseResult<T>, at: string): T {
+function resultOf<T>(result: z.util.SafeParseResult<T>, at: string): T {
   if (result.success) return result.data;
   const error = invalidEventFromIssues(result.error.issues);
   if (!at) throw error;

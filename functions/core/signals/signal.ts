@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.ts';
 import type { SeverityHint, SignalState } from '../config.ts';
 
 /** EventBridge rejects events over 256 KB, so anything larger is not a real delivery. */
@@ -6,14 +6,14 @@ export const MAX_EVENT_BYTES = 256 * 1024;
 
 /** The EventBridge envelope every delivery carries, whatever its source. */
 export const EventEnvelopeSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1).max(256),
-  'detail-type': z.string().min(1).max(256),
-  source: z.string().min(1).max(256),
-  account: z.string().min(1).max(64),
-  time: z.string().min(1),
-  region: z.string().min(1).max(64),
-  resources: z.array(z.string()).default([]),
+  version: z.optional(z.string()),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  'detail-type': z.string().check(z.minLength(1), z.maxLength(256)),
+  source: z.string().check(z.minLength(1), z.maxLength(256)),
+  account: z.string().check(z.minLength(1), z.maxLength(64)),
+  time: z.string().check(z.minLength(1)),
+  region: z.string().check(z.minLength(1), z.maxLength(64)),
+  resources: z._default(z.array(z.string()), []),
   detail: z.record(z.string(), z.unknown()),
 });
 export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import * as z from 'zod';
+import * as z from '../../core/zod.ts';
 import { SLACK_USER_ID_PATTERN } from '../../core/ids.ts';
 import { SeveritySchema, CategorySchema } from '../../core/config.ts';
 import { formatPath } from '../../core/config-problems.ts';
@@ -8,232 +8,209 @@ import { closest } from '../../core/config-problems.ts';
 
 // The drill scenario format (documented in the README): steps and expectations, and loading a scenario file.
 
-const Duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 5m, 2h or 1d');
+const Duration = z.string().check(z.regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 5m, 2h or 1d'));
 const StatusSchema = z.enum(['open', 'acknowledged', 'mitigating', 'resolved', 'closed']);
 
-const InjectStep = z
-  .object({
-    /** An EventBridge event: a path relative to the scenario file, or the event itself. */
-    inject: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
-    /** Which bus it arrives on: AWS services use the default bus, custom monitors the firebreak bus. */
-    bus: z.enum(['default', 'firebreak']).default('default'),
-    /** Deliver it this many times as distinct events (ids suffixed -repeat-N): a repeating signal. */
-    times: z.number().int().min(1).max(10_000).default(1),
-    note: z.string().optional(),
-  })
-  .strict();
-const RedeliverStep = z.object({ redeliver: z.literal(true), note: z.string().optional() }).strict();
-const AdvanceStep = z.object({ advance: Duration, note: z.string().optional() }).strict();
-const NoteStep = z.object({ note: z.string() }).strict();
+const InjectStep = z.strictObject({
+  /** An EventBridge event: a path relative to the scenario file, or the event itself. */
+  inject: z.union([z.string().check(z.minLength(1)), z.record(z.string(), z.unknown())]),
+  /** Which bus it arrives on: AWS services use the default bus, custom monitors the firebreak bus. */
+  bus: z._default(z.enum(['default', 'firebreak']), 'default'),
+  /** Deliver it this many times as distinct events (ids suffixed -repeat-N): a repeating signal. */
+  times: z._default(z.number().check(z.int(), z.gte(1), z.lte(10_000)), 1),
+  note: z.optional(z.string()),
+});
+const RedeliverStep = z.strictObject({ redeliver: z.literal(true), note: z.optional(z.string()) });
+const AdvanceStep = z.strictObject({ advance: Duration, note: z.optional(z.string()) });
+const NoteStep = z.strictObject({ note: z.string() });
 /** EventBridge refuses PutEvents for a while (throttling, an outage): what was committed waits in the outbox. */
-const PublishFaultStep = z.object({ publishFault: Duration, note: z.string().optional() }).strict();
-const SlackUser = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U0CTO000001');
+const PublishFaultStep = z.strictObject({ publishFault: Duration, note: z.optional(z.string()) });
+const SlackUser = z.string().check(z.regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U0CTO000001'));
 /** A roster user's slash command; {{incident}} and {{request}} / {{request:<catalog id>}} stand for the latest ones. */
-const CommandStep = z
-  .object({ slack: z.string().min(1), as: SlackUser, team: z.string().optional(), note: z.string().optional() })
-  .strict();
+const CommandStep = z.strictObject({
+  slack: z.string().check(z.minLength(1)),
+  as: SlackUser,
+  team: z.optional(z.string()),
+  note: z.optional(z.string()),
+});
 /** A roster user clicks a button (by its label) on the latest message that has it, optionally the latest whose text contains `on`. */
 /** A deployment announced like `firebreak deploy-notice` does (a custom event on the firebreak bus). */
-const DeployStep = z.object({ deploy: z.record(z.string(), z.unknown()), note: z.string().optional() }).strict();
+const DeployStep = z.strictObject({ deploy: z.record(z.string(), z.unknown()), note: z.optional(z.string()) });
 /** Work items as the GitHub and Jira stand-in will hold them: `owner/repo#N` → open/closed, `KEY-N` → a Jira status. */
-const TrackerStep = z
-  .object({
-    tracker: z
-      .object({
-        github: z.record(z.string().regex(/^[\w.-]+\/[\w.-]+#\d+$/), z.enum(['open', 'closed'])).optional(),
-        jira: z.record(z.string().regex(/^[A-Z][A-Z0-9]+-\d+$/), z.enum(['To Do', 'In Progress', 'Done'])).optional(),
-      })
-      .strict(),
-    note: z.string().optional(),
-  })
-  .strict();
+const TrackerStep = z.strictObject({
+  tracker: z.strictObject({
+    github: z.optional(z.record(z.string().check(z.regex(/^[\w.-]+\/[\w.-]+#\d+$/)), z.enum(['open', 'closed']))),
+    jira: z.optional(z.record(z.string().check(z.regex(/^[A-Z][A-Z0-9]+-\d+$/)), z.enum(['To Do', 'In Progress', 'Done']))),
+  }),
+  note: z.optional(z.string()),
+});
 /** How the SIMULATED fleet answers the next Systems Manager runs. */
-const FleetStep = z
-  .object({
-    fleet: z
-      .object({
-        instances: z.number().int().min(1).max(100_000),
-        fail: z.number().int().min(0).optional(),
-        timeOut: z.number().int().min(0).optional(),
-      })
-      .strict(),
-    note: z.string().optional(),
-  })
-  .strict();
+const FleetStep = z.strictObject({
+  fleet: z.strictObject({
+    instances: z.number().check(z.int(), z.gte(1), z.lte(100_000)),
+    fail: z.optional(z.number().check(z.int(), z.gte(0))),
+    timeOut: z.optional(z.number().check(z.int(), z.gte(0))),
+  }),
+  note: z.optional(z.string()),
+});
 /** The CTO's configuration review runs now, as its schedule runs it, against the SIMULATED fleet. */
-const ReviewStep = z.object({ review: z.object({}).strict(), note: z.string().optional() }).strict();
-const ClickStep = z
-  .object({
-    click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve', 'Approve batch', 'Reject batch', 'Reviewed']),
-    as: SlackUser,
-    on: z.string().optional(),
-    note: z.string().optional(),
-  })
-  .strict();
+const ReviewStep = z.strictObject({ review: z.strictObject({}), note: z.optional(z.string()) });
+const ClickStep = z.strictObject({
+  click: z.enum(['Approve', 'Reject', 'Acknowledge', 'Resolve', 'Approve batch', 'Reject batch', 'Reviewed']),
+  as: SlackUser,
+  on: z.optional(z.string()),
+  note: z.optional(z.string()),
+});
 
-const IncidentExpectation = z
-  .object({
-    /** Picks exactly one incident: title contains (case-insensitive), and/or source, kind, subject equal. */
-    match: z
-      .object({
-        title: z.string().optional(),
-        source: z.string().optional(),
-        kind: z.string().optional(),
-        subject: z.string().optional(),
-      })
-      .strict(),
-    severity: SeveritySchema.optional(),
-    category: CategorySchema.optional(),
-    status: StatusSchema.optional(),
-    signalCount: z.number().int().min(0).optional(),
-    reopenCount: z.number().int().min(0).optional(),
-  })
-  .strict();
+const IncidentExpectation = z.strictObject({
+  /** Picks exactly one incident: title contains (case-insensitive), and/or source, kind, subject equal. */
+  match: z.strictObject({
+    title: z.optional(z.string()),
+    source: z.optional(z.string()),
+    kind: z.optional(z.string()),
+    subject: z.optional(z.string()),
+  }),
+  severity: z.optional(SeveritySchema),
+  category: z.optional(CategorySchema),
+  status: z.optional(StatusSchema),
+  signalCount: z.optional(z.number().check(z.int(), z.gte(0))),
+  reopenCount: z.optional(z.number().check(z.int(), z.gte(0))),
+});
 
-const MitigationExpectation = z
-  .object({
-    catalogId: z.string(),
-    state: z
-      .enum(['awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired'])
-      .optional(),
-    /** Exactly these users decided (approved or rejected), in any order. */
-    decidedBy: z.array(z.string()).optional(),
-    escalated: z.boolean().optional(),
-    /** The final progress of its Systems Manager run: instances succeeded, failed, timed out. */
-    progress: z
-      .object({
-        succeeded: z.number().int().min(0).optional(),
-        failed: z.number().int().min(0).optional(),
-        timed_out: z.number().int().min(0).optional(),
-      })
-      .strict()
-      .optional(),
-    /** Each of these attempts was refused for this reason: a `Refusal` of core/approval/policy.ts (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved, plan_changed, incident_resolved). */
-    refused: z.array(z.object({ user: z.string(), reason: z.string() }).strict()).optional(),
-  })
-  .strict();
+const MitigationExpectation = z.strictObject({
+  catalogId: z.string(),
+  state: z.optional(
+    z.enum(['awaiting_approval', 'approved', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'expired']),
+  ),
+  /** Exactly these users decided (approved or rejected), in any order. */
+  decidedBy: z.optional(z.array(z.string())),
+  escalated: z.optional(z.boolean()),
+  /** The final progress of its Systems Manager run: instances succeeded, failed, timed out. */
+  progress: z.optional(
+    z.strictObject({
+      succeeded: z.optional(z.number().check(z.int(), z.gte(0))),
+      failed: z.optional(z.number().check(z.int(), z.gte(0))),
+      timed_out: z.optional(z.number().check(z.int(), z.gte(0))),
+    }),
+  ),
+  /** Each of these attempts was refused for this reason: a `Refusal` of core/approval/policy.ts (other_workspace, not_on_roster, wrong_role, self_approval, cto_available, expired, already_decided, already_approved, plan_changed, incident_resolved). */
+  refused: z.optional(z.array(z.strictObject({ user: z.string(), reason: z.string() }))),
+});
 
-const SlackExpectation = z
-  .object({
-    channel: z.string().optional(),
-    /** Only messages whose readable text contains this (case-insensitive). */
-    contains: z.string().optional(),
-    /** How many such messages (thread replies included). */
-    count: z.number().int().min(0).optional(),
-    /** No message anywhere may contain this raw text (e.g. an unescaped "<!channel>"). */
-    never: z.string().optional(),
-  })
-  .strict();
+const SlackExpectation = z.strictObject({
+  channel: z.optional(z.string()),
+  /** Only messages whose readable text contains this (case-insensitive). */
+  contains: z.optional(z.string()),
+  /** How many such messages (thread replies included). */
+  count: z.optional(z.number().check(z.int(), z.gte(0))),
+  /** No message anywhere may contain this raw text (e.g. an unescaped "<!channel>"). */
+  never: z.optional(z.string()),
+});
 
 /** A channel Firebreak created for an incident (incident channels), by its name. */
-const ChannelExpectation = z
-  .object({
-    name: z.string().min(1),
-    /** Exactly these members besides Firebreak's bot, in any order. */
-    members: z.array(SlackUser).optional(),
-    archived: z.boolean().optional(),
-  })
-  .strict();
+const ChannelExpectation = z.strictObject({
+  name: z.string().check(z.minLength(1)),
+  /** Exactly these members besides Firebreak's bot, in any order. */
+  members: z.optional(z.array(SlackUser)),
+  archived: z.optional(z.boolean()),
+});
 
-export const ScenarioSchema = z
-  .object({
-    name: z.string().min(1),
-    description: z.string().default(''),
-    /**
-     * Sections set over the configuration file for this drill only (e.g. `tracker`, so deployments
-     * close work items on the local GitHub and Jira stand-in); the result is checked like any configuration.
-     */
-    config: z.record(z.string(), z.unknown()).optional(),
-    /** Where the virtual clock starts (ISO 8601). */
-    start: z.iso.datetime().default('2026-01-01T09:00:00Z'),
-    steps: z
-      .array(
-        z.union([
-          InjectStep,
-          RedeliverStep,
-          AdvanceStep,
-          CommandStep,
-          ClickStep,
-          DeployStep,
-          TrackerStep,
-          FleetStep,
-          PublishFaultStep,
-          ReviewStep,
-          NoteStep,
-        ]),
-      )
-      .min(1),
-    expect: z
-      .object({
-        incidents: z.array(IncidentExpectation).default([]),
-        /** How many incidents exist at the end, whatever their status. */
-        incidentCount: z.number().int().min(0).optional(),
-        /** Incidents by status at the end, e.g. { "open": 3, "resolved": 1 }. */
-        statusCounts: z.partialRecord(StatusSchema, z.number().int().min(0)).optional(),
-        /** Events that failed and went to the dead-letter queue. */
-        deadLetters: z.number().int().min(0).optional(),
-        /** Events Firebreak put on its bus, by detail-type. */
-        emitted: z.record(z.string(), z.number().int().min(0)).optional(),
-        /** Mitigation requests at the end, by catalog id: state, who approved, who was refused and why. */
-        mitigations: z.array(MitigationExpectation).default([]),
-        /** Slack messages the stand-in received (after updates). */
-        slack: z.array(SlackExpectation).default([]),
-        /** Channels created for incidents: who is in them, whether archived. */
-        channels: z.array(ChannelExpectation).default([]),
-        /** Deployment records at the end, by service: how many, and the latest one's status. */
-        deployments: z
-          .array(
-            z
-              .object({
-                service: z.string(),
-                status: z.enum(['started', 'succeeded', 'failed', 'stopped']).optional(),
-                count: z.number().int().min(0).optional(),
-              })
-              .strict(),
-          )
-          .default([]),
-        /** Release holds at the end: held or lifted, and by whom. */
-        holds: z
-          .array(z.object({ service: z.string(), held: z.boolean(), liftedBy: z.array(z.string()).optional() }).strict())
-          .default([]),
-        /** Work items on the GitHub and Jira stand-in at the end: `owner/repo#N` → open/closed, `KEY-N` → its status. */
-        trackers: z.record(z.string(), z.string()).optional(),
-        /** Systems Manager calls the executor made (to the simulated fleet), with their exact inputs. */
-        ssm: z
-          .array(
-            z
-              .object({
-                document: z.string(),
-                count: z.number().int().min(0).optional(),
-                /** Targets as SSM reads them, e.g. "tag:firebreak:fleet=production" or "InstanceIds=i-99999999". */
-                targets: z.string().optional(),
-                maxConcurrency: z.string().optional(),
-                maxErrors: z.string().optional(),
-              })
-              .strict(),
-          )
-          .default([]),
-        /** Every incident's audit chain verifies (checked unless set to false). */
-        auditChainsValid: z.boolean().default(true),
-        /** Every committed event was published: nothing waits in the outbox, nothing was dead-lettered by the relay. */
-        outboxDrained: z.boolean().default(true),
-        /** The notary signed every audit chain's head and `audit verify --all` finds nothing (checked when true). */
-        auditVerifies: z.boolean().optional(),
-      })
-      .strict()
-      .default({
-        incidents: [],
-        mitigations: [],
-        slack: [],
-        channels: [],
-        deployments: [],
-        holds: [],
-        ssm: [],
-        auditChainsValid: true,
-        outboxDrained: true,
-      }),
-  })
-  .strict();
+export const ScenarioSchema = z.strictObject({
+  name: z.string().check(z.minLength(1)),
+  description: z._default(z.string(), ''),
+  /**
+   * Sections set over the configuration file for this drill only (e.g. `tracker`, so deployments
+   * close work items on the local GitHub and Jira stand-in); the result is checked like any configuration.
+   */
+  config: z.optional(z.record(z.string(), z.unknown())),
+  /** Where the virtual clock starts (ISO 8601). */
+  start: z._default(z.iso.datetime(), '2026-01-01T09:00:00Z'),
+  steps: z
+    .array(
+      z.union([
+        InjectStep,
+        RedeliverStep,
+        AdvanceStep,
+        CommandStep,
+        ClickStep,
+        DeployStep,
+        TrackerStep,
+        FleetStep,
+        PublishFaultStep,
+        ReviewStep,
+        NoteStep,
+      ]),
+    )
+    .check(z.minLength(1)),
+  expect: z._default(
+    z.strictObject({
+      incidents: z._default(z.array(IncidentExpectation), []),
+      /** How many incidents exist at the end, whatever their status. */
+      incidentCount: z.optional(z.number().check(z.int(), z.gte(0))),
+      /** Incidents by status at the end, e.g. { "open": 3, "resolved": 1 }. */
+      statusCounts: z.optional(z.partialRecord(StatusSchema, z.number().check(z.int(), z.gte(0)))),
+      /** Events that failed and went to the dead-letter queue. */
+      deadLetters: z.optional(z.number().check(z.int(), z.gte(0))),
+      /** Events Firebreak put on its bus, by detail-type. */
+      emitted: z.optional(z.record(z.string(), z.number().check(z.int(), z.gte(0)))),
+      /** Mitigation requests at the end, by catalog id: state, who approved, who was refused and why. */
+      mitigations: z._default(z.array(MitigationExpectation), []),
+      /** Slack messages the stand-in received (after updates). */
+      slack: z._default(z.array(SlackExpectation), []),
+      /** Channels created for incidents: who is in them, whether archived. */
+      channels: z._default(z.array(ChannelExpectation), []),
+      /** Deployment records at the end, by service: how many, and the latest one's status. */
+      deployments: z._default(
+        z.array(
+          z.strictObject({
+            service: z.string(),
+            status: z.optional(z.enum(['started', 'succeeded', 'failed', 'stopped'])),
+            count: z.optional(z.number().check(z.int(), z.gte(0))),
+          }),
+        ),
+        [],
+      ),
+      /** Release holds at the end: held or lifted, and by whom. */
+      holds: z._default(
+        z.array(z.strictObject({ service: z.string(), held: z.boolean(), liftedBy: z.optional(z.array(z.string())) })),
+        [],
+      ),
+      /** Work items on the GitHub and Jira stand-in at the end: `owner/repo#N` → open/closed, `KEY-N` → its status. */
+      trackers: z.optional(z.record(z.string(), z.string())),
+      /** Systems Manager calls the executor made (to the simulated fleet), with their exact inputs. */
+      ssm: z._default(
+        z.array(
+          z.strictObject({
+            document: z.string(),
+            count: z.optional(z.number().check(z.int(), z.gte(0))),
+            /** Targets as SSM reads them, e.g. "tag:firebreak:fleet=production" or "InstanceIds=i-99999999". */
+            targets: z.optional(z.string()),
+            maxConcurrency: z.optional(z.string()),
+            maxErrors: z.optional(z.string()),
+          }),
+        ),
+        [],
+      ),
+      /** Every incident's audit chain verifies (checked unless set to false). */
+      auditChainsValid: z._default(z.boolean(), true),
+      /** Every committed event was published: nothing waits in the outbox, nothing was dead-lettered by the relay. */
+      outboxDrained: z._default(z.boolean(), true),
+      /** The notary signed every audit chain's head and `audit verify --all` finds nothing (checked when true). */
+      auditVerifies: z.optional(z.boolean()),
+    }),
+    {
+      incidents: [],
+      mitigations: [],
+      slack: [],
+      channels: [],
+      deployments: [],
+      holds: [],
+      ssm: [],
+      auditChainsValid: true,
+      outboxDrained: true,
+    },
+  ),
+});
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type InjectStep = z.infer<typeof InjectStep>;
 export type IncidentExpectation = z.infer<typeof IncidentExpectation>;

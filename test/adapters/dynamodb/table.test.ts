@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../../functions/core/zod.ts';
 import { IS_NEW, keys, parseItem, Table, TABLE, UnreadableItemError } from '../../../functions/adapters/dynamodb/table.ts';
 import { freshTable } from '../../support.ts';
 

@@ -1,12 +1,12 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../../functions/core/zod.ts';
 import { houseHandler } from '../../../functions/adapters/lambda/house-handler.ts';
 import { assertEventSize } from '../../../functions/core/signals/normalize.ts';
 import { InvalidEventError } from '../../../functions/core/signals/signal.ts';
 
 const context = { functionName: 'test', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-const Schema = z.object({ id: z.string(), detail: z.object({ count: z.number().int() }) });
+const Schema = z.object({ id: z.string(), detail: z.object({ count: z.number().check(z.int()) }) });
 
 describe('the house handler', () => {
   it('hands the parsed event to the function and returns its result', async () => {
