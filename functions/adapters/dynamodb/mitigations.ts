@@ -55,6 +55,9 @@ export const MitigationRequestItem = z.looseObject({
   decidedBy: z.array(z.string()).optional(),
   decidedAt: z.string().optional(),
   reason: z.string().optional(),
+  cancel: z
+    .object({ by: z.string(), at: z.string(), failedAt: z.string().optional(), endedFirst: MitigationStateSchema.optional() })
+    .optional(),
   version: z.number().int(),
 }) satisfies z.ZodType<MitigationRequest>;
 
