@@ -44,7 +44,10 @@ describe('execute and track rules', () => {
       EventBusName: ref(stack.foundation.bus),
       EventPattern: EXECUTE_PATTERN,
     });
-    expect(EXECUTE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Mitigation Approved'] });
+    expect(EXECUTE_PATTERN).toEqual({
+      source: ['firebreak'],
+      'detail-type': ['Mitigation Approved', 'Mitigation Cancel Requested'],
+    });
     expect(props(stack.mitigation.trackRule).EventBusName).toBeUndefined();
     expect(props(stack.mitigation.trackRule).EventPattern).toEqual(SSM_STATUS_PATTERN);
     expect(SSM_STATUS_PATTERN).toEqual({ source: ['aws.ssm'], 'detail-type': Object.values(SSM_STATUS_DETAIL_TYPES) });
