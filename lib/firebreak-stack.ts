@@ -70,7 +70,6 @@ export class FirebreakStack extends Stack {
       config,
       foundation,
       workflow: this.workflow,
-      slackFunction: this.slack.slackFunction,
     });
     this.postmortems = new PostmortemArchive(this, 'Postmortems', {
       foundation,

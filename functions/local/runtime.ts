@@ -255,7 +255,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...repositories,
     config,
     now: clock.now,
-    workflow,
     ssm: fleet,
     outputLogGroup: '/firebreak/mitigations',
     automationRoleArn: 'arn:aws:iam::123456789012:role/firebreak-automation',
@@ -273,7 +272,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     config,
     ...repositories,
     workflow,
-    execution,
+    cancels: { ...repositories, member: (id) => workflow.member(id), now: clock.now },
     ...(hasWindows ? { patchWindows } : {}),
     ...reviewing.slackDependencies,
   });

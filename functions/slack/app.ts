@@ -15,7 +15,7 @@ import { escapeSlackText, truncate } from '../core/slack/text.ts';
 import { releaseCheck } from '../core/deployments/release-check.ts';
 import type { Actor, Reply } from '../workflow/reply.ts';
 import type { Workflow } from '../workflow/workflow.ts';
-import type { Execution } from '../workflow/execution.ts';
+import { requestCancel, type CancelRequestDependencies } from '../workflow/cancel-mitigation.ts';
 import type { SlackHoldsPort, SlackIncidentsPort, SlackMitigationsPort } from './ports.ts';
 import type { DeployFreezesPort } from '../workflow/ports/freeze.ts';
 import { approveDuringFreeze } from '../workflow/deploy-freeze.ts';
@@ -42,8 +42,8 @@ export interface SlackAppDependencies {
   /** Deploy freezes: `release status` reads them, `release approve --during-freeze` decides on them. */
   readonly freezes: DeployFreezesPort;
   readonly workflow: Workflow;
-  /** Cancels running mitigations (`/firebreak cancel`). */
-  readonly execution: Pick<Execution, 'cancel'>;
+  /** Records cancels of running mitigations (`/firebreak cancel`); execute stops the run. */
+  readonly cancels: CancelRequestDependencies;
   /** Patch batches (maintenance windows): their buttons and `/firebreak windows`. */
   readonly patchWindows?: PatchWindowDependencies;
   /** Configuration reviews: their Reviewed button (absent when `review.enabled` is false). */
@@ -325,7 +325,7 @@ async function run(command: Command, actor: { userId: string; teamId: string }, 
     case 'back':
       return workflow.setAway(actor.userId, undefined);
     case 'cancel':
-      return deps.execution.cancel({ requestId: command.requestId, userId: actor.userId });
+      return requestCancel({ requestId: command.requestId, actor }, deps.cancels);
     case 'release': {
       if (command.action === 'approve' && command.duringFreeze)
         return approveDuringFreeze(

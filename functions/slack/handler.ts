@@ -14,7 +14,6 @@ import { DeployFreezeRepository } from '../adapters/dynamodb/freezes.ts';
 import { ConfigurationReviewRepository } from '../adapters/dynamodb/configuration-reviews.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { logger, tracer } from '../adapters/lambda/observability.ts';
-import { deployedExecution } from '../compose/execution.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { createSlackHandler, type SlackAppDependencies } from './app.ts';
 import { isReadOnlyCommand } from '../core/slack/commands.ts';
@@ -91,7 +90,7 @@ function deployedHandler() {
       holds: deps.holds,
       freezes: new DeployFreezeRepository(deployedTable()),
       workflow,
-      execution: deployedExecution(),
+      cancels: { incidents: deps.incidents, mitigations: deps.mitigations, member: (id) => workflow.member(id), now: deps.now },
       ...(deps.config.review.enabled
         ? {
             configurationReviews: {

@@ -4,6 +4,7 @@ import { MitigationProgress } from '../core/events/mitigation-progress.ts';
 import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
+import { cancelledReason } from '../core/mitigations/cancel.ts';
 import type { MitigationEntry } from '../core/config.ts';
 import {
   bucketOf,
@@ -25,13 +26,12 @@ import type { EventEnvelope } from '../core/signals/signal.ts';
 import { collectAutomationChildren, recordInstanceStatus, type ChildCollection } from './instance-progress.ts';
 import type { ExecutionProgressPort } from './ports/repositories.ts';
 import type { SsmPort } from './ports/ssm.ts';
-import type { Reply } from './reply.ts';
-import type { Workflow, WorkflowDependencies } from './workflow.ts';
+import { cancelRun, type CancelRunOutcome } from './cancel-run.ts';
+import type { WorkflowDependencies } from './workflow.ts';
 
 export interface ExecutionDependencies extends Pick<WorkflowDependencies, 'incidents' | 'config' | 'now'> {
   readonly mitigations: ExecutionProgressPort;
   readonly ssm: SsmPort;
-  readonly workflow: Workflow;
   readonly outputLogGroup: string;
   readonly automationRoleArn: string;
 }
@@ -203,21 +203,12 @@ export class Execution {
     return run;
   }
 
-  /** `/firebreak cancel <request>`: the CTO or a senior engineer stops a running mitigation. */
-  async cancel(input: { requestId: string; userId: string }): Promise<Reply> {
-    const member = await this.deps.workflow.member(input.userId);
-    if (!member || member.role === 'responder')
-      return { ok: false, text: 'Only the CTO or a senior engineer can cancel a running mitigation.' };
-    const request = await this.deps.mitigations.findRequest(input.requestId);
-    if (!request) return { ok: false, text: `No mitigation request ${input.requestId}.` };
-    const runId = (request as MitigationRequest & { runId?: string }).runId;
-    if (request.state !== 'running')
-      return { ok: false, text: `${request.id} is ${request.state.replace('_', ' ')}, not running.` };
-    if (!runId)
-      return { ok: false, text: `${request.id} is starting and has no Systems Manager run id yet; try again in a moment.` };
-    await this.deps.ssm.cancel({ kind: request.plan.kind, id: runId });
-    await this.finish(request.incidentId, request.id, 'cancelled', `cancelled by <@${input.userId}>`, `slack:${input.userId}`);
-    return { ok: true, text: `${request.id} cancelled: Systems Manager stops the remaining invocations.` };
+  /** On `Mitigation Cancel Requested`: stop the run in Systems Manager, then end the request as cancelled (see cancel-run.ts). */
+  onCancelRequested(input: { incidentId: string; requestId: string }): Promise<{ outcome: CancelRunOutcome; reason?: string }> {
+    return cancelRun(input, {
+      ...this.deps,
+      finishCancelled: (request, reason, actor) => this.finish(request.incidentId, request.id, 'cancelled', reason, actor),
+    });
   }
 
   /**
@@ -232,7 +223,7 @@ export class Execution {
     reason?: string,
     actor = 'system:track',
     options: { offerRollback?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<boolean> {
     const ended = { incidentId, requestId, final: true } as const;
     const announcement = (request: MitigationRequest): BusEvent => {
       if (state === 'succeeded') return MitigationSucceeded.build(ended);
@@ -243,17 +234,25 @@ export class Execution {
           : undefined;
       return MitigationFailed.build({ ...ended, ...(rollback ? { rollback } : {}) });
     };
-    await this.update(
+    // A run stopped on someone's cancel (its Cancelled status may arrive before execute ends the request) names them.
+    const why = (r: MitigationRequest) => reason ?? (state === 'cancelled' && r.cancel ? cancelledReason(r.cancel) : undefined);
+    const finished = await this.update(
       incidentId,
       requestId,
       (r) =>
         r.state === 'running'
-          ? ({ ...r, state, decidedAt: this.deps.now().toISOString(), ...(reason ? { reason } : {}) } as MitigationRequest)
+          ? ({
+              ...r,
+              state,
+              decidedAt: this.deps.now().toISOString(),
+              ...(why(r) ? { reason: why(r) } : {}),
+            } as MitigationRequest)
           : undefined,
-      [{ action: `mitigation.${state}`, data: { requestId, ...(reason ? { reason } : {}) } }],
+      (r) => [{ action: `mitigation.${state}`, data: { requestId, ...(why(r) ? { reason: why(r) } : {}) } }],
       actor,
-      (finished) => [announcement(finished)],
+      (ended) => [announcement(ended)],
     );
+    return finished !== undefined;
   }
 
   /** Changes a request (if `change` returns one) with its audit entries, retrying on conflicts. */
@@ -261,7 +260,7 @@ export class Execution {
     incidentId: string,
     requestId: string,
     change: (request: MitigationRequest) => MitigationRequest | undefined,
-    entries: AuditDraft[],
+    entries: AuditDraft[] | ((request: MitigationRequest) => AuditDraft[]),
     actor = 'system:execute',
     events: readonly BusEvent[] | ((updated: MitigationRequest) => readonly BusEvent[]) = [],
   ): Promise<MitigationRequest | undefined> {
@@ -282,7 +281,15 @@ export class Execution {
           : {};
       const announced = typeof events === 'function' ? events(updated) : events;
       if (
-        await this.commit(incident, now, entries, { request: updated, expectedVersion: request.version }, patch, actor, announced)
+        await this.commit(
+          incident,
+          now,
+          typeof entries === 'function' ? entries(request) : entries,
+          { request: updated, expectedVersion: request.version },
+          patch,
+          actor,
+          announced,
+        )
       )
         return updated;
     }

@@ -2,6 +2,7 @@ import { IncidentOpened } from '../core/events/incident-opened.ts';
 import { IncidentRefresh } from '../core/events/incident-refresh.ts';
 import { IncidentResolved } from '../core/events/incident-resolved.ts';
 import { IncidentUpdated } from '../core/events/incident-updated.ts';
+import { MitigationCancelFailed } from '../core/events/mitigation-cancel-failed.ts';
 import { MitigationDecided } from '../core/events/mitigation-decided.ts';
 import { MitigationEscalated } from '../core/events/mitigation-escalated.ts';
 import { MitigationFailed } from '../core/events/mitigation-failed.ts';
@@ -11,6 +12,7 @@ import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { PostmortemRequested } from '../core/events/postmortem-requested.ts';
 import { deliverPostmortem, type PostmortemDelivery } from './deliver-postmortem.ts';
 import { announceInDeployments } from './notify-deployments.ts';
+import { announceCancelFailure } from './notify-cancel.ts';
 import { incidentEvent } from '../core/events/incident-events.ts';
 import { ACTIVE_STATUSES, type Incident } from '../core/incidents/incident.ts';
 import { updateSpacingMs } from '../core/slack/update-spacing.ts';
@@ -168,6 +170,8 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }
+    case MitigationCancelFailed.detailType:
+      return announceCancelFailure(MitigationCancelFailed.parse(event.detail), deps, (i) => ensureIncidentMessage(i, deps));
     case PostmortemRequested.detailType: {
       const request = PostmortemRequested.parse(event.detail);
       if (!deps.postmortems) throw new Error('notify has no postmortem delivery configured');

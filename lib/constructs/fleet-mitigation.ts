@@ -32,12 +32,10 @@ export interface FleetMitigationProps {
   /** The table and key, the firebreak bus (`Mitigation Approved` arrives there; execute and track emit there) and the shared DLQ. */
   readonly foundation: Foundation;
   /**
-   * The workflow's scheduling settings: execute and track build the workflow (for `/firebreak cancel`'s
-   * roster check) but never request a mitigation; a failed run's rollback is requested by propose.
+   * The workflow's scheduling settings: execute and track share the workflow's repositories but never
+   * request a mitigation; a failed run's rollback is requested by propose.
    */
   readonly workflow: IncidentWorkflow;
-  /** The slack function: `/firebreak cancel` stops running commands and automations, so it gets those grants and the execution environment. */
-  readonly slackFunction: FirebreakFunction;
   /** Name of the Run Command output log group; only tests should change it. */
   readonly outputLogGroupName?: string;
   /** Retries of the EventBridge -> execute/track deliveries. */
@@ -58,13 +56,13 @@ export interface FleetMitigationProps {
  *   and, with `fleet.vpcId`, the quarantine security group (no inbound, no outbound) (fleet-resources.ts);
  * - the automation role the runbooks run as, allowed to change only instances that carry the fleet tag
  *   (automation-role.ts);
- * - `execute` (on `Mitigation Approved`, firebreak bus) and `track` (on SSM's status events,
- *   default bus), each with retries and the shared DLQ.
+ * - `execute` (on `Mitigation Approved` and `Mitigation Cancel Requested`, firebreak bus) and
+ *   `track` (on SSM's status events, default bus), each with retries and the shared DLQ.
  *
  * IAM (ssm-grants.ts): only execute runs: `ssm:SendCommand` only on the catalog's Command documents
  * and on instances carrying the fleet tag (`ssm:resourceTag/<tag key>`), `ssm:StartAutomationExecution`
- * only on the catalog's runbooks, `iam:PassRole` only for the automation role and only to SSM. Only
- * slack cancels (`/firebreak cancel`). track records progress and outcomes (reading an automation
+ * only on the catalog's runbooks, `iam:PassRole` only for the automation role and only to SSM; it
+ * alone also cancels (`/firebreak cancel` reaches it as an event: slack holds no `ssm:` action). track records progress and outcomes (reading an automation
  * run's child executions with `ssm:DescribeAutomationExecutions`, read-only); a failed run's
  * announcement names its rollback, which propose requests. Neither execute nor track talks to
  * Slack: notify renders what they announce, so neither reads the Slack secret.
@@ -87,7 +85,7 @@ export class FleetMitigation extends Construct {
   readonly executeRule: events.Rule;
   /** The rule on the default bus that feeds track. */
   readonly trackRule: events.Rule;
-  /** What the executor (execute, track, and slack for cancel) reads besides the table and the bus. */
+  /** What the executor (execute and track) reads besides the table and the bus. */
   readonly executionEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: FleetMitigationProps) {
@@ -144,7 +142,8 @@ export class FleetMitigation extends Construct {
       ...functionDefaults,
       entry: 'functions/execute/handler.ts',
       serviceName: 'firebreak-execute',
-      description: 'Firebreak execute: re-verify an approved mitigation, then run it once through Systems Manager',
+      description:
+        'Firebreak execute: re-verify an approved mitigation, then run it once through Systems Manager; stop it on a cancel',
     });
     this.trackFunction = new FirebreakFunction(this, 'Track', {
       ...functionDefaults,
@@ -157,13 +156,14 @@ export class FleetMitigation extends Construct {
       this.addExecutionEnvironment(fn);
     }
     grantRunMitigations(this.executeFunction, { catalog, tagKey: fleet.tagKey, automationRole: this.automationRole });
+    // `/firebreak cancel` is recorded by slack and reaches execute as `Mitigation Cancel Requested`.
+    grantCancelRuns(this.executeFunction);
     // An automation run's per-instance results are its child executions, which track lists when the run ends.
     if (catalog.some((entry) => entry.kind === 'automation')) grantReadAutomationExecutions(this.trackFunction);
     // Neither requests a mitigation (a failed run's rollback is requested by propose, from its
     // announcement), so neither may create schedules; the variables are there for the shared workflow.
     workflow.addSchedulingEnvironment(this.executeFunction);
     workflow.addSchedulingEnvironment(this.trackFunction);
-    this.grantCancel(props.slackFunction);
 
     const delivery = {
       deadLetterQueue: foundation.deadLetterQueue,
@@ -172,7 +172,7 @@ export class FleetMitigation extends Construct {
     };
     this.executeRule = deliveryRule(this, 'ExecuteRule', {
       bus: foundation.bus,
-      description: 'Firebreak execute: approved mitigations (by people or by policy)',
+      description: 'Firebreak execute: approved mitigations (by people or by policy) and cancels asked from Slack',
       pattern: EXECUTE_PATTERN,
       target: this.executeFunction,
       ...delivery,
@@ -184,15 +184,6 @@ export class FleetMitigation extends Construct {
       target: this.trackFunction,
       ...delivery,
     });
-  }
-
-  /**
-   * Lets `fn` cancel Run Command commands and stop Automation executions (`/firebreak cancel`), and
-   * gives it the executor's environment.
-   */
-  grantCancel(fn: FirebreakFunction): void {
-    grantCancelRuns(fn);
-    this.addExecutionEnvironment(fn);
   }
 
   /** The settings the executor reads (output log group, automation role); no IAM. */

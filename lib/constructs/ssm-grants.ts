@@ -71,7 +71,7 @@ export function grantRunMitigations(
   }
 }
 
-/** Lets `fn` cancel Run Command commands and stop Automation executions (`/firebreak cancel`). */
+/** Lets `fn` (execute, on `Mitigation Cancel Requested`) cancel Run Command commands and stop Automation executions. */
 export function grantCancelRuns(fn: FirebreakFunction): void {
   const role = fn.executionRole;
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:CancelCommand'], resources: ['*'] }));
@@ -92,12 +92,12 @@ export function grantCancelRuns(fn: FirebreakFunction): void {
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, and ssm:CancelCommand (for /firebreak cancel) takes only a command id: none of them supports resource-level permissions.',
+        'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, and ssm:CancelCommand (execute stopping a run someone cancelled with /firebreak cancel) takes only a command id: none of them supports resource-level permissions.',
     },
     {
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-execution/*]',
       reason:
-        'ssm:StopAutomationExecution (for /firebreak cancel) on automation executions of this account and region: execution ids are only known at run time; the function stops only ids it stored for a running request.',
+        'ssm:StopAutomationExecution (execute stopping a run someone cancelled with /firebreak cancel) on automation executions of this account and region: execution ids are only known at run time; the function stops only ids it stored for a running request.',
     },
   );
 }

@@ -3,6 +3,7 @@
  * so no function bundle needs the configuration's schemas, nor croner unless it computes maintenance
  * windows at run time. Each handler is bundled with the deployed settings (lib/bundling) and esbuild's
  * metafile says what is in it: a value import of config.ts (or of a module that needs it) fails here.
+ * The Slack function, which faces the internet, bundles no Systems Manager client (cancel goes over the bus).
  */
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +39,14 @@ const CONFIG_SCHEMA_MODULES = [
  */
 const COMPUTES_WINDOWS = ['functions/ingest/handler.ts', 'functions/slack/handler.ts'];
 
-async function metafileOf(entry: string): Promise<Metafile> {
+/** Each handler is bundled once per run, whichever test asks first. */
+const metafiles = new Map<string, Promise<Metafile>>();
+const metafileOf = (entry: string): Promise<Metafile> => {
+  if (!metafiles.has(entry)) metafiles.set(entry, bundle(entry));
+  return metafiles.get(entry)!;
+};
+
+async function bundle(entry: string): Promise<Metafile> {
   const { metafile } = await build({
     ...lambdaBuildOptions(exampleConfig()),
     sourcemap: false,
@@ -83,4 +91,18 @@ describe('what the function bundles hold', () => {
       else expect(bytes.get('croner') ?? 0).toBeLessThan(1_000);
     }, 60_000);
   });
+
+  /** `/firebreak cancel` is recorded by slack and carried out by execute: the function facing the internet holds no SSM client. */
+  it('keeps the Systems Manager client out of the Slack function, and in execute', async () => {
+    const ssmInputs = async (entry: string) =>
+      Object.keys((await metafileOf(entry)).inputs).filter(
+        (input) => input.includes('node_modules/@aws-sdk/client-ssm/') || input.endsWith('functions/adapters/ssm-gateway.ts'),
+      );
+    expect(await ssmInputs('functions/slack/handler.ts')).toEqual([]);
+    // Sanity: the same check finds it where it belongs.
+    expect(await ssmInputs('functions/execute/handler.ts')).toContain('functions/adapters/ssm-gateway.ts');
+    expect(bytesByInput(await metafileOf('functions/execute/handler.ts')).get('@aws-sdk/client-ssm') ?? 0).toBeGreaterThan(
+      10_000,
+    );
+  }, 60_000);
 });

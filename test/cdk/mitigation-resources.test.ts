@@ -177,12 +177,14 @@ describe('execute and track functions', () => {
     }
   });
 
-  it('gives slack what /firebreak cancel needs to build the executor', () => {
-    expect(env(stack.slack.slackFunction)).toMatchObject({
-      OUTPUT_LOG_GROUP: ref(stack.mitigation.outputLogGroup),
-      AUTOMATION_ROLE_ARN: arnOf(stack.mitigation.automationRole),
-    });
-    expect(env(stack.slack.slackFunction)).not.toHaveProperty('FLEET_TAG_KEY');
+  it('gives slack nothing of the executor: /firebreak cancel reaches execute as an event', () => {
+    for (const name of ['OUTPUT_LOG_GROUP', 'AUTOMATION_ROLE_ARN', 'FLEET_TAG_KEY'])
+      expect(env(stack.slack.slackFunction)).not.toHaveProperty(name);
+    expect(
+      statementsOf(stack.slack.slackFunction.executionRole)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('ssm:')),
+    ).toEqual([]);
   });
 
   it("lets only execute send commands: on the catalog's Command documents, and on instances carrying the fleet tag", () => {
@@ -248,8 +250,8 @@ describe('execute and track functions', () => {
     ).toHaveLength(1);
   });
 
-  it('lets slack (only) cancel commands and stop automations: execute only starts runs', () => {
-    const cancelling = [stack.slack.slackFunction].map((fn) => [ref(fn.executionRole)]);
+  it('lets execute (only) cancel commands and stop automations, on Mitigation Cancel Requested', () => {
+    const cancelling = [stack.mitigation.executeFunction].map((fn) => [ref(fn.executionRole)]);
     for (const action of ['ssm:CancelCommand', 'ssm:StopAutomationExecution']) {
       expect(
         allStatementsFor(action).map(({ roles }) => roles),

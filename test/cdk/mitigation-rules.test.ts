@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FIREBREAK_SOURCE, type EventPattern } from '../../functions/core/events/bus.ts';
 import { MitigationApproved } from '../../functions/core/events/mitigation-approved.ts';
 import { BUS_EVENTS } from '../../functions/core/events/subscriptions.ts';
+import { MitigationCancelRequested } from '../../functions/core/events/mitigation-cancel-requested.ts';
 import { EXECUTE_PATTERN } from '../../functions/core/events/subscriptions.ts';
 import { SSM_STATUS_DETAIL_TYPES, SSM_STATUS_PATTERN } from '../../functions/core/mitigations/ssm-patterns.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
@@ -43,7 +44,10 @@ describe('execute and track rules', () => {
       EventBusName: ref(stack.foundation.bus),
       EventPattern: EXECUTE_PATTERN,
     });
-    expect(EXECUTE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Mitigation Approved'] });
+    expect(EXECUTE_PATTERN).toEqual({
+      source: ['firebreak'],
+      'detail-type': ['Mitigation Approved', 'Mitigation Cancel Requested'],
+    });
     expect(props(stack.mitigation.trackRule).EventBusName).toBeUndefined();
     expect(props(stack.mitigation.trackRule).EventPattern).toEqual(SSM_STATUS_PATTERN);
     expect(SSM_STATUS_PATTERN).toEqual({ source: ['aws.ssm'], 'detail-type': Object.values(SSM_STATUS_DETAIL_TYPES) });
@@ -90,7 +94,7 @@ describe('execute and track rules', () => {
     expect(matchesPattern(patternOf(stack.mitigation.executeRule), event(file))).toBe(false);
   });
 
-  it('delivers Mitigation Approved from Firebreak to execute only, and nothing else Firebreak says', () => {
+  it('delivers Mitigation Approved and Mitigation Cancel Requested from Firebreak to execute only, and nothing else Firebreak says', () => {
     expect(
       matching(
         envelope(FIREBREAK_SOURCE, MitigationApproved.detailType, {
@@ -100,7 +104,16 @@ describe('execute and track rules', () => {
       ),
     ).toEqual([logicalId(stack.mitigation.executeRule)]);
     expect(matchesPattern(EXECUTE_PATTERN, envelope('firebreak.monitor.uptime', MitigationApproved.detailType))).toBe(false);
-    for (const detailType of BUS_EVENTS.map((event) => event.detailType).filter((t) => t !== MitigationApproved.detailType)) {
+    expect(
+      matching(
+        envelope(FIREBREAK_SOURCE, MitigationCancelRequested.detailType, {
+          incidentId: 'INC-B2D7BC30C6',
+          requestId: 'MIT-0123456789',
+        }),
+      ),
+    ).toEqual([logicalId(stack.mitigation.executeRule)]);
+    const executed: string[] = [MitigationApproved.detailType, MitigationCancelRequested.detailType];
+    for (const detailType of BUS_EVENTS.map((event) => event.detailType).filter((t) => !executed.includes(t))) {
       expect(matchesPattern(EXECUTE_PATTERN, envelope(FIREBREAK_SOURCE, detailType)), detailType).toBe(false);
       expect(matchesPattern(SSM_STATUS_PATTERN, envelope(FIREBREAK_SOURCE, detailType)), detailType).toBe(false);
     }

@@ -337,6 +337,14 @@ describe('evil user stories: authorization', () => {
     );
     expect(await say(CTO, `cancel ${request.id}`)).toBe(`${request.id} is awaiting approval, not running.`);
     expect(await stateOf(request.id)).toBe('awaiting_approval');
+    // The responder's attempt is on the incident's chain; neither attempt reached the bus.
+    const refused = (await runtime.repositories.incidents.getAudit(request.incidentId)).filter(
+      (entry) => entry.action === 'mitigation.cancel_refused',
+    );
+    expect(refused.map((entry) => [entry.actor, entry.data])).toEqual([
+      [`slack:${RESPONDER}`, { requestId: request.id, refusal: 'not_authorized', userId: RESPONDER, teamId: expect.any(String) }],
+    ]);
+    expect(runtime.bus.emitted.map((event) => event['detail-type'])).not.toContain('Mitigation Cancel Requested');
   });
 
   it('twenty simultaneous Approve clicks by the CTO approve once and commit and publish one Mitigation Approved', async () => {

@@ -60,13 +60,12 @@ afterEach(async () => {
 const rt = () => runtime!;
 
 function executor(): Execution {
-  const { repositories, clock, workflow } = rt();
+  const { repositories, clock } = rt();
   const client = new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   return new Execution({
     ...repositories,
     config,
     now: clock.now,
-    workflow,
     ssm: new AwsSsmGateway(client),
     outputLogGroup: '/firebreak/mitigations',
     automationRoleArn: 'arn:aws:iam::123456789012:role/firebreak-automation',

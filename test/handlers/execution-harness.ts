@@ -82,13 +82,12 @@ export const rt = (): LocalRuntime => {
 
 /** The executor the runtime would build, but over the real SSM adapter (its client mocked). */
 export function executor(overrides: { config?: FirebreakConfig } = {}): Execution {
-  const { repositories, clock, workflow } = rt();
+  const { repositories, clock } = rt();
   const ssm = new AwsSsmGateway(new SSMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
   return new Execution({
     ...repositories,
     config: overrides.config ?? config,
     now: clock.now,
-    workflow,
     ssm,
     outputLogGroup: LOG_GROUP,
     automationRoleArn: ROLE,

@@ -1,15 +1,9 @@
-/** The executor on DynamoDB Local: re-verification before SSM, and `/firebreak cancel` on a running mitigation (harness: execution-harness.ts). */
-import { CancelCommandCommand, StopAutomationExecutionCommand } from '@aws-sdk/client-ssm';
+/** The executor on DynamoDB Local: re-verification before SSM (harness: execution-harness.ts; cancel: execution-cancel.test.ts). */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import { planHash, type MitigationRequest } from '../../functions/core/mitigations/mitigation.ts';
 import {
-  CTO,
-  SENIOR1,
-  RESPONDER,
   MINUTE,
-  COMMAND_ID,
-  EXECUTION_ID,
   config,
   ssmMock,
   start,
@@ -24,13 +18,7 @@ import {
   incidentOf,
   audit,
   tamper,
-  invocationEvent,
-  commandEvent,
-  deliver,
-  fleetInstance,
   summaries,
-  command,
-  runningPatch,
 } from './execution-harness.ts';
 
 useExecutionHarness();
@@ -197,109 +185,5 @@ describe('re-verification before SSM: refused, audited, said in the thread', () 
       await executor().onApproved({ incidentId: incident.id, requestId: 'MIT-0000000000', planHash: 'a'.repeat(64) }),
     ).toEqual({ outcome: 'refused', reason: 'unknown request' });
     expect(ssmMock.calls()).toHaveLength(0);
-  });
-});
-
-describe('/firebreak cancel on a running mitigation', () => {
-  beforeEach(async () => {
-    await start();
-  });
-
-  it('by the CTO: CancelCommand for its command id, cancelled, audited, the summary once; late Cancelled events change nothing', async () => {
-    const { incident, patch, execution } = await runningPatch();
-
-    expect(await execution.cancel({ requestId: patch.id, userId: CTO })).toEqual({
-      ok: true,
-      text: `${patch.id} cancelled: Systems Manager stops the remaining invocations.`,
-    });
-    await rt().bus.drain();
-
-    expect(ssmMock.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toStrictEqual([{ CommandId: COMMAND_ID }]);
-    expect(await request(patch.id)).toMatchObject({ state: 'cancelled', reason: `cancelled by <@${CTO}>` });
-    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled')).toEqual([
-      expect.objectContaining({ actor: `slack:${CTO}`, data: { requestId: patch.id, reason: `cancelled by <@${CTO}>` } }),
-    ]);
-    expect((await incidentOf(incident.id)).status).toBe('open');
-    expect(summaries(incident, patch.id)).toHaveLength(1);
-
-    await deliver(execution, invocationEvent(COMMAND_ID, fleetInstance(1), 'Cancelled'), commandEvent(COMMAND_ID, 'Cancelled'));
-    expect((await request(patch.id)).state).toBe('cancelled');
-    expect(summaries(incident, patch.id)).toHaveLength(1);
-    // Cancelling again: refused, no second SSM call.
-    expect((await execution.cancel({ requestId: patch.id, userId: CTO })).ok).toBe(false);
-    expect(ssmMock.commandCalls(CancelCommandCommand)).toHaveLength(1);
-  });
-
-  it('a running automation: StopAutomationExecution (Type Cancel), by a senior engineer', async () => {
-    const { isolate } = await guardDutyIncident();
-    const approved = await approveAsCto(isolate.id);
-    const execution = executor();
-    await execution.onApproved(approvedEvent(approved));
-
-    expect((await execution.cancel({ requestId: isolate.id, userId: SENIOR1 })).ok).toBe(true);
-    expect(ssmMock.commandCalls(StopAutomationExecutionCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { AutomationExecutionId: EXECUTION_ID, Type: 'Cancel' },
-    ]);
-    expect(ssmMock.commandCalls(CancelCommandCommand)).toHaveLength(0);
-    expect((await request(isolate.id)).state).toBe('cancelled');
-    // A cancelled isolation is not a failure: no rollback is offered.
-    expect(
-      (await rt().repositories.mitigations.listRequests(approved.incidentId)).some((r) => r.catalogId === 'release-instance'),
-    ).toBe(false);
-  });
-
-  it('signed slash commands: a responder is refused, the CTO cancels (the runtime cancels through its simulated fleet)', async () => {
-    const { incident, patch } = await runningPatch();
-
-    expect(await command(RESPONDER, `cancel ${patch.id}`)).toBe(
-      'Only the CTO or a senior engineer can cancel a running mitigation.',
-    );
-    expect((await request(patch.id)).state).toBe('running');
-    expect(rt().fleet.calls).toEqual([]);
-    expect((await audit(incident.id)).map((a) => a.action)).not.toContain('mitigation.cancelled');
-
-    expect(await command(CTO, `cancel ${patch.id}`)).toBe(
-      `${patch.id} cancelled: Systems Manager stops the remaining invocations.`,
-    );
-    expect(rt().fleet.calls).toEqual([{ api: 'Cancel', input: { kind: 'command', id: COMMAND_ID } }]);
-    expect(await request(patch.id)).toMatchObject({ state: 'cancelled' });
-    expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled').map((a) => a.actor)).toEqual([
-      `slack:${CTO}`,
-    ]);
-    expect(summaries(incident, patch.id)).toHaveLength(1);
-    expect(ssmMock.calls().filter((c) => c.args[0] instanceof CancelCommandCommand)).toHaveLength(0);
-  });
-
-  it('a request that is not running is refused: approved but not started, finished, unknown; someone off the roster too', async () => {
-    const { incident, diagnostics } = await guardDutyIncident();
-    const execution = executor();
-
-    expect(await execution.cancel({ requestId: diagnostics.id, userId: CTO })).toEqual({
-      ok: false,
-      text: `${diagnostics.id} is approved, not running.`,
-    });
-    expect(await command(CTO, `cancel ${diagnostics.id}`)).toBe(`${diagnostics.id} is approved, not running.`);
-    const isolate = (await rt().repositories.mitigations.listRequests(incident.id)).find(
-      (r) => r.catalogId === 'isolate-instance',
-    )!;
-    expect(await execution.cancel({ requestId: isolate.id, userId: CTO })).toEqual({
-      ok: false,
-      text: `${isolate.id} is awaiting approval, not running.`,
-    });
-
-    await execution.onApproved(approvedEvent(diagnostics));
-    await deliver(execution, commandEvent(COMMAND_ID, 'Success'));
-    expect(await execution.cancel({ requestId: diagnostics.id, userId: CTO })).toEqual({
-      ok: false,
-      text: `${diagnostics.id} is succeeded, not running.`,
-    });
-
-    expect(await execution.cancel({ requestId: 'MIT-0000000000', userId: CTO })).toEqual({
-      ok: false,
-      text: 'No mitigation request MIT-0000000000.',
-    });
-    expect((await execution.cancel({ requestId: diagnostics.id, userId: 'U0STRANGER1' })).ok).toBe(false);
-    expect(ssmMock.commandCalls(CancelCommandCommand)).toHaveLength(0);
-    expect(rt().fleet.calls).toEqual([]);
   });
 });

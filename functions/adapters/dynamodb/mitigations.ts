@@ -55,6 +55,9 @@ export const MitigationRequestItem = z.looseObject({
   decidedBy: z.optional(z.array(z.string())),
   decidedAt: z.optional(z.string()),
   reason: z.optional(z.string()),
+  cancel: z.optional(
+    z.object({ by: z.string(), at: z.string(), failedAt: z.optional(z.string()), endedFirst: z.optional(MitigationStateSchema) }),
+  ),
   version: z.number().check(z.int()),
 }) satisfies z.ZodMiniType<MitigationRequest>;
 

@@ -4,6 +4,8 @@ import { IncidentRefresh } from './incident-refresh.ts';
 import { IncidentResolved } from './incident-resolved.ts';
 import { IncidentUpdated } from './incident-updated.ts';
 import { MitigationApproved } from './mitigation-approved.ts';
+import { MitigationCancelFailed } from './mitigation-cancel-failed.ts';
+import { MitigationCancelRequested } from './mitigation-cancel-requested.ts';
 import { MitigationDecided } from './mitigation-decided.ts';
 import { MitigationEscalated } from './mitigation-escalated.ts';
 import { MitigationFailed } from './mitigation-failed.ts';
@@ -40,6 +42,7 @@ export const NOTIFY_EVENTS = [
   MitigationProgress,
   MitigationSucceeded,
   MitigationFailed,
+  MitigationCancelFailed,
   PostmortemRequested,
   DeployFreezeStarted,
   DeployFreezeLifted,
@@ -48,8 +51,9 @@ export const NOTIFY_EVENTS = [
 ] as const;
 export const NOTIFY_PATTERN = patternFor(NOTIFY_EVENTS);
 
-/** Approvals by people and by policy (pre-approved entries) feed `execute`. */
-export const EXECUTE_PATTERN = patternFor([MitigationApproved]);
+/** Approvals by people and by policy (pre-approved entries) feed `execute`; so do cancels asked from Slack. */
+const EXECUTE_EVENTS = [MitigationApproved, MitigationCancelRequested] as const;
+export const EXECUTE_PATTERN = patternFor(EXECUTE_EVENTS);
 
 /** Patch batches feed `maintenance`: their Slack message follows every change; an approval registers the window task. */
 export const MAINTENANCE_EVENTS = [PatchBatchChanged, PatchBatchApproved] as const;
@@ -62,7 +66,7 @@ export const REVIEW_PATTERN = patternFor(REVIEW_EVENTS);
 /** Every event Firebreak's functions put on the firebreak bus. */
 export const BUS_EVENTS = [
   ...NOTIFY_EVENTS,
-  MitigationApproved,
+  ...EXECUTE_EVENTS,
   WorkItemsDelivered,
   SilenceSet,
   SilenceExpired,

@@ -6,6 +6,7 @@ import { isAway, type RosterMember } from '../approval/roster.ts';
 import { escapeSlackText, mention } from '../slack/text.ts';
 import { refusedParameterCharacter } from './parameter-guard.ts';
 import { fromIncidentValue } from './resource-targets.ts';
+import type { CancelRecord } from './cancel.ts';
 
 /** SSM takes at most 50 instance ids in a target list; larger sets must go by tag. */
 export const MAX_INSTANCE_TARGETS = 50;
@@ -64,6 +65,8 @@ export interface MitigationRequest {
   readonly decidedBy?: readonly string[];
   readonly decidedAt?: string;
   readonly reason?: string;
+  /** A `/firebreak cancel` asked of this running request (see cancel.ts). */
+  readonly cancel?: CancelRecord;
   readonly version: number;
 }
 

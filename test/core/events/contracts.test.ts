@@ -97,9 +97,15 @@ describe('event contracts', () => {
 
   it('routes with patterns built from the contracts', () => {
     expect(NOTIFY_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': NOTIFY_EVENTS.map((c) => c.detailType) });
-    expect(EXECUTE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Mitigation Approved'] });
+    expect(EXECUTE_PATTERN).toEqual({
+      source: ['firebreak'],
+      'detail-type': ['Mitigation Approved', 'Mitigation Cancel Requested'],
+    });
     expect(PROPOSE_PATTERN).toEqual({ source: ['firebreak'], 'detail-type': ['Incident Opened', 'Mitigation Failed'] });
     expect(NOTIFY_PATTERN['detail-type']).not.toContain('Mitigation Approved');
+    // Only execute acts on a cancel; notify hears what became of it only when it did not stop the run.
+    expect(NOTIFY_PATTERN['detail-type']).not.toContain('Mitigation Cancel Requested');
+    expect(NOTIFY_PATTERN['detail-type']).toContain('Mitigation Cancel Failed');
     // Escalation and expiry reach escalate only through their one-time schedules: no bus event can fire them.
     for (const pattern of [NOTIFY_PATTERN, EXECUTE_PATTERN, PROPOSE_PATTERN])
       for (const contract of SCHEDULED) expect(pattern['detail-type']).not.toContain(contract.detailType);
