@@ -5,7 +5,25 @@
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '../functions/adapters/dynamodb/table.ts';
 
-type Write = { TableName?: string; Item?: AttributeMap; Key?: AttributeMap; ExpressionAttributeValues?: AttributeMap };
+type Write = {
+  TableName?: string;
+  Item?: AttributeMap;
+  Key?: AttributeMap;
+  ExpressionAttributeValues?: AttributeMap;
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+};
+type WriteKind = 'Put' | 'Update' | 'Delete' | 'ConditionCheck';
+
+/** A put that succeeds only if its item did not exist (`attribute_not_exists` of the partition key). */
+function isNewPut(kind: WriteKind, write: Write | undefined): boolean {
+  const condition = /^attribute_not_exists\((#?\w+)\)$/.exec(write?.ConditionExpression?.trim() ?? '')?.[1];
+  return (
+    kind === 'Put' &&
+    condition !== undefined &&
+    (write?.ExpressionAttributeNames?.[condition] ?? condition) === TABLE.partitionKey
+  );
+}
 
 /** The key of an item about to be put. */
 function keyOf(item: AttributeMap): AttributeMap {
@@ -63,23 +81,33 @@ export function meterDynamo(client: DynamoDBClient, options: { sizeFrom?: Dynamo
       meter.requests++;
       const command = context.commandName ?? '';
       const input = args.input as { TransactItems?: Array<Record<string, Write>> } & Write;
-      const transactional = (input.TransactItems ?? []).map(
-        (item) => item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck,
-      );
-      const single = /^(Put|Update|Delete)(Item)?Command/.test(command) ? [{ ...input }] : [];
+      const kinds: WriteKind[] = [];
+      const transactional = (input.TransactItems ?? []).map((item) => {
+        const kind = (['Put', 'Update', 'Delete', 'ConditionCheck'] as const).find((name) => item[name])!;
+        kinds.push(kind);
+        return item[kind];
+      });
+      const singleKind = /^(Put|Update|Delete)(Item)?Command/.exec(command)?.[1] as WriteKind | undefined;
+      const single = singleKind ? [{ ...input }] : [];
+      if (singleKind) kinds.push(singleKind);
       const writes = [...transactional, ...single];
-      const before = await stored(writes);
-      const size = async () => {
-        const after = await stored(writes);
+      // Only the sizes a write can change are read (each read costs DynamoDB Local as much as a write):
+      // a put conditioned on its item not existing had nothing before it if it succeeded, and a
+      // successful put stores exactly its item. A failed write changed nothing: everything is read after it.
+      const before = await stored(writes.map((write, i) => (options.sizeFrom && isNewPut(kinds[i]!, write) ? undefined : write)));
+      const size = async (failed: boolean) => {
+        const after = await stored(writes.map((write, i) => (failed || kinds[i] === 'Update' ? write : undefined)));
         return writes.map((write, i) =>
           options.sizeFrom ? Math.max(before[i]!, after[i]!, write?.Item ? declared(write) : 0) : declared(write),
         );
       };
       let out;
+      let failed = true;
       try {
         out = await next(args);
+        failed = false;
       } finally {
-        const sizes = await size();
+        const sizes = await size(failed);
         if (input.TransactItems) {
           const units = sizes.reduce((sum, bytes) => sum + 2 * Math.max(1, Math.ceil(bytes / 1024)), 0);
           meter.writeUnits += units;

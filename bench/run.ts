@@ -4,12 +4,14 @@
  * `npm run bench -- bundles slack` runs only the named sections (core, ingest, bundles, slack, storm,
  * fleet, watch); `--quick` runs the storm, the fleet and the distinct-event run at a fifth of their
  * sizes (each figure prints its size). One file per section in bench/sections. The timing-sensitive
- * sections (core, bundles, slack) run first, one at a time; then the DynamoDB-bound ones side by side.
+ * sections (core, bundles, slack) run first, one at a time; then the DynamoDB-bound ones side by side,
+ * each in a node process of its own.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../lib/config.ts';
-import { createReport, type SectionInput } from './bench-kit.ts';
+import { createReport } from './bench-kit.ts';
+import { runInChildProcess, SIDE_BY_SIDE } from './side-by-side.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -47,29 +49,14 @@ if (runs('core')) await timed('core', async () => (await import('./sections/core
 if (runs('bundles')) await timed('bundles', async () => (await import('./sections/bundles.ts')).bundlesSection(input));
 if (runs('slack'))
   await timed('slack', async () => (await import('./sections/slack.ts')).slackSection(input, { bundled: runs('bundles') }));
-// Then the DynamoDB-bound sections side by side, each on its own DynamoDB Local: they wait on Java
-// most of the time, so together they keep both cores busy. Their counts, units and sizes do not
-// depend on it; their rates (events/s) share the machine. Each fills its own rows, printed in order below.
-const sideBySide = {
-  ingest: async (into: SectionInput) => (await import('./sections/ingest.ts')).ingestSection(into),
-  storm: async (into: SectionInput) => (await import('./sections/storm.ts')).stormSection(into),
-  fleet: async (into: SectionInput) => (await import('./sections/fleet.ts')).fleetSection(into),
-  // (g) Accuracy of the change watch: 10,000 labelled CloudTrail events through the rule patterns and ingest.
-  watch: async (into: SectionInput) => {
-    const figures = await (await import('./watch-accuracy.ts')).watchAccuracy(config);
-    into.report.results.watchAccuracy = figures;
-    into.report.add({
-      measure: `watch: ${figures.events.toLocaleString('en-US')} labelled CloudTrail events`,
-      value: `${figures.incidentsOpened} incidents (${figures.expectedIncidents} expected), ${figures.falsePositives} false positives, ${figures.falseNegatives} false negatives, ${figures.eventsPerSecond} events/s, ${figures.writeUnitsPerEvent} WCU/event`,
-    });
-  },
-};
-const sideReports = Object.entries(sideBySide)
-  .filter(([name]) => runs(name as keyof typeof sideBySide))
-  .map(([name, run]) => ({ name, run, report: createReport(report.results) }));
+// Then the DynamoDB-bound sections side by side, each in its own node process on its own DynamoDB
+// Local (bench/side-by-side.ts), so the node work of four sections spreads over the cores as the
+// Java does. Their counts, units and sizes do not depend on it; their rates (events/s) share the
+// machine. Each fills its own rows, printed in order below.
+const sideReports = SIDE_BY_SIDE.filter((name) => runs(name)).map((name) => ({ name, report: createReport(report.results) }));
 // All settled before a failure is thrown: each section stops its own DynamoDB Local when it ends.
 const settled = await Promise.allSettled(
-  sideReports.map(({ name, run, report: own }) => timed(name, () => run({ config, report: own }))),
+  sideReports.map(({ name, report: own }) => timed(name, () => runInChildProcess(name, own))),
 );
 for (const { report: own } of sideReports) report.rows.push(...own.rows);
 const failed = settled.find((outcome) => outcome.status === 'rejected');

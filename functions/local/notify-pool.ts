@@ -99,14 +99,21 @@ export class NotifyPool {
 
   /**
    * Waits until the pool is quiet and `done` holds, or until it is quiet with no schedule left to
-   * fire (then `done` is false for good); throws after `timeoutMs`.
+   * fire (then `done` is false for good); throws after `timeoutMs`. `done` is asked again only once
+   * the pool has handled another delivery: what it checks must change only through the pool (its
+   * reads, a storm's 40 per check, would otherwise repeat five times a second while refreshes wait).
    */
   async settle(done: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    let checkedAfter: number | undefined;
     for (;;) {
       if (this.quiet) {
-        if (await done()) return true;
-        if (this.quiet && this.timers.size === 0) return false;
+        const handled = this.delivered + this.deadLetters.length;
+        if (handled !== checkedAfter) {
+          checkedAfter = handled;
+          if (await done()) return true;
+        }
+        if (this.quiet && this.timers.size === 0 && this.delivered + this.deadLetters.length === checkedAfter) return false;
       }
       if (Date.now() > deadline) throw new Error(`the notify pool did not settle within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 200));

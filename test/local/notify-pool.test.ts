@@ -6,7 +6,7 @@
  * own race is tested in test/adapters/dynamodb/channel-slots.test.ts.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { startNotifyPool, type NotifyPool } from '../../functions/local/notify-pool.ts';
+import { NotifyPool, startNotifyPool } from '../../functions/local/notify-pool.ts';
 import { LOCAL_SLACK, startLocalRuntime, type LocalRuntime } from '../../functions/local/runtime.ts';
 import { SlackStandIn } from '../../functions/local/slack-stand-in.ts';
 import { distinctEvents } from '../../bench/bench-kit.ts';
@@ -25,6 +25,7 @@ afterEach(async () => {
   pool?.close();
   await runtime?.stop();
   await slack?.close();
+  [pool, runtime, slack] = [undefined, undefined, undefined];
 });
 
 /** Six alarms open six incidents at once; the pool posts their messages (the stand-in on the wall clock). */
@@ -71,4 +72,30 @@ describe('a pool of concurrent notify instances (DynamoDB Local, Slack stand-in,
     expect(callsPerSecond(calls).all).toBeGreaterThan(1);
     expect(shortestGap(calls)).toBeLessThan(1000);
   }, 60_000);
+});
+
+describe('settling the pool', () => {
+  it('asks whether it is done only after the pool handled another delivery, not on every poll', async () => {
+    const handled: unknown[] = [];
+    pool = new NotifyPool(() => [async (event) => void handled.push(event)]);
+    await pool.deliver({ first: true });
+    // A refresh fires 900 ms from now (five polls later) and is delivered to the pool.
+    await pool.scheduler.schedule({
+      name: 'refresh',
+      at: new Date(Date.now() + 900).toISOString(),
+      event: { detailType: 'Slack Message Refresh Due', detail: {} },
+    } as never);
+    let asked = 0;
+    const done = await pool.settle(async () => (asked++, handled.length === 2), 10_000);
+    expect(done).toBe(true);
+    expect(asked).toBe(2);
+  });
+
+  it('ends undone once quiet with no schedule left, having asked once', async () => {
+    pool = new NotifyPool(() => [async () => undefined]);
+    await pool.deliver({});
+    let asked = 0;
+    expect(await pool.settle(async () => (asked++, false), 10_000)).toBe(false);
+    expect(asked).toBe(1);
+  });
 });
