@@ -1,6 +1,6 @@
 import { MitigationCancelFailed } from '../core/events/mitigation-cancel-failed.ts';
 import { appendAudit, type AuditDraft } from '../core/incidents/incident.ts';
-import { cancelledReason, cancelStep, type CancelRecord } from '../core/mitigations/cancel.ts';
+import { cancelStep, type CancelRecord } from '../core/mitigations/cancel.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import type { IncidentsPort, MitigationRequestsPort } from './ports/repositories.ts';
 import type { SsmPort } from './ports/ssm.ts';
@@ -11,7 +11,7 @@ export interface CancelRunDependencies {
   readonly ssm: Pick<SsmPort, 'cancel'>;
   readonly now: () => Date;
   /** Ends a running request as cancelled, audited and announced (the executor's `finish`); false if it was not running. */
-  readonly finishCancelled: (request: MitigationRequest, reason: string, actor: string) => Promise<boolean>;
+  readonly finishCancelled: (request: MitigationRequest, actor: string) => Promise<boolean>;
 }
 
 export type CancelRunOutcome = 'cancelled' | 'too_late' | 'already_handled' | 'unknown request';
@@ -68,8 +68,7 @@ export async function cancelRun(
       );
       throw error;
     }
-    if (await deps.finishCancelled(request, cancelledReason(step.cancel), `slack:${step.cancel.by}`))
-      return { outcome: 'cancelled' };
+    if (await deps.finishCancelled(request, `slack:${step.cancel.by}`)) return { outcome: 'cancelled' };
     // It ended or changed between the read and the end: look again.
   }
   throw new Error(`${input.requestId} kept changing; the delivery will be retried`);

@@ -4,7 +4,6 @@ import { MitigationProgress } from '../core/events/mitigation-progress.ts';
 import { MitigationSucceeded } from '../core/events/mitigation-succeeded.ts';
 import { appendAudit, type AuditDraft, type Incident } from '../core/incidents/incident.ts';
 import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
-import { cancelledReason } from '../core/mitigations/cancel.ts';
 import type { MitigationEntry } from '../core/config.ts';
 import {
   bucketOf,
@@ -207,7 +206,7 @@ export class Execution {
   onCancelRequested(input: { incidentId: string; requestId: string }): Promise<{ outcome: CancelRunOutcome; reason?: string }> {
     return cancelRun(input, {
       ...this.deps,
-      finishCancelled: (request, reason, actor) => this.finish(request.incidentId, request.id, 'cancelled', reason, actor),
+      finishCancelled: (request, actor) => this.finish(request.incidentId, request.id, 'cancelled', undefined, actor),
     });
   }
 
@@ -234,8 +233,9 @@ export class Execution {
           : undefined;
       return MitigationFailed.build({ ...ended, ...(rollback ? { rollback } : {}) });
     };
-    // A run stopped on someone's cancel (its Cancelled status may arrive before execute ends the request) names them.
-    const why = (r: MitigationRequest) => reason ?? (state === 'cancelled' && r.cancel ? cancelledReason(r.cancel) : undefined);
+    // A run stopped on someone's cancel (its Cancelled status may arrive before execute ends the request)
+    // names them as its decider, which the request message and the thread summary mention.
+    const cancelledBy = (r: MitigationRequest) => (state === 'cancelled' && r.cancel ? { decidedBy: [r.cancel.by] } : {});
     const finished = await this.update(
       incidentId,
       requestId,
@@ -245,10 +245,11 @@ export class Execution {
               ...r,
               state,
               decidedAt: this.deps.now().toISOString(),
-              ...(why(r) ? { reason: why(r) } : {}),
+              ...cancelledBy(r),
+              ...(reason ? { reason } : {}),
             } as MitigationRequest)
           : undefined,
-      (r) => [{ action: `mitigation.${state}`, data: { requestId, ...(why(r) ? { reason: why(r) } : {}) } }],
+      (r) => [{ action: `mitigation.${state}`, data: { requestId, ...cancelledBy(r), ...(reason ? { reason } : {}) } }],
       actor,
       (ended) => [announcement(ended)],
     );

@@ -32,8 +32,8 @@ import type { Workflow } from './workflow.ts';
 import type { SilencesPort } from './ports/silences.ts';
 import { activeSilence } from './silences.ts';
 import { followIncidentChannel, runInIncidentChannel, type IncidentChannelDependencies } from './incident-channel.ts';
-import type { MitigationRequest } from '../core/mitigations/mitigation.ts';
 import { escapeSlackText } from '../core/slack/text.ts';
+import { progressLine, runSummary } from '../core/slack/run-summary.ts';
 import type {
   NotifyDeploymentsPort,
   NotifyHoldsPort,
@@ -136,7 +136,7 @@ export async function notify(event: NotifyEvent, deps: NotifyDependencies): Prom
         ['succeeded', 'failed', 'cancelled'].includes(request.state) &&
         (await deps.slackState.claimOnce(incident.id, `summary#${request.id}`, deps.now().toISOString()))
       ) {
-        await deps.slack.post(thread.channel, finalSummary(request, progress), { threadTs: thread.ts });
+        await deps.slack.post(thread.channel, runSummary(request, progress), { threadTs: thread.ts });
       }
       return { action, incidentId: incident.id, requestId: detail.requestId };
     }
@@ -356,32 +356,6 @@ async function whatChanged(incident: Incident, deps: NotifyDependencies): Promis
     ...whatChangedLines(recentDeployments(records, incident)),
     ...changeLines(recentChanges(changes, incident)).map((line) => `:wrench: ${escapeSlackText(line)}`),
   ];
-}
-
-/** "Progress: 9,990 succeeded · 1 failed · 9 running" from the progress item (numbers only: nothing to escape). */
-function progressLine(progress: Record<string, unknown> | undefined): string | undefined {
-  if (!progress) return undefined;
-  const parts = ['succeeded', 'failed', 'timed_out', 'cancelled', 'in_progress']
-    .map((bucket) => [bucket, typeof progress[bucket] === 'number' ? (progress[bucket] as number) : 0] as const)
-    .filter(([, n]) => n > 0)
-    .map(([bucket, n]) => `${n.toLocaleString('en-US')} ${bucket === 'in_progress' ? 'running' : bucket.replace('_', ' ')}`);
-  return `Progress: ${parts.join(' · ') || 'waiting for the first instance'}`;
-}
-
-function finalSummary(request: MitigationRequest, progress: Record<string, unknown> | undefined) {
-  const failed = progress?.failedInstances instanceof Set ? [...(progress.failedInstances as Set<string>)].sort() : [];
-  const shown = failed
-    .slice(0, 50)
-    .map((id) => `\`${escapeSlackText(id)}\``)
-    .join(', ');
-  const icon = request.state === 'succeeded' ? ':white_check_mark:' : request.state === 'cancelled' ? ':octagonal_sign:' : ':x:';
-  const text = [
-    // A runbook acting on one resource has no instances to count.
-    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${request.state}. ${request.plan.targets.type === 'resource' ? '' : (progressLine(progress) ?? '')}`.trimEnd(),
-    ...(failed.length ? [`Failed or timed out: ${shown}${failed.length > 50 ? ` and ${failed.length - 50} more` : ''}`] : []),
-    ...(request.reason ? [`Reason: ${escapeSlackText(request.reason)}`] : []),
-  ].join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } }] };
 }
 
 const renderMessage = async (incident: Incident, deps: NotifyDependencies) =>

@@ -84,13 +84,15 @@ describe('/firebreak cancel: slack records it, execute stops the run', () => {
 
     expect(await execute(execution, event!)).toEqual({ outcome: 'cancelled' });
     expect(ssmMock.commandCalls(CancelCommandCommand).map((c) => c.args[0].input)).toStrictEqual([{ CommandId: COMMAND_ID }]);
-    expect(await request(patch.id)).toMatchObject({ state: 'cancelled', reason: `cancelled by <@${CTO}>` });
+    const cancelled = await request(patch.id);
+    expect(cancelled).toMatchObject({ state: 'cancelled', decidedBy: [CTO] });
+    expect(cancelled.reason).toBeUndefined();
     expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled')).toEqual([
-      expect.objectContaining({ actor: `slack:${CTO}`, data: { requestId: patch.id, reason: `cancelled by <@${CTO}>` } }),
+      expect.objectContaining({ actor: `slack:${CTO}`, data: { requestId: patch.id, decidedBy: [CTO] } }),
     ]);
     expect((await incidentOf(incident.id)).status).toBe('open');
     expect(summaries(incident, patch.id)).toHaveLength(1);
-    expect(summaries(incident, patch.id)[0]!.text).toContain(`cancelled by &lt;@${CTO}&gt;`);
+    expect(summaries(incident, patch.id)[0]!.text).toContain(`cancelled by <@${CTO}>.`);
 
     // Replayed: nothing twice (no second SSM call, no second end, no second summary).
     expect(await execute(execution, event!)).toEqual({ outcome: 'already_handled', reason: 'already cancelled' });
@@ -116,7 +118,7 @@ describe('/firebreak cancel: slack records it, execute stops the run', () => {
       { AutomationExecutionId: EXECUTION_ID, Type: 'Cancel' },
     ]);
     expect(ssmMock.commandCalls(CancelCommandCommand)).toHaveLength(0);
-    expect(await request(isolate.id)).toMatchObject({ state: 'cancelled', reason: `cancelled by <@${SENIOR1}>` });
+    expect(await request(isolate.id)).toMatchObject({ state: 'cancelled', decidedBy: [SENIOR1] });
     expect(
       (await rt().repositories.mitigations.listRequests(approved.incidentId)).some((r) => r.catalogId === 'release-instance'),
     ).toBe(false);
@@ -234,7 +236,7 @@ describe('/firebreak cancel: slack records it, execute stops the run', () => {
     expect((await request(patch.id)).cancel).toEqual({ by: SENIOR1, at: expect.any(String) });
     ssmMock.on(CancelCommandCommand).resolves({});
     expect(await execute(execution, cancelEvents()[1]!)).toEqual({ outcome: 'cancelled' });
-    expect(await request(patch.id)).toMatchObject({ state: 'cancelled', reason: `cancelled by <@${SENIOR1}>` });
+    expect(await request(patch.id)).toMatchObject({ state: 'cancelled', decidedBy: [SENIOR1] });
     expect((await audit(incident.id)).filter((a) => a.action === 'mitigation.cancelled').map((a) => a.actor)).toEqual([
       `slack:${SENIOR1}`,
     ]);
@@ -265,7 +267,7 @@ describe('/firebreak cancel through the local runtime: the bus routes it to exec
     expect(rt().fleet.calls.filter((c) => c.api === 'Cancel')).toEqual([
       { api: 'Cancel', input: { kind: 'automation', id: 'exec-local' } },
     ]);
-    expect(await request(isolate.id)).toMatchObject({ state: 'cancelled', reason: `cancelled by <@${CTO}>` });
+    expect(await request(isolate.id)).toMatchObject({ state: 'cancelled', decidedBy: [CTO] });
     expect(summaries(incident!, isolate.id)).toHaveLength(1);
     expect(rt().bus.deadLetters).toEqual([]);
     expect(ssmMock.calls()).toHaveLength(0);

@@ -227,7 +227,7 @@ export function thread(incident: Pick<Incident, 'id' | 'channel'>): StandInMessa
 
 /** The final summaries of a request in its incident's thread. */
 export const summaries = (incident: Pick<Incident, 'id' | 'channel'>, requestId: string) =>
-  thread(incident).filter((m) => new RegExp(`\\(\`${requestId}\`\\) (succeeded|failed|cancelled)\\.`).test(m.text));
+  thread(incident).filter((m) => new RegExp(`\\(\`${requestId}\`\\) (succeeded|failed|cancelled)( by [^.]+)?\\.`).test(m.text));
 
 /** `/firebreak <text>` as a user, signed as Slack signs it; the ephemeral reply's text. */
 export async function command(userId: string, text: string): Promise<string> {

@@ -59,6 +59,3 @@ export function cancelStep(request: MitigationRequest): CancelStep {
   if (!runId) throw new Error(`${request.id} is running without a Systems Manager run id`);
   return { kind: 'cancel', cancel, runId, runKind: request.plan.kind };
 }
-
-/** The reason a cancelled request shows (thread summary, request message). */
-export const cancelledReason = (cancel: CancelRecord): string => `cancelled by <@${cancel.by}>`;
