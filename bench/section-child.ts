@@ -2,9 +2,10 @@
  * One side-by-side bench section in a process of its own (forked by bench/side-by-side.ts): runs it
  * and sends its rows and results to the parent, or the error that stopped it.
  */
+import { setPriority } from 'node:os';
 import { loadConfig } from '../lib/config.ts';
 import { createReport } from './bench-kit.ts';
-import { SECTION_RUNNERS, SIDE_BY_SIDE, type SectionOutcome, type SideBySideSection } from './side-by-side.ts';
+import { SECTION_NICENESS, SECTION_RUNNERS, SIDE_BY_SIDE, type SectionOutcome, type SideBySideSection } from './side-by-side.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -12,6 +13,8 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const section = process.argv[2] as SideBySideSection;
 if (!SIDE_BY_SIDE.includes(section) || !process.send)
   throw new Error(`run by bench/run.ts for one of ${SIDE_BY_SIDE.join(', ')}`);
+// Before the section starts its DynamoDB Local, which inherits the priority.
+setPriority(SECTION_NICENESS[section]);
 const report = createReport();
 let outcome: SectionOutcome;
 try {
