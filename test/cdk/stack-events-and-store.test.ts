@@ -25,8 +25,8 @@ describe('event bus and rules', () => {
 
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
-    // Plus the notify and propose rules on the firebreak bus (test/cdk/slack.test.ts), the deployment rules
-    // (test/cdk/deployments.test.ts), the execute and track rules (test/cdk/mitigation.test.ts) and the
+    // Plus the notify and propose rules on the firebreak bus (test/cdk/slack-functions-and-schedules.test.ts), the
+    // deployment rules (test/cdk/deployments.test.ts), the execute and track rules (test/cdk/mitigation.test.ts) and the
     // freeze rule (test/cdk/release-rules.test.ts), the maintenance function's two and the review's own events
     // (test/cdk/maintenance-review.test.ts).
     template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2 + 1 + 2 + 1);
@@ -218,8 +218,9 @@ describe('event store', () => {
 
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
-    // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
-    // execute and track (test/cdk/mitigation.test.ts), relay and notary (test/cdk/notary.test.ts), maintenance, review.
+    // ingest, plus slack, notify and escalate (test/cdk/slack-functions-and-schedules.test.ts), deployments
+    // (test/cdk/deployments.test.ts), execute and track (test/cdk/mitigation.test.ts), relay and notary
+    // (test/cdk/notary.test.ts), maintenance, review.
     template.resourceCountIs('AWS::Lambda::Function', 13);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
