@@ -38,7 +38,8 @@ describe('createClassifier with hand-built rules', () => {
     const classify = createClassifier(
       buildConfig([{ name: 'other', match: { source: 'aws.health' }, severity: 'SEV1', category: 'security' }]),
     );
-    // An AWS source no rule claims (a custom monitor's own severity decides instead: test/core/signals/cloudtrail.test.ts).
+    // An AWS source no rule claims (a custom monitor's own severity decides instead:
+    // test/core/signals/sign-ins-config-and-monitor-severity.test.ts).
     const result = classify(makeSignal({ source: 'aws.inspector2' }));
     expect(FALLBACK).toEqual({ severity: 'SEV4', category: 'unknown' });
     expect(result).toMatchObject({

@@ -1,31 +1,21 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+/**
+ * The event side of the stack: the firebreak bus, one ingest rule per shared pattern (each published
+ * sample reaching exactly its rule, no loops), the one table, the ingest function and its least-privilege
+ * grants, the dead-letter queues and the outputs (harness: stack-harness.ts).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnElement, Validations } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deploymentRules } from '../../functions/core/deployments/deployment-sources.ts';
 import { ingestRules } from '../../functions/core/events/ingest-rules.ts';
 import { type EventPattern } from '../../functions/core/events/bus.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
-import { ConfigError, loadConfig, type FirebreakConfig } from '../../lib/config.ts';
-import { FirebreakStack } from '../../lib/firebreak-stack.ts';
-import { CDK_CONTEXT, FIXTURES, ROOT, synthesize, templateReaders, type Resource, unacknowledgedFindings } from './synth.ts';
-import { CONTROL_TOWER_ACKNOWLEDGEMENTS, ControlTowerChecks } from '../../lib/policy/control-tower.ts';
+import { FIXTURES } from './synth.ts';
+import { config, stack, template, resources, logicalId, ref, arnOf, useSynthesizedStack } from './stack-harness.ts';
 
-let config: FirebreakConfig;
-let app: App;
-let stack: FirebreakStack;
-let template: Template;
-let resources: Record<string, Resource>;
-
-const { logicalId, ref, arnOf } = templateReaders(() => ({ stack, resources }));
-
-beforeAll(() => {
-  config = loadConfig(join(ROOT, 'firebreak.config.json'));
-  ({ app, stack, template, resources } = synthesize(config));
-});
+useSynthesizedStack();
 
 describe('event bus and rules', () => {
   it('creates the firebreak bus', () => {
@@ -35,8 +25,8 @@ describe('event bus and rules', () => {
 
   it('creates one rule per ingest pattern, with the shared pattern verbatim, on the bus it names', () => {
     const expected = ingestRules(config);
-    // Plus the notify and propose rules on the firebreak bus (test/cdk/slack.test.ts), the deployment rules
-    // (test/cdk/deployments.test.ts), the execute and track rules (test/cdk/mitigation.test.ts) and the
+    // Plus the notify and propose rules on the firebreak bus (test/cdk/slack-functions-and-schedules.test.ts), the
+    // deployment rules (test/cdk/deployments.test.ts), the execute and track rules (test/cdk/mitigation.test.ts) and the
     // freeze rule (test/cdk/release-rules.test.ts), the maintenance function's two and the review's own events
     // (test/cdk/maintenance-review.test.ts).
     template.resourceCountIs('AWS::Events::Rule', expected.length + 2 + deploymentRules().length + 2 + 1 + 2 + 1);
@@ -228,8 +218,9 @@ describe('event store', () => {
 
 describe('ingest function', () => {
   it('runs Node.js 22 on arm64 with the house defaults', () => {
-    // ingest, plus slack, notify and escalate (test/cdk/slack.test.ts), deployments (test/cdk/deployments.test.ts),
-    // execute and track (test/cdk/mitigation.test.ts), relay and notary (test/cdk/notary.test.ts), maintenance, review.
+    // ingest, plus slack, notify and escalate (test/cdk/slack-functions-and-schedules.test.ts), deployments
+    // (test/cdk/deployments.test.ts), execute and track (test/cdk/mitigation.test.ts), relay and notary
+    // (test/cdk/notary.test.ts), maintenance, review.
     template.resourceCountIs('AWS::Lambda::Function', 13);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -321,173 +312,4 @@ describe('outputs', () => {
     template.hasOutput('TableName', { Value: ref(stack.foundation.table) });
     template.hasOutput('DeadLetterQueueUrl', { Value: ref(stack.foundation.deadLetterQueue) });
   });
-});
-
-describe('cdk-nag (AwsSolutions)', () => {
-  it('reports no unacknowledged findings', () => {
-    expect(unacknowledgedFindings(app)).toEqual([]);
-  });
-
-  it('gives every acknowledgement a specific written reason', () => {
-    const acknowledged: Array<[string, string]> = [];
-    const visit = (construct: IConstruct) => {
-      for (const entry of construct.node.metadata) {
-        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          acknowledged.push(...Object.entries(entry.data as Record<string, string>));
-      }
-      construct.node.children.forEach(visit);
-    };
-    visit(stack);
-    expect(acknowledged.length).toBeGreaterThan(0);
-    for (const [id, reason] of acknowledged) expect(reason.length, id).toBeGreaterThan(60);
-  });
-});
-
-describe('AWS Control Tower proactive controls (cfn-guard)', () => {
-  // cfn-guard runs as a child process over the whole template: slow on a busy machine.
-  it('reports no unacknowledged findings on the synthesized template', { timeout: 300_000 }, () => {
-    const assembly = app.synth();
-    const report = new ControlTowerChecks().validate({
-      templatePaths: assembly.stacks.map((s) => s.templateFullPath),
-      appConstruct: app,
-    });
-    const findings = report.violations.map(
-      (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.resourceLogicalId ?? r.locations[0]).join(', ')}`,
-    );
-    expect(findings).toEqual([]);
-    expect(report.success).toBe(true);
-  });
-
-  it('fixes what fits: log groups encrypted with the logs key and kept a year, grants only for AWS resources, SourceAccount on the API permission', () => {
-    const logsKey = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::KMS::Key' && id.startsWith('LogsKey'))![0];
-    const logGroups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups.length).toBeGreaterThan(8);
-    for (const group of logGroups) {
-      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [logsKey, 'Arn'] });
-      expect(group.Properties.RetentionInDays).toBe(365);
-    }
-    for (const [, key] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::KMS::Key')) {
-      const statements = (key.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
-      expect(statements).toContainEqual(
-        expect.objectContaining({
-          Effect: 'Deny',
-          Action: 'kms:CreateGrant',
-          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
-        }),
-      );
-    }
-    const permissions = Object.values(resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Permission' && r.Properties.Principal === 'apigateway.amazonaws.com',
-    );
-    expect(permissions.length).toBe(1);
-    for (const p of permissions) expect(p.Properties.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
-  });
-
-  it('gives every acknowledgement a written reason, on its own resource', () => {
-    const acknowledged = Object.values(resources).flatMap((r) =>
-      Object.entries(
-        ((r as { Metadata?: Record<string, unknown> }).Metadata?.[CONTROL_TOWER_ACKNOWLEDGEMENTS] ?? {}) as Record<
-          string,
-          string
-        >,
-      ),
-    );
-    expect(new Set(acknowledged.map(([rule]) => rule))).toEqual(
-      new Set([
-        'api_gw_v2_authorization_type_configured_check',
-        'cloudwatch_alarm_action_check',
-        'lambda_function_public_access_prohibited_check',
-        'lambda_inside_vpc_check',
-        's3_bucket_default_encryption_kms_check',
-        's3_bucket_logging_enabled_check',
-        's3_event_notifications_enabled_check',
-        's3_bucket_object_lock_enabled_check',
-        's3_lifecycle_policy_check',
-        's3_version_lifecycle_policy_check',
-        'sqs_dlq_check',
-      ]),
-    );
-    for (const [rule, reason] of acknowledged) expect(reason.length, rule).toBeGreaterThan(60);
-  });
-});
-
-describe('configuration', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'firebreak-config-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  const write = (name: string, text: string) => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  };
-  const raw = () =>
-    JSON.parse(readFileSync(join(ROOT, 'firebreak.config.json'), 'utf8')) as {
-      classification: { rules: Array<Record<string, unknown>> };
-    };
-
-  it('rejects a bad rule severity, naming the field', () => {
-    const bad = raw();
-    bad.classification.rules[0]!.severity = 'SEV9';
-    const path = write('bad-severity.json', JSON.stringify(bad));
-    expect(() => loadConfig(path)).toThrow(ConfigError);
-    expect(() => loadConfig(path)).toThrow(`classification.rules[${JSON.stringify(bad.classification.rules[0]!.name)}].severity`);
-  });
-
-  it('rejects invalid JSON, naming the file', () => {
-    const path = write('broken.json', '{ "slack": ');
-    expect(() => loadConfig(path)).toThrow(ConfigError);
-    expect(() => loadConfig(path)).toThrow(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\n.*not valid JSON`));
-  });
-
-  it('rejects a missing file, naming it', () => {
-    expect(() => loadConfig(join(dir, 'nope.json'))).toThrow(/nope\.json.*\n.*file not found/);
-  });
-});
-
-describe('bundling', () => {
-  it('bundles ingest as ESM with the createRequire banner and the configuration baked in', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'firebreak-synth-'));
-    try {
-      const bundled = new App({ outdir, context: CDK_CONTEXT });
-      const bundledStack = new FirebreakStack(bundled, 'Firebreak', { config });
-      bundled.synth();
-      const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-      // One bundle per function: ingest, slack, notify, escalate, propose, deployments, freeze, execute, track, relay, notary, maintenance, review.
-      expect(assets).toHaveLength(13);
-      for (const asset of assets) {
-        expect(
-          readFileSync(join(outdir, asset, 'index.mjs'), 'utf8').startsWith("import { createRequire } from 'module';"),
-          asset,
-        ).toBe(true);
-      }
-      const synthesized = JSON.parse(readFileSync(join(outdir, 'Firebreak.template.json'), 'utf8')) as {
-        Resources: Record<string, Resource>;
-      };
-      const ingestId = bundledStack.getLogicalId(bundledStack.ingestion.ingestFunction.node.defaultChild as CfnElement);
-      const ingestCode = synthesized.Resources[ingestId]!.Properties.Code as { S3Key: string };
-      const ingestAsset = `asset.${ingestCode.S3Key.replace(/\.zip$/, '')}`;
-      expect(assets).toContain(ingestAsset);
-      const code = readFileSync(join(outdir, ingestAsset, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(
-        true,
-      );
-      expect(code).not.toContain('process.env.FIREBREAK_CONFIG');
-      expect(code).toContain(config.slack.teamId);
-      expect(readdirSync(join(outdir, ingestAsset))).toContain('index.mjs.map');
-      // Maps without inlined sources; the receivers Bolt's App requires but Firebreak never builds are replaced.
-      const map = JSON.parse(readFileSync(join(outdir, ingestAsset, 'index.mjs.map'), 'utf8')) as { sourcesContent?: unknown };
-      expect(map.sourcesContent).toBeUndefined();
-      const slackId = bundledStack.getLogicalId(bundledStack.slack.slackFunction.node.defaultChild as CfnElement);
-      const slackKey = (synthesized.Resources[slackId]!.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
-      const slackCode = readFileSync(join(outdir, `asset.${slackKey}`, 'index.mjs'), 'utf8');
-      expect(slackCode).toContain('not in this bundle: Firebreak functions use only AwsLambdaReceiver');
-      expect(slackCode).not.toMatch(/iconv-lite|x-powered-by|WebSocket/);
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
-    // Nine real esbuild bundles: about a minute on a busy 2-core machine.
-  }, 300_000);
 });
