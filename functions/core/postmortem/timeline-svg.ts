@@ -28,6 +28,7 @@ export const MILESTONE_COLOURS: Readonly<Record<MilestoneKind, string>> = {
   expired: '#6b7280',
   mitigation_started: '#0d9488',
   mitigation_finished: '#0d9488',
+  cancel: '#d97706',
   resolved: '#16a34a',
   reopened: '#dc2626',
   closed: '#374151',

@@ -20,6 +20,7 @@ export type MilestoneKind =
   | 'expired'
   | 'mitigation_started'
   | 'mitigation_finished'
+  | 'cancel'
   | 'resolved'
   | 'reopened'
   | 'closed';
@@ -59,7 +60,7 @@ export interface IncidentTimeline {
   readonly milestones: readonly Milestone[];
   readonly times: ResponseTimes;
   readonly escalations: number;
-  /** Refused approval or rejection attempts, by the policy's reason. */
+  /** Refused attempts (approvals, rejections, cancels, silences), by the policy's reason. */
   readonly refusals: Readonly<Record<string, number>>;
   readonly mitigations: { readonly succeeded: number; readonly failed: number; readonly cancelled: number };
   readonly signals: number;
@@ -150,6 +151,25 @@ function milestoneOf(entry: AuditEntry): Milestone | undefined {
       const attempt = entry.action === 'mitigation.approve_refused' ? 'approval' : 'rejection';
       return { ...base, kind: 'refused', refusal, what: `${requestId}: ${attempt} refused (${refusal.replace(/_/g, ' ')})` };
     }
+    case 'mitigation.cancel_refused': {
+      const refusal = text('refusal') ?? 'unknown';
+      return { ...base, kind: 'refused', refusal, what: `${requestId}: cancel refused (${refusal.replace(/_/g, ' ')})` };
+    }
+    case 'incident.silence_refused': {
+      const refusal = text('refusal') ?? 'unknown';
+      return {
+        ...base,
+        kind: 'refused',
+        refusal,
+        what: `silence of ${text('target') ?? 'it'} refused (${refusal.replace(/_/g, ' ')})`,
+      };
+    }
+    case 'mitigation.cancel_requested':
+      return { ...base, kind: 'cancel', what: `${requestId}: cancel asked` };
+    case 'mitigation.cancel_too_late':
+      return { ...base, kind: 'cancel', what: `${requestId}: the cancel came after it had ${text('state') ?? 'ended'}` };
+    case 'mitigation.cancel_failed':
+      return { ...base, kind: 'cancel', what: `${requestId}: Systems Manager refused the cancel (${text('error') ?? 'error'})` };
     case 'mitigation.execution_refused':
       return {
         ...base,

@@ -106,6 +106,57 @@ describe('postmortem rendering', () => {
     expect(doc().sections.map((s) => s.title)).toContain('Action items');
   });
 
+  it('tells a cancel and refused cancels and silences, counting the refusals by reason', () => {
+    const at = (s: number) => new Date(Date.parse('2026-11-23T09:00:10.000Z') + s * 1000).toISOString();
+    const timeline = incidentTimeline(
+      incident,
+      chain([
+        { at: at(0), actor: 'system:ingest', action: 'incident.opened', data: { severity: 'SEV3', category: 'availability' } },
+        {
+          at: at(1),
+          actor: 'slack:U0RESPONDR1',
+          action: 'mitigation.cancel_refused',
+          data: { requestId: 'MIT-1', refusal: 'not_authorized' },
+        },
+        {
+          at: at(2),
+          actor: 'slack:U0RESPONDR1',
+          action: 'incident.silence_refused',
+          data: { refusal: 'not_authorized', target: 'INC-0123456789', minutes: 60 },
+        },
+        { at: at(3), actor: 'slack:U0CTO000001', action: 'mitigation.cancel_requested', data: { requestId: 'MIT-1' } },
+        {
+          at: at(4),
+          actor: 'slack:U0CTO000001',
+          action: 'mitigation.cancel_failed',
+          data: { requestId: 'MIT-1', error: 'ThrottlingException' },
+        },
+        {
+          at: at(5),
+          actor: 'slack:U0CTO000001',
+          action: 'mitigation.cancelled',
+          data: { requestId: 'MIT-1', decidedBy: ['U0CTO000001'] },
+        },
+        {
+          at: at(6),
+          actor: 'slack:U0SENIOR001',
+          action: 'mitigation.cancel_too_late',
+          data: { requestId: 'MIT-2', state: 'succeeded' },
+        },
+      ]),
+    );
+    expect(timeline.milestones.slice(2).map((m) => [m.kind, m.what])).toEqual([
+      ['refused', 'MIT-1: cancel refused (not authorized)'],
+      ['refused', 'silence of INC-0123456789 refused (not authorized)'],
+      ['cancel', 'MIT-1: cancel asked'],
+      ['cancel', 'MIT-1: Systems Manager refused the cancel (ThrottlingException)'],
+      ['mitigation_finished', 'MIT-1 cancelled'],
+      ['cancel', 'MIT-2: the cancel came after it had succeeded'],
+    ]);
+    expect(timeline.refusals).toEqual({ not_authorized: 2 });
+    expect(timeline.mitigations).toEqual({ succeeded: 0, failed: 0, cancelled: 1 });
+  });
+
   it('formats durations for people', () => {
     expect([0, 59_000, 60_000, 90_000, 3_600_000, 3_900_000, 49 * 3_600_000].map(formatDuration)).toEqual([
       '0s',
