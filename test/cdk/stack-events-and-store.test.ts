@@ -12,7 +12,7 @@ import { deploymentRules } from '../../functions/core/deployments/deployment-sou
 import { ingestRules } from '../../functions/core/events/ingest-rules.ts';
 import { type EventPattern } from '../../functions/core/events/bus.ts';
 import { matchesPattern } from '../../functions/local/pattern-matcher.ts';
-import { FIXTURES } from './synth.ts';
+import { expectDeadLettersFrom, FIXTURES } from './synth.ts';
 import { config, stack, template, resources, logicalId, ref, arnOf, useSynthesizedStack } from './stack-harness.ts';
 
 useSynthesizedStack();
@@ -65,18 +65,7 @@ describe('event bus and rules', () => {
         Principal: 'events.amazonaws.com',
         SourceArn: arnOf(rule),
       });
-      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Action: 'sqs:SendMessage',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Condition: { ArnEquals: { 'aws:SourceArn': arnOf(rule) } },
-            }),
-          ]),
-        },
-      });
+      expectDeadLettersFrom(template, arnOf(rule));
     }
   });
 });

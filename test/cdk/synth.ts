@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { FirebreakConfig, FirebreakConfigInput } from '../../functions/core/config.ts';
@@ -108,4 +108,20 @@ export function unacknowledgedFindings(app: App): string[] {
   return new AwsSolutionsChecks(undefined, { verbose: true })
     .validateScope(app)
     .violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
+
+/** A rule's dead-letter queue lets EventBridge send to it for that rule (by its ARN) and no other. */
+export function expectDeadLettersFrom(template: Template, ruleArn: unknown): void {
+  template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Action: 'sqs:SendMessage',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+        }),
+      ]),
+    },
+  });
 }
