@@ -1,9 +1,13 @@
 /** (c) Bundles as deployed, and whole-process cold starts in interleaved pairs with an empty module. */
+import { existsSync, readdirSync } from 'node:fs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import type { SectionInput } from '../bench-kit.ts';
 import { baselines, bundleFile, bundleFunction, interleavedColdStarts } from '../cold-start.ts';
 
+/** The functions whose cold starts are timed (each process start takes the machine for a while). */
 const FUNCTIONS = ['ingest', 'notify', 'escalate', 'slack', 'relay'] as const;
+/** Every deployed function (a folder with a handler), each bundled for its size. */
+const EVERY_FUNCTION = readdirSync('functions').filter((folder) => existsSync(`functions/${folder}/handler.ts`));
 
 /** Bundles one function with the deployed settings (the Slack section needs the Slack bundle). */
 export const bundleDeployed = (name: string, config: FirebreakConfig) =>
@@ -13,6 +17,9 @@ export async function bundlesSection({ config, report }: SectionInput): Promise<
   const bundles: Record<string, { bytes: number; mapBytes: number; largest: Array<[string, number]> }> = {};
   for (const name of FUNCTIONS) bundles[name] = await bundleDeployed(name, config);
   report.results.bundles = bundles;
+  const sizes: Record<string, number> = {};
+  for (const name of EVERY_FUNCTION) sizes[name] = bundles[name]?.bytes ?? (await bundleDeployed(name, config)).bytes;
+  report.results.bundleSizes = sizes;
   const base = await baselines();
   // Not deployed: the AWS SDK left out of the bundle and resolved from node_modules when imported,
   // as it would be from the Lambda runtime's own copy.
@@ -43,6 +50,11 @@ export async function bundlesSection({ config, report }: SectionInput): Promise<
         value: size.largest.map(([owner, bytes]) => `${owner} ${kib(bytes)}`).join(', '),
       });
   }
+  const bySize = Object.entries(sizes).sort((a, b) => b[1] - a[1]);
+  report.add({
+    measure: `bundle sizes, all ${bySize.length} functions`,
+    value: bySize.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', '),
+  });
   report.add({
     measure: 'slack vs a bare Bolt AwsLambdaReceiver app',
     value: `cold start ${bolt.candidates.slack!.ratio}× (${bolt.candidates.slack!.processMs} vs ${bolt.baselineMs} ms; bare Bolt bundle ${(base.bareBoltBytes / 1024).toFixed(0)} KiB)`,
