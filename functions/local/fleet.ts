@@ -12,12 +12,14 @@ export interface FleetBehaviour {
   readonly instances: number;
   readonly fail?: number;
   readonly timeOut?: number;
+  /** Runs stay in progress (every instance has reported InProgress) until cancelled, so a drill can cancel one. */
+  readonly hold?: boolean;
 }
 
 export type FleetCall =
   | { readonly api: 'SendCommand'; readonly input: SendCommandInput }
   | { readonly api: 'StartAutomationExecution'; readonly input: StartAutomationExecutionInput }
-  | { readonly api: 'Cancel'; readonly input: { kind: string; id: string } }
+  | { readonly api: 'Cancel'; readonly input: { kind: string; id: string }; readonly document?: string }
   | { readonly api: 'DescribeAutomationExecutions'; readonly input: DescribeAutomationExecutionsInput };
 
 /** A child execution as DescribeAutomationExecutions lists it (the fields SSM returns for one, abridged). */
@@ -38,13 +40,18 @@ interface ChildExecution extends AutomationExecutionSummary {
 /**
  * A SIMULATED fleet standing in for Systems Manager in drills, tests and benchmarks: it records
  * every call with its exact input and answers with status events shaped like SSM's own (the
- * published samples in test/fixtures/events/ssm-*.json), which the caller puts on the bus.
+ * published samples in test/fixtures/events/ssm-*.json), which the caller puts on the bus. A run
+ * ends at once, unless the fleet is told to hold runs: then it stays in progress until cancelled.
  */
 export class SimulatedFleet implements SsmPort {
   readonly calls: FleetCall[] = [];
   private behaviour: FleetBehaviour = { instances: 3 };
   /** The child executions of each automation run, by parent execution id. */
   private readonly children = new Map<string, ChildExecution[]>();
+  /** The document each run started, by run id. */
+  private readonly documents = new Map<string, string>();
+  /** Runs held in progress, by run id: what Systems Manager publishes when one is cancelled. */
+  private readonly held = new Map<string, () => void>();
   private runs = 0;
   private sent = 0;
 
@@ -64,36 +71,46 @@ export class SimulatedFleet implements SsmPort {
   async sendCommand(input: SendCommandInput): Promise<string> {
     this.calls.push({ api: 'SendCommand', input });
     const commandId = this.id('command');
+    this.documents.set(commandId, input.DocumentName);
     const instances = this.instancesFor(input.Targets);
-    const outcomes = this.outcomes(instances.length);
-    for (const [i, instanceId] of instances.entries()) {
-      // Each instance reports InProgress, then its outcome.
-      for (const status of ['InProgress', outcomes[i]!])
-        this.event(
-          'EC2 Command Invocation Status-change Notification',
-          {
-            'command-id': commandId,
-            'document-name': input.DocumentName,
-            'instance-id': instanceId,
-            'requested-date-time': this.now(),
-            status,
-          },
-          [this.instanceArn(instanceId)],
-        );
+    const invocation = (instanceId: string, status: string) =>
+      this.event(
+        'EC2 Command Invocation Status-change Notification',
+        {
+          'command-id': commandId,
+          'document-name': input.DocumentName,
+          'instance-id': instanceId,
+          'requested-date-time': this.now(),
+          status,
+        },
+        [this.instanceArn(instanceId)],
+      );
+    const command = (status: string) =>
+      this.event(
+        'EC2 Command Status-change Notification',
+        {
+          'command-id': commandId,
+          'document-name': input.DocumentName,
+          'expire-after': this.now(),
+          parameters: input.Parameters ?? {},
+          'requested-date-time': this.now(),
+          status,
+        },
+        instances.slice(0, 10).map((id) => this.instanceArn(id)),
+      );
+    // Each instance reports InProgress, then its outcome; a held run's instances end Cancelled when it is cancelled.
+    if (this.behaviour.hold) {
+      for (const instanceId of instances) invocation(instanceId, 'InProgress');
+      this.held.set(commandId, () => {
+        for (const instanceId of instances) invocation(instanceId, 'Cancelled');
+        command('Cancelled');
+      });
+      return commandId;
     }
-    const overall = outcomes.some((o) => o !== 'Success') ? 'Failed' : 'Success';
-    this.event(
-      'EC2 Command Status-change Notification',
-      {
-        'command-id': commandId,
-        'document-name': input.DocumentName,
-        'expire-after': this.now(),
-        parameters: input.Parameters ?? {},
-        'requested-date-time': this.now(),
-        status: overall,
-      },
-      instances.slice(0, 10).map((id) => this.instanceArn(id)),
-    );
+    const outcomes = this.outcomes(instances.length);
+    for (const [i, instanceId] of instances.entries())
+      for (const status of ['InProgress', outcomes[i]!]) invocation(instanceId, status);
+    command(outcomes.some((o) => o !== 'Success') ? 'Failed' : 'Success');
     return commandId;
   }
 
@@ -107,34 +124,59 @@ export class SimulatedFleet implements SsmPort {
     this.calls.push({ api: 'StartAutomationExecution', input });
     if (!input.Targets) return this.simpleAutomation(input);
     const parentId = this.id('automation');
+    this.documents.set(parentId, input.DocumentName);
     const instances = this.instancesFor(input.Targets, 'ParameterValues');
-    const outcomes = this.outcomes(instances.length);
     const started = this.clock();
     this.automationEvent(parentId, input, 'InProgress', started);
-    const children: ChildExecution[] = [];
-    for (const [i, instanceId] of instances.entries()) {
+    const outcomes = this.behaviour.hold ? undefined : this.outcomes(instances.length);
+    const childIds: string[] = [];
+    for (let i = 0; i < instances.length; i++) {
       const childId = this.id('automation-child');
+      childIds.push(childId);
       this.automationEvent(childId, input, 'InProgress', started);
-      this.automationEvent(childId, input, outcomes[i]!, started);
-      children.push({
-        AutomationExecutionId: childId,
-        ParentAutomationExecutionId: parentId,
-        AutomationExecutionStatus: outcomes[i]!,
-        DocumentName: input.DocumentName,
-        DocumentVersion: '1',
-        Mode: 'Auto',
-        AutomationType: 'Local',
-        ExecutedBy: this.executedBy(),
-        ExecutionStartTime: started,
-        ExecutionEndTime: this.clock(),
-        Target: instanceId,
-        Targets: [],
-        ResolvedTargets: { ParameterValues: [], Truncated: false },
-      });
+      if (outcomes) this.automationEvent(childId, input, outcomes[i]!, started);
     }
-    this.children.set(parentId, children);
+    const list = (statuses: readonly string[]) =>
+      this.children.set(parentId, this.childExecutions(parentId, input, instances, childIds, statuses, started));
+    if (!outcomes) {
+      // Held: the children stay InProgress until the run is cancelled.
+      list(instances.map(() => 'InProgress'));
+      this.held.set(parentId, () => {
+        for (const childId of childIds) this.automationEvent(childId, input, 'Cancelled', started);
+        list(instances.map(() => 'Cancelled'));
+        this.automationEvent(parentId, input, 'Cancelled', started);
+      });
+      return parentId;
+    }
+    list(outcomes);
     this.automationEvent(parentId, input, outcomes.some((o) => o !== 'Success') ? 'Failed' : 'Success', started);
     return parentId;
+  }
+
+  /** The children of a rate-controlled run as DescribeAutomationExecutions lists them. */
+  private childExecutions(
+    parentId: string,
+    input: StartAutomationExecutionInput,
+    instances: readonly string[],
+    childIds: readonly string[],
+    statuses: readonly string[],
+    started: Date,
+  ): ChildExecution[] {
+    return instances.map((instanceId, i) => ({
+      AutomationExecutionId: childIds[i]!,
+      ParentAutomationExecutionId: parentId,
+      AutomationExecutionStatus: statuses[i]!,
+      DocumentName: input.DocumentName,
+      DocumentVersion: '1',
+      Mode: 'Auto',
+      AutomationType: 'Local',
+      ExecutedBy: this.executedBy(),
+      ExecutionStartTime: started,
+      ExecutionEndTime: this.clock(),
+      Target: instanceId,
+      Targets: [],
+      ResolvedTargets: { ParameterValues: [], Truncated: false },
+    }));
   }
 
   /**
@@ -143,9 +185,11 @@ export class SimulatedFleet implements SsmPort {
    */
   private simpleAutomation(input: StartAutomationExecutionInput): string {
     const executionId = this.id('automation');
+    this.documents.set(executionId, input.DocumentName);
     const started = this.clock();
     this.automationEvent(executionId, input, 'InProgress', started);
-    this.automationEvent(executionId, input, this.outcomes(1)[0]!, started);
+    if (this.behaviour.hold) this.held.set(executionId, () => this.automationEvent(executionId, input, 'Cancelled', started));
+    else this.automationEvent(executionId, input, this.outcomes(1)[0]!, started);
     return executionId;
   }
 
@@ -172,8 +216,13 @@ export class SimulatedFleet implements SsmPort {
     };
   }
 
+  /** CancelCommand or StopAutomationExecution: a held run ends Cancelled; one that already ended is left as it is. */
   async cancel(run: { kind: 'command' | 'automation'; id: string }): Promise<void> {
-    this.calls.push({ api: 'Cancel', input: run });
+    const document = this.documents.get(run.id);
+    this.calls.push({ api: 'Cancel', input: run, ...(document ? { document } : {}) });
+    const cancelled = this.held.get(run.id);
+    this.held.delete(run.id);
+    cancelled?.();
   }
 
   /** Instance ids as SSM would resolve the targets: the named ones, or N simulated tagged ones. */

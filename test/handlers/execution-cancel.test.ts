@@ -257,15 +257,16 @@ describe('/firebreak cancel through the local runtime: the bus routes it to exec
       (r) => r.catalogId === 'isolate-instance',
     )!;
     expect(isolate.state).toBe('awaiting_approval');
-    // A run the simulated fleet never ends (it answers every run at once): as the executor leaves it after starting one.
-    await tamper(
-      isolate,
-      (stored) => ({ ...stored, state: 'running', runId: 'exec-local', runKind: 'automation' }) as typeof stored,
-    );
+    // The fleet holds the run in progress until it is cancelled.
+    rt().fleet.behave({ instances: 1, hold: true });
+    await command(CTO, `approve ${isolate.id}`);
+    const running = await request(isolate.id);
+    expect(running.state).toBe('running');
+    const runId = (running as typeof running & { runId: string }).runId;
 
     expect(await command(CTO, `cancel ${isolate.id}`)).toBe(UNDER_WAY(isolate.id));
     expect(rt().fleet.calls.filter((c) => c.api === 'Cancel')).toEqual([
-      { api: 'Cancel', input: { kind: 'automation', id: 'exec-local' } },
+      { api: 'Cancel', input: { kind: 'automation', id: runId }, document: 'Firebreak-IsolateInstance' },
     ]);
     expect(await request(isolate.id)).toMatchObject({ state: 'cancelled', decidedBy: [CTO] });
     expect(summaries(incident!, isolate.id)).toHaveLength(1);

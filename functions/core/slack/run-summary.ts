@@ -4,14 +4,20 @@ import { escapeSlackText, joinAnd, mention } from './text.ts';
 
 const FAILED_SHOWN = 50;
 
-/** "Progress: 9,990 succeeded · 1 failed · 9 running" from the progress item (numbers only: nothing to escape). */
-export function progressLine(progress: Record<string, unknown> | undefined): string | undefined {
+/**
+ * "Progress: 9,990 succeeded · 1 failed · 9 running" from the progress item (numbers only: nothing to
+ * escape); `none` when no instance has reported yet.
+ */
+export function progressLine(
+  progress: Record<string, unknown> | undefined,
+  none = 'waiting for the first instance',
+): string | undefined {
   if (!progress) return undefined;
   const parts = ['succeeded', 'failed', 'timed_out', 'cancelled', 'in_progress']
     .map((bucket) => [bucket, typeof progress[bucket] === 'number' ? (progress[bucket] as number) : 0] as const)
     .filter(([, n]) => n > 0)
     .map(([bucket, n]) => `${n.toLocaleString('en-US')} ${bucket === 'in_progress' ? 'running' : bucket.replace('_', ' ')}`);
-  return `Progress: ${parts.join(' · ') || 'waiting for the first instance'}`;
+  return `Progress: ${parts.join(' · ') || none}`;
 }
 
 /** The summary posted once in the thread when a run ends: outcome, counts, failed instances, who cancelled, why. */
@@ -29,7 +35,7 @@ export function runSummary(request: MitigationRequest, progress: Record<string, 
       : request.state;
   const text = [
     // A runbook acting on one resource has no instances to count.
-    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${outcome}. ${request.plan.targets.type === 'resource' ? '' : (progressLine(progress) ?? '')}`.trimEnd(),
+    `${icon} *${escapeSlackText(request.title)}* (\`${request.id}\`) ${outcome}. ${request.plan.targets.type === 'resource' ? '' : (progressLine(progress, 'no instance had reported') ?? '')}`.trimEnd(),
     ...(failed.length
       ? [`Failed or timed out: ${shown}${failed.length > FAILED_SHOWN ? ` and ${failed.length - FAILED_SHOWN} more` : ''}`]
       : []),

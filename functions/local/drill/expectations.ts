@@ -205,6 +205,7 @@ function checkSsm(expected: Expect['ssm'][number], runtime: LocalRuntime): Drill
           MaxErrors?: string;
         },
     );
+  const cancels = runtime.fleet.calls.filter((c) => c.api === 'Cancel' && c.document === expected.document).length;
   // A runbook acting on one resource has no targets: its parameters (the role aside) name what it acts on.
   const describeCall = (c: (typeof calls)[number]) =>
     c.Targets
@@ -225,13 +226,16 @@ function checkSsm(expected: Expect['ssm'][number], runtime: LocalRuntime): Drill
         : []),
       ...(expected.maxErrors !== undefined && c.MaxErrors !== expected.maxErrors ? [`MaxErrors ${c.MaxErrors}`] : []),
     ]),
+    ...(expected.cancelled !== undefined && cancels !== expected.cancelled
+      ? [`${cancels} cancelled, expected ${expected.cancelled}`]
+      : []),
   ];
   return {
     expectation: `Systems Manager runs of ${expected.document}`,
     passed: wrong.length === 0,
     detail: wrong.length
       ? wrong.join('; ')
-      : `${calls.length} call(s)${calls[0] ? `, targets ${describeCall(calls[0])}${calls[0].MaxConcurrency ? `, rate ${calls[0].MaxConcurrency}/${calls[0].MaxErrors}` : ''}` : ''}`,
+      : `${calls.length} call(s)${calls[0] ? `, targets ${describeCall(calls[0])}${calls[0].MaxConcurrency ? `, rate ${calls[0].MaxConcurrency}/${calls[0].MaxErrors}` : ''}` : ''}${cancels ? `, ${cancels} cancelled` : ''}`,
   };
 }
 

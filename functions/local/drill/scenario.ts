@@ -50,6 +50,8 @@ const FleetStep = z.strictObject({
     instances: z.number().check(z.int(), z.gte(1), z.lte(100_000)),
     fail: z.optional(z.number().check(z.int(), z.gte(0))),
     timeOut: z.optional(z.number().check(z.int(), z.gte(0))),
+    /** Runs stay in progress until someone cancels them (`/firebreak cancel`). */
+    hold: z.optional(z.boolean()),
   }),
   note: z.optional(z.string()),
 });
@@ -187,6 +189,8 @@ export const ScenarioSchema = z.strictObject({
             targets: z.optional(z.string()),
             maxConcurrency: z.optional(z.string()),
             maxErrors: z.optional(z.string()),
+            /** How many of those runs the executor asked to stop (CancelCommand or StopAutomationExecution). */
+            cancelled: z.optional(z.number().check(z.int(), z.gte(0))),
           }),
         ),
         [],

@@ -121,7 +121,7 @@ export function stepRunner(runtime: LocalRuntime, config: FirebreakConfig, baseD
       runtime.fleet.behave(step.fleet);
       return {
         at,
-        step: `the SIMULATED fleet will answer with ${step.fleet.instances} instance(s)${step.fleet.fail ? `, ${step.fleet.fail} failing` : ''}${step.fleet.timeOut ? `, ${step.fleet.timeOut} timing out` : ''}${step.note ? ` — ${step.note}` : ''}`,
+        step: `the SIMULATED fleet will answer with ${step.fleet.instances} instance(s)${step.fleet.fail ? `, ${step.fleet.fail} failing` : ''}${step.fleet.timeOut ? `, ${step.fleet.timeOut} timing out` : ''}${step.fleet.hold ? ', its runs held in progress until cancelled' : ''}${step.note ? ` — ${step.note}` : ''}`,
         results: [],
       };
     } else if ('click' in step) {

@@ -37,6 +37,11 @@ describe('runSummary', () => {
     ]);
   });
 
+  it('says no instance had reported when a run ends before any did (cancelled at once), not that it is waiting', () => {
+    const { text } = runSummary(ended({ state: 'cancelled', decidedBy: [CTO.slackUserId] }), {});
+    expect(text.split('\n')[0]).toMatch(/cancelled by <@[^>]+>\. Progress: no instance had reported$/);
+  });
+
   it('lists at most 50 failed instances and counts the rest', () => {
     const failedInstances = new Set(Array.from({ length: 53 }, (_, i) => `i-${String(i).padStart(4, '0')}`));
     const { text } = runSummary(ended({ state: 'failed' }), { failed: 53, failedInstances });
