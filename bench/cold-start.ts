@@ -14,39 +14,17 @@ import { lambdaBuildOptions, REQUIRE_BANNER } from '../lib/bundling/lambda-bundl
 const DIR = join('.firebreak', 'bench-bundles');
 export const bundleFile = (name: string) => join(DIR, `${name.replace(/\W+/g, '-')}.mjs`);
 
-/** Stands in for the Powertools Tracer in the bench's `withoutTracer` variant: what the functions call, doing nothing. */
-const NO_TRACER = resolve('bench/stubs/no-tracer.ts');
-
 /**
  * Bundles `entry` with the deployed settings; returns the bundle's and its source map's sizes in
  * bytes, and the packages (or Firebreak's own folders) contributing the most bytes, from esbuild's
- * metafile. Two variants that are not deployed, to show what a part costs: `externalSdk` leaves
- * the AWS SDK out, to be resolved at run time; `withoutTracer` leaves the Powertools Tracer (and
- * the X-Ray SDK behind it) out.
+ * metafile. `externalSdk` leaves the AWS SDK out, to be resolved at run time (not how it is deployed).
  */
-export async function bundleFunction(
-  name: string,
-  entry: string,
-  settings: object,
-  options: { externalSdk?: boolean; withoutTracer?: boolean } = {},
-) {
-  const outfile = bundleFile(
-    `${name}${options.externalSdk ? '-external-sdk' : ''}${options.withoutTracer ? '-without-tracer' : ''}`,
-  );
+export async function bundleFunction(name: string, entry: string, settings: object, options: { externalSdk?: boolean } = {}) {
+  const outfile = bundleFile(options.externalSdk ? `${name}-external-sdk` : name);
   mkdirSync(DIR, { recursive: true });
-  const deployed = lambdaBuildOptions(settings);
   const { metafile } = await build({
-    ...deployed,
+    ...lambdaBuildOptions(settings),
     ...(options.externalSdk ? { external: ['@aws-sdk/*', '@smithy/*', '@aws/*'] } : {}),
-    ...(options.withoutTracer
-      ? {
-          alias: {
-            ...deployed.alias,
-            '@aws-lambda-powertools/tracer': NO_TRACER,
-            '@aws-lambda-powertools/tracer/middleware': NO_TRACER,
-          },
-        }
-      : {}),
     entryPoints: [entry],
     outfile,
     metafile: true,

@@ -24,8 +24,6 @@ export async function bundlesSection({ config, report }: SectionInput): Promise<
   // Not deployed: the AWS SDK left out of the bundle and resolved from node_modules when imported,
   // as it would be from the Lambda runtime's own copy.
   const externalSdk = await bundleFunction('ingest', 'functions/ingest/handler.ts', config, { externalSdk: true });
-  // Not deployed either: what the Powertools Tracer (with the X-Ray SDK behind it) costs.
-  const withoutTracer = await bundleFunction('relay', 'functions/relay/handler.ts', config, { withoutTracer: true });
   const PAIRS = 9;
   const cold = interleavedColdStarts(
     base.empty,
@@ -33,22 +31,15 @@ export async function bundlesSection({ config, report }: SectionInput): Promise<
       ...Object.keys(bundles).map((name) => ({ name, file: bundleFile(name) })),
       { name: 'ingest with --enable-source-maps', file: bundleFile('ingest'), nodeOptions: '--enable-source-maps' },
       { name: 'ingest, AWS SDK not bundled (resolved from node_modules; not deployed)', file: externalSdk.file },
-      { name: 'relay without the Tracer (not deployed)', file: withoutTracer.file },
     ],
     PAIRS,
   );
   report.results.externalSdk = { bytes: externalSdk.bytes, largest: externalSdk.largest };
-  report.results.withoutTracer = { bytes: withoutTracer.bytes, largest: withoutTracer.largest };
   const bolt = interleavedColdStarts(base.bareBolt, [{ name: 'slack', file: bundleFile('slack') }], PAIRS);
   report.results.coldStarts = { emptyModule: cold, slackVsBareBolt: { bareBoltBytes: base.bareBoltBytes, ...bolt } };
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
   for (const [name, figures] of Object.entries(cold.candidates)) {
-    const variant = name.startsWith('ingest, AWS SDK')
-      ? externalSdk
-      : name.startsWith('relay without')
-        ? withoutTracer
-        : undefined;
-    const size = bundles[name] ?? (variant ? { ...variant, mapBytes: undefined } : undefined);
+    const size = bundles[name] ?? (name.startsWith('ingest, AWS SDK') ? { ...externalSdk, mapBytes: undefined } : undefined);
     report.add({
       measure: `bundle: ${name}`,
       value: `${size ? `${kib(size.bytes)}${size.mapBytes ? ` (map ${kib(size.mapBytes)})` : ''}, ` : ''}cold start ${figures.ratio}× an empty module's (${figures.processMs} vs ${cold.baselineMs} ms, ${PAIRS} interleaved pairs), import ${figures.importMs} ms`,

@@ -6,7 +6,7 @@ import { PatchBatchChanged } from '../core/events/patch-batch-changed.ts';
 import type { DeployedWindow } from '../core/maintenance/patch-batch.ts';
 import { parseWindowStatus, WINDOW_STATUS_DETAIL_TYPES } from '../core/maintenance/window-status.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
-import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
 import { PatchBatchRepository } from '../adapters/dynamodb/patch-batches.ts';
@@ -69,7 +69,7 @@ async function deployedMaintenance(): Promise<PatchBatchSlackDependencies> {
   const windows: Record<string, DeployedWindow> = DeployedWindowsSchema.parse(JSON.parse(requireEnv('MAINTENANCE_WINDOWS')));
   return {
     batches: new PatchBatchRepository(deployedTable()),
-    tasks: new AwsMaintenanceWindowGateway(traced(new SSMClient({}))),
+    tasks: new AwsMaintenanceWindowGateway(new SSMClient({})),
     config: deps.config,
     deployed: windows,
     now: deps.now,

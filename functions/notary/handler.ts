@@ -1,14 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { chainHeads } from '../core/audit/digest.ts';
 import { auditHeadFromImage, type EntryHead } from '../adapters/dynamodb/audit-chains.ts';
 import { deployedNotary } from '../adapters/deployed/notary.ts';
-import { logger, metrics, tracer } from '../adapters/lambda/observability.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { notarize, type NotaryDependencies } from '../workflow/notarize.ts';
 
 /**
@@ -39,7 +38,6 @@ export function createNotaryHandler(dependencies: () => NotaryDependencies) {
     }
     return { digestSeq: digest?.digest.seq ?? null };
   })
-    .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

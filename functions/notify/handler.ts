@@ -6,7 +6,7 @@ import { deployedTable } from '../adapters/deployed/table.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import { requireEnv } from '../adapters/environment.ts';
 import { slackCallMetrics } from '../adapters/lambda/slack-metrics.ts';
-import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { S3PostmortemArchive } from '../adapters/postmortem-archive.ts';
 import { notifyDependencies } from '../compose/notify.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
@@ -36,7 +36,7 @@ async function deployedNotify(): Promise<NotifyDependencies> {
     table: deployedTable(),
     workflow: deployedWorkflow(),
     slack: { token: secret.botToken, observer: slackCallMetrics() },
-    archive: new S3PostmortemArchive(traced(new S3Client({})), requireEnv('POSTMORTEM_BUCKET')),
+    archive: new S3PostmortemArchive(new S3Client({}), requireEnv('POSTMORTEM_BUCKET')),
   });
 }
 export const handler = createNotifyHandler(() => (deployed ??= deployedNotify()));

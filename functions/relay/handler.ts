@@ -2,7 +2,6 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
@@ -11,7 +10,7 @@ import { BUS_EVENTS } from '../core/events/subscriptions.ts';
 import { SqsDeadLetterSink, type DeadLetterSink } from '../adapters/dead-letter-sink.ts';
 import { deployedPublisher } from '../adapters/deployed/bus.ts';
 import { outboxEvents, UnreadableOutboxError } from '../adapters/dynamodb/outbox.ts';
-import { logger, metrics, tracer, traced } from '../adapters/lambda/observability.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { requireEnv } from '../adapters/environment.ts';
 import type { EventPublisherPort } from '../workflow/ports/bus.ts';
 
@@ -46,7 +45,6 @@ export function createRelayHandler(dependencies: () => RelayDependencies) {
     };
     return processPartialResponse(event, relayInOrder, processor, { context, processInParallel: false });
   })
-    .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }
@@ -82,7 +80,7 @@ let deployed: RelayDependencies | undefined;
 function deployedRelay(): RelayDependencies {
   return (deployed ??= {
     publisher: deployedPublisher(),
-    deadLetters: new SqsDeadLetterSink(traced(new SQSClient({})), requireEnv('RELAY_DEAD_LETTER_QUEUE_URL')),
+    deadLetters: new SqsDeadLetterSink(new SQSClient({}), requireEnv('RELAY_DEAD_LETTER_QUEUE_URL')),
   });
 }
 export const handler = createRelayHandler(deployedRelay);

@@ -6,7 +6,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import * as z from '../core/zod.ts';
 import { REVIEW_EVENTS } from '../core/events/subscriptions.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
-import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
@@ -65,10 +65,10 @@ async function deployedReview(): Promise<ReviewFunctionDependencies> {
   return {
     reviews: new ConfigurationReviewRepository(deployedTable()),
     fleet: new AwsFleetReviewReader({
-      ec2: traced(new EC2Client({})),
-      ssm: traced(new SSMClient({})),
-      config: traced(new ConfigServiceClient({})),
-      iam: traced(new IAMClient({})),
+      ec2: new EC2Client({}),
+      ssm: new SSMClient({}),
+      config: new ConfigServiceClient({}),
+      iam: new IAMClient({}),
     }),
     slack: new SlackPoster({ token: secret.botToken }),
     config: deployedConfig(),

@@ -1,6 +1,5 @@
 import { parse as parseForm } from 'node:querystring';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
@@ -13,7 +12,7 @@ import { deployedDynamo, deployedTable, deployedTableName } from '../adapters/de
 import { DeployFreezeRepository } from '../adapters/dynamodb/freezes.ts';
 import { ConfigurationReviewRepository } from '../adapters/dynamodb/configuration-reviews.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
-import { logger, tracer } from '../adapters/lambda/observability.ts';
+import { logger } from '../adapters/lambda/observability.ts';
 import { deployedWorkflow, deployedWorkflowDependencies } from '../compose/workflow.ts';
 import { createSlackHandler, type SlackAppDependencies } from './app.ts';
 import { isReadOnlyCommand } from '../core/slack/commands.ts';
@@ -49,9 +48,7 @@ export function createSlackLambda(options: { bolt: () => Promise<AwsHandler>; dy
       if (error instanceof RefusedRequest) return error.response;
       throw error;
     }
-  })
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { resetKeys: true }));
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
 /**

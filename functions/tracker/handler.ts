@@ -5,7 +5,7 @@ import * as z from '../core/zod.ts';
 import { WorkItemsDelivered } from '../core/events/work-items-delivered.ts';
 import { SlackPoster } from '../adapters/slack-poster.ts';
 import { houseHandler } from '../adapters/lambda/house-handler.ts';
-import { logger, metrics, traced } from '../adapters/lambda/observability.ts';
+import { logger, metrics } from '../adapters/lambda/observability.ts';
 import { deployedConfig } from '../adapters/deployed/config.ts';
 import { deployedSlackSecret } from '../adapters/deployed/slack.ts';
 import { deployedTable } from '../adapters/deployed/table.ts';
@@ -36,7 +36,7 @@ export function createTrackerHandler(dependencies: () => Promise<CloseWorkItemsD
 let deployed: Promise<CloseWorkItemsDependencies> | undefined;
 async function deployedTracker(): Promise<CloseWorkItemsDependencies> {
   const { tracker } = deployedConfig();
-  const secrets = new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
+  const secrets = new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
   const slack = await deployedSlackSecret();
   return {
     deployments: new DeploymentRepository(deployedTable()),

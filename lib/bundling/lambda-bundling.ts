@@ -19,8 +19,6 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
  * - The AWS SDK's default credential chain (ini files, SSO, web identity, IMDS, with the STS and SSO
  *   clients) ends at the environment on Lambda, which always sets the function's credentials in
  *   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN: the replacement reads exactly those.
- * - semver (28 KB) is required only by the X-Ray SDK's patcher for the AWS SDK v2 (`captureAWS`), to
- *   check the v2 SDK's version; Firebreak uses v3 and the Tracer's `captureAWSv3Client`.
  * - `@smithy/core/event-streams` (~15 KB in every bundle) is loaded by the SDK's HttpProtocol only
  *   to (de)serialize an operation member that is an event stream (a union schema with the
  *   `streaming` trait). In the clients Firebreak bundles, only S3's SelectObjectContent and Lambda's
@@ -34,7 +32,6 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@slack/oauth': resolve(HERE, 'stubs/bolt-unused-receiver.ts'),
   'path-to-regexp': resolve(HERE, 'stubs/bolt-unused-receiver.ts'),
   '@aws-sdk/credential-provider-node': resolve(HERE, 'stubs/lambda-environment-credentials.ts'),
-  semver: resolve(HERE, 'stubs/xray-sdk-v2-patcher-semver.ts'),
   '@smithy/core/event-streams': resolve(HERE, 'stubs/smithy-event-streams.ts'),
 };
 

@@ -22,7 +22,7 @@ const RUNTIME_PROVIDED = /^(AWS_.*|_HANDLER|_X_AMZN_TRACE_ID|LAMBDA_TASK_ROOT|LA
 
 /** Set by the house FirebreakFunction on every function and read by libraries (not project code). */
 const HOUSE_VARIABLES: Record<string, string> = {
-  POWERTOOLS_SERVICE_NAME: 'read by Powertools Logger, Metrics and Tracer',
+  POWERTOOLS_SERVICE_NAME: 'read by Powertools Logger and Metrics',
   POWERTOOLS_METRICS_NAMESPACE: 'read by Powertools Metrics',
   POWERTOOLS_LOG_LEVEL: 'read by Powertools Logger',
 };

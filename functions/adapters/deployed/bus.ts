@@ -1,10 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventPublisher } from '../event-publisher.ts';
-import { traced } from '../lambda/observability.ts';
 import { requireEnv } from '../environment.ts';
 
 let publisher: EventPublisher | undefined;
 /** PutEvents on the firebreak bus. */
 export function deployedPublisher(): EventPublisher {
-  return (publisher ??= new EventPublisher(traced(new EventBridgeClient({})), requireEnv('EVENT_BUS_NAME')));
+  return (publisher ??= new EventPublisher(new EventBridgeClient({}), requireEnv('EVENT_BUS_NAME')));
 }

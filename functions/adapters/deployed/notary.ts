@@ -1,7 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { requireEnv } from '../environment.ts';
-import { traced } from '../lambda/observability.ts';
 import { KmsDigestSigner } from '../notary/kms-signer.ts';
 import { S3DigestStore } from '../notary/s3-digest-store.ts';
 
@@ -15,8 +14,8 @@ let notary: DeployedNotary | undefined;
 /** The notary's KMS signing key and its Object Lock bucket. */
 export function deployedNotary(): DeployedNotary {
   return (notary ??= {
-    signer: new KmsDigestSigner(traced(new KMSClient({})), requireEnv('NOTARY_KEY_ID')),
-    store: new S3DigestStore(traced(new S3Client({})), requireEnv('DIGEST_BUCKET')),
+    signer: new KmsDigestSigner(new KMSClient({}), requireEnv('NOTARY_KEY_ID')),
+    store: new S3DigestStore(new S3Client({}), requireEnv('DIGEST_BUCKET')),
     now: () => new Date(),
   });
 }

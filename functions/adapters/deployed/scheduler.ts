@@ -1,12 +1,11 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { traced } from '../lambda/observability.ts';
 import { requireEnv } from '../environment.ts';
 import { EventBridgeOneTimeScheduler } from '../scheduler.ts';
 
 let scheduler: EventBridgeOneTimeScheduler | undefined;
 /** One-time schedules in the Firebreak group, invoking escalate or notify. */
 export function deployedScheduler(): EventBridgeOneTimeScheduler {
-  return (scheduler ??= new EventBridgeOneTimeScheduler(traced(new SchedulerClient({})), {
+  return (scheduler ??= new EventBridgeOneTimeScheduler(new SchedulerClient({}), {
     group: requireEnv('SCHEDULE_GROUP'),
     roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
     escalateFunctionArn: requireEnv('ESCALATE_FUNCTION_ARN'),

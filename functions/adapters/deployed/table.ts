@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Table } from '../dynamodb/table.ts';
-import { traced } from '../lambda/observability.ts';
 import { requireEnv } from '../environment.ts';
 
 // Each deployed adapter is built on first use from the function's environment and kept for the life
@@ -9,7 +8,7 @@ import { requireEnv } from '../environment.ts';
 
 let dynamo: DynamoDBClient | undefined;
 export function deployedDynamo(): DynamoDBClient {
-  return (dynamo ??= traced(new DynamoDBClient({})));
+  return (dynamo ??= new DynamoDBClient({}));
 }
 
 export function deployedTableName(): string {

@@ -2,14 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from '../../core/zod.ts';
 import { invalidEventFromIssues } from '../../core/signals/normalize.ts';
 import { assertEventStructure } from '../../core/signals/event-structure.ts';
 import { InvalidEventError } from '../../core/signals/signal.ts';
-import { logger, metrics, tracer } from './observability.ts';
+import { logger, metrics } from './observability.ts';
 
 type Parsed<Event> =
   { success: true; data: Event } | { success: false; error: Error & { cause?: unknown }; originalEvent: unknown };
@@ -24,7 +23,7 @@ export interface HouseHandlerOptions<Schema extends z.ZodMiniType, Result> {
 }
 
 /**
- * The house Lambda handler: tracing, the logger's Lambda context, metrics flushed per invocation,
+ * The house Lambda handler: the logger's Lambda context, metrics flushed per invocation,
  * and parsing. An event that does not parse is thrown as an InvalidEventError naming the field, so
  * EventBridge retries it and then dead-letters it, with the reason (never the payload) in the log.
  */
@@ -33,7 +32,6 @@ export function houseHandler<Schema extends z.ZodMiniType, Result>(options: Hous
     if (!event.success) throw invalidEventFromIssues((event.error.cause as Parameters<typeof invalidEventFromIssues>[0]) ?? []);
     return options.handle(event.data, context);
   })
-    .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use({
