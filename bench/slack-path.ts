@@ -3,16 +3,14 @@
  * of the real Slack Lambda handler, warm (in this process, on the local runtime) and cold (a fresh
  * Node process that imports the deployed handler's esbuild bundle and answers one request).
  */
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { AwsEventV2 } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { ACTION_IDS } from '../functions/core/slack/button-values.ts';
 import { LOCAL_SLACK, type LocalRuntime } from '../functions/local/runtime.ts';
 import { buttonClickForm, signedSlackRequest, slashCommandForm } from '../functions/local/slack-requests.ts';
+import { coldFigures, runBundle, stats, type BundleRun } from './bundle-run.ts';
 
 /** An incident with a mitigation request awaiting the CTO, and the request's Slack message. */
 export interface SlackTargets {
@@ -173,26 +171,18 @@ export async function coldSlackPath(input: {
   request: () => AwsEventV2;
   nodeOptions?: string;
 }) {
-  const runs: BundleRun[] = [];
+  const runs: SlackBundleRun[] = [];
   for (let i = 0; i < input.processes; i++) {
     const run = await runSlackBundle({ ...input, requests: [input.request(), input.request()] });
     if (run.responses.some((r) => r.statusCode !== 200)) throw new Error(`cold Slack request failed: ${JSON.stringify(run)}`);
     runs.push(run);
   }
-  const total = stats(runs.map((r) => r.importMs + r.responses[0]!.ms));
-  return {
-    processes: input.processes,
-    p50: total.p50,
-    max: total.max,
-    importP50: stats(runs.map((r) => r.importMs)).p50,
-    firstInvocationSetUpP50: stats(runs.map((r) => r.responses[0]!.ms - r.responses[1]!.ms)).p50,
-  };
+  return coldFigures(runs);
 }
 
 /** What one fresh process running the Slack bundle answered, and how long each step took (ms). */
-export interface BundleRun {
-  readonly importMs: number;
-  readonly responses: ReadonlyArray<{ statusCode: number; body: string; ms: number }>;
+interface SlackBundleRun extends BundleRun {
+  readonly responses: ReadonlyArray<BundleRun['responses'][number] & { statusCode: number; body: string }>;
 }
 
 /**
@@ -206,62 +196,40 @@ export async function runSlackBundle(input: {
   tableName: string;
   requests: readonly AwsEventV2[];
   nodeOptions?: string;
-}): Promise<BundleRun> {
+}): Promise<SlackBundleRun> {
   const secrets = await secretsManagerStandIn(JSON.stringify(LOCAL_SLACK));
-  const env = {
-    PATH: process.env.PATH ?? '',
-    ...(input.nodeOptions ? { NODE_OPTIONS: input.nodeOptions } : {}),
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: input.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-    TABLE_NAME: input.tableName,
-    EVENT_BUS_NAME: 'firebreak',
-    SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:firebreak/slack-bench',
-    SCHEDULE_GROUP: 'firebreak',
-    OUTPUT_LOG_GROUP: '/firebreak/mitigations',
-    AUTOMATION_ROLE_ARN: 'arn:aws:iam::123456789012:role/firebreak-automation',
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/firebreak-scheduler',
-    ESCALATE_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-escalate',
-    NOTIFY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-notify',
-    POWERTOOLS_SERVICE_NAME: 'firebreak-slack',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    BENCH_SLACK_EVENTS: JSON.stringify(input.requests),
-  };
-  const child = `const t0 = performance.now();
-const { handler } = await import(${JSON.stringify(pathToFileURL(input.bundle).href)});
-const importMs = performance.now() - t0;
-const responses = [];
-for (const event of JSON.parse(process.env.BENCH_SLACK_EVENTS)) {
-  const context = { functionName: 'firebreak-slack', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-slack', memoryLimitInMB: '1024', awsRequestId: crypto.randomUUID(), logGroupName: '/aws/lambda/firebreak-slack', logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 10000 };
-  const t = performance.now();
-  const response = await handler(event, context);
-  responses.push({ statusCode: response.statusCode, body: response.body, ms: performance.now() - t });
-}
-process.stdout.write('\\nBENCH ' + JSON.stringify({ importMs, responses }) + '\\n', () => process.exit(0));`;
   try {
     // Asynchronously: the Secrets Manager stand-in answers from this process while the child runs.
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], {
-      env,
-      timeout: 60_000,
+    const run = await runBundle({
+      bundle: input.bundle,
+      functionName: 'firebreak-slack',
+      ...(input.nodeOptions ? { nodeOptions: input.nodeOptions } : {}),
+      events: input.requests,
+      env: {
+        AWS_ENDPOINT_URL_DYNAMODB: input.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+        TABLE_NAME: input.tableName,
+        EVENT_BUS_NAME: 'firebreak',
+        SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:firebreak/slack-bench',
+        SCHEDULE_GROUP: 'firebreak',
+        OUTPUT_LOG_GROUP: '/firebreak/mitigations',
+        AUTOMATION_ROLE_ARN: 'arn:aws:iam::123456789012:role/firebreak-automation',
+        SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/firebreak-scheduler',
+        ESCALATE_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-escalate',
+        NOTIFY_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:firebreak-notify',
+      },
     });
-    const line = stdout.split('\n').find((l) => l.startsWith('BENCH '));
-    if (!line) throw new Error(`the Slack bundle answered nothing:\n${stdout.slice(-2000)}`);
-    return JSON.parse(line.slice(6)) as BundleRun;
+    return {
+      ...run,
+      responses: run.responses.map((response) => {
+        const { statusCode, body } = response.result as { statusCode: number; body: string };
+        return { ...response, statusCode, body };
+      }),
+    };
   } finally {
     await secrets.close();
   }
 }
-
-/** p50, p99 and max in ms (nearest rank). */
-export function stats(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => round(sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN);
-  return { p50: at(50), p99: at(99), max: at(100) };
-}
-
-const round = (value: number) => Math.round(value * 100) / 100;
 
 /** Just enough of Secrets Manager (JSON 1.1 protocol) for Powertools' `getSecret`. */
 async function secretsManagerStandIn(secretString: string) {

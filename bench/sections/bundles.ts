@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { FirebreakConfig } from '../../functions/core/config.ts';
 import type { SectionInput } from '../bench-kit.ts';
 import { baselines, bundleFile, bundleFunction, interleavedColdStarts } from '../cold-start.ts';
+import { coldIngest } from '../ingest-cold.ts';
 
 /** The functions whose cold starts are timed (each process start takes the machine for a while). */
 const FUNCTIONS = ['ingest', 'notify', 'escalate', 'slack', 'relay'] as const;
@@ -54,6 +55,12 @@ export async function bundlesSection({ config, report }: SectionInput): Promise<
   report.add({
     measure: `bundle sizes, all ${bySize.length} functions`,
     value: bySize.map(([name, bytes]) => `${name} ${kib(bytes)}`).join(', '),
+  });
+  const ingest = await coldIngest(bundleFile('ingest'), 7);
+  report.results.ingestCold = ingest;
+  report.add({
+    measure: `ingest: cold, ${ingest.processes} fresh processes`,
+    value: `p50 ${ingest.p50} ms, max ${ingest.max} ms: import of the ingest bundle (p50 ${ingest.importP50} ms) + one new GuardDuty finding, of which first-invocation set-up (DynamoDB client, first connections) p50 ${ingest.firstInvocationSetUpP50} ms, ${ingest.firstInvocationSetUpCpuP50} ms of it CPU`,
   });
   report.add({
     measure: 'slack vs a bare Bolt AwsLambdaReceiver app',

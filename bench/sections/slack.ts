@@ -34,7 +34,7 @@ export async function slackSection({ config, report }: SectionInput, options: { 
     });
     report.add({
       measure: `slack: cold, ${cold.processes} fresh processes`,
-      value: `p50 ${cold.p50} ms, max ${cold.max} ms: import of the slack bundle (p50 ${cold.importP50} ms) + one refused approve, of which first-invocation set-up (config, SDK clients, secret, Bolt App) p50 ${cold.firstInvocationSetUpP50} ms`,
+      value: `p50 ${cold.p50} ms, max ${cold.max} ms: import of the slack bundle (p50 ${cold.importP50} ms) + one refused approve, of which first-invocation set-up (config, SDK clients, secret, Bolt App) p50 ${cold.firstInvocationSetUpP50} ms, ${cold.firstInvocationSetUpCpuP50} ms of it CPU`,
     });
   } finally {
     await database.stop();
