@@ -216,5 +216,10 @@ const entry = process.argv[1] ? realpathSync(process.argv[1]) : undefined;
 if (entry === realpathSync(fileURLToPath(import.meta.url))) {
   // The bundled SDK is pinned: its notice about future SDK releases needing Node 22 is not for this CLI's users.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The CLI's output is its own: the functions' Powertools logs and metrics (JSON lines for CloudWatch) stay off
+  // unless asked for (POWERTOOLS_LOG_LEVEL=INFO). Set before any command's modules load: the logger and the
+  // metrics read them when they are created.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.exitCode = await runProgram(createProgram(), process.argv.slice(2));
 }

@@ -154,9 +154,6 @@ export class NotifyPool {
  * notify (`createNotifyHandler` over `notifyDependencies`), with its own DynamoDB client.
  */
 export async function startNotifyPool(options: NotifyPoolOptions): Promise<NotifyPool> {
-  // Powertools reads these when the handler module loads, as in the local runtime.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { createNotifyHandler } = await import('../notify/handler.ts');
   const { notifyDependencies } = await import('../compose/notify.ts');
   const { config, endpoint, tableName } = options;

@@ -112,12 +112,12 @@ export interface LocalRuntimeOptions {
 
 /**
  * Firebreak on one machine: DynamoDB Local with the deployed table layout, the local bus with the
- * deployed rule patterns, and the real handlers as targets.
+ * deployed rule patterns, and the real handlers as targets. The handlers log and emit metrics as
+ * deployed unless POWERTOOLS_LOG_LEVEL and POWERTOOLS_METRICS_DISABLED say otherwise before this
+ * module loads (the Powertools logger and metrics read them when created): the CLI, the tests and
+ * the bench set them.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  // Powertools reads these when the handler module loads; locally the transcript is the output.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { createIngestHandler } = await import('../ingest/handler.ts');
   const { createNotifyHandler } = await import('../notify/handler.ts');
   const { createEscalateHandler } = await import('../escalate/handler.ts');
