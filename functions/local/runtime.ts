@@ -322,9 +322,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     advance: async (ms) => {
       const end = new Date(clock.now().getTime() + ms).toISOString();
       const delivered: Delivery[] = [];
-      // Schedules and window openings fire in time order: each opening runs its registered tasks then.
+      // Schedules, window openings and the configuration review fire in time order: each opening runs
+      // its registered tasks then, each review firing reviews the fleet then.
       for (;;) {
-        const opening = maintenanceWindows.nextOpening(new Date(end));
+        const opening = [maintenanceWindows.nextOpening(new Date(end)), reviewing.review.nextDue(new Date(end))]
+          .filter((at): at is Date => at !== undefined)
+          .sort((a, b) => a.getTime() - b.getTime())[0];
         const until = opening?.toISOString() ?? end;
         for (let job = scheduler.nextDue(until); job; job = scheduler.nextDue(until)) {
           clock.advance(Math.max(0, Date.parse(job.at) - clock.now().getTime()));
@@ -362,6 +365,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         clock.advance(Math.max(0, opening.getTime() - clock.now().getTime()));
         maintenanceWindows.runDue();
         delivered.push(...(await bus.drain()));
+        delivered.push(...(await reviewing.review.runDue()));
       }
       clock.advance(Math.max(0, Date.parse(end) - clock.now().getTime()));
       // Whatever waited for the clock (a publish fault ending, the notary's batching window) moves on now.

@@ -92,6 +92,23 @@ describe('the scheduled configuration review', () => {
     expect(runtime.bus.emitted.map((e) => e['detail-type'])).toEqual(['Configuration Review Recorded']);
   });
 
+  it('runs on its weekly schedule as the clock passes Monday 08:00, once per firing, with the firing as the review time', async () => {
+    // The runtime starts at Monday 08:00: the schedule's next firings are the Mondays after.
+    const fired = await runtime.advance(7 * 24 * 60 * 60_000 - 1);
+    expect(fired.filter((d) => d.rule === 'schedule:configuration-review')).toEqual([]);
+    expect(reviewMessages()).toHaveLength(0);
+
+    const week = await runtime.advance(1);
+    expect(week.filter((d) => d.rule === 'schedule:configuration-review').map((d) => d.result)).toEqual([
+      { reviewId: 'REV-202612140800', outcome: 'recorded' },
+    ]);
+    await runtime.advance(14 * 24 * 60 * 60_000);
+    expect(reviewMessages()).toHaveLength(3);
+    expect(await runtime.repositories.reviews.getReview('REV-202612280800')).toMatchObject({
+      takenAt: '2026-12-28T08:00:00.000Z',
+    });
+  });
+
   it('a redelivered invocation of the same run records nothing and posts nothing twice', async () => {
     await runtime.review.run(MONDAY);
     const [again] = await runtime.review.run(MONDAY);
